@@ -1,0 +1,56 @@
+/**
+ * The engine interface (DESIGN §4). An engine compiles a rule set once into an immutable
+ * {@link Database}; each stream opens its own cheap {@link Scanner} on it.
+ *
+ * Engines are prefilters: they may report more candidates than there are findings (the confirmer
+ * makes them exact), but they must never miss the end of a real match.
+ */
+import type { Match } from '../types.js';
+
+/** What an engine needs of a rule: its bounded pattern and what the rule compiler derived. */
+export interface EngineRule {
+  /** Index in the rule set; matches carry it. */
+  readonly index: number;
+  readonly id: string;
+  /** The capped pattern, parsed (see rules/regex/ast.ts). */
+  readonly ast: import('../rules/regex/ast.js').Node;
+  /** Largest number of bytes a match can span. */
+  readonly maxWidth: number;
+  /** Smallest number of bytes a match can span (at least 1). */
+  readonly minWidth: number;
+  /** False when no match can contain a newline byte: such a rule is never in flight across one. */
+  readonly canMatchNewline: boolean;
+}
+
+export type EngineName = 'ts' | 'vectorscan';
+
+export interface Engine {
+  readonly name: EngineName;
+  /** Compiles the rules; throws SseredactError('engine' | 'rule') naming a rule it cannot take. */
+  compile(rules: readonly EngineRule[]): Database;
+}
+
+/** An immutable compiled rule set, shareable by any number of streams. */
+export interface Database {
+  readonly engine: EngineName;
+  /** Largest maxWidth of its rules. */
+  readonly maxWidth: number;
+  open(): Scanner;
+}
+
+export type OnMatch = (match: Match) => void;
+
+/** Per-stream state over a {@link Database}. Never sees another stream's bytes. */
+export interface Scanner {
+  /** Scans the next chunk; reports matches (by absolute offsets) that end inside what was scanned. */
+  write(chunk: Uint8Array, onMatch: OnMatch): void;
+  /**
+   * Every match that starts before `horizon()` has been reported and ends at or before it. Bytes
+   * before the horizon can only be covered by matches already reported.
+   */
+  horizon(): number;
+  /** Ends the stream: reports what only the end can decide. */
+  end(onMatch: OnMatch): void;
+  /** Back to offset 0 for a new stream. */
+  reset(): void;
+}
