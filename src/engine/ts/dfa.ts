@@ -1,0 +1,105 @@
+/**
+ * A lazily built DFA over the position automaton, with its transition table in a typed array.
+ *
+ * A DFA state is a set of positions (threads in flight); the search is unanchored because every
+ * step may also start a match (`startsOn`). State 0 is the empty set: nothing in flight ("idle").
+ * States are built on first use; when the cache is full it is flushed and rebuilt on demand, so
+ * memory stays bounded whatever the input (a new `generation` tells scanners their ids are stale).
+ */
+import { hasByte } from '../../rules/regex/ast.js';
+import type { PositionAutomaton } from './positions.js';
+
+export const IDLE = 1;
+export const ACCEPTS = 2;
+
+/** Most states kept before the cache is flushed (the table holds 256 int32 per state). */
+const MAX_STATES = 8192;
+
+export class LazyDfa {
+  /** table[(state << 8) | byte] = next state, or -1 when not built yet. */
+  table = new Int32Array(256 * 64).fill(-1);
+  /** IDLE and/or ACCEPTS bits per state. */
+  flags = new Uint8Array(64);
+  /** The rules whose match ends on entering each state. */
+  accepts: Int32Array[] = [];
+  /** The positions of each state, sorted. */
+  positions: Int32Array[] = [];
+  /** Bumped on every flush: state ids from an older generation are invalid. */
+  generation = 0;
+
+  private readonly ids = new Map<string, number>();
+  private readonly mark: Uint32Array;
+  private markGeneration = 0;
+
+  constructor(private readonly automaton: PositionAutomaton) {
+    this.mark = new Uint32Array(automaton.sets.length);
+    this.intern(new Int32Array(0));
+  }
+
+  /** The id of the state with these positions, creating it if needed. */
+  intern(positions: Int32Array): number {
+    const key = positions.join(',');
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    const id = this.positions.length;
+    if ((id + 1) * 256 > this.table.length) this.grow();
+    this.ids.set(key, id);
+    this.positions.push(positions);
+    const rules = new Set<number>();
+    for (const p of positions) {
+      const rule = this.automaton.acceptsRule[p]!;
+      if (rule >= 0) rules.add(rule);
+    }
+    this.accepts.push(Int32Array.from(rules));
+    this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
+    return id;
+  }
+
+  private grow(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    table.set(this.table);
+    this.table = table;
+    const flags = new Uint8Array(this.flags.length * 2);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id. */
+  step(state: number, byte: number): number {
+    const { follow, sets, startsOn } = this.automaton;
+    const generation = ++this.markGeneration;
+    const next: number[] = [];
+    for (const p of this.positions[state]!) {
+      for (const q of follow[p]!) {
+        if (this.mark[q] !== generation && hasByte(sets[q]!, byte)) {
+          this.mark[q] = generation;
+          next.push(q);
+        }
+      }
+    }
+    for (const q of startsOn[byte]!) {
+      if (this.mark[q] !== generation) {
+        this.mark[q] = generation;
+        next.push(q);
+      }
+    }
+    const positions = Int32Array.from(next).sort();
+    if (this.positions.length >= MAX_STATES) {
+      this.flush();
+      return this.intern(positions);
+    }
+    const id = this.intern(positions);
+    this.table[(state << 8) | byte] = id;
+    return id;
+  }
+
+  private flush(): void {
+    this.ids.clear();
+    this.positions = [];
+    this.accepts = [];
+    this.table.fill(-1);
+    this.flags.fill(0);
+    this.generation++;
+    this.intern(new Int32Array(0));
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The stream redactor: bytes in, redacted bytes out, with exactly the output the oracle gives on
+ * the whole stream however the input is chunked (DESIGN §3.1).
+ *
+ * Each write scans the chunk, confirms what has become decidable, then emits every byte that no
+ * finding still unknown could cover: everything before `min(engine horizon, earliest pending
+ * start)`, except merged secret regions that a later finding could still extend (a region is
+ * emitted once its end lies before that bound, since spans that touch merge).
+ *
+ * Findings are reported when their region is emitted, sorted by (start, rule), so the order of
+ * findings, like the bytes, does not depend on chunking.
+ *
+ * Memory: the holdback buffer keeps only the bytes from the first unemitted one on: O(chunk + the
+ * widest rule) while nothing is found; a run of touching secrets is held until it ends.
+ */
+import type { Scanner } from '../engine/engine.js';
+import type { RuleSet } from '../rules/ruleset.js';
+import type { Finding, Span } from '../types.js';
+import { Confirmer } from './confirm.js';
+import { HoldbackBuffer } from './holdback.js';
+import { type Replacement, renderReplacement } from './replace.js';
+
+/** A finding with where it is, as sinks report it. */
+export interface LocatedFinding extends Finding {
+  /** 1-based line and byte column of the secret's start. */
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface RedactOptions {
+  readonly replacement: Replacement;
+  /** Called for each finding, in stream order, when its region is emitted. */
+  readonly onFinding?: (finding: LocatedFinding) => void;
+}
+
+export interface StreamRedactor {
+  /** Feeds the next bytes of the stream; returns the bytes now safe to emit, redacted (may be empty). */
+  write(chunk: Uint8Array): Uint8Array;
+  /** Ends the stream; returns everything still held, redacted. */
+  end(): Uint8Array;
+  /** How many bytes are held back right now. */
+  readonly heldBytes: number;
+}
+
+interface Region extends Span {
+  findings: LocatedFinding[];
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function createStreamRedactor(ruleSet: RuleSet, options: RedactOptions): StreamRedactor {
+  return new Redactor(ruleSet, options);
+}
+
+class Redactor implements StreamRedactor {
+  private readonly scanner: Scanner;
+  private readonly confirmer: Confirmer;
+  private readonly buffer = new HoldbackBuffer();
+  /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
+  private regions: Region[] = [];
+  /** Absolute offset of the first byte not yet emitted. */
+  private emittedUpTo = 0;
+  private ended = false;
+
+  constructor(
+    ruleSet: RuleSet,
+    private readonly options: RedactOptions,
+  ) {
+    this.scanner = ruleSet.database.open();
+    this.confirmer = new Confirmer(ruleSet.rules);
+  }
+
+  get heldBytes(): number {
+    return this.buffer.scannedUpTo - this.emittedUpTo;
+  }
+
+  write(chunk: Uint8Array): Uint8Array {
+    if (this.ended) throw new Error('write after end');
+    if (chunk.length === 0) return EMPTY;
+    this.buffer.append(chunk);
+    const floor = this.emittedUpTo;
+    this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor));
+    return this.advance(false);
+  }
+
+  end(): Uint8Array {
+    if (this.ended) return EMPTY;
+    this.ended = true;
+    const floor = this.emittedUpTo;
+    this.scanner.end((match) => this.confirmer.addCandidate(match, floor));
+    return this.advance(true);
+  }
+
+  private advance(isStreamEnd: boolean): Uint8Array {
+    const horizon = isStreamEnd ? Infinity : this.scanner.horizon();
+    this.confirmer.run({ buffer: this.buffer, horizon, isStreamEnd }, (finding) => this.addFinding(finding));
+    const safe = Math.min(horizon, this.confirmer.earliestPending(), this.buffer.scannedUpTo);
+    const output = this.emit(isStreamEnd ? Infinity : safe, Math.min(safe, this.buffer.scannedUpTo));
+    this.buffer.discardBefore(this.emittedUpTo - 1);
+    return output;
+  }
+
+  private addFinding(finding: Finding): void {
+    const located: LocatedFinding = { ...finding, ...this.buffer.lineAndColumn(finding.secret.start) };
+    let { start, end } = finding.secret;
+    const findings = [located];
+    // Merge with every region it overlaps or touches.
+    this.regions = this.regions.filter((region) => {
+      if (region.start > end || region.end < start) return true;
+      start = Math.min(start, region.start);
+      end = Math.max(end, region.end);
+      findings.push(...region.findings);
+      return false;
+    });
+    const at = this.regions.findIndex((region) => region.start > start);
+    this.regions.splice(at < 0 ? this.regions.length : at, 0, { start, end, findings });
+  }
+
+  /**
+   * Emits pass-through bytes and replacements up to `safe`: regions ending before `regionBound`
+   * (no later finding can touch them) are replaced; bytes before `safe` outside regions pass.
+   */
+  private emit(regionBound: number, safe: number): Uint8Array {
+    const pieces: Uint8Array[] = [];
+    while (this.regions.length > 0 && this.regions[0]!.start < safe && this.regions[0]!.end < regionBound) {
+      const region = this.regions.shift()!;
+      pieces.push(this.buffer.view(this.emittedUpTo, region.start));
+      pieces.push(this.replace(region));
+      this.emittedUpTo = region.end;
+    }
+    const passUpTo = Math.min(safe, this.regions[0]?.start ?? Infinity);
+    if (passUpTo > this.emittedUpTo) {
+      pieces.push(this.buffer.view(this.emittedUpTo, passUpTo));
+      this.emittedUpTo = passUpTo;
+    }
+    if (pieces.length === 0) return EMPTY;
+    // Views alias the buffer, which the next write may overwrite: always hand out a copy.
+    return pieces.length === 1 ? pieces[0]!.slice() : Buffer.concat(pieces);
+  }
+
+  private replace(region: Region): Uint8Array {
+    const findings = region.findings.sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
+    const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
+    const replacement = renderReplacement(this.options.replacement, this.buffer.view(region.start, region.end), ruleIds);
+    for (const finding of findings) this.options.onFinding?.(finding);
+    return replacement;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What a redacted region becomes (DESIGN §2). A region is the union of overlapping or touching
+ * secret spans, so one replacement may stand for several findings of several rules.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { SseredactError } from '../errors.js';
+
+export type Replacement =
+  /** A template: `{rule}` (the rule ids, comma-separated), `{len}` (bytes replaced), `{hash}` (keyed, see below). */
+  | { readonly kind: 'template'; readonly template: string; readonly hashKey: Uint8Array }
+  /** Length-preserving `*` masking that keeps up to `keepLast` trailing bytes (never more than a quarter of the secret). */
+  | { readonly kind: 'mask'; readonly keepLast: number };
+
+export const DEFAULT_TEMPLATE = '[REDACTED:{rule}]';
+
+/**
+ * Parses the `--replace` value: `*` masks, `*N` masks and keeps the last N bytes, anything else is
+ * a template. `{hash}` is the first 12 hex digits of HMAC-SHA256(key, secret): equal secrets get equal
+ * hashes within a run (or across runs with the same SSEREDACT_HASH_KEY), without revealing them.
+ */
+export function parseReplacement(value: string, hashKey?: string): Replacement {
+  const mask = /^\*(\d*)$/.exec(value);
+  if (mask) return { kind: 'mask', keepLast: mask[1] ? Number(mask[1]) : 0 };
+  const unknown = /\{(?!rule\}|len\}|hash\})[^}]*\}/.exec(value);
+  if (unknown) throw new SseredactError('usage', `--replace: unknown placeholder ${unknown[0]} (use {rule}, {len}, {hash}, or * / *N to mask)`);
+  return { kind: 'template', template: value, hashKey: hashKey ? Buffer.from(hashKey, 'utf8') : randomBytes(32) };
+}
+
+/** The bytes that replace `secret` (the merged region's bytes), found by rules `ruleIds`. */
+export function renderReplacement(replacement: Replacement, secret: Uint8Array, ruleIds: readonly string[]): Uint8Array {
+  if (replacement.kind === 'mask') {
+    const visible = Math.min(replacement.keepLast, Math.floor(secret.length / 4));
+    const out = new Uint8Array(secret.length).fill(0x2a);
+    out.set(secret.subarray(secret.length - visible), secret.length - visible);
+    return out;
+  }
+  const text = replacement.template.replace(/\{(rule|len|hash)\}/g, (_, name: string) => {
+    if (name === 'rule') return ruleIds.join(',');
+    if (name === 'len') return String(secret.length);
+    return createHmac('sha256', replacement.hashKey).update(secret).digest('hex').slice(0, 12);
+  });
+  return Buffer.from(text, 'utf8');
+}

@@ -1,0 +1,257 @@
+/**
+ * Predicates a finding's secret must pass (DESIGN §2). Compiled once per rule into one function
+ * that returns true when the finding is kept.
+ *
+ * Checks run cheapest first: entropy reads each byte once, then validators, placeholders and
+ * stopwords, allowlist regexes last. Every check works on the secret's bytes read as latin1, so
+ * binary input is never an error. Allowlist regexes use the rule syntax (RE2, ASCII-only) and run
+ * as the JS RegExp the regex front end prints; a secret is at most `maxMatch` bytes, which bounds
+ * the work of even a backtracking allowlist pattern.
+ *
+ * @example
+ *   const keep = compilePredicates('aws-access-key-id', { minEntropy: 3, allowlist: ['EXAMPLE$'] });
+ *   keep?.(new TextEncoder().encode('AKIAIOSFODNN7EXAMPLE')); // false: allowlisted
+ */
+import { SseredactError } from '../errors.js';
+import type { RulePredicates } from '../types.js';
+import { RegexSyntaxError, parseRegex } from './regex/parse.js';
+import { printJsSource } from './regex/print.js';
+
+/**
+ * One allowlist as gitleaks defines them: the finding is dropped when the allowlist matches, i.e.
+ * when any (`or`, the default) or all (`and`) of its given criteria match.
+ */
+export interface AllowlistSpec {
+  readonly description?: string;
+  readonly regexes?: readonly string[];
+  /** What `regexes` are matched against: the secret (default), the whole match, or its line. */
+  readonly regexTarget?: 'secret' | 'match' | 'line';
+  readonly stopwords?: readonly string[];
+  /** Path regexes; they can only match in scan mode, where the confirmer knows the path. */
+  readonly paths?: readonly string[];
+  readonly condition?: 'or' | 'and';
+}
+
+/**
+ * Predicates beyond {@link RulePredicates} that packs and rule files use. A `RulePredicates`
+ * object may carry these fields; {@link compilePredicates} reads them when present.
+ */
+export interface ExtendedPredicates extends RulePredicates {
+  /** Drop secrets that are template variables or dummies (`${VAR}`, `<your-token>`, `****`, `xxxx`). */
+  readonly placeholders?: boolean;
+  /** gitleaks-style allowlists with a target and a condition. */
+  readonly allowlists?: readonly AllowlistSpec[];
+}
+
+/** What the confirmer knows around a secret; every field is optional (redact mode has no path). */
+export interface PredicateContext {
+  /** The whole match. */
+  readonly match?: Uint8Array;
+  /** The line (or lines) holding the match, without line terminators. */
+  readonly line?: Uint8Array;
+  /** The file path, in scan mode. */
+  readonly path?: string;
+}
+
+/** A compiled predicate: true when the finding is kept. */
+export type SecretPredicate = (secret: Uint8Array, context?: PredicateContext) => boolean;
+
+/** Shannon entropy of `bytes`, in bits per byte. */
+export function shannonEntropy(bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  const counts = new Uint32Array(256);
+  for (const byte of bytes) counts[byte]!++;
+  let entropy = 0;
+  for (const count of counts) {
+    if (count === 0) continue;
+    const p = count / bytes.length;
+    entropy -= p * Math.log2(p);
+  }
+  return entropy;
+}
+
+/** The bytes as a latin1 string: one char per byte, whatever the bytes are. */
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+const CRC32_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3, as zlib) of the chars of `text`, each taken as one byte. */
+export function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < text.length; i++) crc = (crc >>> 8) ^ CRC32_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]!;
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * GitHub's token checksum (also npm's): `<prefix>_` + 30 base62 chars + 6 base62 chars that
+ * encode the CRC-32 of those 30 ("Behind GitHub's new authentication token formats", 2021).
+ */
+export function isValidGithubChecksum(token: string): boolean {
+  const body = token.slice(token.indexOf('_') + 1);
+  if (body.length <= 6) return false;
+  let encoded = 0;
+  for (const char of body.slice(-6)) {
+    const digit = BASE62.indexOf(char);
+    if (digit < 0) return false;
+    encoded = encoded * 62 + digit;
+  }
+  return encoded === crc32(body.slice(0, -6));
+}
+
+/** Luhn (mod 10) over the digits of `text`; separators (space, dash) are skipped, anything else fails. */
+export function isValidLuhn(text: string): boolean {
+  let sum = 0;
+  let digits = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20 || code === 0x2d) continue;
+    if (code < 0x30 || code > 0x39) return false;
+    let digit = code - 0x30;
+    if (digits % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    digits++;
+  }
+  return digits >= 12 && sum % 10 === 0;
+}
+
+/** IBAN check digits (ISO 13616 mod 97 == 1); spaces are skipped, case is ignored. */
+export function isValidIban(text: string): boolean {
+  const compact = text.replace(/ /g, '').toUpperCase();
+  if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(compact)) return false;
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const code = char.charCodeAt(0);
+    // Letters count as two digits (A = 10 ... Z = 35); fold them in one at a time.
+    const value = code >= 0x41 ? code - 0x41 + 10 : code - 0x30;
+    remainder = (value >= 10 ? remainder * 100 + value : remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: string) => boolean> = {
+  luhn: isValidLuhn,
+  'github-crc32': isValidGithubChecksum,
+  iban: isValidIban,
+};
+
+/**
+ * Shapes of template variables and dummy values that stand where a secret would be: a whole secret
+ * of one of these shapes, or one holding a masked run, is not a secret. Variable names are one
+ * case (`$DB_PASS`, `$db_pass`), as gitleaks' global allowlist has them: `$ecretPass` is a password.
+ */
+const PLACEHOLDER_VARIABLE =
+  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%[A-Za-z_][A-Za-z0-9_]{0,100}%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\[[A-Za-z_ -]{1,100}\])$/;
+const PLACEHOLDER_WORDS = /^(?:(?:your|insert|enter)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here)$/i;
+/** Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds latin1). */
+const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+
+/** True when `secret` (latin1) is a template variable or a dummy value. */
+export function isPlaceholder(secret: string): boolean {
+  return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret);
+}
+
+/** Lines holding one of these markers are exempt in scan mode (never in redact mode by default). */
+const ALLOW_MARKER = /(?:sseredact|gitleaks):allow/;
+
+/** True when `line` carries an inline `sseredact:allow` or `gitleaks:allow` marker. */
+export function hasAllowMarker(line: Uint8Array | string): boolean {
+  return ALLOW_MARKER.test(typeof line === 'string' ? line : latin1(line));
+}
+
+/** Compiles a rule-syntax regex into the JS RegExp that means the same on latin1 text. */
+export function compileRuleRegExp(ruleId: string, source: string, what: string): RegExp {
+  try {
+    return new RegExp(printJsSource(parseRegex(source).ast));
+  } catch (error) {
+    const reason = error instanceof RegexSyntaxError || error instanceof SyntaxError ? error.message : String(error);
+    throw new SseredactError('rule', `rule ${ruleId}: bad ${what} regex ${JSON.stringify(source)}: ${reason}`, { cause: error });
+  }
+}
+
+type TextCheck = (secret: string, context: PredicateContext | undefined) => boolean;
+
+function containsAny(words: readonly string[]): (text: string) => boolean {
+  const lowered = words.map((word) => word.toLowerCase());
+  return (text) => {
+    const haystack = text.toLowerCase();
+    return lowered.some((word) => haystack.includes(word));
+  };
+}
+
+/** An allowlist as one check: true when it matches (the finding is then dropped). */
+function compileAllowlist(ruleId: string, allowlist: AllowlistSpec): TextCheck | null {
+  const criteria: TextCheck[] = [];
+  if (allowlist.regexes && allowlist.regexes.length > 0) {
+    const regexes = allowlist.regexes.map((source) => compileRuleRegExp(ruleId, source, 'allowlist'));
+    const target = allowlist.regexTarget ?? 'secret';
+    criteria.push((secret, context) => {
+      // Without the match or line (a confirmer that only has the secret), the allowlist cannot
+      // apply: keeping the finding is the safe side for a redactor.
+      const bytes = target === 'secret' ? undefined : context?.[target];
+      if (target !== 'secret' && bytes === undefined) return false;
+      const text = bytes === undefined ? secret : latin1(bytes);
+      return regexes.some((regex) => regex.test(text));
+    });
+  }
+  if (allowlist.stopwords && allowlist.stopwords.length > 0) {
+    const contains = containsAny(allowlist.stopwords);
+    criteria.push((secret) => contains(secret));
+  }
+  if (allowlist.paths && allowlist.paths.length > 0) {
+    const paths = allowlist.paths.map((source) => compileRuleRegExp(ruleId, source, 'allowlist path'));
+    criteria.push((_secret, context) => context?.path !== undefined && paths.some((regex) => regex.test(context.path!)));
+  }
+  if (criteria.length === 0) return null;
+  return allowlist.condition === 'and'
+    ? (secret, context) => criteria.every((check) => check(secret, context))
+    : (secret, context) => criteria.some((check) => check(secret, context));
+}
+
+/**
+ * Compiles a rule's predicates into one check, or null when the rule has none. Throws
+ * SseredactError('rule') naming the rule when an allowlist regex is invalid.
+ */
+export function compilePredicates(ruleId: string, predicates: RulePredicates | undefined): SecretPredicate | null {
+  if (predicates === undefined) return null;
+  const extended: ExtendedPredicates = predicates;
+  const keeps: TextCheck[] = [];
+  const { validator, minEntropy } = extended;
+  if (validator !== undefined) {
+    const isValid = VALIDATORS[validator];
+    if (isValid === undefined) throw new SseredactError('rule', `rule ${ruleId}: unknown validator ${JSON.stringify(validator)}`);
+    keeps.push((secret) => isValid(secret));
+  }
+  if (extended.placeholders === true) keeps.push((secret) => !isPlaceholder(secret));
+  if (extended.stopwords && extended.stopwords.length > 0) {
+    const contains = containsAny(extended.stopwords);
+    keeps.push((secret) => !contains(secret));
+  }
+  const allowlists: AllowlistSpec[] = [...(extended.allowlists ?? [])];
+  if (extended.allowlist && extended.allowlist.length > 0) allowlists.push({ regexes: extended.allowlist });
+  for (const allowlist of allowlists) {
+    const matches = compileAllowlist(ruleId, allowlist);
+    if (matches !== null) keeps.push((secret, context) => !matches(secret, context));
+  }
+  if (keeps.length === 0 && minEntropy === undefined) return null;
+  return (secretBytes, context) => {
+    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return false;
+    const secret = latin1(secretBytes);
+    return keeps.every((keep) => keep(secret, context));
+  };
+}

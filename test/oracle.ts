@@ -1,0 +1,61 @@
+/**
+ * The oracle (DESIGN §2): the simple, non-streaming definition of correct behaviour. Whole input
+ * in; each rule's printed JS RegExp run globally over the latin1 text; predicates; the union of
+ * secret spans replaced. Every streaming path must give exactly these bytes and findings.
+ */
+import type { CompiledRule } from '../src/rules/compile.js';
+import { type Replacement, renderReplacement } from '../src/redact/replace.js';
+
+export interface OracleFinding {
+  readonly ruleId: string;
+  readonly rule: number;
+  readonly match: { start: number; end: number };
+  readonly secret: { start: number; end: number };
+}
+
+export function oracleFindings(rules: readonly CompiledRule[], input: Uint8Array): OracleFinding[] {
+  const text = Buffer.from(input).toString('latin1');
+  const findings: OracleFinding[] = [];
+  for (const rule of rules) {
+    const re = new RegExp(rule.jsSource, 'dg');
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const secret = m.indices![rule.secretGroup];
+      if (!secret || secret[1] <= secret[0]) continue;
+      if (rule.keep && !rule.keep(input.subarray(secret[0], secret[1]))) continue;
+      findings.push({ ruleId: rule.id, rule: rule.index, match: { start: m.index, end: m.index + m[0].length }, secret: { start: secret[0], end: secret[1] } });
+    }
+  }
+  return findings;
+}
+
+export interface OracleResult {
+  readonly output: Buffer;
+  /** In output order: by merged region, then by (secret start, rule index). */
+  readonly findings: OracleFinding[];
+}
+
+export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, replacement: Replacement): OracleResult {
+  const all = oracleFindings(rules, input).sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
+  const regions: Array<{ start: number; end: number; findings: OracleFinding[] }> = [];
+  for (const finding of all) {
+    const last = regions.at(-1);
+    if (last && finding.secret.start <= last.end) {
+      last.end = Math.max(last.end, finding.secret.end);
+      last.findings.push(finding);
+    } else {
+      regions.push({ start: finding.secret.start, end: finding.secret.end, findings: [finding] });
+    }
+  }
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  const findings: OracleFinding[] = [];
+  for (const region of regions) {
+    pieces.push(input.subarray(at, region.start));
+    const ruleIds = [...new Set(region.findings.map((f) => f.ruleId))];
+    pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), ruleIds));
+    findings.push(...region.findings);
+    at = region.end;
+  }
+  pieces.push(input.subarray(at));
+  return { output: Buffer.concat(pieces), findings };
+}

@@ -1,0 +1,39 @@
+/** Shared test helpers: run a rule set through the streaming redactor over a given chunking. */
+import { tsEngine } from '../src/engine/ts/engine.js';
+import type { Engine } from '../src/engine/engine.js';
+import { type LocatedFinding, createStreamRedactor } from '../src/redact/redactor.js';
+import { type Replacement, parseReplacement } from '../src/redact/replace.js';
+import { type RuleSet, compileRuleSet } from '../src/rules/ruleset.js';
+import type { RuleSpec } from '../src/types.js';
+
+export const TEMPLATE: Replacement = parseReplacement('[REDACTED:{rule}]');
+
+export function ruleSetOf(specs: readonly RuleSpec[], engine: Engine = tsEngine, maxMatch = 4096): RuleSet {
+  return compileRuleSet(specs, { engine, maxMatch });
+}
+
+export function redactChunks(ruleSet: RuleSet, chunks: readonly Uint8Array[], replacement: Replacement = TEMPLATE) {
+  const findings: LocatedFinding[] = [];
+  const redactor = createStreamRedactor(ruleSet, { replacement, onFinding: (f) => findings.push(f) });
+  const pieces = chunks.map((chunk) => redactor.write(chunk));
+  pieces.push(redactor.end());
+  return { output: Buffer.concat(pieces), findings };
+}
+
+/** Cuts `input` at the given offsets (sorted, deduplicated, clamped). */
+export function cutAt(input: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(input.length, c))))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let at = 0;
+  for (const point of [...points, input.length]) {
+    if (point > at) chunks.push(input.subarray(at, point));
+    at = Math.max(at, point);
+  }
+  return chunks;
+}
+
+export function everyBytes(input: Uint8Array, size: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < input.length; at += size) chunks.push(input.subarray(at, at + size));
+  return chunks;
+}
