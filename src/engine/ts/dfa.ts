@@ -9,14 +9,16 @@
 import { hasByte } from '../../rules/regex/ast.js';
 import type { PositionAutomaton } from './positions.js';
 
+/** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
 export const IDLE = 1;
 export const ACCEPTS = 2;
+export const FLAG_BITS = 2;
 
 /** Most states kept before the cache is flushed (the table holds 256 int32 per state). */
 const MAX_STATES = 8192;
 
 export class LazyDfa {
-  /** table[(state << 8) | byte] = next state, or -1 when not built yet. */
+  /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or -1 when not built yet. */
   table = new Int32Array(256 * 64).fill(-1);
   /** IDLE and/or ACCEPTS bits per state. */
   flags = new Uint8Array(64);
@@ -28,11 +30,14 @@ export class LazyDfa {
   generation = 0;
 
   private readonly ids = new Map<string, number>();
+  /** startsNothing[byte] is 1 when no match can start with `byte`: the idle state stays idle on it. */
+  readonly startsNothing = new Uint8Array(256);
   private readonly mark: Uint32Array;
   private markGeneration = 0;
 
   constructor(private readonly automaton: PositionAutomaton) {
     this.mark = new Uint32Array(automaton.sets.length);
+    for (let byte = 0; byte < 256; byte++) this.startsNothing[byte] = automaton.startsOn[byte]!.length === 0 ? 1 : 0;
     this.intern(new Int32Array(0));
   }
 
@@ -64,7 +69,7 @@ export class LazyDfa {
     this.flags = flags;
   }
 
-  /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id. */
+  /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
   step(state: number, byte: number): number {
     const { follow, sets, startsOn } = this.automaton;
     const generation = ++this.markGeneration;
@@ -89,7 +94,7 @@ export class LazyDfa {
       return this.intern(positions);
     }
     const id = this.intern(positions);
-    this.table[(state << 8) | byte] = id;
+    this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
   }
 

@@ -6,14 +6,14 @@
  * Matches carry `start` as a lower bound: the later of the last idle offset and `end - maxWidth`.
  */
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
-import { ACCEPTS, IDLE, LazyDfa } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
 import { buildPositionAutomaton } from './positions.js';
 
 class TsScanner implements Scanner {
   private state = 0;
   private generation: number;
   /** Positions of `state`, to find it again after the shared DFA flushed its cache. */
-  private statePositions = new Int32Array(0);
+  private statePositions: Int32Array = new Int32Array(0);
   /** Absolute offset of the next byte to scan. */
   private scannedUpTo = 0;
   /** The last offset at which nothing was in flight. */
@@ -32,28 +32,32 @@ class TsScanner implements Scanner {
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     let state = this.state;
     let table = dfa.table;
-    let flags = dfa.flags;
     let lastIdle = this.lastIdle;
     const base = this.scannedUpTo;
     const length = chunk.length;
-    for (let i = 0; i < length; i++) {
+    let i = 0;
+    if (state === 0) {
+      i = this.skipIdle(chunk, 0);
+      lastIdle = base + i;
+    }
+    for (; i < length; i++) {
       const byte = chunk[i]!;
-      let next = table[(state << 8) | byte]!;
-      if (next < 0) {
-        next = dfa.step(state, byte);
+      let entry = table[(state << 8) | byte]!;
+      if (entry < 0) {
+        const next = dfa.step(state, byte);
         table = dfa.table;
-        flags = dfa.flags;
+        entry = (next << FLAG_BITS) | dfa.flags[next]!;
       }
-      state = next;
-      const flag = flags[state]!;
-      if (flag === 0) continue;
-      if (flag & IDLE) {
+      state = entry >> FLAG_BITS;
+      if ((entry & (ACCEPTS | IDLE)) === 0) continue;
+      if ((entry & IDLE) !== 0) {
+        i = this.skipIdle(chunk, i + 1) - 1;
         lastIdle = base + i + 1;
-      } else if (flag & ACCEPTS) {
-        const end = base + i + 1;
-        for (const rule of dfa.accepts[state]!) {
-          onMatch({ rule, start: Math.max(lastIdle, end - this.maxWidths[rule]!), end });
-        }
+        continue;
+      }
+      const end = base + i + 1;
+      for (const rule of dfa.accepts[state]!) {
+        onMatch({ rule, start: Math.max(lastIdle, end - this.maxWidths[rule]!), end });
       }
     }
     this.state = state;
@@ -61,6 +65,14 @@ class TsScanner implements Scanner {
     this.statePositions = dfa.positions[state]!;
     this.lastIdle = lastIdle;
     this.scannedUpTo = base + length;
+  }
+
+  /** In the idle state: the index of the first byte from `from` on that can start a match (or the chunk's length). */
+  private skipIdle(chunk: Uint8Array, from: number): number {
+    const startsNothing = this.dfa.startsNothing;
+    let i = from;
+    while (i < chunk.length && startsNothing[chunk[i]!] === 1) i++;
+    return i;
   }
 
   horizon(): number {

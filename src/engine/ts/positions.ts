@@ -8,8 +8,14 @@
  */
 import { type ByteSet, type Node, hasByte } from '../../rules/regex/ast.js';
 
-/** Counted repeats are expanded up to this many positions; larger ones are relaxed. */
-const MAX_EXPANDED_POSITIONS = 256;
+/**
+ * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
+ * MAX_COUNTED_PREFIX: exact counts of the same byte class in several rules multiply into a huge
+ * number of DFA states, while the confirmer checks counts anyway.
+ */
+const MAX_EXACT_REPEAT = 4;
+const MAX_COUNTED_PREFIX = 8;
+const MAX_EXPANDED_POSITIONS = 64;
 
 export interface PositionAutomaton {
   /** The byte set each position consumes. */
@@ -51,8 +57,8 @@ export function relax(node: Node): Node {
     case 'repeat': {
       const child = relax(node.child);
       const size = Math.max(countPositions(child), 1);
-      if (node.max !== Infinity && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
-      const budget = Math.floor(MAX_EXPANDED_POSITIONS / size);
+      if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
+      const budget = Math.min(MAX_COUNTED_PREFIX, Math.floor(MAX_EXPANDED_POSITIONS / size));
       const min = node.min === 0 ? 0 : Math.max(1, Math.min(node.min, budget));
       return { type: 'repeat', child, min, max: Infinity, greedy: true };
     }

@@ -6,7 +6,7 @@
  *
  * Programs are compiled from capped trees, so every repeat is finite and expanded into copies.
  */
-import { type AssertionKind, type ByteSet, type Node, WORD_BYTES, hasByte } from './ast.js';
+import { type AssertionKind, type ByteSet, type Node, WORD_BYTES, emptyByteSet, hasByte, union } from './ast.js';
 
 const enum Op {
   Bytes,
@@ -33,6 +33,69 @@ export interface Program {
   readonly instructions: readonly Instruction[];
   /** 2 × (capture groups + 1). */
   readonly slotCount: number;
+  /** Every match's first byte is in this set: other positions need no thread. */
+  readonly firstBytes: ByteSet;
+  /** Thread lists reused by every search on this program (searches never nest). */
+  readonly scratch: [ThreadList, ThreadList];
+}
+
+/** The bytes a match of `node` can start with, and whether it can match empty. */
+function firstBytes(node: Node): { set: ByteSet; nullable: boolean } {
+  switch (node.type) {
+    case 'empty':
+    case 'assert':
+      return { set: emptyByteSet(), nullable: true };
+    case 'bytes':
+      return { set: node.set, nullable: false };
+    case 'group':
+      return firstBytes(node.child);
+    case 'repeat': {
+      const child = firstBytes(node.child);
+      return { set: node.max === 0 ? emptyByteSet() : child.set, nullable: node.min === 0 || child.nullable };
+    }
+    case 'alt':
+      return node.items.map(firstBytes).reduce((a, b) => ({ set: union(a.set, b.set), nullable: a.nullable || b.nullable }));
+    case 'concat': {
+      let set = emptyByteSet();
+      for (const item of node.items) {
+        const first = firstBytes(item);
+        set = union(set, first.set);
+        if (!first.nullable) return { set, nullable: false };
+      }
+      return { set, nullable: true };
+    }
+  }
+}
+
+class ThreadList {
+  readonly pcs: Int32Array;
+  readonly slots: Slots[];
+  private readonly seen: Uint32Array;
+  private generation = 1;
+  length = 0;
+
+  constructor(size: number) {
+    this.pcs = new Int32Array(size);
+    this.slots = new Array<Slots>(size);
+    this.seen = new Uint32Array(size);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.generation++;
+  }
+
+  /** Marks `pc` visited in this step; false if it already was (a higher-priority thread owns it). */
+  visit(pc: number): boolean {
+    if (this.seen[pc] === this.generation) return false;
+    this.seen[pc] = this.generation;
+    return true;
+  }
+
+  push(pc: number, slots: Slots): void {
+    this.pcs[this.length] = pc;
+    this.slots[this.length++] = slots;
+  }
 }
 
 function groupSlotRange(node: Node): [number, number] | null {
@@ -121,7 +184,12 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   compile(ast);
   emit({ op: Op.Save, x: 1, y: 0 });
   emit({ op: Op.Match, x: 0, y: 0 });
-  return { instructions: code, slotCount: (groupCount + 1) * 2 };
+  return {
+    instructions: code,
+    slotCount: (groupCount + 1) * 2,
+    firstBytes: firstBytes(ast).set,
+    scratch: [new ThreadList(code.length), new ThreadList(code.length)],
+  };
 }
 
 /** The bytes a search runs over, with what it knows about the stream around them. */
@@ -161,45 +229,15 @@ function assertionHolds(kind: AssertionKind, window: SearchWindow, position: num
   }
 }
 
-class ThreadList {
-  readonly pcs: Int32Array;
-  readonly slots: Slots[];
-  private readonly seen: Uint32Array;
-  private generation = 1;
-  length = 0;
-
-  constructor(size: number) {
-    this.pcs = new Int32Array(size);
-    this.slots = new Array<Slots>(size);
-    this.seen = new Uint32Array(size);
-  }
-
-  clear(): void {
-    this.length = 0;
-    this.generation++;
-  }
-
-  /** Marks `pc` visited in this step; false if it already was (a higher-priority thread owns it). */
-  visit(pc: number): boolean {
-    if (this.seen[pc] === this.generation) return false;
-    this.seen[pc] = this.generation;
-    return true;
-  }
-
-  push(pc: number, slots: Slots): void {
-    this.pcs[this.length] = pc;
-    this.slots[this.length++] = slots;
-  }
-}
-
 /**
  * Finds the leftmost-first match that starts in `[from, lastStart]` and lies inside the window
  * (the window must hold the byte before `from`, if any, for `^`/`\b`). Returns its slots or null.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number): Slots | null {
   const code = program.instructions;
-  let current = new ThreadList(code.length);
-  let next = new ThreadList(code.length);
+  let [current, next] = program.scratch;
+  current.clear();
+  next.clear();
   let matched: Slots | null = null;
 
   // Follows epsilon moves from `pc` at `position` in priority order (explicit stack, no recursion).
@@ -236,9 +274,16 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
 
   const emptySlots = new Array<number>(program.slotCount).fill(-1);
   for (let position = from; ; position++) {
+    if (current.length === 0) {
+      if (matched !== null) break;
+      // Nothing in flight: jump to the next position whose byte can start a match.
+      const skipFrom = position;
+      while (position < lastStart && position < window.limit && !hasByte(program.firstBytes, window.bytes[position - window.offset]!)) position++;
+      if (position !== skipFrom) current.clear();
+    }
     if (matched === null && position <= lastStart) addThread(current, 0, emptySlots, position);
     if (current.length === 0) {
-      if (matched !== null || position >= lastStart || position >= window.limit) break;
+      if (position >= lastStart || position >= window.limit) break;
       current.clear();
       continue;
     }

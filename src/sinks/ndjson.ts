@@ -1,0 +1,48 @@
+/**
+ * NDJSON match records: one JSON object per line, findings in stream order, then one summary.
+ * This comment is the format's spec.
+ *
+ *     {"type":"finding","stream":"build.log","rule":"github-pat","start":120,"end":160,"line":3,"column":17,"length":40,"fingerprint":"sha256:9f86d0…"}
+ *     {"type":"summary","streams":1,"bytes":52311,"findings":1,"rules":{"github-pat":1}}
+ *
+ * - `start`/`end`: absolute byte offsets of the secret (the redacted span) in its stream, half-open.
+ * - `line`/`column`: 1-based; the column counts bytes.
+ * - `fingerprint`: SHA-256 of the secret's bytes, hex, to correlate repeats without revealing them.
+ * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
+ */
+import { createHash } from 'node:crypto';
+import type { LocatedFinding } from '../redact/redactor.js';
+
+export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean): string {
+  const record: Record<string, unknown> = {
+    type: 'finding',
+    stream,
+    rule: finding.ruleId,
+    start: finding.secret.start,
+    end: finding.secret.end,
+    line: finding.line,
+    column: finding.column,
+    length: finding.secret.end - finding.secret.start,
+    fingerprint: `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`,
+  };
+  if (showSecret) record.secret = Buffer.from(finding.secretBytes).toString('latin1');
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Totals over a run, for the summary record. */
+export class FindingTally {
+  streams = 0;
+  bytes = 0;
+  findings = 0;
+  readonly byRule = new Map<string, number>();
+
+  add(finding: LocatedFinding): void {
+    this.findings++;
+    this.byRule.set(finding.ruleId, (this.byRule.get(finding.ruleId) ?? 0) + 1);
+  }
+
+  summaryRecord(): string {
+    const rules = Object.fromEntries([...this.byRule].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return `${JSON.stringify({ type: 'summary', streams: this.streams, bytes: this.bytes, findings: this.findings, rules })}\n`;
+  }
+}
