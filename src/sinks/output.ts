@@ -4,7 +4,6 @@
  * away (EPIPE, as under `| head`) is not an error: the sink reports itself closed and the pipeline
  * stops reading.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { SseredactError } from '../errors.js';
 
@@ -35,15 +34,26 @@ export function createByteSink(stream: Writable, options: { readonly ownsStream:
       check();
       if (isClosed || bytes.length === 0) return;
       if (!stream.write(bytes)) {
-        await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        await whenWritable(stream);
         check();
       }
     },
     async end() {
       check();
       if (!options.ownsStream || isClosed) return;
-      stream.end();
-      await once(stream, 'finish');
+      await new Promise<void>((resolve) => stream.end(resolve));
+      check();
     },
   };
+}
+
+/** Resolves on 'drain', or when the stream closes or fails (the error handler above records why). */
+function whenWritable(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    stream.on('drain', done).on('close', done).on('error', done);
+  });
 }
