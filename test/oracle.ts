@@ -4,7 +4,7 @@
  * secret spans replaced. Every streaming path must give exactly these bytes and findings.
  */
 import type { CompiledRule } from '../src/rules/compile.js';
-import { type Replacement, renderReplacement } from '../src/redact/replace.js';
+import { type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
 
 export interface OracleFinding {
   readonly ruleId: string;
@@ -51,8 +51,7 @@ export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, 
   const findings: OracleFinding[] = [];
   for (const region of regions) {
     pieces.push(input.subarray(at, region.start));
-    const ruleIds = [...new Set(region.findings.map((f) => f.ruleId))];
-    pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), ruleIds));
+    pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), regionRuleId(region.findings)));
     findings.push(...region.findings);
     at = region.end;
   }

@@ -5,26 +5,16 @@
 import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
 import { tsEngine } from '../engine/ts/engine.js';
-import { SseredactError } from '../errors.js';
 import { redactStream } from '../pipeline/redact-stream.js';
 import { createStreamRedactor } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
-import { loadPack } from '../rules/packs/index.js';
+import { chooseRuleSpecs } from '../rules/choose.js';
 import { compileRuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
 import { openInput } from '../sources/input.js';
-import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type RedactCommandOptions, buildProgram } from './program.js';
-
-function ruleSpecs(options: RedactCommandOptions): RuleSpec[] {
-  const specs: RuleSpec[] = options.builtin ? loadPack('secrets') : [];
-  options.pattern.forEach((regex, i) => specs.push({ id: `pattern-${i + 1}`, regex, source: 'cli' }));
-  options.literal.forEach((literal, i) => specs.push({ id: `literal-${i + 1}`, regex: `\\Q${literal}\\E`, source: 'cli' }));
-  if (specs.length === 0) throw new SseredactError('usage', 'no rules: --no-builtin needs --pattern or --literal');
-  return specs;
-}
 
 function recordsSink(target: string): ByteSink {
   const fd = /^fd:(\d+)$/.exec(target);
@@ -35,7 +25,7 @@ function recordsSink(target: string): ByteSink {
 async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
   const log = options.verbose ? (message: string) => process.stderr.write(`sseredact: ${message}\n`) : () => {};
   const replacement = parseReplacement(options.replace, process.env.SSEREDACT_HASH_KEY);
-  const ruleSet = compileRuleSet(ruleSpecs(options), { engine: tsEngine, maxMatch: options.maxMatch });
+  const ruleSet = compileRuleSet(chooseRuleSpecs({ builtin: options.builtin, patterns: options.pattern, literals: options.literal, source: 'cli' }), { engine: tsEngine, maxMatch: options.maxMatch });
   log(`${ruleSet.rules.length} rules on the ${ruleSet.database.engine} engine, widest match ${ruleSet.database.maxWidth} bytes`);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });

@@ -18,6 +18,10 @@ export class HoldbackBuffer {
   /** Newlines in the stream before `base`, and the offset after the last of them (for line/column). */
   private newlinesBeforeBase = 0;
   private lineStartBeforeBase = 0;
+  /** Absolute offset of the last newline appended, or -1. */
+  private lastNewlineOffset = -1;
+  /** The last line lookup, to count forward from it (findings come mostly in order). */
+  private lineCursor = { offset: 0, line: 1, lineStart: 0 };
 
   get scannedUpTo(): number {
     return this.base + this.length;
@@ -32,6 +36,8 @@ export class HoldbackBuffer {
       this.head = 0;
     }
     this.storage.set(chunk, this.head + this.length);
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline >= 0) this.lastNewlineOffset = this.base + this.length + newline;
     this.length += chunk.length;
   }
 
@@ -57,16 +63,25 @@ export class HoldbackBuffer {
 
   /** Absolute offset of the last newline in `[from, scannedUpTo)`, or -1. */
   lastNewline(from: number): number {
-    const index = this.view(Math.max(from, this.base), this.scannedUpTo).lastIndexOf(0x0a);
-    return index < 0 ? -1 : Math.max(from, this.base) + index;
+    return this.lastNewlineOffset >= from ? this.lastNewlineOffset : -1;
   }
 
   /** 1-based line and column (in bytes) of absolute offset `offset`, which must be kept. */
   lineAndColumn(offset: number): { line: number; column: number } {
-    const before = this.view(this.base, offset);
-    const lastNewline = before.lastIndexOf(0x0a);
-    const lineStart = lastNewline >= 0 ? this.base + lastNewline + 1 : this.lineStartBeforeBase;
-    return { line: this.newlinesBeforeBase + countNewlines(before) + 1, column: offset - lineStart + 1 };
+    let { offset: at, line, lineStart } = this.lineCursor;
+    if (at < this.base || at > offset) {
+      at = this.base;
+      line = this.newlinesBeforeBase + 1;
+      lineStart = this.lineStartBeforeBase;
+    }
+    const between = this.view(at, offset);
+    const lastNewline = between.lastIndexOf(0x0a);
+    if (lastNewline >= 0) {
+      line += countNewlines(between);
+      lineStart = at + lastNewline + 1;
+    }
+    this.lineCursor = { offset, line, lineStart };
+    return { line, column: offset - lineStart + 1 };
   }
 }
 

@@ -18,7 +18,7 @@ import type { RuleSet } from '../rules/ruleset.js';
 import type { Finding, Span } from '../types.js';
 import { Confirmer } from './confirm.js';
 import { HoldbackBuffer } from './holdback.js';
-import { type Replacement, renderReplacement } from './replace.js';
+import { type Replacement, regionRuleId, renderReplacement } from './replace.js';
 
 /** A finding with where it is, as sinks report it. */
 export interface LocatedFinding extends Finding {
@@ -140,8 +140,7 @@ class Redactor implements StreamRedactor {
 
   private replace(region: Region): Uint8Array {
     const findings = region.findings.sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
-    const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
-    const replacement = renderReplacement(this.options.replacement, this.buffer.view(region.start, region.end), ruleIds);
+    const replacement = renderReplacement(this.options.replacement, this.buffer.view(region.start, region.end), regionRuleId(findings));
     for (const finding of findings) this.options.onFinding?.(finding);
     return replacement;
   }

@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { SseredactError } from '../errors.js';
 
 export type Replacement =
-  /** A template: `{rule}` (the rule ids, comma-separated), `{len}` (bytes replaced), `{hash}` (keyed, see below). */
+  /** A template: `{rule}` (see {@link regionRuleId}), `{len}` (bytes replaced), `{hash}` (keyed, see below). */
   | { readonly kind: 'template'; readonly template: string; readonly hashKey: Uint8Array }
   /** Length-preserving `*` masking that keeps up to `keepLast` trailing bytes (never more than a quarter of the secret). */
   | { readonly kind: 'mask'; readonly keepLast: number };
@@ -26,8 +26,27 @@ export function parseReplacement(value: string, hashKey?: string): Replacement {
   return { kind: 'template', template: value, hashKey: hashKey ? Buffer.from(hashKey, 'utf8') : randomBytes(32) };
 }
 
-/** The bytes that replace `secret` (the merged region's bytes), found by rules `ruleIds`. */
-export function renderReplacement(replacement: Replacement, secret: Uint8Array, ruleIds: readonly string[]): Uint8Array {
+/** What a region's findings need to name it. */
+interface NamedFinding {
+  readonly rule: number;
+  readonly ruleId: string;
+  readonly match: { readonly start: number; readonly end: number };
+  readonly secret: { readonly start: number; readonly end: number };
+}
+
+/**
+ * The rule a region is named after: the finding with the narrowest match (the most specific rule:
+ * `aws-access-key-id` rather than a generic `key = value` rule that covers the same bytes), then the
+ * earliest secret, then the first rule.
+ */
+export function regionRuleId(findings: readonly NamedFinding[]): string {
+  const width = (f: NamedFinding): number => f.match.end - f.match.start;
+  const best = findings.reduce((a, b) => (width(b) < width(a) || (width(b) === width(a) && (b.secret.start < a.secret.start || (b.secret.start === a.secret.start && b.rule < a.rule))) ? b : a));
+  return best.ruleId;
+}
+
+/** The bytes that replace `secret` (the merged region's bytes), named after rule `ruleId`. */
+export function renderReplacement(replacement: Replacement, secret: Uint8Array, ruleId: string): Uint8Array {
   if (replacement.kind === 'mask') {
     const visible = Math.min(replacement.keepLast, Math.floor(secret.length / 4));
     const out = new Uint8Array(secret.length).fill(0x2a);
@@ -35,7 +54,7 @@ export function renderReplacement(replacement: Replacement, secret: Uint8Array, 
     return out;
   }
   const text = replacement.template.replace(/\{(rule|len|hash)\}/g, (_, name: string) => {
-    if (name === 'rule') return ruleIds.join(',');
+    if (name === 'rule') return ruleId;
     if (name === 'len') return String(secret.length);
     return createHmac('sha256', replacement.hashKey).update(secret).digest('hex').slice(0, 12);
   });

@@ -53,6 +53,7 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
   if (ast === null) throw ruleError(spec, `a match is always wider than --max-match ${maxMatch} bytes`);
   const { min, max } = widths(ast);
   if (min === 0) throw ruleError(spec, 'the regex can match the empty string');
+  let program: Program | undefined;
   return {
     index,
     id: spec.id,
@@ -64,7 +65,10 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
     needsRightContext: needsRightContext(ast),
     secretGroup,
     jsSource: printJsSource(ast),
-    program: compileProgram(ast, parsed.groupCount),
+    // Built on the rule's first candidate: most rules of a big pack never need one in a run.
+    get program() {
+      return (program ??= compileProgram(ast, parsed.groupCount));
+    },
     keep: compilePredicates(spec.id, spec.predicates),
   };
 }

@@ -33,9 +33,7 @@ const PLANTS = [
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');
 
-const literalRule = fc
-  .stringMatching(/^[a-e0-9]{2,5}$/)
-  .map((literal, i): RuleSpec => ({ id: `lit-${literal}-${i}`, regex: literal.replace(/[^a-z0-9]/g, '') }));
+const literalRule = fc.stringMatching(/^[a-e0-9]{2,5}$/).map((literal): RuleSpec => ({ id: 'literal', regex: literal }));
 
 const ruleSetArb = fc
   .tuple(fc.subarray(FEATURE_RULES, { minLength: 1 }), fc.array(literalRule, { maxLength: 3 }))

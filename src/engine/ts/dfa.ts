@@ -24,6 +24,8 @@ export class LazyDfa {
   flags = new Uint8Array(64);
   /** The rules whose match ends on entering each state. */
   accepts: Int32Array[] = [];
+  /** The rules that match if the stream ends in each state (rules ending in `$`). */
+  acceptsAtEnd: Int32Array[] = [];
   /** The positions of each state, sorted. */
   positions: Int32Array[] = [];
   /** Bumped on every flush: state ids from an older generation are invalid. */
@@ -56,6 +58,12 @@ export class LazyDfa {
       if (rule >= 0) rules.add(rule);
     }
     this.accepts.push(Int32Array.from(rules));
+    const atEnd = new Set<number>();
+    for (const p of positions) {
+      const rule = this.automaton.acceptsAtEnd[p]!;
+      if (rule >= 0) atEnd.add(rule);
+    }
+    this.acceptsAtEnd.push(Int32Array.from(atEnd));
     this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
     return id;
   }
@@ -102,6 +110,7 @@ export class LazyDfa {
     this.ids.clear();
     this.positions = [];
     this.accepts = [];
+    this.acceptsAtEnd = [];
     this.table.fill(-1);
     this.flags.fill(0);
     this.generation++;

@@ -79,8 +79,12 @@ class TsScanner implements Scanner {
     return Math.max(this.lastIdle, this.scannedUpTo - this.maxWidth);
   }
 
-  end(_onMatch: OnMatch): void {
-    // The relaxed automaton has no end-of-stream assertions: every match was reported on its last byte.
+  end(onMatch: OnMatch): void {
+    // Rules ending in `$` match only here; every other match was reported on its last byte.
+    const dfa = this.dfa;
+    if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
+    const end = this.scannedUpTo;
+    for (const rule of dfa.acceptsAtEnd[this.state]!) onMatch({ rule, start: Math.max(this.lastIdle, end - this.maxWidths[rule]!), end });
   }
 
   reset(): void {

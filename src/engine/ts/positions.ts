@@ -2,11 +2,11 @@
  * The position (Glushkov) automaton of a rule set: one state per byte-set occurrence, no epsilon
  * moves, so a DFA state is just a set of positions and "no position" means no match is in flight.
  *
- * It is built from a relaxed copy of each rule: assertions become empty and large counted repeats
- * become unbounded ones. The relaxed language contains the rule's, so the automaton reports every
+ * It is built from a relaxed copy of each rule: assertions become empty (but `$`, see below) and
+ * large counted repeats become unbounded ones. The relaxed language contains the rule's, so the automaton reports every
  * end of a real match (and some more: the confirmer drops those).
  */
-import { type ByteSet, type Node, hasByte } from '../../rules/regex/ast.js';
+import { type ByteSet, type Node, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -26,6 +26,11 @@ export interface PositionAutomaton {
   readonly acceptsRule: Int32Array;
   /** For each byte, the positions a match may start with on that byte. */
   readonly startsOn: readonly Int32Array[];
+  /**
+   * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
+   * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
+   */
+  readonly acceptsAtEnd: Int32Array;
 }
 
 function countPositions(node: Node): number {
@@ -48,7 +53,7 @@ function countPositions(node: Node): number {
 export function relax(node: Node): Node {
   switch (node.type) {
     case 'assert':
-      return { type: 'empty' };
+      return node.kind === 'streamEnd' ? node : { type: 'empty' };
     case 'concat':
     case 'alt':
       return { type: node.type, items: node.items.map(relax) };
@@ -79,6 +84,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const follow: Array<Set<number>> = [];
   const acceptsRule: number[] = [];
   const starts: number[] = [];
+  const endMarkers = new Set<number>();
 
   const link = (from: readonly number[], to: readonly number[]): void => {
     for (const p of from) for (const q of to) follow[p]!.add(q);
@@ -93,16 +99,25 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   };
   const EMPTY: Fragment = { first: [], last: [], nullable: true };
 
+  const newPosition = (set: ByteSet): number => {
+    follow.push(new Set());
+    acceptsRule.push(-1);
+    return sets.push(set) - 1;
+  };
+
   // Each call creates fresh positions, so calling it twice on a node makes two copies.
   const build = (node: Node): Fragment => {
     switch (node.type) {
       case 'empty':
-      case 'assert':
         return EMPTY;
+      case 'assert': {
+        // Only `$` is left by relax(): a marker position with an empty byte set.
+        const p = newPosition(emptyByteSet());
+        endMarkers.add(p);
+        return { first: [p], last: [p], nullable: false };
+      }
       case 'bytes': {
-        const p = sets.push(node.set) - 1;
-        follow.push(new Set());
-        acceptsRule.push(-1);
+        const p = newPosition(node.set);
         return { first: [p], last: [p], nullable: false };
       }
       case 'group':
@@ -145,6 +160,12 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     starts.push(...fragment.first);
   }
 
+  const acceptsAtEnd = new Int32Array(sets.length).fill(-1);
+  follow.forEach((targets, p) => {
+    for (const q of targets) if (endMarkers.has(q) && acceptsRule[q]! >= 0) acceptsAtEnd[p] = acceptsRule[q]!;
+  });
+  for (const p of endMarkers) acceptsRule[p] = -1;
+
   const startsOn: Int32Array[] = [];
   for (let byte = 0; byte < 256; byte++) {
     startsOn.push(Int32Array.from(starts.filter((p) => hasByte(sets[p]!, byte))));
@@ -154,5 +175,6 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     follow: follow.map((targets) => Int32Array.from(targets)),
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn,
+    acceptsAtEnd,
   };
 }

@@ -30,13 +30,22 @@ interface Instruction {
 
 /** A compiled pattern for {@link searchProgram}. */
 export interface Program {
-  readonly instructions: readonly Instruction[];
+  /** Per instruction: its Op, and its x and y operands (see {@link Instruction}). */
+  readonly ops: Uint8Array;
+  readonly xs: Int32Array;
+  readonly ys: Int32Array;
+  /** Per instruction, 8 words: the byte set of a Bytes instruction. */
+  readonly sets: Uint32Array;
+  readonly kinds: ReadonlyArray<AssertionKind | undefined>;
   /** 2 × (capture groups + 1). */
   readonly slotCount: number;
-  /** Every match's first byte is in this set: other positions need no thread. */
-  readonly firstBytes: ByteSet;
-  /** Thread lists reused by every search on this program (searches never nest). */
-  readonly scratch: [ThreadList, ThreadList];
+  /**
+   * Byte sets every match starts with, in order (at least the first byte's set): a position whose
+   * bytes do not fit them starts no thread, so a rule with a literal prefix pays only where it occurs.
+   */
+  readonly prefix: readonly ByteSet[];
+  /** Thread lists and stacks reused by every search on this program (searches never nest). */
+  readonly scratch: Scratch;
 }
 
 /** The bytes a match of `node` can start with, and whether it can match empty. */
@@ -91,10 +100,20 @@ class ThreadList {
     this.seen[pc] = this.generation;
     return true;
   }
+}
 
-  push(pc: number, slots: Slots): void {
-    this.pcs[this.length] = pc;
-    this.slots[this.length++] = slots;
+class Scratch {
+  current: ThreadList;
+  next: ThreadList;
+  /** The epsilon-closure stack: pcs and their slots. */
+  readonly stackPcs: Int32Array;
+  readonly stackSlots: Slots[];
+
+  constructor(size: number) {
+    this.current = new ThreadList(size);
+    this.next = new ThreadList(size);
+    this.stackPcs = new Int32Array(size + 1);
+    this.stackSlots = new Array<Slots>(size + 1);
   }
 }
 
@@ -113,6 +132,38 @@ function groupSlotRange(node: Node): [number, number] | null {
   };
   visit(node);
   return low === Infinity ? null : [low * 2, high * 2 + 2];
+}
+
+/** Most prefix sets checked before a thread starts. */
+const MAX_PREFIX = 16;
+
+/** The byte sets every match of `node` starts with (see {@link Program.prefix}). */
+function requiredPrefix(node: Node): ByteSet[] {
+  const prefix: ByteSet[] = [];
+  // Walks mandatory leading nodes; returns false where the sequence stops being fixed.
+  const walk = (n: Node): boolean => {
+    if (prefix.length >= MAX_PREFIX) return false;
+    switch (n.type) {
+      case 'bytes':
+        prefix.push(n.set);
+        return true;
+      case 'assert':
+      case 'empty':
+        return true;
+      case 'group':
+        return walk(n.child);
+      case 'concat':
+        return n.items.every(walk);
+      case 'repeat':
+        for (let i = 0; i < n.min; i++) if (!walk(n.child)) return false;
+        return n.max === n.min;
+      case 'alt':
+        return false;
+    }
+  };
+  walk(node);
+  const first = firstBytes(node);
+  return prefix.length > 0 ? prefix : first.nullable ? [] : [first.set];
 }
 
 /** Compiles a capped tree (no Infinity repeats) with `groupCount` capture groups. */
@@ -184,11 +235,19 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   compile(ast);
   emit({ op: Op.Save, x: 1, y: 0 });
   emit({ op: Op.Match, x: 0, y: 0 });
+  const sets = new Uint32Array(code.length * 8);
+  code.forEach((instruction, pc) => {
+    if (instruction.set) sets.set(instruction.set, pc * 8);
+  });
   return {
-    instructions: code,
+    ops: Uint8Array.from(code, (instruction) => instruction.op),
+    xs: Int32Array.from(code, (instruction) => instruction.x),
+    ys: Int32Array.from(code, (instruction) => instruction.y),
+    sets,
+    kinds: code.map((instruction) => instruction.kind),
     slotCount: (groupCount + 1) * 2,
-    firstBytes: firstBytes(ast).set,
-    scratch: [new ThreadList(code.length), new ThreadList(code.length)],
+    prefix: requiredPrefix(ast),
+    scratch: new Scratch(code.length),
   };
 }
 
@@ -230,75 +289,99 @@ function assertionHolds(kind: AssertionKind, window: SearchWindow, position: num
 }
 
 /**
+ * Follows epsilon moves from `startPc` at `position` in priority order, adding the threads that
+ * wait on a byte (or match) to `list`.
+ */
+function addThread(program: Program, window: SearchWindow, list: ThreadList, startPc: number, startSlots: Slots, position: number): void {
+  const { ops, xs, ys, kinds } = program;
+  const { stackPcs, stackSlots } = program.scratch;
+  let depth = 0;
+  stackPcs[0] = startPc;
+  stackSlots[0] = startSlots;
+  depth = 1;
+  while (depth > 0) {
+    depth--;
+    let pc = stackPcs[depth]!;
+    let slots = stackSlots[depth]!;
+    for (;;) {
+      if (!list.visit(pc)) break;
+      const op = ops[pc]!;
+      if (op === Op.Jump) {
+        pc = xs[pc]!;
+      } else if (op === Op.Split) {
+        stackPcs[depth] = ys[pc]!;
+        stackSlots[depth++] = slots;
+        pc = xs[pc]!;
+      } else if (op === Op.Save) {
+        slots = slots.slice();
+        slots[xs[pc]!] = position;
+        pc++;
+      } else if (op === Op.Reset) {
+        slots = slots.slice();
+        slots.fill(-1, xs[pc]!, ys[pc]!);
+        pc++;
+      } else if (op === Op.Assert) {
+        if (!assertionHolds(kinds[pc]!, window, position)) break;
+        pc++;
+      } else {
+        list.pcs[list.length] = pc;
+        list.slots[list.length++] = slots;
+        break;
+      }
+    }
+  }
+}
+
+/**
  * Finds the leftmost-first match that starts in `[from, lastStart]` and lies inside the window
  * (the window must hold the byte before `from`, if any, for `^`/`\b`). Returns its slots or null.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number): Slots | null {
-  const code = program.instructions;
-  let [current, next] = program.scratch;
+  const { ops, sets, prefix } = program;
+  const scratch = program.scratch;
+  let current = scratch.current;
+  let next = scratch.next;
   current.clear();
   next.clear();
   let matched: Slots | null = null;
-
-  // Follows epsilon moves from `pc` at `position` in priority order (explicit stack, no recursion).
-  const addThread = (list: ThreadList, startPc: number, startSlots: Slots, position: number): void => {
-    const stack: Array<[number, Slots]> = [[startPc, startSlots]];
-    while (stack.length > 0) {
-      let [pc, slots] = stack.pop()!;
-      for (;;) {
-        if (!list.visit(pc)) break;
-        const instruction = code[pc]!;
-        if (instruction.op === Op.Jump) {
-          pc = instruction.x;
-        } else if (instruction.op === Op.Split) {
-          stack.push([instruction.y, slots]);
-          pc = instruction.x;
-        } else if (instruction.op === Op.Save) {
-          slots = Array.from(slots);
-          slots[instruction.x] = position;
-          pc++;
-        } else if (instruction.op === Op.Reset) {
-          slots = Array.from(slots);
-          for (let slot = instruction.x; slot < instruction.y; slot++) slots[slot] = -1;
-          pc++;
-        } else if (instruction.op === Op.Assert) {
-          if (!assertionHolds(instruction.kind!, window, position)) break;
-          pc++;
-        } else {
-          list.push(pc, slots);
-          break;
-        }
-      }
-    }
+  const bytes = window.bytes;
+  const offset = window.offset;
+  const emptySlots = new Int32Array(program.slotCount).fill(-1);
+  const canStartAt = (position: number): boolean => {
+    if (position + prefix.length > window.limit) return prefix.length === 0 && position <= window.limit;
+    for (let j = 0; j < prefix.length; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
+    return true;
   };
-
-  const emptySlots = new Array<number>(program.slotCount).fill(-1);
   for (let position = from; ; position++) {
     if (current.length === 0) {
       if (matched !== null) break;
-      // Nothing in flight: jump to the next position whose byte can start a match.
+      // Nothing in flight: jump to the next position where a match can start.
       const skipFrom = position;
-      while (position < lastStart && position < window.limit && !hasByte(program.firstBytes, window.bytes[position - window.offset]!)) position++;
+      while (position <= lastStart && !canStartAt(position)) position++;
+      if (position > lastStart) break;
       if (position !== skipFrom) current.clear();
     }
-    if (matched === null && position <= lastStart) addThread(current, 0, emptySlots, position);
+    if (matched === null && position <= lastStart && canStartAt(position)) addThread(program, window, current, 0, emptySlots, position);
     if (current.length === 0) {
       if (position >= lastStart || position >= window.limit) break;
       current.clear();
       continue;
     }
-    const byte = position < window.limit ? window.bytes[position - window.offset]! : -1;
+    const byte = position < window.limit ? bytes[position - offset]! : -1;
+    const word = byte >>> 5;
+    const bit = byte & 31;
     for (let i = 0; i < current.length; i++) {
       const pc = current.pcs[i]!;
-      const instruction = code[pc]!;
-      if (instruction.op === Op.Match) {
+      if (ops[pc] === Op.Match) {
         matched = current.slots[i]!;
         break; // lower-priority threads can no longer win
       }
-      if (byte >= 0 && hasByte(instruction.set!, byte)) addThread(next, pc + 1, current.slots[i]!, position + 1);
+      if (byte >= 0 && ((sets[pc * 8 + word]! >>> bit) & 1) === 1) addThread(program, window, next, pc + 1, current.slots[i]!, position + 1);
     }
     [current, next] = [next, current];
     next.clear();
   }
+  scratch.current = current;
+  scratch.next = next;
   return matched;
 }

@@ -1,0 +1,221 @@
+/**
+ * sseredact as a library: the same redaction as the CLI, in-process, for services and LLM
+ * gateways. This module is the whole public API (package.json's `exports` map exposes nothing
+ * else).
+ *
+ * @example
+ * ```ts
+ * import { compileRules, createRedactor } from 'sseredact';
+ * const compiled = compileRules({ literals: [process.env.DEPLOY_TOKEN!] }); // compile once
+ * upstream.pipe(createRedactor({ compiled })).pipe(response);            // one redactor per stream
+ * ```
+ *
+ * Guarantees (as in the CLI): the output does not depend on how the input is chunked; clean bytes
+ * are released as soon as no secret can still cover them; on an internal error the stream errors
+ * and nothing unredacted is passed on. The runnable examples in `examples/` show an SSE proxy and
+ * a child process's output.
+ */
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
+import { tsEngine } from './engine/ts/engine.js';
+import { type LocatedFinding, createStreamRedactor } from './redact/redactor.js';
+import { DEFAULT_TEMPLATE, parseReplacement } from './redact/replace.js';
+import { DEFAULT_MAX_MATCH } from './rules/compile.js';
+import { chooseRuleSpecs } from './rules/choose.js';
+import { type RuleSet, compileRuleSet } from './rules/ruleset.js';
+import type { RuleSpec } from './types.js';
+
+export { SseredactError } from './errors.js';
+export type { ErrorType } from './errors.js';
+export type { RuleSpec, RulePredicates } from './types.js';
+
+/** Which rules to compile (the CLI's `--no-builtin`, `--pattern`, `--literal`, `--max-match`). */
+export interface RuleOptions {
+  /** Load the built-in secrets pack (default true). */
+  readonly builtin?: boolean;
+  /** Extra rules given as data, regexes in RE2 syntax (see {@link RuleSpec}). */
+  readonly rules?: readonly RuleSpec[];
+  /** Extra regexes, RE2 syntax, as rules named `pattern-1`, `pattern-2`, ... */
+  readonly patterns?: readonly string[];
+  /** Literal secrets, as rules named `literal-1`, `literal-2`, ... */
+  readonly literals?: readonly string[];
+  /** The widest match any rule may have, in bytes (default 4096): unbounded repeats are capped to it. */
+  readonly maxMatch?: number;
+}
+
+/**
+ * A compiled rule set, from {@link compileRules}: immutable, so compile once and pass it as
+ * `compiled` to any number of redactors, concurrent or not; each redactor keeps its own stream
+ * state.
+ */
+export interface CompiledRules {
+  /** The ids of the compiled rules, in rule-set order (built-in pack first, then yours). */
+  readonly ruleIds: readonly string[];
+  /** @internal The rules and the engine database. Not part of the API: it changes without notice. */
+  readonly ruleSet: RuleSet;
+}
+
+/**
+ * A finding as the library reports it: the same fields as the CLI's `--json` records. The secret
+ * itself only with `showSecret`.
+ */
+export interface Finding {
+  /** The id of the rule that found it (`aws-access-key-id`, `pattern-1`, `literal-1`, ...). */
+  readonly rule: string;
+  /** Byte offset of the secret's first byte from the start of the stream. */
+  readonly start: number;
+  /** Byte offset just past the secret (half-open: `end - start` is its length in bytes). */
+  readonly end: number;
+  /** 1-based line of the secret's start. */
+  readonly line: number;
+  /** 1-based byte column of the secret's start. */
+  readonly column: number;
+  /** `sha256:` and the hex SHA-256 of the secret's bytes: equal secrets have equal fingerprints. */
+  readonly fingerprint: string;
+  /** The secret, decoded as latin1 (one character per byte); present only with `showSecret`. */
+  readonly secret?: string;
+}
+
+/** Options of a redactor: which rules (or a compiled set) and how to replace what they find. */
+export interface RedactorOptions extends RuleOptions {
+  /** Rules compiled by {@link compileRules}; the other rule options are then ignored. */
+  readonly compiled?: CompiledRules;
+  /**
+   * The replacement (the CLI's `--replace`): a template with `{rule}`, `{len}`, `{hash}`, or `*`
+   * (mask, same length) / `*N` (mask, keep the last N bytes). Default `[REDACTED:{rule}]`.
+   */
+  readonly replace?: string;
+  /** Key for `{hash}` (the CLI reads `SSEREDACT_HASH_KEY`); random per redactor when absent. */
+  readonly hashKey?: string;
+  /** Include the secret in findings (default false: they are secrets). */
+  readonly showSecret?: boolean;
+}
+
+/**
+ * Compiles rules once, for any number of redactors. Takes the time the rules need to compile
+ * (the built-in pack: a few milliseconds); the result is immutable and shareable.
+ *
+ * @throws {@link SseredactError} with `type` 'rule' naming a rule that does not compile, or
+ * 'usage' when the options select no rule at all.
+ */
+export function compileRules(options: RuleOptions = {}): CompiledRules {
+  const specs = chooseRuleSpecs({ ...options, source: 'api' });
+  const ruleSet = compileRuleSet(specs, { engine: tsEngine, maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
+  return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
+}
+
+function publicFinding(finding: LocatedFinding, showSecret: boolean): Finding {
+  const fingerprint = `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`;
+  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint };
+  return showSecret ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
+}
+
+/**
+ * A redacting Node Transform, from {@link createRedactor}. Besides a Transform's own events it
+ * emits `finding` (one {@link Finding} per finding, in stream order, just before the bytes that
+ * replace it are pushed), and `error` when redaction fails, after which nothing more is pushed.
+ */
+export interface Redactor extends Transform {
+  on(event: 'finding', listener: (finding: Finding) => void): this;
+  // Node's own signature for every other event, so that `on('data', ...)` keeps its types.
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'finding', listener: (finding: Finding) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  /**
+   * The same redactor as a WHATWG TransformStream (its `finding` events still fire on this
+   * object). Use one side or the other, not both.
+   */
+  toWeb(): TransformStream<Uint8Array, Uint8Array>;
+}
+
+/**
+ * A Node Transform that redacts the bytes written to it: one per stream (one file, response,
+ * connection). Strings written to it are encoded as UTF-8; chunks may be cut anywhere, the output
+ * is the same.
+ *
+ * Memory: it holds back only the bytes a secret could still cover, at most about the chunk size
+ * plus the widest rule (`maxMatch`). At end of stream it flushes everything, redacted.
+ *
+ * Errors: throws {@link SseredactError} at once if the rules or the `replace` template are bad.
+ * A failure while redacting makes the stream emit `error`; the chunk being processed and
+ * everything held back are dropped, never passed on unredacted.
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor({ compiled });
+ * redactor.on('finding', (finding) => console.error(`${finding.rule} at line ${finding.line}`));
+ * await pipeline(child.stdout, redactor, process.stdout);
+ * ```
+ */
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const compiled = options.compiled ?? compileRules(options);
+  const replacement = parseReplacement(options.replace ?? DEFAULT_TEMPLATE, options.hashKey);
+  let transform: Transform;
+  const redactor = createStreamRedactor(compiled.ruleSet, {
+    replacement,
+    onFinding: (finding) => transform.emit('finding', publicFinding(finding, options.showSecret ?? false)),
+  });
+  transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let output: Uint8Array;
+      try {
+        output = redactor.write(chunk);
+      } catch (error) {
+        callback(error as Error); // fail closed: nothing of this chunk is pushed
+        return;
+      }
+      if (output.length > 0) this.push(output);
+      callback();
+    },
+    flush(callback) {
+      let output: Uint8Array;
+      try {
+        output = redactor.end();
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (output.length > 0) this.push(output);
+      callback();
+    },
+  });
+  return Object.assign(transform, {
+    toWeb: () => Transform.toWeb(transform) as unknown as TransformStream<Uint8Array, Uint8Array>,
+  }) as Redactor;
+}
+
+/**
+ * A WHATWG TransformStream that redacts, for fetch bodies and `Response` streams: the same as
+ * `createRedactor(options).toWeb()`, for when the `finding` events are not needed.
+ *
+ * @example
+ * ```ts
+ * const upstream = await fetch(url);
+ * return new Response(upstream.body!.pipeThrough(createRedactorStream({ compiled })), upstream);
+ * ```
+ */
+export function createRedactorStream(options: RedactorOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  return createRedactor(options).toWeb();
+}
+
+/**
+ * Redacts a whole input at once (strings as UTF-8); returns the redacted bytes and the findings.
+ * Same output as a redactor fed the same bytes in any chunks. Throws {@link SseredactError} on bad
+ * rules or template.
+ */
+export function redact(input: string | Uint8Array, options: RedactorOptions = {}): { output: Buffer; findings: Finding[] } {
+  const compiled = options.compiled ?? compileRules(options);
+  const findings: Finding[] = [];
+  const redactor = createStreamRedactor(compiled.ruleSet, {
+    replacement: parseReplacement(options.replace ?? DEFAULT_TEMPLATE, options.hashKey),
+    onFinding: (finding) => findings.push(publicFinding(finding, options.showSecret ?? false)),
+  });
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const output = Buffer.concat([redactor.write(bytes), redactor.end()]);
+  return { output, findings };
+}
+
+/** Finds the secrets in a whole input (strings as UTF-8); the findings of {@link redact}. */
+export function scan(input: string | Uint8Array, options: RedactorOptions = {}): Finding[] {
+  return redact(input, options).findings;
+}
