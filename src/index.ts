@@ -37,7 +37,7 @@ export interface RuleOptions {
   readonly rules?: readonly RuleSpec[];
   /** Extra regexes, RE2 syntax, as rules named `pattern-1`, `pattern-2`, ... */
   readonly patterns?: readonly string[];
-  /** Literal secrets, as rules named `literal-1`, `literal-2`, ... */
+  /** Literal secrets, as one rule named `literal` that also matches their JSON-escaped, URL-encoded and base64 forms. */
   readonly literals?: readonly string[];
   /** The widest match any rule may have, in bytes (default 4096): unbounded repeats are capped to it. */
   readonly maxMatch?: number;
@@ -99,7 +99,13 @@ export interface RedactorOptions extends RuleOptions {
  * 'usage' when the options select no rule at all.
  */
 export function compileRules(options: RuleOptions = {}): CompiledRules {
-  const specs = chooseRuleSpecs({ ...options, source: 'api' });
+  const specs = chooseRuleSpecs({
+    packs: options.builtin === false ? [] : ['secrets'],
+    rules: options.rules ?? [],
+    patterns: options.patterns ?? [],
+    literals: options.literals ?? [],
+    source: 'api',
+  });
   const ruleSet = compileRuleSet(specs, { engine: tsEngine, maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
   return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
 }
@@ -179,9 +185,20 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       callback();
     },
   });
-  return Object.assign(transform, {
-    toWeb: () => Transform.toWeb(transform) as unknown as TransformStream<Uint8Array, Uint8Array>,
-  }) as Redactor;
+  // A real WHATWG TransformStream over the same stream redactor (not Duplex.toWeb's pair of
+  // streams): a throw in transform or flush errors both of its sides, so nothing more is enqueued.
+  const toWeb = (): TransformStream<Uint8Array, Uint8Array> =>
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const output = redactor.write(chunk);
+        if (output.length > 0) controller.enqueue(output);
+      },
+      flush(controller) {
+        const output = redactor.end();
+        if (output.length > 0) controller.enqueue(output);
+      },
+    });
+  return Object.assign(transform, { toWeb }) as Redactor;
 }
 
 /**

@@ -36,13 +36,18 @@ export interface RuleSpec {
   readonly source?: string;
 }
 
-/** An engine hit: rule `rule` may match ending at `end`, starting no earlier than `start`. */
+/**
+ * An engine hit: rule `rule` may match starting in `[start, lastStart]`; the engine saw the match
+ * (or, for an engine that tracks only a rule's anchored prefix, that prefix) end at `end`.
+ */
 export interface Match {
   /** Index of the rule in the compiled rule set. */
   readonly rule: number;
   /** Lower bound on where the match starts (exact when the engine knows it). */
   readonly start: number;
   readonly end: number;
+  /** Upper bound on the start; when absent, `end` minus the rule's minimum width. */
+  readonly lastStart?: number;
 }
 
 /** A confirmed, predicate-checked match. */

@@ -4,17 +4,57 @@
  */
 import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
-import { tsEngine } from '../engine/ts/engine.js';
+import { describeEngines, selectEngine } from '../engine/select.js';
 import { redactStream } from '../pipeline/redact-stream.js';
-import { createStreamRedactor } from '../redact/redactor.js';
+import { type RedactOptions, createStreamRedactor } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
-import { compileRuleSet } from '../rules/ruleset.js';
+import { loadRuleFile } from '../rules/load/file.js';
+import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
+import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
-import { openInput } from '../sources/input.js';
+import { openInput, readInputText } from '../sources/input.js';
+import { createAutoRedactor } from '../sse/detect.js';
+import { compileContentPath } from '../sse/json-path.js';
+import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
+import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
-import { type RedactCommandOptions, buildProgram } from './program.js';
+import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
+import { listRules, testRules } from './rules-command.js';
+
+type Log = (message: string) => void;
+
+function logger(verbose: boolean): Log {
+  return verbose ? (message) => process.stderr.write(`sseredact: ${message}\n`) : () => {};
+}
+
+const warn: Log = (message) => process.stderr.write(`sseredact: warning: ${message}\n`);
+
+/** Loads and compiles the rules the options choose, on the engine they choose. */
+export function compileChosenRules(options: RuleCommandOptions, log: Log): RuleSet {
+  const loaded: RuleSpec[] = options.rules.flatMap((path) => loadRuleFile(path, { onWarning: warn }));
+  for (const path of options.literalFile) {
+    const literals = parseLiteralFile(readInputText(path));
+    loaded.push(...literalRules(literals, { id: `literal-file-${loaded.length + 1}`, source: path, onWarning: warn }));
+  }
+  const maskEnv = options.maskEnv.flatMap((names) => names.split(',')).filter((name) => name.trim() !== '');
+  if (maskEnv.length > 0) loaded.push(...maskEnvRules(maskEnv, process.env, { onWarning: warn }));
+  const packs = !options.builtin ? [] : options.pack.length > 0 ? options.pack : ['secrets' as const];
+  const specs = chooseRuleSpecs({
+    packs: options.pii && options.builtin ? [...new Set([...packs, 'pii' as const])] : packs,
+    rules: loaded,
+    patterns: options.pattern,
+    literals: options.literal,
+    disable: options.disable,
+    source: 'cli',
+    onWarning: warn,
+  });
+  const engine = selectEngine(options.engine, log);
+  const ruleSet = compileRuleSet(specs, { engine, maxMatch: options.maxMatch });
+  log(`${ruleSet.rules.length} rules on the ${ruleSet.database.engine} engine, widest match ${ruleSet.database.maxWidth} bytes`);
+  return ruleSet;
+}
 
 function recordsSink(target: string): ByteSink {
   const fd = /^fd:(\d+)$/.exec(target);
@@ -22,11 +62,37 @@ function recordsSink(target: string): ByteSink {
   return createByteSink(stream, { ownsStream: true });
 }
 
+/** Wraps the byte redactor for the SSE options: per event, per content stream, or detected. */
+function openStreamRedactor(options: RedactCommandOptions, openRedactor: () => ByteRedactor, log: Log, name: string): ByteRedactor {
+  if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
+  if (options.sse === 'on') return createSseRedactor({ openRedactor });
+  if (options.sse === 'auto') {
+    return createAutoRedactor({
+      text: () => {
+        log(`${name}: not an event stream, plain redaction`);
+        return openRedactor();
+      },
+      sse: () => {
+        log(`${name}: event stream detected, SSE mode`);
+        return createSseRedactor({ openRedactor });
+      },
+    });
+  }
+  return openRedactor();
+}
+
 async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
-  const log = options.verbose ? (message: string) => process.stderr.write(`sseredact: ${message}\n`) : () => {};
-  const replacement = parseReplacement(options.replace, process.env.SSEREDACT_HASH_KEY);
-  const ruleSet = compileRuleSet(chooseRuleSpecs({ builtin: options.builtin, patterns: options.pattern, literals: options.literal, source: 'cli' }), { engine: tsEngine, maxMatch: options.maxMatch });
-  log(`${ruleSet.rules.length} rules on the ${ruleSet.database.engine} engine, widest match ${ruleSet.database.maxWidth} bytes`);
+  const log = logger(options.verbose);
+  if (options.sseJson !== undefined) compileContentPath(options.sseJson); // a bad path is a usage error before any input
+  const explicitReplacement = options.replace !== undefined ? parseReplacement(options.replace, process.env.SSEREDACT_HASH_KEY) : null;
+  const ruleSet = compileChosenRules(options, log);
+  const ruleReplacements = explicitReplacement
+    ? []
+    : ruleSet.rules.map((rule) => {
+        const own = (rule.spec as { replacement?: string }).replacement;
+        return own === undefined ? undefined : parseReplacement(own, process.env.SSEREDACT_HASH_KEY);
+      });
+  const replacement = explicitReplacement ?? parseReplacement('[REDACTED:{rule}]', process.env.SSEREDACT_HASH_KEY);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const bytesSink = options.json ? null : stdout;
@@ -34,13 +100,15 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const tally = new FindingTally();
   for (const source of sources) {
     const pending: string[] = [];
-    const redactor = createStreamRedactor(ruleSet, {
+    const redactOptions: RedactOptions = {
       replacement,
+      ruleReplacements,
       onFinding: (finding) => {
         tally.add(finding);
         if (records) pending.push(findingRecord(finding, source.name, options.showSecret));
       },
-    });
+    };
+    const redactor = openStreamRedactor(options, () => createStreamRedactor(ruleSet, redactOptions), log, source.name);
     const flushRecords = async (): Promise<void> => {
       if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
     };
@@ -59,9 +127,24 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
 
 export async function main(argv: readonly string[]): Promise<number> {
   let status = EXIT_OK;
-  const program = buildProgram(async (files, options) => {
-    status = await redact(files, options);
-  });
+  const actions: ProgramActions = {
+    redact: async (files, options) => {
+      status = await redact(files, options);
+    },
+    rulesList: async (options) => {
+      status = await listRules(compileChosenRules(options, logger(options.verbose)));
+    },
+    rulesTest: async (file, options) => {
+      status = await testRules(compileChosenRules(options, logger(options.verbose)), openInput(file));
+    },
+  };
+  // `--version --verbose` also says which engines this installation has.
+  if ((argv.includes('--version') || argv.includes('-V')) && (argv.includes('--verbose') || argv.includes('-v'))) {
+    process.stdout.write(`sseredact ${VERSION}\n`);
+    for (const engine of describeEngines()) process.stdout.write(`engine ${engine.name}: ${engine.available ? 'available' : 'unavailable'}: ${engine.detail}\n`);
+    return EXIT_OK;
+  }
+  const program = buildProgram(actions);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;

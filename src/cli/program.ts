@@ -4,26 +4,43 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_MATCH } from '../rules/compile.js';
 import { DEFAULT_TEMPLATE } from '../redact/replace.js';
+import { DEFAULT_MAX_MATCH } from '../rules/compile.js';
 
-export interface RedactCommandOptions {
+/** Options that choose and compile rules: shared by the redact command and `rules`. */
+export interface RuleCommandOptions {
+  readonly rules: string[];
+  readonly pack: Array<'secrets' | 'pii'>;
+  readonly pii: boolean;
+  readonly builtin: boolean;
+  readonly disable: string[];
+  readonly pattern: string[];
+  readonly literal: string[];
+  readonly literalFile: string[];
+  readonly maskEnv: string[];
+  readonly maxMatch: number;
+  readonly engine: 'auto' | 'ts' | 'vectorscan';
+  readonly verbose: boolean;
+}
+
+export interface RedactCommandOptions extends RuleCommandOptions {
   readonly json: boolean;
   readonly records?: string;
   readonly showSecret: boolean;
-  readonly pattern: string[];
-  readonly literal: string[];
-  readonly replace: string;
-  readonly maxMatch: number;
+  readonly replace?: string;
   readonly failOnMatch: boolean;
-  readonly builtin: boolean;
-  readonly engine: 'auto' | 'ts' | 'vectorscan';
-  readonly verbose: boolean;
+  readonly sse: 'on' | 'auto' | 'off';
+  readonly sseJson?: string;
 }
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function collectPack(value: string, previous: Array<'secrets' | 'pii'>): Array<'secrets' | 'pii'> {
+  if (value !== 'secrets' && value !== 'pii') throw new InvalidArgumentError('expected secrets or pii.');
   return [...previous, value];
 }
 
@@ -41,31 +58,88 @@ Examples:
   sseredact --records findings.ndjson app.log     redacted bytes on stdout, records on the side
   sseredact --literal "$DEPLOY_TOKEN" --replace '*4' deploy.log
   sseredact --pattern 'acme_[a-z0-9]{32}' -
+  npm test 2>&1 | sseredact --mask-env 'NPM_TOKEN,*_SECRET'
+  curl -sN https://api.openai.com/v1/chat/completions ... | sseredact --sse-json openai
+  sseredact --rules gitleaks.toml --pii app.log
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;
 
-/** Builds the program; `onRedact` runs the default command. */
-export function buildProgram(onRedact: (files: string[], options: RedactCommandOptions) => Promise<void>): Command {
-  return new Command('sseredact')
-    .description('Redact secrets (API keys, tokens, private keys, passwords) from streams, on the fly.')
-    .argument('[file...]', 'files to read in order; - or none reads stdin')
-    .option('--json', 'write NDJSON match records (no secrets) instead of the redacted bytes', false)
-    .option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout')
-    .option('--show-secret', 'include each secret in the records (careful: they are secrets)', false)
+const RULES_EXAMPLES = `
+Examples:
+  sseredact rules list                            every rule: id, pack, description
+  sseredact rules list --pii --rules team.toml
+  echo 'key=AKIAZ7VQ3XJ5K2LMN4PQ' | sseredact rules test -
+  sseredact rules test --rules gitleaks.toml sample.txt`;
+
+/** The options that choose rules, on the redact command and on `rules list|test`. */
+function addRuleOptions(command: Command): Command {
+  return command
+    .option('-r, --rules <file>', 'load rules from FILE: TOML, YAML or JSON, our schema or a gitleaks config (repeatable)', collect, [])
+    .option('--pack <name>', 'use a built-in pack, secrets or pii (repeatable; default: secrets)', collectPack, [])
+    .option('--pii', 'add the PII pack: emails, card numbers, IBANs, SSNs, phone numbers, IP addresses', false)
+    .option('--no-builtin', 'load no built-in pack')
+    .option('--disable <id>', 'turn rule ID off (repeatable)', collect, [])
     .option('-p, --pattern <regex>', 'an extra rule, RE2 syntax (repeatable)', collect, [])
-    .option('-l, --literal <string>', 'a literal secret to redact (repeatable)', collect, [])
-    .option('--replace <template>', 'replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes', DEFAULT_TEMPLATE)
+    .option('-l, --literal <string>', 'a literal secret, also in its JSON, URL and base64 encodings (repeatable)', collect, [])
+    .option('--literal-file <file>', 'literal secrets, one per line (# comments; repeatable)', collect, [])
+    .option('--mask-env <names>', 'the values of these environment variables are secrets: names or globs, comma-separated (repeatable)', collect, [])
     .option('--max-match <bytes>', 'the widest match any rule may have, in bytes', positiveInteger, DEFAULT_MAX_MATCH)
-    .option('--fail-on-match', 'exit 1 when anything was found', false)
-    .option('--no-builtin', 'do not load the built-in secrets pack')
-    .addOption(new Option('--engine <name>', 'matching engine').choices(['auto', 'ts', 'vectorscan']).default('auto'))
-    .option('-v, --verbose', 'say what is going on, on stderr', false)
-    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('--engine <name>', 'matching engine: vectorscan when its addon is installed, else ts').choices(['auto', 'ts', 'vectorscan']).default('auto'))
+    .option('-v, --verbose', 'say what is going on, on stderr', false);
+}
+
+function configure(command: Command): Command {
+  return command
     .helpOption('-h, --help', 'show this help')
-    .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (message, write) => write(`sseredact: ${message.replace(/^error: /, '')}`) })
-    .exitOverride()
-    .action(onRedact);
+    .exitOverride();
+}
+
+export interface ProgramActions {
+  readonly redact: (files: string[], options: RedactCommandOptions) => Promise<void>;
+  readonly rulesList: (options: RuleCommandOptions) => Promise<void>;
+  readonly rulesTest: (file: string, options: RuleCommandOptions) => Promise<void>;
+}
+
+/** Builds the program; the actions run the commands. */
+export function buildProgram(actions: ProgramActions): Command {
+  const program = configure(
+    addRuleOptions(
+      new Command('sseredact')
+        .description('Redact secrets (API keys, tokens, private keys, passwords) from streams, on the fly.')
+        .argument('[file...]', 'files to read in order; - or none reads stdin')
+        .option('--json', 'write NDJSON match records (no secrets) instead of the redacted bytes', false)
+        .option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout')
+        .option('--show-secret', 'include each secret in the records (careful: they are secrets)', false),
+    )
+      .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
+      .option('--fail-on-match', 'exit 1 when anything was found', false)
+      .addOption(
+        new Option('--sse [mode]', 'Server-Sent Events: redact per event and re-emit each event at once; auto: only if the input starts like an event stream')
+          .choices(['on', 'auto', 'off'])
+          .default('off')
+          .preset('on'),
+      )
+      .option('--sse-json <path>', 'SSE with JSON deltas: the strings at PATH (openai, anthropic, or a dotted path like a.b[].c) form one content stream, so a secret split over events is found')
+      .version(VERSION, '-V, --version', 'print the version (with --verbose: and the engines available)')
+      .addHelpText('after', EXAMPLES)
+      .action(actions.redact),
+  );
+  const rules = configure(new Command('rules').description('list the rules, or test them on a sample').addHelpText('after', RULES_EXAMPLES));
+  rules.addCommand(
+    configure(addRuleOptions(new Command('list').description('list the rules in use: id, pack or file, description')))
+      .addHelpText('after', '\nExamples:\n  sseredact rules list\n  sseredact rules list --pii --rules team.toml --disable generic-password')
+      .action(actions.rulesList),
+  );
+  rules.addCommand(
+    configure(addRuleOptions(new Command('test').description('show which rules fire on FILE (- for stdin), with offsets; exit 1 when any does').argument('<file>', 'sample to test; - reads stdin')))
+      .addHelpText('after', "\nExamples:\n  sseredact rules test sample.txt\n  sseredact rules test --rules gitleaks.toml -")
+      .action(actions.rulesTest),
+  );
+  program.addCommand(rules);
+  // Options after `rules list` belong to it, not to the redact command.
+  program.enablePositionalOptions();
+  return program;
 }

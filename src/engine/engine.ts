@@ -35,6 +35,12 @@ export interface Database {
   readonly engine: EngineName;
   /** Largest maxWidth of its rules. */
   readonly maxWidth: number;
+  /**
+   * Whether the engine follows rule `rule` to the end of its matches, so that a match starting
+   * before the horizon also ends by the last byte scanned. False for a rule the engine tracks
+   * only up to an anchor: its matches are then decided by width or by newlines.
+   */
+  tracksEnds(rule: number): boolean;
   open(): Scanner;
 }
 
@@ -45,8 +51,10 @@ export interface Scanner {
   /** Scans the next chunk; reports matches (by absolute offsets) that end inside what was scanned. */
   write(chunk: Uint8Array, onMatch: OnMatch): void;
   /**
-   * Every match that starts before `horizon()` has been reported and ends at or before it. Bytes
-   * before the horizon can only be covered by matches already reported.
+   * Every match that starts before `horizon()` has been reported; for rules the database
+   * `tracksEnds`, it also ends within what was scanned (at or before the horizon, or before the
+   * last byte scanned), so the byte after it is known.
+   * Bytes before the horizon can only be covered by matches already reported.
    */
   horizon(): number;
   /** Ends the stream: reports what only the end can decide. */

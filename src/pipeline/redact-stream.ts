@@ -19,7 +19,7 @@ export interface StreamTotals {
  */
 export async function redactStream(
   source: Source,
-  redactor: StreamRedactor,
+  redactor: Pick<StreamRedactor, 'write' | 'end'>,
   sink: ByteSink | null,
   afterChunk: () => Promise<void> = async () => {},
 ): Promise<StreamTotals> {

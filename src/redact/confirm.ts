@@ -4,12 +4,13 @@
  * previous match's end), but only over the starts the engine says may match, and only once the
  * bytes that decide those starts are in the buffer.
  *
- * Per rule it keeps `cursor` (every start before it is decided) and a pending range `[low, high]`
- * of starts that candidates point at. A start `s` is decided ("final") once no match from `s` can
+ * Per rule it keeps `cursor` (every start before it is decided) and the ranges `[low, high]` of
+ * starts that candidates point at, sorted and disjoint: only those starts are searched, so sparse
+ * candidates cost little however far apart they are. A start `s` is decided ("final") once no match from `s` can
  * reach beyond the bytes we have, or need the byte after them (see {@link finalStartBound}).
  */
 import type { CompiledRule } from '../rules/compile.js';
-import { searchProgram } from '../rules/regex/pikevm.js';
+import { type SearchProbe, type Slots, searchProgram } from '../rules/regex/pikevm.js';
 import type { Finding, Match } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 
@@ -18,37 +19,55 @@ interface PendingStarts {
   high: number;
 }
 
+/** A rule's pending ranges, oldest first; `head` skips the decided ones without shifting. */
+interface PendingQueue {
+  readonly ranges: PendingStarts[];
+  head: number;
+}
+
+function dropDecided(queue: PendingQueue): void {
+  if (queue.head > 64 && queue.head * 2 > queue.ranges.length) {
+    queue.ranges.splice(0, queue.head);
+    queue.head = 0;
+  }
+}
+
 /** What the stream looks like now, for deciding which starts are final. */
 export interface ConfirmContext {
   readonly buffer: HoldbackBuffer;
   /** The engine's horizon: matches starting before it are reported and end by it. */
   readonly horizon: number;
   readonly isStreamEnd: boolean;
+  /** Whether the engine follows this rule to the end of its matches (see Database.tracksEnds). */
+  readonly tracksEnds: (rule: number) => boolean;
 }
 
 export class Confirmer {
   private readonly cursors: Float64Array;
-  private readonly pending: Array<PendingStarts | null>;
+  private readonly pending: PendingQueue[];
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
+  private readonly probe: SearchProbe = { reachedLimit: false };
 
   constructor(private readonly rules: readonly CompiledRule[]) {
     this.cursors = new Float64Array(rules.length);
-    this.pending = rules.map(() => null);
+    this.pending = rules.map(() => ({ ranges: [], head: 0 }));
   }
 
   /** Records an engine candidate; starts before `floor` (already emitted) are known to be decided. */
   addCandidate(match: Match, floor: number): void {
     const rule = this.rules[match.rule]!;
-    const high = match.end - rule.minWidth;
+    const high = match.lastStart ?? match.end - rule.minWidth;
     const low = Math.max(match.start, match.end - rule.maxWidth, this.cursors[match.rule]!, floor);
     if (high < low) return;
-    const pending = this.pending[match.rule];
-    if (pending) {
-      pending.low = Math.min(pending.low, low);
-      pending.high = Math.max(pending.high, high);
+    const queue = this.pending[match.rule]!;
+    const last = queue.head < queue.ranges.length ? queue.ranges.at(-1) : undefined;
+    if (last && low <= last.high + 1) {
+      // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
+      last.low = Math.min(last.low, low);
+      last.high = Math.max(last.high, high);
     } else {
-      this.pending[match.rule] = { low, high };
+      queue.ranges.push({ low, high });
       this.active.add(match.rule);
     }
   }
@@ -56,52 +75,106 @@ export class Confirmer {
   /** The earliest start still undecided, or Infinity. */
   earliestPending(): number {
     let earliest = Infinity;
-    for (const index of this.active) earliest = Math.min(earliest, this.pending[index]!.low);
+    for (const index of this.active) {
+      const queue = this.pending[index]!;
+      earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
+    }
     return earliest;
   }
 
   /** Decides every pending start that is final now; reports findings that pass the rule's predicates. */
   run(context: ConfirmContext, onFinding: (finding: Finding) => void): void {
     for (const index of this.active) {
-      this.runRule(this.rules[index]!, this.pending[index]!, context, onFinding);
-      if (this.pending[index]!.low > this.pending[index]!.high) {
-        this.pending[index] = null;
+      const queue = this.pending[index]!;
+      this.runRule(this.rules[index]!, queue, context, onFinding);
+      if (queue.head === queue.ranges.length) {
+        queue.ranges.length = 0;
+        queue.head = 0;
         this.active.delete(index);
+      } else {
+        dropDecided(queue);
       }
     }
   }
 
-  private runRule(rule: CompiledRule, pending: PendingStarts, context: ConfirmContext, onFinding: (finding: Finding) => void): void {
+  private runRule(rule: CompiledRule, queue: PendingQueue, context: ConfirmContext, onFinding: (finding: Finding) => void): void {
     const { buffer } = context;
     const limit = buffer.scannedUpTo;
-    while (pending.low <= pending.high) {
-      const lastStart = Math.min(pending.high, finalStartBound(rule, pending.low, context));
-      if (lastStart < pending.low) return;
-      const from = Math.max(buffer.base, pending.low - 1);
-      const windowEnd = Math.min(limit, lastStart + rule.maxWidth + 1);
-      const window = { bytes: buffer.view(from, windowEnd), offset: from, limit: windowEnd, isStreamEnd: context.isStreamEnd && windowEnd === limit };
-      const slots = searchProgram(rule.program, window, pending.low, lastStart);
-      if (slots === null) {
-        pending.low = lastStart + 1;
-        this.cursors[rule.index] = pending.low;
+    const ranges = queue.ranges;
+    while (queue.head < ranges.length) {
+      const range = ranges[queue.head]!;
+      if (range.low > range.high) {
+        queue.head++;
         continue;
       }
-      const [start, end] = [slots[0]!, slots[1]!];
-      pending.low = end;
-      this.cursors[rule.index] = end;
-      const secretStart = slots[rule.secretGroup * 2]!;
-      const secretEnd = slots[rule.secretGroup * 2 + 1]!;
-      if (secretStart < 0 || secretEnd <= secretStart) continue;
-      const secretBytes = buffer.view(secretStart, secretEnd);
-      if (rule.keep && !rule.keep(secretBytes)) continue;
-      onFinding({
-        rule: rule.index,
-        ruleId: rule.id,
-        match: { start, end },
-        secret: { start: secretStart, end: secretEnd },
-        secretBytes: secretBytes.slice(),
-      });
+      const bound = finalStartBound(rule, range.low, context);
+      let lastStart = Math.min(range.high, bound);
+      if (lastStart < range.low) {
+        // Not final by width, newlines or the engine: search anyway, and keep the answer if no
+        // thread of the rule got as far as the last byte we have (then no later byte can change it).
+        if (!this.decideEarly(rule, queue, range, context, onFinding)) return;
+        continue;
+      }
+      // Ranges closer than one match width share a window: search them in one pass.
+      let last = queue.head;
+      while (last + 1 < ranges.length && ranges[last + 1]!.low <= Math.min(lastStart + rule.maxWidth, bound)) {
+        last++;
+        lastStart = Math.min(ranges[last]!.high, bound);
+      }
+      const from = Math.max(buffer.base, range.low - 1);
+      const windowEnd = Math.min(limit, lastStart + rule.maxWidth + 1);
+      const window = { bytes: buffer.view(from, windowEnd), offset: from, limit: windowEnd, isStreamEnd: context.isStreamEnd && windowEnd === limit };
+      const slots = searchProgram(rule.program, window, range.low, lastStart);
+      if (slots === null) {
+        // No match starts in [low, lastStart]; nor in the gaps between the ranges, or the engine
+        // would have reported it (every start up to lastStart is final).
+        queue.head = last;
+        ranges[last]!.low = lastStart + 1;
+        this.cursors[rule.index] = lastStart + 1;
+        continue;
+      }
+      this.accept(rule, queue, slots, buffer, onFinding);
     }
+  }
+
+  /** Records a match: the rule resumes at its end, as a global RegExp does; reports it if it passes the predicates. */
+  private accept(rule: CompiledRule, queue: PendingQueue, slots: Slots, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
+    const ranges = queue.ranges;
+    const [start, end] = [slots[0]!, slots[1]!];
+    this.cursors[rule.index] = end;
+    while (queue.head < ranges.length && ranges[queue.head]!.high < end) queue.head++;
+    if (queue.head < ranges.length) ranges[queue.head]!.low = Math.max(ranges[queue.head]!.low, end);
+    const secretStart = slots[rule.secretGroup * 2]!;
+    const secretEnd = slots[rule.secretGroup * 2 + 1]!;
+    if (secretStart < 0 || secretEnd <= secretStart) return;
+    const secretBytes = buffer.view(secretStart, secretEnd);
+    if (rule.keep && !rule.keep(secretBytes)) return;
+    onFinding({
+      rule: rule.index,
+      ruleId: rule.id,
+      match: { start, end },
+      secret: { start: secretStart, end: secretEnd },
+      secretBytes: secretBytes.slice(),
+    });
+  }
+
+  /** The speculative search of runRule; true when it decided the first range (or part of it). */
+  private decideEarly(rule: CompiledRule, queue: PendingQueue, range: PendingStarts, context: ConfirmContext, onFinding: (finding: Finding) => void): boolean {
+    const { buffer } = context;
+    const limit = buffer.scannedUpTo;
+    const lastStart = Math.min(range.high, limit - 1);
+    if (lastStart < range.low) return false;
+    const from = Math.max(buffer.base, range.low - 1);
+    const window = { bytes: buffer.view(from, limit), offset: from, limit, isStreamEnd: false };
+    const slots = searchProgram(rule.program, window, range.low, lastStart, this.probe);
+    if (this.probe.reachedLimit) return false;
+    if (slots === null) {
+      range.low = lastStart + 1;
+      this.cursors[rule.index] = range.low;
+    } else {
+      this.accept(rule, queue, slots, buffer, onFinding);
+    }
+    return true;
   }
 }
 
@@ -117,7 +190,7 @@ function finalStartBound(rule: CompiledRule, low: number, context: ConfirmContex
   let bound = limit - rule.maxWidth - 1;
   // A rule that cannot match a newline cannot run past one.
   if (!rule.canMatchNewline) bound = Math.max(bound, buffer.lastNewline(low));
-  // The engine says matches starting before the horizon end by it.
-  if (horizon < limit || !rule.needsRightContext) bound = Math.max(bound, horizon - 1);
+  // The engine says matches starting before the horizon end by it (or by the last byte we have).
+  if (context.tracksEnds(rule.index) && (horizon < limit || !rule.needsRightContext)) bound = Math.max(bound, horizon - 1);
   return bound;
 }

@@ -29,6 +29,11 @@ export interface LocatedFinding extends Finding {
 
 export interface RedactOptions {
   readonly replacement: Replacement;
+  /**
+   * Per rule index, the rule's own replacement (a PII rule's `[EMAIL:{hash}]`); used for a region
+   * when every finding in it comes from rules that agree on one, `replacement` otherwise.
+   */
+  readonly ruleReplacements?: ReadonlyArray<Replacement | undefined>;
   /** Called for each finding, in stream order, when its region is emitted. */
   readonly onFinding?: (finding: LocatedFinding) => void;
 }
@@ -56,6 +61,7 @@ class Redactor implements StreamRedactor {
   private readonly scanner: Scanner;
   private readonly confirmer: Confirmer;
   private readonly buffer = new HoldbackBuffer();
+  private readonly tracksEnds: (rule: number) => boolean;
   /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
   private regions: Region[] = [];
   /** Absolute offset of the first byte not yet emitted. */
@@ -67,6 +73,8 @@ class Redactor implements StreamRedactor {
     private readonly options: RedactOptions,
   ) {
     this.scanner = ruleSet.database.open();
+    const database = ruleSet.database;
+    this.tracksEnds = (rule) => database.tracksEnds(rule);
     this.confirmer = new Confirmer(ruleSet.rules);
   }
 
@@ -93,7 +101,7 @@ class Redactor implements StreamRedactor {
 
   private advance(isStreamEnd: boolean): Uint8Array {
     const horizon = isStreamEnd ? Infinity : this.scanner.horizon();
-    this.confirmer.run({ buffer: this.buffer, horizon, isStreamEnd }, (finding) => this.addFinding(finding));
+    this.confirmer.run({ buffer: this.buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
     const safe = Math.min(horizon, this.confirmer.earliestPending(), this.buffer.scannedUpTo);
     const output = this.emit(isStreamEnd ? Infinity : safe, Math.min(safe, this.buffer.scannedUpTo));
     this.buffer.discardBefore(this.emittedUpTo - 1);
@@ -138,9 +146,16 @@ class Redactor implements StreamRedactor {
     return pieces.length === 1 ? pieces[0]!.slice() : Buffer.concat(pieces);
   }
 
+  private replacementFor(findings: readonly LocatedFinding[]): Replacement {
+    const own = this.options.ruleReplacements;
+    if (!own) return this.options.replacement;
+    const first = own[findings[0]!.rule];
+    return first !== undefined && findings.every((finding) => own[finding.rule] === first) ? first : this.options.replacement;
+  }
+
   private replace(region: Region): Uint8Array {
     const findings = region.findings.sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
-    const replacement = renderReplacement(this.options.replacement, this.buffer.view(region.start, region.end), regionRuleId(findings));
+    const replacement = renderReplacement(this.replacementFor(findings), this.buffer.view(region.start, region.end), regionRuleId(findings));
     for (const finding of findings) this.options.onFinding?.(finding);
     return replacement;
   }

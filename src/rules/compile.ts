@@ -54,6 +54,7 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
   const { min, max } = widths(ast);
   if (min === 0) throw ruleError(spec, 'the regex can match the empty string');
   let program: Program | undefined;
+  let jsSource: string | undefined;
   return {
     index,
     id: spec.id,
@@ -64,7 +65,9 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
     canMatchNewline: canMatchNewline(ast),
     needsRightContext: needsRightContext(ast),
     secretGroup,
-    jsSource: printJsSource(ast),
+    get jsSource() {
+      return (jsSource ??= printJsSource(ast));
+    },
     // Built on the rule's first candidate: most rules of a big pack never need one in a run.
     get program() {
       return (program ??= compileProgram(ast, parsed.groupCount));

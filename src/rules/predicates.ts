@@ -156,7 +156,7 @@ const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: stri
  * case (`$DB_PASS`, `$db_pass`), as gitleaks' global allowlist has them: `$ecretPass` is a password.
  */
 const PLACEHOLDER_VARIABLE =
-  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%[A-Za-z_][A-Za-z0-9_]{0,100}%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\[[A-Za-z_ -]{1,100}\])$/;
+  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%[A-Za-z_][A-Za-z0-9_]{0,100}%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
 const PLACEHOLDER_WORDS = /^(?:(?:your|insert|enter)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here)$/i;
 /** Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds latin1). */
 const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
@@ -164,6 +164,17 @@ const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\
 /** True when `secret` (latin1) is a template variable or a dummy value. */
 export function isPlaceholder(secret: string): boolean {
   return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret);
+}
+
+/**
+ * Scan mode: whether a rule limited to `paths` (regexes in rule syntax, as gitleaks' rule `path`)
+ * applies to the file at `path`; null when the rule applies everywhere. Redact mode has no paths
+ * and ignores this. Throws SseredactError('rule') naming the rule on a bad regex.
+ */
+export function compilePathFilter(ruleId: string, paths: readonly string[] | undefined): ((path: string) => boolean) | null {
+  if (paths === undefined || paths.length === 0) return null;
+  const regexes = paths.map((source) => compileRuleRegExp(ruleId, source, 'path'));
+  return (path) => regexes.some((regex) => regex.test(path));
 }
 
 /** Lines holding one of these markers are exempt in scan mode (never in redact mode by default). */
@@ -174,10 +185,18 @@ export function hasAllowMarker(line: Uint8Array | string): boolean {
   return ALLOW_MARKER.test(typeof line === 'string' ? line : latin1(line));
 }
 
+// Allowlists are shared across rules (a gitleaks global allowlist is added to every rule): compile
+// each source once. A RegExp without the g or y flag keeps no state between test() calls.
+const compiledRegExps = new Map<string, RegExp>();
+
 /** Compiles a rule-syntax regex into the JS RegExp that means the same on latin1 text. */
 export function compileRuleRegExp(ruleId: string, source: string, what: string): RegExp {
+  const cached = compiledRegExps.get(source);
+  if (cached !== undefined) return cached;
   try {
-    return new RegExp(printJsSource(parseRegex(source).ast));
+    const regex = new RegExp(printJsSource(parseRegex(source).ast));
+    compiledRegExps.set(source, regex);
+    return regex;
   } catch (error) {
     const reason = error instanceof RegexSyntaxError || error instanceof SyntaxError ? error.message : String(error);
     throw new SseredactError('rule', `rule ${ruleId}: bad ${what} regex ${JSON.stringify(source)}: ${reason}`, { cause: error });
@@ -233,7 +252,7 @@ export function compilePredicates(ruleId: string, predicates: RulePredicates | u
   const keeps: TextCheck[] = [];
   const { validator, minEntropy } = extended;
   if (validator !== undefined) {
-    const isValid = VALIDATORS[validator];
+    const isValid = Object.hasOwn(VALIDATORS, validator) ? VALIDATORS[validator] : undefined;
     if (isValid === undefined) throw new SseredactError('rule', `rule ${ruleId}: unknown validator ${JSON.stringify(validator)}`);
     keeps.push((secret) => isValid(secret));
   }

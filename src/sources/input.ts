@@ -2,7 +2,7 @@
  * Input sources: stdin (`-`) and files, as streams of byte chunks. A source only yields chunks; it
  * knows nothing of what reads them.
  */
-import { createReadStream, openSync } from 'node:fs';
+import { createReadStream, openSync, readFileSync } from 'node:fs';
 import { SseredactError } from '../errors.js';
 
 /** Reads of 256 KiB scan fastest; pipes deliver at most 64 KiB whatever we ask. */
@@ -42,5 +42,14 @@ async function* readChunks(stream: AsyncIterable<Uint8Array>, name: string): Asy
     yield* stream;
   } catch (error) {
     throw new SseredactError('io', `cannot read ${name}: ${describe(error)}`, { cause: error });
+  }
+}
+
+/** Reads a small text input (a literal list) whole; `-` is stdin. Throws SseredactError('io'). */
+export function readInputText(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    throw new SseredactError('io', `cannot read ${path}: ${describe(error)}`, { cause: error });
   }
 }

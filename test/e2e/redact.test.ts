@@ -28,7 +28,7 @@ describe('sseredact as a filter', () => {
     const result = await sseredact(['--no-builtin', '--pattern', 'acme_[a-z0-9]{8}', '--literal', 'hunter2.(x)', '--replace', '<{rule}:{len}>'], {
       input: 'k=acme_abcd1234 p=hunter2.(x) q=hunter2xxx\n',
     });
-    expect(text(result.stdout)).toBe('k=<pattern-1:13> p=<literal-1:11> q=hunter2xxx\n');
+    expect(text(result.stdout)).toBe('k=<pattern-1:13> p=<literal:11> q=hunter2xxx\n');
   });
 
   test('--replace "*4" masks and keeps the last bytes', async () => {

@@ -14,8 +14,12 @@ export const IDLE = 1;
 export const ACCEPTS = 2;
 export const FLAG_BITS = 2;
 
+export const PAIR_UNKNOWN = 0;
+export const PAIR_STAYS_IDLE = 1;
+export const PAIR_WAKES = 2;
+
 /** Most states kept before the cache is flushed (the table holds 256 int32 per state). */
-const MAX_STATES = 8192;
+const MAX_STATES = 65536;
 
 export class LazyDfa {
   /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or -1 when not built yet. */
@@ -34,10 +38,16 @@ export class LazyDfa {
   private readonly ids = new Map<string, number>();
   /** startsNothing[byte] is 1 when no match can start with `byte`: the idle state stays idle on it. */
   readonly startsNothing = new Uint8Array(256);
+  /**
+   * idlePairs[(b1 << 8) | b2]: whether the idle state, on b1 then b2, is idle again having
+   * reported nothing (PAIR_STAYS_IDLE), or not (PAIR_WAKES); filled on first use. A property of
+   * the automaton, so it survives cache flushes.
+   */
+  readonly idlePairs = new Uint8Array(65536);
   private readonly mark: Uint32Array;
   private markGeneration = 0;
 
-  constructor(private readonly automaton: PositionAutomaton) {
+  constructor(readonly automaton: PositionAutomaton) {
     this.mark = new Uint32Array(automaton.sets.length);
     for (let byte = 0; byte < 256; byte++) this.startsNothing[byte] = automaton.startsOn[byte]!.length === 0 ? 1 : 0;
     this.intern(new Int32Array(0));
@@ -104,6 +114,19 @@ export class LazyDfa {
     const id = this.intern(positions);
     this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
+  }
+
+  /** Classifies and records a byte pair for the idle skip loop. */
+  classifyPair(pair: number): number {
+    const first = this.transition(0, pair >>> 8);
+    const kind = (this.flags[first]! & ACCEPTS) === 0 && this.transition(first, pair & 0xff) === 0 ? PAIR_STAYS_IDLE : PAIR_WAKES;
+    this.idlePairs[pair] = kind;
+    return kind;
+  }
+
+  private transition(state: number, byte: number): number {
+    const entry = this.table[(state << 8) | byte]!;
+    return entry < 0 ? this.step(state, byte) : entry >> FLAG_BITS;
   }
 
   private flush(): void {

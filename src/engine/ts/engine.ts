@@ -6,7 +6,7 @@
  * Matches carry `start` as a lower bound: the later of the last idle offset and `end - maxWidth`.
  */
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
-import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN } from './dfa.js';
 import { buildPositionAutomaton } from './positions.js';
 
 class TsScanner implements Scanner {
@@ -39,6 +39,7 @@ class TsScanner implements Scanner {
     if (state === 0) {
       i = this.skipIdle(chunk, 0);
       lastIdle = base + i;
+      table = dfa.table; // classifying pairs may have grown or flushed it
     }
     for (; i < length; i++) {
       const byte = chunk[i]!;
@@ -53,12 +54,11 @@ class TsScanner implements Scanner {
       if ((entry & IDLE) !== 0) {
         i = this.skipIdle(chunk, i + 1) - 1;
         lastIdle = base + i + 1;
+        table = dfa.table;
         continue;
       }
       const end = base + i + 1;
-      for (const rule of dfa.accepts[state]!) {
-        onMatch({ rule, start: Math.max(lastIdle, end - this.maxWidths[rule]!), end });
-      }
+      for (const rule of dfa.accepts[state]!) this.report(rule, lastIdle, end, onMatch);
     }
     this.state = state;
     this.generation = dfa.generation;
@@ -67,12 +67,25 @@ class TsScanner implements Scanner {
     this.scannedUpTo = base + length;
   }
 
-  /** In the idle state: the index of the first byte from `from` on that can start a match (or the chunk's length). */
+  /**
+   * In the idle state: the index of the first byte from `from` on where a match may start and
+   * survive (or the chunk's length). Skips bytes that start nothing, and pairs of bytes that start
+   * something that dies on the second byte (a word that only begins like a keyword).
+   */
   private skipIdle(chunk: Uint8Array, from: number): number {
-    const startsNothing = this.dfa.startsNothing;
+    const dfa = this.dfa;
+    const startsNothing = dfa.startsNothing;
+    const idlePairs = dfa.idlePairs;
+    const length = chunk.length;
     let i = from;
-    while (i < chunk.length && startsNothing[chunk[i]!] === 1) i++;
-    return i;
+    for (;;) {
+      while (i < length && startsNothing[chunk[i]!] === 1) i++;
+      if (i + 1 >= length) return i;
+      const pair = (chunk[i]! << 8) | chunk[i + 1]!;
+      const kind = idlePairs[pair] === PAIR_UNKNOWN ? dfa.classifyPair(pair) : idlePairs[pair]!;
+      if (kind !== PAIR_STAYS_IDLE) return i;
+      i += 2;
+    }
   }
 
   horizon(): number {
@@ -84,7 +97,14 @@ class TsScanner implements Scanner {
     const dfa = this.dfa;
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const end = this.scannedUpTo;
-    for (const rule of dfa.acceptsAtEnd[this.state]!) onMatch({ rule, start: Math.max(this.lastIdle, end - this.maxWidths[rule]!), end });
+    for (const rule of dfa.acceptsAtEnd[this.state]!) this.report(rule, this.lastIdle, end, onMatch);
+  }
+
+  private report(rule: number, lastIdle: number, end: number, onMatch: OnMatch): void {
+    const start = Math.max(lastIdle, end - this.maxWidths[rule]!);
+    const automaton = this.dfa.automaton;
+    if (automaton.isTruncated[rule] === 1) onMatch({ rule, start, end, lastStart: end - automaton.trackedMinWidth[rule]! });
+    else onMatch({ rule, start, end });
   }
 
   reset(): void {
@@ -107,6 +127,10 @@ class TsDatabase implements Database {
     this.maxWidths = new Int32Array(size);
     for (const rule of rules) this.maxWidths[rule.index] = rule.maxWidth;
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
+  }
+
+  tracksEnds(rule: number): boolean {
+    return this.dfa.automaton.isTruncated[rule] !== 1;
   }
 
   open(): Scanner {

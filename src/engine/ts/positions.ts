@@ -6,7 +6,8 @@
  * large counted repeats become unbounded ones. The relaxed language contains the rule's, so the automaton reports every
  * end of a real match (and some more: the confirmer drops those).
  */
-import { type ByteSet, type Node, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { widths } from '../../rules/regex/analyze.js';
+import { type ByteSet, type Node, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -14,8 +15,9 @@ import { type ByteSet, type Node, emptyByteSet, hasByte } from '../../rules/rege
  * number of DFA states, while the confirmer checks counts anyway.
  */
 const MAX_EXACT_REPEAT = 4;
-const MAX_COUNTED_PREFIX = 8;
+const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
+const UNANCHORED_COUNTED_PREFIX = 1;
 
 export interface PositionAutomaton {
   /** The byte set each position consumes. */
@@ -26,6 +28,10 @@ export interface PositionAutomaton {
   readonly acceptsRule: Int32Array;
   /** For each byte, the positions a match may start with on that byte. */
   readonly startsOn: readonly Int32Array[];
+  /** Per rule index: whether the automaton tracks only the rule's anchored prefix (see trackedPart). */
+  readonly isTruncated: Uint8Array;
+  /** Per rule index: the fewest bytes from a match's start to where the automaton reports it. */
+  readonly trackedMinWidth: Int32Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -49,27 +55,128 @@ function countPositions(node: Node): number {
   }
 }
 
-/** A superset of `node`'s language with few enough positions to expand. */
-export function relax(node: Node): Node {
+/**
+ * A superset of `node`'s language with few enough positions to expand; `countedPrefix` is how many
+ * leading copies of a large repeat stay exact.
+ */
+export function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
   switch (node.type) {
     case 'assert':
       return node.kind === 'streamEnd' ? node : { type: 'empty' };
     case 'concat':
     case 'alt':
-      return { type: node.type, items: node.items.map(relax) };
+      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix)) };
     case 'group':
-      return relax(node.child);
+      return relax(node.child, countedPrefix);
     case 'repeat': {
-      const child = relax(node.child);
+      const child = relax(node.child, countedPrefix);
       const size = Math.max(countPositions(child), 1);
       if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
-      const budget = Math.min(MAX_COUNTED_PREFIX, Math.floor(MAX_EXPANDED_POSITIONS / size));
+      const budget = Math.min(countedPrefix, Math.floor(MAX_EXPANDED_POSITIONS / size));
       const min = node.min === 0 ? 0 : Math.max(1, Math.min(node.min, budget));
       return { type: 'repeat', child, min, max: Infinity, greedy: true };
     }
     default:
       return node;
   }
+}
+
+/** A literal of this many bytes (maybe case-folded) anchors a rule. */
+const ANCHOR_LENGTH = 3;
+
+function flatten(node: Node): Node[] {
+  return node.type === 'concat' ? node.items.flatMap(flatten) : [node];
+}
+
+/**
+ * The length of the shortest literal `node` can be, when it is one (narrow byte sets only, or an
+ * alternation of such), or null.
+ */
+function literalLength(node: Node): number | null {
+  switch (node.type) {
+    case 'empty':
+      return 0;
+    case 'bytes':
+      return byteSetSize(node.set) <= 2 ? 1 : null;
+    case 'concat': {
+      let length = 0;
+      for (const item of node.items) {
+        const itemLength = literalLength(item);
+        if (itemLength === null) return null;
+        length += itemLength;
+      }
+      return length;
+    }
+    case 'alt': {
+      const lengths = node.items.map(literalLength);
+      return lengths.some((length) => length === null) ? null : Math.min(...(lengths as number[]));
+    }
+    default:
+      return null;
+  }
+}
+
+/** Whether every match of `node` contains a literal of ANCHOR_LENGTH bytes. */
+function isAnchor(node: Node): boolean {
+  if (node.type === 'alt') return node.items.every(isAnchor);
+  return anchorEnd(flatten(node)) >= 0;
+}
+
+/** A literal this long anchors a rule when nothing comes before it (`SK`, `sq`): a token prefix. */
+const START_ANCHOR_LENGTH = 2;
+
+/**
+ * Whether a short literal is rare enough in text to anchor on: it has an upper-case letter (`SK`,
+ * `AT`). Two lower-case letters or digits (`sq`, `00`) occur inside ordinary words and numbers.
+ */
+function isDistinctive(items: readonly Node[]): boolean {
+  return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && hasByte(item.set, firstByte(item.set)) && firstByte(item.set) >= 0x41 && firstByte(item.set) <= 0x5a);
+}
+
+function firstByte(set: ByteSet): number {
+  for (let byte = 0; byte < 256; byte++) if (hasByte(set, byte)) return byte;
+  return -1;
+}
+
+/** Index of the item that completes the last anchor in a sequence, or -1. */
+function anchorEnd(items: readonly Node[]): number {
+  let run = 0;
+  let atStart = true;
+  let end = -1;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const length = literalLength(item);
+    if (length === null) atStart = false;
+    run = length === null ? 0 : run + length;
+    if (run >= ANCHOR_LENGTH || (atStart && run >= START_ANCHOR_LENGTH && isDistinctive(items.slice(0, i + 1)) && literalLength(items[i + 1] ?? { type: 'empty' }) === null)) end = i;
+    else if (length === null && item.type === 'alt' && isAnchor(item)) end = i;
+  }
+  return end;
+}
+
+/**
+ * The part of a relaxed rule the DFA tracks: everything up to and including its last anchor (a
+ * literal such as `ghp_`, `-----END`, or a keyword alternation), or the whole rule when it has
+ * none; each alternative of a top-level alternation on its own. What follows the last anchor is
+ * usually the secret's long byte classes: tracking those for hundreds of rules at once multiplies
+ * DFA states, while the confirmer checks them anyway. Anchors after a span stay tracked, since
+ * they are what makes a candidate rare (a PEM block is only a candidate once its END line is seen).
+ */
+export function trackedPart(relaxed: Node): { node: Node; isTruncated: boolean } {
+  if (relaxed.type === 'alt') {
+    const parts = relaxed.items.map(trackedPart);
+    return { node: { type: 'alt', items: parts.map((part) => part.node) }, isTruncated: parts.some((part) => part.isTruncated) };
+  }
+  const items = flatten(relaxed);
+  const end = anchorEnd(items);
+  if (end < 0) return { node: relaxed, isTruncated: false };
+  const anchor = items[end]!;
+  // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
+  const last = anchor.type === 'alt' && literalLength(anchor) === null ? trackedPart(anchor) : { node: anchor, isTruncated: false };
+  return {
+    node: { type: 'concat', items: [...items.slice(0, end), last.node] },
+    isTruncated: last.isTruncated || end < items.length - 1,
+  };
 }
 
 interface Fragment {
@@ -154,8 +261,17 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     }
   };
 
+  const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
+  const isTruncated = new Uint8Array(ruleCount);
+  const trackedMinWidth = new Int32Array(ruleCount);
   for (const rule of rules) {
-    const fragment = build(relax(rule.ast));
+    // A rule without an anchor is tracked whole, with its counts exact: relaxed, a bare byte-class
+    // rule would report a candidate on almost every byte.
+    let tracked = trackedPart(relax(rule.ast));
+    if (!tracked.isTruncated) tracked = { node: relax(rule.ast, UNANCHORED_COUNTED_PREFIX), isTruncated: false };
+    isTruncated[rule.index] = tracked.isTruncated ? 1 : 0;
+    trackedMinWidth[rule.index] = widths(tracked.node).min;
+    const fragment = build(tracked.node);
     for (const p of fragment.last) acceptsRule[p] = rule.index;
     starts.push(...fragment.first);
   }
@@ -176,5 +292,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn,
     acceptsAtEnd,
+    isTruncated,
+    trackedMinWidth,
   };
 }

@@ -10,8 +10,19 @@ export interface Widths {
   readonly max: number;
 }
 
+const widthCache = new WeakMap<Node, Widths>();
+
 /** The smallest and largest number of bytes a match of `node` spans. */
 export function widths(node: Node): Widths {
+  let known = widthCache.get(node);
+  if (known === undefined) {
+    known = computeWidths(node);
+    widthCache.set(node, known);
+  }
+  return known;
+}
+
+function computeWidths(node: Node): Widths {
   switch (node.type) {
     case 'empty':
     case 'assert':

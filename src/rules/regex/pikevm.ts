@@ -332,11 +332,18 @@ function addThread(program: Program, window: SearchWindow, list: ThreadList, sta
   }
 }
 
+/** What a search learned about bytes beyond its window. */
+export interface SearchProbe {
+  /** Some thread was still alive at the window's limit (or a start's prefix ran past it): the result could change with more bytes. */
+  reachedLimit: boolean;
+}
+
 /**
  * Finds the leftmost-first match that starts in `[from, lastStart]` and lies inside the window
  * (the window must hold the byte before `from`, if any, for `^`/`\b`). Returns its slots or null.
+ * With `probe`, also says whether the answer depends on bytes past the window.
  */
-export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number): Slots | null {
+export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
   const { ops, sets, prefix } = program;
   const scratch = program.scratch;
   let current = scratch.current;
@@ -347,10 +354,13 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   const bytes = window.bytes;
   const offset = window.offset;
   const emptySlots = new Int32Array(program.slotCount).fill(-1);
+  if (probe) probe.reachedLimit = false;
   const canStartAt = (position: number): boolean => {
-    if (position + prefix.length > window.limit) return prefix.length === 0 && position <= window.limit;
-    for (let j = 0; j < prefix.length; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
-    return true;
+    const available = Math.min(prefix.length, window.limit - position);
+    for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
+    if (available === prefix.length) return true;
+    if (probe && available >= 0) probe.reachedLimit = true; // the prefix may complete in later bytes
+    return false;
   };
   for (let position = from; ; position++) {
     if (current.length === 0) {
@@ -367,6 +377,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       current.clear();
       continue;
     }
+    if (position >= window.limit && probe) probe.reachedLimit = true;
     const byte = position < window.limit ? bytes[position - offset]! : -1;
     const word = byte >>> 5;
     const bit = byte & 31;

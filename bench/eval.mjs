@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * Detection quality of the built-in packs: recall and false-positive rate per family, on the
+ * rules' own examples and on the labelled corpus in fixtures/corpus/ (see its README).
+ *
+ *   npm run build && node bench/eval.mjs [--pack secrets] [--json] [--misses]
+ *
+ * Scoring (corpus):
+ * - a `tp` record counts as found when the union of all findings' secret spans leaves no run of
+ *   10 (or, for shorter secrets, all) bytes of each expected secret unredacted; with no expected
+ *   secret, when any rule fires. This is redaction overlap, not exact spans (README).
+ * - an `fp` record only says that the source's rule must stay silent, so it counts as a false
+ *   positive when a rule of the *same family* fires; "fp any" also counts any rule at all, to show
+ *   where other families rightly (or not) catch the text. An fp record on which another gitleaks
+ *   rule fires (`gitleaks_engine_hits`) holds a real-looking secret: it is "contested" and left
+ *   out of the fp rates.
+ * Families: ours are the pack file names; a corpus rule maps to one by its id (FAMILY_ALIASES).
+ * Runs on dist/ (plain ESM, no build step for bench/ itself).
+ */
+import { readFileSync } from 'node:fs';
+
+const root = new URL('../', import.meta.url);
+let loadPack;
+let compileRules;
+try {
+  ({ loadPack } = await import(new URL('dist/rules/packs/index.js', root).href));
+  ({ compileRules } = await import(new URL('dist/rules/compile.js', root).href));
+} catch (error) {
+  console.error(`bench/eval.mjs: cannot load dist/ (${error.message}); run npm run build first`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const pack = args.includes('--pack') ? args[args.indexOf('--pack') + 1] : 'secrets';
+const asJson = args.includes('--json');
+const showMisses = args.includes('--misses');
+
+/** Corpus rule id (prefix) -> our family, where the first word of the id is not the family name. */
+const FAMILY_ALIASES = {
+  gcp: 'google',
+  privatekey: 'private-key',
+  private: 'private-key',
+  'secp256k1-privatekey': 'crypto-wallet',
+  basicauth: 'url-credentials',
+  database: 'url-credentials',
+  'curl-auth': 'curl',
+  hashicorp: 'terraform',
+  'hashicorp-vault': 'vault',
+  k8s: 'kubernetes',
+  'no-k8s-kind-secret': 'kubernetes',
+  'no-dotenv': '(file-policy)',
+  'no-homedir': '(file-policy)',
+  'filter-comments': '(file-policy)',
+  example: '(file-policy)',
+  pattern: '(custom-pattern)',
+  pkcs12: '(file-policy)',
+  '1password': 'onepassword',
+  'amazon-bedrock': 'aws',
+  nuget: 'nuget',
+  square: 'square',
+};
+
+function familyOfCorpusRule(rule) {
+  const id = rule.replace(/^secretlint-rule-/, '');
+  for (const [alias, family] of Object.entries(FAMILY_ALIASES).sort((a, b) => b[0].length - a[0].length)) {
+    if (id === alias || id.startsWith(`${alias}-`)) return family;
+  }
+  if (id.startsWith('aws-')) return 'aws';
+  return id.split('-')[0];
+}
+
+const specs = loadPack(pack);
+const rules = compileRules(specs);
+const familyOfRule = specs.map((spec) => spec.source.split('/').pop());
+const regexes = rules.map((rule) => new RegExp(rule.jsSource, 'dg'));
+
+/** All findings of all rules on `text` (latin1): [{ rule, start, end }]. */
+function findAll(text) {
+  const bytes = Buffer.from(text, 'latin1');
+  const findings = [];
+  rules.forEach((rule, index) => {
+    const regex = regexes[index];
+    regex.lastIndex = 0;
+    for (const match of text.matchAll(regex)) {
+      const span = match.indices[rule.secretGroup];
+      if (span === undefined) continue;
+      const [start, end] = span;
+      // As the oracle: empty secrets are no findings, and predicates see the secret only.
+      if (end <= start) continue;
+      if (rule.keep !== null && !rule.keep(bytes.subarray(start, end))) continue;
+      findings.push({ rule: index, start, end });
+    }
+  });
+  return findings;
+}
+
+function isRedacted(findings, start, end) {
+  const covered = new Uint8Array(end - start);
+  for (const f of findings) for (let i = Math.max(f.start, start); i < Math.min(f.end, end); i++) covered[i - start] = 1;
+  const limit = Math.min(10, end - start);
+  let run = 0;
+  for (const c of covered) {
+    run = c ? 0 : run + 1;
+    if (run >= limit) return false;
+  }
+  return true;
+}
+
+const stats = new Map();
+const stat = (family) => {
+  if (!stats.has(family)) stats.set(family, { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, misses: [] });
+  return stats.get(family);
+};
+
+// 1. The rules' own examples.
+specs.forEach((spec, index) => {
+  const s = stat(familyOfRule[index]);
+  for (const text of spec.examples?.match ?? []) {
+    s.exTp++;
+    if (findAll(text).some((f) => f.rule === index)) s.exTpFound++;
+    else s.misses.push(`example ${spec.id}: ${JSON.stringify(text).slice(0, 100)}`);
+  }
+  for (const text of spec.examples?.noMatch ?? []) {
+    s.exFp++;
+    if (findAll(text).some((f) => f.rule === index)) {
+      s.exFpFired++;
+      s.misses.push(`example fp ${spec.id}: ${JSON.stringify(text).slice(0, 100)}`);
+    }
+  }
+});
+
+// 2. The labelled corpus.
+for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
+  const lines = readFileSync(new URL(`fixtures/corpus/${file}`, root), 'utf8').split('\n').filter(Boolean);
+  for (const line of lines) {
+    const record = JSON.parse(line);
+    const family = familyOfCorpusRule(record.rule);
+    const s = stat(family);
+    const text = Buffer.from(record.text, 'utf8').toString('latin1');
+    const findings = findAll(text);
+    if (record.kind === 'tp') {
+      s.tp++;
+      const expected = record.expect.map((secret) => Buffer.from(secret, 'utf8').toString('latin1'));
+      const found =
+        expected.length === 0
+          ? findings.length > 0
+          : expected.every((secret) => {
+              const at = text.indexOf(secret);
+              return at >= 0 && isRedacted(findings, at, at + secret.length);
+            });
+      if (found) s.tpFound++;
+      else s.misses.push(`tp ${record.id}: ${JSON.stringify(record.expect[0] ?? record.text).slice(0, 100)}`);
+    } else if ((record.gitleaks_engine_hits ?? []).some((rule) => rule !== record.rule)) {
+      // Another gitleaks rule fires on this text: it holds a real-looking secret that only the
+      // labelled rule must leave alone. Counted apart, not as a false positive.
+      s.contested++;
+    } else {
+      s.fp++;
+      if (findings.some((f) => familyOfRule[f.rule] === family)) {
+        s.fpFired++;
+        s.misses.push(`fp ${record.id}: ${[...new Set(findings.map((f) => rules[f.rule].id))].join(',')} on ${JSON.stringify(record.text).slice(0, 80)}`);
+      }
+      if (findings.length > 0) s.fpAny++;
+    }
+  }
+}
+
+const pct = (n, d) => (d === 0 ? '    -' : `${((100 * n) / d).toFixed(1).padStart(5)}`);
+const families = [...stats.keys()].sort();
+const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0 };
+for (const s of stats.values()) for (const key of Object.keys(total)) total[key] += s[key];
+
+if (asJson) {
+  console.log(JSON.stringify({ pack, rules: rules.length, families: Object.fromEntries(families.map((f) => [f, { ...stats.get(f), misses: undefined }])), total }, null, 2));
+} else {
+  console.log(`pack ${pack}: ${rules.length} rules in ${new Set(familyOfRule).size} families`);
+  console.log('family                      examples: recall%    fp%  |  corpus: tp  recall%   fp  fp%(family)  fp%(any rule)  contested');
+  const row = (name, s) =>
+    console.log(
+      `${name.padEnd(28)}${String(s.exTpFound + '/' + s.exTp).padStart(9)} ${pct(s.exTpFound, s.exTp)}  ${pct(s.exFpFired, s.exFp)}  | ${String(s.tpFound + '/' + s.tp).padStart(10)} ${pct(s.tpFound, s.tp)} ${String(s.fpFired + '/' + s.fp).padStart(7)} ${pct(s.fpFired, s.fp)}       ${pct(s.fpAny, s.fp)}  ${String(s.contested).padStart(9)}`,
+    );
+  for (const family of families) row(family, stats.get(family));
+  row('TOTAL', total);
+  if (showMisses) for (const family of families) for (const miss of stats.get(family).misses) console.log(`  ${family}: ${miss}`);
+}

@@ -1,0 +1,39 @@
+'use strict';
+// Builds the addon with node-gyp. sseredact lists this package as an optional dependency, and a
+// machine without Vectorscan (Debian: `apt-get install libvectorscan-dev`) must still install
+// sseredact: so a failed build prints one warning and exits 0, and sseredact falls back to its
+// TypeScript engine. `npm run rebuild` (this script with --strict) fails loudly instead.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const strict = process.argv.includes('--strict');
+
+// Inside npm, lifecycle scripts find npm's bundled node-gyp on PATH (and npm's config, such as
+// nodedir, in the environment); npm_config_node_gyp names it explicitly when set.
+const gyp = process.env.npm_config_node_gyp;
+const [command, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp', ['rebuild']];
+const result = spawnSync(command, args, { cwd: __dirname, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' });
+
+if (result.status === 0) process.exit(0);
+
+if (strict) {
+  console.error('sseredact-vectorscan: the build failed (see above)');
+  process.exit(result.status ?? 1);
+}
+const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
+const missing = /hs\.h|-lhs|cannot find -lhs/.test(output)
+  ? 'Vectorscan was not found'
+  : 'the native build failed';
+console.warn(
+  `sseredact-vectorscan: ${missing}; sseredact will use its TypeScript engine. ` +
+    'To enable the vectorscan engine: apt-get install libvectorscan-dev, then npm rebuild sseredact-vectorscan.',
+);
+console.warn(`sseredact-vectorscan: build log: ${path.join(__dirname, 'build', 'install.log')}`);
+try {
+  const fs = require('node:fs');
+  fs.mkdirSync(path.join(__dirname, 'build'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, 'build', 'install.log'), output);
+} catch {
+  // The log is a convenience; the install goes on without it.
+}
+process.exit(0);

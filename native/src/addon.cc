@@ -1,0 +1,522 @@
+// sseredact-vectorscan: a Node-API binding of Vectorscan's streaming runtime, shaped for sseredact.
+//
+// What crosses into JavaScript is kept small on purpose. Vectorscan reports every possible end of
+// every match (a `[a-z]+` run of 1000 letters is 1000 reports); calling into JS per report costs far
+// more than the scan itself. So the match callback stays in C++, merges the raw reports of each
+// pattern into spans (overlapping or touching reports -> one (id, minStart, maxEnd)), and a scan
+// call returns only the number of spans, which it has written into a Float64Array the stream owns
+// (triples: id, start, end; doubles hold offsets exactly up to 2^53).
+//
+// A span is never wider than the pattern's maxWidth: a report that would widen it further starts a
+// new span. That keeps the meaning sseredact's confirmer gives a match (id, start, end): every
+// real match inside the span starts in [max(start, end - maxWidth), end - minWidth], and the
+// confirmer searches exactly those starts. (A span of any width would hide the starts of the
+// earlier matches in it below end - maxWidth.) Without start of match the start of a report is
+// end - maxWidth, so reports with different ends never merge: each end is its own span.
+//
+// Objects:
+//   compile(expressions, flags, ids, maxWidths, mode) -> Database   (throws per-pattern errors)
+//   deserialize(bytes, ids, maxWidths)                -> Database
+//   check(expression, flags, mode)                    -> null | Vectorscan's error message
+//   Database: size(), streamSize(), info(), serialize(), open() -> Stream
+//   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close()
+//
+// Start offsets: a span's start is max(leftmost start reported, end - maxWidth of the pattern), so
+// a pattern compiled without HS_FLAG_SOM_LEFTMOST (from = 0) gets end - maxWidth, a lower bound on
+// the real start, and a start past the SOM horizon is still a lower bound.
+//
+// Scratch: one per thread (Node-API instance data is per environment, so each worker thread has
+// its own); every database created in that thread grows it with hs_alloc_scratch. Scanning never
+// calls back into JS, so the scratch is never in use twice.
+//
+// Errors: every Vectorscan error becomes a JS Error whose `code` is the hs error name
+// (HS_NOMEM, HS_INVALID, ...); compile errors also carry `expression` (index in the list), `id`
+// and `hsMessage`. Nothing here aborts the process.
+
+#include <hs.h>
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* ErrorName(hs_error_t code) {
+  switch (code) {
+    case HS_SUCCESS: return "HS_SUCCESS";
+    case HS_INVALID: return "HS_INVALID";
+    case HS_NOMEM: return "HS_NOMEM";
+    case HS_SCAN_TERMINATED: return "HS_SCAN_TERMINATED";
+    case HS_COMPILER_ERROR: return "HS_COMPILER_ERROR";
+    case HS_DB_VERSION_ERROR: return "HS_DB_VERSION_ERROR";
+    case HS_DB_PLATFORM_ERROR: return "HS_DB_PLATFORM_ERROR";
+    case HS_DB_MODE_ERROR: return "HS_DB_MODE_ERROR";
+    case HS_BAD_ALIGN: return "HS_BAD_ALIGN";
+    case HS_BAD_ALLOC: return "HS_BAD_ALLOC";
+    case HS_SCRATCH_IN_USE: return "HS_SCRATCH_IN_USE";
+    case HS_ARCH_ERROR: return "HS_ARCH_ERROR";
+    case HS_INSUFFICIENT_SPACE: return "HS_INSUFFICIENT_SPACE";
+    case HS_UNKNOWN_ERROR: return "HS_UNKNOWN_ERROR";
+    default: return "HS_UNKNOWN_ERROR";
+  }
+}
+
+Napi::Error HsError(Napi::Env env, const char* call, hs_error_t code) {
+  Napi::Error error = Napi::Error::New(env, std::string(call) + " failed: " + ErrorName(code));
+  error.Set("code", Napi::String::New(env, ErrorName(code)));
+  return error;
+}
+
+void Check(Napi::Env env, const char* call, hs_error_t code) {
+  if (code != HS_SUCCESS) throw HsError(env, call, code);
+}
+
+// Per-environment (per-thread) state.
+struct AddonData {
+  hs_scratch_t* scratch = nullptr;
+  Napi::FunctionReference databaseConstructor;
+  Napi::FunctionReference streamConstructor;
+  ~AddonData() {
+    if (scratch != nullptr) hs_free_scratch(scratch);
+  }
+};
+
+AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+// The compiled database and what each pattern id needs at scan time. Shared by the Database
+// object and every Stream opened on it, so a stream outliving its Database object stays valid.
+struct Compiled {
+  hs_database_t* db = nullptr;
+  // maxWidth per pattern id (ids index this vector directly).
+  std::vector<double> maxWidthById;
+  ~Compiled() {
+    if (db != nullptr) hs_free_database(db);
+  }
+};
+
+std::vector<uint32_t> ReadU32Array(const Napi::Value& value, const char* what) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a Uint32Array");
+  }
+  Napi::Uint32Array array = value.As<Napi::Uint32Array>();
+  return std::vector<uint32_t>(array.Data(), array.Data() + array.ElementLength());
+}
+
+std::vector<double> ReadF64Array(const Napi::Value& value, const char* what) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a Float64Array");
+  }
+  Napi::Float64Array array = value.As<Napi::Float64Array>();
+  return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
+}
+
+// Builds the id -> maxWidth table; ids and maxWidths are parallel arrays.
+std::shared_ptr<Compiled> MakeCompiled(Napi::Env env, const std::vector<uint32_t>& ids,
+                                       const std::vector<double>& maxWidths) {
+  if (ids.size() != maxWidths.size()) {
+    throw Napi::TypeError::New(env, "ids and maxWidths must have the same length");
+  }
+  auto compiled = std::make_shared<Compiled>();
+  uint32_t maxId = 0;
+  for (uint32_t id : ids) maxId = std::max(maxId, id);
+  if (maxId > (1u << 24)) throw Napi::RangeError::New(env, "pattern id too large");
+  compiled->maxWidthById.assign(ids.empty() ? 0 : maxId + 1, 0);
+  for (size_t i = 0; i < ids.size(); i++) compiled->maxWidthById[ids[i]] = maxWidths[i];
+  return compiled;
+}
+
+void GrowScratch(Napi::Env env, hs_database_t* db) {
+  Check(env, "hs_alloc_scratch", hs_alloc_scratch(db, &Data(env).scratch));
+}
+
+// ---- match merging -------------------------------------------------------------------------
+
+struct Span {
+  double id;
+  double start;
+  double end;
+};
+static_assert(sizeof(Span) == 3 * sizeof(double), "spans are copied into a Float64Array as triples");
+
+// Collects one scan call's raw reports into merged spans.
+struct Collector {
+  const Compiled* compiled;
+  // The open span per pattern id (end < 0: none), and the ids that have one.
+  std::vector<Span> open;
+  std::vector<uint32_t> openIds;
+  std::vector<Span> spans;
+
+  explicit Collector(const Compiled* c) : compiled(c), open(c->maxWidthById.size(), Span{0, 0, -1}) {}
+
+  void Add(unsigned int id, unsigned long long from, unsigned long long to) {
+    if (id >= open.size()) return;
+    const double end = static_cast<double>(to);
+    const double lowest = std::max(0.0, end - compiled->maxWidthById[id]);
+    const double reported = from == HS_OFFSET_PAST_HORIZON ? 0.0 : static_cast<double>(from);
+    const double start = std::max(reported, lowest);
+    Span& span = open[id];
+    if (span.end < 0) {
+      span = Span{static_cast<double>(id), start, end};
+      openIds.push_back(id);
+    } else if (start <= span.end &&
+               std::max(span.end, end) - std::min(span.start, start) <= compiled->maxWidthById[id]) {
+      span.start = std::min(span.start, start);
+      span.end = std::max(span.end, end);
+    } else {
+      spans.push_back(span);
+      span = Span{static_cast<double>(id), start, end};
+    }
+  }
+
+  // Flushes the open spans; spans come out ordered by end, then start, then id.
+  void Finish() {
+    for (uint32_t id : openIds) {
+      spans.push_back(open[id]);
+      open[id].end = -1;
+    }
+    openIds.clear();
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+      if (a.end != b.end) return a.end < b.end;
+      if (a.start != b.start) return a.start < b.start;
+      return a.id < b.id;
+    });
+  }
+
+  // Forgets everything collected, open spans included (after a failed scan).
+  void Clear() {
+    for (uint32_t id : openIds) open[id].end = -1;
+    openIds.clear();
+    spans.clear();
+  }
+};
+
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) {
+  static_cast<Collector*>(context)->Add(id, from, to);
+  return 0;
+}
+
+// ---- Stream --------------------------------------------------------------------------------
+
+class Stream : public Napi::ObjectWrap<Stream> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Stream",
+                       {InstanceMethod("scan", &Stream::Scan), InstanceMethod("end", &Stream::End),
+                        InstanceMethod("spans", &Stream::Spans), InstanceMethod("reset", &Stream::Reset),
+                        InstanceMethod("close", &Stream::Close)});
+  }
+
+  explicit Stream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream>(info) {
+    // Only Database.open() constructs streams; it passes an External holding the Compiled.
+    if (info.Length() != 1 || !info[0].IsExternal()) {
+      throw Napi::TypeError::New(info.Env(), "streams are opened with Database.open()");
+    }
+    compiled_ = *info[0].As<Napi::External<std::shared_ptr<Compiled>>>().Data();
+    collector_ = std::make_unique<Collector>(compiled_.get());
+    Check(info.Env(), "hs_open_stream", hs_open_stream(compiled_->db, 0, &stream_));
+    spans_ = Napi::Persistent(Napi::Float64Array::New(info.Env(), 3 * 64));
+  }
+
+  ~Stream() override {
+    if (stream_ != nullptr) hs_close_stream(stream_, nullptr, nullptr, nullptr);
+  }
+
+ private:
+  hs_stream_t* Live(Napi::Env env) {
+    if (stream_ == nullptr) throw Napi::Error::New(env, "stream is closed");
+    return stream_;
+  }
+
+  // Copies the collected spans into the output array (growing it if needed); returns the count.
+  Napi::Value Deliver(Napi::Env env) {
+    collector_->Finish();
+    const size_t count = collector_->spans.size();
+    if (count * 3 > spans_.Value().ElementLength()) {
+      spans_ = Napi::Persistent(Napi::Float64Array::New(env, std::max(count * 3, spans_.Value().ElementLength() * 2)));
+    }
+    if (count > 0) {
+      std::memcpy(spans_.Value().Data(), collector_->spans.data(), count * sizeof(Span));
+    }
+    collector_->Clear();
+    return Napi::Number::New(env, static_cast<double>(count));
+  }
+
+  // scan(chunk: Uint8Array) -> number of spans written to spans().
+  Napi::Value Scan(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    hs_stream_t* stream = Live(env);
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(env, "scan(chunk) needs a Uint8Array");
+    }
+    Napi::Uint8Array chunk = info[0].As<Napi::Uint8Array>();
+    const char* data = reinterpret_cast<const char*>(chunk.Data());
+    size_t left = chunk.ElementLength();
+    // hs_scan_stream takes an unsigned int length.
+    const size_t step = size_t{1} << 30;
+    while (left > 0) {
+      const size_t length = std::min(left, step);
+      hs_error_t code = hs_scan_stream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
+                                       OnMatch, collector_.get());
+      if (code != HS_SUCCESS) {
+        collector_->Clear();
+        throw HsError(env, "hs_scan_stream", code);
+      }
+      data += length;
+      left -= length;
+    }
+    return Deliver(env);
+  }
+
+  // end() -> number of spans that only the end of the stream decides ($, \b at the end); the
+  // stream is back at offset 0 afterwards.
+  Napi::Value End(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    hs_error_t code = hs_reset_stream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
+    if (code != HS_SUCCESS) {
+      collector_->Clear();
+      throw HsError(env, "hs_reset_stream", code);
+    }
+    return Deliver(env);
+  }
+
+  Napi::Value Spans(const Napi::CallbackInfo&) { return spans_.Value(); }
+
+  void Reset(const Napi::CallbackInfo& info) {
+    Check(info.Env(), "hs_reset_stream", hs_reset_stream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
+  }
+
+  void Close(const Napi::CallbackInfo& info) {
+    if (stream_ == nullptr) return;
+    hs_error_t code = hs_close_stream(stream_, nullptr, nullptr, nullptr);
+    stream_ = nullptr;
+    Check(info.Env(), "hs_close_stream", code);
+  }
+
+  std::shared_ptr<Compiled> compiled_;
+  std::unique_ptr<Collector> collector_;
+  hs_stream_t* stream_ = nullptr;
+  Napi::Reference<Napi::Float64Array> spans_;
+};
+
+// ---- Database ------------------------------------------------------------------------------
+
+class Database : public Napi::ObjectWrap<Database> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Database",
+                       {InstanceMethod("size", &Database::Size), InstanceMethod("streamSize", &Database::StreamSize),
+                        InstanceMethod("info", &Database::Info), InstanceMethod("serialize", &Database::Serialize),
+                        InstanceMethod("open", &Database::Open)});
+  }
+
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<Compiled> compiled) {
+    auto holder = Napi::External<std::shared_ptr<Compiled>>::New(
+        env, new std::shared_ptr<Compiled>(std::move(compiled)),
+        [](Napi::Env, std::shared_ptr<Compiled>* p) { delete p; });
+    return Data(env).databaseConstructor.New({holder});
+  }
+
+  explicit Database(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Database>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal()) {
+      throw Napi::TypeError::New(info.Env(), "databases come from compile() or deserialize()");
+    }
+    compiled_ = *info[0].As<Napi::External<std::shared_ptr<Compiled>>>().Data();
+  }
+
+ private:
+  Napi::Value Size(const Napi::CallbackInfo& info) {
+    size_t size = 0;
+    Check(info.Env(), "hs_database_size", hs_database_size(compiled_->db, &size));
+    return Napi::Number::New(info.Env(), static_cast<double>(size));
+  }
+
+  Napi::Value StreamSize(const Napi::CallbackInfo& info) {
+    size_t size = 0;
+    Check(info.Env(), "hs_stream_size", hs_stream_size(compiled_->db, &size));
+    return Napi::Number::New(info.Env(), static_cast<double>(size));
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    char* text = nullptr;
+    Check(info.Env(), "hs_database_info", hs_database_info(compiled_->db, &text));
+    Napi::String result = Napi::String::New(info.Env(), text);
+    free(text);
+    return result;
+  }
+
+  Napi::Value Serialize(const Napi::CallbackInfo& info) {
+    char* bytes = nullptr;
+    size_t length = 0;
+    Check(info.Env(), "hs_serialize_database", hs_serialize_database(compiled_->db, &bytes, &length));
+    Napi::Buffer<uint8_t> result = Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(bytes), length);
+    free(bytes);
+    return result;
+  }
+
+  Napi::Value Open(const Napi::CallbackInfo& info) {
+    auto holder = Napi::External<std::shared_ptr<Compiled>>::New(
+        info.Env(), new std::shared_ptr<Compiled>(compiled_),
+        [](Napi::Env, std::shared_ptr<Compiled>* p) { delete p; });
+    return Data(info.Env()).streamConstructor.New({holder});
+  }
+
+  std::shared_ptr<Compiled> compiled_;
+};
+
+// ---- module functions ----------------------------------------------------------------------
+
+std::vector<std::string> ReadStrings(const Napi::Value& value) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "expressions must be an array of strings");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> strings;
+  strings.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString()) throw Napi::TypeError::New(value.Env(), "expressions must be an array of strings");
+    strings.push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return strings;
+}
+
+// compile(expressions: string[], flags: Uint32Array, ids: Uint32Array, maxWidths: Float64Array,
+//         mode: number) -> Database
+Napi::Value Compile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[4].IsNumber()) {
+    throw Napi::TypeError::New(env, "compile(expressions, flags, ids, maxWidths, mode)");
+  }
+  const std::vector<std::string> expressions = ReadStrings(info[0]);
+  const std::vector<uint32_t> flags = ReadU32Array(info[1], "flags");
+  const std::vector<uint32_t> ids = ReadU32Array(info[2], "ids");
+  const std::vector<double> maxWidths = ReadF64Array(info[3], "maxWidths");
+  const unsigned int mode = info[4].As<Napi::Number>().Uint32Value();
+  if (flags.size() != expressions.size() || ids.size() != expressions.size()) {
+    throw Napi::TypeError::New(env, "expressions, flags and ids must have the same length");
+  }
+  if (expressions.empty()) throw Napi::TypeError::New(env, "compile() needs at least one expression");
+  std::shared_ptr<Compiled> compiled = MakeCompiled(env, ids, maxWidths);
+
+  std::vector<const char*> pointers;
+  pointers.reserve(expressions.size());
+  for (const std::string& expression : expressions) pointers.push_back(expression.c_str());
+  hs_compile_error_t* compileError = nullptr;
+  hs_error_t code = hs_compile_multi(pointers.data(), flags.data(), ids.data(),
+                                     static_cast<unsigned int>(expressions.size()), mode, nullptr,
+                                     &compiled->db, &compileError);
+  if (code == HS_COMPILER_ERROR && compileError != nullptr) {
+    const int expression = compileError->expression;
+    const std::string message = compileError->message != nullptr ? compileError->message : "unknown error";
+    hs_free_compile_error(compileError);
+    std::string text = expression >= 0 && static_cast<size_t>(expression) < ids.size()
+                           ? "Vectorscan rejected pattern " + std::to_string(ids[expression]) + ": " + message
+                           : "Vectorscan rejected the pattern set: " + message;
+    Napi::Error error = Napi::Error::New(env, text);
+    error.Set("code", Napi::String::New(env, "HS_COMPILER_ERROR"));
+    error.Set("expression", Napi::Number::New(env, expression));
+    if (expression >= 0 && static_cast<size_t>(expression) < ids.size()) {
+      error.Set("id", Napi::Number::New(env, ids[expression]));
+    }
+    error.Set("hsMessage", Napi::String::New(env, message));
+    throw error;
+  }
+  if (compileError != nullptr) hs_free_compile_error(compileError);
+  Check(env, "hs_compile_multi", code);
+  GrowScratch(env, compiled->db);
+  return Database::Wrap(env, std::move(compiled));
+}
+
+// check(expression: string, flags: number, mode: number) -> null | string: compiles one pattern
+// alone and says why Vectorscan refuses it, if it does.
+Napi::Value CheckPattern(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "check(expression, flags, mode)");
+  }
+  const std::string expression = info[0].As<Napi::String>().Utf8Value();
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* compileError = nullptr;
+  hs_error_t code = hs_compile(expression.c_str(), info[1].As<Napi::Number>().Uint32Value(),
+                               info[2].As<Napi::Number>().Uint32Value(), nullptr, &db, &compileError);
+  if (db != nullptr) hs_free_database(db);
+  if (code == HS_COMPILER_ERROR && compileError != nullptr) {
+    Napi::String message = Napi::String::New(env, compileError->message != nullptr ? compileError->message : "unknown error");
+    hs_free_compile_error(compileError);
+    return message;
+  }
+  if (compileError != nullptr) hs_free_compile_error(compileError);
+  Check(env, "hs_compile", code);
+  return env.Null();
+}
+
+// deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array) -> Database
+Napi::Value Deserialize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "deserialize(bytes: Uint8Array, ids, maxWidths)");
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  std::shared_ptr<Compiled> compiled =
+      MakeCompiled(env, ReadU32Array(info[1], "ids"), ReadF64Array(info[2], "maxWidths"));
+  Check(env, "hs_deserialize_database",
+        hs_deserialize_database(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength(), &compiled->db));
+  GrowScratch(env, compiled->db);
+  return Database::Wrap(env, std::move(compiled));
+}
+
+// platform() -> { tune, cpuFeatures }: what compiled databases are specialised for.
+Napi::Value Platform(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  hs_platform_info_t platform;
+  Check(env, "hs_populate_platform", hs_populate_platform(&platform));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("tune", Napi::Number::New(env, platform.tune));
+  result.Set("cpuFeatures", Napi::Number::New(env, static_cast<double>(platform.cpu_features)));
+  return result;
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hs_version()); }
+
+Napi::Value ValidPlatform(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), hs_valid_platform() == HS_SUCCESS);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  Napi::Function database = Database::Define(env);
+  Napi::Function stream = Stream::Define(env);
+  data->databaseConstructor = Napi::Persistent(database);
+  data->streamConstructor = Napi::Persistent(stream);
+
+  Napi::Object constants = Napi::Object::New(env);
+  constants.Set("HS_FLAG_CASELESS", HS_FLAG_CASELESS);
+  constants.Set("HS_FLAG_DOTALL", HS_FLAG_DOTALL);
+  constants.Set("HS_FLAG_MULTILINE", HS_FLAG_MULTILINE);
+  constants.Set("HS_FLAG_SINGLEMATCH", HS_FLAG_SINGLEMATCH);
+  constants.Set("HS_FLAG_ALLOWEMPTY", HS_FLAG_ALLOWEMPTY);
+  constants.Set("HS_FLAG_PREFILTER", HS_FLAG_PREFILTER);
+  constants.Set("HS_FLAG_SOM_LEFTMOST", HS_FLAG_SOM_LEFTMOST);
+  constants.Set("HS_MODE_STREAM", HS_MODE_STREAM);
+  constants.Set("HS_MODE_SOM_HORIZON_LARGE", HS_MODE_SOM_HORIZON_LARGE);
+  constants.Set("HS_MODE_SOM_HORIZON_MEDIUM", HS_MODE_SOM_HORIZON_MEDIUM);
+  constants.Set("HS_MODE_SOM_HORIZON_SMALL", HS_MODE_SOM_HORIZON_SMALL);
+
+  exports.Set("constants", constants);
+  exports.Set("compile", Napi::Function::New(env, Compile, "compile"));
+  exports.Set("check", Napi::Function::New(env, CheckPattern, "check"));
+  exports.Set("deserialize", Napi::Function::New(env, Deserialize, "deserialize"));
+  exports.Set("platform", Napi::Function::New(env, Platform, "platform"));
+  exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("validPlatform", Napi::Function::New(env, ValidPlatform, "validPlatform"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(sseredact_vectorscan, Init)

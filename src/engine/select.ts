@@ -1,0 +1,62 @@
+/**
+ * Chooses the engine for `--engine auto|ts|vectorscan` (DESIGN §4): `auto` takes vectorscan when
+ * its addon loads and ts otherwise, and says which under --verbose; `vectorscan` without the addon
+ * is a usage error that tells how to install it.
+ */
+import { SseredactError } from '../errors.js';
+import type { Engine } from './engine.js';
+import { tsEngine } from './ts/engine.js';
+import { loadAddon } from './vectorscan/addon.js';
+import { createVectorscanEngine } from './vectorscan/engine.js';
+
+export type EngineChoice = 'auto' | 'ts' | 'vectorscan';
+
+export interface SelectOptions {
+  /** The vectorscan compile cache directory; null disables the cache (see vectorscan/cache.ts). */
+  readonly cacheDirectory?: string | null;
+}
+
+const INSTALL_HINT =
+  'install Vectorscan (Debian/Ubuntu: apt-get install libvectorscan-dev), then run npm rebuild sseredact-vectorscan or reinstall sseredact';
+
+/**
+ * The engine for `choice`. Throws SseredactError('usage') for `vectorscan` when the addon cannot
+ * be loaded. `log` hears which engine `auto` chose and why, and the vectorscan engine's notes
+ * (cache misses, rules it hands to the ts engine).
+ */
+export function selectEngine(choice: EngineChoice, log?: (message: string) => void, options: SelectOptions = {}): Engine {
+  if (choice === 'ts') return tsEngine;
+  const load = loadAddon();
+  if ('error' in load) {
+    if (choice === 'vectorscan') {
+      throw new SseredactError('usage', `--engine vectorscan: the Vectorscan addon is not available; ${INSTALL_HINT}`, {
+        cause: load.error,
+      });
+    }
+    log?.(`engine: ts (${load.error.message})`);
+    return tsEngine;
+  }
+  log?.(`engine: vectorscan ${load.addon.version().trim()}`);
+  return createVectorscanEngine(load.addon, {
+    fallback: tsEngine,
+    ...(options.cacheDirectory !== undefined ? { cacheDirectory: options.cacheDirectory } : {}),
+    ...(log !== undefined ? { log } : {}),
+  });
+}
+
+export interface EngineDescription {
+  readonly name: 'ts' | 'vectorscan';
+  readonly available: boolean;
+  /** One line: a version and where it came from, or why it is unavailable. */
+  readonly detail: string;
+}
+
+/** The engines this installation has, for `sseredact --version --verbose`. */
+export function describeEngines(): EngineDescription[] {
+  const load = loadAddon();
+  const vectorscan: EngineDescription =
+    'error' in load
+      ? { name: 'vectorscan', available: false, detail: `${load.error.message}; to enable it, ${INSTALL_HINT}` }
+      : { name: 'vectorscan', available: true, detail: `Vectorscan ${load.addon.version().trim()} (${load.from})` };
+  return [{ name: 'ts', available: true, detail: 'built in (pure TypeScript)' }, vectorscan];
+}

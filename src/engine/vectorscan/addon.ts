@@ -1,0 +1,118 @@
+/**
+ * The typed face of the native addon (package `sseredact-vectorscan`, source in native/), and
+ * its loader. native/src/addon.cc documents each call; the types here mirror it.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Flag and mode bits of Vectorscan's hs_compile.h. */
+export interface AddonConstants {
+  readonly HS_FLAG_CASELESS: number;
+  readonly HS_FLAG_DOTALL: number;
+  readonly HS_FLAG_MULTILINE: number;
+  readonly HS_FLAG_SINGLEMATCH: number;
+  readonly HS_FLAG_ALLOWEMPTY: number;
+  readonly HS_FLAG_PREFILTER: number;
+  readonly HS_FLAG_SOM_LEFTMOST: number;
+  readonly HS_MODE_STREAM: number;
+  readonly HS_MODE_SOM_HORIZON_LARGE: number;
+  readonly HS_MODE_SOM_HORIZON_MEDIUM: number;
+  readonly HS_MODE_SOM_HORIZON_SMALL: number;
+}
+
+/** One stream's state. Spans come out as triples (pattern id, start, end) in {@link spans}. */
+export interface NativeStream {
+  /** Scans the next chunk; returns how many spans it wrote to `spans()`. Throws on hs errors. */
+  scan(chunk: Uint8Array): number;
+  /** Reports what only the end decides, then resets the stream to offset 0; returns the count. */
+  end(): number;
+  /** The output array; replaced by a larger one when a call returns more spans than it holds. */
+  spans(): Float64Array;
+  reset(): void;
+  /** Frees the stream state now instead of at garbage collection; later calls throw. */
+  close(): void;
+}
+
+export interface NativeDatabase {
+  /** Bytes of the compiled database. */
+  size(): number;
+  /** Bytes of state each open stream holds. */
+  streamSize(): number;
+  /** Vectorscan's description, e.g. "Version: 5.4.9 Features: AVX2 Mode: STREAM". */
+  info(): string;
+  serialize(): Uint8Array;
+  open(): NativeStream;
+}
+
+/** What `compile` throws for a pattern Vectorscan refuses (an Error with these fields). */
+export interface NativeCompileError extends Error {
+  readonly code: 'HS_COMPILER_ERROR';
+  /** Index in the expression list, or -1 when the error is about the whole set. */
+  readonly expression: number;
+  /** The pattern id of that expression. */
+  readonly id?: number;
+  /** Vectorscan's own message. */
+  readonly hsMessage: string;
+}
+
+export interface Addon {
+  readonly constants: AddonConstants;
+  compile(
+    expressions: readonly string[],
+    flags: Uint32Array,
+    ids: Uint32Array,
+    maxWidths: Float64Array,
+    mode: number,
+  ): NativeDatabase;
+  deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array): NativeDatabase;
+  /** Compiles one expression alone; null when Vectorscan takes it, else its error message. */
+  check(expression: string, flags: number, mode: number): string | null;
+  platform(): { readonly tune: number; readonly cpuFeatures: number };
+  version(): string;
+  validPlatform(): boolean;
+}
+
+export function isNativeCompileError(error: unknown): error is NativeCompileError {
+  return error instanceof Error && (error as Partial<NativeCompileError>).code === 'HS_COMPILER_ERROR';
+}
+
+/** The addon, or why it could not be loaded. */
+export type AddonLoad = { readonly addon: Addon; readonly from: string } | { readonly error: Error };
+
+let loaded: AddonLoad | undefined;
+
+/**
+ * Loads the addon once per thread: first the installed `sseredact-vectorscan` package (the root
+ * package's optional dependency), then native/ of this checkout, for a tree where it was built in
+ * place (`cd native && npm run rebuild`) but not linked. `SSEREDACT_VECTORSCAN=off` in the
+ * environment makes it unavailable (to run as on a machine without Vectorscan). Never throws.
+ */
+export function loadAddon(): AddonLoad {
+  if (process.env['SSEREDACT_VECTORSCAN'] === 'off') {
+    return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
+  }
+  if (loaded !== undefined) return loaded;
+  const require = createRequire(import.meta.url);
+  // src/engine/vectorscan/ and dist/engine/vectorscan/ are both three levels below the root.
+  const inTree = fileURLToPath(new URL('../../../native/index.js', import.meta.url));
+  const errors: string[] = [];
+  for (const candidate of ['sseredact-vectorscan', inTree]) {
+    try {
+      const addon = require(candidate) as Addon;
+      if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
+        errors.push(`${candidate}: not the sseredact-vectorscan addon`);
+        continue;
+      }
+      if (!addon.validPlatform()) {
+        errors.push(`${candidate}: this CPU lacks the instructions Vectorscan was built for`);
+        continue;
+      }
+      loaded = { addon, from: require.resolve(candidate) };
+      return loaded;
+    } catch (error) {
+      errors.push(`${candidate}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+  }
+  loaded = { error: new Error(`the vectorscan addon is not available (${errors.join('; ')})`) };
+  return loaded;
+}

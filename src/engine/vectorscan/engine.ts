@@ -1,0 +1,380 @@
+/**
+ * The vectorscan engine (DESIGN §4): the rules printed as Vectorscan expressions
+ * (./pattern.ts), compiled in streaming mode, scanned by the native addon (native/), which merges
+ * Vectorscan's many raw reports into one span per run before anything crosses into JavaScript.
+ *
+ * Each rule gets the first treatment Vectorscan accepts, tried in this order:
+ * - `som` (only with `firstTreatment: 'som'`): exact start of match (HS_FLAG_SOM_LEFTMOST, small
+ *   SOM horizon);
+ * - `end` (the default first): end of match only; the start is reported as `end - maxWidth`, a
+ *   lower bound the confirmer narrows, as it does for the ts engine's starts;
+ * - `prefilter`: HS_FLAG_PREFILTER, Vectorscan's own widening of what it cannot take exactly;
+ * - `fallback`: the rule runs on the fallback engine (ts) inside the same scanner;
+ * - `never`: the rule can match nothing (a class with no byte) and needs no engine.
+ * Every treatment reports the end of every real match (the expressions only widen), which is all
+ * a prefilter owes the confirmer.
+ *
+ * Why `end` is the default: on the built-in secrets pack (356 rules, 64 MiB CI log, 256 KiB
+ * writes) start-of-match tracking halves the scan (142 vs 273 MB/s), makes the first compile
+ * 5x slower (6.1 vs 1.1 s) and the stream state larger (2426 vs 1701 bytes), while no consumer
+ * needs exact starts: Match.start is a lower bound for every engine.
+ *
+ * @example
+ *   const engine = createVectorscanEngine(addon, { fallback: tsEngine });
+ *   const scanner = engine.compile(rules).open();
+ *   scanner.write(chunk, (match) => confirm(match));
+ *   scanner.end((match) => confirm(match));
+ */
+import { SseredactError } from '../../errors.js';
+import type { Match } from '../../types.js';
+import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
+import { type Addon, type NativeDatabase, isNativeCompileError } from './addon.js';
+import { cacheKey, defaultCacheDirectory, readCache, writeCache } from './cache.js';
+import { printHyperscan } from './pattern.js';
+
+/** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
+const TRANSLATION_VERSION = '2';
+
+export type PatternMode = 'som' | 'end' | 'prefilter' | 'fallback' | 'never';
+
+const LADDER = ['som', 'end', 'prefilter', 'fallback'] as const;
+const MODES: ReadonlySet<string> = new Set<PatternMode>(['som', 'end', 'prefilter', 'fallback', 'never']);
+
+export interface VectorscanOptions {
+  /**
+   * Engine for the rules Vectorscan refuses (the ts engine in production). Without one, such a
+   * rule makes compile() throw SseredactError('engine') naming it.
+   */
+  readonly fallback?: Engine;
+  /** Directory of the compile cache (./cache.ts); null disables it. Default: defaultCacheDirectory(). */
+  readonly cacheDirectory?: string | null;
+  /** Told about cache misses and every rule that did not get the first treatment. */
+  readonly log?: (message: string) => void;
+  /**
+   * The first treatment tried for each rule (default 'end', see the module doc): 'som' buys exact
+   * starts (narrower confirmation windows) for about half the throughput; 'prefilter' exists so
+   * that tests can cover it.
+   */
+  readonly firstTreatment?: 'som' | 'end' | 'prefilter';
+}
+
+/** What one compile produced, for --verbose and tests. */
+export interface VectorscanStats {
+  /** Treatment per rule, in the order of the rules given to compile(). */
+  readonly modes: readonly PatternMode[];
+  /** Bytes of the Vectorscan database (0 when every rule fell back). */
+  readonly databaseBytes: number;
+  /** Bytes of Vectorscan stream state per open scanner. */
+  readonly streamBytes: number;
+  /** Vectorscan's description of the database, or '' without one. */
+  readonly info: string;
+  /** Whether the database came from the compile cache. */
+  readonly fromCache: boolean;
+}
+
+export interface VectorscanDatabase extends Database {
+  readonly engine: 'vectorscan';
+  readonly stats: VectorscanStats;
+}
+
+export interface VectorscanEngine extends Engine {
+  readonly name: 'vectorscan';
+  compile(rules: readonly EngineRule[]): VectorscanDatabase;
+}
+
+interface Plan {
+  readonly expressions: ReadonlyArray<string | null>;
+  readonly modes: PatternMode[];
+  /** Why each rule left `som`, for the log. */
+  readonly reasons: Array<string | undefined>;
+}
+
+function flagsFor(addon: Addon, mode: PatternMode): number {
+  const c = addon.constants;
+  return mode === 'som' ? c.HS_FLAG_SOM_LEFTMOST : mode === 'prefilter' ? c.HS_FLAG_PREFILTER : 0;
+}
+
+function modeBits(addon: Addon, withSom: boolean): number {
+  const c = addon.constants;
+  // The small horizon keeps stream state low; a start further back than 2^16 bytes comes back as
+  // "past the horizon", which the addon turns into end - maxWidth: still a lower bound.
+  return withSom ? c.HS_MODE_STREAM | c.HS_MODE_SOM_HORIZON_SMALL : c.HS_MODE_STREAM;
+}
+
+/** The first treatment at or after `from` that Vectorscan takes for `expression` alone. */
+function firstAccepted(addon: Addon, expression: string, from: PatternMode, reasons: string[]): PatternMode {
+  for (const mode of LADDER.slice(LADDER.indexOf(from as (typeof LADDER)[number]))) {
+    if (mode === 'fallback') return mode;
+    const message = addon.check(expression, flagsFor(addon, mode), modeBits(addon, mode === 'som'));
+    if (message === null) return mode;
+    reasons.push(`${mode}: ${message}`);
+  }
+  return 'fallback';
+}
+
+/**
+ * The treatment of each rule before the set is compiled. Start-of-match tracking is refused by
+ * Vectorscan often enough, and a refused set costs a whole compile, that each rule is first tried
+ * alone; the other treatments are rarely refused, so they are assumed and compileSet() corrects.
+ */
+function planRules(addon: Addon, rules: readonly EngineRule[], expressions: ReadonlyArray<string | null>, first: PatternMode, hasFallback: boolean): Plan {
+  const reasons: Array<string | undefined> = [];
+  const modes = expressions.map((expression, position): PatternMode => {
+    if (expression === null) return 'never';
+    if (hasFallback && rules[position]!.canMatchNewline) {
+      // Vectorscan cannot say when such a match is no longer in flight, so every line would wait
+      // for maxWidth more bytes; the ts engine's automaton knows, and keeps lines flowing.
+      reasons[position] = 'can match a newline: the ts engine tracks when it is in flight';
+      return 'fallback';
+    }
+    if (first !== 'som') return first;
+    const why: string[] = [];
+    const mode = firstAccepted(addon, expression, first, why);
+    reasons[position] = why.length > 0 ? why.join('; ') : undefined;
+    return mode;
+  });
+  return { expressions, modes, reasons };
+}
+
+function isScanned(mode: PatternMode): boolean {
+  return mode === 'som' || mode === 'end' || mode === 'prefilter';
+}
+
+/** The rules Vectorscan scans, with what the native side needs of them. */
+function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'expressions' | 'modes'>, addon: Addon) {
+  const positions = rules.map((_, position) => position).filter((position) => isScanned(plan.modes[position]!));
+  return {
+    positions,
+    expressions: positions.map((position) => plan.expressions[position]!),
+    flags: Uint32Array.from(positions, (position) => flagsFor(addon, plan.modes[position]!)),
+    ids: Uint32Array.from(positions, (position) => rules[position]!.index),
+    maxWidths: Float64Array.from(positions, (position) => rules[position]!.maxWidth),
+    mode: modeBits(addon, positions.some((position) => plan.modes[position] === 'som')),
+  };
+}
+
+/**
+ * Compiles the scanned rules together. A rule Vectorscan accepted alone can still be refused in
+ * the set (resource limits): it then moves one step down the ladder and the set is compiled again.
+ */
+function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan): NativeDatabase | null {
+  for (;;) {
+    const inputs = nativeInputs(rules, plan, addon);
+    if (inputs.positions.length === 0) return null;
+    try {
+      return addon.compile(inputs.expressions, inputs.flags, inputs.ids, inputs.maxWidths, inputs.mode);
+    } catch (error) {
+      const position = isNativeCompileError(error) ? inputs.positions[error.expression] : undefined;
+      if (position === undefined || !isNativeCompileError(error)) {
+        throw new SseredactError('engine', `Vectorscan cannot compile the rule set: ${(error as Error).message}`, { cause: error });
+      }
+      const current = plan.modes[position]!;
+      const why = [`${current} (in the set): ${error.hsMessage}`];
+      const next = LADDER[LADDER.indexOf(current as (typeof LADDER)[number]) + 1] ?? 'fallback';
+      plan.modes[position] = firstAccepted(addon, plan.expressions[position]!, next, why);
+      plan.reasons[position] = [plan.reasons[position], ...why].filter(Boolean).join('; ');
+    }
+  }
+}
+
+function parseMeta(meta: string, count: number): PatternMode[] | null {
+  try {
+    const parsed = JSON.parse(meta) as { modes?: unknown };
+    const modes = parsed.modes;
+    if (!Array.isArray(modes) || modes.length !== count) return null;
+    if (!modes.every((mode) => typeof mode === 'string' && MODES.has(mode))) return null;
+    return modes as PatternMode[];
+  } catch {
+    return null;
+  }
+}
+
+interface Built {
+  readonly database: NativeDatabase | null;
+  readonly modes: readonly PatternMode[];
+  readonly fromCache: boolean;
+}
+
+/** The compiled set, from the cache when a verified entry exists, else compiled and cached. */
+function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): Built {
+  const log = options.log ?? (() => undefined);
+  if (rules.length === 0) return { database: null, modes: [], fromCache: false };
+  const expressions = rules.map((rule) => printHyperscan(rule.ast));
+  const directory = options.cacheDirectory === undefined ? defaultCacheDirectory() : options.cacheDirectory;
+  const platform = addon.platform();
+  const first = options.firstTreatment ?? 'end';
+  const key = cacheKey([
+    'sseredact-vectorscan',
+    TRANSLATION_VERSION,
+    first,
+    addon.version(),
+    `${process.platform}-${process.arch}-${platform.tune}-${platform.cpuFeatures}`,
+    options.fallback === undefined ? 'alone' : 'with-fallback',
+    ...rules.flatMap((rule, position) => [String(rule.index), rule.canMatchNewline ? 'newline' : 'line', expressions[position] ?? '<never>']),
+  ]);
+
+  if (directory !== null) {
+    const read = readCache(directory, key);
+    if ('entry' in read) {
+      const modes = parseMeta(read.entry.meta, rules.length);
+      if (modes !== null) {
+        const inputs = nativeInputs(rules, { expressions, modes }, addon);
+        if (inputs.positions.length === 0 && read.entry.database.length === 0) {
+          return { database: null, modes, fromCache: true };
+        }
+        try {
+          const database = addon.deserialize(read.entry.database, inputs.ids, inputs.maxWidths);
+          return { database, modes, fromCache: true };
+        } catch (error) {
+          log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
+        }
+      } else {
+        log('vectorscan: cached database has bad metadata; compiling');
+      }
+    } else {
+      log(`vectorscan: ${read.miss}; compiling ${rules.length} rules`);
+    }
+  }
+
+  const plan = planRules(addon, rules, expressions, first, options.fallback !== undefined);
+  const database = compileSet(addon, rules, plan);
+  plan.modes.forEach((mode, position) => {
+    if (mode === first || mode === 'never') return;
+    const rule = rules[position]!;
+    if (mode === 'fallback' && options.fallback === undefined) {
+      throw new SseredactError('engine', `rule ${rule.id}: Vectorscan cannot compile it (${plan.reasons[position] ?? 'refused'})`);
+    }
+    log(`vectorscan: rule ${rule.id}: ${mode} (${plan.reasons[position] ?? ''})`);
+  });
+  if (directory !== null) {
+    const failure = writeCache(directory, key, {
+      meta: JSON.stringify({ modes: plan.modes }),
+      database: database === null ? new Uint8Array(0) : database.serialize(),
+    });
+    if (failure !== null) log(`vectorscan: ${failure}`);
+  }
+  return { database, modes: plan.modes, fromCache: false };
+}
+
+/** Largest maxWidth of the rules at `positions` that pass `filter`; -1 when there is none. */
+function widest(rules: readonly EngineRule[], positions: readonly number[], filter: (rule: EngineRule) => boolean): number {
+  let width = -1;
+  for (const position of positions) {
+    const rule = rules[position]!;
+    if (filter(rule)) width = Math.max(width, rule.maxWidth);
+  }
+  return width;
+}
+
+function byEnd(a: Match, b: Match): number {
+  return a.end - b.end || a.start - b.start || a.rule - b.rule;
+}
+
+function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): VectorscanDatabase {
+  const built = build(addon, rules, options);
+  const native = built.database;
+  const positions = rules.map((_, position) => position);
+  const scanned = positions.filter((position) => isScanned(built.modes[position]!));
+  const fallbackRules = positions.filter((position) => built.modes[position] === 'fallback').map((position) => rules[position]!);
+  const fallback = fallbackRules.length > 0 && options.fallback !== undefined ? options.fallback.compile(fallbackRules) : null;
+  // Horizon inputs (engine.ts): rules that can span a newline hold back maxWidth bytes; the others
+  // never hold back past the last newline scanned.
+  const widestAcrossLines = widest(rules, scanned, (rule) => rule.canMatchNewline);
+  const widestWithinLine = widest(rules, scanned, (rule) => !rule.canMatchNewline);
+
+  const open = (): Scanner => {
+    const stream = native?.open() ?? null;
+    const fallbackScanner = fallback?.open() ?? null;
+    let spans = stream?.spans() ?? new Float64Array(0);
+    /** Absolute offset of the next byte to scan (bytes written so far). */
+    let scannedUpTo = 0;
+    /** Absolute offset of the last newline scanned; -1 before the first. */
+    let lastNewline = -1;
+    let ended = false;
+
+    // Reports the `count` spans the addon just wrote (in end order), merged in end order with the
+    // fallback engine's matches of the same call when there are any.
+    const deliver = (count: number, fromFallback: Match[], onMatch: OnMatch): void => {
+      if (count * 3 > spans.length) spans = stream!.spans();
+      if (fromFallback.length === 0) {
+        for (let i = 0; i < count * 3; i += 3) onMatch({ rule: spans[i]!, start: spans[i + 1]!, end: spans[i + 2]! });
+        return;
+      }
+      for (let i = 0; i < count * 3; i += 3) fromFallback.push({ rule: spans[i]!, start: spans[i + 1]!, end: spans[i + 2]! });
+      fromFallback.sort(byEnd);
+      for (const match of fromFallback) onMatch(match);
+    };
+    const none: Match[] = [];
+    const collected = (scan: (onMatch: OnMatch) => void): Match[] => {
+      const matches: Match[] = [];
+      scan((match) => matches.push(match));
+      return matches;
+    };
+
+    return {
+      write(chunk, onMatch) {
+        if (ended) throw new SseredactError('internal', 'vectorscan scanner written after end() without reset()');
+        const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.write(chunk, collect));
+        deliver(stream === null ? 0 : stream.scan(chunk), fromFallback, onMatch);
+        if (widestWithinLine >= 0) {
+          const newline = chunk.lastIndexOf(0x0a);
+          if (newline >= 0) lastNewline = scannedUpTo + newline;
+        }
+        scannedUpTo += chunk.length;
+      },
+      horizon() {
+        let horizon = scannedUpTo;
+        if (widestAcrossLines >= 0) horizon = Math.min(horizon, scannedUpTo - widestAcrossLines);
+        if (widestWithinLine >= 0) horizon = Math.min(horizon, Math.max(scannedUpTo - widestWithinLine, lastNewline + 1));
+        if (fallbackScanner !== null) horizon = Math.min(horizon, fallbackScanner.horizon());
+        return Math.max(horizon, 0);
+      },
+      end(onMatch) {
+        if (ended) return;
+        ended = true;
+        const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.end(collect));
+        deliver(stream === null ? 0 : stream.end(), fromFallback, onMatch);
+      },
+      reset() {
+        stream?.reset();
+        fallbackScanner?.reset();
+        scannedUpTo = 0;
+        lastNewline = -1;
+        ended = false;
+      },
+    };
+  };
+
+  const fallbackIndexes = new Set(fallbackRules.map((rule) => rule.index));
+  return {
+    engine: 'vectorscan',
+    maxWidth: rules.reduce((width, rule) => Math.max(width, rule.maxWidth), 0),
+    // Vectorscan reports real match ends; a rule handed to the fallback engine is tracked as it says.
+    tracksEnds: (rule) => fallback === null || !fallbackIndexes.has(rule) || fallback.tracksEnds(rule),
+    stats: {
+      modes: built.modes,
+      databaseBytes: native?.size() ?? 0,
+      streamBytes: native?.streamSize() ?? 0,
+      info: native?.info() ?? '',
+      fromCache: built.fromCache,
+    },
+    open,
+  };
+}
+
+/**
+ * The vectorscan engine over a loaded addon (./addon.ts loadAddon()). compile() throws
+ * SseredactError('engine') when Vectorscan refuses the set as a whole, or refuses a rule and no
+ * fallback engine was given; it never throws at scan time except for Vectorscan runtime errors
+ * (out of memory), which surface as exceptions from write()/end().
+ *
+ * Memory: the database is shared by every scanner; each scanner holds Vectorscan's stream state
+ * (`stats.streamBytes`, typically tens of bytes) and a span buffer that grows to the most spans one
+ * write reported. Both are freed when the scanner is garbage collected.
+ */
+export function createVectorscanEngine(addon: Addon, options: VectorscanOptions = {}): VectorscanEngine {
+  return {
+    name: 'vectorscan',
+    compile: (rules) => compileDatabase(addon, rules, options),
+  };
+}

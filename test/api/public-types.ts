@@ -1,0 +1,85 @@
+/**
+ * The public types, as assertions the type checker proves. Not a test file: types.test.ts checks it
+ * with tsc twice, once as it is (against src/index.ts) and once as a consumer would write it, with
+ * `from 'sseredact'` resolved through package.json's exports map to the built .d.ts files.
+ */
+import type { Transform } from 'node:stream';
+import { expectTypeOf } from 'vitest';
+import type * as api from '../../src/index.js';
+import type {
+  CompiledRules,
+  ErrorType,
+  Finding,
+  Redactor,
+  RedactorOptions,
+  RuleOptions,
+  RulePredicates,
+  RuleSpec,
+} from '../../src/index.js';
+import { SseredactError, compileRules, createRedactor, createRedactorStream, redact, scan } from '../../src/index.js';
+
+// The runtime exports, exactly: adding or removing one is a deliberate change to this list.
+expectTypeOf<keyof typeof api>().toEqualTypeOf<'SseredactError' | 'compileRules' | 'createRedactor' | 'createRedactorStream' | 'redact' | 'scan'>();
+
+// compileRules: options optional, a shareable compiled set with its rule ids.
+expectTypeOf(compileRules).parameters.toEqualTypeOf<[options?: RuleOptions]>();
+expectTypeOf(compileRules).returns.toEqualTypeOf<CompiledRules>();
+expectTypeOf<CompiledRules['ruleIds']>().toEqualTypeOf<readonly string[]>();
+expectTypeOf<RuleOptions>().toEqualTypeOf<{
+  readonly builtin?: boolean;
+  readonly rules?: readonly RuleSpec[];
+  readonly patterns?: readonly string[];
+  readonly literals?: readonly string[];
+  readonly maxMatch?: number;
+}>();
+
+// createRedactor: a Node Transform with typed `finding` events and a WHATWG view.
+expectTypeOf(createRedactor).parameters.toEqualTypeOf<[options?: RedactorOptions]>();
+expectTypeOf(createRedactor).returns.toEqualTypeOf<Redactor>();
+expectTypeOf<Redactor>().toExtend<Transform>();
+expectTypeOf<Redactor['toWeb']>().toEqualTypeOf<() => TransformStream<Uint8Array, Uint8Array>>();
+expectTypeOf(createRedactorStream).returns.toEqualTypeOf<TransformStream<Uint8Array, Uint8Array>>();
+expectTypeOf(createRedactorStream).parameters.toEqualTypeOf<[options?: RedactorOptions]>();
+declare const redactor: Redactor;
+redactor.on('finding', (finding) => expectTypeOf(finding).toEqualTypeOf<Finding>());
+redactor.once('finding', (finding) => expectTypeOf(finding).toEqualTypeOf<Finding>());
+expectTypeOf(redactor.on('finding', () => {})).toEqualTypeOf<Redactor>();
+redactor.on('data', (chunk: Buffer) => expectTypeOf(chunk).toEqualTypeOf<Buffer>());
+
+expectTypeOf<RedactorOptions>().toExtend<RuleOptions>();
+expectTypeOf<RedactorOptions['compiled']>().toEqualTypeOf<CompiledRules | undefined>();
+expectTypeOf<RedactorOptions['replace']>().toEqualTypeOf<string | undefined>();
+expectTypeOf<RedactorOptions['hashKey']>().toEqualTypeOf<string | undefined>();
+expectTypeOf<RedactorOptions['showSecret']>().toEqualTypeOf<boolean | undefined>();
+// @ts-expect-error: options are checked, not a bag of anything
+createRedactor({ showSecret: 'yes' });
+// @ts-expect-error: an unknown option is a type error
+createRedactor({ secretsPlease: true });
+
+// Findings: positions and a fingerprint; the secret only with showSecret, so optional.
+expectTypeOf<Finding>().toEqualTypeOf<{
+  readonly rule: string;
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+  readonly column: number;
+  readonly fingerprint: string;
+  readonly secret?: string;
+}>();
+
+// Whole inputs.
+expectTypeOf(redact).parameters.toEqualTypeOf<[input: string | Uint8Array, options?: RedactorOptions]>();
+expectTypeOf(redact).returns.toEqualTypeOf<{ output: Buffer; findings: Finding[] }>();
+expectTypeOf(scan).returns.toEqualTypeOf<Finding[]>();
+
+// Errors: one class, a discriminant.
+expectTypeOf<SseredactError>().toExtend<Error>();
+expectTypeOf<SseredactError['type']>().toEqualTypeOf<ErrorType>();
+expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'rule' | 'engine' | 'format' | 'internal'>();
+
+// Rules given as data.
+expectTypeOf<RuleSpec['id']>().toEqualTypeOf<string>();
+expectTypeOf<RuleSpec['regex']>().toEqualTypeOf<string>();
+expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | undefined>();
+expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
+expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | undefined>();

@@ -1,0 +1,197 @@
+/** Predicates: entropy, validators, placeholders, stopwords, allowlists, inline allow markers. */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  compilePathFilter,
+  compilePredicates,
+  crc32,
+  hasAllowMarker,
+  isPlaceholder,
+  isValidGithubChecksum,
+  isValidIban,
+  isValidLuhn,
+  shannonEntropy,
+} from '../../src/rules/predicates.js';
+
+const bytes = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function githubToken(prefix: string, random: string): string {
+  let checksum = crc32(random);
+  let encoded = '';
+  for (let i = 0; i < 6; i++) {
+    encoded = BASE62[checksum % 62] + encoded;
+    checksum = Math.floor(checksum / 62);
+  }
+  return prefix + random + encoded;
+}
+
+function luhnComplete(digits: string): string {
+  for (let check = 0; check <= 9; check++) if (isValidLuhn(digits + check)) return digits + check;
+  throw new Error('unreachable');
+}
+
+const base62String = (length: number) => fc.string({ unit: fc.constantFrom(...BASE62), minLength: length, maxLength: length });
+const digitString = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+
+describe('entropy', () => {
+  test.each([
+    ['', 0],
+    ['aaaa', 0],
+    ['abab', 1],
+    ['abcd', 2],
+    ['0123456789abcdef', 4],
+  ])('%j has %d bits per byte', (text, want) => {
+    expect(shannonEntropy(bytes(text))).toBeCloseTo(want, 10);
+  });
+
+  test('minEntropy keeps a secret at the threshold and drops one below', () => {
+    const keep = compilePredicates('r', { minEntropy: 2 })!;
+    expect(keep(bytes('abcd'))).toBe(true);
+    expect(keep(bytes('abca'))).toBe(false);
+  });
+});
+
+describe('github-crc32', () => {
+  test('real-format tokens from public test suites validate', () => {
+    // secretlint's github and npm rule snapshots (fixtures/corpus/secretlint.jsonl)
+    expect(isValidGithubChecksum('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')).toBe(true);
+    expect(isValidGithubChecksum('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')).toBe(true);
+    expect(isValidGithubChecksum('ghp_1234567890abcdefghij1234567890abcdef')).toBe(false);
+  });
+
+  test('a generated token validates; changing any one char breaks it', () => {
+    fc.assert(
+      fc.property(base62String(30), fc.nat(35), fc.nat(60), (random, position, shift) => {
+        const token = githubToken('ghp_', random);
+        expect(isValidGithubChecksum(token)).toBe(true);
+        const chars = [...token];
+        const at = 4 + position;
+        chars[at] = BASE62[(BASE62.indexOf(chars[at]!) + 1 + shift) % 62]!;
+        expect(isValidGithubChecksum(chars.join(''))).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('luhn', () => {
+  test.each([
+    ['4111111111111111', true],
+    ['4111 1111 1111 1111', true],
+    ['4111-1111-1111-1111', true],
+    ['4111111111111112', false],
+    ['41111111111x1111', false],
+    ['0000', false],
+  ])('%s -> %s', (text, want) => expect(isValidLuhn(text)).toBe(want));
+
+  test('completed numbers validate; any single-digit change breaks them', () => {
+    fc.assert(
+      fc.property(digitString(12, 18), fc.nat(18), fc.integer({ min: 1, max: 9 }), (digits, position, delta) => {
+        const number = luhnComplete(digits);
+        expect(isValidLuhn(number)).toBe(true);
+        const at = position % number.length;
+        const changed = number.slice(0, at) + ((Number(number[at]) + delta) % 10) + number.slice(at + 1);
+        expect(isValidLuhn(changed)).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('iban', () => {
+  test.each([
+    ['GB82WEST12345698765432', true],
+    ['GB82 WEST 1234 5698 7654 32', true],
+    ['DE89370400440532013000', true],
+    ['gb82west12345698765432', true],
+    ['GB83WEST12345698765432', false],
+    ['GB82WEST1234569876543', false],
+    ['XX', false],
+  ])('%s -> %s', (text, want) => expect(isValidIban(text)).toBe(want));
+});
+
+describe('placeholders', () => {
+  test.each(['${DB_PASSWORD}', '$DB_PASSWORD', '$db_password', '<your-token>', '{{ .Values.password }}', '%API_KEY%', '********', 'sk_live_xxxxxxxxxxxx', 'abc...', 'your_api_key', 'insert-token-here', 'token_here'])(
+    '%s is a placeholder',
+    (text) => expect(isPlaceholder(text)).toBe(true),
+  );
+  test.each(['$ecretPass42', 'Zq8Lr2Vx9Kp4Wm7Tn3Bc', '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', 'p4ss*word', 'x.y'])('%s is not', (text) =>
+    expect(isPlaceholder(text)).toBe(false),
+  );
+
+  test('placeholder detection only runs when the rule asks for it', () => {
+    expect(compilePredicates('r', { placeholders: false } as never)).toBeNull();
+    expect(compilePredicates('r', { placeholders: true } as never)!(bytes('${TOKEN}'))).toBe(false);
+  });
+});
+
+describe('allowlists and stopwords', () => {
+  test('rules without predicates compile to null', () => {
+    expect(compilePredicates('r', undefined)).toBeNull();
+    expect(compilePredicates('r', {})).toBeNull();
+  });
+
+  test('allowlist regexes use rule syntax with ASCII-only case folding', () => {
+    const keep = compilePredicates('r', { allowlist: ['(?i)^example'] })!;
+    expect(keep(bytes('EXAMPLEkey'))).toBe(false);
+    expect(keep(bytes('realkey'))).toBe(true);
+    // 0xC9 (É) does not fold to 0xE9 (é): ASCII-only, as RE2
+    const accented = compilePredicates('r', { allowlist: ['(?i)\\xe9'] })!;
+    expect(accented(Uint8Array.of(0xc9))).toBe(true);
+    expect(accented(Uint8Array.of(0xe9))).toBe(false);
+  });
+
+  test('stopwords are case-insensitive substrings of the secret', () => {
+    const keep = compilePredicates('r', { stopwords: ['Example'] })!;
+    expect(keep(bytes('myEXAMPLEtoken'))).toBe(false);
+    expect(keep(bytes('mytoken'))).toBe(true);
+  });
+
+  test('a match or line allowlist applies only when the confirmer passes that context', () => {
+    const keep = compilePredicates('r', { allowlists: [{ regexTarget: 'match', regexes: ['^test_'] }] } as never)!;
+    expect(keep(bytes('abc'), { match: bytes('test_abc') })).toBe(false);
+    expect(keep(bytes('abc'), { match: bytes('live_abc') })).toBe(true);
+    expect(keep(bytes('abc'))).toBe(true);
+  });
+
+  test('condition and: every criterion must match; paths only match in scan mode', () => {
+    const keep = compilePredicates('r', {
+      allowlists: [{ condition: 'and', regexes: ['^abc'], paths: ['(?:^|/)testdata/'] }],
+    } as never)!;
+    expect(keep(bytes('abcdef'), { path: 'src/testdata/x.go' })).toBe(false);
+    expect(keep(bytes('abcdef'), { path: 'src/x.go' })).toBe(true);
+    expect(keep(bytes('abcdef'))).toBe(true);
+    expect(keep(bytes('zzz'), { path: 'src/testdata/x.go' })).toBe(true);
+  });
+
+  test('a bad allowlist regex is a rule error naming the rule', () => {
+    expect(() => compilePredicates('my-rule', { allowlist: ['(?=x)'] })).toThrow(/rule my-rule: bad allowlist regex "\(\?=x\)"/);
+  });
+
+  test('an unknown validator is a rule error naming the rule', () => {
+    expect(() => compilePredicates('my-rule', { validator: 'md5' } as never)).toThrow(/rule my-rule: unknown validator "md5"/);
+    expect(() => compilePredicates('my-rule', { validator: 'toString' } as never)).toThrow(/unknown validator "toString"/);
+  });
+});
+
+describe('inline allow markers', () => {
+  test.each([
+    ['token = "abc" # sseredact:allow', true],
+    ['token = "abc" // gitleaks:allow', true],
+    ['token = "abc"', false],
+    ['sseredact allow', false],
+  ])('%s -> %s', (line, want) => expect(hasAllowMarker(bytes(line))).toBe(want));
+});
+
+describe('path filters (scan mode)', () => {
+  test('a rule limited to paths applies only to matching files', () => {
+    const applies = compilePathFilter('r', ['\\.env$', '(?:^|/)config/'])!;
+    expect(applies('app/.env')).toBe(true);
+    expect(applies('srv/config/db.yml')).toBe(true);
+    expect(applies('src/main.ts')).toBe(false);
+  });
+
+  test('no paths: the rule applies everywhere', () => {
+    expect(compilePathFilter('r', undefined)).toBeNull();
+    expect(compilePathFilter('r', [])).toBeNull();
+  });
+});
