@@ -9,7 +9,8 @@
  * Memory is O(chunk + the span the redactor holds back), whatever the stream's length.
  */
 export class HoldbackBuffer {
-  private storage = new Uint8Array(64 * 1024);
+  /** Starts small (SSE mode opens a redactor per event) and grows to what the stream needs. */
+  private storage = new Uint8Array(256);
   /** Index in `storage` of the byte at `base`. */
   private head = 0;
   private length = 0;

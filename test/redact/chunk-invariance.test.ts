@@ -5,6 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { selectEngine } from '../../src/engine/select.js';
+import { tsEngine } from '../../src/engine/ts/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { parseReplacement } from '../../src/redact/replace.js';
 import type { RuleSpec } from '../../src/types.js';
 import { oracleRedact } from '../oracle.js';
@@ -48,11 +52,15 @@ const inputArb = fc
 
 const replacements = [parseReplacement('[REDACTED:{rule}]'), parseReplacement('*4'), parseReplacement('<{len}:{hash}>', 'k')];
 
-describe('chunk invariance against the oracle', () => {
+/** Every engine this machine has: ts always; vectorscan where the addon is built (CI builds it). */
+const ENGINES: Array<[string, Engine]> = [['ts', tsEngine]];
+if (!('error' in loadAddon())) ENGINES.push(['vectorscan', selectEngine('vectorscan', undefined, { cacheDirectory: null })]);
+
+describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name, engine) => {
   test('every chunking gives the oracle bytes and findings', () => {
     fc.assert(
       fc.property(ruleSetArb, inputArb, fc.array(fc.nat(400)), fc.constantFrom(...replacements), (specs, input, cuts, replacement) => {
-        const ruleSet = ruleSetOf(specs, undefined, 64);
+        const ruleSet = ruleSetOf(specs, engine, 64);
         const want = oracleRedact(ruleSet.rules, input, replacement);
         const wantFindings = want.findings.map((f) => [f.ruleId, f.match.start, f.match.end, f.secret.start, f.secret.end]);
         const chunkings: Array<[string, Uint8Array[]]> = [
