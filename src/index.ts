@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { tsEngine } from './engine/ts/engine.js';
+import { selectEngine } from './engine/select.js';
 import { type LocatedFinding, createStreamRedactor } from './redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from './redact/replace.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
@@ -31,8 +31,12 @@ export type { RuleSpec, RulePredicates } from './types.js';
 
 /** Which rules to compile (the CLI's `--no-builtin`, `--pattern`, `--literal`, `--max-match`). */
 export interface RuleOptions {
-  /** Load the built-in secrets pack (default true). */
+  /** Load the built-in packs (default true). */
   readonly builtin?: boolean;
+  /** Which built-in packs: `secrets` (the default) and/or `pii` (emails, cards, IBANs, SSNs, phones, IPs). */
+  readonly packs?: ReadonlyArray<'secrets' | 'pii'>;
+  /** Rule ids to leave out; an unknown id is an error. */
+  readonly disable?: readonly string[];
   /** Extra rules given as data, regexes in RE2 syntax (see {@link RuleSpec}). */
   readonly rules?: readonly RuleSpec[];
   /** Extra regexes, RE2 syntax, as rules named `pattern-1`, `pattern-2`, ... */
@@ -41,6 +45,8 @@ export interface RuleOptions {
   readonly literals?: readonly string[];
   /** The widest match any rule may have, in bytes (default 4096): unbounded repeats are capped to it. */
   readonly maxMatch?: number;
+  /** The matching engine, as the CLI's `--engine`: `ts` (default here: no native code), `vectorscan`, or `auto`. */
+  readonly engine?: 'auto' | 'ts' | 'vectorscan';
 }
 
 /**
@@ -100,13 +106,14 @@ export interface RedactorOptions extends RuleOptions {
  */
 export function compileRules(options: RuleOptions = {}): CompiledRules {
   const specs = chooseRuleSpecs({
-    packs: options.builtin === false ? [] : ['secrets'],
+    packs: options.builtin === false ? [] : (options.packs ?? ['secrets']),
     rules: options.rules ?? [],
     patterns: options.patterns ?? [],
     literals: options.literals ?? [],
+    disable: options.disable ?? [],
     source: 'api',
   });
-  const ruleSet = compileRuleSet(specs, { engine: tsEngine, maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
+  const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
   return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
 }
 

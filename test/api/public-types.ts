@@ -27,10 +27,13 @@ expectTypeOf(compileRules).returns.toEqualTypeOf<CompiledRules>();
 expectTypeOf<CompiledRules['ruleIds']>().toEqualTypeOf<readonly string[]>();
 expectTypeOf<RuleOptions>().toEqualTypeOf<{
   readonly builtin?: boolean;
+  readonly packs?: ReadonlyArray<'secrets' | 'pii'>;
+  readonly disable?: readonly string[];
   readonly rules?: readonly RuleSpec[];
   readonly patterns?: readonly string[];
   readonly literals?: readonly string[];
   readonly maxMatch?: number;
+  readonly engine?: 'auto' | 'ts' | 'vectorscan';
 }>();
 
 // createRedactor: a Node Transform with typed `finding` events and a WHATWG view.

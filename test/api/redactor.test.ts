@@ -303,3 +303,14 @@ describe('fail closed', () => {
     expect(pushed.join('')).toBe('ok\n');
   });
 });
+
+describe('rule choices the CLI has', () => {
+  test('packs, disable and engine', () => {
+    const withPii = redact('mail alice@corp-mail.net key AKIAZ7VQ3XJ5K2LMN4PQ', { packs: ['secrets', 'pii'] });
+    expect(withPii.findings.map((f) => f.rule).sort()).toEqual(['aws-access-key-id', 'pii-email']);
+    const disabled = redact('key AKIAZ7VQ3XJ5K2LMN4PQ', { disable: ['aws-access-key-id'] });
+    expect(disabled.findings.map((f) => f.rule)).not.toContain('aws-access-key-id');
+    expect(() => compileRules({ disable: ['no-such-rule'] })).toThrow(/--disable no-such-rule: no such rule/);
+    expect(redact('key AKIAZ7VQ3XJ5K2LMN4PQ', { engine: 'auto' }).output.toString()).toBe('key [REDACTED:aws-access-key-id]');
+  });
+});

@@ -19,7 +19,7 @@ export const PAIR_STAYS_IDLE = 1;
 export const PAIR_WAKES = 2;
 
 /** Most states kept before the cache is flushed (the table holds 256 int32 per state). */
-const MAX_STATES = 65536;
+const MAX_STATES = 16384;
 
 export class LazyDfa {
   /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or -1 when not built yet. */
