@@ -43,24 +43,29 @@ export interface ConfirmContext {
 }
 
 export class Confirmer {
-  private readonly cursors: Float64Array;
-  private readonly pending: PendingQueue[];
+  /**
+   * Per rule: the cursor, and the pending queue. Both are created on the rule's first candidate:
+   * SSE mode opens a redactor per event, and most rules never see a candidate there.
+   */
+  private readonly cursors = new Map<number, number>();
+  private readonly pending = new Map<number, PendingQueue>();
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
   private readonly probe: SearchProbe = { reachedLimit: false };
 
-  constructor(private readonly rules: readonly CompiledRule[]) {
-    this.cursors = new Float64Array(rules.length);
-    this.pending = rules.map(() => ({ ranges: [], head: 0 }));
-  }
+  constructor(private readonly rules: readonly CompiledRule[]) {}
 
   /** Records an engine candidate; starts before `floor` (already emitted) are known to be decided. */
   addCandidate(match: Match, floor: number): void {
     const rule = this.rules[match.rule]!;
     const high = match.lastStart ?? match.end - rule.minWidth;
-    const low = Math.max(match.start, match.end - rule.maxWidth, this.cursors[match.rule]!, floor);
+    const low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
     if (high < low) return;
-    const queue = this.pending[match.rule]!;
+    let queue = this.pending.get(match.rule);
+    if (queue === undefined) {
+      queue = { ranges: [], head: 0 };
+      this.pending.set(match.rule, queue);
+    }
     const last = queue.head < queue.ranges.length ? queue.ranges.at(-1) : undefined;
     if (last && low <= last.high + 1) {
       // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
@@ -76,7 +81,7 @@ export class Confirmer {
   earliestPending(): number {
     let earliest = Infinity;
     for (const index of this.active) {
-      const queue = this.pending[index]!;
+      const queue = this.pending.get(index)!;
       earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
     }
     return earliest;
@@ -85,7 +90,7 @@ export class Confirmer {
   /** Decides every pending start that is final now; reports findings that pass the rule's predicates. */
   run(context: ConfirmContext, onFinding: (finding: Finding) => void): void {
     for (const index of this.active) {
-      const queue = this.pending[index]!;
+      const queue = this.pending.get(index)!;
       this.runRule(this.rules[index]!, queue, context, onFinding);
       if (queue.head === queue.ranges.length) {
         queue.ranges.length = 0;
@@ -130,7 +135,7 @@ export class Confirmer {
         // would have reported it (every start up to lastStart is final).
         queue.head = last;
         ranges[last]!.low = lastStart + 1;
-        this.cursors[rule.index] = lastStart + 1;
+        this.cursors.set(rule.index, lastStart + 1);
         continue;
       }
       this.accept(rule, queue, slots, buffer, onFinding);
@@ -141,7 +146,7 @@ export class Confirmer {
   private accept(rule: CompiledRule, queue: PendingQueue, slots: Slots, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
     const ranges = queue.ranges;
     const [start, end] = [slots[0]!, slots[1]!];
-    this.cursors[rule.index] = end;
+    this.cursors.set(rule.index, end);
     while (queue.head < ranges.length && ranges[queue.head]!.high < end) queue.head++;
     if (queue.head < ranges.length) ranges[queue.head]!.low = Math.max(ranges[queue.head]!.low, end);
     const secretStart = slots[rule.secretGroup * 2]!;
@@ -170,7 +175,7 @@ export class Confirmer {
     if (this.probe.reachedLimit) return false;
     if (slots === null) {
       range.low = lastStart + 1;
-      this.cursors[rule.index] = range.low;
+      this.cursors.set(rule.index, range.low);
     } else {
       this.accept(rule, queue, slots, buffer, onFinding);
     }
