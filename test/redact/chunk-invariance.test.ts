@@ -28,11 +28,14 @@ const FEATURE_RULES: RuleSpec[] = [
   { id: 'crlf', regex: 'a\\r?\\nb' },
   { id: 'wide', regex: 'W[a-z ]+W' },
   { id: 'nonword', regex: '\\Bq[0-9]{2}' },
+  // A class head before the anchor: the ts engine tracks only from the anchor (head dropped).
+  { id: 'head', regex: '[a-z0-9]{2,6}\\.atl\\.[a-z]{3}' },
+  { id: 'url', regex: '\\b[a-z][a-z0-9+.-]{1,8}://[a-z]{1,8}:([a-z0-9]{3,10})@', secretGroup: 1 },
 ];
 
 const PLANTS = [
   'ghp_abcdEF12', 'AKIA12AB9Z', 'password = "s3cr3t"', 'PASS:hunter', 'tok-abc', 'key:a1', 'BEGIN\nxx\r\nEND',
-  'pass\n: abcdefghij', 'Wab\ncdW', 'xxyxz', 'abcd', 'abccd', 'E:a1b2c3d4', 'E:aaaaaa', 'a\r\nb', 'Wab cdW', 'zq12', '\xff\x00\xe9', '\r\n', '\n',
+  'pass\n: abcdefghij', 'ab12.atl.xyz', 'x.atl.y', 'https://bob:pw123@h', 'git+ssh://a:bcd@', 'zz://q:',  'Wab\ncdW', 'xxyxz', 'abcd', 'abccd', 'E:a1b2c3d4', 'E:aaaaaa', 'a\r\nb', 'Wab cdW', 'zq12', '\xff\x00\xe9', '\r\n', '\n',
 ];
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');

@@ -19,10 +19,15 @@ class TsScanner implements Scanner {
   /** The last offset at which nothing was in flight. */
   private lastIdle = 0;
 
+  /** Absolute offset of the last newline scanned, or -1. */
+  private lastNewline = -1;
+
   constructor(
     private readonly dfa: LazyDfa,
     private readonly maxWidths: Int32Array,
     private readonly maxWidth: number,
+    /** The widest rule whose head the DFA leaves out (0 if none): such a match is unknown until its anchor. */
+    private readonly headDroppedWidth: number,
   ) {
     this.generation = dfa.generation;
   }
@@ -64,6 +69,10 @@ class TsScanner implements Scanner {
     this.generation = dfa.generation;
     this.statePositions = dfa.positions[state]!;
     this.lastIdle = lastIdle;
+    if (this.headDroppedWidth > 0) {
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline >= 0) this.lastNewline = base + newline;
+    }
     this.scannedUpTo = base + length;
   }
 
@@ -89,7 +98,10 @@ class TsScanner implements Scanner {
   }
 
   horizon(): number {
-    return Math.max(this.lastIdle, this.scannedUpTo - this.maxWidth);
+    const horizon = Math.max(this.lastIdle, this.scannedUpTo - this.maxWidth);
+    if (this.headDroppedWidth === 0) return horizon;
+    // A head-dropped rule has no newline before its anchor, so its unknown matches start after the last one.
+    return Math.min(horizon, Math.max(this.scannedUpTo - this.headDroppedWidth, this.lastNewline + 1));
   }
 
   end(onMatch: OnMatch): void {
@@ -101,8 +113,9 @@ class TsScanner implements Scanner {
   }
 
   private report(rule: number, lastIdle: number, end: number, onMatch: OnMatch): void {
-    const start = Math.max(lastIdle, end - this.maxWidths[rule]!);
     const automaton = this.dfa.automaton;
+    // With its head left out, a match may have started while the DFA was idle: bound it by widths.
+    const start = automaton.isHeadDropped[rule] === 1 ? end - automaton.trackedMaxWidth[rule]! : Math.max(lastIdle, end - this.maxWidths[rule]!);
     if (automaton.isTruncated[rule] === 1) onMatch({ rule, start, end, lastStart: end - automaton.trackedMinWidth[rule]! });
     else onMatch({ rule, start, end });
   }
@@ -112,6 +125,7 @@ class TsScanner implements Scanner {
     this.statePositions = new Int32Array(0);
     this.scannedUpTo = 0;
     this.lastIdle = 0;
+    this.lastNewline = -1;
   }
 }
 
@@ -120,6 +134,7 @@ class TsDatabase implements Database {
   readonly maxWidth: number;
   private readonly dfa: LazyDfa;
   private readonly maxWidths: Int32Array;
+  private readonly headDroppedWidth: number;
 
   constructor(rules: readonly EngineRule[]) {
     this.dfa = new LazyDfa(buildPositionAutomaton(rules));
@@ -127,6 +142,8 @@ class TsDatabase implements Database {
     this.maxWidths = new Int32Array(size);
     for (const rule of rules) this.maxWidths[rule.index] = rule.maxWidth;
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
+    const automaton = this.dfa.automaton;
+    this.headDroppedWidth = rules.reduce((n, rule) => (automaton.isHeadDropped[rule.index] === 1 ? Math.max(n, rule.maxWidth) : n), 0);
   }
 
   tracksEnds(rule: number): boolean {
@@ -134,7 +151,7 @@ class TsDatabase implements Database {
   }
 
   open(): Scanner {
-    return new TsScanner(this.dfa, this.maxWidths, this.maxWidth);
+    return new TsScanner(this.dfa, this.maxWidths, this.maxWidth, this.headDroppedWidth);
   }
 }
 

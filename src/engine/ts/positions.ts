@@ -6,7 +6,7 @@
  * large counted repeats become unbounded ones. The relaxed language contains the rule's, so the automaton reports every
  * end of a real match (and some more: the confirmer drops those).
  */
-import { widths } from '../../rules/regex/analyze.js';
+import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
 import { type ByteSet, type Node, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
@@ -30,8 +30,12 @@ export interface PositionAutomaton {
   readonly startsOn: readonly Int32Array[];
   /** Per rule index: whether the automaton tracks only the rule's anchored prefix (see trackedPart). */
   readonly isTruncated: Uint8Array;
+  /** Per rule index: whether it also leaves out what comes before the anchor (see trackedPart). */
+  readonly isHeadDropped: Uint8Array;
   /** Per rule index: the fewest bytes from a match's start to where the automaton reports it. */
   readonly trackedMinWidth: Int32Array;
+  /** Per rule index: the most bytes from a match's start to where the automaton reports it. */
+  readonly trackedMaxWidth: Int32Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -70,6 +74,7 @@ export function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
       return relax(node.child, countedPrefix);
     case 'repeat': {
       const child = relax(node.child, countedPrefix);
+      if (countedPrefix === Infinity) return { ...node, child }; // the shape of relax() with the rule's own counts
       const size = Math.max(countPositions(child), 1);
       if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
       const budget = Math.min(countedPrefix, Math.floor(MAX_EXPANDED_POSITIONS / size));
@@ -119,7 +124,7 @@ function literalLength(node: Node): number | null {
 /** Whether every match of `node` contains a literal of ANCHOR_LENGTH bytes. */
 function isAnchor(node: Node): boolean {
   if (node.type === 'alt') return node.items.every(isAnchor);
-  return anchorEnd(flatten(node)) >= 0;
+  return lastAnchor(flatten(node)) !== null;
 }
 
 /** A literal this long anchors a rule when nothing comes before it (`SK`, `sq`): a token prefix. */
@@ -133,49 +138,97 @@ function isDistinctive(items: readonly Node[]): boolean {
   return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && hasByte(item.set, firstByte(item.set)) && firstByte(item.set) >= 0x41 && firstByte(item.set) <= 0x5a);
 }
 
+/** Bytes that ordinary text and code almost never contain: `Q~` anchors a rule anywhere. */
+const RARE_BYTES = new Set([0x7e, 0x60, 0x5e, 0x7c]); // ~ ` ^ |
+
+function hasRareByte(items: readonly Node[]): boolean {
+  return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && RARE_BYTES.has(firstByte(item.set)));
+}
+
 function firstByte(set: ByteSet): number {
   for (let byte = 0; byte < 256; byte++) if (hasByte(set, byte)) return byte;
   return -1;
 }
 
-/** Index of the item that completes the last anchor in a sequence, or -1. */
-function anchorEnd(items: readonly Node[]): number {
+/** Where the last anchor of a sequence lies: the indexes of its first and last items, or null. */
+function lastAnchor(items: readonly Node[]): { start: number; end: number } | null {
   let run = 0;
+  let runStart = 0;
   let atStart = true;
-  let end = -1;
+  let anchor: { start: number; end: number } | null = null;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const length = literalLength(item);
     if (length === null) atStart = false;
-    run = length === null ? 0 : run + length;
-    if (run >= ANCHOR_LENGTH || (atStart && run >= START_ANCHOR_LENGTH && isDistinctive(items.slice(0, i + 1)) && literalLength(items[i + 1] ?? { type: 'empty' }) === null)) end = i;
-    else if (length === null && item.type === 'alt' && isAnchor(item)) end = i;
+    if (length === null) run = 0;
+    else {
+      if (run === 0) runStart = i;
+      run += length;
+    }
+    const isShortAnchor = run >= START_ANCHOR_LENGTH && literalLength(items[i + 1] ?? { type: 'empty' }) === null;
+    if (run >= ANCHOR_LENGTH || (isShortAnchor && ((atStart && isDistinctive(items.slice(0, i + 1))) || hasRareByte(items.slice(runStart, i + 1))))) {
+      anchor = { start: runStart, end: i };
+    } else if (length === null && item.type === 'alt' && isAnchor(item)) {
+      anchor = { start: i, end: i };
+    }
   }
-  return end;
+  return anchor;
+}
+
+/** What the DFA tracks of a rule (see {@link trackedPart}). */
+export interface TrackedPart {
+  readonly node: Node;
+  /** Something after the tracked part is left to the confirmer. */
+  readonly isTruncated: boolean;
+  /** Something before it is too: the DFA then knows nothing of a match until its anchor. */
+  readonly isHeadDropped: boolean;
+  /** The fewest bytes from a match's start to the end of the tracked part. */
+  readonly prefixMinWidth: number;
+  /** The most bytes from a match's start to the end of the tracked part (from the capped rule). */
+  readonly prefixMaxWidth: number;
 }
 
 /**
- * The part of a relaxed rule the DFA tracks: everything up to and including its last anchor (a
- * literal such as `ghp_`, `-----END`, or a keyword alternation), or the whole rule when it has
- * none; each alternative of a top-level alternation on its own. What follows the last anchor is
- * usually the secret's long byte classes: tracking those for hundreds of rules at once multiplies
- * DFA states, while the confirmer checks them anyway. Anchors after a span stay tracked, since
- * they are what makes a candidate rare (a PEM block is only a candidate once its END line is seen).
+ * The part of a relaxed rule the DFA tracks: up to and including its last anchor (a literal such
+ * as `ghp_`, `-----END`, or a keyword alternation), or the whole rule when it has none; each
+ * alternative of a top-level alternation on its own. What follows the last anchor is usually the
+ * secret's long byte classes: tracking those for hundreds of rules at once multiplies DFA states,
+ * while the confirmer checks them anyway. When no newline can come before the anchor's end, the
+ * byte classes before the last anchor are left out too: a class run such as `[a-z0-9]{14}` before
+ * `.atlasv1.` keeps a thread alive on every word of ordinary text.
  */
-export function trackedPart(relaxed: Node): { node: Node; isTruncated: boolean } {
-  if (relaxed.type === 'alt') {
-    const parts = relaxed.items.map(trackedPart);
-    return { node: { type: 'alt', items: parts.map((part) => part.node) }, isTruncated: parts.some((part) => part.isTruncated) };
+export function trackedPart(relaxed: Node, exact: Node): TrackedPart {
+  if (relaxed.type === 'alt' && exact.type === 'alt') {
+    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!));
+    return {
+      node: { type: 'alt', items: parts.map((part) => part.node) },
+      isTruncated: parts.some((part) => part.isTruncated),
+      isHeadDropped: parts.some((part) => part.isHeadDropped),
+      prefixMinWidth: Math.min(...parts.map((part) => part.prefixMinWidth)),
+      prefixMaxWidth: Math.max(...parts.map((part) => part.prefixMaxWidth)),
+    };
   }
   const items = flatten(relaxed);
-  const end = anchorEnd(items);
-  if (end < 0) return { node: relaxed, isTruncated: false };
-  const anchor = items[end]!;
+  const exactItems = flatten(exact);
+  const anchor = lastAnchor(items);
+  if (anchor === null) return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max };
+  const { start, end } = anchor;
+  const anchorItem = items[end]!;
+  const exactAnchor = exactItems[end]!;
   // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
-  const last = anchor.type === 'alt' && literalLength(anchor) === null ? trackedPart(anchor) : { node: anchor, isTruncated: false };
+  const last: TrackedPart =
+    anchorItem.type === 'alt' && literalLength(anchorItem) === null
+      ? trackedPart(anchorItem, exactAnchor)
+      : { node: anchorItem, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(anchorItem).min, prefixMaxWidth: widths(exactAnchor).max };
+  // The head may go only if no match can have a newline before its anchor's end: the horizon
+  // (engine.ts) then knows a match it has not seen cannot start before the last newline.
+  const first = start > 0 && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) }) ? start : 0;
   return {
-    node: { type: 'concat', items: [...items.slice(0, end), last.node] },
+    node: { type: 'concat', items: [...items.slice(first, end), last.node] },
     isTruncated: last.isTruncated || end < items.length - 1,
+    isHeadDropped: first > 0,
+    prefixMinWidth: widths({ type: 'concat', items: items.slice(0, end) }).min + last.prefixMinWidth,
+    prefixMaxWidth: widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth,
   };
 }
 
@@ -263,14 +316,21 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
 
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
   const isTruncated = new Uint8Array(ruleCount);
+  const isHeadDropped = new Uint8Array(ruleCount);
   const trackedMinWidth = new Int32Array(ruleCount);
+  const trackedMaxWidth = new Int32Array(ruleCount);
   for (const rule of rules) {
+    let tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     // A rule without an anchor is tracked whole, with its counts exact: relaxed, a bare byte-class
     // rule would report a candidate on almost every byte.
-    let tracked = trackedPart(relax(rule.ast));
-    if (!tracked.isTruncated) tracked = { node: relax(rule.ast, UNANCHORED_COUNTED_PREFIX), isTruncated: false };
-    isTruncated[rule.index] = tracked.isTruncated ? 1 : 0;
-    trackedMinWidth[rule.index] = widths(tracked.node).min;
+    if (!tracked.isTruncated && !tracked.isHeadDropped) {
+      const node = relax(rule.ast, UNANCHORED_COUNTED_PREFIX);
+      tracked = { node, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(node).min, prefixMaxWidth: widths(rule.ast).max };
+    }
+    isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
+    isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
+    trackedMinWidth[rule.index] = tracked.prefixMinWidth;
+    trackedMaxWidth[rule.index] = tracked.prefixMaxWidth;
     const fragment = build(tracked.node);
     for (const p of fragment.last) acceptsRule[p] = rule.index;
     starts.push(...fragment.first);
@@ -293,6 +353,8 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     startsOn,
     acceptsAtEnd,
     isTruncated,
+    isHeadDropped,
     trackedMinWidth,
+    trackedMaxWidth,
   };
 }

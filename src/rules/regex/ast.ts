@@ -62,7 +62,12 @@ export function union(a: ByteSet, b: ByteSet): ByteSet {
 
 export function byteSetSize(set: ByteSet): number {
   let n = 0;
-  for (let b = 0; b < 256; b++) if (hasByte(set, b)) n++;
+  for (let word of set) {
+    // Population count of one 32-bit word.
+    word -= (word >>> 1) & 0x55555555;
+    word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
+    n += (((word + (word >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
   return n;
 }
 
