@@ -26,7 +26,7 @@ class TsScanner implements Scanner {
     private readonly dfa: LazyDfa,
     private readonly maxWidths: Int32Array,
     private readonly maxWidth: number,
-    /** The widest rule whose head the DFA leaves out (0 if none): such a match is unknown until its anchor. */
+    /** The most bytes from a match's start to its anchor's end among rules whose head the DFA leaves out (0 if none). */
     private readonly headDroppedWidth: number,
   ) {
     this.generation = dfa.generation;
@@ -101,7 +101,8 @@ class TsScanner implements Scanner {
     const horizon = Math.max(this.lastIdle, this.scannedUpTo - this.maxWidth);
     if (this.headDroppedWidth === 0) return horizon;
     // A head-dropped rule has no newline before its anchor, so its unknown matches start after the last one.
-    return Math.min(horizon, Math.max(this.scannedUpTo - this.headDroppedWidth, this.lastNewline + 1));
+    // Its anchor ends after the last byte scanned, so it starts at most headDroppedWidth - 1 before.
+    return Math.min(horizon, Math.max(this.scannedUpTo + 1 - this.headDroppedWidth, this.lastNewline + 1));
   }
 
   end(onMatch: OnMatch): void {
@@ -143,7 +144,7 @@ class TsDatabase implements Database {
     for (const rule of rules) this.maxWidths[rule.index] = rule.maxWidth;
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
     const automaton = this.dfa.automaton;
-    this.headDroppedWidth = rules.reduce((n, rule) => (automaton.isHeadDropped[rule.index] === 1 ? Math.max(n, rule.maxWidth) : n), 0);
+    this.headDroppedWidth = rules.reduce((n, rule) => (automaton.isHeadDropped[rule.index] === 1 ? Math.max(n, automaton.trackedMaxWidth[rule.index]!) : n), 0);
   }
 
   tracksEnds(rule: number): boolean {

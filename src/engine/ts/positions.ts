@@ -86,6 +86,12 @@ export function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
   }
 }
 
+/**
+ * A rule's head is left out only when a match reaches its anchor within this many bytes: until
+ * the anchor is seen, the engine must hold back that much of an unfinished line.
+ */
+const MAX_DROPPED_PREFIX = 32;
+
 /** A literal of this many bytes (maybe case-folded) anchors a rule. */
 const ANCHOR_LENGTH = 3;
 
@@ -222,13 +228,15 @@ export function trackedPart(relaxed: Node, exact: Node): TrackedPart {
       : { node: anchorItem, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(anchorItem).min, prefixMaxWidth: widths(exactAnchor).max };
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline.
-  const first = start > 0 && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) }) ? start : 0;
+  const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
+  const mayDropHead = start > 0 && prefixMaxWidth <= MAX_DROPPED_PREFIX && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  const first = mayDropHead ? start : 0;
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node] },
     isTruncated: last.isTruncated || end < items.length - 1,
     isHeadDropped: first > 0,
     prefixMinWidth: widths({ type: 'concat', items: items.slice(0, end) }).min + last.prefixMinWidth,
-    prefixMaxWidth: widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth,
+    prefixMaxWidth,
   };
 }
 
