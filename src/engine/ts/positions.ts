@@ -63,7 +63,7 @@ function countPositions(node: Node): number {
  * A superset of `node`'s language with few enough positions to expand; `countedPrefix` is how many
  * leading copies of a large repeat stay exact.
  */
-export function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
+function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
   switch (node.type) {
     case 'assert':
       return node.kind === 'streamEnd' ? node : { type: 'empty' };
@@ -182,7 +182,7 @@ function lastAnchor(items: readonly Node[]): { start: number; end: number } | nu
 }
 
 /** What the DFA tracks of a rule (see {@link trackedPart}). */
-export interface TrackedPart {
+interface TrackedPart {
   readonly node: Node;
   /** Something after the tracked part is left to the confirmer. */
   readonly isTruncated: boolean;
@@ -203,7 +203,7 @@ export interface TrackedPart {
  * byte classes before the last anchor are left out too: a class run such as `[a-z0-9]{14}` before
  * `.atlasv1.` keeps a thread alive on every word of ordinary text.
  */
-export function trackedPart(relaxed: Node, exact: Node): TrackedPart {
+function trackedPart(relaxed: Node, exact: Node): TrackedPart {
   if (relaxed.type === 'alt' && exact.type === 'alt') {
     const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!));
     return {
