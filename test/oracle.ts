@@ -21,7 +21,8 @@ export function oracleFindings(rules: readonly CompiledRule[], input: Uint8Array
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const secret = m.indices![rule.secretGroup];
       if (!secret || secret[1] <= secret[0]) continue;
-      if (rule.keep && !rule.keep(input.subarray(secret[0], secret[1]))) continue;
+      const match = input.subarray(m.index, m.index + m[0].length);
+      if (rule.keep && !rule.keep(input.subarray(secret[0], secret[1]), { match })) continue;
       findings.push({ ruleId: rule.id, rule: rule.index, match: { start: m.index, end: m.index + m[0].length }, secret: { start: secret[0], end: secret[1] } });
     }
   }

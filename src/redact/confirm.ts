@@ -153,7 +153,9 @@ export class Confirmer {
     const secretEnd = slots[rule.secretGroup * 2 + 1]!;
     if (secretStart < 0 || secretEnd <= secretStart) return;
     const secretBytes = buffer.view(secretStart, secretEnd);
-    if (rule.keep && !rule.keep(secretBytes)) return;
+    // Allowlists may look at the whole match, never at the rest of the line: how much of a line is
+    // in the buffer depends on chunking, and the findings must not.
+    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(start, end) })) return;
     onFinding({
       rule: rule.index,
       ruleId: rule.id,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import { AWS_KEY, BIN, sseredact } from './cli.js';
@@ -29,6 +30,12 @@ describe('sseredact as a filter', () => {
       input: 'k=acme_abcd1234 p=hunter2.(x) q=hunter2xxx\n',
     });
     expect(text(result.stdout)).toBe('k=<pattern-1:13> p=<literal:11> q=hunter2xxx\n');
+  });
+
+  test('a gitleaks allowlist on the match drops that finding and no other', async () => {
+    const rules = fileURLToPath(new URL('../../fixtures/rules/allowlist-match.toml', import.meta.url));
+    const result = await sseredact(['--no-builtin', '--rules', rules], { input: 'a demo_abcd1234 b demo_test1234\n' });
+    expect(text(result.stdout)).toBe('a [REDACTED:demo-key] b demo_test1234\n');
   });
 
   test('--replace "*4" masks and keeps the last bytes', async () => {
