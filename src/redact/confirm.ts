@@ -6,8 +6,9 @@
  *
  * Per rule it keeps `cursor` (every start before it is decided) and the ranges `[low, high]` of
  * starts that candidates point at, sorted and disjoint: only those starts are searched, so sparse
- * candidates cost little however far apart they are. A start `s` is decided ("final") once no match from `s` can
- * reach beyond the bytes we have, or need the byte after them (see {@link finalStartBound}).
+ * candidates cost little however far apart they are. A start `s` is decided ("final") once no
+ * match from `s` can reach beyond the bytes we have, or need the byte after them (see
+ * {@link finalStartBound}), or when a search shows that no thread from it got that far.
  */
 import type { CompiledRule } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../rules/regex/pikevm.js';
@@ -35,7 +36,7 @@ function dropDecided(queue: PendingQueue): void {
 /** What the stream looks like now, for deciding which starts are final. */
 export interface ConfirmContext {
   readonly buffer: HoldbackBuffer;
-  /** The engine's horizon: matches starting before it are reported and end by it. */
+  /** The engine's horizon: matches starting before it are reported (and, where tracksEnds, scanned to their end). */
   readonly horizon: number;
   readonly isStreamEnd: boolean;
   /** Whether the engine follows this rule to the end of its matches (see Database.tracksEnds). */
