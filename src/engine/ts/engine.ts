@@ -6,7 +6,7 @@
  * Matches carry `start` as a lower bound: the later of the last idle offset and `end - maxWidth`.
  */
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
-import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN, UNBUILT } from './dfa.js';
 import { buildPositionAutomaton } from './positions.js';
 
 class TsScanner implements Scanner {
@@ -49,7 +49,7 @@ class TsScanner implements Scanner {
     for (; i < length; i++) {
       const byte = chunk[i]!;
       let entry = table[(state << 8) | byte]!;
-      if (entry < 0) {
+      if (entry === UNBUILT) {
         const next = dfa.step(state, byte);
         table = dfa.table;
         entry = (next << FLAG_BITS) | dfa.flags[next]!;
