@@ -31,6 +31,14 @@ export class LazyDfa {
   table = new Uint16Array(256 * 64).fill(UNBUILT);
   /** IDLE and/or ACCEPTS bits per state. */
   flags = new Uint8Array(64);
+  /**
+   * Per state, how far back a thread alive in it may have started: the most bytes from a match's
+   * start to the end of what the automaton tracks, over the rules of its positions. A partly seen
+   * keyword keeps only its own few bytes back, not everything since the DFA was last idle.
+   */
+  depths = new Int32Array(64);
+  /** The same, over the positions of rules that are not token-only (see PositionAutomaton.isTokenOnly). */
+  separatorDepths = new Int32Array(64);
   /** The rules whose match ends on entering each state. */
   accepts: Int32Array[] = [];
   /** The rules that match if the stream ends in each state (rules ending in `$`). */
@@ -80,6 +88,16 @@ export class LazyDfa {
     }
     this.acceptsAtEnd.push(Int32Array.from(atEnd));
     this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
+    let depth = 0;
+    let separatorDepth = 0;
+    for (const p of positions) {
+      const rule = this.automaton.positionRule[p]!;
+      const width = this.automaton.trackedMaxWidth[rule]!;
+      depth = Math.max(depth, width);
+      if (this.automaton.isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
+    }
+    this.depths[id] = depth;
+    this.separatorDepths[id] = separatorDepth;
     return id;
   }
 
@@ -90,6 +108,12 @@ export class LazyDfa {
     const flags = new Uint8Array(this.flags.length * 2);
     flags.set(this.flags);
     this.flags = flags;
+    const depths = new Int32Array(this.depths.length * 2);
+    depths.set(this.depths);
+    this.depths = depths;
+    const separatorDepths = new Int32Array(this.separatorDepths.length * 2);
+    separatorDepths.set(this.separatorDepths);
+    this.separatorDepths = separatorDepths;
   }
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
@@ -141,6 +165,8 @@ export class LazyDfa {
     this.acceptsAtEnd = [];
     this.table.fill(UNBUILT);
     this.flags.fill(0);
+    this.depths.fill(0);
+    this.separatorDepths.fill(0);
     this.generation++;
     this.intern(new Int32Array(0));
   }

@@ -7,7 +7,13 @@
  */
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN, UNBUILT } from './dfa.js';
-import { buildPositionAutomaton } from './positions.js';
+import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
+import { hasByte } from '../../rules/regex/ast.js';
+
+interface HeadDroppedWidths {
+  readonly tokenOnly: number;
+  readonly other: number;
+}
 
 class TsScanner implements Scanner {
   private state = 0;
@@ -21,13 +27,15 @@ class TsScanner implements Scanner {
 
   /** Absolute offset of the last newline scanned, or -1. */
   private lastNewline = -1;
+  /** Absolute offset just after the last byte scanned that is not a token byte (TOKEN_BYTES). */
+  private lastSeparator = 0;
 
   constructor(
     private readonly dfa: LazyDfa,
     private readonly maxWidths: Int32Array,
     private readonly maxWidth: number,
-    /** The most bytes from a match's start to its anchor's end among rules whose head the DFA leaves out (0 if none). */
-    private readonly headDroppedWidth: number,
+    /** The most bytes from a match's start to its anchor's end among rules whose head the DFA leaves out (0 if none), token-only heads apart. */
+    private readonly headDroppedWidths: HeadDroppedWidths,
   ) {
     this.generation = dfa.generation;
   }
@@ -69,9 +77,15 @@ class TsScanner implements Scanner {
     this.generation = dfa.generation;
     this.statePositions = dfa.positions[state]!;
     this.lastIdle = lastIdle;
-    if (this.headDroppedWidth > 0) {
+    if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
       const newline = chunk.lastIndexOf(0x0a);
       if (newline >= 0) this.lastNewline = base + newline;
+    }
+    for (let j = length - 1; j >= 0; j--) {
+      if (!hasByte(TOKEN_BYTES, chunk[j]!)) {
+        this.lastSeparator = base + j + 1;
+        break;
+      }
     }
     this.scannedUpTo = base + length;
   }
@@ -98,11 +112,22 @@ class TsScanner implements Scanner {
   }
 
   horizon(): number {
-    const horizon = Math.max(this.lastIdle, this.scannedUpTo - this.maxWidth);
-    if (this.headDroppedWidth === 0) return horizon;
-    // A head-dropped rule has no newline before its anchor, so its unknown matches start after the last one.
-    // Its anchor ends after the last byte scanned, so it starts at most headDroppedWidth - 1 before.
-    return Math.min(horizon, Math.max(this.scannedUpTo + 1 - this.headDroppedWidth, this.lastNewline + 1));
+    // Every live thread started at most depth bytes back (and none before the last idle offset);
+    // a thread of a token-only rule started after the last separator byte, too.
+    const dfa = this.dfa;
+    if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
+    const tokenDepth = Math.min(dfa.depths[this.state]!, this.maxWidth);
+    const separatorDepth = Math.min(dfa.separatorDepths[this.state]!, this.maxWidth);
+    const live = Math.min(Math.max(this.scannedUpTo - tokenDepth, this.lastSeparator), this.scannedUpTo - separatorDepth);
+    const horizon = Math.max(this.lastIdle, live);
+    const { tokenOnly, other } = this.headDroppedWidths;
+    // A match whose head the DFA leaves out is unknown until its anchor, which ends after the last
+    // byte scanned: it starts at most width - 1 bytes back, and after the last newline (no newline
+    // comes before such an anchor), and after the last separator if its head is token bytes only.
+    let bound = horizon;
+    if (tokenOnly > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - tokenOnly, this.lastNewline + 1, this.lastSeparator));
+    if (other > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - other, this.lastNewline + 1));
+    return bound;
   }
 
   end(onMatch: OnMatch): void {
@@ -127,6 +152,7 @@ class TsScanner implements Scanner {
     this.scannedUpTo = 0;
     this.lastIdle = 0;
     this.lastNewline = -1;
+    this.lastSeparator = 0;
   }
 }
 
@@ -135,7 +161,7 @@ class TsDatabase implements Database {
   readonly maxWidth: number;
   private readonly dfa: LazyDfa;
   private readonly maxWidths: Int32Array;
-  private readonly headDroppedWidth: number;
+  private readonly headDroppedWidths: HeadDroppedWidths;
 
   constructor(rules: readonly EngineRule[]) {
     this.dfa = new LazyDfa(buildPositionAutomaton(rules));
@@ -144,7 +170,9 @@ class TsDatabase implements Database {
     for (const rule of rules) this.maxWidths[rule.index] = rule.maxWidth;
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
     const automaton = this.dfa.automaton;
-    this.headDroppedWidth = rules.reduce((n, rule) => (automaton.isHeadDropped[rule.index] === 1 ? Math.max(n, automaton.trackedMaxWidth[rule.index]!) : n), 0);
+    const widthOf = (tokenOnly: boolean): number =>
+      rules.reduce((n, rule) => ((automaton.isDroppedTokenOnly[rule.index] === 1) === tokenOnly ? Math.max(n, automaton.droppedWidth[rule.index]!) : n), 0);
+    this.headDroppedWidths = { tokenOnly: widthOf(true), other: widthOf(false) };
   }
 
   tracksEnds(rule: number): boolean {
@@ -152,7 +180,7 @@ class TsDatabase implements Database {
   }
 
   open(): Scanner {
-    return new TsScanner(this.dfa, this.maxWidths, this.maxWidth, this.headDroppedWidth);
+    return new TsScanner(this.dfa, this.maxWidths, this.maxWidth, this.headDroppedWidths);
   }
 }
 

@@ -7,7 +7,7 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { type ByteSet, type Node, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { type ByteSet, type Node, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -36,6 +36,16 @@ export interface PositionAutomaton {
   readonly trackedMinWidth: Int32Array;
   /** Per rule index: the most bytes from a match's start to where the automaton reports it. */
   readonly trackedMaxWidth: Int32Array;
+  /** For each position, the index of its rule. */
+  readonly positionRule: Int32Array;
+  /**
+   * Per rule index: 1 when a match holds only token bytes ([A-Za-z0-9_.+/=-]) from its start to
+   * the end of what the automaton tracks: such a match started after the last other byte.
+   */
+  readonly isTokenOnly: Uint8Array;
+  /** Per rule index: TrackedPart.droppedWidth and isDroppedTokenOnly (see trackedPart). */
+  readonly droppedWidth: Int32Array;
+  readonly isDroppedTokenOnly: Uint8Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -192,6 +202,12 @@ interface TrackedPart {
   readonly prefixMinWidth: number;
   /** The most bytes from a match's start to the end of the tracked part (from the capped rule). */
   readonly prefixMaxWidth: number;
+  /** Whether the bytes from a match's start to the end of the tracked part are all token bytes. */
+  readonly isTokenOnly: boolean;
+  /** Over the alternatives whose head was left out: the most bytes from a match's start to the anchor's end (0: none). */
+  readonly droppedWidth: number;
+  /** Whether those alternatives' heads are all token bytes. */
+  readonly isDroppedTokenOnly: boolean;
 }
 
 /**
@@ -212,12 +228,18 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
       isHeadDropped: parts.some((part) => part.isHeadDropped),
       prefixMinWidth: Math.min(...parts.map((part) => part.prefixMinWidth)),
       prefixMaxWidth: Math.max(...parts.map((part) => part.prefixMaxWidth)),
+      isTokenOnly: parts.every((part) => part.isTokenOnly),
+      droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
+      isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
     };
   }
   const items = flatten(relaxed);
   const exactItems = flatten(exact);
   const anchor = lastAnchor(items);
-  if (anchor === null) return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max };
+  if (anchor === null) {
+    const isTokenOnly = bytesWithin(relaxed, TOKEN_BYTES);
+    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly, droppedWidth: 0, isDroppedTokenOnly: true };
+  }
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
@@ -225,7 +247,16 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
   const last: TrackedPart =
     anchorItem.type === 'alt' && literalLength(anchorItem) === null
       ? trackedPart(anchorItem, exactAnchor)
-      : { node: anchorItem, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(anchorItem).min, prefixMaxWidth: widths(exactAnchor).max };
+      : {
+          node: anchorItem,
+          isTruncated: false,
+          isHeadDropped: false,
+          prefixMinWidth: widths(anchorItem).min,
+          prefixMaxWidth: widths(exactAnchor).max,
+          isTokenOnly: bytesWithin(anchorItem, TOKEN_BYTES),
+          droppedWidth: 0,
+          isDroppedTokenOnly: true,
+        };
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline.
   const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
@@ -237,7 +268,29 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
     isHeadDropped: first > 0,
     prefixMinWidth: widths({ type: 'concat', items: items.slice(0, end) }).min + last.prefixMinWidth,
     prefixMaxWidth,
+    isTokenOnly: last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES),
+    droppedWidth: first > 0 ? prefixMaxWidth : last.droppedWidth,
+    isDroppedTokenOnly: first > 0 ? last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES) : last.isDroppedTokenOnly,
   };
+}
+
+/** Bytes of tokens, keys and identifiers; everything else separates them. */
+export const TOKEN_BYTES = byteSetOf([0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a], [0x5f, 0x5f], [0x2b, 0x2b], [0x2d, 0x2f], [0x3d, 0x3d]);
+
+/** Whether every byte `node` can match is in `allowed`. */
+function bytesWithin(node: Node, allowed: ByteSet): boolean {
+  switch (node.type) {
+    case 'bytes':
+      return node.set.every((word, i) => (word & ~allowed[i]!) === 0);
+    case 'concat':
+    case 'alt':
+      return node.items.every((item) => bytesWithin(item, allowed));
+    case 'group':
+    case 'repeat':
+      return bytesWithin(node.child, allowed);
+    default:
+      return true;
+  }
 }
 
 interface Fragment {
@@ -267,9 +320,12 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   };
   const EMPTY: Fragment = { first: [], last: [], nullable: true };
 
+  const positionRule: number[] = [];
+  let currentRule = -1;
   const newPosition = (set: ByteSet): number => {
     follow.push(new Set());
     acceptsRule.push(-1);
+    positionRule.push(currentRule);
     return sets.push(set) - 1;
   };
 
@@ -327,18 +383,34 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const isHeadDropped = new Uint8Array(ruleCount);
   const trackedMinWidth = new Int32Array(ruleCount);
   const trackedMaxWidth = new Int32Array(ruleCount);
+  const isTokenOnly = new Uint8Array(ruleCount);
+  const droppedWidth = new Int32Array(ruleCount);
+  const isDroppedTokenOnly = new Uint8Array(ruleCount);
   for (const rule of rules) {
+    currentRule = rule.index;
     let tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     // A rule without an anchor is tracked whole, with its counts exact: relaxed, a bare byte-class
     // rule would report a candidate on almost every byte.
     if (!tracked.isTruncated && !tracked.isHeadDropped) {
       const node = relax(rule.ast, UNANCHORED_COUNTED_PREFIX);
-      tracked = { node, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(node).min, prefixMaxWidth: widths(rule.ast).max };
+      tracked = {
+        node,
+        isTruncated: false,
+        isHeadDropped: false,
+        prefixMinWidth: widths(node).min,
+        prefixMaxWidth: widths(rule.ast).max,
+        isTokenOnly: bytesWithin(node, TOKEN_BYTES),
+        droppedWidth: 0,
+        isDroppedTokenOnly: true,
+      };
     }
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
     isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
     trackedMinWidth[rule.index] = tracked.prefixMinWidth;
     trackedMaxWidth[rule.index] = tracked.prefixMaxWidth;
+    isTokenOnly[rule.index] = tracked.isTokenOnly ? 1 : 0;
+    droppedWidth[rule.index] = tracked.droppedWidth;
+    isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
     const fragment = build(tracked.node);
     for (const p of fragment.last) acceptsRule[p] = rule.index;
     starts.push(...fragment.first);
@@ -364,5 +436,9 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isHeadDropped,
     trackedMinWidth,
     trackedMaxWidth,
+    positionRule: Int32Array.from(positionRule),
+    isTokenOnly,
+    droppedWidth,
+    isDroppedTokenOnly,
   };
 }
