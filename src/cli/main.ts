@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
 import { describeEngines, selectEngine } from '../engine/select.js';
 import { redactStream } from '../pipeline/redact-stream.js';
-import { type RedactOptions, createStreamRedactor } from '../redact/redactor.js';
+import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { loadRuleFile } from '../rules/load/file.js';
@@ -108,7 +108,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
         if (records) pending.push(findingRecord(finding, source.name, options.showSecret));
       },
     };
-    const redactor = openStreamRedactor(options, () => createStreamRedactor(ruleSet, redactOptions), log, source.name);
+    const redactor = openStreamRedactor(options, createRedactorPool(ruleSet, redactOptions), log, source.name);
     const flushRecords = async (): Promise<void> => {
       if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
     };

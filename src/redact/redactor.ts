@@ -54,13 +54,27 @@ interface Region extends Span {
 const EMPTY = new Uint8Array(0);
 
 export function createStreamRedactor(ruleSet: RuleSet, options: RedactOptions): StreamRedactor {
-  return new Redactor(ruleSet, options);
+  return new Redactor(ruleSet, options, null);
+}
+
+/**
+ * Opens redactors that go back to a free list when they end, to be reset and handed out again:
+ * SSE mode redacts each event with a fresh redactor, and opening engine streams (a native
+ * Vectorscan stream above all) for every event costs allocations and GC pauses. A redactor from
+ * the pool must not be used after its `end()`.
+ */
+export function createRedactorPool(ruleSet: RuleSet, options: RedactOptions): () => StreamRedactor {
+  const free: Redactor[] = [];
+  const recycle = (redactor: Redactor): void => {
+    if (free.length < 64) free.push(redactor);
+  };
+  return () => free.pop() ?? new Redactor(ruleSet, options, recycle);
 }
 
 class Redactor implements StreamRedactor {
   private readonly scanner: Scanner;
-  private readonly confirmer: Confirmer;
-  private readonly buffer = new HoldbackBuffer();
+  private confirmer: Confirmer;
+  private buffer = new HoldbackBuffer();
   private readonly tracksEnds: (rule: number) => boolean;
   /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
   private regions: Region[] = [];
@@ -69,8 +83,10 @@ class Redactor implements StreamRedactor {
   private ended = false;
 
   constructor(
-    ruleSet: RuleSet,
+    private readonly ruleSet: RuleSet,
     private readonly options: RedactOptions,
+    /** Called once the redactor has ended and been reset (see createRedactorPool). */
+    private readonly onRecycled: ((redactor: Redactor) => void) | null,
   ) {
     this.scanner = ruleSet.database.open();
     const database = ruleSet.database;
@@ -96,7 +112,22 @@ class Redactor implements StreamRedactor {
     this.ended = true;
     const floor = this.emittedUpTo;
     this.scanner.end((match) => this.confirmer.addCandidate(match, floor));
-    return this.advance(true);
+    const output = this.advance(true);
+    if (this.onRecycled) {
+      this.reset();
+      this.onRecycled(this);
+    }
+    return output;
+  }
+
+  /** Back to offset 0 with nothing held, for the next stream. */
+  private reset(): void {
+    this.scanner.reset();
+    this.confirmer = new Confirmer(this.ruleSet.rules);
+    this.buffer = new HoldbackBuffer();
+    this.regions = [];
+    this.emittedUpTo = 0;
+    this.ended = false;
   }
 
   private advance(isStreamEnd: boolean): Uint8Array {
