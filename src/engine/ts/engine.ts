@@ -1,14 +1,17 @@
 /**
  * The embedded engine: pure TypeScript, no native code. A lazy DFA over the rules' position
- * automaton scans each byte once; it knows exactly when nothing is in flight, which is what keeps
- * the holdback minimal (DESIGN §3.4).
+ * automaton scans each byte once. Each DFA state says how far back its live threads can have
+ * started, which is what keeps the holdback minimal (DESIGN §3.4): a partly seen keyword holds
+ * back its own few bytes, and nothing is held once the state is idle.
  *
- * Matches carry `start` as a lower bound: the later of the last idle offset and `end - maxWidth`.
+ * Matches carry `start` as a lower bound (the later of the last idle offset and `end - maxWidth`,
+ * or the anchor's distance from the match start when the rule's head is not tracked) and, for
+ * rules tracked only up to an anchor, `lastStart`.
  */
+import { hasByte } from '../../rules/regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN, UNBUILT } from './dfa.js';
 import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
-import { hasByte } from '../../rules/regex/ast.js';
 
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
@@ -24,7 +27,6 @@ class TsScanner implements Scanner {
   private scannedUpTo = 0;
   /** The last offset at which nothing was in flight. */
   private lastIdle = 0;
-
   /** Absolute offset of the last newline scanned, or -1. */
   private lastNewline = -1;
   /** Absolute offset just after the last byte scanned that is not a token byte (TOKEN_BYTES). */
