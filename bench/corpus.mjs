@@ -37,6 +37,7 @@
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import zlib from 'node:zlib';
 
 /** Bumped whenever the bytes for a given seed and size change (bench caches key on it). */
 export const GENERATOR_VERSION = 1;
@@ -163,21 +164,8 @@ const utf8 = (text) => Buffer.from(text, 'utf8').toString('latin1');
 const base64url = (text) => Buffer.from(text, 'latin1').toString('base64url');
 const hex = (random, length) => randomString(random, HEX, length);
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(text) {
-  let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 of the chars of `text`, each taken as one byte (GitHub's token checksum input). */
+const crc32 = (text) => zlib.crc32(Buffer.from(text, 'latin1'));
 
 function base62(value, width) {
   let out = '';

@@ -12,6 +12,7 @@
  *   const keep = compilePredicates('aws-access-key-id', { minEntropy: 3, allowlist: ['EXAMPLE$'] });
  *   keep?.(new TextEncoder().encode('AKIAIOSFODNN7EXAMPLE')); // false: allowlisted
  */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { SseredactError } from '../errors.js';
 import type { RulePredicates } from '../types.js';
 import { RegexSyntaxError, parseRegex } from './regex/parse.js';
@@ -77,21 +78,9 @@ export function latin1(bytes: Uint8Array): string {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-const CRC32_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
 /** CRC-32 (IEEE 802.3, as zlib) of the chars of `text`, each taken as one byte. */
 export function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) crc = (crc >>> 8) ^ CRC32_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]!;
-  return (crc ^ 0xffffffff) >>> 0;
+  return zlibCrc32(Buffer.from(text, 'latin1'));
 }
 
 /**
