@@ -18,6 +18,7 @@
 //   compile(expressions, flags, ids, maxWidths, mode) -> Database   (throws per-pattern errors)
 //   deserialize(bytes, ids, maxWidths)                -> Database
 //   check(expression, flags, mode)                    -> null | Vectorscan's error message
+//   platform(), version(), runtime(), validPlatform()
 //   Database: size(), streamSize(), info(), serialize(), open() -> Stream
 //   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close()
 //
@@ -29,10 +30,18 @@
 // its own); every database created in that thread grows it with hs_alloc_scratch. Scanning never
 // calls back into JS, so the scratch is never in use twice.
 //
+// Runtime: Debian's libvectorscan is a "fat" build, one copy of the scanning runtime per
+// instruction set, picked by CPU at load. In 5.4.9 the AVX-512 copy misses matches: `W[a-z ]+W`
+// finds nothing in 64 or more bytes of `a` followed by `Wab cdW` (an accelerator's tail mask,
+// VectorCamp/vectorscan#378, fixed upstream in 2026). Where the CPU has AVX-512 and the library
+// exports the AVX2 copy (avx2_hs_*), streams run on that copy and databases are compiled for AVX2
+// (without the AVX-512 feature bits), which scans those inputs correctly. runtime() says which.
+//
 // Errors: every Vectorscan error becomes a JS Error whose `code` is the hs error name
 // (HS_NOMEM, HS_INVALID, ...); compile errors also carry `expression` (index in the list), `id`
 // and `hsMessage`. Nothing here aborts the process.
 
+#include <dlfcn.h>
 #include <hs.h>
 #include <napi.h>
 
@@ -73,6 +82,48 @@ Napi::Error HsError(Napi::Env env, const char* call, hs_error_t code) {
 
 void Check(Napi::Env env, const char* call, hs_error_t code) {
   if (code != HS_SUCCESS) throw HsError(env, call, code);
+}
+
+// ---- runtime choice (see the header) -----------------------------------------------------------
+
+struct Runtime {
+  std::string name;
+  decltype(&hs_open_stream) openStream = hs_open_stream;
+  decltype(&hs_scan_stream) scanStream = hs_scan_stream;
+  decltype(&hs_reset_stream) resetStream = hs_reset_stream;
+  decltype(&hs_close_stream) closeStream = hs_close_stream;
+  // What databases are compiled for.
+  hs_platform_info_t platform{};
+};
+
+template <typename Function>
+bool Resolve(const char* symbol, Function* target) {
+  void* address = dlsym(RTLD_DEFAULT, symbol);
+  if (address == nullptr) return false;
+  *target = reinterpret_cast<Function>(address);
+  return true;
+}
+
+Runtime ChooseRuntime() {
+  Runtime runtime;
+  runtime.name = "dispatched by CPU";
+  if (hs_populate_platform(&runtime.platform) != HS_SUCCESS) return runtime;
+  const unsigned long long avx512 = HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI;
+  if ((runtime.platform.cpu_features & avx512) == 0) return runtime;
+  Runtime avx2 = runtime;
+  if (Resolve("avx2_hs_open_stream", &avx2.openStream) && Resolve("avx2_hs_scan_stream", &avx2.scanStream) &&
+      Resolve("avx2_hs_reset_stream", &avx2.resetStream) && Resolve("avx2_hs_close_stream", &avx2.closeStream)) {
+    avx2.platform.cpu_features &= ~avx512;
+    avx2.name = "AVX2 copy (this CPU's AVX-512 copy is avoided)";
+    return avx2;
+  }
+  runtime.name = "dispatched by CPU (AVX-512)";
+  return runtime;
+}
+
+const Runtime& TheRuntime() {
+  static const Runtime runtime = ChooseRuntime();
+  return runtime;
 }
 
 // Per-environment (per-thread) state.
@@ -217,12 +268,12 @@ class Stream : public Napi::ObjectWrap<Stream> {
     }
     compiled_ = *info[0].As<Napi::External<std::shared_ptr<Compiled>>>().Data();
     collector_ = std::make_unique<Collector>(compiled_.get());
-    Check(info.Env(), "hs_open_stream", hs_open_stream(compiled_->db, 0, &stream_));
+    Check(info.Env(), "hs_open_stream", TheRuntime().openStream(compiled_->db, 0, &stream_));
     spans_ = Napi::Persistent(Napi::Float64Array::New(info.Env(), 3 * 64));
   }
 
   ~Stream() override {
-    if (stream_ != nullptr) hs_close_stream(stream_, nullptr, nullptr, nullptr);
+    if (stream_ != nullptr) TheRuntime().closeStream(stream_, nullptr, nullptr, nullptr);
   }
 
  private:
@@ -260,7 +311,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
     const size_t step = size_t{1} << 30;
     while (left > 0) {
       const size_t length = std::min(left, step);
-      hs_error_t code = hs_scan_stream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
+      hs_error_t code = TheRuntime().scanStream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
                                        OnMatch, collector_.get());
       if (code != HS_SUCCESS) {
         collector_->Clear();
@@ -276,7 +327,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
   // stream is back at offset 0 afterwards.
   Napi::Value End(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    hs_error_t code = hs_reset_stream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
+    hs_error_t code = TheRuntime().resetStream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
     if (code != HS_SUCCESS) {
       collector_->Clear();
       throw HsError(env, "hs_reset_stream", code);
@@ -287,12 +338,12 @@ class Stream : public Napi::ObjectWrap<Stream> {
   Napi::Value Spans(const Napi::CallbackInfo&) { return spans_.Value(); }
 
   void Reset(const Napi::CallbackInfo& info) {
-    Check(info.Env(), "hs_reset_stream", hs_reset_stream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
+    Check(info.Env(), "hs_reset_stream", TheRuntime().resetStream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
   }
 
   void Close(const Napi::CallbackInfo& info) {
     if (stream_ == nullptr) return;
-    hs_error_t code = hs_close_stream(stream_, nullptr, nullptr, nullptr);
+    hs_error_t code = TheRuntime().closeStream(stream_, nullptr, nullptr, nullptr);
     stream_ = nullptr;
     Check(info.Env(), "hs_close_stream", code);
   }
@@ -406,7 +457,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
   for (const std::string& expression : expressions) pointers.push_back(expression.c_str());
   hs_compile_error_t* compileError = nullptr;
   hs_error_t code = hs_compile_multi(pointers.data(), flags.data(), ids.data(),
-                                     static_cast<unsigned int>(expressions.size()), mode, nullptr,
+                                     static_cast<unsigned int>(expressions.size()), mode, &TheRuntime().platform,
                                      &compiled->db, &compileError);
   if (code == HS_COMPILER_ERROR && compileError != nullptr) {
     const int expression = compileError->expression;
@@ -441,7 +492,7 @@ Napi::Value CheckPattern(const Napi::CallbackInfo& info) {
   hs_database_t* db = nullptr;
   hs_compile_error_t* compileError = nullptr;
   hs_error_t code = hs_compile(expression.c_str(), info[1].As<Napi::Number>().Uint32Value(),
-                               info[2].As<Napi::Number>().Uint32Value(), nullptr, &db, &compileError);
+                               info[2].As<Napi::Number>().Uint32Value(), &TheRuntime().platform, &db, &compileError);
   if (db != nullptr) hs_free_database(db);
   if (code == HS_COMPILER_ERROR && compileError != nullptr) {
     Napi::String message = Napi::String::New(env, compileError->message != nullptr ? compileError->message : "unknown error");
@@ -472,8 +523,7 @@ Napi::Value Deserialize(const Napi::CallbackInfo& info) {
 // platform() -> { tune, cpuFeatures }: what compiled databases are specialised for.
 Napi::Value Platform(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  hs_platform_info_t platform;
-  Check(env, "hs_populate_platform", hs_populate_platform(&platform));
+  const hs_platform_info_t& platform = TheRuntime().platform;
   Napi::Object result = Napi::Object::New(env);
   result.Set("tune", Napi::Number::New(env, platform.tune));
   result.Set("cpuFeatures", Napi::Number::New(env, static_cast<double>(platform.cpu_features)));
@@ -481,6 +531,9 @@ Napi::Value Platform(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hs_version()); }
+
+// runtime() -> which copy of Vectorscan's runtime streams use (see the header).
+Napi::Value RuntimeName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TheRuntime().name); }
 
 Napi::Value ValidPlatform(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), hs_valid_platform() == HS_SUCCESS);
@@ -513,6 +566,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deserialize", Napi::Function::New(env, Deserialize, "deserialize"));
   exports.Set("platform", Napi::Function::New(env, Platform, "platform"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("runtime", Napi::Function::New(env, RuntimeName, "runtime"));
   exports.Set("validPlatform", Napi::Function::New(env, ValidPlatform, "validPlatform"));
   return exports;
 }

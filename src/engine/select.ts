@@ -57,6 +57,6 @@ export function describeEngines(): EngineDescription[] {
   const vectorscan: EngineDescription =
     'error' in load
       ? { name: 'vectorscan', available: false, detail: `${load.error.message}; to enable it, ${INSTALL_HINT}` }
-      : { name: 'vectorscan', available: true, detail: `Vectorscan ${load.addon.version().trim()} (${load.from})` };
+      : { name: 'vectorscan', available: true, detail: `Vectorscan ${load.addon.version().trim()} (${load.from}; runtime: ${load.addon.runtime()})` };
   return [{ name: 'ts', available: true, detail: 'built in (pure TypeScript)' }, vectorscan];
 }

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
-import { type Addon, type NativeStream, isNativeCompileError, loadAddon } from '../../src/engine/vectorscan/addon.js';
+import { type Addon, type NativeStream, isNativeCompileError, loadAddon, missedCanary } from '../../src/engine/vectorscan/addon.js';
 
 const load = loadAddon();
 const addon = 'addon' in load ? load.addon : (undefined as unknown as Addon);
@@ -35,6 +35,38 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
     expect(addon.version()).toMatch(/^\d+\.\d+\.\d+/);
     expect(addon.validPlatform()).toBe(true);
     expect(typeof addon.platform().cpuFeatures).toBe('number');
+  });
+
+  // Debian's 5.4.9 AVX-512 runtime finds nothing here once 64 bytes come before the match; the
+  // addon runs the AVX2 copy on such CPUs (native/src/addon.cc). A regression leaks secrets.
+  test.each([0, 1, 63, 64, 65, 100, 127, 128, 200, 1000])('a class run after %i bytes of text is found (AVX-512 tail bug)', (pad) => {
+    const stream = compile(['W[a-z ]+W'], [0], [64], false).open();
+    const input = `${'a'.repeat(pad)}Wab cdW`;
+    expect(spansOf(stream, stream.scan(bytes(input)))).toEqual([[0, Math.max(0, pad + 7 - 64), pad + 7]]);
+  });
+
+  test('the loader refuses a runtime that misses a canary match', () => {
+    expect(missedCanary(addon)).toBeNull();
+    // The same addon with streams that drop every match past offset 64, as the broken runtime does.
+    const blind: Addon = {
+      ...addon,
+      compile: (...args) => {
+        const database = addon.compile(...args);
+        return {
+          ...database,
+          open: () => {
+            const stream = database.open();
+            const dropLate = (count: number) => (count > 0 && stream.spans()[2]! > 64 ? 0 : count);
+            return { ...stream, scan: (chunk) => dropLate(stream.scan(chunk)), end: () => dropLate(stream.end()), spans: () => stream.spans(), close: () => stream.close(), reset: () => stream.reset() };
+          },
+          size: () => database.size(),
+          streamSize: () => database.streamSize(),
+          info: () => database.info(),
+          serialize: () => database.serialize(),
+        };
+      },
+    };
+    expect(missedCanary(blind)).toMatch(/W\[a-z \]\+W.* 71 bytes/);
   });
 
   test('a compile error names the pattern id and carries Vectorscan message', () => {

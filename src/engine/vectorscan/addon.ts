@@ -69,11 +69,34 @@ export interface Addon {
   check(expression: string, flags: number, mode: number): string | null;
   platform(): { readonly tune: number; readonly cpuFeatures: number };
   version(): string;
+  /** Which copy of Vectorscan's runtime the streams use (native/src/addon.cc explains the choice). */
+  runtime(): string;
   validPlatform(): boolean;
 }
 
 export function isNativeCompileError(error: unknown): error is NativeCompileError {
   return error instanceof Error && (error as Partial<NativeCompileError>).code === 'HS_COMPILER_ERROR';
+}
+
+/**
+ * Inputs a correct Vectorscan matches, which a known-broken build does not: the AVX-512 copy of
+ * Debian's 5.4.9 runtime finds nothing in the second one (native/src/addon.cc, "Runtime").
+ */
+const CANARIES: ReadonlyArray<{ readonly expression: string; readonly input: string; readonly end: number }> = [
+  { expression: 'W[a-z ]+W', input: 'Wab cdW', end: 7 },
+  { expression: 'W[a-z ]+W', input: `${'a'.repeat(64)}Wab cdW`, end: 71 },
+];
+
+/** Null when the addon finds every canary's match, else what it missed (it must not be used then). */
+export function missedCanary(addon: Addon): string | null {
+  for (const { expression, input, end } of CANARIES) {
+    const stream = addon.compile([expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(input.length), addon.constants.HS_MODE_STREAM).open();
+    const count = stream.scan(Buffer.from(input, 'latin1')) + stream.end();
+    const spans = stream.spans();
+    stream.close();
+    if (count !== 1 || spans[2] !== end) return `/${expression}/ on ${input.length} bytes ending in ${JSON.stringify(input.slice(-7))}`;
+  }
+  return null;
 }
 
 /** The addon, or why it could not be loaded. */
@@ -105,6 +128,12 @@ export function loadAddon(): AddonLoad {
       }
       if (!addon.validPlatform()) {
         errors.push(`${candidate}: this CPU lacks the instructions Vectorscan was built for`);
+        continue;
+      }
+      // Fail closed: a runtime that misses a match would let secrets through.
+      const missed = missedCanary(addon);
+      if (missed !== null) {
+        errors.push(`${candidate}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${missed}; runtime: ${addon.runtime()})`);
         continue;
       }
       loaded = { addon, from: require.resolve(candidate) };
