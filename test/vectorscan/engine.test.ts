@@ -183,18 +183,35 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
     expect(scanner.horizon()).toBe(13 + 13 + 40 - 34);
   });
 
-  test('horizon: rules that can span a newline hold back their maxWidth', () => {
+  test('a rule that can span a newline is scanned by its anchored prefix: clean lines still leave at once', () => {
     const rules = compileRules([
       { id: 'line', regex: 'tok_[a-z]{8}' },
       { id: 'block', regex: 'BEGIN[\\s\\S]{1,20}END' },
     ]);
-    const scanner = engineWith().compile(rules).open();
-    scanner.write(bytes('line one\nline two\n'), () => undefined);
-    expect(scanner.horizon()).toBe(0);
-    scanner.write(bytes('y'.repeat(100)), () => undefined);
-    expect(scanner.horizon()).toBe(118 - 28);
+    const messages: string[] = [];
+    const database = engineWith({ log: (m) => messages.push(m) }).compile(rules);
+    expect(database.stats.modes).toEqual(['end', 'prefix']);
+    expect(messages.join('\n')).toMatch(/rule block: prefix \(can match a newline/);
+    // Vectorscan sees only the prefix: the confirmer follows such a match to its end.
+    expect([database.tracksEnds(0), database.tracksEnds(1)]).toEqual([true, false]);
+    const scanner = database.open();
+    const { matches, onMatch } = collect();
+    scanner.write(bytes('line one\nline two\n'), onMatch);
+    expect(scanner.horizon()).toBe(18);
+    scanner.write(bytes('y'.repeat(100)), onMatch);
+    expect(scanner.horizon()).toBe(118 - 12); // tok_ and 8 letters
+    scanner.write(bytes('\nBEGIN\n'), onMatch);
+    // The prefix BEGIN ends at 124: the match starts exactly 5 bytes before.
+    expect(matches).toEqual([{ rule: 1, start: 119, end: 124, lastStart: 119 }]);
+    expect(scanner.horizon()).toBe(125);
     scanner.reset();
     expect(scanner.horizon()).toBe(0);
+  });
+
+  test('a newline rule whose prefix Vectorscan refuses runs on the fallback engine', () => {
+    const rules = compileRules([{ id: 'block', regex: 'qBEGIN[\\s\\S]{1,20}END' }]);
+    const database = createVectorscanEngine(refusing, { cacheDirectory, fallback: tsEngine }).compile(rules);
+    expect(database.stats.modes).toEqual(['fallback']);
   });
 
   test('write after end() without reset() is refused; reset() starts a new stream at offset 0', () => {

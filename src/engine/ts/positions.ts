@@ -7,7 +7,8 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { type ByteSet, type Node, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
+import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -102,95 +103,6 @@ function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
  */
 const MAX_DROPPED_PREFIX = 32;
 
-/** A literal of this many bytes (maybe case-folded) anchors a rule. */
-const ANCHOR_LENGTH = 3;
-
-function flatten(node: Node): Node[] {
-  return node.type === 'concat' ? node.items.flatMap(flatten) : [node];
-}
-
-/**
- * The length of the shortest literal `node` can be, when it is one (narrow byte sets only, or an
- * alternation of such), or null.
- */
-function literalLength(node: Node): number | null {
-  switch (node.type) {
-    case 'empty':
-      return 0;
-    case 'bytes':
-      return byteSetSize(node.set) <= 2 ? 1 : null;
-    case 'concat': {
-      let length = 0;
-      for (const item of node.items) {
-        const itemLength = literalLength(item);
-        if (itemLength === null) return null;
-        length += itemLength;
-      }
-      return length;
-    }
-    case 'alt': {
-      const lengths = node.items.map(literalLength);
-      return lengths.some((length) => length === null) ? null : Math.min(...(lengths as number[]));
-    }
-    default:
-      return null;
-  }
-}
-
-/** Whether every match of `node` contains a literal of ANCHOR_LENGTH bytes. */
-function isAnchor(node: Node): boolean {
-  if (node.type === 'alt') return node.items.every(isAnchor);
-  return lastAnchor(flatten(node)) !== null;
-}
-
-/** A literal this long anchors a rule when nothing comes before it (`SK`, `sq`): a token prefix. */
-const START_ANCHOR_LENGTH = 2;
-
-/**
- * Whether a short literal is rare enough in text to anchor on: it has an upper-case letter (`SK`,
- * `AT`). Two lower-case letters or digits (`sq`, `00`) occur inside ordinary words and numbers.
- */
-function isDistinctive(items: readonly Node[]): boolean {
-  return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && hasByte(item.set, firstByte(item.set)) && firstByte(item.set) >= 0x41 && firstByte(item.set) <= 0x5a);
-}
-
-/** Bytes that ordinary text and code almost never contain: `Q~` anchors a rule anywhere. */
-const RARE_BYTES = new Set([0x7e, 0x60, 0x5e, 0x7c]); // ~ ` ^ |
-
-function hasRareByte(items: readonly Node[]): boolean {
-  return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && RARE_BYTES.has(firstByte(item.set)));
-}
-
-function firstByte(set: ByteSet): number {
-  for (let byte = 0; byte < 256; byte++) if (hasByte(set, byte)) return byte;
-  return -1;
-}
-
-/** Where the last anchor of a sequence lies: the indexes of its first and last items, or null. */
-function lastAnchor(items: readonly Node[]): { start: number; end: number } | null {
-  let run = 0;
-  let runStart = 0;
-  let atStart = true;
-  let anchor: { start: number; end: number } | null = null;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    const length = literalLength(item);
-    if (length === null) atStart = false;
-    if (length === null) run = 0;
-    else {
-      if (run === 0) runStart = i;
-      run += length;
-    }
-    const isShortAnchor = run >= START_ANCHOR_LENGTH && literalLength(items[i + 1] ?? { type: 'empty' }) === null;
-    if (run >= ANCHOR_LENGTH || (isShortAnchor && ((atStart && isDistinctive(items.slice(0, i + 1))) || hasRareByte(items.slice(runStart, i + 1))))) {
-      anchor = { start: runStart, end: i };
-    } else if (length === null && item.type === 'alt' && isAnchor(item)) {
-      anchor = { start: i, end: i };
-    }
-  }
-  return anchor;
-}
-
 /** What the DFA tracks of a rule (see {@link trackedPart}). */
 interface TrackedPart {
   readonly node: Node;
@@ -235,7 +147,7 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
   }
   const items = flatten(relaxed);
   const exactItems = flatten(exact);
-  const anchor = lastAnchor(items);
+  const anchor = findAnchor(items, 'last');
   if (anchor === null) {
     const isTokenOnly = bytesWithin(relaxed, TOKEN_BYTES);
     return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly, droppedWidth: 0, isDroppedTokenOnly: true };

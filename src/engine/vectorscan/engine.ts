@@ -8,11 +8,17 @@
  *   SOM horizon);
  * - `end` (the default first): end of match only; the start is reported as `end - maxWidth`, a
  *   lower bound the confirmer narrows, as it does for the ts engine's starts;
+ * - `prefix`, for rules that can match a newline: Vectorscan scans for the rule's anchored prefix
+ *   (./prefix.ts) and each prefix hit is a candidate the confirmer follows to the match's end, as
+ *   for the ts engine's rules tracked up to an anchor (tracksEnds is false for them). Scanned
+ *   whole, such a rule would be in flight for its whole width after every byte, so each line
+ *   would wait for thousands of bytes; its prefix is short and newline-free;
  * - `prefilter`: HS_FLAG_PREFILTER, Vectorscan's own widening of what it cannot take exactly;
  * - `fallback`: the rule runs on the fallback engine (ts) inside the same scanner;
  * - `never`: the rule can match nothing (a class with no byte) and needs no engine.
- * Every treatment reports the end of every real match (the expressions only widen), which is all
- * a prefilter owes the confirmer.
+ * Every treatment but `prefix` reports the end of every real match (the expressions only widen),
+ * which is all a prefilter owes the confirmer; `prefix` reports the end of every real match's
+ * prefix, with the start bounds (Match.lastStart) that go with it.
  *
  * Why `end` is the default: on the built-in secrets pack (356 rules, 64 MiB CI log, 256 KiB
  * writes) start-of-match tracking halves the scan (142 vs 273 MB/s), makes the first compile
@@ -31,14 +37,15 @@ import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.j
 import { type Addon, type NativeDatabase, isNativeCompileError } from './addon.js';
 import { cacheKey, defaultCacheDirectory, readCache, writeCache } from './cache.js';
 import { printHyperscan } from './pattern.js';
+import { type AnchoredPrefix, anchoredPrefix } from './prefix.js';
 
 /** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
-const TRANSLATION_VERSION = '2';
+const TRANSLATION_VERSION = '3';
 
-export type PatternMode = 'som' | 'end' | 'prefilter' | 'fallback' | 'never';
+export type PatternMode = 'som' | 'end' | 'prefix' | 'prefilter' | 'fallback' | 'never';
 
 const LADDER = ['som', 'end', 'prefilter', 'fallback'] as const;
-const MODES: ReadonlySet<string> = new Set<PatternMode>(['som', 'end', 'prefilter', 'fallback', 'never']);
+const MODES: ReadonlySet<string> = new Set<PatternMode>(['som', 'end', 'prefix', 'prefilter', 'fallback', 'never']);
 
 export interface VectorscanOptions {
   /**
@@ -82,8 +89,33 @@ export interface VectorscanEngine extends Engine {
   compile(rules: readonly EngineRule[]): VectorscanDatabase;
 }
 
+/** What Vectorscan can scan for one rule. */
+interface Target {
+  /** The whole rule's expression, or null when the rule can match nothing. */
+  readonly expression: string | null;
+  /** For a rule that can match a newline, its anchored prefix (./prefix.ts) when it has one. */
+  readonly prefix: { readonly shape: AnchoredPrefix; readonly expression: string } | null;
+}
+
+function targetOf(rule: EngineRule): Target {
+  const expression = printHyperscan(rule.ast);
+  const shape = expression !== null && rule.canMatchNewline ? anchoredPrefix(rule.ast) : null;
+  const prefixExpression = shape === null ? null : printHyperscan(shape.node);
+  return { expression, prefix: shape === null || prefixExpression === null ? null : { shape, expression: prefixExpression } };
+}
+
+/** The expression Vectorscan compiles for a target in a scanned mode. */
+function scannedExpression(target: Target, mode: PatternMode): string {
+  return mode === 'prefix' ? target.prefix!.expression : target.expression!;
+}
+
+/** The most bytes from a match's start to where Vectorscan reports it, and whether a newline may come between. */
+function reportedSpan(rule: EngineRule, target: Target, mode: PatternMode): { readonly maxWidth: number; readonly canMatchNewline: boolean } {
+  return mode === 'prefix' ? target.prefix!.shape : rule;
+}
+
 interface Plan {
-  readonly expressions: ReadonlyArray<string | null>;
+  readonly targets: readonly Target[];
   readonly modes: PatternMode[];
   /** Why each rule left `som`, for the log. */
   readonly reasons: Array<string | undefined>;
@@ -117,15 +149,21 @@ function firstAccepted(addon: Addon, expression: string, from: PatternMode, reas
  * Vectorscan often enough, and a refused set costs a whole compile, that each rule is first tried
  * alone; the other treatments are rarely refused, so they are assumed and compileSet() corrects.
  */
-function planRules(addon: Addon, rules: readonly EngineRule[], expressions: ReadonlyArray<string | null>, first: PatternMode, hasFallback: boolean): Plan {
+function planRules(addon: Addon, rules: readonly EngineRule[], targets: readonly Target[], first: PatternMode, hasFallback: boolean): Plan {
   const reasons: Array<string | undefined> = [];
-  const modes = expressions.map((expression, position): PatternMode => {
+  const modes = targets.map(({ expression, prefix }, position): PatternMode => {
     if (expression === null) return 'never';
-    if (hasFallback && rules[position]!.canMatchNewline) {
-      // Vectorscan cannot say when such a match is no longer in flight, so every line would wait
-      // for maxWidth more bytes; the ts engine's automaton knows, and keeps lines flowing.
-      reasons[position] = 'can match a newline: the ts engine tracks when it is in flight';
-      return 'fallback';
+    if (rules[position]!.canMatchNewline) {
+      if (prefix !== null) {
+        reasons[position] = 'can match a newline: Vectorscan scans its anchored prefix, the confirmer the rest';
+        return 'prefix';
+      }
+      if (hasFallback) {
+        // Scanned whole, every line would wait for maxWidth more bytes; the ts engine's automaton
+        // knows when such a match is no longer in flight, and keeps lines flowing.
+        reasons[position] = 'can match a newline and has no anchor: the ts engine tracks when it is in flight';
+        return 'fallback';
+      }
     }
     if (first !== 'som') return first;
     const why: string[] = [];
@@ -133,22 +171,22 @@ function planRules(addon: Addon, rules: readonly EngineRule[], expressions: Read
     reasons[position] = why.length > 0 ? why.join('; ') : undefined;
     return mode;
   });
-  return { expressions, modes, reasons };
+  return { targets, modes, reasons };
 }
 
 function isScanned(mode: PatternMode): boolean {
-  return mode === 'som' || mode === 'end' || mode === 'prefilter';
+  return mode === 'som' || mode === 'end' || mode === 'prefix' || mode === 'prefilter';
 }
 
 /** The rules Vectorscan scans, with what the native side needs of them. */
-function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'expressions' | 'modes'>, addon: Addon) {
+function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'targets' | 'modes'>, addon: Addon) {
   const positions = rules.map((_, position) => position).filter((position) => isScanned(plan.modes[position]!));
   return {
     positions,
-    expressions: positions.map((position) => plan.expressions[position]!),
+    expressions: positions.map((position) => scannedExpression(plan.targets[position]!, plan.modes[position]!)),
     flags: Uint32Array.from(positions, (position) => flagsFor(addon, plan.modes[position]!)),
     ids: Uint32Array.from(positions, (position) => rules[position]!.index),
-    maxWidths: Float64Array.from(positions, (position) => rules[position]!.maxWidth),
+    maxWidths: Float64Array.from(positions, (position) => reportedSpan(rules[position]!, plan.targets[position]!, plan.modes[position]!).maxWidth),
     mode: modeBits(addon, positions.some((position) => plan.modes[position] === 'som')),
   };
 }
@@ -157,7 +195,7 @@ function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'expression
  * Compiles the scanned rules together. A rule Vectorscan accepted alone can still be refused in
  * the set (resource limits): it then moves one step down the ladder and the set is compiled again.
  */
-function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan): NativeDatabase | null {
+function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan, hasFallback: boolean): NativeDatabase | null {
   for (;;) {
     const inputs = nativeInputs(rules, plan, addon);
     if (inputs.positions.length === 0) return null;
@@ -170,8 +208,9 @@ function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan): Nat
       }
       const current = plan.modes[position]!;
       const why = [`${current} (in the set): ${error.hsMessage}`];
-      const next = LADDER[LADDER.indexOf(current as (typeof LADDER)[number]) + 1] ?? 'fallback';
-      plan.modes[position] = firstAccepted(addon, plan.expressions[position]!, next, why);
+      // A refused prefix leaves the whole rule to the fallback engine, or to `end` without one.
+      const next = current === 'prefix' ? (hasFallback ? 'fallback' : 'end') : (LADDER[LADDER.indexOf(current as (typeof LADDER)[number]) + 1] ?? 'fallback');
+      plan.modes[position] = firstAccepted(addon, plan.targets[position]!.expression!, next, why);
       plan.reasons[position] = [plan.reasons[position], ...why].filter(Boolean).join('; ');
     }
   }
@@ -191,6 +230,7 @@ function parseMeta(meta: string, count: number): PatternMode[] | null {
 
 interface Built {
   readonly database: NativeDatabase | null;
+  readonly targets: readonly Target[];
   readonly modes: readonly PatternMode[];
   readonly fromCache: boolean;
 }
@@ -198,8 +238,8 @@ interface Built {
 /** The compiled set, from the cache when a verified entry exists, else compiled and cached. */
 function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): Built {
   const log = options.log ?? (() => undefined);
-  if (rules.length === 0) return { database: null, modes: [], fromCache: false };
-  const expressions = rules.map((rule) => printHyperscan(rule.ast));
+  if (rules.length === 0) return { database: null, targets: [], modes: [], fromCache: false };
+  const targets = rules.map(targetOf);
   const directory = options.cacheDirectory === undefined ? defaultCacheDirectory() : options.cacheDirectory;
   const platform = addon.platform();
   const first = options.firstTreatment ?? 'end';
@@ -210,7 +250,7 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     addon.version(),
     `${process.platform}-${process.arch}-${platform.tune}-${platform.cpuFeatures}`,
     options.fallback === undefined ? 'alone' : 'with-fallback',
-    ...rules.flatMap((rule, position) => [String(rule.index), rule.canMatchNewline ? 'newline' : 'line', expressions[position] ?? '<never>']),
+    ...rules.flatMap((rule, position) => [String(rule.index), rule.canMatchNewline ? 'newline' : 'line', targets[position]!.expression ?? '<never>']),
   ]);
 
   if (directory !== null) {
@@ -218,13 +258,13 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     if ('entry' in read) {
       const modes = parseMeta(read.entry.meta, rules.length);
       if (modes !== null) {
-        const inputs = nativeInputs(rules, { expressions, modes }, addon);
+        const inputs = nativeInputs(rules, { targets, modes }, addon);
         if (inputs.positions.length === 0 && read.entry.database.length === 0) {
-          return { database: null, modes, fromCache: true };
+          return { database: null, targets, modes, fromCache: true };
         }
         try {
           const database = addon.deserialize(read.entry.database, inputs.ids, inputs.maxWidths);
-          return { database, modes, fromCache: true };
+          return { database, targets, modes, fromCache: true };
         } catch (error) {
           log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
         }
@@ -236,8 +276,8 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     }
   }
 
-  const plan = planRules(addon, rules, expressions, first, options.fallback !== undefined);
-  const database = compileSet(addon, rules, plan);
+  const plan = planRules(addon, rules, targets, first, options.fallback !== undefined);
+  const database = compileSet(addon, rules, plan, options.fallback !== undefined);
   plan.modes.forEach((mode, position) => {
     if (mode === first || mode === 'never') return;
     const rule = rules[position]!;
@@ -253,16 +293,20 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     });
     if (failure !== null) log(`vectorscan: ${failure}`);
   }
-  return { database, modes: plan.modes, fromCache: false };
+  return { database, targets, modes: plan.modes, fromCache: false };
 }
 
-/** Largest maxWidth of the rules at `positions` that pass `filter`; -1 when there is none. */
-function widest(rules: readonly EngineRule[], positions: readonly number[], filter: (rule: EngineRule) => boolean): number {
+/**
+ * The most bytes from a match's start to where Vectorscan reports it, over the scanned rules whose
+ * reported part can (or cannot) hold a newline; -1 when there is none.
+ */
+function widestReported(rules: readonly EngineRule[], built: Built, acrossLines: boolean): number {
   let width = -1;
-  for (const position of positions) {
-    const rule = rules[position]!;
-    if (filter(rule)) width = Math.max(width, rule.maxWidth);
-  }
+  built.modes.forEach((mode, position) => {
+    if (!isScanned(mode)) return;
+    const span = reportedSpan(rules[position]!, built.targets[position]!, mode);
+    if (span.canMatchNewline === acrossLines) width = Math.max(width, span.maxWidth);
+  });
   return width;
 }
 
@@ -274,13 +318,18 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
   const built = build(addon, rules, options);
   const native = built.database;
   const positions = rules.map((_, position) => position);
-  const scanned = positions.filter((position) => isScanned(built.modes[position]!));
   const fallbackRules = positions.filter((position) => built.modes[position] === 'fallback').map((position) => rules[position]!);
   const fallback = fallbackRules.length > 0 && options.fallback !== undefined ? options.fallback.compile(fallbackRules) : null;
-  // Horizon inputs (engine.ts): rules that can span a newline hold back maxWidth bytes; the others
-  // never hold back past the last newline scanned.
-  const widestAcrossLines = widest(rules, scanned, (rule) => rule.canMatchNewline);
-  const widestWithinLine = widest(rules, scanned, (rule) => !rule.canMatchNewline);
+  // Horizon inputs: a match not reported yet ends its reported part after the last byte scanned,
+  // so it starts at most that part's width back, and after the last newline if the part holds none.
+  const widestAcrossLines = widestReported(rules, built, true);
+  const widestWithinLine = widestReported(rules, built, false);
+  // For rules scanned by prefix: the fewest bytes from a match's start to its prefix's end (-1: not one).
+  const ruleCount = rules.reduce((count, rule) => Math.max(count, rule.index + 1), 0);
+  const prefixMinWidths = new Int32Array(ruleCount).fill(-1);
+  built.modes.forEach((mode, position) => {
+    if (mode === 'prefix') prefixMinWidths[rules[position]!.index] = built.targets[position]!.prefix!.shape.minWidth;
+  });
 
   const open = (): Scanner => {
     const stream = native?.open() ?? null;
@@ -297,12 +346,19 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
     const deliver = (count: number, fromFallback: Match[], onMatch: OnMatch): void => {
       if (count * 3 > spans.length) spans = stream!.spans();
       if (fromFallback.length === 0) {
-        for (let i = 0; i < count * 3; i += 3) onMatch({ rule: spans[i]!, start: spans[i + 1]!, end: spans[i + 2]! });
+        for (let i = 0; i < count * 3; i += 3) onMatch(spanMatch(spans, i));
         return;
       }
-      for (let i = 0; i < count * 3; i += 3) fromFallback.push({ rule: spans[i]!, start: spans[i + 1]!, end: spans[i + 2]! });
+      for (let i = 0; i < count * 3; i += 3) fromFallback.push(spanMatch(spans, i));
       fromFallback.sort(byEnd);
       for (const match of fromFallback) onMatch(match);
+    };
+    // A prefix hit is where a match's prefix ends: the match starts in [end - maxWidth, end - minWidth].
+    const spanMatch = (triples: Float64Array, i: number): Match => {
+      const rule = triples[i]!;
+      const end = triples[i + 2]!;
+      const minWidth = prefixMinWidths[rule]!;
+      return minWidth < 0 ? { rule, start: triples[i + 1]!, end } : { rule, start: triples[i + 1]!, end, lastStart: end - minWidth };
     };
     const none: Match[] = [];
     const collected = (scan: (onMatch: OnMatch) => void): Match[] => {
@@ -349,8 +405,8 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
   return {
     engine: 'vectorscan',
     maxWidth: rules.reduce((width, rule) => Math.max(width, rule.maxWidth), 0),
-    // Vectorscan reports real match ends; a rule handed to the fallback engine is tracked as it says.
-    tracksEnds: (rule) => fallback === null || !fallbackIndexes.has(rule) || fallback.tracksEnds(rule),
+    // Vectorscan reports real match ends, but of a prefix only; a rule handed to the fallback engine is tracked as it says.
+    tracksEnds: (rule) => prefixMinWidths[rule] === -1 && (fallback === null || !fallbackIndexes.has(rule) || fallback.tracksEnds(rule)),
     stats: {
       modes: built.modes,
       databaseBytes: native?.size() ?? 0,

@@ -1,0 +1,83 @@
+/**
+ * The anchored prefix of a rule that can match a newline: what the vectorscan engine scans for
+ * instead of the whole rule.
+ *
+ * Vectorscan reports match ends only, so a rule is "in flight" for as many bytes as it can span:
+ * a rule such as `password\s*=\s*\S+` (a newline may come after the keyword) would make every
+ * line wait for thousands of bytes. Its prefix up to the keyword is newline-free and short, so
+ * scanning for the prefix bounds how far back a match not yet seen can start (the last newline,
+ * or the prefix's width), and each prefix hit becomes a candidate that the confirmer runs the
+ * whole rule on, as it does for the ts engine's rules tracked up to an anchor.
+ *
+ * The prefix runs from the rule's start through its first anchor (rules/regex/anchors.ts), and on
+ * while no newline can come into it: a longer prefix reports fewer candidates. A rule without an
+ * anchor can still have a prefix: its newline-free start, when that is at least
+ * {@link MIN_UNANCHORED_WIDTH} bytes long (`\d{15,16}\|[0-9a-z_-]{27,40}` before a terminator
+ * such as `[\s;]`), since such a pattern is rare in text. A top-level alternation gets a prefix
+ * per alternative.
+ */
+import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
+import { findAnchor, flatten } from '../../rules/regex/anchors.js';
+import type { Node } from '../../rules/regex/ast.js';
+
+export interface AnchoredPrefix {
+  /** The pattern to scan for: every match of the rule begins with a match of it. */
+  readonly node: Node;
+  /** The fewest bytes from a match's start to the end of its prefix. */
+  readonly minWidth: number;
+  /** The most bytes from a match's start to the end of its prefix. */
+  readonly maxWidth: number;
+  /** Whether a newline can come before the end of the prefix. */
+  readonly canMatchNewline: boolean;
+}
+
+/** The fewest bytes a prefix without an anchor must match to be scanned for on its own. */
+const MIN_UNANCHORED_WIDTH = 8;
+
+/** `node` without group nodes (they only capture, which the prefix needs not). */
+function withoutGroups(node: Node): Node {
+  switch (node.type) {
+    case 'group':
+      return withoutGroups(node.child);
+    case 'concat':
+    case 'alt':
+      return { type: node.type, items: node.items.map(withoutGroups) };
+    case 'repeat':
+      return { ...node, child: withoutGroups(node.child) };
+    default:
+      return node;
+  }
+}
+
+function prefixOf(node: Node): AnchoredPrefix | null {
+  if (node.type === 'alt') {
+    const parts: AnchoredPrefix[] = [];
+    for (const item of node.items) {
+      const part = prefixOf(item);
+      if (part === null) return null;
+      parts.push(part);
+    }
+    return {
+      node: { type: 'alt', items: parts.map((part) => part.node) },
+      minWidth: Math.min(...parts.map((part) => part.minWidth)),
+      maxWidth: Math.max(...parts.map((part) => part.maxWidth)),
+      canMatchNewline: parts.some((part) => part.canMatchNewline),
+    };
+  }
+  const items = flatten(node);
+  const anchor = findAnchor(items, 'first');
+  let end = anchor === null ? -1 : anchor.end;
+  const through = (last: number): Node => ({ type: 'concat', items: items.slice(0, last + 1) });
+  if (!canMatchNewline(through(end))) {
+    while (end + 1 < items.length && !canMatchNewline(items[end + 1]!)) end++;
+  }
+  const prefix = through(end);
+  const { min, max } = widths(prefix);
+  if (anchor === null && min < MIN_UNANCHORED_WIDTH) return null;
+  return { node: prefix, minWidth: min, maxWidth: max, canMatchNewline: canMatchNewline(prefix) };
+}
+
+/** The anchored prefix of a rule's (capped) tree, or null when some match has no anchor. */
+export function anchoredPrefix(ast: Node): AnchoredPrefix | null {
+  return prefixOf(withoutGroups(ast));
+}

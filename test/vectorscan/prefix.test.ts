@@ -1,0 +1,38 @@
+/**
+ * The anchored prefix the vectorscan engine scans for a rule that can match a newline. Needs no
+ * addon: it is a tree computation, printed the way Vectorscan receives it.
+ */
+import { describe, expect, test } from 'vitest';
+import { printHyperscan } from '../../src/engine/vectorscan/pattern.js';
+import { anchoredPrefix } from '../../src/engine/vectorscan/prefix.js';
+import { compileRules } from '../../src/rules/compile.js';
+
+function prefixOf(regex: string) {
+  const [rule] = compileRules([{ id: 'r', regex }]);
+  const prefix = anchoredPrefix(rule!.ast);
+  return prefix === null ? null : { ...prefix, node: printHyperscan(prefix.node) };
+}
+
+describe('anchoredPrefix', () => {
+  test.each([
+    // [label, regex, printed prefix, minWidth, maxWidth]
+    ['a keyword, then a newline-capable gap', 'pass\\s*=\\s*[a-z]{4,8}', '\\x70\\x61\\x73\\x73', 4, 4],
+    ['the literal run is taken whole', '-----BEGIN[A-Z ]{0,9}KEY[\\s\\S]{1,30}END', '\\x2d\\x2d\\x2d\\x2d\\x2d\\x42\\x45\\x47\\x49\\x4e[\\x20\\x41-\\x5a]{0,9}\\x4b\\x45\\x59', 13, 22],
+    ['a class head before the anchor stays in', '[a-z]{2}tok\\s', '[\\x61-\\x7a]{2}\\x74\\x6f\\x6b', 5, 5],
+    ['each alternative is cut on its own', '(?:abc\\s+x|defg\\s*y)', '(?:\\x61\\x62\\x63|\\x64\\x65\\x66\\x67)', 3, 4],
+    ['no anchor, but a long newline-free start', '[0-9]{15,16}\\|[a-z]{8}[\\s;]', '[\\x30-\\x39]{15,16}\\x7c[\\x61-\\x7a]{8}', 24, 25],
+  ])('%s', (_label, regex, printed, minWidth, maxWidth) => {
+    expect(prefixOf(regex)).toEqual({ node: printed, minWidth, maxWidth, canMatchNewline: false });
+  });
+
+  test('a prefix that must hold a newline before its anchor says so', () => {
+    expect(prefixOf('a\\nbcd\\s+x')).toMatchObject({ minWidth: 5, maxWidth: 5, canMatchNewline: true });
+  });
+
+  test.each([
+    ['a short start without an anchor', 'x\\s+y'],
+    ['an alternative without a prefix', '(?:abc\\s+x|q\\s+y)'],
+  ])('none for %s', (_label, regex) => {
+    expect(prefixOf(regex)).toBeNull();
+  });
+});
