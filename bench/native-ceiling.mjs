@@ -17,6 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { enginePatterns } from './engine-patterns.mjs';
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -38,20 +39,8 @@ if (!input || args.length > 1) {
 }
 
 const dist = new URL('../dist/', import.meta.url);
-const { compileRule } = await import(new URL('rules/compile.js', dist));
-const { printHyperscan } = await import(new URL('engine/vectorscan/pattern.js', dist));
-const specs = rulesFile
-  ? (await import(new URL('rules/load/file.js', dist))).loadRuleFile(rulesFile)
-  : (await import(new URL('rules/packs/index.js', dist))).loadPack('secrets');
-const rules = [];
-for (const spec of specs) {
-  try {
-    rules.push(compileRule(spec, rules.length));
-  } catch (error) {
-    console.error(`skipping rule ${spec.id}: ${error.message}`);
-  }
-}
-const expressions = rules.map((rule) => printHyperscan(rule.ast)).filter((expression) => expression !== null);
+const specs = rulesFile ? (await import(new URL('rules/load/file.js', dist))).loadRuleFile(rulesFile) : undefined;
+const { database, expressions } = await enginePatterns(specs, { firstTreatment: som ? 'som' : 'end' });
 
 const work = join(tmpdir(), 'sseredact-native-ceiling');
 mkdirSync(work, { recursive: true });
@@ -66,11 +55,6 @@ const ceilingLine = execFileSync(binary, [patterns, input, ...(som ? ['--som'] :
 console.log(ceilingLine);
 
 if (withEngine) {
-  const { loadAddon } = await import(new URL('engine/vectorscan/addon.js', dist));
-  const { createVectorscanEngine } = await import(new URL('engine/vectorscan/engine.js', dist));
-  const load = loadAddon();
-  if ('error' in load) throw load.error;
-  const database = createVectorscanEngine(load.addon, { cacheDirectory: null, firstTreatment: som ? 'som' : 'end' }).compile(rules);
   const buffer = new Uint8Array(256 * 1024);
   let best = Infinity;
   let bytes = 0;

@@ -13,9 +13,10 @@
  *   sseredact  `cat FILE | node bin/sseredact [--engine ts] > /dev/null` (`--tool` replaces the
  *              command, e.g. `--tool cat` before the CLI exists); 'skipped: not built' without it
  *   sed        `cat FILE | sed -E -f bench/secrets.sed > /dev/null`, the same token shapes
- *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - --som > /dev/null`,
+ *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - > /dev/null`,
  *              built from bench/native-ceiling.c with `cc -O2 ... -lhs` when it and libhs exist,
- *              PATTERNS printed from dist/ (the built-in pack as the vectorscan engine sees it);
+ *              PATTERNS read from the vectorscan engine (bench/engine-patterns.mjs): what it
+ *              compiles for the built-in pack, end of match only, as it scans;
  *              it only counts matches, so it has no recall row
  * Every command runs with LC_ALL=C. Wall time is the median of up to --runs runs, interleaved
  * across rows (fewer once a row has used 30 s); peak RSS is the largest of the measured process (the right-hand side of
@@ -35,6 +36,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { constants, cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERATOR_VERSION, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
+import { enginePatterns } from './engine-patterns.mjs';
 import { ROOT, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
 const MiB = 1024 * 1024;
@@ -77,24 +79,9 @@ function prepareCorpus() {
   return { file, sidecar };
 }
 
-/**
- * Writes the built-in pack's Vectorscan expressions, printed from dist/ exactly as the vectorscan
- * engine compiles them (as bench/native-ceiling.mjs does), one a line; returns the file or throws.
- */
+/** Writes the Vectorscan expressions the engine compiles for the built-in pack, one a line; returns the file. */
 async function writeNativePatterns() {
-  const dist = new URL('../dist/', import.meta.url);
-  const { compileRule } = await import(new URL('rules/compile.js', dist).href);
-  const { printHyperscan } = await import(new URL('engine/vectorscan/pattern.js', dist).href);
-  const { loadPack } = await import(new URL('rules/packs/index.js', dist).href);
-  const expressions = [];
-  for (const spec of loadPack('secrets')) {
-    try {
-      const expression = printHyperscan(compileRule(spec, expressions.length).ast);
-      if (expression !== null) expressions.push(expression);
-    } catch {
-      // A rule the printer refuses is refused by the engine too: the ceiling scans without it.
-    }
-  }
+  const { expressions } = await enginePatterns();
   const file = join(workDir, 'native-patterns.txt');
   writeFileSync(file, `${expressions.join('\n')}\n`);
   return file;
@@ -116,7 +103,7 @@ async function prepareNative() {
     if (built.status !== 0) return { skipped: `build failed: ${(built.stderr || built.error?.message || '').trim().split('\n')[0]}` };
   }
   try {
-    return { argv: [binary, await writeNativePatterns(), '-', '--som'], hasNoOutput: true };
+    return { argv: [binary, await writeNativePatterns(), '-'], hasNoOutput: true };
   } catch (error) {
     return { skipped: `cannot print the patterns from dist/ (npm run build?): ${error.message.split('\n')[0]}` };
   }
@@ -336,7 +323,7 @@ async function main() {
   rows.push({ name: 'sed', label: 'cat | sed -E -f bench/secrets.sed', argv: ['sed', '-E', '-f', join(ROOT, 'bench', 'secrets.sed')] });
   const selected = rows.filter((row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')));
   if (!only || only.has('native')) {
-    selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS - --som', ...(await prepareNative()) });
+    selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS -', ...(await prepareNative()) });
   }
 
   // A fresh corpus may still be being written back to disk, which slows the first reads: flush it

@@ -69,6 +69,8 @@ export interface VectorscanOptions {
 export interface VectorscanStats {
   /** Treatment per rule, in the order of the rules given to compile(). */
   readonly modes: readonly PatternMode[];
+  /** What Vectorscan compiled per rule (the rule or its prefix), null for a rule it does not scan. */
+  readonly expressions: ReadonlyArray<string | null>;
   /** Bytes of the Vectorscan database (0 when every rule fell back). */
   readonly databaseBytes: number;
   /** Bytes of Vectorscan stream state per open scanner. */
@@ -409,6 +411,7 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
     tracksEnds: (rule) => prefixMinWidths[rule] === -1 && (fallback === null || !fallbackIndexes.has(rule) || fallback.tracksEnds(rule)),
     stats: {
       modes: built.modes,
+      expressions: built.modes.map((mode, position) => (isScanned(mode) ? scannedExpression(built.targets[position]!, mode) : null)),
       databaseBytes: native?.size() ?? 0,
       streamBytes: native?.streamSize() ?? 0,
       info: native?.info() ?? '',
