@@ -56,12 +56,22 @@ export class Confirmer {
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
 
-  /** Records an engine candidate; starts before `floor` (already emitted) are known to be decided. */
-  addCandidate(match: Match, floor: number): void {
+  /**
+   * Records an engine candidate; starts before `floor` (already emitted) are known to be decided.
+   * `buffer` holds the bytes up to the candidate's end.
+   */
+  addCandidate(match: Match, floor: number, buffer: HoldbackBuffer): void {
     const rule = this.rules[match.rule]!;
     const high = match.lastStart ?? match.end - rule.minWidth;
-    const low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
+    let low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
     if (high < low) return;
+    // A match without newlines starts after the last one before its reported end: engines that
+    // know only ends (end - maxWidth) would otherwise send the search back over whole lines.
+    if (!rule.canMatchNewline) {
+      const from = Math.max(low, buffer.base);
+      low = Math.max(low, from + buffer.view(from, match.end).lastIndexOf(0x0a) + 1);
+      if (high < low) return;
+    }
     let queue = this.pending.get(match.rule);
     if (queue === undefined) {
       queue = { ranges: [], head: 0 };

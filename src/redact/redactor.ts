@@ -103,7 +103,7 @@ class Redactor implements StreamRedactor {
     if (chunk.length === 0) return EMPTY;
     this.buffer.append(chunk);
     const floor = this.emittedUpTo;
-    this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor));
+    this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
     return this.advance(false);
   }
 
@@ -111,7 +111,7 @@ class Redactor implements StreamRedactor {
     if (this.ended) return EMPTY;
     this.ended = true;
     const floor = this.emittedUpTo;
-    this.scanner.end((match) => this.confirmer.addCandidate(match, floor));
+    this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
     const output = this.advance(true);
     if (this.onRecycled) {
       this.reset();
