@@ -20,7 +20,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const tally = new FindingTally();
   const sarifFindings: ScanFinding[] = [];
   const pathsWithFindings = new Set<string>();
-  const report = { showSecret: options.showSecret, colors: stdoutColors() };
+  const report = { showSecret: options.showSecret, colors: await stdoutColors() };
   const totals = await scanTargets(ruleSet, targets, async (finding) => {
     tally.add(finding);
     pathsWithFindings.add(finding.path);

@@ -16,13 +16,17 @@ export interface ScanTarget {
   read(): Promise<Uint8Array>;
 }
 
-/** A file (`-`: stdin) read whole; throws SseredactError('io') naming it. */
+/**
+ * A file (`-`: stdin) read whole; throws SseredactError('io') naming it. Stdin is read through
+ * process.stdin, not a stream on fd 0: once anything has touched process.stdin (chalk's import of
+ * node:process does), a pipe on fd 0 is non-blocking and a plain read stream fails with EAGAIN.
+ */
 function fileTarget(path: string): ScanTarget {
   return {
     path,
     read: async () => {
       const chunks: Uint8Array[] = [];
-      for await (const chunk of openInput(path).chunks) chunks.push(chunk);
+      for await (const chunk of path === '-' ? process.stdin : openInput(path).chunks) chunks.push(chunk as Uint8Array);
       return Buffer.concat(chunks);
     },
   };

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { AWS_KEY, sseredact } from '../e2e/cli.js';
+import { execa } from 'execa';
+import { AWS_KEY, BIN, sseredact } from '../e2e/cli.js';
 import { directoryWith, git, repositoryWith } from './git-repo.js';
 
 const text = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('utf8');
@@ -90,6 +91,16 @@ describe('scan PATH...', () => {
   test('- reads stdin', async () => {
     const result = await scan(directoryWith({}), ['-'], `one\ntwo ${AWS_KEY}\n`);
     expect(result.exitCode).toBe(1);
+    expect(reported(result.stdout)).toEqual(['-:2:5 aws-access-key-id']);
+  });
+
+  test('- reads stdin from a pipe that is slow to fill (a non-blocking fd 0 must not fail with EAGAIN)', async () => {
+    const child = execa(BIN, ['scan', '-'], { cwd: directoryWith({}), env: ENV, reject: false });
+    child.stdin!.write('one\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin!.end(`two ${AWS_KEY}\n`);
+    const result = await child;
+    expect(result.stderr).toBe('');
     expect(reported(result.stdout)).toEqual(['-:2:5 aws-access-key-id']);
   });
 
