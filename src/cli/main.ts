@@ -22,6 +22,7 @@ import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
+import { scan } from './scan-command.js';
 
 type Log = (message: string) => void;
 
@@ -136,6 +137,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     rulesTest: async (file, options) => {
       status = await testRules(compileChosenRules(options, logger(options.verbose)), openInput(file));
+    },
+    scan: async (paths, options) => {
+      const log = logger(options.verbose);
+      status = await scan(paths, options, compileChosenRules(options, log), log);
     },
   };
   // `--version --verbose` also says which engines this installation has.

@@ -33,6 +33,13 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly sseJson?: string;
 }
 
+export interface ScanCommandOptions extends RuleCommandOptions {
+  readonly staged: boolean;
+  readonly json: boolean;
+  readonly sarif: boolean;
+  readonly showSecret: boolean;
+}
+
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function collect(value: string, previous: string[]): string[] {
@@ -72,6 +79,19 @@ Examples:
   echo 'key=AKIAZ7VQ3XJ5K2LMN4PQ' | sseredact rules test -
   sseredact rules test --rules gitleaks.toml sample.txt`;
 
+const SCAN_EXAMPLES = `
+Examples:
+  sseredact scan                                  the working directory, without what git ignores
+  sseredact scan src config/app.env
+  sseredact scan --staged                         the staged files, as a git pre-commit hook runs it
+  sseredact scan --sarif . > sseredact.sarif      for GitHub code scanning
+  git show HEAD:config.yml | sseredact scan --json -
+
+A line holding sseredact:allow (or gitleaks:allow) is not reported. Rules with paths apply only to
+matching files; allowlists may match paths and whole lines.
+
+Exit status: 0 nothing found, 1 findings, 2 usage or input error, 3 internal failure.`;
+
 /** The options that choose rules, on the redact command and on `rules list|test`. */
 function addRuleOptions(command: Command): Command {
   return command
@@ -101,6 +121,7 @@ export interface ProgramActions {
   readonly redact: (files: string[], options: RedactCommandOptions) => Promise<void>;
   readonly rulesList: (options: RuleCommandOptions) => Promise<void>;
   readonly rulesTest: (file: string, options: RuleCommandOptions) => Promise<void>;
+  readonly scan: (paths: string[], options: ScanCommandOptions) => Promise<void>;
 }
 
 /** Builds the program; the actions run the commands. */
@@ -139,6 +160,21 @@ export function buildProgram(actions: ProgramActions): Command {
       .action(actions.rulesTest),
   );
   program.addCommand(rules);
+  program.addCommand(
+    configure(
+      addRuleOptions(
+        new Command('scan')
+          .description('find secrets in files, directories (without what git ignores) or the staged git index; report them, exit 1 when any')
+          .argument('[path...]', 'files and directories to scan (default: .; - reads stdin); with --staged, git pathspecs'),
+      ),
+    )
+      .option('--staged', 'scan the staged contents of the files the next commit adds or changes (a pre-commit hook)', false)
+      .addOption(new Option('--json', 'write NDJSON finding records (with path) and a summary instead of the text report').default(false).conflicts('sarif'))
+      .option('--sarif', 'write a SARIF 2.1.0 log for GitHub code scanning instead of the text report', false)
+      .option('--show-secret', 'show each secret in the report and records instead of a masked preview (careful)', false)
+      .addHelpText('after', SCAN_EXAMPLES)
+      .action(actions.scan),
+  );
   // Options after `rules list` belong to it, not to the redact command.
   program.enablePositionalOptions();
   return program;

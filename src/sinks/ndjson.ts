@@ -9,11 +9,14 @@
  * - `line`/`column`: 1-based; the column counts bytes.
  * - `fingerprint`: SHA-256 of the secret's bytes, hex, to correlate repeats without revealing them.
  * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
+ * - `path`: in `scan --json` only, the file's path (as `stream`), relative to the working directory.
+ *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
  */
 import { createHash } from 'node:crypto';
 import type { LocatedFinding } from '../redact/redactor.js';
 
-export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean): string {
+/** One finding's record line; `extra` fields (scan mode's `path`) go after the standard ones. */
+export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean, extra: Readonly<Record<string, unknown>> = {}): string {
   const record: Record<string, unknown> = {
     type: 'finding',
     stream,
@@ -24,6 +27,7 @@ export function findingRecord(finding: LocatedFinding, stream: string, showSecre
     column: finding.column,
     length: finding.secret.end - finding.secret.start,
     fingerprint: `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`,
+    ...extra,
   };
   if (showSecret) record.secret = Buffer.from(finding.secretBytes).toString('latin1');
   return `${JSON.stringify(record)}\n`;

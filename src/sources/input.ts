@@ -14,7 +14,8 @@ export interface Source {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
-function describe(error: unknown): string {
+/** Why a read failed, in a few words (`no such file`), for one-line errors. */
+export function describeReadError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   const reasons: Record<string, string> = {
     ENOENT: 'no such file',
@@ -32,7 +33,7 @@ export function openInput(path: string): Source {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${path}: ${describe(error)}`, { cause: error });
+    throw new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error });
   }
   return { name: path, chunks: readChunks(createReadStream('', { fd, highWaterMark: READ_SIZE }), path) };
 }
@@ -41,7 +42,7 @@ async function* readChunks(stream: AsyncIterable<Uint8Array>, name: string): Asy
   try {
     yield* stream;
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${name}: ${describe(error)}`, { cause: error });
+    throw new SseredactError('io', `cannot read ${name}: ${describeReadError(error)}`, { cause: error });
   }
 }
 
@@ -50,6 +51,6 @@ export function readInputText(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${path}: ${describe(error)}`, { cause: error });
+    throw new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error });
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * `sseredact scan`: finds secrets in files, directories, stdin or the staged blobs of the git
+ * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
+ */
+import { type ScanFinding, scanTargets } from '../pipeline/scan.js';
+import type { RuleSet } from '../rules/ruleset.js';
+import { FindingTally, findingRecord } from '../sinks/ndjson.js';
+import { createByteSink } from '../sinks/output.js';
+import { sarifLog } from '../sinks/sarif.js';
+import { formatFinding, formatSummary } from '../sinks/text-report.js';
+import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
+import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
+import { type ScanCommandOptions, VERSION } from './program.js';
+import { stdoutColors } from './terminal.js';
+
+/** Scans `paths` (with --staged: git pathspecs; none: the working directory, or the whole index). */
+export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
+  const targets = options.staged ? await listStagedTargets(paths) : await listFileTargets(paths.length > 0 ? paths : ['.']);
+  const stdout = createByteSink(process.stdout, { ownsStream: false });
+  const tally = new FindingTally();
+  const sarifFindings: ScanFinding[] = [];
+  const pathsWithFindings = new Set<string>();
+  const report = { showSecret: options.showSecret, colors: await stdoutColors() };
+  const totals = await scanTargets(ruleSet, targets, async (finding) => {
+    tally.add(finding);
+    pathsWithFindings.add(finding.path);
+    if (options.sarif) sarifFindings.push(finding);
+    else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
+  });
+  tally.streams = totals.files;
+  tally.bytes = totals.bytes;
+  if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
+  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals, pathsWithFindings.size));
+  log(`scanned ${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s); ${totals.findings} finding(s)`);
+  return totals.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
+}

@@ -1,0 +1,113 @@
+/**
+ * Wires scan mode: each target (file, staged blob, stdin) is read whole, run through a stream
+ * redactor of the compiled rule set (the same engine and confirmer as redaction; the redacted bytes
+ * are dropped), and each finding that counts in scan mode (see rules/scan-scope.ts) goes to the
+ * sink with its path and where it starts and ends.
+ *
+ * Memory: one target at a time, whole (line allowlists and inline markers need whole lines), plus
+ * the redactor's holdback, which the target is fed to in slices.
+ */
+import { type LocatedFinding, createRedactorPool } from '../redact/redactor.js';
+import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
+import type { RuleSet } from '../rules/ruleset.js';
+import { compileScanScope } from '../rules/scan-scope.js';
+import type { ScanTarget } from '../sources/scan-targets.js';
+import type { Span } from '../types.js';
+
+/** A finding in a scanned file, as scan sinks report it. */
+export interface ScanFinding extends LocatedFinding {
+  readonly path: string;
+  /** 1-based line and byte column just past the secret (SARIF's endLine/endColumn). */
+  readonly endLine: number;
+  readonly endColumn: number;
+  /** The line(s) holding the match, without line terminators, and the offset of their first byte. */
+  readonly lines: Uint8Array;
+  readonly linesStart: number;
+}
+
+export interface ScanTotals {
+  /** Targets scanned (binary ones not included). */
+  readonly files: number;
+  readonly bytes: number;
+  /** Targets skipped as binary: a NUL byte in their first 8 KiB (as git and grep decide). */
+  readonly binaryFiles: number;
+  readonly findings: number;
+}
+
+const BINARY_PROBE = 8192;
+/** The redactor's holdback grows with its input: slices keep it at this size plus the widest rule. */
+const SLICE = 256 * 1024;
+
+function isBinary(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, BINARY_PROBE).includes(0);
+}
+
+/** The line starts of a whole file: positions and line spans by binary search. */
+class LineIndex {
+  private readonly starts = [0];
+
+  constructor(private readonly bytes: Uint8Array) {
+    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) this.starts.push(i + 1);
+  }
+
+  /** 0-based index of the line holding `offset`. */
+  private lineOf(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.starts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** 1-based line and byte column of `offset`. */
+  position(offset: number): { line: number; column: number } {
+    const index = this.lineOf(offset);
+    return { line: index + 1, column: offset - this.starts[index]! + 1 };
+  }
+
+  /** The lines holding the non-empty span, without the final line's terminator (LF or CRLF). */
+  linesOf(span: Span): Span {
+    const start = this.starts[this.lineOf(span.start)]!;
+    const next = this.starts[this.lineOf(span.end - 1) + 1];
+    let end = next === undefined ? this.bytes.length : next - 1;
+    if (end > start && this.bytes[end - 1] === 0x0d) end--;
+    return { start, end };
+  }
+}
+
+/**
+ * Scans `targets` in order; `onFinding` hears each finding that counts, in file order, and is
+ * awaited (a slow sink slows the scan). Throws SseredactError('io') when a target cannot be read.
+ */
+export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: (finding: ScanFinding) => Promise<void>): Promise<ScanTotals> {
+  const isInScope = compileScanScope(ruleSet.rules);
+  const found: LocatedFinding[] = [];
+  const openRedactor = createRedactorPool(ruleSet, { replacement: parseReplacement(DEFAULT_TEMPLATE), onFinding: (finding) => found.push(finding) });
+  const totals = { files: 0, bytes: 0, binaryFiles: 0, findings: 0 };
+  for (const target of targets) {
+    const bytes = await target.read();
+    if (isBinary(bytes)) {
+      totals.binaryFiles++;
+      continue;
+    }
+    totals.files++;
+    totals.bytes += bytes.length;
+    const redactor = openRedactor();
+    for (let at = 0; at < bytes.length; at += SLICE) redactor.write(bytes.subarray(at, at + SLICE));
+    redactor.end();
+    if (found.length === 0) continue;
+    const lineIndex = new LineIndex(bytes);
+    for (const finding of found.splice(0)) {
+      const lines = lineIndex.linesOf(finding.match);
+      const scope = { path: target.path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
+      if (!isInScope(finding, scope)) continue;
+      const end = lineIndex.position(finding.secret.end);
+      totals.findings++;
+      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines: scope.line, linesStart: lines.start });
+    }
+  }
+  return totals;
+}

@@ -1,0 +1,92 @@
+/**
+ * What `sseredact scan` reads: the files named on the command line and the files under the
+ * directories named there (in a git work tree, what git does not ignore; elsewhere, everything
+ * but `.git`), stdin for `-`, or the staged blobs of the git index. Each target is read whole when
+ * its turn comes: line allowlists and inline markers need whole lines.
+ */
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { SseredactError } from '../errors.js';
+import { listStagedFiles, listWorkTreeFiles, readBlobs, workTreeRoot } from './git.js';
+import { describeReadError, openInput } from './input.js';
+
+export interface ScanTarget {
+  /** The path findings are reported under (relative to the working directory), `-` for stdin. */
+  readonly path: string;
+  read(): Promise<Uint8Array>;
+}
+
+/**
+ * A file (`-`: stdin) read whole; throws SseredactError('io') naming it. Stdin is read through
+ * process.stdin, not a stream on fd 0: once anything has touched process.stdin (chalk's import of
+ * node:process does), a pipe on fd 0 is non-blocking and a plain read stream fails with EAGAIN.
+ */
+function fileTarget(path: string): ScanTarget {
+  return {
+    path,
+    read: async () => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of path === '-' ? process.stdin : openInput(path).chunks) chunks.push(chunk as Uint8Array);
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/** Regular files only: a symbolic link to a directory could loop, and devices never end. */
+async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    // Listed by git but gone from the work tree (deleted, not yet staged): nothing to read.
+    return false;
+  }
+}
+
+/** Every regular file under `dir` but `.git` directories, sorted, without following links. */
+async function walk(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== '.git') files.push(...(await walk(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  if ((await workTreeRoot(dir)) === null) return walk(dir);
+  const listed = (await listWorkTreeFiles(dir)).map((path) => join(dir, path));
+  const regular = await Promise.all(listed.map(isRegularFile));
+  return listed.filter((_path, index) => regular[index]);
+}
+
+/**
+ * The targets for `scan PATH...`. Every path is checked before anything is read, so a missing one
+ * fails the run at once: throws SseredactError('io') naming it. A file named explicitly is
+ * scanned even if git ignores it.
+ */
+export async function listFileTargets(paths: readonly string[]): Promise<ScanTarget[]> {
+  const targets: ScanTarget[] = [];
+  for (const path of paths) {
+    const stats = path === '-' ? null : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error })));
+    if (stats?.isDirectory()) targets.push(...(await filesUnder(path)).map(fileTarget));
+    else targets.push(fileTarget(path));
+  }
+  return targets;
+}
+
+/**
+ * The targets for `scan --staged [PATHSPEC...]`: the staged contents of the files the next commit
+ * adds or changes, reported relative to the working directory. Throws SseredactError('usage')
+ * outside a git work tree.
+ */
+export async function listStagedTargets(pathspecs: readonly string[]): Promise<ScanTarget[]> {
+  const cwd = process.cwd();
+  const root = await workTreeRoot(cwd);
+  if (root === null) throw new SseredactError('usage', 'scan --staged: not inside a git work tree');
+  // Run from the working directory, git reads the pathspecs relative to it (and lists paths from the top).
+  const staged = await listStagedFiles(cwd, pathspecs);
+  const contents = await readBlobs(cwd, staged.map((file) => file.blob));
+  return staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), read: async () => contents[index]! }));
+}
