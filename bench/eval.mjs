@@ -9,12 +9,27 @@
  * - a `tp` record counts as found when the union of all findings' secret spans leaves no run of
  *   10 (or, for shorter secrets, all) bytes of each expected secret unredacted; with no expected
  *   secret, when any rule fires. This is redaction overlap, not exact spans (README).
+ * - where `expect` comes from a source's regex or reporter rather than from the literal secret
+ *   its test planted (`expect_method` other than literal-secret-argument), it may hold context
+ *   that is no secret and that a redactor rightly keeps (README: "sometimes with the variable
+ *   name or a whole key block"; gitleaks' kubernetes-secret-yaml even captures `name: value`):
+ *   a leading `name = ` / `name: "` / `"name"=>` / `name: |` (YAML block) assignment, and in a
+ *   URL the scheme, the user name and everything from the `@` on. Only the rest (at least 8
+ *   bytes, else all of it) must be redacted: secretOfExpected().
+ * - a record whose label depends on more than its text (`label_depends_on`: rule options,
+ *   user-defined patterns, comment directives, the file name; or a path-only rule with no text)
+ *   is not a statement about the bytes a redactor sees: it is counted under "n/a", out of the
+ *   rates. An `fp` that depends on the file path also goes there (the secret is real, only the
+ *   path exempts it); a `tp` that depends on the file path still holds its secret in the text and
+ *   is scored.
  * - an `fp` record only says that the source's rule must stay silent, so it counts as a false
- *   positive when a rule of the *same family* fires; "fp any" also counts any rule at all, to show
- *   where other families rightly (or not) catch the text. An fp record on which another gitleaks
- *   rule fires (`gitleaks_engine_hits`) holds a real-looking secret: it is "contested" and left
- *   out of the fp rates.
+ *   positive when a rule of the *same family* fires; "fp any" also counts any rule at all: that is
+ *   the share of texts redaction would change (the issue's target). An fp record on which another
+ *   gitleaks rule fires (`gitleaks_engine_hits`) holds a real-looking secret: it is "contested" and
+ *   left out of the fp rates.
  * Families: ours are the pack file names; a corpus rule maps to one by its id (FAMILY_ALIASES).
+ * A family in parentheses is a source rule that describes no secret format (file-name policies,
+ * user-defined patterns, secretlint's demo rule): its records are all "n/a".
  * Runs on dist/ (plain ESM, no build step for bench/ itself).
  */
 import { readFileSync } from 'node:fs';
@@ -51,7 +66,7 @@ const FAMILY_ALIASES = {
   'no-dotenv': '(file-policy)',
   'no-homedir': '(file-policy)',
   'filter-comments': '(file-policy)',
-  example: '(file-policy)',
+  example: '(demo-rule)',
   pattern: '(custom-pattern)',
   pkcs12: '(file-policy)',
   '1password': 'onepassword',
@@ -67,6 +82,36 @@ function familyOfCorpusRule(rule) {
   }
   if (id.startsWith('aws-')) return 'aws';
   return id.split('-')[0];
+}
+
+/** `label_depends_on` values that make a label a statement about configuration or file names. */
+const CONFIG_DEPENDENCIES = new Set(['rule-options', 'user-defined-patterns', 'comment-directives', 'file-name']);
+
+/** Whether the record's label is a statement about its text alone (see the header). */
+function isTextLabel(record) {
+  if (record.expect_method === 'path-only-rule' || familyOfCorpusRule(record.rule).startsWith('(')) return false;
+  const depends = record.label_depends_on ?? [];
+  if (record.kind === 'fp' && depends.includes('file-path')) return false;
+  return !depends.some((dependency) => CONFIG_DEPENDENCIES.has(dependency));
+}
+
+/** `name = `, `name: "`, `"name"=>`, `name := '`, `name: |` + newline (YAML block scalar). */
+const ASSIGNMENT_PREFIX = /^\s*["']?[A-Za-z_.$@-][\w.$@-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[|>][+-]?[ \t]*\n\s*)?["']?/;
+/** `scheme://user:password@host...` (schemes may stack: `jdbc:mysql://`); the password may hold `@`. */
+const URL_WITH_PASSWORD = /^(?:[A-Za-z][\w+.-]*:)+\/\/[^:@\/\s]*:(\S+)@[^@\s]*$/;
+const URL_SCHEME = /^(?:[A-Za-z][\w+.-]*:)+\/\//;
+
+/**
+ * The part of an expected string that is secret: without the context a redactor keeps
+ * (assignment name, URL scheme, user name and host) unless the test planted exactly this secret.
+ */
+function secretOfExpected(record, expected) {
+  if (record.expect_method === 'literal-secret-argument') return { offset: 0, length: expected.length };
+  const password = URL_WITH_PASSWORD.exec(expected);
+  if (password) return { offset: expected.lastIndexOf('@') - password[1].length, length: password[1].length };
+  const prefix = URL_SCHEME.exec(expected) ?? ASSIGNMENT_PREFIX.exec(expected);
+  const offset = prefix === null || expected.length - prefix[0].length < 8 ? 0 : prefix[0].length;
+  return { offset, length: expected.length - offset };
 }
 
 const specs = loadPack(pack);
@@ -85,9 +130,10 @@ function findAll(text) {
       const span = match.indices[rule.secretGroup];
       if (span === undefined) continue;
       const [start, end] = span;
-      // As the oracle: empty secrets are no findings, and predicates see the secret only.
+      // As the confirmer: empty secrets are no findings; predicates see the secret and the match.
       if (end <= start) continue;
-      if (rule.keep !== null && !rule.keep(bytes.subarray(start, end))) continue;
+      const matchBytes = bytes.subarray(match.index, match.index + match[0].length);
+      if (rule.keep !== null && !rule.keep(bytes.subarray(start, end), { match: matchBytes })) continue;
       findings.push({ rule: index, start, end });
     }
   });
@@ -108,7 +154,7 @@ function isRedacted(findings, start, end) {
 
 const stats = new Map();
 const stat = (family) => {
-  if (!stats.has(family)) stats.set(family, { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, misses: [] });
+  if (!stats.has(family)) stats.set(family, { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, misses: [] });
   return stats.get(family);
 };
 
@@ -138,7 +184,9 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
     const s = stat(family);
     const text = Buffer.from(record.text, 'utf8').toString('latin1');
     const findings = findAll(text);
-    if (record.kind === 'tp') {
+    if (!isTextLabel(record)) {
+      s.notText++;
+    } else if (record.kind === 'tp') {
       s.tp++;
       const expected = record.expect.map((secret) => Buffer.from(secret, 'utf8').toString('latin1'));
       const found =
@@ -146,7 +194,8 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
           ? findings.length > 0
           : expected.every((secret) => {
               const at = text.indexOf(secret);
-              return at >= 0 && isRedacted(findings, at, at + secret.length);
+              const { offset, length } = secretOfExpected(record, secret);
+              return at >= 0 && isRedacted(findings, at + offset, at + offset + length);
             });
       if (found) s.tpFound++;
       else s.misses.push(`tp ${record.id}: ${JSON.stringify(record.expect[0] ?? record.text).slice(0, 100)}`);
@@ -156,9 +205,12 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
       s.contested++;
     } else {
       s.fp++;
+      const fired = [...new Set(findings.map((f) => rules[f.rule].id))].join(',');
       if (findings.some((f) => familyOfRule[f.rule] === family)) {
         s.fpFired++;
-        s.misses.push(`fp ${record.id}: ${[...new Set(findings.map((f) => rules[f.rule].id))].join(',')} on ${JSON.stringify(record.text).slice(0, 80)}`);
+        s.misses.push(`fp ${record.id}: ${fired} on ${JSON.stringify(record.text).slice(0, 80)}`);
+      } else if (findings.length > 0) {
+        s.misses.push(`fp (other family) ${record.id}: ${fired} on ${JSON.stringify(record.text).slice(0, 80)}`);
       }
       if (findings.length > 0) s.fpAny++;
     }
@@ -167,17 +219,17 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
 
 const pct = (n, d) => (d === 0 ? '    -' : `${((100 * n) / d).toFixed(1).padStart(5)}`);
 const families = [...stats.keys()].sort();
-const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0 };
+const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0 };
 for (const s of stats.values()) for (const key of Object.keys(total)) total[key] += s[key];
 
 if (asJson) {
   console.log(JSON.stringify({ pack, rules: rules.length, families: Object.fromEntries(families.map((f) => [f, { ...stats.get(f), misses: undefined }])), total }, null, 2));
 } else {
   console.log(`pack ${pack}: ${rules.length} rules in ${new Set(familyOfRule).size} families`);
-  console.log('family                      examples: recall%    fp%  |  corpus: tp  recall%   fp  fp%(family)  fp%(any rule)  contested');
+  console.log('family                      examples: recall%    fp%  |  corpus: tp  recall%   fp  fp%(family)  fp%(any rule)  contested  n/a');
   const row = (name, s) =>
     console.log(
-      `${name.padEnd(28)}${String(s.exTpFound + '/' + s.exTp).padStart(9)} ${pct(s.exTpFound, s.exTp)}  ${pct(s.exFpFired, s.exFp)}  | ${String(s.tpFound + '/' + s.tp).padStart(10)} ${pct(s.tpFound, s.tp)} ${String(s.fpFired + '/' + s.fp).padStart(7)} ${pct(s.fpFired, s.fp)}       ${pct(s.fpAny, s.fp)}  ${String(s.contested).padStart(9)}`,
+      `${name.padEnd(28)}${String(s.exTpFound + '/' + s.exTp).padStart(9)} ${pct(s.exTpFound, s.exTp)}  ${pct(s.exFpFired, s.exFp)}  | ${String(s.tpFound + '/' + s.tp).padStart(10)} ${pct(s.tpFound, s.tp)} ${String(s.fpFired + '/' + s.fp).padStart(7)} ${pct(s.fpFired, s.fp)}       ${pct(s.fpAny, s.fp)}  ${String(s.contested).padStart(9)}  ${String(s.notText).padStart(3)}`,
     );
   for (const family of families) row(family, stats.get(family));
   row('TOTAL', total);

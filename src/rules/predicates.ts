@@ -146,7 +146,9 @@ const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: stri
  */
 const PLACEHOLDER_VARIABLE =
   /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%[A-Za-z_][A-Za-z0-9_]{0,100}%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
-const PLACEHOLDER_WORDS = /^(?:(?:your|insert|enter)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here)$/i;
+/** Instructions or stand-ins in words: `your_token`, `REPLACE_WITH_PASSWORD`, `api_key_here`, `mypassword`. */
+const PLACEHOLDER_WORDS =
+  /^(?:(?:your|insert|enter|replace[-_ ]?(?:with|me)?)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here|my[-_ ]?(?:pass(?:word)?|passwd|pwd|secret|token|api[-_ ]?key|key))$/i;
 /** Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds latin1). */
 const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
 

@@ -89,13 +89,18 @@ function capWithShare(node: Node, share: number): Node {
 export function capRepeats(node: Node, maxMatch: number): Node | null {
   const unbounded = countUnbounded(node);
   if (unbounded === 0) return widths(node).max <= maxMatch ? node : null;
-  let share = Math.floor(maxMatch / unbounded);
-  for (;;) {
-    const capped = capWithShare(node, share);
-    if (widths(capped).max <= maxMatch) return capped;
-    if (share === 0) return null;
-    share = Math.floor(share / 2);
+  // The widest share that fits: a match's width grows with the share, so search for it (halving
+  // from maxMatch / unbounded would leave a key block rule with half of --max-match).
+  const fits = (share: number): boolean => widths(capWithShare(node, share)).max <= maxMatch;
+  if (!fits(0)) return null;
+  let low = 0;
+  let high = Math.floor(maxMatch / unbounded);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle - 1;
   }
+  return capWithShare(node, low);
 }
 
 /** Whether some match may contain a newline byte. */
