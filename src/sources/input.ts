@@ -2,11 +2,26 @@
  * Input sources: stdin (`-`) and files, as streams of byte chunks. A source only yields chunks; it
  * knows nothing of what reads them.
  */
-import { createReadStream, openSync, readFileSync } from 'node:fs';
+import { createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { SseredactError } from '../errors.js';
 
-/** Reads of 256 KiB scan fastest; pipes deliver at most 64 KiB whatever we ask. */
-const READ_SIZE = 256 * 1024;
+/** Reads of 256 KiB scan fastest from files. */
+const FILE_READ_SIZE = 256 * 1024;
+/**
+ * Pipes and sockets deliver at most 64 KiB a read whatever we ask, and a read stream allocates
+ * what it asks for, then copies a short read into a buffer of its own: asking for 256 KiB there
+ * costs an allocation and a copy per chunk, and memory.
+ */
+const PIPE_READ_SIZE = 64 * 1024;
+
+function readSize(fd: number): number {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket() ? PIPE_READ_SIZE : FILE_READ_SIZE;
+  } catch {
+    return FILE_READ_SIZE; // the read itself will say what is wrong
+  }
+}
 
 export interface Source {
   /** The stream's name in records and errors: the path, or `-` for stdin. */
@@ -28,14 +43,14 @@ export function describeReadError(error: unknown): string {
 
 /** Opens `path` (`-` is stdin) now, so a missing file fails before any output; throws SseredactError('io'). */
 export function openInput(path: string): Source {
-  if (path === '-') return { name: '-', chunks: readChunks(createReadStream('', { fd: 0, highWaterMark: READ_SIZE, autoClose: false }), '-') };
+  if (path === '-') return { name: '-', chunks: readChunks(createReadStream('', { fd: 0, highWaterMark: readSize(0), autoClose: false }), '-') };
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     throw new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error });
   }
-  return { name: path, chunks: readChunks(createReadStream('', { fd, highWaterMark: READ_SIZE }), path) };
+  return { name: path, chunks: readChunks(createReadStream('', { fd, highWaterMark: readSize(fd) }), path) };
 }
 
 async function* readChunks(stream: AsyncIterable<Uint8Array>, name: string): AsyncGenerator<Uint8Array> {
