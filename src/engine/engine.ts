@@ -20,6 +20,8 @@ export interface EngineRule {
   readonly minWidth: number;
   /** False when no match can contain a newline byte: such a rule is never in flight across one. */
   readonly canMatchNewline: boolean;
+  /** What the tree was built from (pattern and cap): equal sources give equal trees (cache keys). */
+  readonly source: string;
 }
 
 export type EngineName = 'ts' | 'vectorscan';

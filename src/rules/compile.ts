@@ -63,6 +63,7 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
     minWidth: min,
     maxWidth: max,
     canMatchNewline: canMatchNewline(ast),
+    source: `${maxMatch}:${spec.regex}`,
     needsRightContext: needsRightContext(ast),
     secretGroup,
     get jsSource() {

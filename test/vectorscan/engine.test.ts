@@ -232,20 +232,26 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
     const rules = compileRules([
       { id: 'a', regex: 'tok_[a-z]{8}' },
       { id: 'b', regex: '[a-z]{0,64}x[a-z]{0,64}' },
+      { id: 'c', regex: 'pass\\s*=\\s*[a-z]{4,8}' },
     ]);
     const first = engineWith().compile(rules);
     const second = engineWith().compile(rules);
     expect(first.stats.fromCache).toBe(false);
     expect(second.stats.fromCache).toBe(true);
+    expect(second.stats.modes).toEqual(['end', 'end', 'prefix']);
     expect(second.stats.modes).toEqual(first.stats.modes);
+    expect(second.stats.expressions).toEqual(first.stats.expressions);
     expect(second.stats.info).toBe(first.stats.info);
-    const input = bytes('tok_abcdefgh abxcd');
+    expect(second.tracksEnds(2)).toBe(false);
+    const input = bytes('tok_abcdefgh abxcd pass\n= abcde');
     const run = (database: typeof first) => {
       const { matches, onMatch } = collect();
-      database.open().write(input, onMatch);
-      return matches;
+      const scanner = database.open();
+      scanner.write(input, onMatch);
+      return { matches, horizon: scanner.horizon() };
     };
     expect(run(second)).toEqual(run(first));
+    expect(run(second).matches).toContainEqual({ rule: 2, start: 19, end: 23, lastStart: 19 });
   });
 
   test('a corrupt cache file is detected, rebuilt and replaced', () => {

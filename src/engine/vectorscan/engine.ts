@@ -31,6 +31,7 @@
  *   scanner.write(chunk, (match) => confirm(match));
  *   scanner.end((match) => confirm(match));
  */
+import { readFileSync } from 'node:fs';
 import { SseredactError } from '../../errors.js';
 import type { Match } from '../../types.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
@@ -40,7 +41,7 @@ import { printHyperscan } from './pattern.js';
 import { type AnchoredPrefix, anchoredPrefix } from './prefix.js';
 
 /** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
-const TRANSLATION_VERSION = '3';
+const TRANSLATION_VERSION = '4';
 
 export type PatternMode = 'som' | 'end' | 'prefix' | 'prefilter' | 'fallback' | 'never';
 
@@ -111,9 +112,18 @@ function scannedExpression(target: Target, mode: PatternMode): string {
   return mode === 'prefix' ? target.prefix!.expression : target.expression!;
 }
 
+/** What scanning needs of a prefix (kept in the cache meta, so a warm start computes no prefix). */
+type PrefixWidths = Pick<AnchoredPrefix, 'minWidth' | 'maxWidth' | 'canMatchNewline'>;
+
 /** The most bytes from a match's start to where Vectorscan reports it, and whether a newline may come between. */
-function reportedSpan(rule: EngineRule, target: Target, mode: PatternMode): { readonly maxWidth: number; readonly canMatchNewline: boolean } {
-  return mode === 'prefix' ? target.prefix!.shape : rule;
+function reportedSpan(rule: EngineRule, prefix: PrefixWidths | null, mode: PatternMode): { readonly maxWidth: number; readonly canMatchNewline: boolean } {
+  return mode === 'prefix' ? prefix! : rule;
+}
+
+function prefixWidthsOf(target: Target): PrefixWidths | null {
+  if (target.prefix === null) return null;
+  const { minWidth, maxWidth, canMatchNewline } = target.prefix.shape;
+  return { minWidth, maxWidth, canMatchNewline };
 }
 
 interface Plan {
@@ -180,16 +190,15 @@ function isScanned(mode: PatternMode): boolean {
   return mode === 'som' || mode === 'end' || mode === 'prefix' || mode === 'prefilter';
 }
 
-/** The rules Vectorscan scans, with what the native side needs of them. */
-function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'targets' | 'modes'>, addon: Addon) {
-  const positions = rules.map((_, position) => position).filter((position) => isScanned(plan.modes[position]!));
+/** The rules Vectorscan scans, with what the native side needs of them (but their expressions). */
+function nativeInputs(rules: readonly EngineRule[], modes: readonly PatternMode[], prefixes: ReadonlyArray<PrefixWidths | null>, addon: Addon) {
+  const positions = rules.map((_, position) => position).filter((position) => isScanned(modes[position]!));
   return {
     positions,
-    expressions: positions.map((position) => scannedExpression(plan.targets[position]!, plan.modes[position]!)),
-    flags: Uint32Array.from(positions, (position) => flagsFor(addon, plan.modes[position]!)),
+    flags: Uint32Array.from(positions, (position) => flagsFor(addon, modes[position]!)),
     ids: Uint32Array.from(positions, (position) => rules[position]!.index),
-    maxWidths: Float64Array.from(positions, (position) => reportedSpan(rules[position]!, plan.targets[position]!, plan.modes[position]!).maxWidth),
-    mode: modeBits(addon, positions.some((position) => plan.modes[position] === 'som')),
+    maxWidths: Float64Array.from(positions, (position) => reportedSpan(rules[position]!, prefixes[position]!, modes[position]!).maxWidth),
+    mode: modeBits(addon, positions.some((position) => modes[position] === 'som')),
   };
 }
 
@@ -199,10 +208,11 @@ function nativeInputs(rules: readonly EngineRule[], plan: Pick<Plan, 'targets' |
  */
 function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan, hasFallback: boolean): NativeDatabase | null {
   for (;;) {
-    const inputs = nativeInputs(rules, plan, addon);
+    const inputs = nativeInputs(rules, plan.modes, plan.targets.map(prefixWidthsOf), addon);
     if (inputs.positions.length === 0) return null;
+    const expressions = inputs.positions.map((position) => scannedExpression(plan.targets[position]!, plan.modes[position]!));
     try {
-      return addon.compile(inputs.expressions, inputs.flags, inputs.ids, inputs.maxWidths, inputs.mode);
+      return addon.compile(expressions, inputs.flags, inputs.ids, inputs.maxWidths, inputs.mode);
     } catch (error) {
       const position = isNativeCompileError(error) ? inputs.positions[error.expression] : undefined;
       if (position === undefined || !isNativeCompileError(error)) {
@@ -218,55 +228,73 @@ function compileSet(addon: Addon, rules: readonly EngineRule[], plan: Plan, hasF
   }
 }
 
-function parseMeta(meta: string, count: number): PatternMode[] | null {
+/** What the cache keeps beside the database: each rule's treatment and, for `prefix`, its prefix's widths. */
+interface CachedPlan {
+  readonly modes: readonly PatternMode[];
+  readonly prefixes: ReadonlyArray<PrefixWidths | null>;
+}
+
+function isPrefixWidths(value: unknown): value is PrefixWidths {
+  const widths = value as Partial<PrefixWidths> | null;
+  return typeof widths === 'object' && widths !== null && Number.isInteger(widths.minWidth) && Number.isInteger(widths.maxWidth) && typeof widths.canMatchNewline === 'boolean';
+}
+
+function parseMeta(meta: string, count: number): CachedPlan | null {
   try {
-    const parsed = JSON.parse(meta) as { modes?: unknown };
-    const modes = parsed.modes;
-    if (!Array.isArray(modes) || modes.length !== count) return null;
+    const { modes, prefixes } = JSON.parse(meta) as { modes?: unknown; prefixes?: unknown };
+    if (!Array.isArray(modes) || modes.length !== count || !Array.isArray(prefixes) || prefixes.length !== count) return null;
     if (!modes.every((mode) => typeof mode === 'string' && MODES.has(mode))) return null;
-    return modes as PatternMode[];
+    if (!prefixes.every((prefix, position) => (modes[position] === 'prefix' ? isPrefixWidths(prefix) : prefix === null))) return null;
+    return { modes: modes as PatternMode[], prefixes: prefixes as Array<PrefixWidths | null> };
   } catch {
     return null;
   }
 }
 
-interface Built {
+interface Built extends CachedPlan {
   readonly database: NativeDatabase | null;
-  readonly targets: readonly Target[];
-  readonly modes: readonly PatternMode[];
+  /** What Vectorscan compiled per rule (see VectorscanStats.expressions); printed on demand after a warm start. */
+  readonly expressions: () => ReadonlyArray<string | null>;
   readonly fromCache: boolean;
 }
+
+/** The package's version: compiled databases from another release are never reused. */
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The compiled set, from the cache when a verified entry exists, else compiled and cached. */
 function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): Built {
   const log = options.log ?? (() => undefined);
-  if (rules.length === 0) return { database: null, targets: [], modes: [], fromCache: false };
-  const targets = rules.map(targetOf);
+  if (rules.length === 0) return { database: null, modes: [], prefixes: [], expressions: () => [], fromCache: false };
   const directory = options.cacheDirectory === undefined ? defaultCacheDirectory() : options.cacheDirectory;
   const platform = addon.platform();
   const first = options.firstTreatment ?? 'end';
+  // Rule sources, not printed expressions: printing every rule would cost a warm start more than
+  // reading the cache. TRANSLATION_VERSION (and a release's version) covers the code in between.
   const key = cacheKey([
     'sseredact-vectorscan',
     TRANSLATION_VERSION,
+    PACKAGE_VERSION,
     first,
     addon.version(),
     `${process.platform}-${process.arch}-${platform.tune}-${platform.cpuFeatures}`,
     options.fallback === undefined ? 'alone' : 'with-fallback',
-    ...rules.flatMap((rule, position) => [String(rule.index), rule.canMatchNewline ? 'newline' : 'line', targets[position]!.expression ?? '<never>']),
+    ...rules.flatMap((rule) => [String(rule.index), rule.source]),
   ]);
+  const printed = (modes: readonly PatternMode[]) => () => {
+    const targets = rules.map(targetOf);
+    return modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
+  };
 
   if (directory !== null) {
     const read = readCache(directory, key);
     if ('entry' in read) {
-      const modes = parseMeta(read.entry.meta, rules.length);
-      if (modes !== null) {
-        const inputs = nativeInputs(rules, { targets, modes }, addon);
-        if (inputs.positions.length === 0 && read.entry.database.length === 0) {
-          return { database: null, targets, modes, fromCache: true };
-        }
+      const cached = parseMeta(read.entry.meta, rules.length);
+      if (cached !== null) {
+        const inputs = nativeInputs(rules, cached.modes, cached.prefixes, addon);
+        const warm = { ...cached, expressions: printed(cached.modes), fromCache: true };
+        if (inputs.positions.length === 0 && read.entry.database.length === 0) return { ...warm, database: null };
         try {
-          const database = addon.deserialize(read.entry.database, inputs.ids, inputs.maxWidths);
-          return { database, targets, modes, fromCache: true };
+          return { ...warm, database: addon.deserialize(read.entry.database, inputs.ids, inputs.maxWidths) };
         } catch (error) {
           log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
         }
@@ -278,6 +306,7 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     }
   }
 
+  const targets = rules.map(targetOf);
   const plan = planRules(addon, rules, targets, first, options.fallback !== undefined);
   const database = compileSet(addon, rules, plan, options.fallback !== undefined);
   plan.modes.forEach((mode, position) => {
@@ -288,14 +317,16 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
     }
     log(`vectorscan: rule ${rule.id}: ${mode} (${plan.reasons[position] ?? ''})`);
   });
+  const prefixes = plan.modes.map((mode, position) => (mode === 'prefix' ? prefixWidthsOf(targets[position]!) : null));
   if (directory !== null) {
     const failure = writeCache(directory, key, {
-      meta: JSON.stringify({ modes: plan.modes }),
+      meta: JSON.stringify({ modes: plan.modes, prefixes }),
       database: database === null ? new Uint8Array(0) : database.serialize(),
     });
     if (failure !== null) log(`vectorscan: ${failure}`);
   }
-  return { database, targets, modes: plan.modes, fromCache: false };
+  const expressions = plan.modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
+  return { database, modes: plan.modes, prefixes, expressions: () => expressions, fromCache: false };
 }
 
 /**
@@ -306,7 +337,7 @@ function widestReported(rules: readonly EngineRule[], built: Built, acrossLines:
   let width = -1;
   built.modes.forEach((mode, position) => {
     if (!isScanned(mode)) return;
-    const span = reportedSpan(rules[position]!, built.targets[position]!, mode);
+    const span = reportedSpan(rules[position]!, built.prefixes[position]!, mode);
     if (span.canMatchNewline === acrossLines) width = Math.max(width, span.maxWidth);
   });
   return width;
@@ -330,7 +361,7 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
   const ruleCount = rules.reduce((count, rule) => Math.max(count, rule.index + 1), 0);
   const prefixMinWidths = new Int32Array(ruleCount).fill(-1);
   built.modes.forEach((mode, position) => {
-    if (mode === 'prefix') prefixMinWidths[rules[position]!.index] = built.targets[position]!.prefix!.shape.minWidth;
+    if (mode === 'prefix') prefixMinWidths[rules[position]!.index] = built.prefixes[position]!.minWidth;
   });
 
   const open = (): Scanner => {
@@ -411,7 +442,9 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
     tracksEnds: (rule) => prefixMinWidths[rule] === -1 && (fallback === null || !fallbackIndexes.has(rule) || fallback.tracksEnds(rule)),
     stats: {
       modes: built.modes,
-      expressions: built.modes.map((mode, position) => (isScanned(mode) ? scannedExpression(built.targets[position]!, mode) : null)),
+      get expressions() {
+        return built.expressions();
+      },
       databaseBytes: native?.size() ?? 0,
       streamBytes: native?.streamSize() ?? 0,
       info: native?.info() ?? '',

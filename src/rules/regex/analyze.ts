@@ -10,19 +10,8 @@ export interface Widths {
   readonly max: number;
 }
 
-const widthCache = new WeakMap<Node, Widths>();
-
 /** The smallest and largest number of bytes a match of `node` spans. */
 export function widths(node: Node): Widths {
-  let known = widthCache.get(node);
-  if (known === undefined) {
-    known = computeWidths(node);
-    widthCache.set(node, known);
-  }
-  return known;
-}
-
-function computeWidths(node: Node): Widths {
   switch (node.type) {
     case 'empty':
     case 'assert':
@@ -79,6 +68,34 @@ function capWithShare(node: Node, share: number): Node {
   }
 }
 
+/** `widths(capWithShare(node, share)).max`, without building the capped tree (the search below tries many shares). */
+function maxWidthWithShare(node: Node, share: number): number {
+  switch (node.type) {
+    case 'empty':
+    case 'assert':
+      return 0;
+    case 'bytes':
+      return 1;
+    case 'group':
+      return maxWidthWithShare(node.child, share);
+    case 'concat': {
+      let total = 0;
+      for (const item of node.items) total += maxWidthWithShare(item, share);
+      return total;
+    }
+    case 'alt': {
+      let widest = 0;
+      for (const item of node.items) widest = Math.max(widest, maxWidthWithShare(item, share));
+      return widest;
+    }
+    case 'repeat': {
+      const childMax = maxWidthWithShare(node.child, share);
+      const count = node.max !== Infinity ? node.max : node.min + (childMax === 0 ? 0 : Math.floor(share / childMax));
+      return count === 0 || childMax === 0 ? 0 : count * childMax;
+    }
+  }
+}
+
 /**
  * Bounds `node` so that no match is wider than `maxMatch` bytes: every unbounded repeat gets an
  * equal share of the bytes left over by the rest of the pattern; inner repeats are capped first,
@@ -91,7 +108,7 @@ export function capRepeats(node: Node, maxMatch: number): Node | null {
   if (unbounded === 0) return widths(node).max <= maxMatch ? node : null;
   // The widest share that fits: a match's width grows with the share, so search for it (halving
   // from maxMatch / unbounded would leave a key block rule with half of --max-match).
-  const fits = (share: number): boolean => widths(capWithShare(node, share)).max <= maxMatch;
+  const fits = (share: number): boolean => maxWidthWithShare(node, share) <= maxMatch;
   if (!fits(0)) return null;
   let low = 0;
   let high = Math.floor(maxMatch / unbounded);
