@@ -37,6 +37,9 @@ const PATTERNS = [
   'a.b',
   '(?i:A)b',
   '(a)|(b)|(ab)',
+  // Starts gated by byte pairs: an optional head, a keyword list, a boundary or a separator first.
+  '(?:(?i:xy|d)_?)?(?:ab|bc|A)c*',
+  '(?:\\b|[_\\n])(?i:ab)\\s*=?c',
 ];
 
 describe('Pike VM agrees with the printed JS RegExp', () => {

@@ -44,6 +44,13 @@ export interface Program {
    * bytes do not fit them starts no thread, so a rule with a literal prefix pays only where it occurs.
    */
   readonly prefix: readonly ByteSet[];
+  /**
+   * The byte pairs a match can start with: 256 rows of 8 words, row b1 holding every b2 that can
+   * follow a first byte b1; null when some match is a single byte. A rule whose matches start with
+   * an optional head or a keyword list (`api_key`, `token`, ...) has no fixed prefix, and would
+   * start a thread on almost every letter.
+   */
+  readonly startPairs: Uint32Array | null;
   /** Thread lists and stacks reused by every search on this program (searches never nest). */
   readonly scratch: Scratch;
 }
@@ -132,6 +139,44 @@ function groupSlotRange(node: Node): [number, number] | null {
   };
   visit(node);
   return low === Infinity ? null : [low * 2, high * 2 + 2];
+}
+
+/** The Bytes instructions reachable from `from` without consuming a byte (assertions assumed to hold), or null if Match is. */
+function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, from: number, seen: Uint8Array): number[] | null {
+  seen.fill(0);
+  const found: number[] = [];
+  const stack = [from];
+  while (stack.length > 0) {
+    const pc = stack.pop()!;
+    if (seen[pc] === 1) continue;
+    seen[pc] = 1;
+    const op = ops[pc]!;
+    if (op === Op.Match) return null;
+    if (op === Op.Bytes) found.push(pc);
+    else if (op === Op.Jump) stack.push(xs[pc]!);
+    else if (op === Op.Split) stack.push(xs[pc]!, ys[pc]!);
+    else stack.push(pc + 1);
+  }
+  return found;
+}
+
+/** See {@link Program.startPairs}. */
+function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, sets: Uint32Array): Uint32Array | null {
+  const seen = new Uint8Array(ops.length);
+  const first = byteInstructionsFrom(ops, xs, ys, 0, seen);
+  if (first === null) return null;
+  const pairs = new Uint32Array(256 * 8);
+  for (const pc of first) {
+    const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen);
+    if (second === null) return null;
+    const follow = new Uint32Array(8);
+    for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[next * 8 + word]!;
+    for (let byte = 0; byte < 256; byte++) {
+      if (((sets[pc * 8 + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) continue;
+      for (let word = 0; word < 8; word++) pairs[byte * 8 + word]! |= follow[word]!;
+    }
+  }
+  return pairs;
 }
 
 /** Most prefix sets checked before a thread starts. */
@@ -239,11 +284,15 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   code.forEach((instruction, pc) => {
     if (instruction.set) sets.set(instruction.set, pc * 8);
   });
+  const ops = Uint8Array.from(code, (instruction) => instruction.op);
+  const xs = Int32Array.from(code, (instruction) => instruction.x);
+  const ys = Int32Array.from(code, (instruction) => instruction.y);
   return {
-    ops: Uint8Array.from(code, (instruction) => instruction.op),
-    xs: Int32Array.from(code, (instruction) => instruction.x),
-    ys: Int32Array.from(code, (instruction) => instruction.y),
+    ops,
+    xs,
+    ys,
     sets,
+    startPairs: startPairsOf(ops, xs, ys, sets),
     kinds: code.map((instruction) => instruction.kind),
     slotCount: (groupCount + 1) * 2,
     prefix: requiredPrefix(ast),
@@ -344,7 +393,7 @@ export interface SearchProbe {
  * With `probe`, also says whether the answer depends on bytes past the window.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
-  const { ops, sets, prefix } = program;
+  const { ops, sets, prefix, startPairs } = program;
   const scratch = program.scratch;
   let current = scratch.current;
   let next = scratch.next;
@@ -356,6 +405,10 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   const emptySlots = new Int32Array(program.slotCount).fill(-1);
   if (probe) probe.reachedLimit = false;
   const canStartAt = (position: number): boolean => {
+    if (startPairs !== null && position + 1 < window.limit) {
+      const second = bytes[position + 1 - offset]!;
+      if (((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 0) return false;
+    }
     const available = Math.min(prefix.length, window.limit - position);
     for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
     if (available === prefix.length) return true;
