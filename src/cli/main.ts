@@ -101,14 +101,17 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const tally = new FindingTally();
   for (const source of sources) {
     const pending: string[] = [];
-    const redactOptions: RedactOptions = {
-      replacement,
-      ruleReplacements,
-      onFinding: (finding) => {
-        tally.add(finding);
-        if (records) pending.push(findingRecord(finding, source.name, options.showSecret));
-      },
-    };
+    // Only records say where a finding is: without them, the redactor need not count lines.
+    const redactOptions: RedactOptions = records
+      ? {
+          replacement,
+          ruleReplacements,
+          onFinding: (finding) => {
+            tally.add(finding);
+            pending.push(findingRecord(finding, source.name, options.showSecret));
+          },
+        }
+      : { replacement, ruleReplacements, locate: false, onFinding: (finding) => tally.add(finding) };
     const redactor = openStreamRedactor(options, createRedactorPool(ruleSet, redactOptions), log, source.name);
     const flushRecords = async (): Promise<void> => {
       if (records && pending.length > 0) await records.write(pending.splice(0).join(''));

@@ -24,6 +24,9 @@ export class HoldbackBuffer {
   /** The last line lookup, to count forward from it (findings come mostly in order). */
   private lineCursor = { offset: 0, line: 1, lineStart: 0 };
 
+  /** Without `countsLines`, newlines are not counted and lineAndColumn() may not be called. */
+  constructor(private readonly countsLines = true) {}
+
   get scannedUpTo(): number {
     return this.base + this.length;
   }
@@ -47,7 +50,7 @@ export class HoldbackBuffer {
     const count = Math.min(offset - this.base, this.length);
     if (count <= 0) return;
     const dropped = this.storage.subarray(this.head, this.head + count);
-    const lastNewline = dropped.lastIndexOf(0x0a);
+    const lastNewline = this.countsLines ? dropped.lastIndexOf(0x0a) : -1;
     if (lastNewline >= 0) {
       this.newlinesBeforeBase += countNewlines(dropped);
       this.lineStartBeforeBase = this.base + lastNewline + 1;
@@ -69,6 +72,7 @@ export class HoldbackBuffer {
 
   /** 1-based line and column (in bytes) of absolute offset `offset`, which must be kept. */
   lineAndColumn(offset: number): { line: number; column: number } {
+    if (!this.countsLines) throw new Error('lineAndColumn() on a holdback buffer that does not count lines');
     let { offset: at, line, lineStart } = this.lineCursor;
     if (at < this.base || at > offset) {
       at = this.base;

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LocatedFinding } from '../redact/redactor.js';
+import type { Finding } from '../types.js';
 
 /** One finding's record line; `extra` fields (scan mode's `path`) go after the standard ones. */
 export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean, extra: Readonly<Record<string, unknown>> = {}): string {
@@ -40,7 +41,7 @@ export class FindingTally {
   findings = 0;
   readonly byRule = new Map<string, number>();
 
-  add(finding: LocatedFinding): void {
+  add(finding: Finding): void {
     this.findings++;
     this.byRule.set(finding.ruleId, (this.byRule.get(finding.ruleId) ?? 0) + 1);
   }
