@@ -208,6 +208,26 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
     expect(scanner.horizon()).toBe(0);
   });
 
+  test('a rule with a byte-class head is scanned from its first literal on, and reports the real end', () => {
+    const rules = compileRules([
+      { id: 'head', regex: '[a-z]{2,6}\\.atl\\.[a-z]{3}' },
+      { id: 'keyword', regex: '(?i:key|token)[a-z]{0,4}=[0-9]{8}' },
+    ]);
+    const database = engineWith().compile(rules);
+    expect(database.stats.modes).toEqual(['end', 'end']);
+    // The head goes; a keyword list is no head: it is what makes the rule rare.
+    expect(database.stats.expressions[0]).toBe('\\x2e\\x61\\x74\\x6c\\x2e[\\x61-\\x7a]{3}');
+    expect(database.stats.expressions[1]).toMatch(/^\(\?:\[\\x4b\\x6b\]/);
+    const { matches, onMatch } = collect();
+    database.open().write(bytes('see xy.atl.abc, .atl.def and token=12345678'), onMatch);
+    // Real ends (14, 43) and one more the confirmer drops (.atl.def has no head): start = end - maxWidth.
+    expect(matches).toEqual([
+      { rule: 0, start: 0, end: 14 },
+      { rule: 0, start: 10, end: 24 },
+      { rule: 1, start: 25, end: 43 },
+    ]);
+  });
+
   test('a newline rule whose prefix Vectorscan refuses runs on the fallback engine', () => {
     const rules = compileRules([{ id: 'block', regex: 'qBEGIN[\\s\\S]{1,20}END' }]);
     const database = createVectorscanEngine(refusing, { cacheDirectory, fallback: tsEngine }).compile(rules);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
-import { anchoredPrefix } from '../../src/engine/vectorscan/prefix.js';
+import { anchoredPrefix } from '../../src/engine/vectorscan/anchored.js';
 import { createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
 import { RELAX_ABOVE, printHyperscan } from '../../src/engine/vectorscan/pattern.js';
 import { byteRanges } from '../../src/rules/regex/ast.js';
@@ -97,7 +97,7 @@ describe.skipIf(!('addon' in load))('real rule sets compile on Vectorscan', () =
     const rules = compileAll(specs());
     expect(rules.length).toBeGreaterThan(10);
     const database = createVectorscanEngine(addon!, { cacheDirectory: null }).compile(rules);
-    // Rules that can match a newline are scanned by their prefix (vectorscan/prefix.ts); without a
+    // Rules that can match a newline are scanned by their prefix (vectorscan/anchored.ts); without a
     // fallback engine, the few without one are scanned whole.
     const prefixed = rules.map((rule) => rule.canMatchNewline && anchoredPrefix(rule.ast) !== null);
     expect(database.stats.modes).toEqual(prefixed.map((isPrefixed) => (isPrefixed ? 'prefix' : 'end')));

@@ -9,7 +9,7 @@
  * - `end` (the default first): end of match only; the start is reported as `end - maxWidth`, a
  *   lower bound the confirmer narrows, as it does for the ts engine's starts;
  * - `prefix`, for rules that can match a newline: Vectorscan scans for the rule's anchored prefix
- *   (./prefix.ts) and each prefix hit is a candidate the confirmer follows to the match's end, as
+ *   (./anchored.ts) and each prefix hit is a candidate the confirmer follows to the match's end, as
  *   for the ts engine's rules tracked up to an anchor (tracksEnds is false for them). Scanned
  *   whole, such a rule would be in flight for its whole width after every byte, so each line
  *   would wait for thousands of bytes; its prefix is short and newline-free;
@@ -38,10 +38,10 @@ import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.j
 import { type Addon, type NativeDatabase, isNativeCompileError } from './addon.js';
 import { cacheKey, defaultCacheDirectory, readCache, writeCache } from './cache.js';
 import { printHyperscan } from './pattern.js';
-import { type AnchoredPrefix, anchoredPrefix } from './prefix.js';
+import { type AnchoredPrefix, anchoredPrefix, withoutUnanchoredHead } from './anchored.js';
 
 /** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
-const TRANSLATION_VERSION = '4';
+const TRANSLATION_VERSION = '5';
 
 export type PatternMode = 'som' | 'end' | 'prefix' | 'prefilter' | 'fallback' | 'never';
 
@@ -96,7 +96,9 @@ export interface VectorscanEngine extends Engine {
 interface Target {
   /** The whole rule's expression, or null when the rule can match nothing. */
   readonly expression: string | null;
-  /** For a rule that can match a newline, its anchored prefix (./prefix.ts) when it has one. */
+  /** What `end` scans: the rule without its unanchored head (./anchored.ts), or the whole rule. */
+  readonly endExpression: string | null;
+  /** For a rule that can match a newline, its anchored prefix (./anchored.ts) when it has one. */
   readonly prefix: { readonly shape: AnchoredPrefix; readonly expression: string } | null;
 }
 
@@ -104,12 +106,17 @@ function targetOf(rule: EngineRule): Target {
   const expression = printHyperscan(rule.ast);
   const shape = expression !== null && rule.canMatchNewline ? anchoredPrefix(rule.ast) : null;
   const prefixExpression = shape === null ? null : printHyperscan(shape.node);
-  return { expression, prefix: shape === null || prefixExpression === null ? null : { shape, expression: prefixExpression } };
+  const tail = expression === null ? null : withoutUnanchoredHead(rule.ast);
+  return {
+    expression,
+    endExpression: (tail === null ? null : printHyperscan(tail)) ?? expression,
+    prefix: shape === null || prefixExpression === null ? null : { shape, expression: prefixExpression },
+  };
 }
 
-/** The expression Vectorscan compiles for a target in a scanned mode. */
+/** The expression Vectorscan compiles for a target in a scanned mode (start of match needs the whole rule). */
 function scannedExpression(target: Target, mode: PatternMode): string {
-  return mode === 'prefix' ? target.prefix!.expression : target.expression!;
+  return mode === 'prefix' ? target.prefix!.expression : mode === 'end' ? target.endExpression! : target.expression!;
 }
 
 /** What scanning needs of a prefix (kept in the cache meta, so a warm start computes no prefix). */

@@ -1,10 +1,10 @@
 /**
- * The anchored prefix the vectorscan engine scans for a rule that can match a newline. Needs no
- * addon: it is a tree computation, printed the way Vectorscan receives it.
+ * What the vectorscan engine scans instead of a rule: its anchored prefix, or the rule without its
+ * unanchored head. Needs no addon: it is a tree computation, printed the way Vectorscan receives it.
  */
 import { describe, expect, test } from 'vitest';
 import { printHyperscan } from '../../src/engine/vectorscan/pattern.js';
-import { anchoredPrefix } from '../../src/engine/vectorscan/prefix.js';
+import { anchoredPrefix, withoutUnanchoredHead } from '../../src/engine/vectorscan/anchored.js';
 import { compileRules } from '../../src/rules/compile.js';
 
 function prefixOf(regex: string) {
@@ -34,5 +34,24 @@ describe('anchoredPrefix', () => {
     ['an alternative without a prefix', '(?:abc\\s+x|q\\s+y)'],
   ])('none for %s', (_label, regex) => {
     expect(prefixOf(regex)).toBeNull();
+  });
+});
+
+describe('withoutUnanchoredHead', () => {
+  const tailOf = (regex: string) => {
+    const [rule] = compileRules([{ id: 'r', regex }]);
+    const tail = withoutUnanchoredHead(rule!.ast);
+    return tail === null ? null : printHyperscan(tail);
+  };
+
+  test.each([
+    ['a class-run head goes, from the first literal byte on', '\\b[MNO][a-z]{3,5}\\.[a-z]{6}\\.[a-z]{8}', '\\x2e[\\x61-\\x7a]{6}\\x2e[\\x61-\\x7a]{8}'],
+    ['per alternative, the anchored one kept whole', 'EAA[a-z]{9}|[0-9]{15}\\|[a-z]{9}', '(?:\\x45\\x41\\x41[\\x61-\\x7a]{9}|\\x7c[\\x61-\\x7a]{9})'],
+    ['a keyword list is no head', '(?i:key|token)[a-z]{0,4}=[0-9]{8}', null],
+    ['a rule that starts with a literal has none', 'ghp_[a-z]{36}', null],
+    ['a suffix under 8 bytes would report ends all over text', '[0-9a-f]{32}-us[0-9]{1,2}', null],
+    ['no literal at all', '[a-z]{10}[0-9]{10}', null],
+  ])('%s', (_label, regex, tail) => {
+    expect(tailOf(regex)).toBe(tail);
   });
 });

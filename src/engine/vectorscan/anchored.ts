@@ -1,6 +1,7 @@
 /**
- * The anchored prefix of a rule that can match a newline: what the vectorscan engine scans for
- * instead of the whole rule.
+ * What the vectorscan engine scans instead of a whole rule, to keep Vectorscan on literals.
+ *
+ * ## The anchored prefix of a rule that can match a newline
  *
  * Vectorscan reports match ends only, so a rule is "in flight" for as many bytes as it can span:
  * a rule such as `password\s*=\s*\S+` (a newline may come after the keyword) would make every
@@ -15,9 +16,17 @@
  * {@link MIN_UNANCHORED_WIDTH} bytes long (`\d{15,16}\|[0-9a-z_-]{27,40}` before a terminator
  * such as `[\s;]`), since such a pattern is rare in text. A top-level alternation gets a prefix
  * per alternative.
+ *
+ * ## The rule without its unanchored head
+ *
+ * A rule that starts with a byte-class run (`[M-O][\w-]{23,25}\.[\w-]{6}\.…`, `\d{15,16}\|…`)
+ * keeps a Vectorscan automaton running on every word of text: two such rules cost the built-in
+ * pack's scan 40% of its rate. Every match of the rule ends with a match of the rule from its
+ * first literal byte on, at the same end, so scanning that suffix reports every real end (and
+ * some more, which the confirmer drops); the start bound `end - maxWidth` of the whole rule holds.
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { findAnchor, flatten } from '../../rules/regex/anchors.js';
+import { findAnchor, flatten, literalLength } from '../../rules/regex/anchors.js';
 import type { Node } from '../../rules/regex/ast.js';
 
 export interface AnchoredPrefix {
@@ -80,4 +89,34 @@ function prefixOf(node: Node): AnchoredPrefix | null {
 /** The anchored prefix of a rule's (capped) tree, or null when some match has no anchor. */
 export function anchoredPrefix(ast: Node): AnchoredPrefix | null {
   return prefixOf(withoutGroups(ast));
+}
+
+/** The fewest bytes a suffix must match: a shorter one (`.com`) would report ends all over text. */
+const MIN_SUFFIX_WIDTH = 8;
+
+/**
+ * `node` from its first literal byte on, when a head without an anchor comes before it (a keyword
+ * list such as `(?i:private[_.-]?key|…)` is no head to drop: it is what makes the rule rare); else null.
+ */
+function suffixOf(node: Node): Node | null {
+  const items = flatten(node).filter((item) => item.type !== 'assert');
+  const cut = items.findIndex((item) => literalLength(item) !== null);
+  if (cut <= 0) return null;
+  const anchor = findAnchor(items, 'first');
+  if (anchor !== null && anchor.start < cut) return null;
+  const suffix: Node = { type: 'concat', items: items.slice(cut) };
+  return widths(suffix).min >= MIN_SUFFIX_WIDTH ? suffix : null;
+}
+
+/**
+ * The rule (capped tree) without its unanchored head, per alternative of a top-level alternation;
+ * null when no alternative has such a head (see the module doc).
+ */
+export function withoutUnanchoredHead(ast: Node): Node | null {
+  const tree = withoutGroups(ast);
+  const branches = tree.type === 'alt' ? tree.items : [tree];
+  const cut = branches.map(suffixOf);
+  if (cut.every((suffix) => suffix === null)) return null;
+  const items = branches.map((branch, i) => cut[i] ?? branch);
+  return items.length === 1 ? items[0]! : { type: 'alt', items };
 }
