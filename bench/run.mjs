@@ -10,8 +10,9 @@
  *
  * Rows (names for --only):
  *   cat        `cat FILE | cat > /dev/null`, the pipe baseline
- *   sseredact  `cat FILE | node bin/sseredact [--engine ts] > /dev/null` (`--tool` replaces the
- *              command, e.g. `--tool cat` before the CLI exists); 'skipped: not built' without it
+ *   sseredact  `cat FILE | node bin/sseredact --engine E > /dev/null` for each engine of --engine
+ *              (default: ts and vectorscan, ts alone when the addon does not load); `--tool`
+ *              replaces the command, e.g. `--tool cat`; 'skipped: not built' without dist/
  *   sed        `cat FILE | sed -E -f bench/secrets.sed > /dev/null`, the same token shapes
  *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - > /dev/null`,
  *              built from bench/native-ceiling.c with `cc -O2 ... -lhs` when it and libhs exist,
@@ -54,7 +55,7 @@ const size = parseSize(flags.get('size') ?? '256MiB');
 const seed = String(flags.get('seed') ?? '1');
 const runs = Number(flags.get('runs') ?? 5);
 const only = typeof flags.get('only') === 'string' ? new Set(flags.get('only').split(',')) : undefined;
-const engines = String(flags.get('engine') ?? 'ts').split(',');
+const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',');
 const isRecallWanted = !flags.has('no-recall');
 const timeoutSeconds = Number(flags.get('timeout') ?? 300);
 const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
@@ -77,6 +78,16 @@ function prepareCorpus() {
     log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return { file, sidecar };
+}
+
+/** Both engines when the Vectorscan addon loads (from dist/), else ts alone. */
+async function defaultEngines() {
+  try {
+    const { loadAddon } = await import(new URL('../dist/engine/vectorscan/addon.js', import.meta.url).href);
+    return 'error' in loadAddon() ? 'ts' : 'ts,vectorscan';
+  } catch {
+    return 'ts';
+  }
 }
 
 /** Writes the Vectorscan expressions the engine compiles for the built-in pack, one a line; returns the file. */

@@ -1,7 +1,7 @@
 /**
- * How the benchmarks find the command under test: `node bin/sseredact` (with `--engine NAME` only
- * when its `--help` lists `--engine`), or any command given with `--tool "cmd args"` (e.g.
- * `--tool cat` to exercise a harness before the CLI exists).
+ * How the benchmarks find the command under test: `bin/sseredact` run as users run it, through
+ * its shebang line and the node flags there (with `--engine NAME` only when its `--help` lists
+ * `--engine`), or any command given with `--tool "cmd args"` (e.g. `--tool cat`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,13 +33,13 @@ export function resolveTools({ tool, engines = ['ts'] }) {
     return { skipped: `not built (bin/sseredact --help: ${why})` };
   }
   if (!/--engine\b/.test(`${help.stdout}${help.stderr}`)) {
-    return { tools: [{ name: 'sseredact', label: 'sseredact', argv: [process.execPath, BIN] }] };
+    return { tools: [{ name: 'sseredact', label: 'sseredact', argv: [BIN] }] };
   }
   return {
     tools: engines.map((engine) => ({
       name: engines.length === 1 ? 'sseredact' : `sseredact-${engine}`,
       label: `sseredact --engine ${engine}`,
-      argv: [process.execPath, BIN, '--engine', engine],
+      argv: [BIN, '--engine', engine],
     })),
   };
 }
