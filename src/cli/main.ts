@@ -4,6 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
+import { defaultCacheDirectory } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
 import { redactStream } from '../pipeline/redact-stream.js';
 import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
@@ -52,7 +53,7 @@ export function compileChosenRules(options: RuleCommandOptions, log: Log): RuleS
     onWarning: warn,
   });
   const engine = selectEngine(options.engine, log);
-  const ruleSet = compileRuleSet(specs, { engine, maxMatch: options.maxMatch });
+  const ruleSet = compileRuleSet(specs, { engine, maxMatch: options.maxMatch, cacheDirectory: defaultCacheDirectory(), log });
   log(`${ruleSet.rules.length} rules on the ${ruleSet.database.engine} engine, widest match ${ruleSet.database.maxWidth} bytes`);
   return ruleSet;
 }
