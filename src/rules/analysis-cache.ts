@@ -7,8 +7,10 @@
  *
  * One entry per rule set. Its key is everything the analyses depend on: the package's version
  * (in every key), ANALYSIS_VERSION for the code in between, maxMatch, and each rule's regex and
- * secretGroup in order; ids, keywords, predicates and descriptions play no part in them. A stale,
- * corrupt or malformed entry is a miss, never an analysis.
+ * secretGroup in order; ids, keywords and descriptions play no part in them. The key also covers
+ * each rule's predicates, which a hit leaves to compile on first use: an entry is written only
+ * once the whole set compiled, so it vouches that they do. A stale, corrupt or malformed entry is
+ * a miss, never an analysis.
  *
  * Meta (JSON): one `[minWidth, maxWidth, canMatchNewline, needsRightContext]` per rule, booleans as
  * 0 or 1, e.g. `[[40,40,0,1],[12,4096,1,0]]`; no data bytes.
@@ -33,7 +35,8 @@ export interface RuleAnalysis {
 
 /** The cache key of the analyses of `specs` capped at `maxMatch`. */
 export function analysisKey(specs: readonly RuleSpec[], maxMatch: number): string {
-  return cacheKey(['sseredact-rule-analysis', ANALYSIS_VERSION, String(maxMatch), ...specs.flatMap((spec) => [spec.regex, String(spec.secretGroup ?? 0)])]);
+  const parts = specs.flatMap((spec) => [spec.regex, String(spec.secretGroup ?? 0), JSON.stringify(spec.predicates ?? null)]);
+  return cacheKey(['sseredact-rule-analysis', ANALYSIS_VERSION, String(maxMatch), ...parts]);
 }
 
 type Entry = readonly [number, number, number, number];

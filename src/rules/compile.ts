@@ -17,8 +17,9 @@ import { printJsSource } from './regex/print.js';
 export const DEFAULT_MAX_MATCH = 4096;
 
 /**
- * A compiled rule. After a warm start (see CompileOptions.cacheDirectory) its tree is parsed on
- * first use: reading `ast`, `jsSource` or `program` costs that rule's parse once.
+ * A compiled rule. After a warm start (see CompileOptions.cacheDirectory) its tree is parsed and
+ * its predicates compiled on first use: reading `ast`, `jsSource`, `program` or `keep` costs that
+ * rule's parse or predicates once.
  */
 export interface CompiledRule extends EngineRule, RuleAnalysis {
   readonly spec: RuleSpec;
@@ -77,10 +78,17 @@ function analyse(spec: RuleSpec, { ast }: Tree): RuleAnalysis {
   return { minWidth: min, maxWidth: max, canMatchNewline: canMatchNewline(ast), needsRightContext: needsRightContext(ast) };
 }
 
-/** The rule over `tree` (called on every use: it memoizes) and the analysis of that tree. */
-function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tree, analysis: RuleAnalysis): CompiledRule {
-  let program: Program | undefined;
-  let jsSource: string | undefined;
+/** `make`, called on first use only. */
+function once<T>(make: () => T): () => T {
+  let made: { readonly value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** The rule over `tree` and `keep` (called on every use: they memoize) and the analysis of that tree. */
+function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tree, analysis: RuleAnalysis, keep: () => SecretPredicate | null): CompiledRule {
+  const jsSource = once(() => printJsSource(tree().ast));
+  // Built on the rule's first candidate: most rules of a big pack never need one in a run.
+  const program = once(() => compileProgram(tree().ast, tree().groupCount));
   return {
     index,
     id: spec.id,
@@ -95,13 +103,14 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
     source: `${maxMatch}:${spec.regex}`,
     secretGroup: spec.secretGroup ?? 0,
     get jsSource() {
-      return (jsSource ??= printJsSource(tree().ast));
+      return jsSource();
     },
-    // Built on the rule's first candidate: most rules of a big pack never need one in a run.
     get program() {
-      return (program ??= compileProgram(tree().ast, tree().groupCount));
+      return program();
     },
-    keep: compilePredicates(spec.id, spec.predicates),
+    get keep() {
+      return keep();
+    },
   };
 }
 
@@ -109,13 +118,15 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
 export function compileRule(spec: RuleSpec, index: number, options: CompileOptions = {}): CompiledRule {
   const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
   const tree = cappedTree(spec, maxMatch);
-  return ruleOf(spec, index, maxMatch, () => tree, analyse(spec, tree));
+  const analysis = analyse(spec, tree);
+  const keep = compilePredicates(spec.id, spec.predicates);
+  return ruleOf(spec, index, maxMatch, () => tree, analysis, () => keep);
 }
 
 /**
  * Compiles a rule set; rule ids must be unique. With a cache directory, a set analysed before
- * takes its analyses from the cache and parses each rule on first use; any other set is compiled
- * in full (so a bad rule fails here) and its analyses cached.
+ * takes its analyses from the cache and parses each rule (and compiles its predicates) on first
+ * use; any other set is compiled in full (so a bad rule fails here) and its analyses cached.
  */
 export function compileRules(specs: readonly RuleSpec[], options: CompileOptions = {}): CompiledRule[] {
   const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
@@ -128,9 +139,8 @@ export function compileRules(specs: readonly RuleSpec[], options: CompileOptions
     seen.add(spec.id);
     const analysis = cached?.[index];
     if (analysis === undefined) return compileRule(spec, index, options);
-    let tree: Tree | undefined;
-    // The key covers the regex and secretGroup, so this parse succeeded when the entry was written.
-    return ruleOf(spec, index, maxMatch, () => (tree ??= cappedTree(spec, maxMatch)), analysis);
+    // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
+    return ruleOf(spec, index, maxMatch, once(() => cappedTree(spec, maxMatch)), analysis, once(() => compilePredicates(spec.id, spec.predicates)));
   });
   if (cache !== null && cached === null) writeAnalyses(cache.directory, cache.key, rules, log);
   return rules;
