@@ -18,7 +18,10 @@
 import { cacheKey, readCache, writeCache } from '../cache.js';
 import type { RuleSpec } from '../types.js';
 
-/** Bump when parsing, capping or analysing a regex can give other numbers: old entries then miss. */
+/**
+ * Bump when parsing, capping or analysing a regex can give other numbers, or predicates that
+ * compiled may no longer: old entries then miss.
+ */
 const ANALYSIS_VERSION = '1';
 
 /** What the rule compiler derives from a rule's capped tree: all an engine needs on a warm start. */
