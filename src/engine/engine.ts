@@ -12,7 +12,7 @@ export interface EngineRule {
   /** Index in the rule set; matches carry it. */
   readonly index: number;
   readonly id: string;
-  /** The capped pattern, parsed (see rules/regex/ast.ts). */
+  /** The capped pattern, parsed (see rules/regex/ast.ts); after a warm start, on first read. */
   readonly ast: import('../rules/regex/ast.js').Node;
   /** Largest number of bytes a match can span. */
   readonly maxWidth: number;

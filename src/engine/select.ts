@@ -12,7 +12,7 @@ import { createVectorscanEngine } from './vectorscan/engine.js';
 export type EngineChoice = 'auto' | 'ts' | 'vectorscan';
 
 export interface SelectOptions {
-  /** The vectorscan compile cache directory; null disables the cache (see vectorscan/cache.ts). */
+  /** The vectorscan compile cache directory; null disables the cache (see src/cache.ts). */
   readonly cacheDirectory?: string | null;
 }
 

@@ -5,29 +5,41 @@
 import type { EngineRule } from '../engine/engine.js';
 import { SseredactError } from '../errors.js';
 import type { RuleSpec } from '../types.js';
+import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
+import { type SecretPredicate, compilePredicates } from './predicates.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from './regex/analyze.js';
+import type { Node } from './regex/ast.js';
 import { RegexSyntaxError, parseRegex } from './regex/parse.js';
 import { type Program, compileProgram } from './regex/pikevm.js';
 import { printJsSource } from './regex/print.js';
-import { type SecretPredicate, compilePredicates } from './predicates.js';
 
 /** Default for `--max-match`: no match may be wider than this many bytes. */
 export const DEFAULT_MAX_MATCH = 4096;
 
-export interface CompiledRule extends EngineRule {
+/**
+ * A compiled rule. After a warm start (see CompileOptions.cacheDirectory) its tree is parsed and
+ * its predicates compiled on first use: reading `ast`, `jsSource`, `program` or `keep` costs that
+ * rule's parse or predicates once.
+ */
+export interface CompiledRule extends EngineRule, RuleAnalysis {
   readonly spec: RuleSpec;
   readonly secretGroup: number;
   /** JS RegExp source (use with flags `dg`) meaning exactly the capped rule on latin1 text. */
   readonly jsSource: string;
   readonly program: Program;
-  /** Whether a match is decided only once the byte after it is known (`$`, `\b`). */
-  readonly needsRightContext: boolean;
   /** Null when the rule has no predicates. */
   readonly keep: SecretPredicate | null;
 }
 
 export interface CompileOptions {
   readonly maxMatch?: number;
+  /**
+   * Directory of the rule analysis cache (./analysis-cache.ts); without one every rule is parsed
+   * and analysed at compile time. On a hit no rule is parsed before it is used.
+   */
+  readonly cacheDirectory?: string;
+  /** Told about analysis cache misses and write failures. */
+  readonly log?: (message: string) => void;
 }
 
 function ruleError(spec: RuleSpec, message: string, cause?: unknown): SseredactError {
@@ -35,9 +47,14 @@ function ruleError(spec: RuleSpec, message: string, cause?: unknown): SseredactE
   return new SseredactError('rule', `rule ${spec.id}${where}: ${message}`, { cause });
 }
 
-/** Compiles one rule; throws SseredactError('rule') naming it on bad syntax or an unusable pattern. */
-export function compileRule(spec: RuleSpec, index: number, options: CompileOptions = {}): CompiledRule {
-  const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
+/** A rule's capped tree and the number of capture groups in it. */
+interface Tree {
+  readonly ast: Node;
+  readonly groupCount: number;
+}
+
+/** Parses and caps the rule's regex; throws SseredactError('rule') on bad syntax, a missing secretGroup or an uncappable pattern. */
+function cappedTree(spec: RuleSpec, maxMatch: number): Tree {
   let parsed: ReturnType<typeof parseRegex>;
   try {
     parsed = parseRegex(spec.regex);
@@ -51,38 +68,80 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
   }
   const ast = capRepeats(parsed.ast, maxMatch);
   if (ast === null) throw ruleError(spec, `a match is always wider than --max-match ${maxMatch} bytes`);
+  return { ast, groupCount: parsed.groupCount };
+}
+
+/** What the engines and the confirmer need of a tree; throws SseredactError('rule') when it can match the empty string. */
+function analyse(spec: RuleSpec, { ast }: Tree): RuleAnalysis {
   const { min, max } = widths(ast);
   if (min === 0) throw ruleError(spec, 'the regex can match the empty string');
-  let program: Program | undefined;
-  let jsSource: string | undefined;
+  return { minWidth: min, maxWidth: max, canMatchNewline: canMatchNewline(ast), needsRightContext: needsRightContext(ast) };
+}
+
+/** `make`, called on first use only. */
+function once<T>(make: () => T): () => T {
+  let made: { readonly value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** The rule over `tree` and `keep` (called on every use: they memoize) and the analysis of that tree. */
+function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tree, analysis: RuleAnalysis, keep: () => SecretPredicate | null): CompiledRule {
+  const jsSource = once(() => printJsSource(tree().ast));
+  // Built on the rule's first candidate: most rules of a big pack never need one in a run.
+  const program = once(() => compileProgram(tree().ast, tree().groupCount));
   return {
     index,
     id: spec.id,
     spec,
-    ast,
-    minWidth: min,
-    maxWidth: max,
-    canMatchNewline: canMatchNewline(ast),
+    get ast() {
+      return tree().ast;
+    },
+    minWidth: analysis.minWidth,
+    maxWidth: analysis.maxWidth,
+    canMatchNewline: analysis.canMatchNewline,
+    needsRightContext: analysis.needsRightContext,
     source: `${maxMatch}:${spec.regex}`,
-    needsRightContext: needsRightContext(ast),
-    secretGroup,
+    secretGroup: spec.secretGroup ?? 0,
     get jsSource() {
-      return (jsSource ??= printJsSource(ast));
+      return jsSource();
     },
-    // Built on the rule's first candidate: most rules of a big pack never need one in a run.
     get program() {
-      return (program ??= compileProgram(ast, parsed.groupCount));
+      return program();
     },
-    keep: compilePredicates(spec.id, spec.predicates),
+    get keep() {
+      return keep();
+    },
   };
 }
 
-/** Compiles a rule set; rule ids must be unique. */
+/** Compiles one rule; throws SseredactError('rule') naming it on bad syntax or an unusable pattern. */
+export function compileRule(spec: RuleSpec, index: number, options: CompileOptions = {}): CompiledRule {
+  const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
+  const tree = cappedTree(spec, maxMatch);
+  const analysis = analyse(spec, tree);
+  const keep = compilePredicates(spec.id, spec.predicates);
+  return ruleOf(spec, index, maxMatch, () => tree, analysis, () => keep);
+}
+
+/**
+ * Compiles a rule set; rule ids must be unique. With a cache directory, a set analysed before
+ * takes its analyses from the cache and parses each rule (and compiles its predicates) on first
+ * use; any other set is compiled in full (so a bad rule fails here) and its analyses cached.
+ */
 export function compileRules(specs: readonly RuleSpec[], options: CompileOptions = {}): CompiledRule[] {
+  const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
+  const log = options.log ?? (() => undefined);
+  const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(specs, maxMatch) };
+  const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, specs.length, log);
   const seen = new Set<string>();
-  return specs.map((spec, index) => {
+  const rules = specs.map((spec, index) => {
     if (seen.has(spec.id)) throw ruleError(spec, 'duplicate rule id');
     seen.add(spec.id);
-    return compileRule(spec, index, options);
+    const analysis = cached?.[index];
+    if (analysis === undefined) return compileRule(spec, index, options);
+    // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
+    return ruleOf(spec, index, maxMatch, once(() => cappedTree(spec, maxMatch)), analysis, once(() => compilePredicates(spec.id, spec.predicates)));
   });
+  if (cache !== null && cached === null) writeAnalyses(cache.directory, cache.key, rules, log);
+  return rules;
 }

@@ -12,7 +12,7 @@
  *   const keep = compilePredicates('aws-access-key-id', { minEntropy: 3, allowlist: ['EXAMPLE$'] });
  *   keep?.(new TextEncoder().encode('AKIAIOSFODNN7EXAMPLE')); // false: allowlisted
  */
-import { crc32 as zlibCrc32 } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { SseredactError } from '../errors.js';
 import type { RulePredicates } from '../types.js';
 import { RegexSyntaxError, parseRegex } from './regex/parse.js';
@@ -78,9 +78,14 @@ export function latin1(bytes: Uint8Array): string {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+// Required on the first checksum, not imported: loading node:zlib costs every start ~3 ms, and only
+// a candidate of a github-crc32 rule needs it.
+let zlib: typeof import('node:zlib') | undefined;
+
 /** CRC-32 (IEEE 802.3, as zlib) of the chars of `text`, each taken as one byte. */
 export function crc32(text: string): number {
-  return zlibCrc32(Buffer.from(text, 'latin1'));
+  zlib ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  return zlib.crc32(Buffer.from(text, 'latin1'));
 }
 
 /**

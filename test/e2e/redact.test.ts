@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
+import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { AWS_KEY, BIN, sseredact } from './cli.js';
 
 const text = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('latin1');
@@ -100,6 +101,30 @@ describe('exit status and errors', () => {
     const result = await execa('bash', ['-c', `set -o pipefail; yes 'a clean line of log output' | head -c 20000000 | "${BIN}" | head -n 2 >/dev/null; echo "\${PIPESTATUS[2]}"`], { reject: false });
     expect(result.stdout.trim()).toBe('0');
     expect(result.stderr).toBe('');
+  });
+});
+
+describe('start-up caches', () => {
+  const corpus = readFileSync(fileURLToPath(new URL('../../fixtures/corpus/secretlint.jsonl', import.meta.url)));
+  const engines = 'addon' in loadAddon() ? ['ts', 'vectorscan'] : ['ts'];
+
+  test.each(engines)('--engine %s: a warm start redacts and reports exactly as a cold one', async (engine) => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'sseredact-e2e-cache-'));
+    const run = () => sseredact(['--engine', engine, '--verbose', '--records', 'fd:3'], { input: corpus, env: { XDG_CACHE_HOME: cacheHome }, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    try {
+      const cold = await run();
+      expect(text(cold.stderr)).toMatch(/rule analyses: nothing cached/);
+      expect(readdirSync(join(cacheHome, 'sseredact'))).toContainEqual(expect.stringMatching(/^rules-/));
+      const warm = await run();
+      expect(text(warm.stderr)).not.toMatch(/nothing cached/);
+      expect(warm.exitCode).toBe(0);
+      expect(text(warm.stdout)).toContain('[REDACTED:');
+      expect(text(warm.stdout)).toBe(text(cold.stdout));
+      expect(text(warm.stdio[3])).toMatch(/"rule":/);
+      expect(text(warm.stdio[3])).toBe(text(cold.stdio[3]));
+    } finally {
+      rmSync(cacheHome, { recursive: true, force: true });
+    }
   });
 });
 

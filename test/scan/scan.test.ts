@@ -130,8 +130,8 @@ describe('scan PATH...', () => {
     ['not a terminal: no colour', {}, false],
   ])('%s', async (_label, env, isColoured) => {
     const dir = directoryWith({ 'a.txt': `k ${AWS_KEY}\n` });
-    // Only PATH and `env`: the test runner's own FORCE_COLOR must not leak in.
-    const result = await sseredact(['scan', 'a.txt'], { cwd: dir, env: { PATH: process.env.PATH, ...env }, extendEnv: false });
+    // Only PATH, the test cache and `env`: the test runner's own FORCE_COLOR must not leak in.
+    const result = await sseredact(['scan', 'a.txt'], { cwd: dir, env: { PATH: process.env.PATH, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, ...env }, extendEnv: false });
     expect(text(result.stdout).includes('\x1b[')).toBe(isColoured);
   });
 });

@@ -10,7 +10,6 @@ import { isErrorOfType } from '../../src/errors.js';
 import { describeEngines, selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
 import { type Addon, loadAddon } from '../../src/engine/vectorscan/addon.js';
-import { cacheKey, cachePath, readCache, writeCache } from '../../src/engine/vectorscan/cache.js';
 import { type VectorscanOptions, createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
 import { compileRules } from '../../src/rules/compile.js';
 import type { Match } from '../../src/types.js';
@@ -29,45 +28,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   rmSync(cacheDirectory, { recursive: true, force: true });
-});
-
-describe('compile cache file', () => {
-  const key = cacheKey(['a', 'b']);
-
-  test('keys differ when the parts move between positions', () => {
-    expect(cacheKey(['ab', 'c'])).not.toBe(cacheKey(['a', 'bc']));
-  });
-
-  test('round-trips meta and database bytes', () => {
-    expect(writeCache(cacheDirectory, key, { meta: '{"x":1}', database: bytes('DB') })).toBeNull();
-    const read = readCache(cacheDirectory, key);
-    expect('entry' in read && read.entry.meta).toBe('{"x":1}');
-    expect('entry' in read && Buffer.from(read.entry.database).toString('latin1')).toBe('DB');
-  });
-
-  test.each([
-    ['a missing file', (_: Buffer) => null, /no cached/],
-    ['a flipped database byte', (file: Buffer) => (file[file.length - 1]! ^= 1, file), /checksum/],
-    ['a flipped meta byte', (file: Buffer) => (file[81]! ^= 1, file), /checksum/],
-    ['a truncated file', (file: Buffer) => file.subarray(0, file.length - 1), /truncated/],
-    ['a short file', (file: Buffer) => file.subarray(0, 20), /not a cache file/],
-    ['another format version', (file: Buffer) => (file[7] = 2, file), /not a cache file/],
-    ['another rule set key', (file: Buffer) => (file[8]! ^= 1, file), /another rule set/],
-  ])('%s is a miss, never an entry', (_label, damage, reason) => {
-    writeCache(cacheDirectory, key, { meta: '{"x":1}', database: bytes('DATABASE') });
-    const path = cachePath(cacheDirectory, key);
-    const damaged = damage(readFileSync(path));
-    if (damaged === null) rmSync(path);
-    else writeFileSync(path, damaged);
-    const read = readCache(cacheDirectory, key);
-    expect('miss' in read && read.miss).toMatch(reason);
-  });
-
-  test('an unwritable directory is reported, not thrown', () => {
-    const file = join(cacheDirectory, 'file');
-    writeFileSync(file, '');
-    expect(writeCache(join(file, 'below'), key, { meta: '{}', database: bytes('') })).toMatch(/cannot write/);
-  });
 });
 
 describe.skipIf(!('addon' in load))('vectorscan engine', () => {

@@ -31,12 +31,11 @@
  *   scanner.write(chunk, (match) => confirm(match));
  *   scanner.end((match) => confirm(match));
  */
-import { readFileSync } from 'node:fs';
+import { cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
 import { SseredactError } from '../../errors.js';
 import type { Match } from '../../types.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { type Addon, type NativeDatabase, isNativeCompileError } from './addon.js';
-import { cacheKey, defaultCacheDirectory, readCache, writeCache } from './cache.js';
 import { printHyperscan } from './pattern.js';
 import { type AnchoredPrefix, anchoredPrefix, withoutUnanchoredHead } from './anchored.js';
 
@@ -54,7 +53,7 @@ export interface VectorscanOptions {
    * rule makes compile() throw SseredactError('engine') naming it.
    */
   readonly fallback?: Engine;
-  /** Directory of the compile cache (./cache.ts); null disables it. Default: defaultCacheDirectory(). */
+  /** Directory of the compile cache (src/cache.ts); null disables it. Default: defaultCacheDirectory(). */
   readonly cacheDirectory?: string | null;
   /** Told about cache misses and every rule that did not get the first treatment. */
   readonly log?: (message: string) => void;
@@ -265,9 +264,6 @@ interface Built extends CachedPlan {
   readonly fromCache: boolean;
 }
 
-/** The package's version: compiled databases from another release are never reused. */
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 /** The compiled set, from the cache when a verified entry exists, else compiled and cached. */
 function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): Built {
   const log = options.log ?? (() => undefined);
@@ -276,11 +272,11 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
   const platform = addon.platform();
   const first = options.firstTreatment ?? 'end';
   // Rule sources, not printed expressions: printing every rule would cost a warm start more than
-  // reading the cache. TRANSLATION_VERSION (and a release's version) covers the code in between.
+  // reading the cache. TRANSLATION_VERSION (and the release's version, in every key) covers the
+  // code in between.
   const key = cacheKey([
     'sseredact-vectorscan',
     TRANSLATION_VERSION,
-    PACKAGE_VERSION,
     first,
     addon.version(),
     `${process.platform}-${process.arch}-${platform.tune}-${platform.cpuFeatures}`,
@@ -293,15 +289,15 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
   };
 
   if (directory !== null) {
-    const read = readCache(directory, key);
+    const read = readCache(directory, 'vectorscan', key);
     if ('entry' in read) {
       const cached = parseMeta(read.entry.meta, rules.length);
       if (cached !== null) {
         const inputs = nativeInputs(rules, cached.modes, cached.prefixes, addon);
         const warm = { ...cached, expressions: printed(cached.modes), fromCache: true };
-        if (inputs.positions.length === 0 && read.entry.database.length === 0) return { ...warm, database: null };
+        if (inputs.positions.length === 0 && read.entry.data.length === 0) return { ...warm, database: null };
         try {
-          return { ...warm, database: addon.deserialize(read.entry.database, inputs.ids, inputs.maxWidths) };
+          return { ...warm, database: addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths) };
         } catch (error) {
           log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
         }
@@ -326,9 +322,9 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
   });
   const prefixes = plan.modes.map((mode, position) => (mode === 'prefix' ? prefixWidthsOf(targets[position]!) : null));
   if (directory !== null) {
-    const failure = writeCache(directory, key, {
+    const failure = writeCache(directory, 'vectorscan', key, {
       meta: JSON.stringify({ modes: plan.modes, prefixes }),
-      database: database === null ? new Uint8Array(0) : database.serialize(),
+      data: database === null ? new Uint8Array(0) : database.serialize(),
     });
     if (failure !== null) log(`vectorscan: ${failure}`);
   }
