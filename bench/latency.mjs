@@ -4,7 +4,7 @@
  * `echo hi | sseredact` under 150 ms with a warm compiled-rule cache).
  *
  *   node bench/latency.mjs [--lines 1000] [--interval 1] [--startups 20] [--pace timer|spin]
- *                          [--engine ts] [--tool "cmd args"] [--timeout 60]
+ *                          [--engine ts[,vectorscan]] [--tool "cmd args"] [--timeout 60]
  *
  * Latency: the command under test runs once; after 50 unmeasured warm-up lines, one clean
  * CI-log line (with a sequence number) is written to its stdin every --interval ms, and the time
@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { parseFlags } from './corpus.mjs';
-import { ROOT, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
+import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
 const WARM_UP_LINES = 50;
 const FIRST_LINE_WAIT_MS = 10_000;
@@ -141,12 +141,12 @@ async function measureStartup(argv, count, expected) {
 const ms = (value) => value.toFixed(3).padStart(8);
 
 async function main() {
-  const tools = resolveTools({ tool: flags.get('tool'), engines: [String(flags.get('engine') ?? 'ts')] });
-  const tool = tools.tools?.[0];
+  const tools = resolveTools({ tool: flags.get('tool'), engines: String(flags.get('engine') ?? (await defaultEngines())).split(',') });
+  const measured = tools.tools ?? [];
   process.stdout.write(`line latency: ${lineCount} clean lines, one every ${intervalMs} ms (after ${WARM_UP_LINES} warm-up lines); node ${process.version}\n`);
   process.stdout.write(`${'command'.padEnd(32)}      p50      p99      max  (ms)\n`);
   const rows = [{ label: 'cat (harness floor)', argv: ['cat'] }];
-  if (tool) rows.push({ label: tool.label, argv: tool.argv });
+  rows.push(...measured.map((tool) => ({ label: tool.label, argv: tool.argv })));
   for (const row of rows) {
     try {
       const sorted = await measureLatency(row.argv);
@@ -155,12 +155,12 @@ async function main() {
       process.stdout.write(`${row.label.padEnd(32)} failed: ${error.message}\n`);
     }
   }
-  if (!tool) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
+  if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
 
   process.stdout.write(`\nstart-up: echo hi | CMD, ${startups} runs after 1 warm-up\n`);
   process.stdout.write(`${'command'.padEnd(32)}   median      max  (ms)\n`);
   const starts = [{ label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] }];
-  if (tool) starts.push({ label: tool.label, argv: tool.argv, expected: 'hi\n' });
+  starts.push(...measured.map((tool) => ({ label: tool.label, argv: tool.argv, expected: 'hi\n' })));
   for (const row of starts) {
     try {
       const sorted = await measureStartup(row.argv, startups, row.expected);
@@ -169,7 +169,7 @@ async function main() {
       process.stdout.write(`${row.label.padEnd(32)} failed: ${error.message}\n`);
     }
   }
-  if (!tool) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
+  if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
   process.stdout.write('targets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n');
 }
 

@@ -38,7 +38,7 @@ import { constants, cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERATOR_VERSION, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
 import { enginePatterns } from './engine-patterns.mjs';
-import { ROOT, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
+import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
 const MiB = 1024 * 1024;
 const ROW_BUDGET_MS = 30_000;
@@ -78,16 +78,6 @@ function prepareCorpus() {
     log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return { file, sidecar };
-}
-
-/** Both engines when the Vectorscan addon loads (from dist/), else ts alone. */
-async function defaultEngines() {
-  try {
-    const { loadAddon } = await import(new URL('../dist/engine/vectorscan/addon.js', import.meta.url).href);
-    return 'error' in loadAddon() ? 'ts' : 'ts,vectorscan';
-  } catch {
-    return 'ts';
-  }
 }
 
 /** Writes the Vectorscan expressions the engine compiles for the built-in pack, one a line; returns the file. */

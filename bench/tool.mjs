@@ -14,6 +14,16 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The launcher the lead's CLI lives in. */
 export const BIN = join(ROOT, 'bin', 'sseredact');
 
+/** Both engines when the Vectorscan addon loads (from dist/), else ts alone, as `--engine` spells them. */
+export async function defaultEngines() {
+  try {
+    const { loadAddon } = await import(new URL('../dist/engine/vectorscan/addon.js', import.meta.url).href);
+    return 'error' in loadAddon() ? 'ts' : 'ts,vectorscan';
+  } catch {
+    return 'ts';
+  }
+}
+
 /** Splits a `--tool` value on blanks (no quoting: wrap anything fancier in a script). */
 export function splitCommand(text) {
   return String(text).trim().split(/\s+/).filter(Boolean);
