@@ -16,15 +16,15 @@
 //
 // Objects:
 //   compile(expressions, flags, ids, maxWidths, mode) -> Database   (throws per-pattern errors)
-//   deserialize(bytes, ids, maxWidths)                -> Database
+//   deserialize(bytes, ids, maxWidths, flags)         -> Database
 //   check(expression, flags, mode)                    -> null | Vectorscan's error message
 //   platform(), version(), runtime(), validPlatform()
 //   Database: size(), streamSize(), info(), serialize(), open() -> Stream
 //   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close()
 //
-// Start offsets: a span's start is max(leftmost start reported, end - maxWidth of the pattern), so
-// a pattern compiled without HS_FLAG_SOM_LEFTMOST (from = 0) gets end - maxWidth, a lower bound on
-// the real start, and a start past the SOM horizon is still a lower bound.
+// Start offsets: a span's start is max(leftmost start reported, end - maxWidth of the pattern),
+// clamped at 0, so a pattern compiled without HS_FLAG_SOM_LEFTMOST (from = 0) gets end - maxWidth,
+// a lower bound on the real start, and a start past the SOM horizon is still a lower bound.
 //
 // Scratch: one per thread (Node-API instance data is per environment, so each worker thread has
 // its own); every database created in that thread grows it with hs_alloc_scratch. Scanning never
@@ -144,6 +144,8 @@ struct Compiled {
   hs_database_t* db = nullptr;
   // maxWidth per pattern id (ids index this vector directly).
   std::vector<double> maxWidthById;
+  // Whether the pattern tracks its start (HS_FLAG_SOM_LEFTMOST): without it, `from` is always 0.
+  std::vector<bool> knowsStartById;
   ~Compiled() {
     if (db != nullptr) hs_free_database(db);
   }
@@ -165,18 +167,22 @@ std::vector<double> ReadF64Array(const Napi::Value& value, const char* what) {
   return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
 }
 
-// Builds the id -> maxWidth table; ids and maxWidths are parallel arrays.
+// Builds the per-id tables; ids, maxWidths and flags are parallel arrays.
 std::shared_ptr<Compiled> MakeCompiled(Napi::Env env, const std::vector<uint32_t>& ids,
-                                       const std::vector<double>& maxWidths) {
-  if (ids.size() != maxWidths.size()) {
-    throw Napi::TypeError::New(env, "ids and maxWidths must have the same length");
+                                       const std::vector<double>& maxWidths, const std::vector<uint32_t>& flags) {
+  if (ids.size() != maxWidths.size() || ids.size() != flags.size()) {
+    throw Napi::TypeError::New(env, "ids, maxWidths and flags must have the same length");
   }
   auto compiled = std::make_shared<Compiled>();
   uint32_t maxId = 0;
   for (uint32_t id : ids) maxId = std::max(maxId, id);
   if (maxId > (1u << 24)) throw Napi::RangeError::New(env, "pattern id too large");
   compiled->maxWidthById.assign(ids.empty() ? 0 : maxId + 1, 0);
-  for (size_t i = 0; i < ids.size(); i++) compiled->maxWidthById[ids[i]] = maxWidths[i];
+  compiled->knowsStartById.assign(compiled->maxWidthById.size(), false);
+  for (size_t i = 0; i < ids.size(); i++) {
+    compiled->maxWidthById[ids[i]] = maxWidths[i];
+    compiled->knowsStartById[ids[i]] = (flags[i] & HS_FLAG_SOM_LEFTMOST) != 0;
+  }
   return compiled;
 }
 
@@ -206,9 +212,13 @@ struct Collector {
   void Add(unsigned int id, unsigned long long from, unsigned long long to) {
     if (id >= open.size()) return;
     const double end = static_cast<double>(to);
-    const double lowest = std::max(0.0, end - compiled->maxWidthById[id]);
-    const double reported = from == HS_OFFSET_PAST_HORIZON ? 0.0 : static_cast<double>(from);
-    const double start = std::max(reported, lowest);
+    // Not clamped at 0 here: near the stream's start, end-only reports of different ends would
+    // then share start 0 and merge, and a merged span would hide that a match ends before a
+    // newline its last end comes after (the confirmer bounds starts by the last newline). Finish()
+    // clamps.
+    const double lowest = end - compiled->maxWidthById[id];
+    const bool knowsStart = compiled->knowsStartById[id] && from != HS_OFFSET_PAST_HORIZON;
+    const double start = knowsStart ? std::max(static_cast<double>(from), lowest) : lowest;
     Span& span = open[id];
     if (span.end < 0) {
       span = Span{static_cast<double>(id), start, end};
@@ -230,6 +240,7 @@ struct Collector {
       open[id].end = -1;
     }
     openIds.clear();
+    for (Span& span : spans) span.start = std::max(0.0, span.start);
     std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
       if (a.end != b.end) return a.end < b.end;
       if (a.start != b.start) return a.start < b.start;
@@ -450,7 +461,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "expressions, flags and ids must have the same length");
   }
   if (expressions.empty()) throw Napi::TypeError::New(env, "compile() needs at least one expression");
-  std::shared_ptr<Compiled> compiled = MakeCompiled(env, ids, maxWidths);
+  std::shared_ptr<Compiled> compiled = MakeCompiled(env, ids, maxWidths, flags);
 
   std::vector<const char*> pointers;
   pointers.reserve(expressions.size());
@@ -504,16 +515,17 @@ Napi::Value CheckPattern(const Napi::CallbackInfo& info) {
   return env.Null();
 }
 
-// deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array) -> Database
+// deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array, flags: Uint32Array)
+// -> Database; ids, maxWidths and flags as given to compile().
 Napi::Value Deserialize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsTypedArray() ||
+  if (info.Length() < 4 || !info[0].IsTypedArray() ||
       info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(env, "deserialize(bytes: Uint8Array, ids, maxWidths)");
+    throw Napi::TypeError::New(env, "deserialize(bytes: Uint8Array, ids, maxWidths, flags)");
   }
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  std::shared_ptr<Compiled> compiled =
-      MakeCompiled(env, ReadU32Array(info[1], "ids"), ReadF64Array(info[2], "maxWidths"));
+  std::shared_ptr<Compiled> compiled = MakeCompiled(env, ReadU32Array(info[1], "ids"), ReadF64Array(info[2], "maxWidths"),
+                                                    ReadU32Array(info[3], "flags"));
   Check(env, "hs_deserialize_database",
         hs_deserialize_database(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength(), &compiled->db));
   GrowScratch(env, compiled->db);

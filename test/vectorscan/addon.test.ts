@@ -208,7 +208,8 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
     expect(database.size()).toBeGreaterThan(0);
     expect(database.streamSize()).toBeGreaterThan(0);
     expect(database.info()).toMatch(/STREAM/);
-    const copy = addon.deserialize(database.serialize(), Uint32Array.from([4, 9]), Float64Array.from([8, 100]));
+    const som = addon.constants.HS_FLAG_SOM_LEFTMOST;
+    const copy = addon.deserialize(database.serialize(), Uint32Array.from([4, 9]), Float64Array.from([8, 100]), Uint32Array.from([som, som]));
     expect(copy.info()).toBe(database.info());
     const input = bytes('..tok_abcd xxx tok_zz');
     const a = database.open();
@@ -247,9 +248,9 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
 
   test('deserializing garbage throws with the hs error name', () => {
     const serialized = compile(['abc'], [0], [3]).serialize();
-    expect(() => addon.deserialize(serialized.subarray(0, 40), new Uint32Array(0), new Float64Array(0))).toThrow(/HS_INVALID/);
+    expect(() => addon.deserialize(serialized.subarray(0, 40), new Uint32Array(0), new Float64Array(0), new Uint32Array(0))).toThrow(/HS_INVALID/);
     try {
-      addon.deserialize(new Uint8Array(64), new Uint32Array(0), new Float64Array(0));
+      addon.deserialize(new Uint8Array(64), new Uint32Array(0), new Float64Array(0), new Uint32Array(0));
       expect.unreachable('garbage was accepted');
     } catch (error) {
       expect((error as { code?: string }).code).toMatch(/^HS_/);

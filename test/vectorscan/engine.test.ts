@@ -65,8 +65,22 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
     const { matches, onMatch } = collect();
     const scanner = database.open();
     scanner.write(bytes('..abxcd'), onMatch);
-    // The end-only rule reports end - maxWidth (clamped at 0) as the lower bound of the start.
-    expect(matches).toEqual([{ rule: 1, start: 0, end: 7 }]);
+    // The end-only rule reports end - maxWidth (clamped at 0) as the lower bound of the start,
+    // one candidate per end.
+    expect(matches).toEqual([
+      { rule: 1, start: 0, end: 5 },
+      { rule: 1, start: 0, end: 6 },
+      { rule: 1, start: 0, end: 7 },
+    ]);
+  });
+
+  // Regression: clamped at the stream's start, the two ends shared start 0 and merged into one
+  // candidate ending at 7, and the confirmer, bounding starts by the newline before 7, lost xyz.
+  test('end-only candidates near the stream start stay one per end, so a match before a newline is kept', () => {
+    const rules = compileRules([{ id: 'r', regex: '(x+y?)+z' }], { maxMatch: 64 });
+    const { matches, onMatch } = collect();
+    engineWith().compile(rules).open().write(bytes('xyz\nxyz'), onMatch);
+    expect(matches.map((m) => m.end)).toEqual([3, 7]);
   });
 
   test('a rule that can match nothing needs no engine and never matches', () => {

@@ -64,7 +64,8 @@ export interface Addon {
     maxWidths: Float64Array,
     mode: number,
   ): NativeDatabase;
-  deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array): NativeDatabase;
+  /** `ids`, `maxWidths` and `flags` as given to compile() (start-of-match flags change what a report means). */
+  deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array, flags: Uint32Array): NativeDatabase;
   /** Compiles one expression alone; null when Vectorscan takes it, else its error message. */
   check(expression: string, flags: number, mode: number): string | null;
   platform(): { readonly tune: number; readonly cpuFeatures: number };

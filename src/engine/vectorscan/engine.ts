@@ -297,7 +297,7 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
         const warm = { ...cached, expressions: printed(cached.modes), fromCache: true };
         if (inputs.positions.length === 0 && read.entry.data.length === 0) return { ...warm, database: null };
         try {
-          return { ...warm, database: addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths) };
+          return { ...warm, database: addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags) };
         } catch (error) {
           log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
         }
