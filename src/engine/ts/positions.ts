@@ -7,7 +7,7 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
+import { type AnchorRange, flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
 import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
@@ -18,7 +18,6 @@ import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../..
 const MAX_EXACT_REPEAT = 4;
 const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
-const UNANCHORED_COUNTED_PREFIX = 1;
 
 export interface PositionAutomaton {
   /** The byte set each position consumes. */
@@ -146,12 +145,12 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
     };
   }
   const items = flatten(relaxed);
-  const exactItems = flatten(exact);
   const anchor = findAnchor(items, 'last');
-  if (anchor === null) {
-    const isTokenOnly = bytesWithin(relaxed, TOKEN_BYTES);
-    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly, droppedWidth: 0, isDroppedTokenOnly: true };
-  }
+  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor);
+}
+
+/** The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart}). */
+function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange): TrackedPart {
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
@@ -169,20 +168,55 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
           droppedWidth: 0,
           isDroppedTokenOnly: true,
         };
+  const head: Node = { type: 'concat', items: items.slice(0, end) };
+  const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
+  const isTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline.
-  const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
   const mayDropHead = start > 0 && prefixMaxWidth <= MAX_DROPPED_PREFIX && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node] },
     isTruncated: last.isTruncated || end < items.length - 1,
     isHeadDropped: first > 0,
-    prefixMinWidth: widths({ type: 'concat', items: items.slice(0, end) }).min + last.prefixMinWidth,
+    prefixMinWidth: widths(head).min + last.prefixMinWidth,
     prefixMaxWidth,
-    isTokenOnly: last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES),
+    isTokenOnly,
     droppedWidth: first > 0 ? prefixMaxWidth : last.droppedWidth,
-    isDroppedTokenOnly: first > 0 ? last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES) : last.isDroppedTokenOnly,
+    isDroppedTokenOnly: first > 0 ? isTokenOnly : last.isDroppedTokenOnly,
+  };
+}
+
+/**
+ * An unanchored part, tracked whole but for a trailing loop. Relaxed, `s\.[A-Za-z0-9]{24}` ends
+ * in `[A-Za-z0-9]+`: tracked, it would report a candidate on every byte of the token and keep a
+ * thread alive through it. The part stops after the loop's mandatory copies instead and leaves
+ * the rest to the confirmer, unless a match may hold a newline (its candidates would then wait
+ * for maxWidth bytes rather than the horizon).
+ */
+function withoutTrailingLoop(relaxed: Node, exact: Node): TrackedPart {
+  const items = flatten(relaxed);
+  const exactItems = flatten(exact);
+  let end = items.length;
+  while (end > 0 && items[end - 1]!.type === 'empty') end--; // a relaxed assertion such as a final \b
+  const loop = items[end - 1];
+  const exactLoop = exactItems[end - 1];
+  const isCut = loop?.type === 'repeat' && loop.max === Infinity && exactLoop?.type === 'repeat' && (loop.min > 0 || end > 1) && !canMatchNewline(relaxed);
+  if (!isCut) {
+    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly: bytesWithin(relaxed, TOKEN_BYTES), droppedWidth: 0, isDroppedTokenOnly: true };
+  }
+  // The loop's mandatory copies (relaxed, at most MAX_COUNTED_PREFIX), as many in the exact rule.
+  const node: Node = { type: 'concat', items: [...items.slice(0, end - 1), { ...loop, max: loop.min }] };
+  const exactPrefix: Node = { type: 'concat', items: [...exactItems.slice(0, end - 1), { ...exactLoop, min: loop.min, max: loop.min }] };
+  return {
+    node,
+    isTruncated: true,
+    isHeadDropped: false,
+    prefixMinWidth: widths(node).min,
+    prefixMaxWidth: widths(exactPrefix).max,
+    isTokenOnly: bytesWithin(node, TOKEN_BYTES),
+    droppedWidth: 0,
+    isDroppedTokenOnly: true,
   };
 }
 
@@ -300,22 +334,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
   for (const rule of rules) {
     currentRule = rule.index;
-    let tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
-    // A rule without an anchor is tracked whole, with its counts exact: relaxed, a bare byte-class
-    // rule would report a candidate on almost every byte.
-    if (!tracked.isTruncated && !tracked.isHeadDropped) {
-      const node = relax(rule.ast, UNANCHORED_COUNTED_PREFIX);
-      tracked = {
-        node,
-        isTruncated: false,
-        isHeadDropped: false,
-        prefixMinWidth: widths(node).min,
-        prefixMaxWidth: widths(rule.ast).max,
-        isTokenOnly: bytesWithin(node, TOKEN_BYTES),
-        droppedWidth: 0,
-        isDroppedTokenOnly: true,
-      };
-    }
+    const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
     isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
     trackedMinWidth[rule.index] = tracked.prefixMinWidth;
