@@ -97,8 +97,9 @@ function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
 }
 
 /**
- * A rule's head is left out only when a match reaches its anchor within this many bytes: until
- * the anchor is seen, the engine must hold back that much of an unfinished line.
+ * A rule's head is left out only when a match reaches its anchor within this many bytes (or the
+ * head is token bytes only): until the anchor is seen, the engine must hold back that much of an
+ * unfinished line.
  */
 const MAX_DROPPED_PREFIX = 32;
 
@@ -172,8 +173,9 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
   const isTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
-  // (engine.ts) then knows a match it has not seen cannot start before the last newline.
-  const mayDropHead = start > 0 && prefixMaxWidth <= MAX_DROPPED_PREFIX && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
+  // head must be token bytes only: the horizon then needs only the bytes since the last separator.
+  const mayDropHead = start > 0 && (prefixMaxWidth <= MAX_DROPPED_PREFIX || isTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node] },
