@@ -39,6 +39,8 @@ export class LazyDfa {
   depths = new Int32Array(64);
   /** The same, over the positions of rules that are not token-only (see PositionAutomaton.isTokenOnly). */
   separatorDepths = new Int32Array(64);
+  /** The most PositionAutomaton.droppedHeadDepth over the rules of a state's positions. */
+  droppedHeadDepths = new Int32Array(64);
   /** The rules whose match ends on entering each state. */
   accepts: Int32Array[] = [];
   /** The rules that match if the stream ends in each state (rules ending in `$`). */
@@ -90,14 +92,17 @@ export class LazyDfa {
     this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
     let depth = 0;
     let separatorDepth = 0;
+    let droppedHeadDepth = 0;
     for (const p of positions) {
       const rule = this.automaton.positionRule[p]!;
       const width = this.automaton.trackedMaxWidth[rule]!;
       depth = Math.max(depth, width);
       if (this.automaton.isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
+      droppedHeadDepth = Math.max(droppedHeadDepth, this.automaton.droppedHeadDepth[rule]!);
     }
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
+    this.droppedHeadDepths[id] = droppedHeadDepth;
     return id;
   }
 
@@ -105,15 +110,10 @@ export class LazyDfa {
     const table = new Uint16Array(this.table.length * 2).fill(UNBUILT);
     table.set(this.table);
     this.table = table;
-    const flags = new Uint8Array(this.flags.length * 2);
-    flags.set(this.flags);
-    this.flags = flags;
-    const depths = new Int32Array(this.depths.length * 2);
-    depths.set(this.depths);
-    this.depths = depths;
-    const separatorDepths = new Int32Array(this.separatorDepths.length * 2);
-    separatorDepths.set(this.separatorDepths);
-    this.separatorDepths = separatorDepths;
+    this.flags = doubled(this.flags);
+    this.depths = doubled(this.depths);
+    this.separatorDepths = doubled(this.separatorDepths);
+    this.droppedHeadDepths = doubled(this.droppedHeadDepths);
   }
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
@@ -167,7 +167,15 @@ export class LazyDfa {
     this.flags.fill(0);
     this.depths.fill(0);
     this.separatorDepths.fill(0);
+    this.droppedHeadDepths.fill(0);
     this.generation++;
     this.intern(new Int32Array(0));
   }
+}
+
+/** A copy of `array` twice as long, zero-filled past the old end. */
+function doubled<T extends Uint8Array | Int32Array>(array: T): T {
+  const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
+  copy.set(array);
+  return copy;
 }

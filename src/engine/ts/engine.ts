@@ -129,6 +129,9 @@ class TsScanner implements Scanner {
     let bound = horizon;
     if (tokenOnly > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - tokenOnly, this.lastNewline + 1, this.lastSeparator));
     if (other > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - other, this.lastNewline + 1));
+    // A live thread past such an anchor started at most its depth back, maybe while the DFA was idle.
+    const droppedHeadDepth = Math.min(dfa.droppedHeadDepths[this.state]!, this.maxWidth);
+    if (droppedHeadDepth > 0) bound = Math.min(bound, Math.max(this.scannedUpTo - droppedHeadDepth, this.lastNewline + 1));
     return bound;
   }
 

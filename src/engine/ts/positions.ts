@@ -8,7 +8,7 @@
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
 import { type AnchorRange, flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
-import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { type ByteSet, type Node, NEWLINE, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -46,6 +46,12 @@ export interface PositionAutomaton {
   /** Per rule index: TrackedPart.droppedWidth and isDroppedTokenOnly (see trackedPart). */
   readonly droppedWidth: Int32Array;
   readonly isDroppedTokenOnly: Uint8Array;
+  /**
+   * Per rule index: trackedMaxWidth when the rule's head is left out but the automaton follows it
+   * past its anchor (see stoppedRuns), else 0. A thread there may have started before the DFA was
+   * last idle (though not before the last newline).
+   */
+  readonly droppedHeadDepth: Int32Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -120,11 +126,14 @@ interface TrackedPart {
   readonly droppedWidth: number;
   /** Whether those alternatives' heads are all token bytes. */
   readonly isDroppedTokenOnly: boolean;
+  /** Whether an alternative whose head was left out is tracked past its anchor. */
+  readonly isTrackedPastDroppedHead: boolean;
 }
 
 /**
  * The part of a relaxed rule the DFA tracks: up to and including its last anchor (a literal such
- * as `ghp_`, `-----END`, or a keyword alternation), or the whole rule when it has none; each
+ * as `ghp_`, `-----END`, or a keyword alternation) and the stopped runs after it (see
+ * {@link stoppedRuns}), or the whole rule but a trailing loop when it has none; each
  * alternative of a top-level alternation on its own. What follows the last anchor is usually the
  * secret's long byte classes: tracking those for hundreds of rules at once multiplies DFA states,
  * while the confirmer checks them anyway. When no newline can come before the anchor's end, the
@@ -143,6 +152,7 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
       isTokenOnly: parts.every((part) => part.isTokenOnly),
       droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
       isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
+      isTrackedPastDroppedHead: parts.some((part) => part.isTrackedPastDroppedHead),
     };
   }
   const items = flatten(relaxed);
@@ -168,25 +178,53 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
           isTokenOnly: bytesWithin(anchorItem, TOKEN_BYTES),
           droppedWidth: 0,
           isDroppedTokenOnly: true,
+          isTrackedPastDroppedHead: false,
         };
   const head: Node = { type: 'concat', items: items.slice(0, end) };
-  const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
-  const isTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
+  const anchorMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
+  const isAnchorTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
   // head must be token bytes only: the horizon then needs only the bytes since the last separator.
-  const mayDropHead = start > 0 && (prefixMaxWidth <= MAX_DROPPED_PREFIX || isTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  const mayDropHead = start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
+  const tail = last.isTruncated ? [] : stoppedRuns(items, end);
+  const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
   return {
-    node: { type: 'concat', items: [...items.slice(first, end), last.node] },
-    isTruncated: last.isTruncated || end < items.length - 1,
+    node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
+    isTruncated: last.isTruncated || end + tail.length < items.length - 1,
     isHeadDropped: first > 0,
-    prefixMinWidth: widths(head).min + last.prefixMinWidth,
-    prefixMaxWidth,
-    isTokenOnly,
-    droppedWidth: first > 0 ? prefixMaxWidth : last.droppedWidth,
-    isDroppedTokenOnly: first > 0 ? isTokenOnly : last.isDroppedTokenOnly,
+    prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
+    prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
+    isTokenOnly: isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES),
+    droppedWidth: first > 0 ? anchorMaxWidth : last.droppedWidth,
+    isDroppedTokenOnly: first > 0 ? isAnchorTokenOnly : last.isDroppedTokenOnly,
+    isTrackedPastDroppedHead: (first > 0 && tail.length > 0) || last.isTrackedPastDroppedHead,
   };
+}
+
+/**
+ * The items after an anchor (at `end`) worth tracking too: each a run of a class without blanks
+ * followed by a byte the class lacks, but not a newline, as `[^\s:@/"'<>]{1,64}:` after `://`.
+ * Such a thread dies at the first separator, and the candidates left are the few anchors that
+ * the stop byte follows (every URL but the ones with a password was a candidate of the URL
+ * password rules). No newline in them: the horizon bounds such threads by the last newline.
+ */
+function stoppedRuns(items: readonly Node[], end: number): Node[] {
+  let next = end + 1;
+  for (;;) {
+    const run = items[next];
+    const stop = items[next + 1];
+    if (run?.type !== 'repeat' || run.child.type !== 'bytes' || stop?.type !== 'bytes') break;
+    const runSet = run.child.set;
+    if (byteSetSize(stop.set) > 2 || !isDisjoint(runSet, stop.set) || !isDisjoint(runSet, SPACE_BYTES) || hasByte(stop.set, NEWLINE)) break;
+    next += 2;
+  }
+  return items.slice(end + 1, next);
+}
+
+function isDisjoint(a: ByteSet, b: ByteSet): boolean {
+  return a.every((word, i) => (word & b[i]!) === 0);
 }
 
 /**
@@ -205,7 +243,7 @@ function withoutTrailingLoop(relaxed: Node, exact: Node): TrackedPart {
   const exactLoop = exactItems[end - 1];
   const isCut = loop?.type === 'repeat' && loop.max === Infinity && exactLoop?.type === 'repeat' && (loop.min > 0 || end > 1) && !canMatchNewline(relaxed);
   if (!isCut) {
-    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly: bytesWithin(relaxed, TOKEN_BYTES), droppedWidth: 0, isDroppedTokenOnly: true };
+    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly: bytesWithin(relaxed, TOKEN_BYTES), droppedWidth: 0, isDroppedTokenOnly: true, isTrackedPastDroppedHead: false };
   }
   // The loop's mandatory copies (relaxed, at most MAX_COUNTED_PREFIX), as many in the exact rule.
   const node: Node = { type: 'concat', items: [...items.slice(0, end - 1), { ...loop, max: loop.min }] };
@@ -219,6 +257,7 @@ function withoutTrailingLoop(relaxed: Node, exact: Node): TrackedPart {
     isTokenOnly: bytesWithin(node, TOKEN_BYTES),
     droppedWidth: 0,
     isDroppedTokenOnly: true,
+    isTrackedPastDroppedHead: false,
   };
 }
 
@@ -334,6 +373,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const isTokenOnly = new Uint8Array(ruleCount);
   const droppedWidth = new Int32Array(ruleCount);
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
+  const droppedHeadDepth = new Int32Array(ruleCount);
   for (const rule of rules) {
     currentRule = rule.index;
     const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
@@ -344,6 +384,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isTokenOnly[rule.index] = tracked.isTokenOnly ? 1 : 0;
     droppedWidth[rule.index] = tracked.droppedWidth;
     isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
+    droppedHeadDepth[rule.index] = tracked.isTrackedPastDroppedHead ? tracked.prefixMaxWidth : 0;
     const fragment = build(tracked.node);
     for (const p of fragment.last) acceptsRule[p] = rule.index;
     starts.push(...fragment.first);
@@ -373,5 +414,6 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isTokenOnly,
     droppedWidth,
     isDroppedTokenOnly,
+    droppedHeadDepth,
   };
 }
