@@ -57,15 +57,17 @@ class TsScanner implements Scanner {
       table = dfa.table; // classifying pairs may have grown or flushed it
     }
     for (; i < length; i++) {
-      const byte = chunk[i]!;
-      let entry = table[(state << 8) | byte]!;
-      if (entry === UNBUILT) {
-        const next = dfa.step(state, byte);
-        table = dfa.table;
-        entry = (next << FLAG_BITS) | dfa.flags[next]!;
-      }
+      const from = state;
+      let entry = table[(from << 8) | chunk[i]!]!;
       state = entry >> FLAG_BITS;
+      // UNBUILT has both flag bits: one test per byte keeps the common case on the fast path.
       if ((entry & (ACCEPTS | IDLE)) === 0) continue;
+      if (entry === UNBUILT) {
+        state = dfa.step(from, chunk[i]!);
+        table = dfa.table;
+        entry = (state << FLAG_BITS) | dfa.flags[state]!;
+        if ((entry & (ACCEPTS | IDLE)) === 0) continue;
+      }
       if ((entry & IDLE) !== 0) {
         i = this.skipIdle(chunk, i + 1) - 1;
         lastIdle = base + i + 1;
