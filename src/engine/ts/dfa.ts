@@ -13,12 +13,13 @@ import type { PositionAutomaton } from './positions.js';
 export const IDLE = 1;
 export const ACCEPTS = 2;
 export const FLAG_BITS = 2;
-/** A table entry not built yet. No state has both flags (idle means no positions), so no entry is all ones. */
-export const UNBUILT = 0xffff;
-
-export const PAIR_UNKNOWN = 0;
-export const PAIR_STAYS_IDLE = 1;
-export const PAIR_WAKES = 2;
+/**
+ * The sentinel: a state no transition builds, whose row is all UNBUILT. UNBUILT, a table entry not
+ * built yet, leads to it with both flag bits, which no real state has (idle means no positions):
+ * a scan loop may run on through the sentinel and go back to the first unbuilt entry later.
+ */
+export const SENTINEL = 1;
+export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
 
 /**
  * Most states kept before the cache is flushed. Entries are 16 bits (state id and 2 flag bits), so
@@ -51,21 +52,20 @@ export class LazyDfa {
   generation = 0;
 
   private readonly ids = new Map<string, number>();
-  /** startsNothing[byte] is 1 when no match can start with `byte`: the idle state stays idle on it. */
-  readonly startsNothing = new Uint8Array(256);
-  /**
-   * idlePairs[(b1 << 8) | b2]: whether the idle state, on b1 then b2, is idle again having
-   * reported nothing (PAIR_STAYS_IDLE), or not (PAIR_WAKES); filled on first use. A property of
-   * the automaton, so it survives cache flushes.
-   */
-  readonly idlePairs = new Uint8Array(65536);
   private readonly mark: Uint32Array;
   private markGeneration = 0;
 
   constructor(readonly automaton: PositionAutomaton) {
     this.mark = new Uint32Array(automaton.sets.length);
-    for (let byte = 0; byte < 256; byte++) this.startsNothing[byte] = automaton.startsOn[byte]!.length === 0 ? 1 : 0;
+    this.addFixedStates();
+  }
+
+  /** State 0, nothing in flight, and the SENTINEL (outside `ids`, so no step reaches it). */
+  private addFixedStates(): void {
     this.intern(new Int32Array(0));
+    this.positions.push(new Int32Array(0));
+    this.accepts.push(new Int32Array(0));
+    this.acceptsAtEnd.push(new Int32Array(0));
   }
 
   /** The id of the state with these positions, creating it if needed. */
@@ -145,19 +145,6 @@ export class LazyDfa {
     return id;
   }
 
-  /** Classifies and records a byte pair for the idle skip loop. */
-  classifyPair(pair: number): number {
-    const first = this.transition(0, pair >>> 8);
-    const kind = (this.flags[first]! & ACCEPTS) === 0 && this.transition(first, pair & 0xff) === 0 ? PAIR_STAYS_IDLE : PAIR_WAKES;
-    this.idlePairs[pair] = kind;
-    return kind;
-  }
-
-  private transition(state: number, byte: number): number {
-    const entry = this.table[(state << 8) | byte]!;
-    return entry === UNBUILT ? this.step(state, byte) : entry >> FLAG_BITS;
-  }
-
   private flush(): void {
     this.ids.clear();
     this.positions = [];
@@ -169,7 +156,7 @@ export class LazyDfa {
     this.separatorDepths.fill(0);
     this.droppedHeadDepths.fill(0);
     this.generation++;
-    this.intern(new Int32Array(0));
+    this.addFixedStates();
   }
 }
 
