@@ -166,20 +166,7 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
   // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
-  const last: TrackedPart =
-    anchorItem.type === 'alt' && literalLength(anchorItem) === null
-      ? trackedPart(anchorItem, exactAnchor)
-      : {
-          node: anchorItem,
-          isTruncated: false,
-          isHeadDropped: false,
-          prefixMinWidth: widths(anchorItem).min,
-          prefixMaxWidth: widths(exactAnchor).max,
-          isTokenOnly: bytesWithin(anchorItem, TOKEN_BYTES),
-          droppedWidth: 0,
-          isDroppedTokenOnly: true,
-          isTrackedPastDroppedHead: false,
-        };
+  const last = anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor) : wholePart(anchorItem, exactAnchor, false);
   const head: Node = { type: 'concat', items: items.slice(0, end) };
   const anchorMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
   const isAnchorTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
@@ -242,18 +229,21 @@ function withoutTrailingLoop(relaxed: Node, exact: Node): TrackedPart {
   const loop = items[end - 1];
   const exactLoop = exactItems[end - 1];
   const isCut = loop?.type === 'repeat' && loop.max === Infinity && exactLoop?.type === 'repeat' && (loop.min > 0 || end > 1) && !canMatchNewline(relaxed);
-  if (!isCut) {
-    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly: bytesWithin(relaxed, TOKEN_BYTES), droppedWidth: 0, isDroppedTokenOnly: true, isTrackedPastDroppedHead: false };
-  }
+  if (!isCut) return wholePart(relaxed, exact, false);
   // The loop's mandatory copies (relaxed, at most MAX_COUNTED_PREFIX), as many in the exact rule.
   const node: Node = { type: 'concat', items: [...items.slice(0, end - 1), { ...loop, max: loop.min }] };
   const exactPrefix: Node = { type: 'concat', items: [...exactItems.slice(0, end - 1), { ...exactLoop, min: loop.min, max: loop.min }] };
+  return wholePart(node, exactPrefix, true);
+}
+
+/** `node` tracked from a match's start to its end; `exact` is the same part with the rule's own counts. */
+function wholePart(node: Node, exact: Node, isTruncated: boolean): TrackedPart {
   return {
     node,
-    isTruncated: true,
+    isTruncated,
     isHeadDropped: false,
     prefixMinWidth: widths(node).min,
-    prefixMaxWidth: widths(exactPrefix).max,
+    prefixMaxWidth: widths(exact).max,
     isTokenOnly: bytesWithin(node, TOKEN_BYTES),
     droppedWidth: 0,
     isDroppedTokenOnly: true,
