@@ -6,7 +6,6 @@
  * States are built on first use; when the cache is full it is flushed and rebuilt on demand, so
  * memory stays bounded whatever the input (a new `generation` tells scanners their ids are stale).
  */
-import { hasByte } from '../../rules/regex/ast.js';
 import type { PositionAutomaton } from './positions.js';
 
 /** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
@@ -53,10 +52,14 @@ export class LazyDfa {
 
   private readonly ids = new Map<string, number>();
   private readonly mark: Uint32Array;
+  /** The byte sets of all positions, 8 words each, for the inner loop of `step`. */
+  private readonly setWords: Uint32Array;
   private markGeneration = 0;
 
   constructor(readonly automaton: PositionAutomaton) {
     this.mark = new Uint32Array(automaton.sets.length);
+    this.setWords = new Uint32Array(automaton.sets.length * 8);
+    automaton.sets.forEach((set, p) => this.setWords.set(set, p * 8));
     this.addFixedStates();
   }
 
@@ -118,24 +121,33 @@ export class LazyDfa {
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
   step(state: number, byte: number): number {
-    const { follow, sets, startsOn } = this.automaton;
+    const { follow, startsOn } = this.automaton;
+    const setWords = this.setWords;
+    const mark = this.mark;
+    const word = byte >>> 5;
+    const bit = byte & 31;
     const generation = ++this.markGeneration;
     const next: number[] = [];
-    for (const p of this.positions[state]!) {
-      for (const q of follow[p]!) {
-        if (this.mark[q] !== generation && hasByte(sets[q]!, byte)) {
-          this.mark[q] = generation;
+    const from = this.positions[state]!;
+    for (let i = 0; i < from.length; i++) {
+      const targets = follow[from[i]!]!;
+      for (let j = 0; j < targets.length; j++) {
+        const q = targets[j]!;
+        if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
+          mark[q] = generation;
           next.push(q);
         }
       }
     }
-    for (const q of startsOn[byte]!) {
-      if (this.mark[q] !== generation) {
-        this.mark[q] = generation;
+    const starts = startsOn[byte]!;
+    for (let j = 0; j < starts.length; j++) {
+      const q = starts[j]!;
+      if (mark[q] !== generation) {
+        mark[q] = generation;
         next.push(q);
       }
     }
-    const positions = Int32Array.from(next).sort();
+    const positions = new Int32Array(next).sort();
     if (this.positions.length >= MAX_STATES) {
       this.flush();
       return this.intern(positions);
