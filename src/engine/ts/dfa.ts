@@ -26,6 +26,9 @@ export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
  */
 const MAX_STATES = 16384;
 
+/** The empty list, shared: most states accept no rule (a typed array costs about 100 bytes of heap). */
+const NONE = new Int32Array(0);
+
 export class LazyDfa {
   /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
   table = new Uint16Array(256 * 64).fill(UNBUILT);
@@ -65,10 +68,10 @@ export class LazyDfa {
 
   /** State 0, nothing in flight, and the SENTINEL (outside `ids`, so no step reaches it). */
   private addFixedStates(): void {
-    this.intern(new Int32Array(0));
-    this.positions.push(new Int32Array(0));
-    this.accepts.push(new Int32Array(0));
-    this.acceptsAtEnd.push(new Int32Array(0));
+    this.intern(NONE);
+    this.positions.push(NONE);
+    this.accepts.push(NONE);
+    this.acceptsAtEnd.push(NONE);
   }
 
   /** The id of the state with these positions, creating it if needed. */
@@ -85,13 +88,13 @@ export class LazyDfa {
       const rule = this.automaton.acceptsRule[p]!;
       if (rule >= 0) rules.add(rule);
     }
-    this.accepts.push(Int32Array.from(rules));
+    this.accepts.push(rules.size === 0 ? NONE : Int32Array.from(rules));
     const atEnd = new Set<number>();
     for (const p of positions) {
       const rule = this.automaton.acceptsAtEnd[p]!;
       if (rule >= 0) atEnd.add(rule);
     }
-    this.acceptsAtEnd.push(Int32Array.from(atEnd));
+    this.acceptsAtEnd.push(atEnd.size === 0 ? NONE : Int32Array.from(atEnd));
     this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
     let depth = 0;
     let separatorDepth = 0;
