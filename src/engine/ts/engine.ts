@@ -15,7 +15,7 @@ import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
 import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
 /** Bytes scanned per pass of the inner loop: the most an unbuilt entry makes it scan twice. */
-const BLOCK = 256;
+const BLOCK = 128;
 
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
