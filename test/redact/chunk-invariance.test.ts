@@ -31,11 +31,16 @@ const FEATURE_RULES: RuleSpec[] = [
   // A class head before the anchor: the ts engine tracks only from the anchor (head dropped).
   { id: 'head', regex: '[a-z0-9]{2,6}\\.atl\\.[a-z]{3}' },
   { id: 'url', regex: '\\b[a-z][a-z0-9+.-]{1,8}://[a-z]{1,8}:([a-z0-9]{3,10})@', secretGroup: 1 },
+  // A token head wider than a dropped head may be: dropped all the same, bounded by separators.
+  { id: 'widehead', regex: '\\b[a-z0-9]{12,40}_mk\\b' },
+  // No anchor and a final loop: the ts engine tracks it up to the loop's first byte.
+  { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
 ];
 
 const PLANTS = [
   'ghp_abcdEF12', 'AKIA12AB9Z', 'password = "s3cr3t"', 'PASS:hunter', 'tok-abc', 'key:a1', 'BEGIN\nxx\r\nEND',
   'pass\n: abcdefghij', 'ab12.atl.xyz', 'x.atl.y', 'https://bob:pw123@h', 'git+ssh://a:bcd@', 'zz://q:',  'Wab\ncdW', 'xxyxz', 'abcd', 'abccd', 'E:a1b2c3d4', 'E:aaaaaa', 'a\r\nb', 'Wab cdW', 'zq12', '\xff\x00\xe9', '\r\n', '\n',
+  'abcdefgh0123456789abcdefghij_mk', 'ab cdefgh0123456789_mk', 's.ab12', 'xs.abcd', 's.abcdefg',
 ];
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');

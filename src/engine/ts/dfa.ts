@@ -6,25 +6,28 @@
  * States are built on first use; when the cache is full it is flushed and rebuilt on demand, so
  * memory stays bounded whatever the input (a new `generation` tells scanners their ids are stale).
  */
-import { hasByte } from '../../rules/regex/ast.js';
 import type { PositionAutomaton } from './positions.js';
 
 /** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
 export const IDLE = 1;
 export const ACCEPTS = 2;
 export const FLAG_BITS = 2;
-/** A table entry not built yet. No state has both flags (idle means no positions), so no entry is all ones. */
-export const UNBUILT = 0xffff;
-
-export const PAIR_UNKNOWN = 0;
-export const PAIR_STAYS_IDLE = 1;
-export const PAIR_WAKES = 2;
+/**
+ * The sentinel: a state no transition builds, whose row is all UNBUILT. UNBUILT, a table entry not
+ * built yet, leads to it with both flag bits, which no real state has (idle means no positions):
+ * a scan loop may run on through the sentinel and go back to the first unbuilt entry later.
+ */
+export const SENTINEL = 1;
+export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
 
 /**
  * Most states kept before the cache is flushed. Entries are 16 bits (state id and 2 flag bits), so
  * a state's row is 512 bytes: half the cache misses of 32-bit entries on a table of many states.
  */
 const MAX_STATES = 16384;
+
+/** The empty list, shared: most states accept no rule (a typed array costs about 100 bytes of heap). */
+const NONE = new Int32Array(0);
 
 export class LazyDfa {
   /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
@@ -39,6 +42,8 @@ export class LazyDfa {
   depths = new Int32Array(64);
   /** The same, over the positions of rules that are not token-only (see PositionAutomaton.isTokenOnly). */
   separatorDepths = new Int32Array(64);
+  /** The most PositionAutomaton.droppedHeadDepth over the rules of a state's positions. */
+  droppedHeadDepths = new Int32Array(64);
   /** The rules whose match ends on entering each state. */
   accepts: Int32Array[] = [];
   /** The rules that match if the stream ends in each state (rules ending in `$`). */
@@ -49,21 +54,24 @@ export class LazyDfa {
   generation = 0;
 
   private readonly ids = new Map<string, number>();
-  /** startsNothing[byte] is 1 when no match can start with `byte`: the idle state stays idle on it. */
-  readonly startsNothing = new Uint8Array(256);
-  /**
-   * idlePairs[(b1 << 8) | b2]: whether the idle state, on b1 then b2, is idle again having
-   * reported nothing (PAIR_STAYS_IDLE), or not (PAIR_WAKES); filled on first use. A property of
-   * the automaton, so it survives cache flushes.
-   */
-  readonly idlePairs = new Uint8Array(65536);
   private readonly mark: Uint32Array;
+  /** The byte sets of all positions, 8 words each, for the inner loop of `step`. */
+  private readonly setWords: Uint32Array;
   private markGeneration = 0;
 
   constructor(readonly automaton: PositionAutomaton) {
     this.mark = new Uint32Array(automaton.sets.length);
-    for (let byte = 0; byte < 256; byte++) this.startsNothing[byte] = automaton.startsOn[byte]!.length === 0 ? 1 : 0;
-    this.intern(new Int32Array(0));
+    this.setWords = new Uint32Array(automaton.sets.length * 8);
+    automaton.sets.forEach((set, p) => this.setWords.set(set, p * 8));
+    this.addFixedStates();
+  }
+
+  /** State 0, nothing in flight, and the SENTINEL (outside `ids`, so no step reaches it). */
+  private addFixedStates(): void {
+    this.intern(NONE);
+    this.positions.push(NONE);
+    this.accepts.push(NONE);
+    this.acceptsAtEnd.push(NONE);
   }
 
   /** The id of the state with these positions, creating it if needed. */
@@ -80,24 +88,27 @@ export class LazyDfa {
       const rule = this.automaton.acceptsRule[p]!;
       if (rule >= 0) rules.add(rule);
     }
-    this.accepts.push(Int32Array.from(rules));
+    this.accepts.push(rules.size === 0 ? NONE : Int32Array.from(rules));
     const atEnd = new Set<number>();
     for (const p of positions) {
       const rule = this.automaton.acceptsAtEnd[p]!;
       if (rule >= 0) atEnd.add(rule);
     }
-    this.acceptsAtEnd.push(Int32Array.from(atEnd));
+    this.acceptsAtEnd.push(atEnd.size === 0 ? NONE : Int32Array.from(atEnd));
     this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
     let depth = 0;
     let separatorDepth = 0;
+    let droppedHeadDepth = 0;
     for (const p of positions) {
       const rule = this.automaton.positionRule[p]!;
       const width = this.automaton.trackedMaxWidth[rule]!;
       depth = Math.max(depth, width);
       if (this.automaton.isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
+      droppedHeadDepth = Math.max(droppedHeadDepth, this.automaton.droppedHeadDepth[rule]!);
     }
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
+    this.droppedHeadDepths[id] = droppedHeadDepth;
     return id;
   }
 
@@ -105,37 +116,41 @@ export class LazyDfa {
     const table = new Uint16Array(this.table.length * 2).fill(UNBUILT);
     table.set(this.table);
     this.table = table;
-    const flags = new Uint8Array(this.flags.length * 2);
-    flags.set(this.flags);
-    this.flags = flags;
-    const depths = new Int32Array(this.depths.length * 2);
-    depths.set(this.depths);
-    this.depths = depths;
-    const separatorDepths = new Int32Array(this.separatorDepths.length * 2);
-    separatorDepths.set(this.separatorDepths);
-    this.separatorDepths = separatorDepths;
+    this.flags = doubled(this.flags);
+    this.depths = doubled(this.depths);
+    this.separatorDepths = doubled(this.separatorDepths);
+    this.droppedHeadDepths = doubled(this.droppedHeadDepths);
   }
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
   step(state: number, byte: number): number {
-    const { follow, sets, startsOn } = this.automaton;
+    const { follow, startsOn } = this.automaton;
+    const setWords = this.setWords;
+    const mark = this.mark;
+    const word = byte >>> 5;
+    const bit = byte & 31;
     const generation = ++this.markGeneration;
     const next: number[] = [];
-    for (const p of this.positions[state]!) {
-      for (const q of follow[p]!) {
-        if (this.mark[q] !== generation && hasByte(sets[q]!, byte)) {
-          this.mark[q] = generation;
+    const from = this.positions[state]!;
+    for (let i = 0; i < from.length; i++) {
+      const targets = follow[from[i]!]!;
+      for (let j = 0; j < targets.length; j++) {
+        const q = targets[j]!;
+        if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
+          mark[q] = generation;
           next.push(q);
         }
       }
     }
-    for (const q of startsOn[byte]!) {
-      if (this.mark[q] !== generation) {
-        this.mark[q] = generation;
+    const starts = startsOn[byte]!;
+    for (let j = 0; j < starts.length; j++) {
+      const q = starts[j]!;
+      if (mark[q] !== generation) {
+        mark[q] = generation;
         next.push(q);
       }
     }
-    const positions = Int32Array.from(next).sort();
+    const positions = new Int32Array(next).sort();
     if (this.positions.length >= MAX_STATES) {
       this.flush();
       return this.intern(positions);
@@ -143,19 +158,6 @@ export class LazyDfa {
     const id = this.intern(positions);
     this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
-  }
-
-  /** Classifies and records a byte pair for the idle skip loop. */
-  classifyPair(pair: number): number {
-    const first = this.transition(0, pair >>> 8);
-    const kind = (this.flags[first]! & ACCEPTS) === 0 && this.transition(first, pair & 0xff) === 0 ? PAIR_STAYS_IDLE : PAIR_WAKES;
-    this.idlePairs[pair] = kind;
-    return kind;
-  }
-
-  private transition(state: number, byte: number): number {
-    const entry = this.table[(state << 8) | byte]!;
-    return entry === UNBUILT ? this.step(state, byte) : entry >> FLAG_BITS;
   }
 
   private flush(): void {
@@ -167,7 +169,15 @@ export class LazyDfa {
     this.flags.fill(0);
     this.depths.fill(0);
     this.separatorDepths.fill(0);
+    this.droppedHeadDepths.fill(0);
     this.generation++;
-    this.intern(new Int32Array(0));
+    this.addFixedStates();
   }
+}
+
+/** A copy of `array` twice as long, zero-filled past the old end. */
+function doubled<T extends Uint8Array | Int32Array>(array: T): T {
+  const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
+  copy.set(array);
+  return copy;
 }

@@ -1,8 +1,9 @@
 /**
  * The embedded engine: pure TypeScript, no native code. A lazy DFA over the rules' position
- * automaton scans each byte once. Each DFA state says how far back its live threads can have
- * started, which is what keeps the holdback minimal (DESIGN §3.4): a partly seen keyword holds
- * back its own few bytes, and nothing is held once the state is idle.
+ * automaton scans each byte once (a few twice, while it builds states). Each DFA state says how
+ * far back its live threads can have started, which is what keeps the holdback minimal (DESIGN
+ * §3.4): a partly seen keyword holds back its own few bytes, and nothing is held once the state
+ * is idle.
  *
  * Matches carry `start` as a lower bound (the later of the last idle offset and `end - maxWidth`,
  * or the anchor's distance from the match start when the rule's head is not tracked) and, for
@@ -10,8 +11,11 @@
  */
 import { hasByte } from '../../rules/regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
-import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, PAIR_STAYS_IDLE, PAIR_UNKNOWN, UNBUILT } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
 import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
+
+/** Bytes scanned per pass of the inner loop: the most an unbuilt entry makes it scan twice. */
+const BLOCK = 128;
 
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
@@ -31,6 +35,8 @@ class TsScanner implements Scanner {
   private lastNewline = -1;
   /** Absolute offset just after the last byte scanned that is not a token byte (TOKEN_BYTES). */
   private lastSeparator = 0;
+  /** Accepting transitions of one block: (index in the chunk, state, last idle offset) each. */
+  private readonly acceptRecords = new Int32Array(3 * BLOCK);
 
   constructor(
     private readonly dfa: LazyDfa,
@@ -45,35 +51,46 @@ class TsScanner implements Scanner {
   write(chunk: Uint8Array, onMatch: OnMatch): void {
     const dfa = this.dfa;
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
-    let state = this.state;
-    let table = dfa.table;
-    let lastIdle = this.lastIdle;
     const base = this.scannedUpTo;
     const length = chunk.length;
+    const records = this.acceptRecords;
+    let state = this.state;
+    let lastIdle = this.lastIdle;
     let i = 0;
-    if (state === 0) {
-      i = this.skipIdle(chunk, 0);
-      lastIdle = base + i;
-      table = dfa.table; // classifying pairs may have grown or flushed it
-    }
-    for (; i < length; i++) {
-      const byte = chunk[i]!;
-      let entry = table[(state << 8) | byte]!;
-      if (entry === UNBUILT) {
-        const next = dfa.step(state, byte);
-        table = dfa.table;
-        entry = (next << FLAG_BITS) | dfa.flags[next]!;
+    while (i < length) {
+      // The inner loop only moves `state` along the table and notes what the flags say: a call
+      // or any other write of `state` in it makes V8's code for it about half as fast. An
+      // unbuilt entry leads to the sentinel, which runs on to the block's end; then back to it.
+      const table = dfa.table; // a step may have grown or flushed it
+      const blockEnd = Math.min(length, i + BLOCK);
+      let recorded = 0;
+      let unbuilt = -1;
+      let unbuiltFrom = 0;
+      for (; i < blockEnd; i++) {
+        const from = state;
+        const entry = table[(from << 8) | chunk[i]!]!;
+        state = entry >> FLAG_BITS;
+        const flags = entry & (ACCEPTS | IDLE);
+        if (flags === 0) continue;
+        if (flags === IDLE) {
+          lastIdle = base + i + 1;
+        } else if (flags === ACCEPTS) {
+          records[recorded++] = i;
+          records[recorded++] = state;
+          records[recorded++] = lastIdle;
+        } else if (unbuilt < 0) {
+          unbuilt = i;
+          unbuiltFrom = from;
+        }
       }
-      state = entry >> FLAG_BITS;
-      if ((entry & (ACCEPTS | IDLE)) === 0) continue;
-      if ((entry & IDLE) !== 0) {
-        i = this.skipIdle(chunk, i + 1) - 1;
-        lastIdle = base + i + 1;
-        table = dfa.table;
-        continue;
+      for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, records[r + 2]!, base + records[r]! + 1, onMatch);
+      if (unbuilt >= 0) {
+        state = dfa.step(unbuiltFrom, chunk[unbuilt]!);
+        i = unbuilt + 1;
+        const flags = dfa.flags[state]!;
+        if ((flags & IDLE) !== 0) lastIdle = base + i;
+        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, lastIdle, base + i, onMatch);
       }
-      const end = base + i + 1;
-      for (const rule of dfa.accepts[state]!) this.report(rule, lastIdle, end, onMatch);
     }
     this.state = state;
     this.generation = dfa.generation;
@@ -92,25 +109,9 @@ class TsScanner implements Scanner {
     this.scannedUpTo = base + length;
   }
 
-  /**
-   * In the idle state: the index of the first byte from `from` on where a match may start and
-   * survive (or the chunk's length). Skips bytes that start nothing, and pairs of bytes that start
-   * something that dies on the second byte (a word that only begins like a keyword).
-   */
-  private skipIdle(chunk: Uint8Array, from: number): number {
-    const dfa = this.dfa;
-    const startsNothing = dfa.startsNothing;
-    const idlePairs = dfa.idlePairs;
-    const length = chunk.length;
-    let i = from;
-    for (;;) {
-      while (i < length && startsNothing[chunk[i]!] === 1) i++;
-      if (i + 1 >= length) return i;
-      const pair = (chunk[i]! << 8) | chunk[i + 1]!;
-      const kind = idlePairs[pair] === PAIR_UNKNOWN ? dfa.classifyPair(pair) : idlePairs[pair]!;
-      if (kind !== PAIR_STAYS_IDLE) return i;
-      i += 2;
-    }
+  /** Reports the rules `state` accepts, for a match ending at `end`. */
+  private reportAll(state: number, lastIdle: number, end: number, onMatch: OnMatch): void {
+    for (const rule of this.dfa.accepts[state]!) this.report(rule, lastIdle, end, onMatch);
   }
 
   horizon(): number {
@@ -129,6 +130,9 @@ class TsScanner implements Scanner {
     let bound = horizon;
     if (tokenOnly > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - tokenOnly, this.lastNewline + 1, this.lastSeparator));
     if (other > 0) bound = Math.min(bound, Math.max(this.scannedUpTo + 1 - other, this.lastNewline + 1));
+    // A live thread past such an anchor started at most its depth back, maybe while the DFA was idle.
+    const droppedHeadDepth = Math.min(dfa.droppedHeadDepths[this.state]!, this.maxWidth);
+    if (droppedHeadDepth > 0) bound = Math.min(bound, Math.max(this.scannedUpTo - droppedHeadDepth, this.lastNewline + 1));
     return bound;
   }
 

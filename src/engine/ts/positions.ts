@@ -7,8 +7,8 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
-import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { type AnchorRange, flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
+import { type ByteSet, type Node, NEWLINE, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -18,7 +18,6 @@ import { type ByteSet, type Node, byteSetOf, emptyByteSet, hasByte } from '../..
 const MAX_EXACT_REPEAT = 4;
 const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
-const UNANCHORED_COUNTED_PREFIX = 1;
 
 export interface PositionAutomaton {
   /** The byte set each position consumes. */
@@ -47,6 +46,12 @@ export interface PositionAutomaton {
   /** Per rule index: TrackedPart.droppedWidth and isDroppedTokenOnly (see trackedPart). */
   readonly droppedWidth: Int32Array;
   readonly isDroppedTokenOnly: Uint8Array;
+  /**
+   * Per rule index: trackedMaxWidth when the rule's head is left out but the automaton follows it
+   * past its anchor (see stoppedRuns), else 0. A thread there may have started before the DFA was
+   * last idle (though not before the last newline).
+   */
+  readonly droppedHeadDepth: Int32Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -98,8 +103,9 @@ function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
 }
 
 /**
- * A rule's head is left out only when a match reaches its anchor within this many bytes: until
- * the anchor is seen, the engine must hold back that much of an unfinished line.
+ * A rule's head is left out only when a match reaches its anchor within this many bytes (or the
+ * head is token bytes only): until the anchor is seen, the engine must hold back that much of an
+ * unfinished line.
  */
 const MAX_DROPPED_PREFIX = 32;
 
@@ -120,11 +126,14 @@ interface TrackedPart {
   readonly droppedWidth: number;
   /** Whether those alternatives' heads are all token bytes. */
   readonly isDroppedTokenOnly: boolean;
+  /** Whether an alternative whose head was left out is tracked past its anchor. */
+  readonly isTrackedPastDroppedHead: boolean;
 }
 
 /**
  * The part of a relaxed rule the DFA tracks: up to and including its last anchor (a literal such
- * as `ghp_`, `-----END`, or a keyword alternation), or the whole rule when it has none; each
+ * as `ghp_`, `-----END`, or a keyword alternation) and the stopped runs after it (see
+ * {@link stoppedRuns}), or the whole rule but a trailing loop when it has none; each
  * alternative of a top-level alternation on its own. What follows the last anchor is usually the
  * secret's long byte classes: tracking those for hundreds of rules at once multiplies DFA states,
  * while the confirmer checks them anyway. When no newline can come before the anchor's end, the
@@ -143,46 +152,102 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
       isTokenOnly: parts.every((part) => part.isTokenOnly),
       droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
       isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
+      isTrackedPastDroppedHead: parts.some((part) => part.isTrackedPastDroppedHead),
     };
   }
   const items = flatten(relaxed);
-  const exactItems = flatten(exact);
   const anchor = findAnchor(items, 'last');
-  if (anchor === null) {
-    const isTokenOnly = bytesWithin(relaxed, TOKEN_BYTES);
-    return { node: relaxed, isTruncated: false, isHeadDropped: false, prefixMinWidth: widths(relaxed).min, prefixMaxWidth: widths(exact).max, isTokenOnly, droppedWidth: 0, isDroppedTokenOnly: true };
-  }
+  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor);
+}
+
+/** The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart}). */
+function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange): TrackedPart {
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
   // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
-  const last: TrackedPart =
-    anchorItem.type === 'alt' && literalLength(anchorItem) === null
-      ? trackedPart(anchorItem, exactAnchor)
-      : {
-          node: anchorItem,
-          isTruncated: false,
-          isHeadDropped: false,
-          prefixMinWidth: widths(anchorItem).min,
-          prefixMaxWidth: widths(exactAnchor).max,
-          isTokenOnly: bytesWithin(anchorItem, TOKEN_BYTES),
-          droppedWidth: 0,
-          isDroppedTokenOnly: true,
-        };
+  const last = anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor) : wholePart(anchorItem, exactAnchor, false);
+  const head: Node = { type: 'concat', items: items.slice(0, end) };
+  const anchorMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
+  const isAnchorTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
-  // (engine.ts) then knows a match it has not seen cannot start before the last newline.
-  const prefixMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
-  const mayDropHead = start > 0 && prefixMaxWidth <= MAX_DROPPED_PREFIX && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
+  // head must be token bytes only: the horizon then needs only the bytes since the last separator.
+  const mayDropHead = start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
+  const tail = last.isTruncated ? [] : stoppedRuns(items, end);
+  const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
   return {
-    node: { type: 'concat', items: [...items.slice(first, end), last.node] },
-    isTruncated: last.isTruncated || end < items.length - 1,
+    node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
+    isTruncated: last.isTruncated || end + tail.length < items.length - 1,
     isHeadDropped: first > 0,
-    prefixMinWidth: widths({ type: 'concat', items: items.slice(0, end) }).min + last.prefixMinWidth,
-    prefixMaxWidth,
-    isTokenOnly: last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES),
-    droppedWidth: first > 0 ? prefixMaxWidth : last.droppedWidth,
-    isDroppedTokenOnly: first > 0 ? last.isTokenOnly && bytesWithin({ type: 'concat', items: items.slice(0, end) }, TOKEN_BYTES) : last.isDroppedTokenOnly,
+    prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
+    prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
+    isTokenOnly: isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES),
+    droppedWidth: first > 0 ? anchorMaxWidth : last.droppedWidth,
+    isDroppedTokenOnly: first > 0 ? isAnchorTokenOnly : last.isDroppedTokenOnly,
+    isTrackedPastDroppedHead: (first > 0 && tail.length > 0) || last.isTrackedPastDroppedHead,
+  };
+}
+
+/**
+ * The items after an anchor (at `end`) worth tracking too: each a run of a class without blanks
+ * followed by a byte the class lacks, but not a newline, as `[^\s:@/"'<>]{1,64}:` after `://`.
+ * Such a thread dies at the first separator, and the candidates left are the few anchors that
+ * the stop byte follows (every URL but the ones with a password was a candidate of the URL
+ * password rules). No newline in them: the horizon bounds such threads by the last newline.
+ */
+function stoppedRuns(items: readonly Node[], end: number): Node[] {
+  let next = end + 1;
+  for (;;) {
+    const run = items[next];
+    const stop = items[next + 1];
+    if (run?.type !== 'repeat' || run.child.type !== 'bytes' || stop?.type !== 'bytes') break;
+    const runSet = run.child.set;
+    if (byteSetSize(stop.set) > 2 || !isDisjoint(runSet, stop.set) || !isDisjoint(runSet, SPACE_BYTES) || hasByte(stop.set, NEWLINE)) break;
+    next += 2;
+  }
+  return items.slice(end + 1, next);
+}
+
+function isDisjoint(a: ByteSet, b: ByteSet): boolean {
+  return a.every((word, i) => (word & b[i]!) === 0);
+}
+
+/**
+ * An unanchored part, tracked whole but for a trailing loop. Relaxed, `s\.[A-Za-z0-9]{24}` ends
+ * in `[A-Za-z0-9]+`: tracked, it would report a candidate on every byte of the token and keep a
+ * thread alive through it. The part stops after the loop's mandatory copies instead and leaves
+ * the rest to the confirmer, unless a match may hold a newline (its candidates would then wait
+ * for maxWidth bytes rather than the horizon).
+ */
+function withoutTrailingLoop(relaxed: Node, exact: Node): TrackedPart {
+  const items = flatten(relaxed);
+  const exactItems = flatten(exact);
+  let end = items.length;
+  while (end > 0 && items[end - 1]!.type === 'empty') end--; // a relaxed assertion such as a final \b
+  const loop = items[end - 1];
+  const exactLoop = exactItems[end - 1];
+  const isCut = loop?.type === 'repeat' && loop.max === Infinity && exactLoop?.type === 'repeat' && (loop.min > 0 || end > 1) && !canMatchNewline(relaxed);
+  if (!isCut) return wholePart(relaxed, exact, false);
+  // The loop's mandatory copies (relaxed, at most MAX_COUNTED_PREFIX), as many in the exact rule.
+  const node: Node = { type: 'concat', items: [...items.slice(0, end - 1), { ...loop, max: loop.min }] };
+  const exactPrefix: Node = { type: 'concat', items: [...exactItems.slice(0, end - 1), { ...exactLoop, min: loop.min, max: loop.min }] };
+  return wholePart(node, exactPrefix, true);
+}
+
+/** `node` tracked from a match's start to its end; `exact` is the same part with the rule's own counts. */
+function wholePart(node: Node, exact: Node, isTruncated: boolean): TrackedPart {
+  return {
+    node,
+    isTruncated,
+    isHeadDropped: false,
+    prefixMinWidth: widths(node).min,
+    prefixMaxWidth: widths(exact).max,
+    isTokenOnly: bytesWithin(node, TOKEN_BYTES),
+    droppedWidth: 0,
+    isDroppedTokenOnly: true,
+    isTrackedPastDroppedHead: false,
   };
 }
 
@@ -298,24 +363,10 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const isTokenOnly = new Uint8Array(ruleCount);
   const droppedWidth = new Int32Array(ruleCount);
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
+  const droppedHeadDepth = new Int32Array(ruleCount);
   for (const rule of rules) {
     currentRule = rule.index;
-    let tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
-    // A rule without an anchor is tracked whole, with its counts exact: relaxed, a bare byte-class
-    // rule would report a candidate on almost every byte.
-    if (!tracked.isTruncated && !tracked.isHeadDropped) {
-      const node = relax(rule.ast, UNANCHORED_COUNTED_PREFIX);
-      tracked = {
-        node,
-        isTruncated: false,
-        isHeadDropped: false,
-        prefixMinWidth: widths(node).min,
-        prefixMaxWidth: widths(rule.ast).max,
-        isTokenOnly: bytesWithin(node, TOKEN_BYTES),
-        droppedWidth: 0,
-        isDroppedTokenOnly: true,
-      };
-    }
+    const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
     isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
     trackedMinWidth[rule.index] = tracked.prefixMinWidth;
@@ -323,6 +374,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isTokenOnly[rule.index] = tracked.isTokenOnly ? 1 : 0;
     droppedWidth[rule.index] = tracked.droppedWidth;
     isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
+    droppedHeadDepth[rule.index] = tracked.isTrackedPastDroppedHead ? tracked.prefixMaxWidth : 0;
     const fragment = build(tracked.node);
     for (const p of fragment.last) acceptsRule[p] = rule.index;
     starts.push(...fragment.first);
@@ -352,5 +404,6 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isTokenOnly,
     droppedWidth,
     isDroppedTokenOnly,
+    droppedHeadDepth,
   };
 }
