@@ -43,8 +43,10 @@ describe('README sections the team agreed on', () => {
     expect(result.stdout).toBe(claimed);
   });
 
-  test('Performance has the line the lead fills in', () => {
-    expect(section('Performance')).toContain('Figures: see the closing notes; `npm run bench` prints them.');
+  test('Performance says where its figures come from and has a row per engine', () => {
+    const performance = section('Performance');
+    expect(performance).toContain('`npm run bench`');
+    for (const engine of ['ts', 'vectorscan']) expect(performance).toContain(`| \`sseredact --engine ${engine}\` |`);
   });
 });
 
