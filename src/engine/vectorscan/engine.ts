@@ -7,7 +7,8 @@
  * - `som` (only with `firstTreatment: 'som'`): exact start of match (HS_FLAG_SOM_LEFTMOST, small
  *   SOM horizon);
  * - `end` (the default first): end of match only; the start is reported as `end - maxWidth`, a
- *   lower bound the confirmer narrows, as it does for the ts engine's starts;
+ *   lower bound the confirmer narrows, as it does for the ts engine's starts. A rule with a
+ *   byte-class head is scanned from its first literal byte on (./anchored.ts): same ends;
  * - `prefix`, for rules that can match a newline: Vectorscan scans for the rule's anchored prefix
  *   (./anchored.ts) and each prefix hit is a candidate the confirmer follows to the match's end, as
  *   for the ts engine's rules tracked up to an anchor (tracksEnds is false for them). Scanned
