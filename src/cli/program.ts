@@ -102,7 +102,8 @@ Examples:
   sseredact hook install --force                  replace another pre-commit hook
   sseredact hook uninstall
 
-A commit with a secret staged is then stopped. To commit anyway, once: git commit --no-verify.`;
+A commit with a secret staged is then stopped. To commit anyway, once: git commit --no-verify.
+With the pre-commit framework, use the hook id sseredact (.pre-commit-hooks.yaml) instead.`;
 
 /** The options that choose rules, on the redact command and on `rules list|test`. */
 function addRuleOptions(command: Command): Command {
