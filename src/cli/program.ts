@@ -40,6 +40,7 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly showSecret: boolean;
 }
 
+/** Options of `hook install`. */
 export interface HookInstallOptions {
   readonly force: boolean;
 }
