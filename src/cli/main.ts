@@ -153,6 +153,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { scan } = await import('./scan-command.js');
       status = await scan(paths, options, await compileChosenRules(options, log), log);
     },
+    // Imported here: writing a hook is no part of a redacting start.
+    hookInstall: async (options) => {
+      const { installHook } = await import('./hook-command.js');
+      status = await installHook(options);
+    },
+    hookUninstall: async () => {
+      const { uninstallHook } = await import('./hook-command.js');
+      status = await uninstallHook();
+    },
   };
   // `--version --verbose` also says which engines this installation has.
   if ((argv.includes('--version') || argv.includes('-V')) && (argv.includes('--verbose') || argv.includes('-v'))) {

@@ -40,6 +40,11 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly showSecret: boolean;
 }
 
+/** Options of `hook install`. */
+export interface HookInstallOptions {
+  readonly force: boolean;
+}
+
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function collect(value: string, previous: string[]): string[] {
@@ -92,6 +97,15 @@ matching files; allowlists may match paths and whole lines.
 
 Exit status: 0 nothing found, 1 findings, 2 usage or input error, 3 internal failure.`;
 
+const HOOK_EXAMPLES = `
+Examples:
+  sseredact hook install                          .git/hooks/pre-commit runs sseredact scan --staged
+  sseredact hook install --force                  replace another pre-commit hook
+  sseredact hook uninstall
+
+A commit with a secret staged is then stopped. To commit anyway, once: git commit --no-verify.
+With the pre-commit framework, use the hook id sseredact (.pre-commit-hooks.yaml) instead.`;
+
 /** The options that choose rules, on the redact command and on `rules list|test`. */
 function addRuleOptions(command: Command): Command {
   return command
@@ -122,6 +136,8 @@ export interface ProgramActions {
   readonly rulesList: (options: RuleCommandOptions) => Promise<void>;
   readonly rulesTest: (file: string, options: RuleCommandOptions) => Promise<void>;
   readonly scan: (paths: string[], options: ScanCommandOptions) => Promise<void>;
+  readonly hookInstall: (options: HookInstallOptions) => Promise<void>;
+  readonly hookUninstall: () => Promise<void>;
 }
 
 /** Builds the program; the actions run the commands. */
@@ -175,6 +191,19 @@ export function buildProgram(actions: ProgramActions): Command {
       .addHelpText('after', SCAN_EXAMPLES)
       .action(actions.scan),
   );
+  const hook = configure(new Command('hook').description("install or remove the git pre-commit hook that runs 'sseredact scan --staged'").addHelpText('after', HOOK_EXAMPLES));
+  hook.addCommand(
+    configure(new Command('install').description("write the current repository's git pre-commit hook; it stops a commit that adds a secret"))
+      .option('--force', "replace a pre-commit hook that is not sseredact's", false)
+      .addHelpText('after', '\nExamples:\n  sseredact hook install\n  sseredact hook install --force')
+      .action(actions.hookInstall),
+  );
+  hook.addCommand(
+    configure(new Command('uninstall').description("remove the current repository's pre-commit hook, if it is sseredact's"))
+      .addHelpText('after', '\nExamples:\n  sseredact hook uninstall')
+      .action(actions.hookUninstall),
+  );
+  program.addCommand(hook);
   // Options after `rules list` belong to it, not to the redact command.
   program.enablePositionalOptions();
   return program;

@@ -1,8 +1,9 @@
 /**
  * Git as a source for scan mode: the files of a work tree without what git ignores, and the staged
- * blobs of the index (what the next commit will hold, not the work tree's files).
+ * blobs of the index (what the next commit will hold, not the work tree's files); and where the
+ * repository's hooks live, for `sseredact hook`.
  *
- * Runs the `git` binary with node:child_process rather than execa: three short calls do not need
+ * Runs the `git` binary with node:child_process rather than execa: a few short calls do not need
  * execa's features, and the CLI's start-up (DESIGN §8) and install size stay as they are.
  */
 import { spawn } from 'node:child_process';
@@ -37,14 +38,28 @@ function splitNul(output: Buffer): string[] {
   return output.toString('utf8').split('\0').filter((item) => item !== '');
 }
 
-/** The top of the work tree `dir` is in, or null when it is in none (or git is missing). */
-export async function workTreeRoot(dir: string): Promise<string | null> {
+/** The one line a `git rev-parse` query prints in `dir`, or null when git fails there (or is missing). */
+async function revParse(dir: string, args: readonly string[]): Promise<string | null> {
   try {
-    return (await runGit(['rev-parse', '--show-toplevel'], dir)).toString('utf8').trim() || null;
+    return (await runGit(['rev-parse', ...args], dir)).toString('utf8').trim() || null;
   } catch (error) {
     if (error instanceof SseredactError) return null;
     throw error;
   }
+}
+
+/** The top of the work tree `dir` is in, or null when it is in none (or git is missing). */
+export async function workTreeRoot(dir: string): Promise<string | null> {
+  return revParse(dir, ['--show-toplevel']);
+}
+
+/**
+ * The directory git runs the hooks of the repository `dir` is in from, as git prints it (relative
+ * to `dir`, or absolute), or null outside a repository. It honours `core.hooksPath`, and every
+ * worktree of a repository shares one (in the common git directory). It may not exist yet.
+ */
+export async function hooksDirectory(dir: string): Promise<string | null> {
+  return revParse(dir, ['--git-path', 'hooks']);
 }
 
 /** Tracked and untracked files under `dir`, without what git ignores; paths relative to `dir`. */

@@ -72,6 +72,11 @@ export function sseredactArguments(line: string): string[] | null {
   return words.slice(start + 1, end < 0 ? undefined : end).map((word) => word.text);
 }
 
+/** `text` without the options of the git commands it names (`git commit --no-verify`): they are git's, not ours. */
+export function withoutGitOptions(text: string): string {
+  return text.replace(/(\bgit [a-z][\w-]*)(?: --?[a-z][\w-]*)+/g, '$1');
+}
+
 /** Parses `args` with the real program; returns null when commander accepts them, else its error. */
 export async function parseError(args: readonly string[]): Promise<string | null> {
   try {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { sseredact } from '../e2e/cli.js';
-import { type CommandInfo, commandTree, parseError, sseredactArguments } from './commander.js';
+import { type CommandInfo, commandTree, parseError, sseredactArguments, withoutGitOptions } from './commander.js';
 
 const text = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('utf8');
 const commands = commandTree().map((info) => [['sseredact', ...info.path].join(' '), info] as const);
@@ -87,6 +87,10 @@ describe('the command-line checker the docs tests use', () => {
     ['SSEREDACT_HASH_KEY=k ./bin/sseredact --json < build.log > out # note', ['--json']],
     ['curl -sN https://example.test/stream', null],
   ])('%s', (line, args) => expect(sseredactArguments(line)).toEqual(args));
+
+  test("leaves git's options out of the flags it checks", () => {
+    expect(withoutGitOptions('skip it once: git commit --no-verify -q; sseredact scan --staged')).toBe('skip it once: git commit; sseredact scan --staged');
+  });
 
   test('rejects what commander rejects', async () => {
     expect(await parseError(['--bogus'])).toMatch(/unknown option '--bogus'/);
