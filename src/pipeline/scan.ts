@@ -79,6 +79,21 @@ class LineIndex {
 }
 
 /**
+ * One finding per secret: where rules find the very same bytes (`aws-access-key-id` and the generic
+ * `key = value` rule on AKIA...), the report names the narrowest match, as a redaction does.
+ */
+function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[]): T[] {
+  const bySecret = new Map<string, T>();
+  for (const entry of counted) {
+    const key = `${entry.finding.secret.start}:${entry.finding.secret.end}`;
+    const kept = bySecret.get(key);
+    const width = (f: LocatedFinding): number => f.match.end - f.match.start;
+    if (kept === undefined || width(entry.finding) < width(kept.finding)) bySecret.set(key, entry);
+  }
+  return counted.filter((entry) => bySecret.get(`${entry.finding.secret.start}:${entry.finding.secret.end}`) === entry);
+}
+
+/**
  * Scans `targets` in order; `onFinding` hears each finding that counts, in file order, and is
  * awaited (a slow sink slows the scan). Throws SseredactError('io') when a target cannot be read.
  */
@@ -100,13 +115,15 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     redactor.end();
     if (found.length === 0) continue;
     const lineIndex = new LineIndex(bytes);
-    for (const finding of found.splice(0)) {
+    const counted = found.splice(0).flatMap((finding) => {
       const lines = lineIndex.linesOf(finding.match);
       const scope = { path: target.path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
-      if (!isInScope(finding, scope)) continue;
+      return isInScope(finding, scope) ? [{ finding, lines: scope.line, linesStart: lines.start }] : [];
+    });
+    for (const { finding, lines, linesStart } of oneFindingPerSecret(counted)) {
       const end = lineIndex.position(finding.secret.end);
       totals.findings++;
-      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines: scope.line, linesStart: lines.start });
+      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines, linesStart });
     }
   }
   return totals;

@@ -104,6 +104,14 @@ describe('scan PATH...', () => {
     expect(reported(result.stdout)).toEqual(['-:2:5 aws-access-key-id']);
   });
 
+  test('one report per secret: the rule with the narrowest match names it, not every rule that found it', async () => {
+    // aws-access-key-id and generic-api-key both find this key; a redaction names the former too.
+    const dir = directoryWith({ 'deploy.env': `AWS_ACCESS_KEY_ID=${AWS_KEY}\n` });
+    const result = await scan(dir, ['--json', '.']);
+    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; rule?: string });
+    expect(records.filter((record) => record.type === 'finding').map((record) => record.rule)).toEqual(['aws-access-key-id']);
+  });
+
   test('nothing found: exit 0 and no output at all', async () => {
     expect(await scan(directoryWith({ 'a.txt': 'clean\n' }), ['.'])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
   });
