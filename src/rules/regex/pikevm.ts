@@ -19,18 +19,9 @@ const enum Op {
   Match,
 }
 
-interface Instruction {
-  op: Op;
-  /** Bytes: the set; Split: preferred target; Jump: target; Save: slot; Assert: kind. */
-  set?: ByteSet;
-  x: number;
-  y: number;
-  kind?: AssertionKind;
-}
-
 /** A compiled pattern for {@link searchProgram}. */
 export interface Program {
-  /** Per instruction: its Op, and its x and y operands (see {@link Instruction}). */
+  /** Per instruction: its Op, and its operands x (Split: preferred target; Jump: target; Save and Reset: slot) and y (Split: other target; Reset: end slot). */
   readonly ops: Uint8Array;
   readonly xs: Int32Array;
   readonly ys: Int32Array;
@@ -211,89 +202,105 @@ function requiredPrefix(node: Node): ByteSet[] {
   return prefix.length > 0 ? prefix : first.nullable ? [] : [first.set];
 }
 
+/**
+ * The instructions being compiled, as parallel arrays: a big rule expands its counted repeats into
+ * thousands of instructions (authorization-header: 8201), compiled on the rule's first candidate
+ * while a line waits, so no object per instruction.
+ */
+class CodeBuilder {
+  readonly ops: number[] = [];
+  readonly xs: number[] = [];
+  readonly ys: number[] = [];
+  /** Bytes instructions: [pc, set] pairs. */
+  readonly byteSets: Array<[number, ByteSet]> = [];
+  readonly kinds: Array<AssertionKind | undefined> = [];
+
+  get length(): number {
+    return this.ops.length;
+  }
+
+  emit(op: Op, x = 0, y = 0, kind?: AssertionKind): number {
+    this.xs.push(x);
+    this.ys.push(y);
+    this.kinds.push(kind);
+    return this.ops.push(op) - 1;
+  }
+}
+
 /** Compiles a capped tree (no Infinity repeats) with `groupCount` capture groups. */
 export function compileProgram(ast: Node, groupCount: number): Program {
-  const code: Instruction[] = [];
-  const emit = (instruction: Instruction): number => code.push(instruction) - 1;
+  const code = new CodeBuilder();
   const compile = (node: Node): void => {
     switch (node.type) {
       case 'empty':
         return;
       case 'bytes':
-        emit({ op: Op.Bytes, set: node.set, x: 0, y: 0 });
+        code.byteSets.push([code.emit(Op.Bytes), node.set]);
         return;
       case 'assert':
-        emit({ op: Op.Assert, kind: node.kind, x: 0, y: 0 });
+        code.emit(Op.Assert, 0, 0, node.kind);
         return;
       case 'group':
         if (node.index === null) return compile(node.child);
-        emit({ op: Op.Save, x: node.index * 2, y: 0 });
+        code.emit(Op.Save, node.index * 2);
         compile(node.child);
-        emit({ op: Op.Save, x: node.index * 2 + 1, y: 0 });
+        code.emit(Op.Save, node.index * 2 + 1);
         return;
       case 'concat':
         node.items.forEach(compile);
         return;
       case 'alt': {
-        const jumps: Instruction[] = [];
+        const jumps: number[] = [];
         node.items.forEach((item, i) => {
           if (i < node.items.length - 1) {
-            const split = code[emit({ op: Op.Split, x: 0, y: 0 })]!;
-            split.x = code.length;
+            const split = code.emit(Op.Split, code.length + 1);
             compile(item);
-            jumps.push(code[emit({ op: Op.Jump, x: 0, y: 0 })]!);
-            split.y = code.length;
+            jumps.push(code.emit(Op.Jump));
+            code.ys[split] = code.length;
           } else {
             compile(item);
           }
         });
-        for (const jump of jumps) jump.x = code.length;
+        for (const jump of jumps) code.xs[jump] = code.length;
         return;
       }
       case 'repeat': {
         if (node.max === Infinity) throw new Error('compileProgram needs a capped tree');
         const groups = groupSlotRange(node.child);
         const compileIteration = (): void => {
-          if (groups) emit({ op: Op.Reset, x: groups[0], y: groups[1] });
+          if (groups) code.emit(Op.Reset, groups[0], groups[1]);
           compile(node.child);
         };
         for (let i = 0; i < node.min; i++) compileIteration();
         // x{0,k} as nested optionals (x(x(x)?)?)?: once an optional copy is skipped, so are the rest.
-        const splits: Instruction[] = [];
+        const splits: number[] = [];
         for (let i = node.min; i < node.max; i++) {
-          const split = code[emit({ op: Op.Split, x: 0, y: 0 })]!;
+          const split = code.emit(Op.Split);
           splits.push(split);
-          const body = code.length;
+          (node.greedy ? code.xs : code.ys)[split] = code.length;
           compileIteration();
-          if (node.greedy) split.x = body;
-          else split.y = body;
         }
-        for (const split of splits) {
-          if (node.greedy) split.y = code.length;
-          else split.x = code.length;
-        }
+        for (const split of splits) (node.greedy ? code.ys : code.xs)[split] = code.length;
         return;
       }
     }
   };
-  emit({ op: Op.Save, x: 0, y: 0 });
+  code.emit(Op.Save, 0);
   compile(ast);
-  emit({ op: Op.Save, x: 1, y: 0 });
-  emit({ op: Op.Match, x: 0, y: 0 });
+  code.emit(Op.Save, 1);
+  code.emit(Op.Match);
   const sets = new Uint32Array(code.length * 8);
-  code.forEach((instruction, pc) => {
-    if (instruction.set) sets.set(instruction.set, pc * 8);
-  });
-  const ops = Uint8Array.from(code, (instruction) => instruction.op);
-  const xs = Int32Array.from(code, (instruction) => instruction.x);
-  const ys = Int32Array.from(code, (instruction) => instruction.y);
+  for (const [pc, set] of code.byteSets) sets.set(set, pc * 8);
+  const ops = Uint8Array.from(code.ops);
+  const xs = Int32Array.from(code.xs);
+  const ys = Int32Array.from(code.ys);
   return {
     ops,
     xs,
     ys,
     sets,
     startPairs: startPairsOf(ops, xs, ys, sets),
-    kinds: code.map((instruction) => instruction.kind),
+    kinds: code.kinds,
     slotCount: (groupCount + 1) * 2,
     prefix: requiredPrefix(ast),
     scratch: new Scratch(code.length),
