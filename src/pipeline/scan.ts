@@ -83,14 +83,14 @@ class LineIndex {
  * `key = value` rule on AKIA...), the report names the narrowest match, as a redaction does.
  */
 function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[]): T[] {
-  const bySecret = new Map<string, T>();
+  const secretOf = ({ finding }: T): string => `${finding.secret.start}:${finding.secret.end}`;
+  const width = ({ finding }: T): number => finding.match.end - finding.match.start;
+  const kept = new Map<string, T>();
   for (const entry of counted) {
-    const key = `${entry.finding.secret.start}:${entry.finding.secret.end}`;
-    const kept = bySecret.get(key);
-    const width = (f: LocatedFinding): number => f.match.end - f.match.start;
-    if (kept === undefined || width(entry.finding) < width(kept.finding)) bySecret.set(key, entry);
+    const other = kept.get(secretOf(entry));
+    if (other === undefined || width(entry) < width(other)) kept.set(secretOf(entry), entry);
   }
-  return counted.filter((entry) => bySecret.get(`${entry.finding.secret.start}:${entry.finding.secret.end}`) === entry);
+  return counted.filter((entry) => kept.get(secretOf(entry)) === entry);
 }
 
 /**

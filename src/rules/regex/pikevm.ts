@@ -132,15 +132,18 @@ function groupSlotRange(node: Node): [number, number] | null {
   return low === Infinity ? null : [low * 2, high * 2 + 2];
 }
 
-/** The Bytes instructions reachable from `from` without consuming a byte (assertions assumed to hold), or null if Match is. */
-function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, from: number, seen: Uint8Array): number[] | null {
-  seen.fill(0);
+/**
+ * The Bytes instructions reachable from `from` without consuming a byte (assertions assumed to
+ * hold), or null if Match is. `seen` holds the stamp of the last call that visited each pc, so no
+ * call clears it.
+ */
+function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, from: number, seen: Uint32Array, stamp: number): number[] | null {
   const found: number[] = [];
   const stack = [from];
   while (stack.length > 0) {
     const pc = stack.pop()!;
-    if (seen[pc] === 1) continue;
-    seen[pc] = 1;
+    if (seen[pc] === stamp) continue;
+    seen[pc] = stamp;
     const op = ops[pc]!;
     if (op === Op.Match) return null;
     if (op === Op.Bytes) found.push(pc);
@@ -153,14 +156,16 @@ function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, f
 
 /** See {@link Program.startPairs}. */
 function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, sets: Uint32Array): Uint32Array | null {
-  const seen = new Uint8Array(ops.length);
-  const first = byteInstructionsFrom(ops, xs, ys, 0, seen);
+  const seen = new Uint32Array(ops.length);
+  let stamp = 1;
+  const first = byteInstructionsFrom(ops, xs, ys, 0, seen, stamp);
   if (first === null) return null;
   const pairs = new Uint32Array(256 * 8);
+  const follow = new Uint32Array(8);
   for (const pc of first) {
-    const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen);
+    const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen, ++stamp);
     if (second === null) return null;
-    const follow = new Uint32Array(8);
+    follow.fill(0);
     for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[next * 8 + word]!;
     for (let byte = 0; byte < 256; byte++) {
       if (((sets[pc * 8 + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) continue;
