@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
-import { type LocatedFinding, createStreamRedactor } from './redact/redactor.js';
+import { createStreamRedactor } from './redact/redactor.js';
+import type { LocatedFinding } from './types.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from './redact/replace.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { chooseRuleSpecs } from './rules/choose.js';

@@ -2,6 +2,7 @@
  * The vocabulary shared by every stage. All offsets are absolute byte offsets from the start of a
  * stream; every span is half-open `[start, end)`.
  */
+import type { Node } from './regex/ast.js';
 
 /** A half-open byte range `[start, end)` in a stream. */
 export interface Span {
@@ -61,4 +62,39 @@ export interface Finding {
   readonly secret: Span;
   /** The secret's bytes; kept only as long as a sink needs them. */
   readonly secretBytes: Uint8Array;
+}
+
+/** What an engine needs of a rule: its bounded pattern and what the rule compiler derived. */
+export interface EngineRule {
+  /** Index in the rule set; matches carry it. */
+  readonly index: number;
+  readonly id: string;
+  /** The capped pattern, parsed (see regex/ast.ts); after a warm start, on first read. */
+  readonly ast: Node;
+  /** Largest number of bytes a match can span. */
+  readonly maxWidth: number;
+  /** Smallest number of bytes a match can span (at least 1). */
+  readonly minWidth: number;
+  /** False when no match can contain a newline byte: such a rule is never in flight across one. */
+  readonly canMatchNewline: boolean;
+  /** What the tree was built from (pattern and cap): equal sources give equal trees (cache keys). */
+  readonly source: string;
+}
+
+/** A finding with where it is, as sinks report it. */
+export interface LocatedFinding extends Finding {
+  /** 1-based line and byte column of the secret's start. */
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A finding in a scanned file, as scan sinks report it. */
+export interface ScanFinding extends LocatedFinding {
+  readonly path: string;
+  /** 1-based line and byte column just past the secret (SARIF's endLine/endColumn). */
+  readonly endLine: number;
+  readonly endColumn: number;
+  /** The line(s) holding the match, without line terminators, and the offset of their first byte. */
+  readonly lines: Uint8Array;
+  readonly linesStart: number;
 }

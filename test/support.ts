@@ -1,10 +1,10 @@
 /** Shared test helpers: run a rule set through the streaming redactor over a given chunking. */
 import { tsEngine } from '../src/engine/ts/engine.js';
 import type { Engine } from '../src/engine/engine.js';
-import { type LocatedFinding, createStreamRedactor } from '../src/redact/redactor.js';
+import { createStreamRedactor } from '../src/redact/redactor.js';
 import { type Replacement, parseReplacement } from '../src/redact/replace.js';
 import { type RuleSet, compileRuleSet } from '../src/rules/ruleset.js';
-import type { RuleSpec } from '../src/types.js';
+import type { LocatedFinding, RuleSpec } from '../src/types.js';
 
 export const TEMPLATE: Replacement = parseReplacement('[REDACTED:{rule}]');
 

@@ -2,7 +2,8 @@
  * `sseredact scan`: finds secrets in files, directories, stdin or the staged blobs of the git
  * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
  */
-import { type ScanFinding, scanTargets } from '../pipeline/scan.js';
+import { scanTargets } from '../pipeline/scan.js';
+import type { ScanFinding } from '../types.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';

@@ -5,24 +5,9 @@
  * Engines are prefilters: they may report more candidates than there are findings (the confirmer
  * makes them exact), but they must never miss the end of a real match.
  */
-import type { Match } from '../types.js';
+import type { EngineRule, Match } from '../types.js';
 
-/** What an engine needs of a rule: its bounded pattern and what the rule compiler derived. */
-export interface EngineRule {
-  /** Index in the rule set; matches carry it. */
-  readonly index: number;
-  readonly id: string;
-  /** The capped pattern, parsed (see rules/regex/ast.ts); after a warm start, on first read. */
-  readonly ast: import('../rules/regex/ast.js').Node;
-  /** Largest number of bytes a match can span. */
-  readonly maxWidth: number;
-  /** Smallest number of bytes a match can span (at least 1). */
-  readonly minWidth: number;
-  /** False when no match can contain a newline byte: such a rule is never in flight across one. */
-  readonly canMatchNewline: boolean;
-  /** What the tree was built from (pattern and cap): equal sources give equal trees (cache keys). */
-  readonly source: string;
-}
+export type { EngineRule } from '../types.js';
 
 export type EngineName = 'ts' | 'vectorscan';
 

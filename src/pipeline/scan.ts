@@ -7,23 +7,12 @@
  * Memory: one target at a time, whole (line allowlists and inline markers need whole lines), plus
  * the redactor's holdback, which the target is fed to in slices.
  */
-import { type LocatedFinding, createRedactorPool } from '../redact/redactor.js';
+import { createRedactorPool } from '../redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { compileScanScope } from '../rules/scan-scope.js';
 import type { ScanTarget } from '../sources/scan-targets.js';
-import type { Span } from '../types.js';
-
-/** A finding in a scanned file, as scan sinks report it. */
-export interface ScanFinding extends LocatedFinding {
-  readonly path: string;
-  /** 1-based line and byte column just past the secret (SARIF's endLine/endColumn). */
-  readonly endLine: number;
-  readonly endColumn: number;
-  /** The line(s) holding the match, without line terminators, and the offset of their first byte. */
-  readonly lines: Uint8Array;
-  readonly linesStart: number;
-}
+import type { LocatedFinding, ScanFinding, Span } from '../types.js';
 
 export interface ScanTotals {
   /** Targets scanned (binary ones not included). */

@@ -11,7 +11,7 @@
  * {@link finalStartBound}), or when a search shows that no thread from it got that far.
  */
 import type { CompiledRule } from '../rules/compile.js';
-import { type SearchProbe, type Slots, searchProgram } from '../rules/regex/pikevm.js';
+import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
 import type { Finding, Match } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 

@@ -15,17 +15,10 @@
  */
 import type { Scanner } from '../engine/engine.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import type { Finding, Span } from '../types.js';
+import type { Finding, LocatedFinding, Span } from '../types.js';
 import { Confirmer } from './confirm.js';
 import { HoldbackBuffer } from './holdback.js';
 import { type Replacement, regionRuleId, renderReplacement } from './replace.js';
-
-/** A finding with where it is, as sinks report it. */
-export interface LocatedFinding extends Finding {
-  /** 1-based line and byte column of the secret's start. */
-  readonly line: number;
-  readonly column: number;
-}
 
 interface ReplacementOptions {
   readonly replacement: Replacement;

@@ -2,16 +2,16 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
-import type { EngineRule } from '../engine/engine.js';
+import type { EngineRule } from '../types.js';
 import { SseredactError } from '../errors.js';
 import type { RuleSpec } from '../types.js';
 import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
-import { canMatchNewline, capRepeats, needsRightContext, widths } from './regex/analyze.js';
-import type { Node } from './regex/ast.js';
-import { RegexSyntaxError, parseRegex } from './regex/parse.js';
-import { type Program, compileProgram } from './regex/pikevm.js';
-import { printJsSource } from './regex/print.js';
+import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
+import type { Node } from '../regex/ast.js';
+import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
+import { type Program, compileProgram } from '../regex/pikevm.js';
+import { printJsSource } from '../regex/print.js';
 
 /** Default for `--max-match`: no match may be wider than this many bytes. */
 export const DEFAULT_MAX_MATCH = 4096;

@@ -13,8 +13,7 @@
  *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
  */
 import { createHash } from 'node:crypto';
-import type { LocatedFinding } from '../redact/redactor.js';
-import type { Finding } from '../types.js';
+import type { Finding, LocatedFinding } from '../types.js';
 
 /** One finding's record line; `extra` fields (scan mode's `path`) go after the standard ones. */
 export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean, extra: Readonly<Record<string, unknown>> = {}): string {

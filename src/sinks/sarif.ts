@@ -22,7 +22,7 @@
  *   same alert across runs, wherever its line moves. The secret itself never appears.
  */
 import { createHash } from 'node:crypto';
-import type { ScanFinding } from '../pipeline/scan.js';
+import type { ScanFinding } from '../types.js';
 import type { CompiledRule } from '../rules/compile.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

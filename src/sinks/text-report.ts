@@ -12,7 +12,8 @@
  * instance passed in (none when it has level 0).
  */
 import type { ChalkInstance } from 'chalk';
-import type { ScanFinding, ScanTotals } from '../pipeline/scan.js';
+import type { ScanTotals } from '../pipeline/scan.js';
+import type { ScanFinding } from '../types.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 
 export interface TextReportOptions {

@@ -3,8 +3,8 @@
  * --max-match, so that repeat must get all the bytes the rest of the pattern leaves, not half.
  */
 import { expect, test } from 'vitest';
-import { capRepeats, widths } from '../../src/rules/regex/analyze.js';
-import { parseRegex } from '../../src/rules/regex/parse.js';
+import { capRepeats, widths } from '../../src/regex/analyze.js';
+import { parseRegex } from '../../src/regex/parse.js';
 
 const widest = (source: string, maxMatch: number) => {
   const capped = capRepeats(parseRegex(source).ast, maxMatch);

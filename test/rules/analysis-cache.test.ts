@@ -10,12 +10,12 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cacheKey, writeCache } from '../../src/cache.js';
 import { analysisKey } from '../../src/rules/analysis-cache.js';
 import { type CompiledRule, type CompileOptions, compileRules } from '../../src/rules/compile.js';
-import { parseRegex } from '../../src/rules/regex/parse.js';
+import { parseRegex } from '../../src/regex/parse.js';
 import type { RuleSpec } from '../../src/types.js';
 
 // Counts parses: a warm start must not parse a rule before its tree is read.
-vi.mock('../../src/rules/regex/parse.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/rules/regex/parse.js')>();
+vi.mock('../../src/regex/parse.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/regex/parse.js')>();
   return { ...original, parseRegex: vi.fn(original.parseRegex) };
 });
 const parses = vi.mocked(parseRegex);

@@ -9,7 +9,7 @@
  * or the anchor's distance from the match start when the rule's head is not tracked) and, for
  * rules tracked only up to an anchor, `lastStart`.
  */
-import { hasByte } from '../../rules/regex/ast.js';
+import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
 import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';

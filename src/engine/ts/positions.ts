@@ -6,9 +6,9 @@
  * large counted repeats become unbounded ones. The relaxed language contains the rule's, so the automaton reports every
  * end of a real match (and some more: the confirmer drops those).
  */
-import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { type AnchorRange, flatten, findAnchor, literalLength } from '../../rules/regex/anchors.js';
-import { type ByteSet, type Node, NEWLINE, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../rules/regex/ast.js';
+import { canMatchNewline, widths } from '../../regex/analyze.js';
+import { type AnchorRange, flatten, findAnchor, literalLength } from '../../regex/anchors.js';
+import { type ByteSet, type Node, NEWLINE, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most

@@ -10,7 +10,7 @@
  * or the prefix's width), and each prefix hit becomes a candidate that the confirmer runs the
  * whole rule on, as it does for the ts engine's rules tracked up to an anchor.
  *
- * The prefix runs from the rule's start through its first anchor (rules/regex/anchors.ts), and on
+ * The prefix runs from the rule's start through its first anchor (regex/anchors.ts), and on
  * while no newline can come into it: a longer prefix reports fewer candidates. A rule without an
  * anchor can still have a prefix: its newline-free start, when that is at least
  * {@link MIN_UNANCHORED_WIDTH} bytes long (`\d{15,16}\|[0-9a-z_-]{27,40}` before a terminator
@@ -25,9 +25,9 @@
  * first literal byte on, at the same end, so scanning that suffix reports every real end (and
  * some more, which the confirmer drops); the start bound `end - maxWidth` of the whole rule holds.
  */
-import { canMatchNewline, widths } from '../../rules/regex/analyze.js';
-import { findAnchor, flatten, literalLength } from '../../rules/regex/anchors.js';
-import type { Node } from '../../rules/regex/ast.js';
+import { canMatchNewline, widths } from '../../regex/analyze.js';
+import { findAnchor, flatten, literalLength } from '../../regex/anchors.js';
+import type { Node } from '../../regex/ast.js';
 
 export interface AnchoredPrefix {
   /** The pattern to scan for: every match of the rule begins with a match of it. */

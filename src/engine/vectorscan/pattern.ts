@@ -1,5 +1,5 @@
 /**
- * Prints a rule's tree (rules/regex/ast.ts: byte-level, flags applied, repeats capped) as a
+ * Prints a rule's tree (regex/ast.ts: byte-level, flags applied, repeats capped) as a
  * Vectorscan expression, compiled without UTF-8 mode so that `\xHH` is one byte.
  *
  * The engine is a prefilter, so the printed expression may match *more* than the tree (never
@@ -17,7 +17,7 @@
  *   printHyperscan(parseRegex('(?i)ghp_[a-z0-9]{36}').ast)
  *   // => '[\x47\x67][\x48\x68][\x50\x70]\x5f[\x30-\x39\x41-\x5a\x61-\x7a]{36}'
  */
-import type { ByteSet, Node } from '../../rules/regex/ast.js';
+import type { ByteSet, Node } from '../../regex/ast.js';
 
 /** Counted repeats above this bound are relaxed (see module doc). */
 export const RELAX_ABOVE = 64;

@@ -19,7 +19,7 @@
  */
 import { parse as parseToml } from 'smol-toml';
 import { SseredactError } from '../../errors.js';
-import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
+import { RegexSyntaxError, parseRegex } from '../../regex/parse.js';
 import type { AllowlistSpec, ExtendedPredicates } from '../predicates.js';
 import { type LoadedRuleSpec, definedOnly } from './schema.js';
 
