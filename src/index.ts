@@ -18,11 +18,11 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
-import { createStreamRedactor } from './redact/redactor.js';
+import { type StreamOptions, type StreamOpener, createStreamOpener } from './pipeline/open-stream.js';
 import type { LocatedFinding } from './types.js';
-import { DEFAULT_TEMPLATE, parseReplacement } from './redact/replace.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { chooseRuleSpecs } from './rules/choose.js';
+import { maskEnvRules } from './rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from './rules/ruleset.js';
 import type { RuleSpec } from './types.js';
 
@@ -44,6 +44,8 @@ export interface RuleOptions {
   readonly patterns?: readonly string[];
   /** Literal secrets, as one rule named `literal` that also matches their JSON-escaped, URL-encoded and base64 forms. */
   readonly literals?: readonly string[];
+  /** Names or globs (`NPM_TOKEN`, `*_SECRET`) of environment variables whose values are literal secrets, as the CLI's `--mask-env`. */
+  readonly maskEnv?: readonly string[];
   /** The widest match any rule may have, in bytes (default 4096): unbounded repeats are capped to it. */
   readonly maxMatch?: number;
   /** The matching engine, as the CLI's `--engine`: `ts` (default here: no native code), `vectorscan`, or `auto`. */
@@ -83,17 +85,31 @@ export interface Finding {
   readonly secret?: string;
 }
 
-/** Options of a redactor: which rules (or a compiled set) and how to replace what they find. */
+/**
+ * Options of a redactor: which rules (or a compiled set), how to replace what they find, and the
+ * stream's shape; each means what the CLI's flag of the same name means, and gives the same bytes.
+ */
 export interface RedactorOptions extends RuleOptions {
   /** Rules compiled by {@link compileRules}; the other rule options are then ignored. */
   readonly compiled?: CompiledRules;
   /**
    * The replacement (the CLI's `--replace`): a template with `{rule}`, `{len}`, `{hash}`, or `*`
-   * (mask, same length) / `*N` (mask, keep the last N bytes). Default `[REDACTED:{rule}]`.
+   * (mask, same length) / `*N` (mask, keep the last N bytes). Default: the rule's own where it
+   * has one (the PII pack's `[EMAIL:{hash}]`), else `[REDACTED:{rule}]`.
    */
   readonly replace?: string;
   /** Key for `{hash}` (the CLI reads `SSEREDACT_HASH_KEY`); random per redactor when absent. */
   readonly hashKey?: string;
+  /**
+   * Server-Sent Events (the CLI's `--sse`): `off` (default) redacts plain bytes; `on` parses
+   * events and redacts each one, re-emitted at once; `auto` decides from the first bytes.
+   */
+  readonly sse?: 'off' | 'on' | 'auto';
+  /**
+   * SSE with JSON deltas (the CLI's `--sse-json`): a preset (`openai`, `anthropic`) or a JSON path
+   * whose strings form one content stream across events, so a secret split over events is found.
+   */
+  readonly sseJson?: string;
   /** Include the secret in findings (default false: they are secrets). */
   readonly showSecret?: boolean;
 }
@@ -108,7 +124,7 @@ export interface RedactorOptions extends RuleOptions {
 export function compileRules(options: RuleOptions = {}): CompiledRules {
   const specs = chooseRuleSpecs({
     packs: options.builtin === false ? [] : (options.packs ?? ['secrets']),
-    rules: options.rules ?? [],
+    rules: [...(options.rules ?? []), ...(options.maskEnv ? maskEnvRules(options.maskEnv, process.env) : [])],
     patterns: options.patterns ?? [],
     literals: options.literals ?? [],
     disable: options.disable ?? [],
@@ -116,6 +132,18 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
   });
   const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
   return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
+}
+
+/** The stream opener (src/pipeline/) of a library redactor's options: the CLI's own. */
+function openerOf(options: RedactorOptions): StreamOpener {
+  const compiled = options.compiled ?? compileRules(options);
+  const streamOptions: StreamOptions = {
+    ...(options.replace === undefined ? {} : { replace: options.replace }),
+    ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
+    ...(options.sse === undefined ? {} : { sse: options.sse }),
+    ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+  };
+  return createStreamOpener(compiled.ruleSet, streamOptions);
 }
 
 function publicFinding(finding: LocatedFinding, showSecret: boolean): Finding {
@@ -162,11 +190,9 @@ export interface Redactor extends Transform {
  * ```
  */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
-  const compiled = options.compiled ?? compileRules(options);
-  const replacement = parseReplacement(options.replace ?? DEFAULT_TEMPLATE, options.hashKey);
   let transform: Transform;
-  const redactor = createStreamRedactor(compiled.ruleSet, {
-    replacement,
+  const redactor = openerOf(options)({
+    locate: true,
     onFinding: (finding) => transform.emit('finding', publicFinding(finding, options.showSecret ?? false)),
   });
   transform = new Transform({
@@ -229,10 +255,9 @@ export function createRedactorStream(options: RedactorOptions = {}): TransformSt
  * rules or template.
  */
 export function redact(input: string | Uint8Array, options: RedactorOptions = {}): { output: Buffer; findings: Finding[] } {
-  const compiled = options.compiled ?? compileRules(options);
   const findings: Finding[] = [];
-  const redactor = createStreamRedactor(compiled.ruleSet, {
-    replacement: parseReplacement(options.replace ?? DEFAULT_TEMPLATE, options.hashKey),
+  const redactor = openerOf(options)({
+    locate: true,
     onFinding: (finding) => findings.push(publicFinding(finding, options.showSecret ?? false)),
   });
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;

@@ -33,6 +33,8 @@ export interface RuleSpec {
   /** Lower-case words that appear in every match; informational for the automaton engines. */
   readonly keywords?: readonly string[];
   readonly predicates?: RulePredicates;
+  /** Replacement template for this rule's findings (the PII pack's `[EMAIL:{hash}]`), unless `--replace` is given. */
+  readonly replacement?: string;
   /** Where the rule came from: a pack name, a file path, `cli`. */
   readonly source?: string;
 }

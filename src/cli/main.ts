@@ -6,18 +6,14 @@ import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
 import { defaultCacheDirectory } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
-import { redactStream } from '../pipeline/redact-stream.js';
-import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
-import { parseReplacement } from '../redact/replace.js';
+import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
+import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
-import { FindingTally, findingRecord } from '../sinks/ndjson.js';
+import { FindingTally } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
 import { openInput, readInputText } from '../sources/input.js';
-import { createAutoRedactor } from '../sse/detect.js';
-import { compileContentPath } from '../sse/json-path.js';
-import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
 import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
@@ -69,70 +65,34 @@ function recordsSink(target: string): ByteSink {
   return createByteSink(stream, { ownsStream: true });
 }
 
-/** Wraps the byte redactor for the SSE options: per event, per content stream, or detected. */
-function openStreamRedactor(options: RedactCommandOptions, openRedactor: () => ByteRedactor, log: Log, name: string): ByteRedactor {
-  if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
-  if (options.sse === 'on') return createSseRedactor({ openRedactor });
-  if (options.sse === 'auto') {
-    return createAutoRedactor({
-      text: () => {
-        log(`${name}: not an event stream, plain redaction`);
-        return openRedactor();
-      },
-      sse: () => {
-        log(`${name}: event stream detected, SSE mode`);
-        return createSseRedactor({ openRedactor });
-      },
-    });
-  }
-  return openRedactor();
-}
-
 async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
   const log = logger(options.verbose);
-  if (options.sseJson !== undefined) compileContentPath(options.sseJson); // a bad path is a usage error before any input
-  const explicitReplacement = options.replace !== undefined ? parseReplacement(options.replace, process.env.SSEREDACT_HASH_KEY) : null;
+  const hashKey = process.env.SSEREDACT_HASH_KEY;
+  const streamOptions: StreamOptions = {
+    sse: options.sse,
+    log,
+    ...(options.replace === undefined ? {} : { replace: options.replace }),
+    ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(hashKey === undefined ? {} : { hashKey }),
+  };
+  // A bad template or content path is a usage error before any rule compiles or input is read.
+  checkStreamOptions(streamOptions);
   const ruleSet = await compileChosenRules(options, log);
-  const ruleReplacements = explicitReplacement
-    ? []
-    : ruleSet.rules.map((rule) => {
-        const own = (rule.spec as { replacement?: string }).replacement;
-        return own === undefined ? undefined : parseReplacement(own, process.env.SSEREDACT_HASH_KEY);
-      });
-  const replacement = explicitReplacement ?? parseReplacement('[REDACTED:{rule}]', process.env.SSEREDACT_HASH_KEY);
+  const openStream = createStreamOpener(ruleSet, streamOptions);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
-  const bytesSink = options.json ? null : stdout;
   const records = options.json ? stdout : options.records ? recordsSink(options.records) : null;
-  const tally = new FindingTally();
+  const sinks: StreamSinks = { output: options.json ? null : stdout, records, showSecret: options.showSecret, tally: new FindingTally() };
   for (const source of sources) {
-    const pending: string[] = [];
-    // Only records say where a finding is: without them, the redactor need not count lines.
-    const redactOptions: RedactOptions = records
-      ? {
-          replacement,
-          ruleReplacements,
-          onFinding: (finding) => {
-            tally.add(finding);
-            pending.push(findingRecord(finding, source.name, options.showSecret));
-          },
-        }
-      : { replacement, ruleReplacements, locate: false, onFinding: (finding) => tally.add(finding) };
-    const redactor = openStreamRedactor(options, createRedactorPool(ruleSet, redactOptions), log, source.name);
-    const flushRecords = async (): Promise<void> => {
-      if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
-    };
-    const totals = await redactStream(source, redactor, bytesSink, flushRecords);
-    tally.streams++;
-    tally.bytes += totals.bytes;
-    if (stdout.isClosed) return EXIT_OK;
+    await redactSource(source, openStream, sinks);
+    if (isOutputClosed(sinks)) return EXIT_OK;
   }
   if (records) {
-    await records.write(tally.summaryRecord());
+    await records.write(sinks.tally.summaryRecord());
     await records.end();
   }
-  log(`${tally.findings} finding(s) in ${tally.bytes} bytes`);
-  return options.failOnMatch && tally.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
+  log(`${sinks.tally.findings} finding(s) in ${sinks.tally.bytes} bytes`);
+  return options.failOnMatch && sinks.tally.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

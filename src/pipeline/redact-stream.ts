@@ -1,40 +1,60 @@
 /**
- * Wires one stream: source chunks -> stream redactor -> sink. The redactor's output goes to the
- * sink as soon as it is safe; a slow sink slows the reads (each write is awaited).
+ * Wires one stream: source chunks -> stream redactor (opened by ./open-stream.ts) -> sinks. The
+ * redacted bytes go to the output sink as soon as they are safe, and the records of the findings
+ * they replace right after them; a slow sink slows the reads (each write is awaited).
  *
  * Fail closed (DESIGN §3.5): if the redactor throws, nothing more is written and the error goes
  * up; bytes it has not released are never written.
  */
+import { type FindingTally, findingRecord } from '../sinks/ndjson.js';
 import type { ByteSink } from '../sinks/output.js';
-import type { StreamRedactor } from '../redact/redactor.js';
 import type { Source } from '../sources/input.js';
+import type { StreamOpener } from './open-stream.js';
 
-export interface StreamTotals {
-  readonly bytes: number;
+/** Where a stream's output goes, and the run's totals it adds to. */
+export interface StreamSinks {
+  /** Redacted bytes; null discards them (`--json`). */
+  readonly output: ByteSink | null;
+  /** NDJSON finding records (./sinks/ndjson.ts); null writes none (and findings are not located). */
+  readonly records: ByteSink | null;
+  /** Records carry the secret itself (`--show-secret`). */
+  readonly showSecret: boolean;
+  /** The run's totals: this stream's bytes and findings are added. */
+  readonly tally: FindingTally;
+}
+
+/** True once a reader of the run's output has gone away: the run stops quietly (EPIPE, `| head`). */
+export function isOutputClosed(sinks: StreamSinks): boolean {
+  return (sinks.output?.isClosed ?? false) || (sinks.records?.isClosed ?? false);
 }
 
 /**
- * Pumps `source` through `redactor` into `sink` (or discards the bytes when `sink` is null);
- * `afterChunk` runs after each chunk's output is written (records sinks flush there).
+ * Pumps `source` through a redactor from `openStream` into `sinks`. Resolves when the source has
+ * ended (or a reader went away: see {@link isOutputClosed}); throws what the source, the redactor
+ * or a sink throws.
  */
-export async function redactStream(
-  source: Source,
-  redactor: Pick<StreamRedactor, 'write' | 'end'>,
-  sink: ByteSink | null,
-  afterChunk: () => Promise<void> = async () => {},
-): Promise<StreamTotals> {
-  let bytes = 0;
+export async function redactSource(source: Source, openStream: StreamOpener, sinks: StreamSinks): Promise<void> {
+  const { output, records, tally } = sinks;
+  const pending: string[] = [];
+  const redactor = records
+    ? openStream({
+        name: source.name,
+        locate: true,
+        onFinding: (finding) => {
+          tally.add(finding);
+          pending.push(findingRecord(finding, source.name, sinks.showSecret));
+        },
+      })
+    : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
+  const writeOut = async (bytes: Uint8Array): Promise<void> => {
+    if (output) await output.write(bytes);
+    if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
+  };
+  tally.streams++;
   for await (const chunk of source.chunks) {
-    bytes += chunk.length;
-    const output = redactor.write(chunk);
-    if (sink) {
-      await sink.write(output);
-      if (sink.isClosed) return { bytes };
-    }
-    await afterChunk();
+    tally.bytes += chunk.length;
+    await writeOut(redactor.write(chunk));
+    if (isOutputClosed(sinks)) return;
   }
-  const rest = redactor.end();
-  if (sink) await sink.write(rest);
-  await afterChunk();
-  return { bytes };
+  await writeOut(redactor.end());
 }

@@ -7,12 +7,11 @@
  * Memory: one target at a time, whole (line allowlists and inline markers need whole lines), plus
  * the redactor's holdback, which the target is fed to in slices.
  */
-import { createRedactorPool } from '../redact/redactor.js';
-import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { compileScanScope } from '../rules/scan-scope.js';
 import type { ScanTarget } from '../sources/scan-targets.js';
 import type { LocatedFinding, ScanFinding, Span } from '../types.js';
+import { createStreamOpener } from './open-stream.js';
 
 export interface ScanTotals {
   /** Targets scanned (binary ones not included). */
@@ -89,7 +88,7 @@ function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(cou
 export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: (finding: ScanFinding) => Promise<void>): Promise<ScanTotals> {
   const isInScope = compileScanScope(ruleSet.rules);
   const found: LocatedFinding[] = [];
-  const openRedactor = createRedactorPool(ruleSet, { replacement: parseReplacement(DEFAULT_TEMPLATE), onFinding: (finding) => found.push(finding) });
+  const openStream = createStreamOpener(ruleSet);
   const totals = { files: 0, bytes: 0, binaryFiles: 0, findings: 0 };
   for (const target of targets) {
     const bytes = await target.read();
@@ -99,7 +98,7 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     }
     totals.files++;
     totals.bytes += bytes.length;
-    const redactor = openRedactor();
+    const redactor = openStream({ name: target.path, locate: true, onFinding: (finding) => found.push(finding) });
     for (let at = 0; at < bytes.length; at += SLICE) redactor.write(bytes.subarray(at, at + SLICE));
     redactor.end();
     if (found.length === 0) continue;

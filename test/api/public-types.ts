@@ -32,6 +32,7 @@ expectTypeOf<RuleOptions>().toEqualTypeOf<{
   readonly rules?: readonly RuleSpec[];
   readonly patterns?: readonly string[];
   readonly literals?: readonly string[];
+  readonly maskEnv?: readonly string[];
   readonly maxMatch?: number;
   readonly engine?: 'auto' | 'ts' | 'vectorscan';
 }>();
@@ -54,6 +55,8 @@ expectTypeOf<RedactorOptions['compiled']>().toEqualTypeOf<CompiledRules | undefi
 expectTypeOf<RedactorOptions['replace']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RedactorOptions['hashKey']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RedactorOptions['showSecret']>().toEqualTypeOf<boolean | undefined>();
+expectTypeOf<RedactorOptions['sse']>().toEqualTypeOf<'off' | 'on' | 'auto' | undefined>();
+expectTypeOf<RedactorOptions['sseJson']>().toEqualTypeOf<string | undefined>();
 // @ts-expect-error: options are checked, not a bag of anything
 createRedactor({ showSecret: 'yes' });
 // @ts-expect-error: an unknown option is a type error
@@ -84,5 +87,6 @@ expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'rule' | 'engine' | 'fo
 expectTypeOf<RuleSpec['id']>().toEqualTypeOf<string>();
 expectTypeOf<RuleSpec['regex']>().toEqualTypeOf<string>();
 expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | undefined>();
+expectTypeOf<RuleSpec['replacement']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
 expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | undefined>();

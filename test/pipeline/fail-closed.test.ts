@@ -7,8 +7,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
 import { EXIT_INTERNAL, EXIT_USAGE, reportError } from '../../src/cli/exit.js';
 import { SseredactError } from '../../src/errors.js';
-import { redactStream } from '../../src/pipeline/redact-stream.js';
+import { redactSource } from '../../src/pipeline/redact-stream.js';
 import type { StreamRedactor } from '../../src/redact/redactor.js';
+import { FindingTally } from '../../src/sinks/ndjson.js';
 import { createByteSink } from '../../src/sinks/output.js';
 
 async function* chunks(...parts: string[]) {
@@ -33,7 +34,8 @@ describe('fail closed', () => {
     const written: Buffer[] = [];
     out.on('data', (data: Buffer) => written.push(data));
     const sink = createByteSink(out, { ownsStream: false });
-    await expect(redactStream({ name: 't', chunks: chunks('one ', 'two ', 'three ') }, failingRedactor(2), sink)).rejects.toThrow('confirmer state corrupt');
+    const sinks = { output: sink, records: null, showSecret: false, tally: new FindingTally() };
+    await expect(redactSource({ name: 't', chunks: chunks('one ', 'two ', 'three ') }, () => failingRedactor(2), sinks)).rejects.toThrow('confirmer state corrupt');
     expect(Buffer.concat(written).toString()).toBe('one ');
   });
 

@@ -29,8 +29,6 @@ export interface LoadedRuleSpec extends RuleSpec {
   readonly predicates?: ExtendedPredicates;
   /** Scan mode: the rule only applies to files whose path matches one of these regexes. */
   readonly paths?: readonly string[];
-  /** Replacement template for this rule's findings (e.g. PII rules), instead of the default. */
-  readonly replacement?: string;
   /** What the secret looks like and where that format is documented. */
   readonly format?: string;
   readonly examples?: RuleExamples;

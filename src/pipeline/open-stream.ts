@@ -1,0 +1,103 @@
+/**
+ * The one place that opens a stream redactor from options: the CLI, the library (`createRedactor`,
+ * `redact`), and every later way in (sockets, the proxy) call {@link createStreamOpener}, so two
+ * ways in cannot give two outputs for the same bytes and options.
+ *
+ * An opener is built once per run (or per library redactor) from a compiled rule set and the
+ * options, which it checks at once (a bad template or content path is a usage error before any
+ * input is read); then it opens any number of streams, each with its own redactor state and its
+ * own finding handler.
+ *
+ * @example
+ * ```ts
+ * const openStream = createStreamOpener(ruleSet, { sseJson: 'openai' });
+ * const redactor = openStream({ onFinding: (finding) => records.push(finding) });
+ * out.write(redactor.write(chunk)); // for each chunk, in order
+ * out.write(redactor.end());
+ * ```
+ */
+import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
+import { DEFAULT_TEMPLATE, type Replacement, parseReplacement } from '../redact/replace.js';
+import type { RuleSet } from '../rules/ruleset.js';
+import { createAutoRedactor } from '../sse/detect.js';
+import { compileContentPath } from '../sse/json-path.js';
+import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
+import type { Finding, LocatedFinding } from '../types.js';
+
+export type { ByteRedactor } from '../sse/redact.js';
+
+/** How every stream of a run is redacted: the CLI's flags, the library's options. */
+export interface StreamOptions {
+  /**
+   * `--replace`: a template with `{rule}`, `{len}`, `{hash}`, or `*` / `*N` to mask. Absent: each
+   * rule's own replacement where it has one (the PII pack's `[EMAIL:{hash}]`), else
+   * `[REDACTED:{rule}]`.
+   */
+  readonly replace?: string;
+  /** Key of `{hash}` (the CLI's SSEREDACT_HASH_KEY); random per opener when absent. */
+  readonly hashKey?: string;
+  /** `--sse`: off (plain bytes, the default), on (per event), auto (detected from the first bytes). */
+  readonly sse?: 'off' | 'on' | 'auto';
+  /** `--sse-json`: a preset or a JSON path whose strings form content streams across events; implies SSE. */
+  readonly sseJson?: string;
+  /** Told which mode a stream was given (`--verbose`). */
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * What one stream reports. With `locate` (the default) each finding carries its line and column;
+ * a caller that only counts findings turns it off, sparing the redactor the line count.
+ */
+export type StreamFindings =
+  | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void }
+  | { readonly locate: false; readonly onFinding?: (finding: Finding) => void };
+
+/** A stream to open: its name (for `--verbose`) and what it reports. */
+export type StreamRequest = StreamFindings & { readonly name?: string };
+
+/** Opens the redactor of one stream; each call is a new stream at offset 0. */
+export type StreamOpener = (request?: StreamRequest) => ByteRedactor;
+
+/** The replacement of every region and, unless `replace` is given, each rule's own. */
+function replacementsOf(ruleSet: RuleSet, options: StreamOptions): Pick<RedactOptions, 'replacement' | 'ruleReplacements'> {
+  if (options.replace !== undefined) return { replacement: parseReplacement(options.replace, options.hashKey) };
+  const ruleReplacements = ruleSet.rules.map((rule) => (rule.spec.replacement === undefined ? undefined : parseReplacement(rule.spec.replacement, options.hashKey)));
+  const replacement = parseReplacement(DEFAULT_TEMPLATE, options.hashKey);
+  return ruleReplacements.some((own) => own !== undefined) ? { replacement, ruleReplacements } : { replacement };
+}
+
+/**
+ * Checks what of `options` needs no rules, so that a usage error comes before rules compile.
+ * @throws SseredactError('usage') for a bad `replace` template or `sseJson` path.
+ */
+export function checkStreamOptions(options: StreamOptions): void {
+  if (options.replace !== undefined) parseReplacement(options.replace, options.hashKey);
+  if (options.sseJson !== undefined) compileContentPath(options.sseJson);
+}
+
+/**
+ * Checks `options` and returns the opener of streams over `ruleSet`.
+ * @throws SseredactError('usage') for a bad `replace` template or `sseJson` path.
+ */
+export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}): StreamOpener {
+  checkStreamOptions(options);
+  const replacements = replacementsOf(ruleSet, options);
+  const log = options.log ?? (() => {});
+  return (request = {}) => {
+    const name = request.name ?? 'stream';
+    const openRedactor = createRedactorPool(ruleSet, { ...replacements, ...request } as RedactOptions);
+    if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
+    if (options.sse === 'on') return createSseRedactor({ openRedactor });
+    if (options.sse !== 'auto') return openRedactor();
+    return createAutoRedactor({
+      text: () => {
+        log(`${name}: not an event stream, plain redaction`);
+        return openRedactor();
+      },
+      sse: () => {
+        log(`${name}: event stream detected, SSE mode`);
+        return createSseRedactor({ openRedactor });
+      },
+    });
+  };
+}
