@@ -88,7 +88,7 @@ describe.each(ENGINES)('CLI and library agree (%s engine)', (engine) => {
       input,
       env: { SSEREDACT_HASH_KEY: HASH_KEY, PARITY_DEPLOY_TOKEN: DEPLOY_TOKEN },
     });
-    expect(Buffer.from(cli.stderr).toString()).toBe('');
+    expect(Buffer.from(cli.stderr as Uint8Array).toString()).toBe('');
     expect(cli.exitCode).toBe(0);
     const records = readFileSync(recordsPath, 'utf8')
       .trim()
@@ -98,7 +98,7 @@ describe.each(ENGINES)('CLI and library agree (%s engine)', (engine) => {
 
     const library = redact(input, { ...options, engine, hashKey: HASH_KEY });
 
-    expect(Buffer.from(cli.stdout).toString('latin1')).toEqual(library.output.toString('latin1'));
+    expect(Buffer.from(cli.stdout as Uint8Array).toString('latin1')).toEqual(library.output.toString('latin1'));
     expect(records.map(comparable)).toEqual(library.findings.map((finding) => comparable({ ...finding })));
     expect(records.length).toBeGreaterThan(0);
   });
