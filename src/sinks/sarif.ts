@@ -22,8 +22,13 @@
  *   same alert across runs, wherever its line moves. The secret itself never appears.
  */
 import { createHash } from 'node:crypto';
-import type { ScanFinding } from '../types.js';
-import type { CompiledRule } from '../rules/compile.js';
+import type { RuleSpec, ScanFinding } from '../types.js';
+
+/** What the log says of a rule: its id and description (a compiled rule is one). */
+interface DescribedRule {
+  readonly id: string;
+  readonly spec: Pick<RuleSpec, 'description'>;
+}
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -39,12 +44,12 @@ function fingerprint(finding: ScanFinding): string {
   return createHash('sha256').update(`${finding.ruleId}\0${finding.path}\0`).update(finding.secretBytes).digest('hex');
 }
 
-function describe(rule: CompiledRule): string {
+function describe(rule: DescribedRule): string {
   return rule.spec.description ?? rule.id;
 }
 
 /** The SARIF log of `findings` (all of a run), found with `rules`; `version` is sseredact's. */
-export function sarifLog(findings: readonly ScanFinding[], rules: readonly CompiledRule[], version: string): object {
+export function sarifLog(findings: readonly ScanFinding[], rules: readonly DescribedRule[], version: string): object {
   const fired = [...new Set(findings.map((finding) => finding.rule))].sort((a, b) => a - b);
   const ruleIndex = new Map(fired.map((rule, index) => [rule, index]));
   const results = findings.map((finding) => {
