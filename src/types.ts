@@ -22,14 +22,21 @@ export interface RulePredicates {
   readonly validator?: 'luhn' | 'github-crc32' | 'iban';
 }
 
+/** Which capture group of a rule's match is the secret (see {@link RuleSpec.secretGroup}). */
+export type SecretGroup = number | 'first-non-empty';
+
 /** A rule as written by a user or a pack, before compilation. */
 export interface RuleSpec {
   readonly id: string;
   readonly description?: string;
   /** RE2-compatible syntax; inline flags `(?i)`, `(?s)`, `(?m)` allowed. */
   readonly regex: string;
-  /** The capture group that is the secret; 0 (default) is the whole match. */
-  readonly secretGroup?: number;
+  /**
+   * The capture group that is the secret; 0 (default) is the whole match. `first-non-empty` is
+   * gitleaks' rule when a rule names no group: the first group that matched something, else the
+   * whole match.
+   */
+  readonly secretGroup?: SecretGroup;
   /** Lower-case words that appear in every match; informational for the automaton engines. */
   readonly keywords?: readonly string[];
   readonly predicates?: RulePredicates;

@@ -3,7 +3,7 @@
  * in; each rule's printed JS RegExp run globally over the latin1 text; predicates; the union of
  * secret spans replaced. Every streaming path must give exactly these bytes and findings.
  */
-import type { CompiledRule } from '../src/rules/compile.js';
+import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
 import { type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
 
 export interface OracleFinding {
@@ -19,7 +19,8 @@ export function oracleFindings(rules: readonly CompiledRule[], input: Uint8Array
   for (const rule of rules) {
     const re = new RegExp(rule.jsSource, 'dg');
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const secret = m.indices![rule.secretGroup];
+      const indices = m.indices!;
+      const secret = indices[secretGroupOf(rule.secretGroup, indices.length - 1, (group) => indices[group] !== undefined && indices[group]![1] > indices[group]![0])];
       if (!secret || secret[1] <= secret[0]) continue;
       const match = input.subarray(m.index, m.index + m[0].length);
       if (rule.keep && !rule.keep(input.subarray(secret[0], secret[1]), { match })) continue;

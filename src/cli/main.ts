@@ -14,6 +14,7 @@ import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
 import { FindingTally } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
 import { openInput, readInputText } from '../sources/input.js';
+import type { LoadedRules } from '../rules/load/file.js';
 import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
@@ -28,30 +29,36 @@ function logger(verbose: boolean): Log {
 const warn: Log = (message) => process.stderr.write(`sseredact: warning: ${message}\n`);
 
 /** Loads `--rules` files. Only they need the YAML and TOML parsers, which take ~30 ms to import. */
-async function loadRuleFiles(paths: readonly string[]): Promise<RuleSpec[]> {
-  if (paths.length === 0) return [];
-  const { loadRuleFile } = await import('../rules/load/file.js');
-  return paths.flatMap((path) => loadRuleFile(path, { onWarning: warn }));
+async function loadRuleFiles(paths: readonly string[], log: Log): Promise<LoadedRules> {
+  if (paths.length === 0) return { specs: [], keepsBuiltin: true, disabledBuiltin: [] };
+  const { loadRuleFiles: load } = await import('../rules/load/file.js');
+  return load(paths, { onNote: log });
 }
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
-  const loaded = await loadRuleFiles(options.rules);
+  const ruleFiles = await loadRuleFiles(options.rules, log);
+  const loaded: RuleSpec[] = [...ruleFiles.specs];
   for (const path of options.literalFile) {
     const literals = parseLiteralFile(readInputText(path));
     loaded.push(...literalRules(literals, { id: `literal-file-${loaded.length + 1}`, source: path, onWarning: warn }));
   }
   const maskEnv = options.maskEnv.flatMap((names) => names.split(',')).filter((name) => name.trim() !== '');
   if (maskEnv.length > 0) loaded.push(...maskEnvRules(maskEnv, process.env, { onWarning: warn }));
-  const packs = !options.builtin ? [] : options.pack.length > 0 ? options.pack : ['secrets' as const];
+  // A gitleaks config stands in for the default secrets pack, as for gitleaks' own defaults.
+  const defaultPacks = ruleFiles.keepsBuiltin ? ['secrets' as const] : [];
+  if (!ruleFiles.keepsBuiltin && options.builtin && options.pack.length === 0) log('a gitleaks config without [extend] useDefault = true replaces the built-in secrets pack');
+  const packs = !options.builtin ? [] : options.pack.length > 0 ? options.pack : defaultPacks;
   const specs = chooseRuleSpecs({
     packs: options.pii && options.builtin ? [...new Set([...packs, 'pii' as const])] : packs,
     rules: loaded,
     patterns: options.pattern,
     literals: options.literal,
     disable: options.disable,
+    dropFromPacks: ruleFiles.disabledBuiltin,
     source: 'cli',
     onWarning: warn,
+    onNote: log,
   });
   const engine = selectEngine(options.engine, log);
   const ruleSet = compileRuleSet(specs, { engine, maxMatch: options.maxMatch, cacheDirectory: defaultCacheDirectory(), log });

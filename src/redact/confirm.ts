@@ -10,7 +10,7 @@
  * match from `s` can reach beyond the bytes we have, or need the byte after them (see
  * {@link finalStartBound}), or when a search shows that no thread from it got that far.
  */
-import type { CompiledRule } from '../rules/compile.js';
+import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
 import type { Finding, Match } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
@@ -160,8 +160,9 @@ export class Confirmer {
     this.cursors.set(rule.index, end);
     while (queue.head < ranges.length && ranges[queue.head]!.high < end) queue.head++;
     if (queue.head < ranges.length) ranges[queue.head]!.low = Math.max(ranges[queue.head]!.low, end);
-    const secretStart = slots[rule.secretGroup * 2]!;
-    const secretEnd = slots[rule.secretGroup * 2 + 1]!;
+    const group = secretGroupOf(rule.secretGroup, slots.length / 2 - 1, (other) => slots[other * 2]! >= 0 && slots[other * 2 + 1]! > slots[other * 2]!);
+    const secretStart = slots[group * 2]!;
+    const secretEnd = slots[group * 2 + 1]!;
     if (secretStart < 0 || secretEnd <= secretStart) return;
     const secretBytes = buffer.view(secretStart, secretEnd);
     // Allowlists may look at the whole match, never at the rest of the line: how much of a line is

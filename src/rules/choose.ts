@@ -11,8 +11,10 @@ import { type PackName, loadPack } from './packs/index.js';
 export interface RuleChoice {
   /** Built-in packs (default: secrets). */
   readonly packs?: readonly PackName[];
-  /** Rules already loaded (rule files, masked environment variables). */
+  /** Rules already loaded (rule files, masked environment variables); one with a pack rule's id replaces that rule. */
   readonly rules?: readonly RuleSpec[];
+  /** Pack rule ids to leave out silently (an extending gitleaks config's `disabledRules`). */
+  readonly dropFromPacks?: readonly string[];
   /** Regexes, as rules `pattern-1`, `pattern-2`, ... */
   readonly patterns?: readonly string[];
   /** Literal secrets, as one rule `literal` that also matches their common encodings. */
@@ -22,11 +24,21 @@ export interface RuleChoice {
   /** Where the extra rules came from, for error messages: `cli`, `api`. */
   readonly source: string;
   readonly onWarning?: (message: string) => void;
+  /** Told of each pack rule a loaded rule replaces (`--verbose`). */
+  readonly onNote?: (message: string) => void;
 }
 
 /** The rule specs of a choice; throws SseredactError('usage') when it selects none, or disables an unknown id. */
 export function chooseRuleSpecs(choice: RuleChoice): RuleSpec[] {
-  const specs: RuleSpec[] = (choice.packs ?? ['secrets']).flatMap((pack) => loadPack(pack));
+  const own = new Map((choice.rules ?? []).map((spec) => [spec.id, spec]));
+  const dropped = new Set(choice.dropFromPacks ?? []);
+  const specs: RuleSpec[] = (choice.packs ?? ['secrets'])
+    .flatMap((pack) => loadPack(pack))
+    .filter((spec) => {
+      const replacement = own.get(spec.id);
+      if (replacement !== undefined) choice.onNote?.(`built-in rule ${spec.id} replaced by the one in ${replacement.source ?? 'the rules given'}`);
+      return replacement === undefined && !dropped.has(spec.id);
+    });
   specs.push(...(choice.rules ?? []));
   (choice.patterns ?? []).forEach((regex, i) => specs.push({ id: `pattern-${i + 1}`, regex, source: choice.source }));
   if (choice.literals && choice.literals.length > 0) {

@@ -2,9 +2,8 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
-import type { EngineRule } from '../types.js';
 import { SseredactError } from '../errors.js';
-import type { RuleSpec } from '../types.js';
+import type { EngineRule, RuleSpec, SecretGroup } from '../types.js';
 import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
@@ -23,7 +22,7 @@ export const DEFAULT_MAX_MATCH = 4096;
  */
 export interface CompiledRule extends EngineRule, RuleAnalysis {
   readonly spec: RuleSpec;
-  readonly secretGroup: number;
+  readonly secretGroup: SecretGroup;
   /** JS RegExp source (use with flags `dg`) meaning exactly the capped rule on latin1 text. */
   readonly jsSource: string;
   readonly program: Program;
@@ -40,6 +39,16 @@ export interface CompileOptions {
   readonly cacheDirectory?: string;
   /** Told about analysis cache misses and write failures. */
   readonly log?: (message: string) => void;
+}
+
+/**
+ * The secret's group in one match of a rule with `groupCount` groups, where `isNonEmpty(group)`
+ * says whether that group matched a non-empty span.
+ */
+export function secretGroupOf(secretGroup: SecretGroup, groupCount: number, isNonEmpty: (group: number) => boolean): number {
+  if (secretGroup !== 'first-non-empty') return secretGroup;
+  for (let group = 1; group <= groupCount; group++) if (isNonEmpty(group)) return group;
+  return 0;
 }
 
 function ruleError(spec: RuleSpec, message: string, cause?: unknown): SseredactError {
@@ -63,7 +72,7 @@ function cappedTree(spec: RuleSpec, maxMatch: number): Tree {
     throw error;
   }
   const secretGroup = spec.secretGroup ?? 0;
-  if (!Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > parsed.groupCount) {
+  if (secretGroup !== 'first-non-empty' && (!Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > parsed.groupCount)) {
     throw ruleError(spec, `secretGroup ${secretGroup} does not exist (the regex has ${parsed.groupCount} groups)`);
   }
   const ast = capRepeats(parsed.ast, maxMatch);

@@ -86,7 +86,7 @@ expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'rule' | 'engine' | 'fo
 // Rules given as data.
 expectTypeOf<RuleSpec['id']>().toEqualTypeOf<string>();
 expectTypeOf<RuleSpec['regex']>().toEqualTypeOf<string>();
-expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | undefined>();
+expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | 'first-non-empty' | undefined>();
 expectTypeOf<RuleSpec['replacement']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
 expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | undefined>();

@@ -65,7 +65,7 @@ describe('own schema', () => {
 describe('gitleaks import', () => {
   test('the default gitleaks config loads completely but for its one path-only rule, named with the reason', () => {
     const warnings: string[] = [];
-    const specs = loadRuleFile(fixture('gitleaks/gitleaks.toml'), { onWarning: (line) => warnings.push(line) });
+    const specs = loadRuleFile(fixture('gitleaks/gitleaks.toml'), { onNote: (line) => warnings.push(line) });
     expect(specs).toHaveLength(221);
     const notLoaded = warnings.filter((line) => line.includes('not loaded'));
     expect(notLoaded).toEqual([`${fixture('gitleaks/gitleaks.toml')}: rule pkcs12-file not loaded: path-only rule: it matches file names, not content`]);
@@ -92,7 +92,7 @@ describe('gitleaks import', () => {
     expect(result.kind).toBe('gitleaks');
     expect(result.skipped).toEqual([{ id: 'keystore-file', reason: 'path-only rule: it matches file names, not content' }]);
     const [spec] = result.specs;
-    expect(spec).toMatchObject({ id: 'acme-token', secretGroup: 1, paths: ['\\.env$'], source: 'small.toml' });
+    expect(spec).toMatchObject({ id: 'acme-token', secretGroup: 'first-non-empty', paths: ['\\.env$'], source: 'small.toml' });
     const [rule] = compileRules(result.specs);
     const secret = Buffer.from('0f9e8d7c6b5a49382716a5b4c3d2e1f0');
     expect(rule!.keep!(secret)).toBe(true);

@@ -10,9 +10,14 @@
  * different meaning gets a note in `warnings` (unknown keys such as Betterleaks' `filter`; a
  * `[[rules.required]]` condition, dropped so the rule fires on its own).
  *
+ * `[extend]` is read as gitleaks reads it: `useDefault = true` keeps the built-in secrets pack
+ * (without it a gitleaks config replaces the pack, as it replaces gitleaks' defaults), `path`
+ * names a config this one extends, `disabledRules` drops rules of what it extends; the config's own
+ * rules win over extended ones of the same id (file.ts does the merging).
+ *
+ * Without `secretGroup`, the secret is the first non-empty capture group, as in gitleaks.
+ *
  * Differences in meaning, kept on purpose:
- * - without `secretGroup`, gitleaks takes the first non-empty capture group; we take group 1 when
- *   the regex has exactly one group and the whole match when it has several (redacting more).
  * - `path` on a regex rule becomes {@link LoadedRuleSpec.paths}: it limits the rule in scan mode
  *   only; redact mode has no paths.
  * - allowlist `paths` and `commits` only apply where the confirmer passes a path (scan mode).
@@ -29,8 +34,20 @@ export interface SkippedRule {
   readonly reason: string;
 }
 
+/** A config's `[extend]` table. */
+export interface GitleaksExtend {
+  /** Extends the built-in secrets pack (gitleaks: its default config). */
+  readonly useDefault: boolean;
+  /** A config this one extends, as written (relative to this config's directory). */
+  readonly path?: string;
+  /** Rule ids of what this config extends to leave out. */
+  readonly disabledRules: readonly string[];
+}
+
 export interface GitleaksImport {
   readonly specs: LoadedRuleSpec[];
+  /** Null when the config has no `[extend]`: it then stands alone. */
+  readonly extend: GitleaksExtend | null;
   readonly skipped: SkippedRule[];
   /** One line each: `rule <id>: <what was left out>`. */
   readonly warnings: string[];
@@ -95,7 +112,7 @@ export function importGitleaks(data: unknown, where: string): GitleaksImport {
   const warnings: string[] = [];
   const skipped: SkippedRule[] = [];
   const specs: LoadedRuleSpec[] = [];
-  if (isTable(data.extend)) warnings.push(`${where}: [extend] ignored: load the extended config with its own --rules`);
+  const extend = isTable(data.extend) ? readExtend(data.extend, warnings) : null;
   const globals = globalAllowlists(data, warnings);
   const seen = new Set<string>();
   data.rules.forEach((rule, index) => {
@@ -135,11 +152,7 @@ export function importGitleaks(data: unknown, where: string): GitleaksImport {
       if (error instanceof RegexSyntaxError) return skip(`allowlist regex not supported: ${error.message}`);
       throw error;
     }
-    const secretGroup =
-      typeof rule.secretGroup === 'number' ? rule.secretGroup : groupCount === 1 ? 1 : groupCount === 0 ? undefined : 0;
-    if (typeof rule.secretGroup !== 'number' && groupCount > 1) {
-      warnings.push(`rule ${id}: ${groupCount} capture groups and no secretGroup: the whole match is the secret`);
-    }
+    const secretGroup = typeof rule.secretGroup === 'number' ? rule.secretGroup : groupCount === 0 ? 0 : 'first-non-empty';
     if (typeof rule.secretGroup === 'number' && rule.secretGroup > groupCount) {
       return skip(`secretGroup ${rule.secretGroup} but the regex has ${groupCount} groups`);
     }
@@ -161,7 +174,18 @@ export function importGitleaks(data: unknown, where: string): GitleaksImport {
       }),
     );
   });
-  return { specs, skipped, warnings };
+  return { specs, extend, skipped, warnings };
+}
+
+function readExtend(table: Table, warnings: string[]): GitleaksExtend {
+  for (const key of Object.keys(table)) {
+    if (key !== 'useDefault' && key !== 'path' && key !== 'disabledRules') warnings.push(`[extend] ${key} ignored`);
+  }
+  return definedOnly<GitleaksExtend>({
+    useDefault: table.useDefault === true,
+    path: typeof table.path === 'string' && table.path !== '' ? table.path : undefined,
+    disabledRules: strings(table.disabledRules) ?? [],
+  });
 }
 
 /** Parses gitleaks TOML text; TOML syntax errors name the file and line. */
