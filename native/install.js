@@ -1,5 +1,5 @@
 'use strict';
-// Builds the addon with node-gyp. sseredact lists this package as an optional dependency, and a
+// Builds the addon with node-gyp, in place (sseredact's install script runs this). A
 // machine without Vectorscan (Debian: `apt-get install libvectorscan-dev`) must still install
 // sseredact: so a failed build prints one warning and exits 0, and sseredact falls back to its
 // TypeScript engine. `npm run rebuild` (this script with --strict) fails loudly instead.
@@ -26,7 +26,7 @@ const missing = /hs\.h|-lhs|cannot find -lhs/.test(output)
   : 'the native build failed';
 console.warn(
   `sseredact-vectorscan: ${missing}; sseredact will use its TypeScript engine. ` +
-    'To enable the vectorscan engine: apt-get install libvectorscan-dev, then npm rebuild sseredact-vectorscan.',
+    'To enable the vectorscan engine: apt-get install libvectorscan-dev, then npm rebuild sseredact (-g for a global install).',
 );
 console.warn(`sseredact-vectorscan: build log: ${path.join(__dirname, 'build', 'install.log')}`);
 try {

@@ -65,7 +65,7 @@ describe('exports map', () => {
   test('the types and the man page are where package.json says, and both ship', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; man?: string | string[]; files: string[] };
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
-    expect(pkg.man).toBe('man/sseredact.1');
+    expect(pkg.man).toEqual(['man/sseredact.1']); // an array: npm links only that form
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'man']));
     expect(readFileSync(join(REPO, 'dist/index.d.ts'), 'utf8')).toContain('export declare function createRedactor');
   });

@@ -304,7 +304,7 @@ describe('engine selection', () => {
       caught = error;
     }
     expect(isErrorOfType(caught, 'usage')).toBe(true);
-    expect(String(caught)).toMatch(/apt-get install libvectorscan-dev.*npm rebuild sseredact-vectorscan/);
+    expect(String(caught)).toMatch(/apt-get install libvectorscan-dev.*npm rebuild sseredact /);
     expect(String(caught)).not.toMatch(/\n/);
     expect(describeEngines().find((e) => e.name === 'vectorscan')?.available).toBe(false);
   });

@@ -1,6 +1,6 @@
 /**
- * The typed face of the native addon (package `sseredact-vectorscan`, source in native/), and
- * its loader. native/src/addon.cc documents each call; the types here mirror it.
+ * The typed face of the native addon (source in native/, built in place by the package's install
+ * script where libvectorscan is present), and its loader. native/src/addon.cc documents each call; the types here mirror it.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -106,9 +106,8 @@ export type AddonLoad = { readonly addon: Addon; readonly from: string } | { rea
 let loaded: AddonLoad | undefined;
 
 /**
- * Loads the addon once per thread: first the installed `sseredact-vectorscan` package (the root
- * package's optional dependency), then native/ of this checkout, for a tree where it was built in
- * place (`cd native && npm run rebuild`) but not linked. `SSEREDACT_VECTORSCAN=off` in the
+ * Loads the addon once per thread from native/ of this package, where the package's install script
+ * built it (`npm rebuild sseredact` builds it again). `SSEREDACT_VECTORSCAN=off` in the
  * environment makes it unavailable (to run as on a machine without Vectorscan). Never throws.
  */
 export function loadAddon(): AddonLoad {
@@ -118,30 +117,25 @@ export function loadAddon(): AddonLoad {
   if (loaded !== undefined) return loaded;
   const require = createRequire(import.meta.url);
   // src/engine/vectorscan/ and dist/engine/vectorscan/ are both three levels below the root.
-  const inTree = fileURLToPath(new URL('../../../native/index.js', import.meta.url));
+  const path = fileURLToPath(new URL('../../../native/index.js', import.meta.url));
   const errors: string[] = [];
-  for (const candidate of ['sseredact-vectorscan', inTree]) {
-    try {
-      const addon = require(candidate) as Addon;
-      if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
-        errors.push(`${candidate}: not the sseredact-vectorscan addon`);
-        continue;
-      }
-      if (!addon.validPlatform()) {
-        errors.push(`${candidate}: this CPU lacks the instructions Vectorscan was built for`);
-        continue;
-      }
+  try {
+    const addon = require(path) as Addon;
+    if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
+      errors.push(`${path}: not the sseredact vectorscan addon`);
+    } else if (!addon.validPlatform()) {
+      errors.push(`${path}: this CPU lacks the instructions Vectorscan was built for`);
+    } else {
       // Fail closed: a runtime that misses a match would let secrets through.
       const missed = missedCanary(addon);
-      if (missed !== null) {
-        errors.push(`${candidate}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${missed}; runtime: ${addon.runtime()})`);
-        continue;
+      if (missed === null) {
+        loaded = { addon, from: path };
+        return loaded;
       }
-      loaded = { addon, from: require.resolve(candidate) };
-      return loaded;
-    } catch (error) {
-      errors.push(`${candidate}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${missed}; runtime: ${addon.runtime()})`);
     }
+  } catch (error) {
+    errors.push(`${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   loaded = { error: new Error(`the vectorscan addon is not available (${errors.join('; ')})`) };
   return loaded;

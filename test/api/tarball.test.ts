@@ -1,0 +1,53 @@
+/**
+ * The packed tarball as a user installs it (`npm install -g`), into a temporary prefix: first where
+ * the addon cannot build (Vectorscan's header hidden), which must install quietly on the ts engine,
+ * then `npm rebuild -g sseredact` (the hint the CLI gives) where it can, which must bring the
+ * vectorscan engine. The man page must be linked, and the CLI must redact either way.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, test } from 'vitest';
+import { REPO } from './consumer.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'sseredact-tarball-'));
+const prefix = join(directory, 'prefix');
+const bin = join(prefix, 'bin', 'sseredact');
+const hasVectorscan = existsSync('/usr/include/hs/hs.h');
+const KEY = 'AKIAZ7VQ3XJ5K2LMN4PQ';
+
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const npm = (args: readonly string[], env: Record<string, string> = {}) =>
+  execa('npm', [...args, '--no-audit', '--no-fund', '--prefix', prefix], { cwd: directory, env: { ...env, npm_config_cache: join(directory, 'npm-cache') } });
+
+async function versionVerbose(): Promise<string> {
+  return (await execa(bin, ['--version', '--verbose'])).stdout;
+}
+
+describe('the packed tarball', () => {
+  test('ships the native sources, the man page and the packs, and no tests or sources of the CLI', async () => {
+    const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
+    const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/sseredact', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']));
+    expect(files.some((file) => file.startsWith('src/rules/packs/secrets/'))).toBe(true);
+    expect(files.filter((file) => file.startsWith('test/') || file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  test('installs globally without Vectorscan on the ts engine, with its man page; npm rebuild then brings vectorscan', async () => {
+    const { stdout: tarball } = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', directory], { cwd: REPO });
+    await npm(['install', '-g', join(directory, tarball.trim().split('\n').at(-1)!)], { SSEREDACT_HS_INCLUDE: join(directory, 'no-such-include') });
+    expect(await versionVerbose()).toMatch(/engine ts: available[\s\S]*engine vectorscan: unavailable.*npm rebuild sseredact/);
+    const man = await execa('man', ['-M', join(prefix, 'share', 'man'), '-P', 'cat', 'sseredact'], { env: { MANWIDTH: '80' } });
+    expect(man.stdout).toMatch(/sseredact - /);
+    const redacted = await execa(bin, [], { input: `key ${KEY}\n` });
+    expect(redacted.stdout).toBe('key [REDACTED:aws-access-key-id]');
+
+    if (!hasVectorscan) return;
+    await npm(['rebuild', '-g', 'sseredact']);
+    expect(await versionVerbose()).toMatch(/engine vectorscan: available: Vectorscan/);
+    const native = await execa(bin, ['--engine', 'vectorscan'], { input: `key ${KEY}\n` });
+    expect(native.stdout).toBe('key [REDACTED:aws-access-key-id]');
+  }, 300_000);
+});
