@@ -1,0 +1,39 @@
+/**
+ * The pre-commit framework (https://pre-commit.com) installing and running this repository's hook
+ * (.pre-commit-hooks.yaml) for real: a temporary repository lists this checkout (`repo:` its path,
+ * `rev:` its HEAD, so only committed work is tested), pre-commit installs the package with npm as it
+ * does for any `language: node` hook, and commits go through it. CI installs Debian's pre-commit
+ * (3.0.4: the oldest the manifest must work with); where it is absent the test is skipped.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, test } from 'vitest';
+import { REPO } from '../api/consumer.js';
+import { git, repositoryWith } from './git-repo.js';
+
+const hasPreCommit = (await execa('pre-commit', ['--version'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
+
+describe.skipIf(!hasPreCommit)('the pre-commit framework runs the sseredact hook', () => {
+  test('a clean commit passes; a staged secret is refused, naming where it is', async () => {
+    const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd: REPO })).stdout.trim();
+    const config = `repos:\n  - repo: ${REPO}\n    rev: ${head}\n    hooks:\n      - id: sseredact\n`;
+    const dir = await repositoryWith({ '.pre-commit-config.yaml': config, 'README.md': 'hello\n' });
+    const env = { PRE_COMMIT_HOME: mkdtempSync(join(tmpdir(), 'sseredact-pre-commit-home-')) };
+    await execa('pre-commit', ['install'], { cwd: dir, env });
+
+    await git(dir, ['add', '.']);
+    const clean = await git(dir, ['commit', '-m', 'clean'], { reject: false, env });
+    expect(clean.exitCode, String(clean.stdout) + String(clean.stderr)).toBe(0);
+    expect(clean.stdout).toMatch(/sseredact.*Passed/);
+
+    writeFileSync(join(dir, 'deploy.env'), 'export AWS_ACCESS_KEY_ID=AKIAZ7VQ3XJ5K2LMN4PQ\n');
+    await git(dir, ['add', 'deploy.env']);
+    const refused = await git(dir, ['commit', '-m', 'add a key'], { reject: false, env });
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stdout).toMatch(/sseredact.*Failed/);
+    expect(refused.stdout).toContain('deploy.env:1:26 aws-access-key-id');
+    expect(refused.stdout).not.toContain('AKIAZ7VQ3XJ5K2LMN4PQ');
+  }, 900_000);
+});
