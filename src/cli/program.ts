@@ -3,7 +3,7 @@
  * option list, which a test keeps in step with it).
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_TEMPLATE } from '../redact/replace.js';
 import { DEFAULT_MAX_MATCH } from '../rules/compile.js';
 
@@ -123,7 +123,22 @@ function addRuleOptions(command: Command): Command {
     .option('-v, --verbose', 'say what is going on, on stderr', false);
 }
 
+/** Help that leaves out the empty list a repeatable option starts from (`(default: [])`). */
+class QuietDefaultsHelp extends Help {
+  override optionDescription(option: Option): string {
+    if (!Array.isArray(option.defaultValue) || option.defaultValue.length > 0) return super.optionDescription(option);
+    const { defaultValue } = option;
+    option.defaultValue = undefined;
+    try {
+      return super.optionDescription(option);
+    } finally {
+      option.defaultValue = defaultValue;
+    }
+  }
+}
+
 function configure(command: Command): Command {
+  command.createHelp = () => Object.assign(new QuietDefaultsHelp(), command.configureHelp());
   return command
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
