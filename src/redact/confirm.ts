@@ -9,11 +9,18 @@
  * candidates cost little however far apart they are. A start `s` is decided ("final") once no
  * match from `s` can reach beyond the bytes we have, or need the byte after them (see
  * {@link finalStartBound}), or when a search shows that no thread from it got that far.
+ *
+ * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT=confirm in the
+ * environment, the confirmer throws on the first match it accepts, as if its state were corrupt,
+ * so that fail closed (DESIGN §3.5: nothing after the failure leaves, exit 3) is tested through
+ * bin/sseredact (test/e2e/fail-closed.test.ts). Read once at load; nothing else sets it.
  */
 import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
 import type { Finding, Match } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
+
+const FAULT_ON_ACCEPT = process.env.NODE_ENV === 'test' && process.env.SSEREDACT_TEST_FAULT === 'confirm';
 
 interface PendingStarts {
   low: number;
@@ -155,6 +162,7 @@ export class Confirmer {
 
   /** Records a match: the rule resumes at its end, as a global RegExp does; reports it if it passes the predicates. */
   private accept(rule: CompiledRule, queue: PendingQueue, slots: Slots, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
+    if (FAULT_ON_ACCEPT) throw new Error(`injected fault (SSEREDACT_TEST_FAULT=confirm): the confirmer failed on rule ${rule.id}`);
     const ranges = queue.ranges;
     const [start, end] = [slots[0]!, slots[1]!];
     this.cursors.set(rule.index, end);
