@@ -17,7 +17,7 @@ import { type ByteSink, createByteSink } from '../sinks/output.js';
 import { openInput, readInputText } from '../sources/input.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
-import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
+import { type ByteRedactor, type OpenRedactor, type SseRedactOptions, createSseRedactor } from '../sse/redact.js';
 import type { RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
@@ -69,19 +69,23 @@ function recordsSink(target: string): ByteSink {
   return createByteSink(stream, { ownsStream: true });
 }
 
+/** What the SSE modes need besides the byte redactors: where findings go, and messages. */
+type SseHooks = Pick<SseRedactOptions, 'onFinding' | 'log' | 'onWarning'>;
+
 /** Wraps the byte redactor for the SSE options: per event, per content stream, or detected. */
-function openStreamRedactor(options: RedactCommandOptions, openRedactor: () => ByteRedactor, log: Log, name: string): ByteRedactor {
-  if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
-  if (options.sse === 'on') return createSseRedactor({ openRedactor });
+function openStreamRedactor(options: RedactCommandOptions, openRedactor: OpenRedactor, hooks: SseHooks, name: string): ByteRedactor {
+  const sse = (contentPath?: string) => createSseRedactor({ openRedactor, ...hooks, ...(contentPath === undefined ? {} : { contentPath }) });
+  if (options.sseJson !== undefined) return sse(options.sseJson);
+  if (options.sse === 'on') return sse();
   if (options.sse === 'auto') {
     return createAutoRedactor({
       text: () => {
-        log(`${name}: not an event stream, plain redaction`);
+        hooks.log?.(`${name}: not an event stream, plain redaction`);
         return openRedactor();
       },
       sse: () => {
-        log(`${name}: event stream detected, SSE mode`);
-        return createSseRedactor({ openRedactor });
+        hooks.log?.(`${name}: event stream detected, SSE mode`);
+        return sse();
       },
     });
   }
@@ -118,7 +122,19 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
           },
         }
       : { replacement, ruleReplacements, locate: false, onFinding: (finding) => tally.add(finding) };
-    const redactor = openStreamRedactor(options, createRedactorPool(ruleSet, redactOptions), log, source.name);
+    // SSE modes place findings in the input themselves (event, field or JSON path, input offsets).
+    const sseOnFinding: SseHooks['onFinding'] = records
+      ? (finding, at) => {
+          tally.add(finding);
+          pending.push(findingRecord(finding, source.name, options.showSecret, { event: at.event, eventOffset: at.eventOffset, path: at.path }));
+        }
+      : undefined;
+    const hooks: SseHooks = {
+      log: (message) => log(`${source.name}: ${message}`),
+      onWarning: (message) => warn(`${source.name}: ${message}`),
+      ...(sseOnFinding === undefined ? {} : { onFinding: sseOnFinding }),
+    };
+    const redactor = openStreamRedactor(options, createRedactorPool(ruleSet, redactOptions), hooks, source.name);
     const flushRecords = async (): Promise<void> => {
       if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
     };
