@@ -49,8 +49,8 @@
  * data, events without data, and the other lines of a JSON event are redacted as in `--sse`.
  *
  * Bounds: at most `maxContentStreams` (default 256) content streams are open at once; an event that
- * would open more, and an event cut by the framer's `maxEventBytes`, is redacted as in `--sse`
- * (never passed through). JSON is parsed without recursion, so nesting depth is no bound.
+ * would open more is redacted as in `--sse` (never passed through) while the open streams go on; an
+ * event cut by the framer's `maxEventBytes` too (it ends every stream first, as non-JSON data does). JSON is parsed without recursion, so nesting depth is no bound.
  *
  * Findings (`onFinding`): with the input offsets of the secret (a secret written with escapes or
  * spread over events spans the bytes that spell it), the line and byte column of its start, and an
@@ -454,7 +454,8 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
     const slots = locator?.slots(tree.root) ?? [];
     const newKeys = new Set(slots.map((slot) => slot.key).filter((key) => !streams.has(key)));
     if (streams.size + newKeys.size > maxStreams) {
-      endStreams('all', [], new Map(), parts);
+      // The open streams go on (a secret split over their events is still found); only this
+      // event's content joins none.
       asPlainEvent(place, parts);
       return;
     }
