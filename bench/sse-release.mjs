@@ -82,7 +82,7 @@ function corpus(count, seed) {
 }
 
 const chatEvent = (content, sequence) =>
-  `data: ${JSON.stringify({ id: `chatcmpl-${sequence}`, object: 'chat.completion.chunk', created: 1_741_570_283, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
+  `data: ${JSON.stringify({ id: `chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT${sequence < 0 ? "" : ""}`, object: 'chat.completion.chunk', created: 1_741_570_283, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
 
 function run(command, input) {
   return new Promise((resolve, reject) => {
