@@ -25,7 +25,10 @@ type Json = Record<string, any>;
 type Pieces = (value: Json) => [string, string][];
 
 const openaiPieces: Pieces = (value) => {
-  if (typeof value.type === 'string') return value.type.endsWith('.delta') ? [[`${value.item_id}/${value.type}`, value.delta]] : [];
+  if (typeof value.type === 'string') {
+    const tokens = (value.logprobs ?? []).map((entry: Json): [string, string] => [`${value.item_id}/${value.type}/logprobs`, entry.token]);
+    return value.type.endsWith('.delta') ? [[`${value.item_id}/${value.type}`, value.delta], ...tokens] : tokens;
+  }
   return (value.choices ?? []).flatMap((choice: Json): [string, string][] => [
     ...['content', 'refusal', 'reasoning_content'].filter((f) => typeof choice.delta?.[f] === 'string').map((f): [string, string] => [`${choice.index}/${f}`, choice.delta[f]]),
     ...(choice.delta?.tool_calls ?? []).map((call: Json): [string, string] => [`${choice.index}/tool/${call.index}`, call.function?.arguments ?? '']),
