@@ -4,7 +4,7 @@
  *
  * | preset      | content streams (one per …)                                                             | ends                                      |
  * |-------------|-----------------------------------------------------------------------------------------|-------------------------------------------|
- * | `openai`    | Chat Completions `choices[].delta.content`, `.refusal`, `.reasoning_content`/`.reasoning`, `.audio.transcript`, `.tool_calls[].function.arguments` (per tool-call `index`), legacy `.function_call.arguments` and `choices[].text`, `logprobs.content[].token`/`logprobs.refusal[].token` (per choice `index`); Responses API: the `delta` of every `response.*.delta` event but audio (per `item_id`, `content_index`/`summary_index`) | a choice's `finish_reason`; `response.*.done` (its stream), `response.output_item.done`/`content_part.done` (the item's), `response.completed`/`failed`/`incomplete` (all) |
+ * | `openai`    | Chat Completions `choices[].delta.content`, `.refusal`, `.reasoning_content`/`.reasoning`, `.audio.transcript`, `.tool_calls[].function.arguments` (per tool-call `index`), legacy `.function_call.arguments` and `choices[].text`, `logprobs.content[].token`/`logprobs.refusal[].token` (per choice `index`); Responses API: the `delta` of every `response.*.delta` event but audio (per `item_id`, `content_index`/`summary_index`), and `logprobs[].token` of deltas and of `.done` events | a choice's `finish_reason`; `response.*.done` (its stream), `response.output_item.done`/`content_part.done` (the item's), `response.completed`/`failed`/`incomplete` (all) |
  * | `anthropic` | `content_block_delta` `delta.text`, `.partial_json`, `.thinking` (per block `index`)     | `content_block_stop`; `message_stop`      |
  * | `gemini`    | `candidates[].content.parts[].text` (per candidate; thought parts apart)                | a candidate's `finishReason`              |
  * | `vercel`    | AI SDK UI message stream: `text-delta.delta`, `reasoning-delta.delta` (per `id`), `tool-input-delta.inputTextDelta` (per `toolCallId`) | `text-end`, `reasoning-end`, `tool-input-available`; `finish` |
@@ -131,9 +131,17 @@ const openai: ContentLocator = {
     const type = stringOf(memberOf(root, 'type'));
     if (type === undefined) return chatSlots(root);
     const event = RESPONSES_EVENT.exec(type);
-    if (event === null || event[2] !== 'delta' || NON_TEXT_DELTAS.has(type)) return [];
+    if (event === null || NON_TEXT_DELTAS.has(type)) return [];
+    const key = responsesKey(root, event[1] as string);
     const slots: Slots = [];
-    slotAt(slots, responsesKey(root, event[1] as string), memberOf(root, 'delta'));
+    if (event[2] === 'delta') slotAt(slots, key, memberOf(root, 'delta'));
+    // Logprobs tokens spell the text again: the deltas' as one stream, a `.done` event's full copy
+    // as another that ends with it.
+    const tokens = `${key}logprobs${event[2] === 'done' ? '-done' : ''}/`;
+    for (const entry of itemsOf(memberOf(root, 'logprobs'))) {
+      const alternatives = memberOf(entry, 'top_logprobs');
+      slotAt(slots, tokens, memberOf(entry, 'token'), alternatives === undefined ? undefined : { alternatives });
+    }
     return slots;
   },
   ends(root) {
