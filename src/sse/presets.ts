@@ -192,7 +192,8 @@ const gemini: ContentLocator = {
     itemsOf(memberOf(root, 'candidates')).forEach((candidate, position) => {
       const key = `g/${indexOf(candidate, position)}/`;
       for (const part of itemsOf(memberOf(memberOf(candidate, 'content'), 'parts'))) {
-        const isThought = memberOf(part, 'thought')?.kind === 'literal' && (memberOf(part, 'thought') as { value: unknown }).value === true;
+        const thought = memberOf(part, 'thought');
+        const isThought = thought?.kind === 'literal' && thought.value === true;
         slotAt(slots, `${key}${isThought ? 'thought' : 'text'}/`, memberOf(part, 'text'));
       }
     });
