@@ -147,8 +147,8 @@ export function createSseRedactor(options: SseRedactOptions): SseRedactor {
       : createContentStreams(options, redactUnit, compileContentPath(options.contentPath));
   const run = (events: SseEvent[], atEnd: boolean): Uint8Array => {
     const parts: Uint8Array[] = [];
-    for (const event of events) emit(track(event), parts);
-    if (atEnd) emit(null, parts);
+    for (const event of events) emit(track(event), parts, atEnd);
+    if (atEnd) emit(null, parts, true);
     return concat(parts);
   };
   return {
@@ -157,8 +157,11 @@ export function createSseRedactor(options: SseRedactOptions): SseRedactor {
   };
 }
 
-/** Emits one event (or, with `null` at the end, what is still held) into `parts`. */
-type EmitEvent = (place: EventPlace | null, parts: Uint8Array[]) => void;
+/**
+ * Emits one event (or, with `null` at the end, what is still held) into `parts`; `isAtEnd` when
+ * the input has ended (an undispatched event is then the stream's last, cut short).
+ */
+type EmitEvent = (place: EventPlace | null, parts: Uint8Array[], isAtEnd: boolean) => void;
 
 /** Redacts one unit as a whole stream with a fresh redactor; `map` places its findings. */
 type RedactUnit = (bytes: Uint8Array, map: UnitMap | null) => Uint8Array;
@@ -422,7 +425,7 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
   /** Redacts the whole event as `--sse` does (no JSON reading): for events past a bound. */
   const asPlainEvent = (place: EventPlace, parts: Uint8Array[]): void => pushLines(parts, redactLines(place, redactUnit, isAnyLine));
 
-  return (place, parts) => {
+  return (place, parts, isAtEnd) => {
     if (place === null) {
       endStreams('all', [], new Map(), parts);
       if (jsonEvents > 0 && contentEvents === 0) {
@@ -440,7 +443,7 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
     }
     if (event.prefix.length > 0) parts.push(event.prefix);
     // A final event without its blank line (the connection dropped) is read as far as it goes.
-    const isFinalPartial = !event.isDispatched && event.lines.at(-1)?.ending === '';
+    const isFinalPartial = isAtEnd && !event.isDispatched;
     const tree = event.isDispatched || isFinalPartial ? parseJsonTree(data.text, { allowTruncated: isFinalPartial }) : null;
     if (tree === null || (tree.root.kind !== 'object' && tree.root.kind !== 'array')) {
       // Non-JSON data ([DONE]) ends every content stream; so does an event cut by the framer

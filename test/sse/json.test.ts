@@ -89,7 +89,8 @@ describe.each(engines)('--sse-json on the %s engine', (_name, engine) => {
   });
 
   test.each([
-    ['after its blank-line-less last line', `${chat(`key ${AWS.slice(0, 12)}`)}${chat(`${AWS.slice(12)} more`).trimEnd()}`],
+    ['after its last line, before the blank line', `${chat(`key ${AWS.slice(0, 12)}`)}${chat(`${AWS.slice(12)} more`).slice(0, -1)}`],
+    ['inside its last line', `${chat(`key ${AWS.slice(0, 12)}`)}${chat(`${AWS.slice(12)} more`).trimEnd()}`],
     ['inside the JSON of its last event', `${chat(`key ${AWS.slice(0, 12)}`)}data: {"choices":[{"index":0,"delta":{"content":"${AWS.slice(12)}`],
     ['inside an escape of its last event', `${chat(`key ${AWS.slice(0, 12)}`)}data: {"choices":[{"index":0,"delta":{"content":"${AWS.slice(12)}\\u00`],
   ])('a stream cut %s: no part of a split key leaves in clear', (_case, input) => {
