@@ -113,6 +113,16 @@ describe('--sse-json: content stream across events', () => {
     ]);
   });
 
+  test('a 21-word answer leaves word by word, each event written as it completes (minimal-holdback redactor)', () => {
+    const words = 'The quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree at dusk'.split(' ');
+    const redactor = createSseRedactor(options('openai'));
+    words.forEach((word, i) => {
+      const event = chatEvent(i === 0 ? word : ` ${word}`);
+      expect(decoder.decode(redactor.write(encoder.encode(event)))).toBe(event);
+    });
+    expect(decoder.decode(redactor.end())).toBe('');
+  });
+
   test('clean events keep their bytes (formatting included)', () => {
     const input = 'data: {"choices": [ {"index": 0, "delta": {"content": "hi"}} ]}\r\n\r\ndata: [DONE]\r\n\r\n';
     expect(run(input, 'openai')).toBe(input);
