@@ -114,7 +114,8 @@ describe('--sse-json: content stream across events', () => {
   });
 
   test('a 21-word answer leaves word by word, each event written as it completes (minimal-holdback redactor)', () => {
-    const words = 'The quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree at dusk'.split(' ');
+    // No word ends in what could start a literal (a final `g` could start ghp_…, and would wait).
+    const words = 'The quick brown fox jumps over the lazy cat while seven wise owls watch from an old oak tree at dusk'.split(' ');
     const redactor = createSseRedactor(options('openai'));
     words.forEach((word, i) => {
       const event = chatEvent(i === 0 ? word : ` ${word}`);
