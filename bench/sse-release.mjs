@@ -81,8 +81,9 @@ function corpus(count, seed) {
   return pieces;
 }
 
-const chatEvent = (content, sequence) =>
-  `data: ${JSON.stringify({ id: `chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT${sequence < 0 ? "" : ""}`, object: 'chat.completion.chunk', created: 1_741_570_283, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
+/** One chunk of one response: id, model and the rest repeat, as in a real stream. */
+const chatEvent = (content) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT', object: 'chat.completion.chunk', created: 1_741_570_283, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] })}\n\n`;
 
 function run(command, input) {
   return new Promise((resolve, reject) => {
@@ -153,7 +154,7 @@ async function latency(command, contents, rate) {
   });
   // A first event, waited for: start-up and rule compilation are not latency.
   const first = new Promise((resolve) => (onEvent = resolve));
-  child.stdin.write(chatEvent('Hi', -1));
+  child.stdin.write(chatEvent('Hi'));
   await first;
   onEvent = () => {};
   seen = 0;
@@ -165,7 +166,7 @@ async function latency(command, contents, rate) {
     while (performance.now() < due - 2) await sleep(1);
     while (performance.now() < due) await immediate();
     writtenAt[i] = performance.now();
-    child.stdin.write(chatEvent(contents[i], i));
+    child.stdin.write(chatEvent(contents[i]));
   }
   while (seen < contents.length) await new Promise((resolve) => (onEvent = resolve));
   child.stdin.end();
@@ -177,7 +178,7 @@ async function latency(command, contents, rate) {
 }
 
 const contents = corpus(EVENTS, SEED);
-const input = contents.map(chatEvent).join('');
+const input = contents.map((content) => chatEvent(content)).join('');
 const contentBytes = contents.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
 console.log(`corpus: ${EVENTS} events, ${contentBytes} content bytes (1-6 characters per event, seed ${SEED}), no secret`);
 console.log('\nrelease (whole stream through the CLI):');
