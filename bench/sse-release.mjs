@@ -51,7 +51,7 @@ const PROSE = [
   'The function returns a list of records sorted by their creation time, newest first.',
   'If the request fails, retry it with exponential backoff and a maximum of five attempts.',
   'Here is a short explanation of how the cache works and why it improves latency.',
-  "Note that the configuration file is read once at start-up; changes need a restart.",
+  'Note that the configuration file is read once at start-up; changes need a restart.',
   'Each worker handles one connection at a time, so the pool size bounds concurrency.',
 ];
 const CODE = [
@@ -172,7 +172,10 @@ async function latency(command, contents, rate) {
   child.stdin.end();
   await once(child, 'close');
   const warmUp = Math.floor(contents.length / 20);
-  const times = contents.map((_, i) => readAt[i] - writtenAt[i]).slice(warmUp).sort((a, b) => a - b);
+  const times = contents
+    .map((_, i) => readAt[i] - writtenAt[i])
+    .slice(warmUp)
+    .sort((a, b) => a - b);
   const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   return { p50: at(0.5), p99: at(0.99) };
 }
@@ -186,7 +189,9 @@ console.log('engine        own-event share   largest hold (events)   largest hol
 for (const engine of ENGINES) {
   const output = await run([process.execPath, BIN, '--engine', engine, '--sse-json', 'openai'], input);
   const figures = release(contents, output);
-  console.log(`${engine.padEnd(13)} ${(figures.share * 100).toFixed(2).padStart(14)}%   ${String(figures.maxHoldEvents).padStart(21)}   ${String(figures.maxHoldBytes).padStart(20)}   ${figures.identical}`);
+  console.log(
+    `${engine.padEnd(13)} ${(figures.share * 100).toFixed(2).padStart(14)}%   ${String(figures.maxHoldEvents).padStart(21)}   ${String(figures.maxHoldBytes).padStart(20)}   ${figures.identical}`,
+  );
 }
 for (const [rate, count] of [
   [50, SLOW_EVENTS],

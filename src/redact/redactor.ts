@@ -35,10 +35,7 @@ interface ReplacementOptions {
  * tenth of the redactor's time on a log), so a caller that only counts findings turns it off.
  */
 export type RedactOptions = ReplacementOptions &
-  (
-    | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void }
-    | { readonly locate: false; readonly onFinding?: (finding: Finding) => void }
-  );
+  ({ readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void } | { readonly locate: false; readonly onFinding?: (finding: Finding) => void });
 
 export interface StreamRedactor {
   /** Feeds the next bytes of the stream; returns the bytes now safe to emit, redacted (may be empty). */

@@ -13,7 +13,7 @@
  * change); a changed number becomes a string.
  */
 import { type JsonLeaf, pathOf } from './json-tree.js';
-import { type DataPlace, type UnitMap, leafIndex, dataOffset } from './locate.js';
+import { type DataPlace, type UnitMap, dataOffset, leafIndex } from './locate.js';
 
 /** A rewrite of the data text: `[start, end)` becomes `text` (JSON). */
 export interface Edit {

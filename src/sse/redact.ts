@@ -68,8 +68,8 @@
  */
 import type { StreamRedactor } from '../redact/redactor.js';
 import type { Finding, LocatedFinding } from '../types.js';
-import { compileContentPath } from './json-path.js';
 import { type Edit, applyEdits, bytesJson, createMemberScanner, leafText } from './json-members.js';
+import { compileContentPath } from './json-path.js';
 import { type JsonLeaf, type JsonTree, parseJsonTree, pathOf } from './json-tree.js';
 import {
   type DataPlace,
@@ -84,7 +84,7 @@ import {
   lineAndColumn,
   valuesMap,
 } from './locate.js';
-import { concat, createSseFramer, type SseEvent, type SseLine } from './parser.js';
+import { type SseEvent, type SseLine, concat, createSseFramer } from './parser.js';
 import { AUTO_ORDER, type ContentLocator, type ContentSlot } from './presets.js';
 import { pushLines, withValue } from './serialize.js';
 
@@ -269,7 +269,10 @@ function redactRun(place: EventPlace, runStart: number, runEnd: number, redactUn
   const values = run.map((line, i) => line.bytes.subarray(starts[i]));
   const joined = values.length === 1 ? (values[0] as Uint8Array) : concat(values.flatMap((v, i) => (i === 0 ? [v] : [LF_BYTES, v])));
   const indexes = run.map((_, i) => runStart + i);
-  const redacted = redactUnit(joined, valuesMap(place, indexes, starts, (index) => fieldPath(place.event.lines[index] as SseLine)));
+  const redacted = redactUnit(
+    joined,
+    valuesMap(place, indexes, starts, (index) => fieldPath(place.event.lines[index] as SseLine)),
+  );
   if (isEqual(redacted, joined)) return null;
   const pieces = splitLines(redacted);
   const last = run.length - 1;
@@ -543,7 +546,9 @@ function replaceData(lines: readonly SseLine[], json: Uint8Array): SseLine[] {
     if (isNotData(line)) out.push(line);
     else if (!isPlaced) {
       const pieces = splitLines(json);
-      pieces.forEach((piece, i) => out.push(withValue(line, piece, line.valueStart, i < pieces.length - 1 ? lineEnding(line) : lastEnding)));
+      pieces.forEach((piece, i) => {
+        out.push(withValue(line, piece, line.valueStart, i < pieces.length - 1 ? lineEnding(line) : lastEnding));
+      });
       isPlaced = true;
     }
   }

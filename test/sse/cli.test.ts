@@ -25,7 +25,7 @@ describe.runIf(hasSseFlags)('sseredact --sse / --sse-json', () => {
   });
 
   test('--sse-json openai finds a key split over events; every event stays valid JSON', async () => {
-    const input = ['key ', AWS_KEY.slice(0, 6), AWS_KEY.slice(6, 13), `${AWS_KEY.slice(13)} done`].map(chatEvent).join('') + 'data: [DONE]\n\n';
+    const input = `${['key ', AWS_KEY.slice(0, 6), AWS_KEY.slice(6, 13), `${AWS_KEY.slice(13)} done`].map(chatEvent).join('')}data: [DONE]\n\n`;
     const result = await sseredact(['--sse-json', 'openai'], { input });
     expect(result.exitCode).toBe(0);
     const data = text(result.stdout)
@@ -92,11 +92,18 @@ describe.runIf(hasSseFlags)('sseredact --sse / --sse-json', () => {
 
   test.each([
     ['--sse', `event: note\ndata: hello\n\nid: 2\ndata: first line\ndata: key=${AWS_KEY}\n\n`, 'data'],
-    ['--sse-json', `data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"key ${AWS_KEY}"}}]}\n\n`, 'choices[0].delta.content'],
+    [
+      '--sse-json',
+      `data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"key ${AWS_KEY}"}}]}\n\n`,
+      'choices[0].delta.content',
+    ],
   ])('%s --json records place a finding in the input: offsets, line, column, event, path', async (mode, input, path) => {
     const args = mode === '--sse' ? ['--sse', '--json'] : ['--sse-json', 'openai', '--json'];
     const result = await sseredact(args, { input });
-    const records = text(result.stdout).trim().split('\n').map((line) => JSON.parse(line));
+    const records = text(result.stdout)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const start = input.indexOf(AWS_KEY);
     const lineStart = input.lastIndexOf('\n', start) + 1;
     const eventOffset = input.lastIndexOf('\n\n', start) + 2;

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { SECRETS } from '../../fixtures/sse/make.mjs';
 import type { Engine } from '../../src/engine/engine.js';
 import { selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
@@ -16,10 +17,10 @@ import type { RuleSet } from '../../src/rules/ruleset.js';
 import { parseJsonTree } from '../../src/sse/json-tree.js';
 import { createSseFramer, dataOf } from '../../src/sse/parser.js';
 import { createSseRedactor } from '../../src/sse/redact.js';
-import { SECRETS } from '../../fixtures/sse/make.mjs';
 import type { LocatedFinding } from '../../src/types.js';
-import { TEMPLATE, ruleSetOf, everyBytes } from '../support.js';
+import { TEMPLATE, everyBytes, ruleSetOf } from '../support.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: provider JSON is read loosely here, as a client reads it
 type Json = Record<string, any>;
 /** The content pieces of one parsed event, as [stream, text]: written here from the providers' docs, apart from presets.ts. */
 type Pieces = (value: Json) => [string, string][];
@@ -39,8 +40,22 @@ const openaiPieces: Pieces = (value) => {
 const FIXTURES: Record<string, [preset: string, pieces: Pieces]> = {
   openai: ['openai', openaiPieces],
   'openai-responses': ['openai', openaiPieces],
-  anthropic: ['anthropic', (v) => (v.type === 'content_block_delta' ? Object.entries(v.delta).filter(([k]) => k !== 'type' && k !== 'signature' && typeof v.delta[k] === 'string').map(([k, t]) => [`${v.index}/${k}`, t as string]) : [])],
-  gemini: ['gemini', (v) => (v.candidates ?? []).flatMap((c: Json) => (c.content?.parts ?? []).filter((p: Json) => typeof p.text === 'string').map((p: Json) => [`${c.index}/${p.thought === true}`, p.text]))],
+  anthropic: [
+    'anthropic',
+    (v) =>
+      v.type === 'content_block_delta'
+        ? Object.entries(v.delta)
+            .filter(([k]) => k !== 'type' && k !== 'signature' && typeof v.delta[k] === 'string')
+            .map(([k, t]) => [`${v.index}/${k}`, t as string])
+        : [],
+  ],
+  gemini: [
+    'gemini',
+    (v) =>
+      (v.candidates ?? []).flatMap((c: Json) =>
+        (c.content?.parts ?? []).filter((p: Json) => typeof p.text === 'string').map((p: Json) => [`${c.index}/${p.thought === true}`, p.text]),
+      ),
+  ],
   vercel: ['vercel', (v) => (typeof v.delta === 'string' ? [[`${v.id}`, v.delta]] : typeof v.inputTextDelta === 'string' ? [[`${v.toolCallId}`, v.inputTextDelta]] : [])],
 };
 const SECRET_VALUES = Object.values(SECRETS) as string[];

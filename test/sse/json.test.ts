@@ -69,7 +69,11 @@ describe.each(engines)('--sse-json on the %s engine', (_name, engine) => {
 
   test('a secret split over events inside escapes is found; events stay valid JSON', () => {
     const escaped = [...AWS].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const input = ['data: {"choices":[{"index":0,"delta":{"content":"key "}}]}\n\n', ...escaped.map((e) => `data: {"choices":[{"index":0,"delta":{"content":"${e}"}}]}\n\n`), chat(' done', ',"finish_reason":"stop"')].join('');
+    const input = [
+      'data: {"choices":[{"index":0,"delta":{"content":"key "}}]}\n\n',
+      ...escaped.map((e) => `data: {"choices":[{"index":0,"delta":{"content":"${e}"}}]}\n\n`),
+      chat(' done', ',"finish_reason":"stop"'),
+    ].join('');
     const { output } = run(input, { chunk: 5 });
     const contents = output
       .split('\n\n')
