@@ -37,8 +37,11 @@ export interface InputPoint {
   readonly path: string;
 }
 
-/** Maps a byte offset of a scanned unit (the secret's start or end) to the input. */
-export type UnitMap = (unitOffset: number) => InputPoint;
+/**
+ * Maps a byte offset of a scanned unit to the input. `isEnd`: the offset is where something ends,
+ * so where a unit joins two pieces of input (content of two events) it belongs to the earlier.
+ */
+export type UnitMap = (unitOffset: number, isEnd: boolean) => InputPoint;
 
 /** Tracks event places as the framer yields events, in order. */
 export function createPlaceTracker(): (event: SseEvent) => EventPlace {
@@ -106,7 +109,7 @@ export interface DataPlace {
 /** The input offset of index `index` (a UTF-16 index) of a data text. */
 export function dataOffset(data: DataPlace, index: number): number {
   const bytes = Buffer.byteLength(data.text.slice(0, index), 'utf8');
-  return valuesMap(data.place, data.lineIndexes, data.starts, () => 'data')(bytes).offset;
+  return valuesMap(data.place, data.lineIndexes, data.starts, () => 'data')(bytes, false).offset;
 }
 
 /** UTF-8 length of one UTF-16 code unit (a surrogate pair counts 2 + 2). */

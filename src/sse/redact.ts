@@ -168,10 +168,10 @@ type RedactUnit = (bytes: Uint8Array, map: UnitMap | null) => Uint8Array;
 
 /** Reports a unit's finding through `options.onFinding` with its place in the input. */
 function reportFinding(options: SseRedactOptions, finding: Finding, map: UnitMap): void {
-  const start = map(finding.secret.start);
-  const end = map(finding.secret.end);
-  const matchStart = map(finding.match.start).offset;
-  const matchEnd = map(finding.match.end).offset;
+  const start = map(finding.secret.start, false);
+  const end = map(finding.secret.end, true);
+  const matchStart = map(finding.match.start, false).offset;
+  const matchEnd = map(finding.match.end, true).offset;
   const located: LocatedFinding = {
     ...finding,
     secret: { start: start.offset, end: Math.max(start.offset, end.offset) },
@@ -351,7 +351,7 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
 
   const openStream = (key: string, locator: ContentLocator): ContentStream => {
     const pieces: FedPiece[] = [];
-    const map: UnitMap = (offset) => placeInPieces(pieces, offset);
+    const map: UnitMap = (offset, isEnd) => placeInPieces(pieces, offset, isEnd);
     const stream: ContentStream = {
       redactor: isPlacing ? options.openRedactor((finding) => reportFinding(options, finding, map)) : options.openRedactor(),
       decoder: new TextDecoder('utf-8', UTF8_OPTIONS),
@@ -502,13 +502,14 @@ function pushSlotEdits(edits: Edit[], slot: ContentSlot, text: string): void {
 }
 
 /**
- * Maps a content stream offset to the input, through the fed piece that holds it (a boundary
- * between two pieces belongs to the earlier one, so a secret's end stays in its last piece).
+ * Maps a content stream offset to the input, through the fed piece that holds it; an offset
+ * where two pieces meet belongs to the later one, or with `isEnd` to the earlier one (so a secret
+ * that starts or ends at an event's content boundary is placed in the event that holds its bytes).
  */
-function placeInPieces(pieces: readonly FedPiece[], offset: number): InputPoint {
+function placeInPieces(pieces: readonly FedPiece[], offset: number, isEnd: boolean): InputPoint {
   let piece = pieces[0] as FedPiece;
   for (const candidate of pieces) {
-    if (candidate.start >= offset && candidate !== pieces[0]) break;
+    if (candidate !== pieces[0] && (isEnd ? candidate.start >= offset : candidate.start > offset)) break;
     piece = candidate;
   }
   const within = Math.max(0, offset - piece.start - piece.carried);

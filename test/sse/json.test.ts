@@ -136,6 +136,20 @@ describe.each(engines)('--sse-json on the %s engine', (_name, engine) => {
     ]);
   });
 
+  test('a secret sent one character per event is placed from its first character to its last', () => {
+    const events = [chat('key '), ...[...AWS].map((c) => chat(c)), chat(' done')];
+    const input = events.join('');
+    const [[finding, context]] = run(input).findings as [[LocatedFinding, SseFindingContext]];
+    const offsetOf = (event: number) => events.slice(0, event).join('').length;
+    const contentStart = chat('X').indexOf('"X"') + 1;
+    expect([finding.secret.start, finding.secret.end, context.event, context.eventOffset]).toEqual([
+      offsetOf(1) + contentStart,
+      offsetOf(AWS.length) + contentStart + 1,
+      1,
+      offsetOf(1),
+    ]);
+  });
+
   test('a path that never matches warns at the end of the stream', () => {
     expect(run(`data: {"x":"${AWS}"}\n\n`, { spec: 'choices[].delta.text' }).warnings).toEqual([
       expect.stringContaining('--sse-json choices[].delta.text: no content found in 1 JSON event(s)'),
