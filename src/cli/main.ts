@@ -78,6 +78,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const streamOptions: StreamOptions = {
     sse: options.sse,
     log,
+    onWarning: warn,
     ...(options.replace === undefined ? {} : { replace: options.replace }),
     ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
     ...(hashKey === undefined ? {} : { hashKey }),

@@ -174,7 +174,7 @@ export function buildProgram(actions: ProgramActions): Command {
           .default('off')
           .preset('on'),
       )
-      .option('--sse-json <path>', 'SSE with JSON deltas: the strings at PATH (openai, anthropic, or a dotted path like a.b[].c) form one content stream, so a secret split over events is found')
+      .option('--sse-json <path>', 'SSE with JSON deltas: the text at PATH (a preset: openai, anthropic, gemini, vercel, auto; or a dotted path like a.b[].c) forms one content stream per choice or block, so a secret split over events is found')
       .version(VERSION, '-V, --version', 'print the version (with --verbose: and the engines available)')
       .addHelpText('after', EXAMPLES)
       .action(actions.redact),

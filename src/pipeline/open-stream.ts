@@ -21,10 +21,10 @@ import { DEFAULT_TEMPLATE, type Replacement, parseReplacement } from '../redact/
 import type { RuleSet } from '../rules/ruleset.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
-import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
+import { type ByteRedactor, type SseFindingContext, createSseRedactor } from '../sse/redact.js';
 import type { Finding, LocatedFinding } from '../types.js';
 
-export type { ByteRedactor } from '../sse/redact.js';
+export type { ByteRedactor, SseFindingContext } from '../sse/redact.js';
 
 /** How every stream of a run is redacted: the CLI's flags, the library's options. */
 export interface StreamOptions {
@@ -40,16 +40,20 @@ export interface StreamOptions {
   readonly sse?: 'off' | 'on' | 'auto';
   /** `--sse-json`: a preset or a JSON path whose strings form content streams across events; implies SSE. */
   readonly sseJson?: string;
-  /** Told which mode a stream was given (`--verbose`). */
+  /** Told which mode a stream was given and which preset `--sse-json auto` chose (`--verbose`). */
   readonly log?: (message: string) => void;
+  /** Warnings a user must see: a content path that found nothing in a stream of JSON events. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
- * What one stream reports. With `locate` (the default) each finding carries its line and column;
- * a caller that only counts findings turns it off, sparing the redactor the line count.
+ * What one stream reports. With `locate` (the default) each finding carries its line and column
+ * in the input, and in SSE modes also where it is in the event stream (`context`: the event, its
+ * offset, the field or JSON path); a caller that only counts findings turns `locate` off, sparing
+ * the redactor the line count (SSE findings then have offsets in the unit that was scanned).
  */
 export type StreamFindings =
-  | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void }
+  | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding, context?: SseFindingContext) => void }
   | { readonly locate: false; readonly onFinding?: (finding: Finding) => void };
 
 /** A stream to open: its name (for `--verbose`) and what it reports. */
@@ -86,8 +90,17 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
   return (request = {}) => {
     const name = request.name ?? 'stream';
     const openRedactor = createRedactorPool(ruleSet, { ...replacements, ...request } as RedactOptions);
-    if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
-    if (options.sse === 'on') return createSseRedactor({ openRedactor });
+    const openSse = (contentPath?: string): ByteRedactor =>
+      createSseRedactor({
+        openRedactor,
+        ...(contentPath === undefined ? {} : { contentPath }),
+        // Located findings are placed in the input by the SSE layer, which knows the events.
+        ...(request.locate !== false && request.onFinding ? { onFinding: request.onFinding } : {}),
+        log: (message) => log(`${name}: ${message}`),
+        ...(options.onWarning ? { onWarning: (message: string) => options.onWarning?.(`${name}: ${message}`) } : {}),
+      });
+    if (options.sseJson !== undefined) return openSse(options.sseJson);
+    if (options.sse === 'on') return openSse();
     if (options.sse !== 'auto') return openRedactor();
     return createAutoRedactor({
       text: () => {
@@ -96,7 +109,7 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
       },
       sse: () => {
         log(`${name}: event stream detected, SSE mode`);
-        return createSseRedactor({ openRedactor });
+        return openSse();
       },
     });
   };

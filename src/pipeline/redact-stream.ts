@@ -40,9 +40,9 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     ? openStream({
         name: source.name,
         locate: true,
-        onFinding: (finding) => {
+        onFinding: (finding, context) => {
           tally.add(finding);
-          pending.push(findingRecord(finding, source.name, sinks.showSecret));
+          pending.push(findingRecord(finding, source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
         },
       })
     : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });

@@ -35,10 +35,7 @@ interface ReplacementOptions {
  * tenth of the redactor's time on a log), so a caller that only counts findings turns it off.
  */
 export type RedactOptions = ReplacementOptions &
-  (
-    | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void }
-    | { readonly locate: false; readonly onFinding?: (finding: Finding) => void }
-  );
+  ({ readonly locate?: true; readonly onFinding?: (finding: LocatedFinding) => void } | { readonly locate: false; readonly onFinding?: (finding: Finding) => void });
 
 export interface StreamRedactor {
   /** Feeds the next bytes of the stream; returns the bytes now safe to emit, redacted (may be empty). */
@@ -64,14 +61,20 @@ export function createStreamRedactor(ruleSet: RuleSet, options: RedactOptions): 
  * Opens redactors that go back to a free list when they end, to be reset and handed out again:
  * SSE mode redacts each event with a fresh redactor, and opening engine streams (a native
  * Vectorscan stream above all) for every event costs allocations and GC pauses. A redactor from
- * the pool must not be used after its `end()`.
+ * the pool must not be used after its `end()`. `onFinding`, when given, takes the place of the
+ * options' callback for that redactor (SSE mode places each unit's findings in the input itself);
+ * it gets located findings exactly when the options ask for them.
  */
-export function createRedactorPool(ruleSet: RuleSet, options: RedactOptions): () => StreamRedactor {
+export function createRedactorPool(ruleSet: RuleSet, options: RedactOptions): (onFinding?: (finding: Finding) => void) => StreamRedactor {
   const free: Redactor[] = [];
   const recycle = (redactor: Redactor): void => {
     if (free.length < 64) free.push(redactor);
   };
-  return () => free.pop() ?? new Redactor(ruleSet, options, recycle);
+  return (onFinding) => {
+    const redactor = free.pop() ?? new Redactor(ruleSet, options, recycle);
+    redactor.onFinding = onFinding ?? (options.onFinding as ((finding: Finding) => void) | undefined);
+    return redactor;
+  };
 }
 
 class Redactor implements StreamRedactor {
@@ -83,6 +86,8 @@ class Redactor implements StreamRedactor {
   private readonly tracksEnds: (rule: number) => boolean;
   /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
   private regions: Region[] = [];
+  /** Where findings go (RedactOptions.onFinding, or the pool's per-redactor callback). */
+  onFinding: ((finding: Finding) => void) | undefined;
   /** Absolute offset of the first byte not yet emitted. */
   private emittedUpTo = 0;
   private ended = false;
@@ -99,6 +104,8 @@ class Redactor implements StreamRedactor {
     this.confirmer = new Confirmer(ruleSet.rules);
     this.locates = options.locate !== false;
     this.buffer = new HoldbackBuffer(this.locates);
+    // Located exactly when the options ask for located findings (see addFinding).
+    this.onFinding = options.onFinding as ((finding: Finding) => void) | undefined;
   }
 
   get heldBytes(): number {
@@ -194,9 +201,7 @@ class Redactor implements StreamRedactor {
   private replace(region: Region): Uint8Array {
     const findings = region.findings.sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
     const replacement = renderReplacement(this.replacementFor(findings), this.buffer.view(region.start, region.end), regionRuleId(findings));
-    // Located exactly when the options ask for located findings (see addFinding).
-    const onFinding = this.options.onFinding as ((finding: Finding) => void) | undefined;
-    for (const finding of findings) onFinding?.(finding);
+    for (const finding of findings) this.onFinding?.(finding);
     return replacement;
   }
 }

@@ -11,6 +11,14 @@
  * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
  * - `path`: in `scan --json` only, the file's path (as `stream`), relative to the working directory.
  *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
+ * - `event`, `eventOffset`, `path`: in SSE modes (`--sse`, `--sse-json`), the 0-based ordinal and
+ *   input offset of the event holding the secret's first byte, and where in it: the field (`data`,
+ *   `id`, `comment`) or the JSON path (`choices[0].delta.content`). `start`/`end`/`line`/`column`
+ *   are still input offsets: a secret written with JSON escapes spans the bytes that spell it, and
+ *   one split over events runs from its first event to its last. Findings come in the order they
+ *   are decided, which in SSE modes may differ from stream order (a content stream decides later):
+ *
+ *       {"type":"finding","stream":"-","rule":"aws-access-key-id","start":62,"end":147,"line":1,"column":63,"length":85,"fingerprint":"sha256:…","event":0,"eventOffset":0,"path":"choices[0].delta.content"}
  */
 import { createHash } from 'node:crypto';
 import type { Finding, LocatedFinding } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * SSE-aware redaction: `--sse` (event mode) and `--sse-json PATH` (content-stream mode). Both are
+ * SSE-aware redaction: `--sse` (event mode) and `--sse-json SPEC` (content-stream mode). Both are
  * a {@link SseRedactor}: bytes of one event stream in, redacted event-stream bytes out, each event
  * returned by the `write` call that completes it (so the caller can write and flush it at once).
  *
@@ -16,17 +16,16 @@
  * LF-separated piece, with the original lines' field prefixes and endings: a client still sees the
  * redacted data.
  *
- * ## `--sse-json PATH`: secrets are matched across events
- * The strings at PATH (see json-path.ts) of successive events form one continuous content stream
- * per key (per choice index, per content block), fed to one long-lived redactor per key. Each
- * event's string is replaced by what the redactor releases while that string is fed: text that
- * could still be the start of a secret is *held back* — removed from its event — and appears,
- * redacted or not, at the start of the same key's string in a later event. So the client sees:
- * an event whose content is shorter, or the empty string `""`, and the held text arriving at the
- * front of a later event's content; the concatenation of all contents is the redacted content
- * stream. Every event still goes out the moment it arrives, with valid JSON and every other member
- * as it was (an event whose JSON changed is re-serialized with `JSON.stringify`: same value, compact
- * formatting; an unchanged event keeps its bytes).
+ * ## `--sse-json SPEC`: secrets are matched across events
+ * SPEC is a provider preset, `auto`, or a path (json-path.ts, presets.ts). The content strings of
+ * successive events form one continuous content stream per key (per choice, tool call, content
+ * block, output item), fed decoded (JSON escapes undone; a UTF-16 surrogate pair split over two
+ * events joined) to one long-lived redactor per key. Each event's string is replaced by what the
+ * redactor releases while that string is fed: only text that could still be the start of a secret
+ * is *held back* — removed from its event — and appears, redacted or not, at the start of the same
+ * key's string in a later event. So the client sees an event whose content is shorter (or `""`),
+ * and the held text arriving at the front of a later event's content; the concatenation of all
+ * contents is the redacted content stream. Every event still goes out the moment it arrives.
  *
  *     content in:  "Key: AK" | "IAIOS" | "FODNN7EX" | "AMPLE done"          | [DONE]
  *     content out: "Key: "   | ""      | ""         | "[REDACTED:aws] done" | [DONE]
@@ -37,45 +36,87 @@
  * Held text is released, at the latest, where its stream ends: into the ending event itself when
  * that carries content for the key (e.g. an OpenAI chunk with `finish_reason` and content), else in
  * a *synthetic event* emitted just before the ending event — a copy of the last event that carried
- * content for that key (its non-`id` fields, its JSON with that key's content set to the held text
+ * content for that key (its non-`id` fields, its data with that key's content set to the held text
  * and any other content emptied). Ends: the preset's end events, any event whose data is not JSON
- * (such as `data: [DONE]`, which clients treat as the end), and the end of the input (synthetic
- * events then come last, or just before a final event that lacks its blank line).
+ * (such as `data: [DONE]`, which clients treat as the end), and the end of the input. A stream that
+ * ends mid-event (the connection dropped): the partial JSON of that last event is read as far as it
+ * goes and its content joins its streams before they end, so what was held is redacted together
+ * with the rest of the secret through the end-of-stream path, never released in clear beside it.
  *
- * Outside the content path, every string member of the JSON (decoded, so escapes hide nothing) is
- * redacted on its own (fail closed). Members repeat from event to event (ids, model names), so
- * short strings found clean are remembered (at most 1,024 of at most 256 characters) and not
- * scanned again. Object keys are not scanned. Non-JSON data, events without data, and the other
- * lines of a JSON event are redacted as in `--sse`.
+ * Outside the content, every member is scanned with its name, decoded (json-members.ts), and the
+ * event is re-emitted as it came but for the strings and numbers that changed, rewritten in place:
+ * what goes out is what was scanned (repeated names, numbers, names themselves included). Non-JSON
+ * data, events without data, and the other lines of a JSON event are redacted as in `--sse`.
  *
- * Findings: each scanned unit has its own redactor, so the offsets, lines and columns a redactor
- * reports (`onFinding`) are relative to that unit: a run's joined values (`--sse`), a content
- * stream's UTF-8 text, or one JSON member — not to the input stream.
+ * Bounds: at most `maxContentStreams` (default 256) content streams are open at once; an event that
+ * would open more is redacted as in `--sse` (never passed through) while the open streams go on; an
+ * event cut by the framer's `maxEventBytes` too (it ends every stream first, as non-JSON data does). JSON is parsed without recursion, so nesting depth is no bound.
+ *
+ * Findings (`onFinding`): with the input offsets of the secret (a secret written with escapes or
+ * spread over events spans the bytes that spell it), the line and byte column of its start, and an
+ * {@link SseFindingContext}: the event holding its first byte and the field or JSON path there.
  *
  * Memory: O(1 MiB + longest line) for the framer (an event with more lines than that goes out in
  * parts: a secret spanning such a cut between two lines is not found), plus per open content
  * stream the redactor's holdback and one template event.
  *
  * @example
- * const sse = createSseRedactor({ openRedactor: () => createStreamRedactor(ruleSet, options), contentPath: 'openai' });
+ * const pool = createRedactorPool(ruleSet, options);
+ * const sse = createSseRedactor({ openRedactor: (onFinding) => pool(onFinding), contentPath: 'openai', onFinding: (f, at) => log(f.secret, at.path) });
  * process.stdout.write(sse.write(chunk)); // for each chunk
  * process.stdout.write(sse.end());
  */
 import type { StreamRedactor } from '../redact/redactor.js';
-import { compileContentPath, type ContentLocator, type ContentSlot } from './json-path.js';
-import { concat, createSseFramer, dataOf, type SseEvent, type SseLine } from './parser.js';
+import type { Finding, LocatedFinding } from '../types.js';
+import { type Edit, applyEdits, bytesJson, createMemberScanner, leafText } from './json-members.js';
+import { compileContentPath } from './json-path.js';
+import { type JsonLeaf, type JsonTree, parseJsonTree, pathOf } from './json-tree.js';
+import {
+  type DataPlace,
+  type EventPlace,
+  type InputPoint,
+  type SseFindingContext,
+  type UnitMap,
+  createPlaceTracker,
+  dataOffset,
+  fieldPath,
+  leafIndex,
+  lineAndColumn,
+  valuesMap,
+} from './locate.js';
+import { type SseEvent, type SseLine, concat, createSseFramer } from './parser.js';
+import { AUTO_ORDER, type ContentLocator, type ContentSlot } from './presets.js';
 import { pushLines, withValue } from './serialize.js';
+
+export type { SseFindingContext } from './locate.js';
 
 /** What this module needs of the core's StreamRedactor (src/redact/redactor.ts). */
 export type ByteRedactor = Pick<StreamRedactor, 'write' | 'end'>;
 
+/**
+ * Opens a fresh redactor over the compiled rule set (one per event run, JSON member or content
+ * stream). When `onFinding` is given, the redactor must report its findings (offsets in the bytes
+ * written to it) there instead of to its usual callback: the SSE redactor maps them to the input.
+ */
+export type OpenRedactor = (onFinding?: (finding: Finding) => void) => ByteRedactor;
+
 export interface SseRedactOptions {
-  /** Opens a fresh redactor over the compiled rule set (one per event run or content stream). */
-  readonly openRedactor: () => ByteRedactor;
-  /** `--sse-json PATH`: a preset (`openai`, `anthropic`) or a dotted path; absent for `--sse`. */
+  readonly openRedactor: OpenRedactor;
+  /** `--sse-json SPEC`: a preset (`openai`, `anthropic`, `gemini`, `vercel`), `auto`, or a path; absent for `--sse`. */
   readonly contentPath?: string;
   /** Passed to the framer (parser.ts): complete lines of one event held at most; default 1 MiB. */
   readonly maxEventBytes?: number;
+  /** Content streams open at once at most (see the module comment); default 256. */
+  readonly maxContentStreams?: number;
+  /**
+   * Called for each finding with its secret's input offsets, line and column (the finding's other
+   * fields as the unit's redactor reported them; `secretBytes` are the decoded secret) and where it is.
+   */
+  readonly onFinding?: (finding: LocatedFinding, context: SseFindingContext) => void;
+  /** Informational messages (`auto`'s choice of preset): the CLI shows them under --verbose. */
+  readonly log?: (message: string) => void;
+  /** Warnings a user must see (a preset or path that found no content in a stream of JSON events). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** One event stream's redactor; feed it the stream's chunks in order. */
@@ -86,6 +127,9 @@ export interface SseRedactor {
   end(): Uint8Array;
 }
 
+/** The default of {@link SseRedactOptions.maxContentStreams}. */
+export const DEFAULT_MAX_CONTENT_STREAMS = 256;
+
 /**
  * Creates the redactor for one event stream.
  * @throws SseredactError('usage') when `contentPath` is not a preset or a valid path. Errors of
@@ -93,16 +137,18 @@ export interface SseRedactor {
  */
 export function createSseRedactor(options: SseRedactOptions): SseRedactor {
   const framer = createSseFramer(options.maxEventBytes === undefined ? {} : { maxEventBytes: options.maxEventBytes });
-  const emit =
+  const track = createPlaceTracker();
+  const redactUnit = createUnitRedactor(options);
+  const emit: EmitEvent =
     options.contentPath === undefined
-      ? (event: SseEvent | null, parts: Uint8Array[]) => {
-          if (event !== null) pushEvent(parts, event.prefix, redactLines(event.lines, options.openRedactor, isAnyLine));
+      ? (place, parts) => {
+          if (place !== null) pushEvent(parts, place.event.prefix, redactLines(place, redactUnit, isAnyLine));
         }
-      : createContentStreams(options.openRedactor, compileContentPath(options.contentPath));
+      : createContentStreams(options, redactUnit, compileContentPath(options.contentPath));
   const run = (events: SseEvent[], atEnd: boolean): Uint8Array => {
     const parts: Uint8Array[] = [];
-    for (const event of events) emit(event, parts);
-    if (atEnd) emit(null, parts);
+    for (const event of events) emit(track(event), parts, atEnd);
+    if (atEnd) emit(null, parts, true);
     return concat(parts);
   };
   return {
@@ -111,12 +157,43 @@ export function createSseRedactor(options: SseRedactOptions): SseRedactor {
   };
 }
 
-/** Emits one event (or, with `null` at the end, what is still held) into `parts`. */
-type EmitEvent = (event: SseEvent | null, parts: Uint8Array[]) => void;
+/**
+ * Emits one event (or, with `null` at the end, what is still held) into `parts`; `isAtEnd` when
+ * the input has ended (an undispatched event is then the stream's last, cut short).
+ */
+type EmitEvent = (place: EventPlace | null, parts: Uint8Array[], isAtEnd: boolean) => void;
+
+/** Redacts one unit as a whole stream with a fresh redactor; `map` places its findings. */
+type RedactUnit = (bytes: Uint8Array, map: UnitMap | null) => Uint8Array;
+
+/** Reports a unit's finding through `options.onFinding` with its place in the input. */
+function reportFinding(options: SseRedactOptions, finding: Finding, map: UnitMap): void {
+  const start = map(finding.secret.start, false);
+  const end = map(finding.secret.end, true);
+  const matchStart = map(finding.match.start, false).offset;
+  const matchEnd = map(finding.match.end, true).offset;
+  const located: LocatedFinding = {
+    ...finding,
+    secret: { start: start.offset, end: Math.max(start.offset, end.offset) },
+    match: { start: Math.min(matchStart, start.offset), end: Math.max(matchEnd, end.offset) },
+    ...lineAndColumn(start.place, start.offset),
+  };
+  options.onFinding?.(located, { event: start.place.ordinal, eventOffset: start.place.offset, path: start.path });
+}
+
+function createUnitRedactor(options: SseRedactOptions): RedactUnit {
+  return (bytes, map) => {
+    const redactor = options.onFinding === undefined || map === null ? options.openRedactor() : options.openRedactor((finding) => reportFinding(options, finding, map));
+    const head = redactor.write(bytes);
+    const tail = redactor.end();
+    return tail.length === 0 ? head : head.length === 0 ? tail : concat([head, tail]);
+  };
+}
 
 const KNOWN_FIELDS = new Set(['data', 'event', 'id', 'retry']);
 const LF = 0x0a;
 const LF_BYTES = Uint8Array.of(LF);
+const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 /** Content may start with U+FEFF: keep it (TextDecoder drops a leading BOM by default). */
 const UTF8_OPTIONS = { ignoreBOM: true } as const;
@@ -138,16 +215,12 @@ function isAnyLine(): boolean {
   return true;
 }
 
-function isNotData(line: SseLine): boolean {
-  return !(line.kind === 'field' && line.field === 'data');
+function isData(line: SseLine): boolean {
+  return line.kind === 'field' && line.field === 'data';
 }
 
-/** Redacts `bytes` as one whole stream with a fresh redactor. */
-function redactWhole(openRedactor: () => ByteRedactor, bytes: Uint8Array): Uint8Array {
-  const redactor = openRedactor();
-  const head = redactor.write(bytes);
-  const tail = redactor.end();
-  return tail.length === 0 ? head : head.length === 0 ? tail : concat([head, tail]);
+function isNotData(line: SseLine): boolean {
+  return !isData(line);
 }
 
 function isEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -157,14 +230,11 @@ function isEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Redacts the lines `isScanned` selects, run by run (module comment, `--sse`); returns `lines`
- * itself when nothing changed.
+ * Redacts the lines `isScanned` selects of `place`'s event, run by run (module comment, `--sse`);
+ * returns the event's lines themselves when nothing changed.
  */
-function redactLines(
-  lines: readonly SseLine[],
-  openRedactor: () => ByteRedactor,
-  isScanned: (line: SseLine) => boolean,
-): readonly SseLine[] {
+function redactLines(place: EventPlace, redactUnit: RedactUnit, isScanned: (line: SseLine) => boolean): readonly SseLine[] {
+  const lines = place.event.lines;
   let out: SseLine[] | null = null;
   let runStart = 0;
   while (runStart < lines.length) {
@@ -173,7 +243,7 @@ function redactLines(
     const isRun = first.kind !== 'blank' && isScanned(first);
     if (isRun) {
       while (runEnd < lines.length && isSameRun(first, lines[runEnd] as SseLine)) runEnd++;
-      const replaced = redactRun(lines.slice(runStart, runEnd), openRedactor);
+      const replaced = redactRun(place, runStart, runEnd, redactUnit);
       if (replaced !== null) {
         out ??= lines.slice(0, runStart);
         out.push(...replaced);
@@ -192,12 +262,17 @@ function isSameRun(first: SseLine, line: SseLine): boolean {
   return line.kind === first.kind && line.kind === 'field' && line.field === first.field && line.hasColon === first.hasColon;
 }
 
-/** Redacts one run of lines; null when nothing changed. */
-function redactRun(run: readonly SseLine[], openRedactor: () => ByteRedactor): SseLine[] | null {
+/** Redacts the run of lines `[runStart, runEnd)` of `place`'s event; null when nothing changed. */
+function redactRun(place: EventPlace, runStart: number, runEnd: number, redactUnit: RedactUnit): SseLine[] | null {
+  const run = place.event.lines.slice(runStart, runEnd);
   const starts = run.map(scanStart);
   const values = run.map((line, i) => line.bytes.subarray(starts[i]));
   const joined = values.length === 1 ? (values[0] as Uint8Array) : concat(values.flatMap((v, i) => (i === 0 ? [v] : [LF_BYTES, v])));
-  const redacted = redactWhole(openRedactor, joined);
+  const indexes = run.map((_, i) => runStart + i);
+  const redacted = redactUnit(
+    joined,
+    valuesMap(place, indexes, starts, (index) => fieldPath(place.event.lines[index] as SseLine)),
+  );
   if (isEqual(redacted, joined)) return null;
   const pieces = splitLines(redacted);
   const last = run.length - 1;
@@ -222,165 +297,266 @@ function splitLines(bytes: Uint8Array): Uint8Array[] {
   return pieces;
 }
 
+/** Where one piece of content fed to a content stream came from, to place findings in it. */
+interface FedPiece {
+  /** Offset of the piece's first byte in the content stream, and its length in bytes. */
+  readonly start: number;
+  readonly length: number;
+  /** Bytes of a surrogate carried from the previous piece, fed before this leaf's own. */
+  readonly carried: number;
+  readonly leaf: JsonLeaf;
+  readonly data: DataPlace;
+}
+
+/** Fed pieces kept per stream for placing findings: those within this many bytes of the end. */
+const FED_PIECES_WINDOW = 1 << 20;
+
 /** A content stream of `--sse-json` mode. */
 interface ContentStream {
   readonly redactor: ByteRedactor;
   /** Carries a UTF-8 sequence cut by the redactor's holdback over to the next release. */
   readonly decoder: InstanceType<typeof TextDecoder>;
+  /** A high surrogate that ended the last piece: it is fed with the next one (a pair split over events). */
+  carry: string;
   /** The last event that carried content for this stream, as emitted: a synthetic event's model. */
-  template: { readonly lines: readonly SseLine[]; readonly value: unknown };
+  template: { readonly lines: readonly SseLine[]; readonly data: string };
+  /** The locator that found this stream (auto's choice): it finds the slots of the template. */
+  readonly locator: ContentLocator;
+  /** Bytes fed so far, and the pieces that are still placeable (onFinding only). */
+  fed: number;
+  readonly pieces: FedPiece[];
+}
+
+/** The locator for an event: the given one, or for `auto` the first preset whose shape an event has (then kept). */
+function createLocatorChoice(spec: ContentLocator | 'auto', log: (message: string) => void): (root: JsonTree['root'], ordinal: number) => ContentLocator | null {
+  if (spec !== 'auto') return () => spec;
+  let chosen: ContentLocator | null = null;
+  return (root, ordinal) => {
+    if (chosen !== null) return chosen;
+    chosen = AUTO_ORDER.find((preset) => preset.isShape(root)) ?? null;
+    if (chosen !== null) log(`--sse-json auto: ${chosen.name} events (from event ${ordinal})`);
+    return chosen;
+  };
 }
 
 /** The `--sse-json` emitter: one content stream per key, opened on first content. */
-function createContentStreams(openRedactor: () => ByteRedactor, locator: ContentLocator): EmitEvent {
+function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit, spec: ContentLocator | 'auto'): EmitEvent {
   const streams = new Map<string, ContentStream>();
-  const cleanStrings = new Set<string>();
+  const scanMembers = createMemberScanner(redactUnit);
+  const chooseLocator = createLocatorChoice(spec, options.log ?? (() => {}));
+  const maxStreams = options.maxContentStreams ?? DEFAULT_MAX_CONTENT_STREAMS;
+  const isPlacing = options.onFinding !== undefined;
+  let jsonEvents = 0;
+  let contentEvents = 0;
 
-  /** Ends the stream `key`; returns its held text, redacted. */
+  const openStream = (key: string, locator: ContentLocator): ContentStream => {
+    const pieces: FedPiece[] = [];
+    const map: UnitMap = (offset, isEnd) => placeInPieces(pieces, offset, isEnd);
+    const stream: ContentStream = {
+      redactor: isPlacing ? options.openRedactor((finding) => reportFinding(options, finding, map)) : options.openRedactor(),
+      decoder: new TextDecoder('utf-8', UTF8_OPTIONS),
+      carry: '',
+      template: { lines: [], data: '' },
+      fed: 0,
+      pieces,
+      locator,
+    };
+    streams.set(key, stream);
+    return stream;
+  };
+
+  /** Feeds `text` (and `leaf`'s place) to a stream; returns what it releases. */
+  const feed = (stream: ContentStream, leaf: JsonLeaf, data: DataPlace): string => {
+    let text = stream.carry + leaf.value;
+    const carried = stream.carry.length === 0 ? 0 : 3;
+    stream.carry = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (leaf.isClosed && last >= 0xd800 && last < 0xdc00) {
+      stream.carry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    const bytes = encoder.encode(text);
+    if (isPlacing) {
+      stream.pieces.push({ start: stream.fed, length: bytes.length, carried, leaf, data });
+      while (stream.pieces.length > 1 && stream.fed - (stream.pieces[1] as FedPiece).start > FED_PIECES_WINDOW) stream.pieces.shift();
+    }
+    stream.fed += bytes.length;
+    return stream.decoder.decode(stream.redactor.write(bytes), { stream: true });
+  };
+
+  /** Ends a stream: returns its held text, redacted (a carried lone surrogate included). */
   const endStream = (key: string): string => {
     const stream = streams.get(key);
     if (stream === undefined) return '';
     streams.delete(key);
-    return stream.decoder.decode(stream.redactor.end());
+    const tail = stream.carry === '' ? EMPTY : stream.redactor.write(encoder.encode(stream.carry));
+    return stream.decoder.decode(tail, { stream: true }) + stream.decoder.decode(stream.redactor.end());
   };
 
-  /** Ends `keys` (all streams for 'all'); puts held text into `slots` or synthetic events. */
-  const endStreams = (keys: readonly string[] | 'all', slots: readonly ContentSlot[], parts: Uint8Array[]): boolean => {
-    let isChanged = false;
-    for (const key of keys === 'all' ? [...streams.keys()] : keys) {
-      const template = streams.get(key)?.template;
+  /** Ends the streams `prefixes` name; their held text goes into `slots` of this event or synthetic events. */
+  const endStreams = (prefixes: readonly string[] | 'all', slots: readonly ContentSlot[], texts: Map<ContentSlot, string>, parts: Uint8Array[]): void => {
+    const keys = [...streams.keys()].filter((key) => prefixes === 'all' || prefixes.some((prefix) => key.startsWith(prefix)));
+    for (const key of keys) {
+      const { template, locator } = streams.get(key) as ContentStream;
       const held = endStream(key);
-      if (held === '' || template === undefined) continue;
+      if (held === '') continue;
       const slot = slots.findLast((s) => s.key === key);
-      if (slot !== undefined) {
-        slot.set(slot.text + held);
-        isChanged = true;
-      } else {
-        pushEvent(parts, new Uint8Array(0), syntheticEvent(template, key, held));
+      if (slot !== undefined) texts.set(slot, (texts.get(slot) ?? slot.leaf.value) + held);
+      else pushEvent(parts, EMPTY, syntheticEvent(template, key, held, locator));
+    }
+  };
+
+  const syntheticEvent = (template: ContentStream['template'], key: string, held: string, locator: ContentLocator): SseLine[] => {
+    const tree = parseJsonTree(template.data);
+    const edits: Edit[] = [];
+    if (tree !== null) {
+      let isPlaced = false;
+      for (const slot of locator.slots(tree.root)) {
+        const text = slot.key === key && !isPlaced ? held : '';
+        isPlaced ||= slot.key === key;
+        pushSlotEdits(edits, slot, text);
       }
     }
-    return isChanged;
-  };
-
-  const syntheticEvent = (template: ContentStream['template'], key: string, held: string): SseLine[] => {
-    const value: unknown = structuredClone(template.value);
-    for (const slot of locator.slots(value)) slot.set(slot.key === key ? held : '');
-    const dataLine = template.lines.find((line) => !isNotData(line)) as SseLine;
+    const data = tree === null ? held : applyEdits(template.data, edits);
+    const dataLine = template.lines.find(isData) as SseLine;
     const kept = template.lines.filter((line) => line.kind === 'field' && line.field !== 'id' && line.field !== 'data');
     const ending = dataLine.ending === '' ? '\n' : dataLine.ending;
-    const blank: SseLine = { bytes: new Uint8Array(0), kind: 'blank', field: '', valueStart: 0, hasColon: false, ending };
-    return [...kept, withValue(dataLine, encoder.encode(JSON.stringify(value)), dataLine.valueStart, ending), blank];
+    const blank: SseLine = { bytes: EMPTY, kind: 'blank', field: '', valueStart: 0, hasColon: false, ending };
+    return [...kept, withValue(dataLine, encoder.encode(data), dataLine.valueStart, ending), blank];
   };
 
-  return (event, parts) => {
-    if (event === null) {
-      endStreams('all', [], parts);
+  /** Redacts the whole event as `--sse` does (no JSON reading): for events past a bound. */
+  const asPlainEvent = (place: EventPlace, parts: Uint8Array[]): void => pushLines(parts, redactLines(place, redactUnit, isAnyLine));
+
+  return (place, parts, isAtEnd) => {
+    if (place === null) {
+      endStreams('all', [], new Map(), parts);
+      if (jsonEvents > 0 && contentEvents === 0) {
+        options.onWarning?.(
+          `--sse-json ${options.contentPath ?? ''}: no content found in ${jsonEvents} JSON event(s); each was redacted member by member, so a secret split over events was not looked for`,
+        );
+      }
       return;
     }
-    const data = dataOf(event);
+    const event = place.event;
+    const data = dataPlaceOf(place);
     if (data === null) {
-      pushEvent(parts, event.prefix, redactLines(event.lines, openRedactor, isAnyLine));
+      pushEvent(parts, event.prefix, redactLines(place, redactUnit, isAnyLine));
       return;
     }
     if (event.prefix.length > 0) parts.push(event.prefix);
-    const value = parseJson(data);
-    if (value === undefined || !event.isDispatched) {
-      // Non-JSON data ([DONE]) ends every content stream; so does a final event a client never
-      // dispatches (its content cannot join the stream, and held text must come before it).
-      endStreams('all', [], parts);
-      pushLines(parts, redactLines(event.lines, openRedactor, isAnyLine));
+    // A final event without its blank line (the connection dropped) is read as far as it goes.
+    const isFinalPartial = isAtEnd && !event.isDispatched;
+    const tree = event.isDispatched || isFinalPartial ? parseJsonTree(data.text, { allowTruncated: isFinalPartial }) : null;
+    if (tree === null || (tree.root.kind !== 'object' && tree.root.kind !== 'array')) {
+      // Non-JSON data ([DONE]) ends every content stream; so does an event cut by the framer
+      // (its content cannot join the stream, and held text must come before it).
+      endStreams('all', [], new Map(), parts);
+      asPlainEvent(place, parts);
       return;
     }
-    let isChanged = false;
-    for (const slot of locator.slots(value)) {
-      let stream = streams.get(slot.key);
-      if (stream === undefined) {
-        stream = { redactor: openRedactor(), decoder: new TextDecoder('utf-8', UTF8_OPTIONS), template: { lines: [], value: null } };
-        streams.set(slot.key, stream);
-      }
-      const released = stream.decoder.decode(stream.redactor.write(encoder.encode(slot.text)), { stream: true });
-      if (released !== slot.text) {
-        slot.set(released);
-        isChanged = true;
-      }
+    jsonEvents++;
+    const locator = chooseLocator(tree.root, place.ordinal);
+    const slots = locator?.slots(tree.root) ?? [];
+    const newKeys = new Set(slots.map((slot) => slot.key).filter((key) => !streams.has(key)));
+    if (streams.size + newKeys.size > maxStreams) {
+      // The open streams go on (a secret split over their events is still found); only this
+      // event's content joins none.
+      asPlainEvent(place, parts);
+      return;
     }
-    // Located again: the slots' texts are now what goes out.
-    const slots = locator.slots(value);
-    if (endStreams(locator.ends(value), slots, parts)) isChanged = true;
-    if (redactMembers(value, slots, openRedactor, cleanStrings)) isChanged = true;
-    const lines = redactLines(event.lines, openRedactor, isNotData);
-    const out = isChanged ? replaceData(lines, encoder.encode(JSON.stringify(value))) : lines;
+    if (slots.length > 0) contentEvents++;
+    const texts = new Map<ContentSlot, string>();
+    for (const slot of slots) {
+      const stream = streams.get(slot.key) ?? openStream(slot.key, locator as ContentLocator);
+      texts.set(slot, feed(stream, slot.leaf, data));
+    }
+    const ends = locator?.ends(tree.root) ?? [];
+    endStreams(isFinalPartial ? 'all' : ends, slots, texts, parts);
+    const edits: Edit[] = [];
+    for (const slot of slots) {
+      const text = texts.get(slot) as string;
+      if (text !== slot.leaf.value) pushSlotEdits(edits, slot, text);
+    }
+    const skip = new Set<JsonLeaf>(slots.map((slot) => slot.leaf));
+    for (const leaf of tree.leaves) if (locator?.isUntouched(leaf) === true) skip.add(leaf);
+    edits.push(...scanMembers(tree.leaves, skip, isPlacing ? data : null));
+    const lines = redactLines(place, redactUnit, isNotData);
+    const out = edits.length === 0 ? lines : replaceData(lines, encoder.encode(applyEdits(data.text, edits)));
+    const emitted = edits.length === 0 ? data.text : applyEdits(data.text, edits);
     for (const slot of slots) {
       const stream = streams.get(slot.key);
-      if (stream !== undefined) stream.template = { lines: out, value };
+      if (stream !== undefined) stream.template = { lines: out, data: emitted };
     }
     pushLines(parts, out);
   };
 }
 
-/** The parsed data when it is a JSON object or array; undefined otherwise. */
-function parseJson(data: Uint8Array): unknown {
-  try {
-    const value: unknown = JSON.parse(utf8.decode(data));
-    return typeof value === 'object' && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/** Edits that set a slot's text (and what spells it again: logprobs bytes and alternatives). */
+function pushSlotEdits(edits: Edit[], slot: ContentSlot, text: string): void {
+  edits.push({ start: slot.leaf.start, end: slot.leaf.end, text: leafText(slot.leaf, text) });
+  const bytes = slot.dependents?.bytes;
+  if (bytes !== undefined && (bytes.kind === 'array' || bytes.kind === 'string')) edits.push({ start: bytes.start, end: bytes.end, text: bytesJson(text) });
+  const alternatives = slot.dependents?.alternatives;
+  if (alternatives?.kind === 'array') edits.push({ start: alternatives.start, end: alternatives.end, text: '[]' });
 }
-
-/** Strings remembered clean by {@link redactMembers}: how many, and how long at most. */
-const MAX_CLEAN_STRINGS = 1024;
-const MAX_CLEAN_STRING_LENGTH = 256;
 
 /**
- * Redacts every string member of `value` outside `slots`, each on its own; true when one changed.
- * `cleanStrings` remembers short strings found clean across calls.
+ * Maps a content stream offset to the input, through the fed piece that holds it; an offset
+ * where two pieces meet belongs to the later one, or with `isEnd` to the earlier one (so a secret
+ * that starts or ends at an event's content boundary is placed in the event that holds its bytes).
  */
-function redactMembers(value: unknown, slots: readonly ContentSlot[], openRedactor: () => ByteRedactor, cleanStrings: Set<string>): boolean {
-  // Content members are marked for the walk to skip, then given their text back.
-  const texts = slots.map((slot) => slot.text);
-  for (const slot of slots) slot.set(CONTENT_MARKER);
-  let isChanged = false;
-  const visit = (node: unknown): void => {
-    if (typeof node !== 'object' || node === null) return;
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const member = record[key];
-      if (typeof member !== 'string') {
-        visit(member);
-      } else if (member !== CONTENT_MARKER && member !== '' && !cleanStrings.has(member)) {
-        const bytes = encoder.encode(member);
-        const redacted = redactWhole(openRedactor, bytes);
-        if (!isEqual(redacted, bytes)) {
-          record[key] = utf8.decode(redacted);
-          isChanged = true;
-        } else if (member.length <= MAX_CLEAN_STRING_LENGTH) {
-          if (cleanStrings.size >= MAX_CLEAN_STRINGS) cleanStrings.clear();
-          cleanStrings.add(member);
-        }
-      }
-    }
-  };
-  visit(value);
-  slots.forEach((slot, i) => slot.set(texts[i] as string));
-  return isChanged;
+function placeInPieces(pieces: readonly FedPiece[], offset: number, isEnd: boolean): InputPoint {
+  let piece = pieces[0] as FedPiece;
+  for (const candidate of pieces) {
+    if (candidate !== pieces[0] && (isEnd ? candidate.start >= offset : candidate.start > offset)) break;
+    piece = candidate;
+  }
+  const within = Math.max(0, offset - piece.start - piece.carried);
+  const index = leafIndex(piece.data.text, piece.leaf, within);
+  return { offset: dataOffset(piece.data, index), place: piece.data.place, path: pathOf(piece.leaf) };
 }
 
-/** A string no JSON text can hold (a lone surrogate pair reversed), marking content members. */
-const CONTENT_MARKER = '\udc00\ud800sseredact-content';
+/** The event's data as text with where its lines are, or null when it has no `data` line. */
+function dataPlaceOf(place: EventPlace): DataPlace | null {
+  const lineIndexes: number[] = [];
+  const starts: number[] = [];
+  const values: Uint8Array[] = [];
+  place.event.lines.forEach((line, index) => {
+    if (!isData(line)) return;
+    if (values.length > 0) values.push(LF_BYTES);
+    values.push(line.bytes.subarray(line.valueStart));
+    lineIndexes.push(index);
+    starts.push(line.valueStart);
+  });
+  if (lineIndexes.length === 0) return null;
+  const bytes = values.length === 1 ? (values[0] as Uint8Array) : concat(values);
+  return { place, lineIndexes, starts, text: utf8.decode(bytes) };
+}
 
-/** `lines` with its data lines replaced by one `data` line holding `json`, where the first was. */
+/**
+ * `lines` with its data lines replaced by `json`, where the first was: one `data` line per line of
+ * it (JSON whitespace may hold LFs; a string never does), the last ending as the data did.
+ */
 function replaceData(lines: readonly SseLine[], json: Uint8Array): SseLine[] {
   const out: SseLine[] = [];
-  const dataLines = lines.filter((line) => !isNotData(line));
+  const dataLines = lines.filter(isData);
   const lastEnding = (dataLines[dataLines.length - 1] as SseLine).ending;
   let isPlaced = false;
   for (const line of lines) {
     if (isNotData(line)) out.push(line);
     else if (!isPlaced) {
-      out.push(withValue(line, json, line.valueStart, lastEnding));
+      const pieces = splitLines(json);
+      pieces.forEach((piece, i) => {
+        out.push(withValue(line, piece, line.valueStart, i < pieces.length - 1 ? lineEnding(line) : lastEnding));
+      });
       isPlaced = true;
     }
   }
   return out;
+}
+
+/** A line's ending, LF where it had none. */
+function lineEnding(line: SseLine): SseLine['ending'] {
+  return line.ending === '' ? '\n' : line.ending;
 }

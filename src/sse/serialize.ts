@@ -3,7 +3,7 @@
  * gives back exactly the bytes it was framed from; callers that change a value build new lines
  * with {@link withValue} and keep everything else as it came.
  */
-import { concat, parseLine, type LineEnding, type SseEvent, type SseLine } from './parser.js';
+import { type LineEnding, type SseEvent, type SseLine, concat, parseLine } from './parser.js';
 
 const ENDING_BYTES: Record<LineEnding, Uint8Array> = {
   '': new Uint8Array(0),
@@ -33,12 +33,7 @@ export function serializeEvent(event: SseEvent): Uint8Array {
  * colon, space) are kept; `ending` overrides the ending when given. When `start` is not the line's
  * value start (a whole line was replaced), the new bytes are classified afresh.
  */
-export function withValue(
-  line: SseLine,
-  value: Uint8Array,
-  start: number = line.valueStart,
-  ending: LineEnding = line.ending,
-): SseLine {
+export function withValue(line: SseLine, value: Uint8Array, start: number = line.valueStart, ending: LineEnding = line.ending): SseLine {
   const bytes = new Uint8Array(start + value.length);
   bytes.set(line.bytes.subarray(0, start), 0);
   bytes.set(value, start);

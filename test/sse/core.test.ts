@@ -8,7 +8,7 @@ import { tsEngine } from '../../src/engine/ts/engine.js';
 import { createStreamRedactor } from '../../src/redact/redactor.js';
 import { parseReplacement } from '../../src/redact/replace.js';
 import { compileRuleSet } from '../../src/rules/ruleset.js';
-import { dataOf, createSseFramer } from '../../src/sse/parser.js';
+import { createSseFramer, dataOf } from '../../src/sse/parser.js';
 import { createSseRedactor } from '../../src/sse/redact.js';
 
 const ruleSet = compileRuleSet(
@@ -57,9 +57,7 @@ function contentOf(output: string): string {
 
 describe('SSE over the core redactor', () => {
   test('--sse redacts a secret inside one event and re-emits the rest byte-for-byte', () => {
-    expect(run(`event: x\r\ndata: k=${AWS}\r\n\r\n: ok\r\n\r\n`, undefined, [3, 3, 3])).toBe(
-      'event: x\r\ndata: k=[REDACTED:aws]\r\n\r\n: ok\r\n\r\n',
-    );
+    expect(run(`event: x\r\ndata: k=${AWS}\r\n\r\n: ok\r\n\r\n`, undefined, [3, 3, 3])).toBe('event: x\r\ndata: k=[REDACTED:aws]\r\n\r\n: ok\r\n\r\n');
   });
 
   test('a secret planted across a 64 KiB chunk boundary, in one event and split over two', () => {
@@ -82,18 +80,15 @@ describe('SSE over the core redactor', () => {
   });
 
   test('--sse-json openai: any split over events and any chunking gives the whole-text result', () => {
-    const content = fc
-      .array(fc.oneof(fc.constantFrom(AWS, GITHUB, 'AKIA', 'ghp_', ' ', 'é'), fc.string({ maxLength: 5 })), { maxLength: 8 })
-      .map((parts) => parts.join(''));
+    const content = fc.array(fc.oneof(fc.constantFrom(AWS, GITHUB, 'AKIA', 'ghp_', ' ', 'é'), fc.string({ maxLength: 5 })), { maxLength: 8 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(content, fc.array(fc.nat(), { maxLength: 10 }), fc.array(fc.nat(), { maxLength: 10 }), (text, textCuts, byteCuts) => {
         const points = Array.from(text);
         const cuts = [...new Set(textCuts.map((c) => c % (points.length + 1))), points.length].sort((a, b) => a - b);
-        const input =
-          cuts
-            .map((cut, i) => points.slice(i === 0 ? 0 : cuts[i - 1], cut).join(''))
-            .map((piece) => `data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(piece)}}}]}\n\n`)
-            .join('') + 'data: [DONE]\n\n';
+        const input = `${cuts
+          .map((cut, i) => points.slice(i === 0 ? 0 : cuts[i - 1], cut).join(''))
+          .map((piece) => `data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(piece)}}}]}\n\n`)
+          .join('')}data: [DONE]\n\n`;
         const sizes = byteCuts.map((c) => (c % 50) + 1);
         expect(contentOf(run(input, 'openai', sizes))).toBe(redactWhole(text));
       }),

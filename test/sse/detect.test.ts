@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createAutoRedactor, detectEventStream, type Detection } from '../../src/sse/detect.js';
+import { type Detection, createAutoRedactor, detectEventStream } from '../../src/sse/detect.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createSseFramer, dataOf, valueOf, type SseEvent } from '../../src/sse/parser.js';
+import { type SseEvent, createSseFramer, dataOf, valueOf } from '../../src/sse/parser.js';
 import { serializeEvent } from '../../src/sse/serialize.js';
 
 const encoder = new TextEncoder();
@@ -31,14 +31,16 @@ function oneByteSizes(input: Uint8Array): number[] {
  * exists or not depending on chunking, so it is left out.
  */
 function describeEvents(events: readonly SseEvent[]): string[][] {
-  return events.filter((event) => event.lines.length > 0).map((event) =>
-    event.lines.map((line) => {
-      const value = decoder.decode(valueOf(line));
-      if (line.kind === 'blank') return '<dispatch>';
-      if (line.kind === 'comment') return `#${JSON.stringify(value)}`;
-      return line.hasColon ? `${line.field}=${JSON.stringify(value)}` : `${line.field}(no colon)`;
-    }),
-  );
+  return events
+    .filter((event) => event.lines.length > 0)
+    .map((event) =>
+      event.lines.map((line) => {
+        const value = decoder.decode(valueOf(line));
+        if (line.kind === 'blank') return '<dispatch>';
+        if (line.kind === 'comment') return `#${JSON.stringify(value)}`;
+        return line.hasColon ? `${line.field}=${JSON.stringify(value)}` : `${line.field}(no colon)`;
+      }),
+    );
 }
 
 function serializeAll(events: readonly SseEvent[]): Uint8Array {
@@ -60,7 +62,14 @@ const cases: [name: string, input: string, events: string[][]][] = [
   ['colon inside the value', 'data: a:b: c\n\n', [['data="a:b: c"', '<dispatch>']]],
   ['unknown field', 'foo: bar\n\n', [['foo="bar"', '<dispatch>']]],
   ['empty data value', 'data:\n\n', [['data=""', '<dispatch>']]],
-  ['two events', 'data: 1\n\ndata: 2\n\n', [['data="1"', '<dispatch>'], ['data="2"', '<dispatch>']]],
+  [
+    'two events',
+    'data: 1\n\ndata: 2\n\n',
+    [
+      ['data="1"', '<dispatch>'],
+      ['data="2"', '<dispatch>'],
+    ],
+  ],
   ['leading blank lines', '\n\ndata: 1\n\n', [['<dispatch>'], ['<dispatch>'], ['data="1"', '<dispatch>']]],
   ['leading BOM', '\uFEFFdata: 1\n\n', [['data="1"', '<dispatch>']]],
   ['only the first BOM is stripped', '\uFEFF\uFEFFdata: 1\n\n', [['\uFEFFdata="1"', '<dispatch>']]],
@@ -109,7 +118,10 @@ describe('framer: spec edge cases', () => {
   test('a long line arriving in tiny slices is one line', () => {
     const value = 'x'.repeat(100_000);
     const data = bytes(`data: ${value}\n\n`);
-    const events = frame(data, Array.from({ length: data.length / 3 }, () => 3));
+    const events = frame(
+      data,
+      Array.from({ length: data.length / 3 }, () => 3),
+    );
     expect(events).toHaveLength(1);
     expect(decoder.decode(dataOf(events[0] as SseEvent) as Uint8Array)).toBe(value);
   });
@@ -173,19 +185,14 @@ describe('framer: properties', () => {
 
   test('any chunking gives the same events and re-emits the input byte-for-byte', () => {
     fc.assert(
-      fc.property(
-        fc.boolean(),
-        fc.array(fc.tuple(lineArbitrary, endingArbitrary), { maxLength: 20 }),
-        fc.array(fc.nat(), { maxLength: 30 }),
-        (bom, lines, rawCuts) => {
-          const input = bytes((bom ? '\uFEFF' : '') + lines.map(([line, ending]) => line + ending).join(''));
-          const whole = frame(input);
-          const chunked = frame(input, sizesFromCuts(cutsOf(input.length, rawCuts)));
-          expect(describeEvents(chunked)).toEqual(describeEvents(whole));
-          expect(Buffer.from(serializeAll(chunked)).equals(Buffer.from(input))).toBe(true);
-          expect(Buffer.from(serializeAll(whole)).equals(Buffer.from(input))).toBe(true);
-        },
-      ),
+      fc.property(fc.boolean(), fc.array(fc.tuple(lineArbitrary, endingArbitrary), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (bom, lines, rawCuts) => {
+        const input = bytes((bom ? '\uFEFF' : '') + lines.map(([line, ending]) => line + ending).join(''));
+        const whole = frame(input);
+        const chunked = frame(input, sizesFromCuts(cutsOf(input.length, rawCuts)));
+        expect(describeEvents(chunked)).toEqual(describeEvents(whole));
+        expect(Buffer.from(serializeAll(chunked)).equals(Buffer.from(input))).toBe(true);
+        expect(Buffer.from(serializeAll(whole)).equals(Buffer.from(input))).toBe(true);
+      }),
       { numRuns: 2000 },
     );
   });

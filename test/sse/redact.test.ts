@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { dataOf, createSseFramer, type SseEvent } from '../../src/sse/parser.js';
-import { createSseRedactor, type SseRedactOptions } from '../../src/sse/redact.js';
+import { type SseEvent, createSseFramer, dataOf } from '../../src/sse/parser.js';
+import { type SseRedactOptions, createSseRedactor } from '../../src/sse/redact.js';
 import { createLiteralRedactor, redactLiterals } from './literal-redactor.js';
 
 const SECRET = 'AKIAIOSFODNN7EXAMPLE';
@@ -101,7 +101,7 @@ test('an event past maxEventBytes goes out line by line, still redacted', () => 
 
 describe('--sse-json: content stream across events', () => {
   test('a secret split over many events is redacted; held fragments leave their event empty', () => {
-    const input = ['Key: AK', 'IAIOS', 'FODNN7EX', 'AMPLE done'].map((c) => chatEvent(c)).join('') + 'data: [DONE]\n\n';
+    const input = `${['Key: AK', 'IAIOS', 'FODNN7EX', 'AMPLE done'].map((c) => chatEvent(c)).join('')}data: [DONE]\n\n`;
     const out = run(input, 'openai');
     expect(openaiContent(out)).toBe('Key: [REDACTED] done');
     expect(dataTexts(out)).toEqual([
@@ -113,13 +113,24 @@ describe('--sse-json: content stream across events', () => {
     ]);
   });
 
+  test('a 21-word answer leaves word by word, each event written as it completes (minimal-holdback redactor)', () => {
+    // No word ends in what could start a literal (a final `g` could start ghp_…, and would wait).
+    const words = 'The quick brown fox jumps over the lazy cat while seven wise owls watch from an old oak tree at dusk'.split(' ');
+    const redactor = createSseRedactor(options('openai'));
+    words.forEach((word, i) => {
+      const event = chatEvent(i === 0 ? word : ` ${word}`);
+      expect(decoder.decode(redactor.write(encoder.encode(event)))).toBe(event);
+    });
+    expect(decoder.decode(redactor.end())).toBe('');
+  });
+
   test('clean events keep their bytes (formatting included)', () => {
     const input = 'data: {"choices": [ {"index": 0, "delta": {"content": "hi"}} ]}\r\n\r\ndata: [DONE]\r\n\r\n';
     expect(run(input, 'openai')).toBe(input);
   });
 
   test('a held partial match is released in a synthetic event before [DONE]', () => {
-    const input = chatEvent('ends with AKIA') + 'data: [DONE]\n\n';
+    const input = `${chatEvent('ends with AKIA')}data: [DONE]\n\n`;
     const out = run(input, 'openai');
     expect(dataTexts(out)).toEqual([
       '{"id":"c1","choices":[{"index":0,"delta":{"content":"ends with "}}]}',
@@ -131,7 +142,7 @@ describe('--sse-json: content stream across events', () => {
   test('held text goes into the finishing chunk when it has content, else just before it', () => {
     const withContent = run(chatEvent('x AKIA') + chatEvent('IOS', ',"finish_reason":"stop"'), 'openai');
     expect(dataTexts(withContent).map((d) => JSON.parse(d).choices[0].delta.content)).toEqual(['x ', 'AKIAIOS']);
-    const without = run(chatEvent('x AKIA') + 'data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n', 'openai');
+    const without = run(`${chatEvent('x AKIA')}data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`, 'openai');
     expect(dataTexts(without)).toEqual([
       '{"id":"c1","choices":[{"index":0,"delta":{"content":"x "}}]}',
       '{"id":"c1","choices":[{"index":0,"delta":{"content":"AKIA"}}]}',
@@ -152,29 +163,41 @@ describe('--sse-json: content stream across events', () => {
 
   test('choices are separate content streams', () => {
     const event = (index: number, content: string) => `data: {"choices":[{"index":${index},"delta":{"content":${JSON.stringify(content)}}}]}\n\n`;
-    const out = run(event(0, 'AKIAIOS') + event(1, 'FODNN7EXAMPLE') + event(0, 'FODNN7EXAMPLE') + 'data: [DONE]\n\n', 'openai');
-    const contents = dataTexts(out).slice(0, -1).map((d) => JSON.parse(d).choices[0]);
-    expect(contents.filter((c) => c.index === 0).map((c) => c.delta.content).join('')).toBe('[REDACTED]');
-    expect(contents.filter((c) => c.index === 1).map((c) => c.delta.content).join('')).toBe('FODNN7EXAMPLE');
+    const out = run(`${event(0, 'AKIAIOS') + event(1, 'FODNN7EXAMPLE') + event(0, 'FODNN7EXAMPLE')}data: [DONE]\n\n`, 'openai');
+    const contents = dataTexts(out)
+      .slice(0, -1)
+      .map((d) => JSON.parse(d).choices[0]);
+    expect(
+      contents
+        .filter((c) => c.index === 0)
+        .map((c) => c.delta.content)
+        .join(''),
+    ).toBe('[REDACTED]');
+    expect(
+      contents
+        .filter((c) => c.index === 1)
+        .map((c) => c.delta.content)
+        .join(''),
+    ).toBe('FODNN7EXAMPLE');
   });
 
   test('OpenAI Responses API output_text deltas', () => {
-    const delta = (text: string) => `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":${JSON.stringify(text)}}\n\n`;
+    const delta = (text: string) =>
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":${JSON.stringify(text)}}\n\n`;
     const done = 'event: response.output_text.done\ndata: {"type":"response.output_text.done","output_index":0,"content_index":0,"text":"x"}\n\n';
     const out = run(delta('a ghp_TO') + delta('KEN1234 b') + delta(' ghp') + done, 'openai');
-    const deltas = dataTexts(out).map((d) => JSON.parse(d)).filter((d) => d.type === 'response.output_text.delta');
+    const deltas = dataTexts(out)
+      .map((d) => JSON.parse(d))
+      .filter((d) => d.type === 'response.output_text.delta');
     expect(deltas.map((d) => d.delta).join('')).toBe('a [REDACTED] b ghp');
     expect(events(out).at(-2)?.lines[0]?.field).toBe('event');
   });
 
   test('Anthropic text deltas; content_block_stop releases held text in a synthetic event', () => {
-    const delta = (text: string) =>
-      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
+    const delta = (text: string) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`;
     const stop = 'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n';
     const out = run(delta('one AKIAIOSFODNN7') + delta('EXAMPLE two AKI') + stop, 'anthropic');
-    expect(out).toBe(
-      delta('one ') + delta('[REDACTED] two ') + delta('AKI').replace(/, /g, ',') + stop,
-    );
+    expect(out).toBe(delta('one ') + delta('[REDACTED] two ') + delta('AKI').replace(/, /g, ',') + stop);
   });
 
   test('a dotted path with arrays', () => {
@@ -240,42 +263,52 @@ describe('--sse-json: properties', () => {
 
   test('any split of the content over events and any chunking gives the redacted content', () => {
     fc.assert(
-      fc.property(
-        contentArbitrary,
-        fc.array(fc.nat(), { maxLength: 15 }),
-        fc.array(fc.nat(), { maxLength: 20 }),
-        fc.boolean(),
-        (content, textCuts, byteCuts, hasDone) => {
-          const input = splitAt(content, textCuts).map((piece) => chatEvent(piece)).join('') + (hasDone ? 'data: [DONE]\n\n' : '');
-          const out = run(input, 'openai', byteSizes(encoder.encode(input).length, byteCuts));
-          const texts = dataTexts(out);
-          for (const data of texts) if (data !== '[DONE]') expect(() => JSON.parse(data)).not.toThrow();
-          if (hasDone) expect(texts.at(-1)).toBe('[DONE]');
-          expect(openaiContent(out)).toBe(redactLiterals(content, LITERALS));
-        },
-      ),
+      fc.property(contentArbitrary, fc.array(fc.nat(), { maxLength: 15 }), fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (content, textCuts, byteCuts, hasDone) => {
+        const input =
+          splitAt(content, textCuts)
+            .map((piece) => chatEvent(piece))
+            .join('') + (hasDone ? 'data: [DONE]\n\n' : '');
+        const out = run(input, 'openai', byteSizes(encoder.encode(input).length, byteCuts));
+        const texts = dataTexts(out);
+        for (const data of texts) if (data !== '[DONE]') expect(() => JSON.parse(data)).not.toThrow();
+        if (hasDone) expect(texts.at(-1)).toBe('[DONE]');
+        expect(openaiContent(out)).toBe(redactLiterals(content, LITERALS));
+      }),
       { numRuns: 1000 },
     );
   });
 
   test('interleaved choices are reassembled per choice index', () => {
     fc.assert(
-      fc.property(contentArbitrary, contentArbitrary, fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 30 }), (a, b, cutsA, cutsB, order) => {
-        const queues = [splitAt(a, cutsA), splitAt(b, cutsB)];
-        const event = (index: number, content: string) => `data: {"choices":[{"index":${index},"delta":{"content":${JSON.stringify(content)}}}]}\n\n`;
-        let input = '';
-        for (const pickSecond of order) {
-          const index = pickSecond ? 1 : 0;
-          const piece = queues[index]?.shift();
-          if (piece !== undefined) input += event(index, piece);
-        }
-        queues.forEach((queue, index) => queue.forEach((piece) => (input += event(index, piece))));
-        const choices = dataTexts(run(input + 'data: [DONE]\n\n', 'openai'))
-          .slice(0, -1)
-          .map((data) => JSON.parse(data).choices[0] as { index: number; delta: { content: string } });
-        const contentOf = (index: number) => choices.filter((c) => c.index === index).map((c) => c.delta.content).join('');
-        expect([contentOf(0), contentOf(1)]).toEqual([redactLiterals(a, LITERALS), redactLiterals(b, LITERALS)]);
-      }),
+      fc.property(
+        contentArbitrary,
+        contentArbitrary,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.array(fc.boolean(), { maxLength: 30 }),
+        (a, b, cutsA, cutsB, order) => {
+          const queues = [splitAt(a, cutsA), splitAt(b, cutsB)];
+          const event = (index: number, content: string) => `data: {"choices":[{"index":${index},"delta":{"content":${JSON.stringify(content)}}}]}\n\n`;
+          let input = '';
+          for (const pickSecond of order) {
+            const index = pickSecond ? 1 : 0;
+            const piece = queues[index]?.shift();
+            if (piece !== undefined) input += event(index, piece);
+          }
+          queues.forEach((queue, index) => {
+            for (const piece of queue) input += event(index, piece);
+          });
+          const choices = dataTexts(run(`${input}data: [DONE]\n\n`, 'openai'))
+            .slice(0, -1)
+            .map((data) => JSON.parse(data).choices[0] as { index: number; delta: { content: string } });
+          const contentOf = (index: number) =>
+            choices
+              .filter((c) => c.index === index)
+              .map((c) => c.delta.content)
+              .join('');
+          expect([contentOf(0), contentOf(1)]).toEqual([redactLiterals(a, LITERALS), redactLiterals(b, LITERALS)]);
+        },
+      ),
       { numRuns: 500 },
     );
   });
