@@ -18,7 +18,7 @@ import { openInput, readInputText } from '../sources/input.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
 import { type ByteRedactor, createSseRedactor } from '../sse/redact.js';
-import type { RuleSpec } from '../types.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
@@ -40,7 +40,7 @@ async function loadRuleFiles(paths: readonly string[]): Promise<RuleSpec[]> {
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
-  const loaded = await loadRuleFiles(options.rules);
+  const loaded: Array<RuleSpec | LiteralSetSpec> = await loadRuleFiles(options.rules);
   for (const path of options.literalFile) {
     const literals = parseLiteralFile(readInputText(path));
     loaded.push(...literalRules(literals, { id: `literal-file-${loaded.length + 1}`, source: path, onWarning: warn }));

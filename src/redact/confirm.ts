@@ -12,7 +12,7 @@
  */
 import type { CompiledRule } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
-import type { Finding, Match } from '../types.js';
+import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 
 interface PendingStarts {
@@ -52,6 +52,8 @@ export class Confirmer {
   private readonly pending = new Map<number, PendingQueue>();
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
+  /** Exact matches (Match.exact) not reported yet: they need no search. */
+  private decided: Match[] = [];
   private readonly probe: SearchProbe = { reachedLimit: false };
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
@@ -61,6 +63,10 @@ export class Confirmer {
    * `buffer` holds the bytes up to the candidate's end.
    */
   addCandidate(match: Match, floor: number, buffer: HoldbackBuffer): void {
+    if (match.exact === true) {
+      this.decided.push(match);
+      return;
+    }
     const rule = this.rules[match.rule]!;
     const high = match.lastStart ?? match.end - rule.minWidth;
     let low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
@@ -90,7 +96,7 @@ export class Confirmer {
 
   /** The earliest start still undecided, or Infinity. */
   earliestPending(): number {
-    let earliest = Infinity;
+    let earliest = this.decided.reduce((start, match) => Math.min(start, match.start), Infinity);
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
@@ -100,6 +106,11 @@ export class Confirmer {
 
   /** Decides every pending start that is final now; reports findings that pass the rule's predicates. */
   run(context: ConfirmContext, onFinding: (finding: Finding) => void): void {
+    if (this.decided.length > 0) {
+      const decided = this.decided;
+      this.decided = [];
+      for (const match of decided) this.report(this.rules[match.rule]!, match, match, context.buffer, onFinding);
+    }
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       this.runRule(this.rules[index]!, queue, context, onFinding);
@@ -163,15 +174,20 @@ export class Confirmer {
     const secretStart = slots[rule.secretGroup * 2]!;
     const secretEnd = slots[rule.secretGroup * 2 + 1]!;
     if (secretStart < 0 || secretEnd <= secretStart) return;
-    const secretBytes = buffer.view(secretStart, secretEnd);
+    this.report(rule, { start, end }, { start: secretStart, end: secretEnd }, buffer, onFinding);
+  }
+
+  /** Reports a match whose secret is `secret`, if it passes the rule's predicates. */
+  private report(rule: CompiledRule, match: Span, secret: Span, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
+    const secretBytes = buffer.view(secret.start, secret.end);
     // Allowlists may look at the whole match, never at the rest of the line: how much of a line is
     // in the buffer depends on chunking, and the findings must not.
-    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(start, end) })) return;
+    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(match.start, match.end) })) return;
     onFinding({
       rule: rule.index,
       ruleId: rule.id,
-      match: { start, end },
-      secret: { start: secretStart, end: secretEnd },
+      match: { start: match.start, end: match.end },
+      secret: { start: secret.start, end: secret.end },
       secretBytes: secretBytes.slice(),
     });
   }

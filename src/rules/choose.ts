@@ -4,18 +4,18 @@
  * options the same way.
  */
 import { SseredactError } from '../errors.js';
-import type { RuleSpec } from '../types.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { literalRules } from './load/literals.js';
 import { type PackName, loadPack } from './packs/index.js';
 
 export interface RuleChoice {
   /** Built-in packs (default: secrets). */
   readonly packs?: readonly PackName[];
-  /** Rules already loaded (rule files, masked environment variables). */
-  readonly rules?: readonly RuleSpec[];
+  /** Rules already loaded (rule files, literal files, masked environment variables). */
+  readonly rules?: ReadonlyArray<RuleSpec | LiteralSetSpec>;
   /** Regexes, as rules `pattern-1`, `pattern-2`, ... */
   readonly patterns?: readonly string[];
-  /** Literal secrets, as one rule `literal` that also matches their common encodings. */
+  /** Literal secrets, as one literal-set rule `literal` that also matches their common encodings. */
   readonly literals?: readonly string[];
   /** Rule ids to leave out. */
   readonly disable?: readonly string[];
@@ -25,8 +25,8 @@ export interface RuleChoice {
 }
 
 /** The rule specs of a choice; throws SseredactError('usage') when it selects none, or disables an unknown id. */
-export function chooseRuleSpecs(choice: RuleChoice): RuleSpec[] {
-  const specs: RuleSpec[] = (choice.packs ?? ['secrets']).flatMap((pack) => loadPack(pack));
+export function chooseRuleSpecs(choice: RuleChoice): Array<RuleSpec | LiteralSetSpec> {
+  const specs: Array<RuleSpec | LiteralSetSpec> = (choice.packs ?? ['secrets']).flatMap((pack) => loadPack(pack));
   specs.push(...(choice.rules ?? []));
   (choice.patterns ?? []).forEach((regex, i) => specs.push({ id: `pattern-${i + 1}`, regex, source: choice.source }));
   if (choice.literals && choice.literals.length > 0) {
