@@ -62,8 +62,12 @@ export class LiteralAutomaton {
     this.maxLength = maxLength;
     this.hasNewline = bytes.includes(0x0a);
 
+    const stringKeys = new Uint32Array(this.count);
     let distinct = 0;
-    for (let i = 0; i < this.count; i++) if (i === 0 || this.keyOf(i) !== this.keyOf(i - 1)) distinct++;
+    for (let i = 0; i < this.count; i++) {
+      stringKeys[i] = this.keyOf(i);
+      if (i === 0 || stringKeys[i] !== stringKeys[i - 1]) distinct++;
+    }
     let size = 16;
     while (size < distinct * 2) size *= 2;
     this.shift = 32 - Math.log2(size);
@@ -72,9 +76,9 @@ export class LiteralAutomaton {
     this.rangeStarts = new Int32Array(size);
     this.rangeEnds = new Int32Array(size);
     for (let i = 0; i < this.count; ) {
-      const key = this.keyOf(i);
+      const key = stringKeys[i]!;
       let end = i + 1;
-      while (end < this.count && this.keyOf(end) === key) end++;
+      while (end < this.count && stringKeys[end] === key) end++;
       let slot = Math.imul(key, HASH) >>> this.shift;
       while (this.rangeEnds[slot] !== 0) slot = (slot + 1) & this.mask;
       this.keys[slot] = key;
@@ -332,11 +336,10 @@ export function buildLiteralAutomaton(strings: Iterable<string>): LiteralAutomat
   let previous = -1;
   for (const i of order) {
     if (previous >= 0 && compareFrom(packed.bytes, packed.offsets, previous, i, 0) === 0) continue;
-    const string = packed.bytes.subarray(packed.offsets[i], packed.offsets[i + 1]);
-    const at = offsets[count]!;
-    bytes.set(string, at);
-    count++;
-    offsets[count] = at + string.length;
+    // A byte loop: a subarray per string costs more than the copy.
+    let at = offsets[count]!;
+    for (let k = packed.offsets[i]!, end = packed.offsets[i + 1]!; k < end; k++) bytes[at++] = packed.bytes[k]!;
+    offsets[++count] = at;
     previous = i;
   }
   return new LiteralAutomaton(bytes.subarray(0, offsets[count]), offsets.subarray(0, count + 1));
