@@ -9,6 +9,9 @@
  * candidates cost little however far apart they are. A start `s` is decided ("final") once no
  * match from `s` can reach beyond the bytes we have, or need the byte after them (see
  * {@link finalStartBound}), or when a search shows that no thread from it got that far.
+ *
+ * An exact match (Match.exact: a literal set's scanner decided it, engine/literal/) needs none of
+ * this: it is reported as it is on the next run.
  */
 import type { CompiledRule } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';

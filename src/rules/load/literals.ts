@@ -40,7 +40,7 @@ export interface LiteralRuleOptions {
  * every other byte becomes `%XX`. Each is tried with a space as `%20` and as `+`, and with upper-
  * and lower-case hex.
  */
-export const URL_ENCODERS: Readonly<Record<string, string>> = {
+const URL_ENCODERS: Readonly<Record<string, string>> = {
   'JavaScript encodeURIComponent': "-_.!~*'()",
   'RFC 3986 (Python quote_plus, Go QueryEscape, PHP rawurlencode, curl)': '-_.~',
   'PHP urlencode': '-_.',
