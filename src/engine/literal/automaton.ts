@@ -7,9 +7,16 @@
  * Layout (typed arrays, no object per string): the strings sorted in byte order and packed into
  * one Uint8Array with their offsets, and an open-addressing hash table from each string's first
  * four bytes to the range of strings that start with them (sorted strings sharing a prefix are
- * contiguous). A start costs one table probe; a hit narrows the range byte by byte, like a walk
+ * contiguous), behind a bit filter on the same four bytes. A start costs one filter bit and
+ * rarely a table probe; a hit narrows the range byte by byte, like a walk
  * down a trie whose nodes are ranges of the sorted array. Every string is at least
  * {@link MIN_LITERAL_LENGTH} bytes long.
+ *
+ * Why not Aho-Corasick: 100k vault values with their encoded forms are ~500k strings and ~20 MB
+ * of bytes that share almost no prefix (random tokens), so a trie has a node per byte, each with
+ * a failure link and a child list: 10+ bytes a node, 250 MB or more. Here a byte costs a byte.
+ * What Aho-Corasick gives besides (no rescan of a start's bytes) matters little: a start is
+ * rescanned only past a four-byte prefix that some string has.
  *
  * Memory: the strings' bytes, 4 bytes of offset per string, 12 bytes per table slot (at most
  * 4 per distinct 4-byte prefix) and a filter of 4 bytes per distinct prefix (2 MB at most); e.g.
@@ -45,8 +52,8 @@ export class LiteralAutomaton {
   private readonly mask: number;
   /**
    * A bit per hash of a first-four-bytes key (another hash than the table's), set for the keys
-   * of the strings: ~3% of bits set, so nearly every start is ruled out by one bit in a bitmap a
-   * sixteenth of the table's size (the table is a cache miss per probe once it holds 100k keys).
+   * of the strings: ~3% of bits set, so nearly every start is ruled out by one bit in a bitmap
+   * of at most 2 MB (the table, 12 MB for 100k literals, is a cache miss or two per probe).
    */
   private readonly filter: Int32Array;
   private readonly filterShift: number;
