@@ -25,8 +25,19 @@ function automatonMatches(strings: readonly string[], text: string, isEnd = true
   return { matches, stop };
 }
 
-const stringsArb = fc.array(fc.stringMatching(/^[ab\n\xff]{4,9}$/), { minLength: 1, maxLength: 40 });
-const textArb = fc.stringMatching(/^[abc\n\xff]{0,80}$/);
+/** Strings over a small alphabet, with prefixes of one another. */
+const stringsArb = fc
+  .array(fc.tuple(fc.stringMatching(/^[ab\n\xff]{4,12}$/), fc.nat(8)), { minLength: 1, maxLength: 30 })
+  .map((pairs) => pairs.flatMap(([string, cut]) => [string, string.slice(0, Math.max(4, string.length - cut))]));
+/** A set and a text made of its strings, their beginnings and filler. */
+const caseArb = stringsArb.chain((strings) => {
+  const piece = fc.oneof(
+    fc.constantFrom(...strings),
+    fc.tuple(fc.constantFrom(...strings), fc.nat(12)).map(([string, length]) => string.slice(0, length)),
+    fc.stringMatching(/^[abc\n\xff]{0,3}$/),
+  );
+  return fc.tuple(fc.constant(strings), fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join('')));
+});
 
 describe('literal automaton', () => {
   test.each([
@@ -43,7 +54,7 @@ describe('literal automaton', () => {
 
   test('finds what the oracle RegExp finds', () => {
     fc.assert(
-      fc.property(stringsArb, textArb, (strings, text) => {
+      fc.property(caseArb, ([strings, text]) => {
         const { matches, stop } = automatonMatches(strings, text);
         expect(matches).toEqual(regexMatches(strings, text));
         expect(stop).toBe(text.length);
@@ -54,7 +65,7 @@ describe('literal automaton', () => {
 
   test('stops exactly at the first start that later bytes could still decide', () => {
     fc.assert(
-      fc.property(stringsArb, textArb, (strings, text) => {
+      fc.property(caseArb, ([strings, text]) => {
         const { matches, stop } = automatonMatches(strings, text, false);
         // Undecided: a string starting at `stop` continues past the text's end.
         const rest = text.slice(stop);
@@ -62,9 +73,11 @@ describe('literal automaton', () => {
         // Every decided match is the oracle's, whatever bytes follow: compare with the text extended by a byte no string has.
         const extended = regexMatches(strings, `${text}c`).filter(([start]) => start < stop);
         expect(matches).toEqual(extended);
-        // And no earlier start is in flight: the oracle's matches on any extension agree before `stop`.
-        for (const tail of ['a', 'b', '\n', '\xff']) {
-          expect(regexMatches(strings, text + tail.repeat(9)).filter(([start]) => start < stop)).toEqual(extended);
+        // And no earlier start is in flight: the oracle's matches agree before `stop` whatever
+        // follows, in particular the rest of any string (what could complete a longer match).
+        const tails = new Set(strings.flatMap((string) => Array.from({ length: string.length }, (_, k) => string.slice(k))));
+        for (const tail of tails) {
+          expect(regexMatches(strings, text + tail).filter(([start]) => start < stop)).toEqual(extended);
         }
       }),
       { numRuns: RUNS },
