@@ -68,6 +68,21 @@ describe.each(ENGINES)('literal sets, %s engine', (_name, engine) => {
     );
   });
 
+  test('3000 vault-like literals: random chunkings give the oracle bytes and findings', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 2 === 0 ? `tok_${(i * 2654435761).toString(36)}` : Buffer.from(`pw ${i}!${i * 7}`).toString('base64')));
+    const ruleSet = compileRuleSet([...REGEX_RULES, ...literalRules(values, { id: 'vault' })], { engine, maxMatch: 4096 });
+    fc.assert(
+      fc.property(fc.array(fc.nat(values.length - 1), { maxLength: 40 }), fc.array(fc.nat(2000)), (picks, cuts) => {
+        const input = Buffer.from(picks.map((pick, i) => [values[pick]!, encodeURIComponent(values[pick]!), `${values[pick]!.slice(0, 6)} `][i % 3]).join(' x '), 'latin1');
+        const want = oracleRedact(ruleSet.rules, input, TEMPLATE);
+        const got = redactChunks(ruleSet, cutAt(input, cuts));
+        expect(got.output.toString('latin1')).toEqual(want.output.toString('latin1'));
+        expect(got.findings.map((f) => [f.ruleId, f.match.start, f.match.end])).toEqual(want.findings.map((f) => [f.ruleId, f.match.start, f.match.end]));
+      }),
+      { numRuns: Math.max(5, RUNS / 10) },
+    );
+  });
+
   test('a partial literal at the end of a chunk is held, and nothing before it', () => {
     const ruleSet = compileRuleSet(literalRules(['hunter2-prod-9x', 'zz-other-secret']), { engine, maxMatch: 4096 });
     const redactor = createStreamRedactor(ruleSet, { replacement: TEMPLATE, locate: false });
