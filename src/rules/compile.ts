@@ -39,7 +39,7 @@ export interface CompiledRule extends EngineRule, RuleAnalysis {
 }
 
 /** Whether `spec` is a literal set rather than a regex rule. */
-export function isLiteralSetSpec(spec: RuleSpec | LiteralSetSpec): spec is LiteralSetSpec {
+function isLiteralSetSpec(spec: RuleSpec | LiteralSetSpec): spec is LiteralSetSpec {
   return 'literals' in spec;
 }
 
@@ -137,7 +137,7 @@ function escapeLatin1(bytes: Uint8Array): string {
 }
 
 /** Compiles a literal set into its automaton; throws SseredactError('rule') naming it when it has no literal. */
-export function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
+function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
   if (spec.literals.length === 0) throw ruleError(spec, 'no literal');
   const literals = buildLiteralAutomaton(literalForms(spec));
   // The oracle's reading (DESIGN §2): the alternation longest first, which a global RegExp

@@ -29,7 +29,7 @@
  */
 
 /** The shortest string a set may hold: the hash table keys on the first four bytes. */
-export const MIN_LITERAL_LENGTH = 4;
+const MIN_LITERAL_LENGTH = 4;
 
 /** longestAt's answer when the bytes given end before the longest match at a start is decided. */
 const UNDECIDED = -1;
