@@ -47,6 +47,22 @@ export interface RuleSpec {
 }
 
 /**
+ * A rule matching any of many literal strings, or their encoded forms (`--literal`,
+ * `--literal-file`, `--mask-env`): leftmost-longest, as the alternation of its strings longest
+ * first would match. A literal automaton scans it beside the engine, whatever the engine.
+ */
+export interface LiteralSetSpec {
+  readonly id: string;
+  readonly description?: string;
+  /** Where the list came from: a file path, `cli`, `env:NAME,...`. */
+  readonly source?: string;
+  /** The literals (UTF-8 text), each at least 4 bytes long. */
+  readonly literals: readonly string[];
+  /** Also match the forms they travel in: JSON-escaped, URL-encoded, base64 (see rules/load/literals.ts). */
+  readonly encodings: boolean;
+}
+
+/**
  * An engine hit: rule `rule` may match starting in `[start, lastStart]`; the engine saw the match
  * (or, for an engine that tracks only a rule's anchored prefix, that prefix) end at `end`.
  */
@@ -58,6 +74,8 @@ export interface Match {
   readonly end: number;
   /** Upper bound on the start; when absent, `end` minus the rule's minimum width. */
   readonly lastStart?: number;
+  /** True when `[start, end)` is the rule's match itself (a literal set's scanner decides them): nothing is left to confirm. */
+  readonly exact?: boolean;
 }
 
 /** A confirmed, predicate-checked match. */

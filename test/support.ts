@@ -4,11 +4,11 @@ import type { Engine } from '../src/engine/engine.js';
 import { createStreamRedactor } from '../src/redact/redactor.js';
 import { type Replacement, parseReplacement } from '../src/redact/replace.js';
 import { type RuleSet, compileRuleSet } from '../src/rules/ruleset.js';
-import type { LocatedFinding, RuleSpec } from '../src/types.js';
+import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../src/types.js';
 
 export const TEMPLATE: Replacement = parseReplacement('[REDACTED:{rule}]');
 
-export function ruleSetOf(specs: readonly RuleSpec[], engine: Engine = tsEngine, maxMatch = 4096): RuleSet {
+export function ruleSetOf(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, engine: Engine = tsEngine, maxMatch = 4096): RuleSet {
   return compileRuleSet(specs, { engine, maxMatch });
 }
 

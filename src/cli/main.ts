@@ -15,7 +15,7 @@ import { FindingTally } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
 import { openInput, readInputText } from '../sources/input.js';
 import type { LoadedRules } from '../rules/load/file.js';
-import type { RuleSpec } from '../types.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
@@ -38,7 +38,7 @@ async function loadRuleFiles(paths: readonly string[], log: Log): Promise<Loaded
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
   const ruleFiles = await loadRuleFiles(options.rules, log);
-  const loaded: RuleSpec[] = [...ruleFiles.specs];
+  const loaded: Array<RuleSpec | LiteralSetSpec> = [...ruleFiles.specs];
   for (const path of options.literalFile) {
     const literals = parseLiteralFile(readInputText(path));
     loaded.push(...literalRules(literals, { id: `literal-file-${loaded.length + 1}`, source: path, onWarning: warn }));

@@ -65,7 +65,7 @@ export type StreamOpener = (request?: StreamRequest) => ByteRedactor;
 /** The replacement of every region and, unless `replace` is given, each rule's own. */
 function replacementsOf(ruleSet: RuleSet, options: StreamOptions): Pick<RedactOptions, 'replacement' | 'ruleReplacements'> {
   if (options.replace !== undefined) return { replacement: parseReplacement(options.replace, options.hashKey) };
-  const ruleReplacements = ruleSet.rules.map((rule) => (rule.spec.replacement === undefined ? undefined : parseReplacement(rule.spec.replacement, options.hashKey)));
+  const ruleReplacements = ruleSet.rules.map(({ spec }) => ('replacement' in spec && spec.replacement !== undefined ? parseReplacement(spec.replacement, options.hashKey) : undefined));
   const replacement = parseReplacement(DEFAULT_TEMPLATE, options.hashKey);
   return ruleReplacements.some((own) => own !== undefined) ? { replacement, ruleReplacements } : { replacement };
 }

@@ -14,10 +14,12 @@
  * environment, the confirmer throws on the first match it accepts, as if its state were corrupt,
  * so that fail closed (DESIGN §3.5: nothing after the failure leaves, exit 3) is tested through
  * bin/sseredact (test/e2e/fail-closed.test.ts). Read once at load; nothing else sets it.
+ * An exact match (Match.exact: a literal set's scanner decided it, engine/literal/) needs none of
+ * this: it is reported as it is on the next run.
  */
 import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
-import type { Finding, Match } from '../types.js';
+import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 
 const FAULT_ON_ACCEPT = process.env.NODE_ENV === 'test' && process.env.SSEREDACT_TEST_FAULT === 'confirm';
@@ -59,6 +61,8 @@ export class Confirmer {
   private readonly pending = new Map<number, PendingQueue>();
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
+  /** Exact matches (Match.exact) not reported yet: they need no search. */
+  private decided: Match[] = [];
   private readonly probe: SearchProbe = { reachedLimit: false };
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
@@ -68,6 +72,10 @@ export class Confirmer {
    * `buffer` holds the bytes up to the candidate's end.
    */
   addCandidate(match: Match, floor: number, buffer: HoldbackBuffer): void {
+    if (match.exact === true) {
+      this.decided.push(match);
+      return;
+    }
     const rule = this.rules[match.rule]!;
     const high = match.lastStart ?? match.end - rule.minWidth;
     let low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
@@ -97,7 +105,7 @@ export class Confirmer {
 
   /** The earliest start still undecided, or Infinity. */
   earliestPending(): number {
-    let earliest = Infinity;
+    let earliest = this.decided.reduce((start, match) => Math.min(start, match.start), Infinity);
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
@@ -107,6 +115,11 @@ export class Confirmer {
 
   /** Decides every pending start that is final now; reports findings that pass the rule's predicates. */
   run(context: ConfirmContext, onFinding: (finding: Finding) => void): void {
+    if (this.decided.length > 0) {
+      const decided = this.decided;
+      this.decided = [];
+      for (const match of decided) this.report(this.rules[match.rule]!, match, match, context.buffer, onFinding);
+    }
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       this.runRule(this.rules[index]!, queue, context, onFinding);
@@ -172,15 +185,20 @@ export class Confirmer {
     const secretStart = slots[group * 2]!;
     const secretEnd = slots[group * 2 + 1]!;
     if (secretStart < 0 || secretEnd <= secretStart) return;
-    const secretBytes = buffer.view(secretStart, secretEnd);
+    this.report(rule, { start, end }, { start: secretStart, end: secretEnd }, buffer, onFinding);
+  }
+
+  /** Reports a match whose secret is `secret`, if it passes the rule's predicates. */
+  private report(rule: CompiledRule, match: Span, secret: Span, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
+    const secretBytes = buffer.view(secret.start, secret.end);
     // Allowlists may look at the whole match, never at the rest of the line: how much of a line is
     // in the buffer depends on chunking, and the findings must not.
-    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(start, end) })) return;
+    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(match.start, match.end) })) return;
     onFinding({
       rule: rule.index,
       ruleId: rule.id,
-      match: { start, end },
-      secret: { start: secretStart, end: secretEnd },
+      match: { start: match.start, end: match.end },
+      secret: { start: secret.start, end: secret.end },
       secretBytes: secretBytes.slice(),
     });
   }

@@ -4,20 +4,20 @@
  * options the same way.
  */
 import { SseredactError } from '../errors.js';
-import type { RuleSpec } from '../types.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { literalRules } from './load/literals.js';
 import { type PackName, loadPack } from './packs/index.js';
 
 export interface RuleChoice {
   /** Built-in packs (default: secrets). */
   readonly packs?: readonly PackName[];
-  /** Rules already loaded (rule files, masked environment variables); one with a pack rule's id replaces that rule. */
-  readonly rules?: readonly RuleSpec[];
+  /** Rules already loaded (rule files, literal files, masked environment variables); one with a pack rule's id replaces that rule. */
+  readonly rules?: ReadonlyArray<RuleSpec | LiteralSetSpec>;
   /** Pack rule ids to leave out silently (an extending gitleaks config's `disabledRules`). */
   readonly dropFromPacks?: readonly string[];
   /** Regexes, as rules `pattern-1`, `pattern-2`, ... */
   readonly patterns?: readonly string[];
-  /** Literal secrets, as one rule `literal` that also matches their common encodings. */
+  /** Literal secrets, as one literal-set rule `literal` that also matches their common encodings. */
   readonly literals?: readonly string[];
   /** Rule ids to leave out. */
   readonly disable?: readonly string[];
@@ -29,10 +29,10 @@ export interface RuleChoice {
 }
 
 /** The rule specs of a choice; throws SseredactError('usage') when it selects none, or disables an unknown id. */
-export function chooseRuleSpecs(choice: RuleChoice): RuleSpec[] {
+export function chooseRuleSpecs(choice: RuleChoice): Array<RuleSpec | LiteralSetSpec> {
   const own = new Map((choice.rules ?? []).map((spec) => [spec.id, spec]));
   const dropped = new Set(choice.dropFromPacks ?? []);
-  const specs: RuleSpec[] = (choice.packs ?? ['secrets'])
+  const specs: Array<RuleSpec | LiteralSetSpec> = (choice.packs ?? ['secrets'])
     .flatMap((pack) => loadPack(pack))
     .filter((spec) => {
       const replacement = own.get(spec.id);

@@ -2,8 +2,10 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
+import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
+import type { EngineRule, LiteralSetSpec, RuleSpec, SecretGroup } from '../types.js';
 import { SseredactError } from '../errors.js';
-import type { EngineRule, RuleSpec, SecretGroup } from '../types.js';
+import { literalForms } from './load/literals.js';
 import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
@@ -21,13 +23,24 @@ export const DEFAULT_MAX_MATCH = 4096;
  * rule's parse or predicates once.
  */
 export interface CompiledRule extends EngineRule, RuleAnalysis {
-  readonly spec: RuleSpec;
+  readonly spec: RuleSpec | LiteralSetSpec;
   readonly secretGroup: SecretGroup;
   /** JS RegExp source (use with flags `dg`) meaning exactly the capped rule on latin1 text. */
   readonly jsSource: string;
   readonly program: Program;
   /** Null when the rule has no predicates. */
   readonly keep: SecretPredicate | null;
+  /**
+   * For a literal set, its automaton: the literal scanner (engine/literal/) serves the rule, and
+   * reading its `ast` or `program` throws (no engine or confirmer builds 100k branches). Null for
+   * a regex rule.
+   */
+  readonly literals: LiteralAutomaton | null;
+}
+
+/** Whether `spec` is a literal set rather than a regex rule. */
+function isLiteralSetSpec(spec: RuleSpec | LiteralSetSpec): spec is LiteralSetSpec {
+  return 'literals' in spec;
 }
 
 export interface CompileOptions {
@@ -51,7 +64,7 @@ export function secretGroupOf(secretGroup: SecretGroup, groupCount: number, isNo
   return 0;
 }
 
-function ruleError(spec: RuleSpec, message: string, cause?: unknown): SseredactError {
+function ruleError(spec: RuleSpec | LiteralSetSpec, message: string, cause?: unknown): SseredactError {
   const where = spec.source ? ` (${spec.source})` : '';
   return new SseredactError('rule', `rule ${spec.id}${where}: ${message}`, { cause });
 }
@@ -120,6 +133,53 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
     get keep() {
       return keep();
     },
+    literals: null,
+  };
+}
+
+/** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */
+function escapeLatin1(bytes: Uint8Array): string {
+  let source = '';
+  for (const byte of bytes) {
+    source += (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return source;
+}
+
+/** Compiles a literal set into its automaton; throws SseredactError('rule') naming it when it has no literal. */
+function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
+  if (spec.literals.length === 0) throw ruleError(spec, 'no literal');
+  const literals = buildLiteralAutomaton(literalForms(spec));
+  // The oracle's reading (DESIGN §2): the alternation longest first, which a global RegExp
+  // matches leftmost-longest, as the automaton does. Built only when asked: tests, small sets.
+  const jsSource = once(() => {
+    const strings = Array.from({ length: literals.count }, (_, i) => literals.string(i));
+    return strings.sort((a, b) => b.length - a.length).map(escapeLatin1).join('|');
+  });
+  const noTree = (): never => {
+    throw new SseredactError('internal', `rule ${spec.id}: a literal set has no regex tree; the literal scanner serves it`);
+  };
+  return {
+    index,
+    id: spec.id,
+    spec,
+    get ast() {
+      return noTree();
+    },
+    get program() {
+      return noTree();
+    },
+    get jsSource() {
+      return jsSource();
+    },
+    minWidth: literals.minLength,
+    maxWidth: literals.maxLength,
+    canMatchNewline: literals.hasNewline,
+    needsRightContext: false,
+    source: `literals:${spec.id}`,
+    secretGroup: 0,
+    keep: null,
+    literals,
   };
 }
 
@@ -137,20 +197,24 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
  * takes its analyses from the cache and parses each rule (and compiles its predicates) on first
  * use; any other set is compiled in full (so a bad rule fails here) and its analyses cached.
  */
-export function compileRules(specs: readonly RuleSpec[], options: CompileOptions = {}): CompiledRule[] {
+export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, options: CompileOptions = {}): CompiledRule[] {
   const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
   const log = options.log ?? (() => undefined);
-  const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(specs, maxMatch) };
-  const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, specs.length, log);
+  // Literal sets need no analysis (their automaton knows its widths): only regex rules are cached.
+  const regexSpecs = specs.filter((spec): spec is RuleSpec => !isLiteralSetSpec(spec));
+  const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(regexSpecs, maxMatch) };
+  const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, regexSpecs.length, log);
   const seen = new Set<string>();
+  let regexIndex = 0;
   const rules = specs.map((spec, index) => {
     if (seen.has(spec.id)) throw ruleError(spec, 'duplicate rule id');
     seen.add(spec.id);
-    const analysis = cached?.[index];
+    if (isLiteralSetSpec(spec)) return compileLiteralSet(spec, index);
+    const analysis = cached?.[regexIndex++];
     if (analysis === undefined) return compileRule(spec, index, options);
     // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
     return ruleOf(spec, index, maxMatch, once(() => cappedTree(spec, maxMatch)), analysis, once(() => compilePredicates(spec.id, spec.predicates)));
   });
-  if (cache !== null && cached === null) writeAnalyses(cache.directory, cache.key, rules, log);
+  if (cache !== null && cached === null) writeAnalyses(cache.directory, cache.key, rules.filter((rule) => rule.literals === null), log);
   return rules;
 }

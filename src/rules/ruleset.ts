@@ -3,7 +3,8 @@
  * once and shared by every stream.
  */
 import type { Database, Engine } from '../engine/engine.js';
-import type { RuleSpec } from '../types.js';
+import { type LiteralRule, withLiteralRules } from '../engine/literal/database.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { type CompileOptions, type CompiledRule, compileRules } from './compile.js';
 
 export interface RuleSet {
@@ -15,8 +16,14 @@ export interface RuleSetOptions extends CompileOptions {
   readonly engine: Engine;
 }
 
-/** Compiles `specs` and builds the engine's database; throws SseredactError('rule' | 'engine'). */
-export function compileRuleSet(specs: readonly RuleSpec[], options: RuleSetOptions): RuleSet {
+/**
+ * Compiles `specs` and builds the database: the engine's over the regex rules, with the literal
+ * sets scanned beside it (engine/literal/). Throws SseredactError('rule' | 'engine').
+ */
+export function compileRuleSet(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, options: RuleSetOptions): RuleSet {
   const rules = compileRules(specs, options);
-  return { rules, database: options.engine.compile(rules) };
+  const literalRules: LiteralRule[] = [];
+  for (const rule of rules) if (rule.literals !== null) literalRules.push({ index: rule.index, literals: rule.literals });
+  const database = options.engine.compile(rules.filter((rule) => rule.literals === null));
+  return { rules, database: withLiteralRules(database, literalRules) };
 }

@@ -50,6 +50,15 @@ describe('literalRules', () => {
     expect(secretsFound([secret], text).length).toBeGreaterThan(0);
   });
 
+  test.each([
+    ['Python json.dumps', 'p\\u00e4ssw\\u00f6rd/x'],
+    ['PHP json_encode', 'p\\u00e4ssw\\u00f6rd\\/x'],
+    ['PHP json_encode with JSON_UNESCAPED_UNICODE', 'pässwörd\\/x'],
+  ])('a JSON-escaped literal is found as %s writes it', (_encoder, escaped) => {
+    const found = secretsFound(['pässwörd/x'], `{"pw":"${escaped}"}`);
+    expect(found.map((latin1) => Buffer.from(latin1, 'latin1').toString('utf8'))).toEqual([escaped]);
+  });
+
   test('a base64 variant covers all but at most the edge characters of the encoding', () => {
     for (const offset of [0, 1, 2]) {
       const encoded = Buffer.from('p'.repeat(offset) + secret).toString('base64');

@@ -1,21 +1,23 @@
 /**
  * Custom secrets given as literal values (`--literal`, `--literal-file`, `--mask-env`): each list
- * becomes ONE rule whose regex is the alternation of the escaped literals, longest first (so that
- * when one literal is a prefix of another, leftmost-first matching redacts the longer). One rule
- * per list keeps thousands of literals to one automaton and one confirmer program. (A trie-shaped
- * regex was tried: it made the rule compiler 70% slower on 5,000 literals for a 35% faster JS
- * oracle scan, so the plain alternation stays.)
+ * becomes ONE literal-set rule (types.ts LiteralSetSpec), which the literal automaton
+ * (engine/literal/) scans beside the engine: leftmost-longest, so when one literal is a prefix of
+ * another the longer is redacted. 100k literals cost tens of MB, never a regex of 100k branches.
  *
- * Each literal also matches in the encodings it commonly travels in: JSON string escaping, URL
- * (percent) encoding, and base64 (standard and url-safe) at each of the three alignments it can
- * have inside a longer base64 text. A base64 variant keeps only the characters that the literal
- * alone decides (whole 3-byte groups), so it matches wherever the literal was encoded.
+ * Each literal also matches in the encodings it commonly travels in ({@link literalForms}): JSON
+ * string escaping (as JSON.stringify writes it, with `\/` as PHP writes it, and with `\uXXXX`
+ * for non-ASCII as Python writes it), URL (percent) encoding as the common encoders write it
+ * (see {@link URL_ENCODERS}: which punctuation they keep, `%20` or `+` for a space, upper- or
+ * lower-case hex), and base64 (standard and url-safe) at each of the three alignments it can have
+ * inside a longer base64 text. A base64 form keeps only the characters that the literal alone
+ * decides (whole 3-byte groups), so it matches wherever the literal was encoded. Hex case is one
+ * per form: an encoder that mixes cases within one value is not covered.
  *
  * @example
  *   const [rule] = literalRules(['hunter2-staging-token'], { id: 'literal-file', source: 'secrets.txt' });
  */
+import type { LiteralSetSpec } from '../../types.js';
 import { SseredactError } from '../../errors.js';
-import type { RuleSpec } from '../../types.js';
 
 /** Literals shorter than this many bytes are refused: they would redact ordinary text. */
 export const MIN_LITERAL_BYTES = 4;
@@ -33,24 +35,61 @@ export interface LiteralRuleOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** The regex for one literal string: ASCII punctuation as \xHH, other chars as they are (UTF-8). */
-export function escapeLiteral(literal: string): string {
-  let out = '';
-  for (const char of literal) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x80 && !/[0-9A-Za-z]/.test(char)) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += char;
+/**
+ * The ASCII punctuation each common URL encoder writes as it is (letters and digits always are);
+ * every other byte becomes `%XX`. Each is tried with a space as `%20` and as `+`, and with upper-
+ * and lower-case hex.
+ */
+const URL_ENCODERS: Readonly<Record<string, string>> = {
+  'JavaScript encodeURIComponent': "-_.!~*'()",
+  'RFC 3986 (Python quote_plus, Go QueryEscape, PHP rawurlencode, curl)': '-_.~',
+  'PHP urlencode': '-_.',
+  'Java URLEncoder': '-_.*',
+  '.NET HttpUtility.UrlEncode': '-_.!*()',
+  "Python quote (safe='/')": '-_.~/',
+  'JavaScript encodeURI': "-_.!~*'();/?:@&=+$,#",
+};
+
+/** Per encoder, byte -> how it writes it; `%XX` upper-case, a space as `%20`. */
+const URL_TABLES: ReadonlyArray<readonly string[]> = Object.values(URL_ENCODERS).map((kept) =>
+  Array.from({ length: 256 }, (_, byte) => {
+    const char = String.fromCharCode(byte);
+    return byte < 0x80 && (/[0-9A-Za-z]/.test(char) || kept.includes(char)) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }),
+);
+
+/** Bytes every URL encoder keeps: a literal of these alone has no URL form but itself. */
+const URL_SAFE = /^[0-9A-Za-z._-]*$/;
+
+/** The URL-encoded forms of `bytes` (a literal's UTF-8), added to `forms`. */
+function addUrlForms(bytes: Buffer, forms: Set<string>): void {
+  const hasSpace = bytes.includes(0x20);
+  const written = new Set<string>();
+  for (const table of URL_TABLES) {
+    let upper = '';
+    for (const byte of bytes) upper += table[byte]!;
+    // Encoders that keep the same bytes of this literal write the same text.
+    if (written.has(upper)) continue;
+    written.add(upper);
+    const lower = upper.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+    for (const form of lower === upper ? [upper] : [upper, lower]) {
+      forms.add(form);
+      if (hasSpace) forms.add(form.replace(/%20/g, '+'));
+    }
   }
-  return out;
 }
 
-/**
- * Longest first (in UTF-8 bytes), then in code-unit order: in an alternation leftmost-first matching
- * takes the first alternative that matches, so a literal that is a prefix of another must come
- * after it or the longer one's tail would stay visible.
- */
-function sortLongestFirst(literals: string[]): string[] {
-  return literals.sort((a, b) => Buffer.byteLength(b) - Buffer.byteLength(a) || (a < b ? -1 : a > b ? 1 : 0));
+/** Characters JSON encoders may escape: without them a literal's JSON forms are itself. */
+const JSON_SPECIAL = /["\\/\x00-\x1f\x7f-\uffff]/;
+
+/** The JSON string forms of `literal` (without the quotes), added to `forms`. */
+function addJsonForms(literal: string, forms: Set<string>): void {
+  const escaped = JSON.stringify(literal).slice(1, -1);
+  const asciiOnly = escaped.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  for (const form of [escaped, asciiOnly]) {
+    forms.add(form);
+    forms.add(form.replace(/\//g, '\\/'));
+  }
 }
 
 /** Base64 text that appears wherever `bytes` is base64-encoded starting at byte `offset` mod 3. */
@@ -61,14 +100,13 @@ function alignedBase64(bytes: Buffer, offset: number): string {
   return bytes.subarray(skip, skip + groups * 3).toString('base64');
 }
 
-/** The literal and its encoded forms, as strings of (UTF-8) text to match exactly, deduplicated. */
+/** The literal and its encoded forms, as text (UTF-8 when matched), deduplicated. */
 export function literalVariants(literal: string, encodings = true): string[] {
   const variants = new Set<string>([literal]);
   if (encodings) {
-    variants.add(JSON.stringify(literal).slice(1, -1));
-    variants.add(encodeURIComponent(literal));
-    variants.add(encodeURIComponent(literal).replace(/%20/g, '+'));
+    if (JSON_SPECIAL.test(literal)) addJsonForms(literal, variants);
     const bytes = Buffer.from(literal, 'utf8');
+    if (!URL_SAFE.test(literal)) addUrlForms(bytes, variants);
     for (const offset of [0, 1, 2]) {
       const base64 = alignedBase64(bytes, offset);
       if (base64.length < MIN_VARIANT_BYTES) continue;
@@ -79,25 +117,33 @@ export function literalVariants(literal: string, encodings = true): string[] {
   return [...variants];
 }
 
+/** The byte strings a literal-set rule matches, as latin1 strings (one char per byte): its literals and their forms. */
+export function* literalForms(spec: LiteralSetSpec): Generator<string> {
+  for (const literal of spec.literals) {
+    for (const variant of literalVariants(literal, spec.encodings)) {
+      yield /^[\x00-\x7f]*$/.test(variant) ? variant : Buffer.from(variant, 'utf8').toString('latin1');
+    }
+  }
+}
+
 /**
- * One rule matching any of `literals` (and their encodings). Literals shorter than
+ * One literal-set rule matching any of `literals` (and their encodings). Literals shorter than
  * {@link MIN_LITERAL_BYTES} bytes are refused with a warning; empty input gives no rule.
  */
-export function literalRules(literals: readonly string[], options: LiteralRuleOptions = {}): RuleSpec[] {
+export function literalRules(literals: readonly string[], options: LiteralRuleOptions = {}): LiteralSetSpec[] {
   const id = options.id ?? 'literal';
-  const variants = new Set<string>();
-  for (const literal of literals) {
-    if (Buffer.byteLength(literal, 'utf8') < MIN_LITERAL_BYTES) {
-      options.onWarning?.(`${options.source ?? id}: literal of ${Buffer.byteLength(literal, 'utf8')} bytes refused (shorter than ${MIN_LITERAL_BYTES})`);
-      continue;
-    }
-    for (const variant of literalVariants(literal, options.encodings ?? true)) variants.add(variant);
-  }
-  if (variants.size === 0) return [];
-  const spec: RuleSpec = {
+  const kept = literals.filter((literal) => {
+    const bytes = Buffer.byteLength(literal, 'utf8');
+    if (bytes >= MIN_LITERAL_BYTES) return true;
+    options.onWarning?.(`${options.source ?? id}: literal of ${bytes} bytes refused (shorter than ${MIN_LITERAL_BYTES})`);
+    return false;
+  });
+  if (kept.length === 0) return [];
+  const spec: LiteralSetSpec = {
     id,
-    description: options.description ?? `${literals.length} literal secret(s) and their encodings`,
-    regex: sortLongestFirst([...variants]).map(escapeLiteral).join('|'),
+    description: options.description ?? `${kept.length} literal secret(s) and their encodings`,
+    literals: kept,
+    encodings: options.encodings ?? true,
     ...(options.source === undefined ? {} : { source: options.source }),
   };
   return [spec];
@@ -125,7 +171,7 @@ export function maskEnvRules(
   patterns: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   options: { readonly onWarning?: (message: string) => void } = {},
-): RuleSpec[] {
+): LiteralSetSpec[] {
   const matchers = patterns.map((pattern) => {
     if (pattern === '') throw new SseredactError('usage', '--mask-env: empty variable name');
     return { pattern, regex: globToRegExp(pattern) };
