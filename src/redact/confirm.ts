@@ -18,6 +18,11 @@ import type { HoldbackBuffer } from './holdback.js';
 interface PendingStarts {
   low: number;
   high: number;
+  /**
+   * Where a finding from these starts can begin its secret at the earliest, as the last search
+   * that could not decide them saw it (see SearchProbe.secretFrom); undefined until one did.
+   */
+  secretFrom?: number;
 }
 
 /** A rule's pending ranges, oldest first; `head` skips the decided ones without shifting. */
@@ -52,7 +57,7 @@ export class Confirmer {
   private readonly pending = new Map<number, PendingQueue>();
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
-  private readonly probe: SearchProbe = { reachedLimit: false };
+  private readonly probe: SearchProbe = { reachedLimit: false, secretGroup: 0, secretFrom: Infinity };
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
 
@@ -82,6 +87,7 @@ export class Confirmer {
       // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
       last.low = Math.min(last.low, low);
       last.high = Math.max(last.high, high);
+      delete last.secretFrom; // the new starts were not searched
     } else {
       queue.ranges.push({ low, high });
       this.active.add(match.rule);
@@ -94,6 +100,23 @@ export class Confirmer {
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
+    }
+    return earliest;
+  }
+
+  /**
+   * The earliest offset a finding from a start still undecided can begin its secret at, or
+   * Infinity: what the redactor may not emit yet (the starts themselves may lie before it, as
+   * `Password: ` before its value). Exact for the first range of each rule after {@link run},
+   * which searched it; the ranges behind it count from their lowest start.
+   */
+  earliestSecret(): number {
+    let earliest = Infinity;
+    for (const index of this.active) {
+      const queue = this.pending.get(index)!;
+      const first = queue.ranges[queue.head]!;
+      earliest = Math.min(earliest, first.secretFrom ?? first.low);
+      for (let i = queue.head + 1; i < queue.ranges.length; i++) earliest = Math.min(earliest, queue.ranges[i]!.low);
     }
     return earliest;
   }
@@ -184,8 +207,14 @@ export class Confirmer {
     if (lastStart < range.low) return false;
     const from = Math.max(buffer.base, range.low - 1);
     const window = { bytes: buffer.view(from, limit), offset: from, limit, isStreamEnd: false };
+    this.probe.secretGroup = rule.secretGroup;
     const slots = searchProgram(rule.program, window, range.low, lastStart, this.probe);
-    if (this.probe.reachedLimit) return false;
+    if (this.probe.reachedLimit) {
+      // Undecided; a match found meanwhile may still lose to a longer one, but its secret counts.
+      const found = slots === null ? -1 : slots[rule.secretGroup * 2]!;
+      range.secretFrom = Math.min(this.probe.secretFrom, found >= 0 ? found : Infinity);
+      return false;
+    }
     if (slots === null) {
       range.low = lastStart + 1;
       this.cursors.set(rule.index, range.low);

@@ -77,19 +77,19 @@ function countPositions(node: Node): number {
 
 /**
  * A superset of `node`'s language with few enough positions to expand; `countedPrefix` is how many
- * leading copies of a large repeat stay exact.
+ * leading copies of a large repeat stay exact. Groups go, but capture group `keptGroup`.
  */
-function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
+function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX, keptGroup: number | null = null): Node {
   switch (node.type) {
     case 'assert':
       return node.kind === 'streamEnd' ? node : { type: 'empty' };
     case 'concat':
     case 'alt':
-      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix)) };
+      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix, keptGroup)) };
     case 'group':
-      return relax(node.child, countedPrefix);
+      return node.index !== null && node.index === keptGroup ? { ...node, child: relax(node.child, countedPrefix, keptGroup) } : relax(node.child, countedPrefix, keptGroup);
     case 'repeat': {
-      const child = relax(node.child, countedPrefix);
+      const child = relax(node.child, countedPrefix, keptGroup);
       if (countedPrefix === Infinity) return { ...node, child }; // the shape of relax() with the rule's own counts
       const size = Math.max(countPositions(child), 1);
       if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
@@ -276,14 +276,28 @@ interface Fragment {
   readonly nullable: boolean;
 }
 
-/** Builds the automaton of `rules` (relaxed trees, in rule-index order). */
-export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node }>): PositionAutomaton {
-  const sets: ByteSet[] = [];
-  const follow: Array<Set<number>> = [];
-  const acceptsRule: number[] = [];
-  const starts: number[] = [];
-  const endMarkers = new Set<number>();
+/** The Glushkov positions of some trees, one per rule (see {@link glushkov}). */
+interface Positions {
+  readonly sets: ByteSet[];
+  readonly follow: Array<Set<number>>;
+  /** Per position: the rule whose match ends there, or -1; `$` markers (empty sets) included. */
+  readonly acceptsRule: number[];
+  readonly positionRule: number[];
+  /** Per position: 1 when it lies inside its rule's capture group `secretGroup` (see glushkov). */
+  readonly inSecret: number[];
+  /** The positions a match may start with. */
+  readonly starts: number[];
+  /** The positions of `$`. */
+  readonly endMarkers: Set<number>;
+}
 
+/**
+ * The positions of each tree (relaxed: no assertion but `$`, no group but the one `secretGroup`
+ * names, which is then marked; group 0 marks the whole tree). Each tree ends at its last positions.
+ */
+function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: Node; readonly secretGroup?: number }>): Positions {
+  const positions: Positions = { sets: [], follow: [], acceptsRule: [], positionRule: [], inSecret: [], starts: [], endMarkers: new Set() };
+  const { sets, follow, acceptsRule, positionRule, inSecret } = positions;
   const link = (from: readonly number[], to: readonly number[]): void => {
     for (const p of from) for (const q of to) follow[p]!.add(q);
   };
@@ -297,12 +311,13 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   };
   const EMPTY: Fragment = { first: [], last: [], nullable: true };
 
-  const positionRule: number[] = [];
   let currentRule = -1;
+  let isSecret = false;
   const newPosition = (set: ByteSet): number => {
     follow.push(new Set());
     acceptsRule.push(-1);
     positionRule.push(currentRule);
+    inSecret.push(isSecret ? 1 : 0);
     return sets.push(set) - 1;
   };
 
@@ -314,15 +329,21 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
       case 'assert': {
         // Only `$` is left by relax(): a marker position with an empty byte set.
         const p = newPosition(emptyByteSet());
-        endMarkers.add(p);
+        positions.endMarkers.add(p);
         return { first: [p], last: [p], nullable: false };
       }
       case 'bytes': {
         const p = newPosition(node.set);
         return { first: [p], last: [p], nullable: false };
       }
-      case 'group':
-        return build(node.child);
+      case 'group': {
+        // Only the secret group is left by relax().
+        const outer = isSecret;
+        isSecret = true;
+        const fragment = build(node.child);
+        isSecret = outer;
+        return fragment;
+      }
       case 'concat':
         return node.items.map(build).reduce(seq, EMPTY);
       case 'alt': {
@@ -355,6 +376,30 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     }
   };
 
+  for (const tree of trees) {
+    currentRule = tree.rule;
+    isSecret = tree.secretGroup === 0;
+    const fragment = build(tree.node);
+    for (const p of fragment.last) acceptsRule[p] = tree.rule;
+    positions.starts.push(...fragment.first);
+  }
+  return positions;
+}
+
+/** Per byte, the positions of `starts` whose set holds it. */
+function startsByByte(sets: readonly ByteSet[], starts: readonly number[]): Int32Array[] {
+  const lists: number[][] = Array.from({ length: 256 }, () => []);
+  for (const p of new Set(starts)) {
+    const set = sets[p]!;
+    for (let word = 0; word < 8; word++) {
+      for (let bits = set[word]!; bits !== 0; bits &= bits - 1) lists[word * 32 + (31 - Math.clz32(bits & -bits))]!.push(p);
+    }
+  }
+  return lists.map((list) => Int32Array.from(list.sort((a, b) => a - b)));
+}
+
+/** Builds the automaton of `rules` (relaxed trees, in rule-index order). */
+export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node }>): PositionAutomaton {
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
   const isTruncated = new Uint8Array(ruleCount);
   const isHeadDropped = new Uint8Array(ruleCount);
@@ -364,8 +409,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const droppedWidth = new Int32Array(ruleCount);
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
   const droppedHeadDepth = new Int32Array(ruleCount);
-  for (const rule of rules) {
-    currentRule = rule.index;
+  const trees = rules.map((rule) => {
     const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
     isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
@@ -375,10 +419,9 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     droppedWidth[rule.index] = tracked.droppedWidth;
     isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
     droppedHeadDepth[rule.index] = tracked.isTrackedPastDroppedHead ? tracked.prefixMaxWidth : 0;
-    const fragment = build(tracked.node);
-    for (const p of fragment.last) acceptsRule[p] = rule.index;
-    starts.push(...fragment.first);
-  }
+    return { rule: rule.index, node: tracked.node };
+  });
+  const { sets, follow, acceptsRule, positionRule, starts, endMarkers } = glushkov(trees);
 
   const acceptsAtEnd = new Int32Array(sets.length).fill(-1);
   follow.forEach((targets, p) => {
@@ -386,15 +429,11 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   });
   for (const p of endMarkers) acceptsRule[p] = -1;
 
-  const startsOn: Int32Array[] = [];
-  for (let byte = 0; byte < 256; byte++) {
-    startsOn.push(Int32Array.from(starts.filter((p) => hasByte(sets[p]!, byte))));
-  }
   return {
     sets,
     follow: follow.map((targets) => Int32Array.from(targets)),
     acceptsRule: Int32Array.from(acceptsRule),
-    startsOn,
+    startsOn: startsByByte(sets, starts),
     acceptsAtEnd,
     isTruncated,
     isHeadDropped,
@@ -405,5 +444,46 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     droppedWidth,
     isDroppedTokenOnly,
     droppedHeadDepth,
+  };
+}
+
+/**
+ * The automata of the in-flight analysis (src/redact/in-flight.ts), over each rule's whole relaxed
+ * tree: `forward` starts a match on every byte, as the engine's automaton does; `backward` runs the
+ * same positions the other way (`follow` reversed, no starts). `inSecret` marks the positions
+ * inside a rule's secret group, `isStart` those a match may begin with.
+ */
+export interface InFlightAutomata {
+  readonly forward: PositionAutomaton;
+  readonly backward: PositionAutomaton;
+  readonly inSecret: Uint8Array;
+  readonly isStart: Uint8Array;
+}
+
+/**
+ * Leading copies of a large repeat the in-flight automata keep exact (up to MAX_EXPANDED_POSITIONS
+ * positions): they run over a few bytes at the end of each write, not over the stream, so their
+ * states cost little; with `[A-Za-z0-9+/]{22}==:` kept as `{8,}`, `KEY=` is no longer a prefix of it.
+ */
+const IN_FLIGHT_COUNTED_PREFIX = 8;
+
+export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroup: number }>): InFlightAutomata {
+  const { sets, follow, positionRule, inSecret, starts } = glushkov(rules.map((rule) => ({ rule: rule.index, node: relax(rule.ast, IN_FLIGHT_COUNTED_PREFIX, rule.secretGroup), secretGroup: rule.secretGroup })));
+  const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
+  const noAccepts = new Int32Array(sets.length).fill(-1);
+  const perRule = { isTruncated: new Uint8Array(ruleCount), isHeadDropped: new Uint8Array(ruleCount), trackedMinWidth: new Int32Array(ruleCount), trackedMaxWidth: new Int32Array(ruleCount), isTokenOnly: new Uint8Array(ruleCount), droppedWidth: new Int32Array(ruleCount), isDroppedTokenOnly: new Uint8Array(ruleCount), droppedHeadDepth: new Int32Array(ruleCount) };
+  const predecessors: number[][] = sets.map(() => []);
+  follow.forEach((targets, p) => {
+    for (const q of targets) predecessors[q]!.push(p);
+  });
+  const shared = { sets, acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule: Int32Array.from(positionRule), ...perRule };
+  const none = new Int32Array(0);
+  const isStart = new Uint8Array(sets.length);
+  for (const p of starts) isStart[p] = 1;
+  return {
+    forward: { ...shared, follow: follow.map((targets) => Int32Array.from(targets)), startsOn: startsByByte(sets, starts) },
+    backward: { ...shared, follow: predecessors.map((sources) => Int32Array.from(sources)), startsOn: Array.from({ length: 256 }, () => none) },
+    inSecret: Uint8Array.from(inSecret),
+    isStart,
   };
 }
