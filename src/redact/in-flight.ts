@@ -16,23 +16,29 @@
  *     "key sk-ant-ap"         `sk-ant-ap` is the start of an Anthropic key, whose secret is the whole match
  *     "token Zq8Lr2"          the current token could be the head of a class-run rule (a 52-byte PAT)
  *
- * How: each rule's whole tree, relaxed as the ts engine relaxes it (assertions dropped, large
- * counts unbounded: a superset, so it never misses a match), as one position (Glushkov)
- * automaton in which the positions inside the rule's secret group are marked. A position `p` at
- * byte `j` lies on a match in flight iff some match start at or after the horizon reaches `p` at
- * `j` (forward) and `p` at `j` can continue through every byte up to the last one (backward). Both
- * are lazy DFAs over sets of positions (./engine/ts/dfa.ts), scanned over the tail only: backward
- * from the last byte until no position can reach it (a space, for most rules, ends it), then
- * forward from there to the first byte whose two sets share a secret position. A tail is at most
- * the widest rule, and usually a few bytes.
+ * How: each rule's whole tree, relaxed much as the ts engine relaxes it (assertions dropped, large
+ * counts unbounded after their first copies: a superset, so it never misses a match), as one
+ * position (Glushkov) automaton in which the positions inside the rule's secret group are marked.
+ * A position `p` at byte `j` lies on a match in flight iff some match start in the tail reaches
+ * `p` at `j` (forward) and `p` at `j` leads on to a thread alive after the last byte (backward).
+ * Both are lazy DFAs over sets of positions (../engine/ts/dfa.ts) run over the tail only: forward
+ * over the whole tail, then backward from the threads alive at its end until none is left (for
+ * most rules a space ends them), noting the earliest byte whose two sets share a secret position.
+ * A tail is at most the widest rule, and usually the end of one line.
  *
- * Memory: the two DFAs share the rule set's bounded state cache (flushed when full), plus one
- * Int32Array as long as the longest tail analysed.
+ * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), plus
+ * one Int32Array as long as the longest tail analysed.
  */
 import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
 import { buildInFlightAutomata } from '../engine/ts/positions.js';
-import { hasByte } from '../regex/ast.js';
 import type { CompiledRule } from '../rules/compile.js';
+
+/**
+ * States kept per DFA before its cache is flushed. The tails are short and repeat (log lines,
+ * prose), and these states hold many positions each (every class-run rule a word may start): a
+ * small cache keeps the peak RSS near the ts engine's own.
+ */
+const MAX_STATES_EACH = 2048;
 
 export interface InFlightAnalysis {
   /**
@@ -58,45 +64,32 @@ export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalys
 
 function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
   const automata = buildInFlightAutomata(rules);
-  const forward = new LazyDfa(automata.forward);
-  const backward = new LazyDfa(automata.backward);
+  const forward = new LazyDfa(automata.forward, MAX_STATES_EACH);
+  const backward = new LazyDfa(automata.backward, MAX_STATES_EACH);
   const { inSecret } = automata;
-  /** Per byte: the backward DFA state of every position that byte enters (the last byte's threads), per generation. */
-  let lastByteStates = new Int32Array(256).fill(-1);
-  let lastByteGeneration = backward.generation;
-  /** Per byte of the tail: the backward state there (positions that can continue to the end). */
-  let backwardStates = new Int32Array(64);
+  /** Per byte of the tail: the forward DFA state after it (threads started in the tail, alive there). */
+  let forwardStates = new Int32Array(64);
+  /** The same positions as a backward state, per forward state id (valid for one pair of generations). */
+  const asBackward = new Map<number, number>();
   /** Whether a forward and a backward state share a secret position: key forward * 2^15 + backward. */
   const sharesSecret = new Map<number, boolean>();
-  let sharedForwardGeneration = forward.generation;
-  let sharedBackwardGeneration = backward.generation;
+  let forwardGeneration = forward.generation;
+  let backwardGeneration = backward.generation;
 
   const step = (dfa: LazyDfa, state: number, byte: number): number => {
     const entry = dfa.table[(state << 8) | byte]!;
     return entry === UNBUILT ? dfa.step(state, byte) : entry >> FLAG_BITS;
   };
-  const lastByteState = (byte: number): number => {
-    if (lastByteGeneration !== backward.generation) {
-      lastByteStates = new Int32Array(256).fill(-1);
-      lastByteGeneration = backward.generation;
-    }
-    let state = lastByteStates[byte]!;
-    if (state < 0) {
-      const entered: number[] = [];
-      automata.backward.sets.forEach((set, p) => {
-        if (hasByte(set, byte)) entered.push(p);
-      });
-      state = backward.intern(Int32Array.from(entered));
-      lastByteStates[byte] = state;
-    }
-    return state;
+  /** Drops what the caches know when either DFA flushed; true when one did. */
+  const isFlushed = (): boolean => {
+    if (forward.generation === forwardGeneration && backward.generation === backwardGeneration) return false;
+    asBackward.clear();
+    sharesSecret.clear();
+    forwardGeneration = forward.generation;
+    backwardGeneration = backward.generation;
+    return true;
   };
   const isSecretShared = (from: number, to: number): boolean => {
-    if (forward.generation !== sharedForwardGeneration || backward.generation !== sharedBackwardGeneration) {
-      sharesSecret.clear();
-      sharedForwardGeneration = forward.generation;
-      sharedBackwardGeneration = backward.generation;
-    }
     const key = from * 32768 + to;
     const known = sharesSecret.get(key);
     if (known !== undefined) return known;
@@ -120,27 +113,31 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
     secretHorizon(tail, offset) {
       const length = tail.length;
       if (length === 0) return offset;
-      if (backwardStates.length < length) backwardStates = new Int32Array(Math.max(length, backwardStates.length * 2));
-      // Backward: which positions at each byte can still reach the last one.
-      const generation = backward.generation;
-      let state = lastByteState(tail[length - 1]!);
-      let first = length - 1;
-      backwardStates[first] = state;
-      while (first > 0 && state !== 0) {
-        state = step(backward, state, tail[first - 1]!);
-        if (state !== 0) backwardStates[--first] = state;
+      if (forwardStates.length < length) forwardStates = new Int32Array(Math.max(length, forwardStates.length * 2));
+      isFlushed();
+      // Forward: the threads started in the tail, after each byte.
+      let at = 0;
+      for (let j = 0; j < length; j++) {
+        at = step(forward, at, tail[j]!);
+        forwardStates[j] = at;
+      }
+      if (at === 0) return offset + length;
+      // Backward from the threads alive at the end: where each of them was at each byte.
+      let back = asBackward.get(at);
+      if (back === undefined) {
+        back = backward.intern(forward.positions[at]!);
+        asBackward.set(at, back);
       }
       // A flush meanwhile made the recorded states stale: hold the whole tail (the next call rebuilds).
-      if (backward.generation !== generation) return offset;
-      if (backwardStates[first] === 0) return offset + length;
-      // Forward from the first byte a thread reaching the end can be at (earlier starts die before it).
-      let at = 0;
-      for (let j = first; j < length; j++) {
-        at = step(forward, at, tail[j]!);
-        if (backward.generation !== generation) return offset;
-        if (at !== 0 && isSecretShared(at, backwardStates[j]!)) return offset + j;
+      if (isFlushed()) return offset;
+      let earliest = length;
+      for (let j = length - 1; back !== 0; j--) {
+        if (isSecretShared(forwardStates[j]!, back)) earliest = j;
+        if (j === 0) break;
+        back = step(backward, back, tail[j - 1]!);
+        if (isFlushed()) return offset;
       }
-      return offset + length;
+      return offset + earliest;
     },
   };
 }

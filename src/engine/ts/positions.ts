@@ -140,9 +140,9 @@ interface TrackedPart {
  * byte classes before the last anchor are left out too: a class run such as `[a-z0-9]{14}` before
  * `.atlasv1.` keeps a thread alive on every word of ordinary text.
  */
-function trackedPart(relaxed: Node, exact: Node): TrackedPart {
+function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPart {
   if (relaxed.type === 'alt' && exact.type === 'alt') {
-    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!));
+    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!, mayDropHeads));
     return {
       node: { type: 'alt', items: parts.map((part) => part.node) },
       isTruncated: parts.some((part) => part.isTruncated),
@@ -157,30 +157,38 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
   }
   const items = flatten(relaxed);
   const anchor = findAnchor(items, 'last');
-  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor);
+  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor, mayDropHeads);
 }
 
-/** The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart}). */
-function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange): TrackedPart {
+/**
+ * The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart});
+ * without `mayDropHeads`, every byte from the sequence's start on is tracked.
+ */
+function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange, mayDropHeads: boolean): TrackedPart {
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
   // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
-  const last = anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor) : wholePart(anchorItem, exactAnchor, false);
+  const partOfAnchor = (mayDropInnerHeads: boolean): TrackedPart =>
+    anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor, mayDropInnerHeads) : wholePart(anchorItem, exactAnchor, false);
+  let last = partOfAnchor(mayDropHeads);
   const head: Node = { type: 'concat', items: items.slice(0, end) };
   const anchorMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
   const isAnchorTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
   // head must be token bytes only: the horizon then needs only the bytes since the last separator.
-  const mayDropHead = start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  const mayDropHead = mayDropHeads && start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
+  // An alternative's head may go only where it begins the match: with items kept before the
+  // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
+  if (first < end) last = partOfAnchor(false);
   const tail = last.isTruncated ? [] : stoppedRuns(items, end);
   const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
     isTruncated: last.isTruncated || end + tail.length < items.length - 1,
-    isHeadDropped: first > 0,
+    isHeadDropped: first > 0 || last.isHeadDropped,
     prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
     prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
     isTokenOnly: isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES),
