@@ -92,7 +92,8 @@ class Redactor implements StreamRedactor {
   private readonly tracksEnds: (rule: number) => boolean;
   /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
   private regions: Region[] = [];
-  private readonly inFlight: InFlightAnalysis;
+  /** Built on the first tail to analyse: a stream of whole lines (`echo hi`) never needs it. */
+  private inFlight: InFlightAnalysis | null = null;
   /** Absolute offset of the first byte not yet emitted. */
   private emittedUpTo = 0;
   /** Absolute offset before which every match is reported and decided (see the module doc). */
@@ -109,7 +110,6 @@ class Redactor implements StreamRedactor {
     const database = ruleSet.database;
     this.tracksEnds = (rule) => database.tracksEnds(rule);
     this.confirmer = new Confirmer(ruleSet.rules);
-    this.inFlight = inFlightAnalysis(ruleSet.rules);
     this.locates = options.locate !== false;
     this.buffer = new HoldbackBuffer(this.locates);
   }
@@ -160,7 +160,7 @@ class Redactor implements StreamRedactor {
     }
     const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
     this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
-    const secretHorizon = this.inFlight.secretHorizon(buffer.view(horizon, scanned), horizon);
+    const secretHorizon = horizon === scanned ? scanned : (this.inFlight ??= inFlightAnalysis(this.ruleSet.rules)).secretHorizon(buffer.view(horizon, scanned), horizon);
     const safe = Math.min(secretHorizon, this.confirmer.earliestSecret(), scanned);
     const output = this.emit(safe, safe);
     this.retainedFrom = Math.min(horizon, this.confirmer.earliestPending(), this.emittedUpTo);

@@ -287,7 +287,8 @@ interface Fragment {
 /** The Glushkov positions of some trees, one per rule (see {@link glushkov}). */
 interface Positions {
   readonly sets: ByteSet[];
-  readonly follow: Array<Set<number>>;
+  /** May hold a target twice (see {@link dedupedFollow}): a Set per position cost 10 MB of peak RSS. */
+  readonly follow: number[][];
   /** Per position: the rule whose match ends there, or -1; `$` markers (empty sets) included. */
   readonly acceptsRule: number[];
   readonly positionRule: number[];
@@ -307,7 +308,7 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
   const positions: Positions = { sets: [], follow: [], acceptsRule: [], positionRule: [], inSecret: [], starts: [], endMarkers: new Set() };
   const { sets, follow, acceptsRule, positionRule, inSecret } = positions;
   const link = (from: readonly number[], to: readonly number[]): void => {
-    for (const p of from) for (const q of to) follow[p]!.add(q);
+    for (const p of from) follow[p]!.push(...to);
   };
   const seq = (a: Fragment, b: Fragment): Fragment => {
     link(a.last, b.first);
@@ -322,7 +323,7 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
   let currentRule = -1;
   let isSecret = false;
   const newPosition = (set: ByteSet): number => {
-    follow.push(new Set());
+    follow.push([]);
     acceptsRule.push(-1);
     positionRule.push(currentRule);
     inSecret.push(isSecret ? 1 : 0);
@@ -394,6 +395,16 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
   return positions;
 }
 
+/** Each position's targets, once each. */
+function dedupedFollow(follow: readonly number[][]): Int32Array[] {
+  return follow.map((targets) => {
+    const sorted = Int32Array.from(targets).sort();
+    let length = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[length++] = sorted[i]!;
+    return length === sorted.length ? sorted : sorted.slice(0, length);
+  });
+}
+
 /** Per byte, the positions of `starts` whose set holds it. */
 function startsByByte(sets: readonly ByteSet[], starts: readonly number[]): Int32Array[] {
   const lists: number[][] = Array.from({ length: 256 }, () => []);
@@ -439,7 +450,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
 
   return {
     sets,
-    follow: follow.map((targets) => Int32Array.from(targets)),
+    follow: dedupedFollow(follow),
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn: startsByByte(sets, starts),
     acceptsAtEnd,
@@ -489,8 +500,8 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
   const isStart = new Uint8Array(sets.length);
   for (const p of starts) isStart[p] = 1;
   return {
-    forward: { ...shared, follow: follow.map((targets) => Int32Array.from(targets)), startsOn: startsByByte(sets, starts) },
-    backward: { ...shared, follow: predecessors.map((sources) => Int32Array.from(sources)), startsOn: Array.from({ length: 256 }, () => none) },
+    forward: { ...shared, follow: dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
+    backward: { ...shared, follow: dedupedFollow(predecessors), startsOn: Array.from({ length: 256 }, () => none) },
     inSecret: Uint8Array.from(inSecret),
     isStart,
   };
