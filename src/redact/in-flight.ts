@@ -26,8 +26,8 @@
  * most rules a space ends them), noting the earliest byte whose two sets share a secret position.
  * A tail is at most the widest rule, and usually the end of one line.
  *
- * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), plus
- * one Int32Array as long as the longest tail analysed.
+ * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), a
+ * bounded memo of state pairs, and one Int32Array as long as the longest tail analysed.
  */
 import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
 import { buildInFlightAutomata } from '../engine/ts/positions.js';
@@ -39,6 +39,9 @@ import type { CompiledRule } from '../rules/compile.js';
  * small cache keeps the peak RSS near the ts engine's own.
  */
 const MAX_STATES_EACH = 2048;
+
+/** Pairs of states remembered (their product could reach millions between two flushes). */
+const MAX_SHARED_ENTRIES = 65536;
 
 export interface InFlightAnalysis {
   /**
@@ -105,6 +108,7 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
         j++;
       }
     }
+    if (sharesSecret.size >= MAX_SHARED_ENTRIES) sharesSecret.clear();
     sharesSecret.set(key, shared);
     return shared;
   };
