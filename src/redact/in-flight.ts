@@ -38,7 +38,7 @@ import type { CompiledRule } from '../rules/compile.js';
  * prose), and these states hold many positions each (every class-run rule a word may start): a
  * small cache keeps the peak RSS near the ts engine's own.
  */
-const MAX_STATES_EACH = 2048;
+const MAX_STATES_EACH = 512;
 
 /** Pairs of states remembered (their product could reach millions between two flushes). */
 const MAX_SHARED_ENTRIES = 65536;
