@@ -44,6 +44,13 @@ export interface Scanner {
    * Bytes before the horizon can only be covered by matches already reported.
    */
   horizon(): number;
+  /**
+   * For scanners that decide some rules' matches exactly (literal sets: the secret is the whole
+   * match): the earliest offset where such a match not reported yet may start, the scanned end
+   * when none is in flight. The redactor's in-flight analysis (redact/in-flight.ts) covers every
+   * other rule; absent when the scanner has no such rule.
+   */
+  exactSecretHorizon?(): number;
   /** Ends the stream: reports what only the end can decide. */
   end(onMatch: OnMatch): void;
   /** Back to offset 0 for a new stream. */

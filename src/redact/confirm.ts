@@ -17,7 +17,7 @@
  * An exact match (Match.exact: a literal set's scanner decided it, engine/literal/) needs none of
  * this: it is reported as it is on the next run.
  */
-import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
+import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
 import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
@@ -27,6 +27,11 @@ const FAULT_ON_ACCEPT = process.env.NODE_ENV === 'test' && process.env.SSEREDACT
 interface PendingStarts {
   low: number;
   high: number;
+  /**
+   * Where a finding from these starts can begin its secret at the earliest, as the last search
+   * that could not decide them saw it (see SearchProbe.secretFrom); undefined until one did.
+   */
+  secretFrom?: number;
 }
 
 /** A rule's pending ranges, oldest first; `head` skips the decided ones without shifting. */
@@ -63,7 +68,7 @@ export class Confirmer {
   private readonly active = new Set<number>();
   /** Exact matches (Match.exact) not reported yet: they need no search. */
   private decided: Match[] = [];
-  private readonly probe: SearchProbe = { reachedLimit: false };
+  private readonly probe: SearchProbe = { reachedLimit: false, secretGroup: 0, secretFrom: Infinity };
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
 
@@ -97,6 +102,7 @@ export class Confirmer {
       // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
       last.low = Math.min(last.low, low);
       last.high = Math.max(last.high, high);
+      delete last.secretFrom; // the new starts were not searched
     } else {
       queue.ranges.push({ low, high });
       this.active.add(match.rule);
@@ -109,6 +115,23 @@ export class Confirmer {
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       earliest = Math.min(earliest, queue.ranges[queue.head]!.low);
+    }
+    return earliest;
+  }
+
+  /**
+   * The earliest offset a finding from a start still undecided can begin its secret at, or
+   * Infinity: what the redactor may not emit yet (the starts themselves may lie before it, as
+   * `Password: ` before its value). Exact for the first range of each rule after {@link run},
+   * which searched it; the ranges behind it count from their lowest start.
+   */
+  earliestSecret(): number {
+    let earliest = Infinity;
+    for (const index of this.active) {
+      const queue = this.pending.get(index)!;
+      const first = queue.ranges[queue.head]!;
+      earliest = Math.min(earliest, first.secretFrom ?? first.low);
+      for (let i = queue.head + 1; i < queue.ranges.length; i++) earliest = Math.min(earliest, queue.ranges[i]!.low);
     }
     return earliest;
   }
@@ -211,8 +234,14 @@ export class Confirmer {
     if (lastStart < range.low) return false;
     const from = Math.max(buffer.base, range.low - 1);
     const window = { bytes: buffer.view(from, limit), offset: from, limit, isStreamEnd: false };
+    this.probe.secretGroup = enclosingSecretGroup(rule.secretGroup);
     const slots = searchProgram(rule.program, window, range.low, lastStart, this.probe);
-    if (this.probe.reachedLimit) return false;
+    if (this.probe.reachedLimit) {
+      // Undecided; a match found meanwhile may still lose to a longer one, but its secret counts.
+      const found = slots === null ? -1 : slots[this.probe.secretGroup * 2]!;
+      range.secretFrom = Math.min(this.probe.secretFrom, found >= 0 ? found : Infinity);
+      return false;
+    }
     if (slots === null) {
       range.low = lastStart + 1;
       this.cursors.set(rule.index, range.low);

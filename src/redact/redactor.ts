@@ -3,9 +3,17 @@
  * the whole stream however the input is chunked (DESIGN §3.1).
  *
  * Each write scans the chunk, confirms what has become decidable, then emits every byte that no
- * finding still unknown could cover: everything before `min(engine horizon, earliest pending
- * start)`, except merged secret regions that a later finding could still extend (a region is
- * emitted once its end lies before that bound, since spans that touch merge).
+ * finding still unknown could cover (DESIGN §3.4), except merged secret regions that a later
+ * finding could still extend (a region is emitted once its end lies before that bound, since spans
+ * that touch merge). Two bounds, both absolute offsets:
+ * - `retainedFrom = min(engine horizon, earliest undecided start, emittedUpTo)`: every match
+ *   starting before it is reported and decided. The buffer keeps the bytes from it on (plus one
+ *   byte of left context), and the confirmer takes it as the floor of new candidates' starts.
+ * - the emit bound `min(secret horizon, earliest undecided secret)`: no finding not yet known can
+ *   have a secret starting before it. The secret horizon (./in-flight.ts) covers matches of
+ *   regex rules starting at or after the engine horizon, the scanner's exact secret horizon the
+ *   literal sets (engine/literal/) in flight; the confirmer's searches cover the undecided starts before
+ *   it. A match in flight may start before the emit bound: `Password: ` leaves before its value.
  *
  * Findings are reported when their region is emitted, sorted by (start, rule), so the order of
  * findings, like the bytes, does not depend on chunking.
@@ -14,10 +22,12 @@
  * widest rule) while nothing is found; a run of touching secrets is held until it ends.
  */
 import type { Scanner } from '../engine/engine.js';
+import { SseredactError } from '../errors.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Finding, LocatedFinding, Span } from '../types.js';
 import { Confirmer } from './confirm.js';
 import { HoldbackBuffer } from './holdback.js';
+import { type InFlightAnalysis, inFlightAnalysis } from './in-flight.js';
 import { type Replacement, regionRuleId, renderReplacement } from './replace.js';
 
 interface ReplacementOptions {
@@ -88,8 +98,12 @@ class Redactor implements StreamRedactor {
   private regions: Region[] = [];
   /** Where findings go (RedactOptions.onFinding, or the pool's per-redactor callback). */
   onFinding: ((finding: Finding) => void) | undefined;
+  /** Built on the first tail to analyse: a stream of whole lines (`echo hi`) never needs it. */
+  private inFlight: InFlightAnalysis | null = null;
   /** Absolute offset of the first byte not yet emitted. */
   private emittedUpTo = 0;
+  /** Absolute offset before which every match is reported and decided (see the module doc). */
+  private retainedFrom = 0;
   private ended = false;
 
   constructor(
@@ -116,7 +130,7 @@ class Redactor implements StreamRedactor {
     if (this.ended) throw new Error('write after end');
     if (chunk.length === 0) return EMPTY;
     this.buffer.append(chunk);
-    const floor = this.emittedUpTo;
+    const floor = this.retainedFrom;
     this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
     return this.advance(false);
   }
@@ -124,7 +138,7 @@ class Redactor implements StreamRedactor {
   end(): Uint8Array {
     if (this.ended) return EMPTY;
     this.ended = true;
-    const floor = this.emittedUpTo;
+    const floor = this.retainedFrom;
     this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
     const output = this.advance(true);
     if (this.onRecycled) {
@@ -141,19 +155,32 @@ class Redactor implements StreamRedactor {
     this.buffer = new HoldbackBuffer(this.locates);
     this.regions = [];
     this.emittedUpTo = 0;
+    this.retainedFrom = 0;
     this.ended = false;
   }
 
   private advance(isStreamEnd: boolean): Uint8Array {
-    const horizon = isStreamEnd ? Infinity : this.scanner.horizon();
-    this.confirmer.run({ buffer: this.buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
-    const safe = Math.min(horizon, this.confirmer.earliestPending(), this.buffer.scannedUpTo);
-    const output = this.emit(isStreamEnd ? Infinity : safe, Math.min(safe, this.buffer.scannedUpTo));
-    this.buffer.discardBefore(this.emittedUpTo - 1);
+    const buffer = this.buffer;
+    const scanned = buffer.scannedUpTo;
+    if (isStreamEnd) {
+      this.confirmer.run({ buffer, horizon: Infinity, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
+      return this.emit(Infinity, scanned);
+    }
+    const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
+    this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
+    const secretHorizon = horizon === scanned ? scanned : (this.inFlight ??= inFlightAnalysis(this.ruleSet.rules)).secretHorizon(buffer.view(horizon, scanned), horizon);
+    const safe = Math.min(secretHorizon, this.scanner.exactSecretHorizon?.() ?? scanned, this.confirmer.earliestSecret(), scanned);
+    const output = this.emit(safe, safe);
+    this.retainedFrom = Math.min(horizon, this.confirmer.earliestPending(), this.emittedUpTo);
+    buffer.discardBefore(this.retainedFrom - 1);
     return output;
   }
 
   private addFinding(finding: Finding): void {
+    // Fail closed: a secret starting in bytes already emitted means a bound above was wrong.
+    if (finding.secret.start < this.emittedUpTo) {
+      throw new SseredactError('internal', `finding of rule ${finding.ruleId} at ${finding.secret.start} starts before the ${this.emittedUpTo} bytes already emitted`);
+    }
     const reported: Finding = this.locates ? { ...finding, ...this.buffer.lineAndColumn(finding.secret.start) } : finding;
     let { start, end } = finding.secret;
     const findings = [reported];

@@ -397,6 +397,14 @@ function addThread(program: Program, window: SearchWindow, list: ThreadList, sta
 export interface SearchProbe {
   /** Some thread was still alive at the window's limit (or a start's prefix ran past it): the result could change with more bytes. */
   reachedLimit: boolean;
+  /** The capture group whose start {@link secretFrom} follows. */
+  secretGroup: number;
+  /**
+   * Where a match still alive at the limit can start group `secretGroup` at the earliest: where
+   * that group began in its thread, or the limit if it has not begun yet (a start whose prefix
+   * ran past the limit counts from that start). Infinity when no thread reached the limit.
+   */
+  secretFrom: number;
 }
 
 /**
@@ -415,7 +423,10 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   const bytes = window.bytes;
   const offset = window.offset;
   const emptySlots = new Int32Array(program.slotCount).fill(-1);
-  if (probe) probe.reachedLimit = false;
+  if (probe) {
+    probe.reachedLimit = false;
+    probe.secretFrom = Infinity;
+  }
   const canStartAt = (position: number): boolean => {
     if (startPairs !== null && position + 1 < window.limit) {
       const second = bytes[position + 1 - offset]!;
@@ -424,7 +435,10 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
     const available = Math.min(prefix.length, window.limit - position);
     for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
     if (available === prefix.length) return true;
-    if (probe && available >= 0) probe.reachedLimit = true; // the prefix may complete in later bytes
+    if (probe && available >= 0) {
+      probe.reachedLimit = true; // the prefix may complete in later bytes
+      probe.secretFrom = Math.min(probe.secretFrom, position);
+    }
     return false;
   };
   for (let position = from; ; position++) {
@@ -442,7 +456,14 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       current.clear();
       continue;
     }
-    if (position >= window.limit && probe) probe.reachedLimit = true;
+    if (position >= window.limit && probe) {
+      probe.reachedLimit = true;
+      const slot = probe.secretGroup * 2;
+      for (let i = 0; i < current.length; i++) {
+        const secretStart = current.slots[i]![slot]!;
+        probe.secretFrom = Math.min(probe.secretFrom, secretStart >= 0 ? secretStart : window.limit);
+      }
+    }
     const byte = position < window.limit ? bytes[position - offset]! : -1;
     const word = byte >>> 5;
     const bit = byte & 31;

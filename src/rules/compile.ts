@@ -64,6 +64,11 @@ export function secretGroupOf(secretGroup: SecretGroup, groupCount: number, isNo
   return 0;
 }
 
+/** A group that always holds the secret of a match: the rule's own, or the whole match when the group depends on the match. */
+export function enclosingSecretGroup(secretGroup: SecretGroup): number {
+  return secretGroup === 'first-non-empty' ? 0 : secretGroup;
+}
+
 function ruleError(spec: RuleSpec | LiteralSetSpec, message: string, cause?: unknown): SseredactError {
   const where = spec.source ? ` (${spec.source})` : '';
   return new SseredactError('rule', `rule ${spec.id}${where}: ${message}`, { cause });

@@ -120,11 +120,9 @@ describe.runIf(hasSseFlags)('sseredact --sse / --sse-json', () => {
     });
   });
 
-  // The 21-word answer of issue 19 must come out word by word. The SSE layer releases each event's
-  // clean text (test/sse/redact.test.ts proves it with a minimal-holdback stand-in), but on main
-  // the engines hold clean text within a line until the stream ends; the engine horizon fix lands
-  // apart. Marked `fails` until then: when it starts passing, make it a plain test.
-  test.fails.each(['ts', 'vectorscan'])('a 21-word answer comes out word by word on the %s engine', async (engine) => {
+  // The 21-word answer of issue 19 must come out word by word: the SSE layer releases each event's
+  // clean text, and the engines hold nothing within a line that no secret could still cover.
+  test.each(['ts', 'vectorscan'])('a 21-word answer comes out word by word on the %s engine', async (engine) => {
     // Each word with its trailing space, as tokenizers cut prose: nothing can be in flight after it.
     const words = 'The quick brown fox jumps over the lazy cat while seven wise owls watch from an old oak tree at dusk'.split(' ');
     const input = words.map((word) => chatEvent(`${word} `)).join('');

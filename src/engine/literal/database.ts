@@ -99,6 +99,9 @@ export function withLiteralRules(database: Database, rules: readonly LiteralRule
         horizon() {
           return streams.reduce((horizon, stream) => Math.min(horizon, stream.next), scanner.horizon());
         },
+        exactSecretHorizon() {
+          return streams.reduce((horizon, stream) => Math.min(horizon, stream.next), scannedUpTo);
+        },
         end(onMatch) {
           scanner.end(onMatch);
           for (const stream of streams) {

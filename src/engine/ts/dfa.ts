@@ -53,13 +53,18 @@ export class LazyDfa {
   /** Bumped on every flush: state ids from an older generation are invalid. */
   generation = 0;
 
-  private readonly ids = new Map<string, number>();
+  /** State ids by a hash of their positions (see hashOf); ids of equal hash share a list. */
+  private readonly ids = new Map<number, number[]>();
   private readonly mark: Uint32Array;
   /** The byte sets of all positions, 8 words each, for the inner loop of `step`. */
   private readonly setWords: Uint32Array;
   private markGeneration = 0;
 
-  constructor(readonly automaton: PositionAutomaton) {
+  /** `maxStates` (at most MAX_STATES, the most a 16-bit entry can name) caps the cache. */
+  constructor(
+    readonly automaton: PositionAutomaton,
+    private readonly maxStates = MAX_STATES,
+  ) {
     this.mark = new Uint32Array(automaton.sets.length);
     this.setWords = new Uint32Array(automaton.sets.length * 8);
     automaton.sets.forEach((set, p) => this.setWords.set(set, p * 8));
@@ -76,12 +81,15 @@ export class LazyDfa {
 
   /** The id of the state with these positions, creating it if needed. */
   intern(positions: Int32Array): number {
-    const key = positions.join(',');
-    const known = this.ids.get(key);
-    if (known !== undefined) return known;
+    const key = hashOf(positions);
+    const sameHash = this.ids.get(key);
+    if (sameHash !== undefined) {
+      for (const known of sameHash) if (isEqual(this.positions[known]!, positions)) return known;
+    }
     const id = this.positions.length;
     if ((id + 1) * 256 > this.table.length) this.grow();
-    this.ids.set(key, id);
+    if (sameHash === undefined) this.ids.set(key, [id]);
+    else sameHash.push(id);
     this.positions.push(positions);
     const rules = new Set<number>();
     for (const p of positions) {
@@ -151,7 +159,7 @@ export class LazyDfa {
       }
     }
     const positions = new Int32Array(next).sort();
-    if (this.positions.length >= MAX_STATES) {
+    if (this.positions.length >= this.maxStates) {
       this.flush();
       return this.intern(positions);
     }
@@ -173,6 +181,19 @@ export class LazyDfa {
     this.generation++;
     this.addFixedStates();
   }
+}
+
+/** FNV-1a over the positions: a numeric key (joining them into a string cost more than the step that built them). */
+function hashOf(positions: Int32Array): number {
+  let hash = 0x811c9dc5 ^ positions.length;
+  for (let i = 0; i < positions.length; i++) hash = Math.imul(hash ^ positions[i]!, 0x01000193);
+  return hash;
+}
+
+function isEqual(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A copy of `array` twice as long, zero-filled past the old end. */

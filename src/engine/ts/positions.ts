@@ -77,19 +77,19 @@ function countPositions(node: Node): number {
 
 /**
  * A superset of `node`'s language with few enough positions to expand; `countedPrefix` is how many
- * leading copies of a large repeat stay exact.
+ * leading copies of a large repeat stay exact. Groups go, but capture group `keptGroup`.
  */
-function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX): Node {
+function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX, keptGroup: number | null = null): Node {
   switch (node.type) {
     case 'assert':
       return node.kind === 'streamEnd' ? node : { type: 'empty' };
     case 'concat':
     case 'alt':
-      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix)) };
+      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix, keptGroup)) };
     case 'group':
-      return relax(node.child, countedPrefix);
+      return node.index !== null && node.index === keptGroup ? { ...node, child: relax(node.child, countedPrefix, keptGroup) } : relax(node.child, countedPrefix, keptGroup);
     case 'repeat': {
-      const child = relax(node.child, countedPrefix);
+      const child = relax(node.child, countedPrefix, keptGroup);
       if (countedPrefix === Infinity) return { ...node, child }; // the shape of relax() with the rule's own counts
       const size = Math.max(countPositions(child), 1);
       if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
@@ -140,9 +140,9 @@ interface TrackedPart {
  * byte classes before the last anchor are left out too: a class run such as `[a-z0-9]{14}` before
  * `.atlasv1.` keeps a thread alive on every word of ordinary text.
  */
-function trackedPart(relaxed: Node, exact: Node): TrackedPart {
+function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPart {
   if (relaxed.type === 'alt' && exact.type === 'alt') {
-    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!));
+    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!, mayDropHeads));
     return {
       node: { type: 'alt', items: parts.map((part) => part.node) },
       isTruncated: parts.some((part) => part.isTruncated),
@@ -157,30 +157,38 @@ function trackedPart(relaxed: Node, exact: Node): TrackedPart {
   }
   const items = flatten(relaxed);
   const anchor = findAnchor(items, 'last');
-  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor);
+  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor, mayDropHeads);
 }
 
-/** The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart}). */
-function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange): TrackedPart {
+/**
+ * The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart});
+ * without `mayDropHeads`, every byte from the sequence's start on is tracked.
+ */
+function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange, mayDropHeads: boolean): TrackedPart {
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
   // An alternation that anchors (a keyword list) is itself cut after each alternative's anchor.
-  const last = anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor) : wholePart(anchorItem, exactAnchor, false);
+  const partOfAnchor = (mayDropInnerHeads: boolean): TrackedPart =>
+    anchorItem.type === 'alt' && literalLength(anchorItem) === null ? trackedPart(anchorItem, exactAnchor, mayDropInnerHeads) : wholePart(anchorItem, exactAnchor, false);
+  let last = partOfAnchor(mayDropHeads);
   const head: Node = { type: 'concat', items: items.slice(0, end) };
   const anchorMaxWidth = widths({ type: 'concat', items: exactItems.slice(0, end) }).max + last.prefixMaxWidth;
   const isAnchorTokenOnly = last.isTokenOnly && bytesWithin(head, TOKEN_BYTES);
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
   // head must be token bytes only: the horizon then needs only the bytes since the last separator.
-  const mayDropHead = start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  const mayDropHead = mayDropHeads && start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
+  // An alternative's head may go only where it begins the match: with items kept before the
+  // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
+  if (first < end) last = partOfAnchor(false);
   const tail = last.isTruncated ? [] : stoppedRuns(items, end);
   const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
     isTruncated: last.isTruncated || end + tail.length < items.length - 1,
-    isHeadDropped: first > 0,
+    isHeadDropped: first > 0 || last.isHeadDropped,
     prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
     prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
     isTokenOnly: isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES),
@@ -276,16 +284,31 @@ interface Fragment {
   readonly nullable: boolean;
 }
 
-/** Builds the automaton of `rules` (relaxed trees, in rule-index order). */
-export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node }>): PositionAutomaton {
-  const sets: ByteSet[] = [];
-  const follow: Array<Set<number>> = [];
-  const acceptsRule: number[] = [];
-  const starts: number[] = [];
-  const endMarkers = new Set<number>();
+/** The Glushkov positions of some trees, one per rule (see {@link glushkov}). */
+interface Positions {
+  readonly sets: ByteSet[];
+  /** May hold a target twice (see {@link dedupedFollow}): a Set per position cost 10 MB of peak RSS. */
+  readonly follow: number[][];
+  /** Per position: the rule whose match ends there, or -1; `$` markers (empty sets) included. */
+  readonly acceptsRule: number[];
+  readonly positionRule: number[];
+  /** Per position: 1 when it lies inside its rule's capture group `secretGroup` (see glushkov). */
+  readonly inSecret: number[];
+  /** The positions a match may start with. */
+  readonly starts: number[];
+  /** The positions of `$`. */
+  readonly endMarkers: Set<number>;
+}
 
+/**
+ * The positions of each tree (relaxed: no assertion but `$`, no group but the one `secretGroup`
+ * names, which is then marked; group 0 marks the whole tree). Each tree ends at its last positions.
+ */
+function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: Node; readonly secretGroup?: number }>): Positions {
+  const positions: Positions = { sets: [], follow: [], acceptsRule: [], positionRule: [], inSecret: [], starts: [], endMarkers: new Set() };
+  const { sets, follow, acceptsRule, positionRule, inSecret } = positions;
   const link = (from: readonly number[], to: readonly number[]): void => {
-    for (const p of from) for (const q of to) follow[p]!.add(q);
+    for (const p of from) follow[p]!.push(...to);
   };
   const seq = (a: Fragment, b: Fragment): Fragment => {
     link(a.last, b.first);
@@ -297,12 +320,13 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   };
   const EMPTY: Fragment = { first: [], last: [], nullable: true };
 
-  const positionRule: number[] = [];
   let currentRule = -1;
+  let isSecret = false;
   const newPosition = (set: ByteSet): number => {
-    follow.push(new Set());
+    follow.push([]);
     acceptsRule.push(-1);
     positionRule.push(currentRule);
+    inSecret.push(isSecret ? 1 : 0);
     return sets.push(set) - 1;
   };
 
@@ -314,15 +338,21 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
       case 'assert': {
         // Only `$` is left by relax(): a marker position with an empty byte set.
         const p = newPosition(emptyByteSet());
-        endMarkers.add(p);
+        positions.endMarkers.add(p);
         return { first: [p], last: [p], nullable: false };
       }
       case 'bytes': {
         const p = newPosition(node.set);
         return { first: [p], last: [p], nullable: false };
       }
-      case 'group':
-        return build(node.child);
+      case 'group': {
+        // Only the secret group is left by relax().
+        const outer = isSecret;
+        isSecret = true;
+        const fragment = build(node.child);
+        isSecret = outer;
+        return fragment;
+      }
       case 'concat':
         return node.items.map(build).reduce(seq, EMPTY);
       case 'alt': {
@@ -355,6 +385,40 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     }
   };
 
+  for (const tree of trees) {
+    currentRule = tree.rule;
+    isSecret = tree.secretGroup === 0;
+    const fragment = build(tree.node);
+    for (const p of fragment.last) acceptsRule[p] = tree.rule;
+    positions.starts.push(...fragment.first);
+  }
+  return positions;
+}
+
+/** Each position's targets, once each. */
+function dedupedFollow(follow: readonly number[][]): Int32Array[] {
+  return follow.map((targets) => {
+    const sorted = Int32Array.from(targets).sort();
+    let length = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[length++] = sorted[i]!;
+    return length === sorted.length ? sorted : sorted.slice(0, length);
+  });
+}
+
+/** Per byte, the positions of `starts` whose set holds it. */
+function startsByByte(sets: readonly ByteSet[], starts: readonly number[]): Int32Array[] {
+  const lists: number[][] = Array.from({ length: 256 }, () => []);
+  for (const p of new Set(starts)) {
+    const set = sets[p]!;
+    for (let word = 0; word < 8; word++) {
+      for (let bits = set[word]!; bits !== 0; bits &= bits - 1) lists[word * 32 + (31 - Math.clz32(bits & -bits))]!.push(p);
+    }
+  }
+  return lists.map((list) => Int32Array.from(list.sort((a, b) => a - b)));
+}
+
+/** Builds the automaton of `rules` (relaxed trees, in rule-index order). */
+export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node }>): PositionAutomaton {
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
   const isTruncated = new Uint8Array(ruleCount);
   const isHeadDropped = new Uint8Array(ruleCount);
@@ -364,8 +428,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const droppedWidth = new Int32Array(ruleCount);
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
   const droppedHeadDepth = new Int32Array(ruleCount);
-  for (const rule of rules) {
-    currentRule = rule.index;
+  const trees = rules.map((rule) => {
     const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
     isHeadDropped[rule.index] = tracked.isHeadDropped ? 1 : 0;
@@ -375,10 +438,9 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     droppedWidth[rule.index] = tracked.droppedWidth;
     isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
     droppedHeadDepth[rule.index] = tracked.isTrackedPastDroppedHead ? tracked.prefixMaxWidth : 0;
-    const fragment = build(tracked.node);
-    for (const p of fragment.last) acceptsRule[p] = rule.index;
-    starts.push(...fragment.first);
-  }
+    return { rule: rule.index, node: tracked.node };
+  });
+  const { sets, follow, acceptsRule, positionRule, starts, endMarkers } = glushkov(trees);
 
   const acceptsAtEnd = new Int32Array(sets.length).fill(-1);
   follow.forEach((targets, p) => {
@@ -386,15 +448,11 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   });
   for (const p of endMarkers) acceptsRule[p] = -1;
 
-  const startsOn: Int32Array[] = [];
-  for (let byte = 0; byte < 256; byte++) {
-    startsOn.push(Int32Array.from(starts.filter((p) => hasByte(sets[p]!, byte))));
-  }
   return {
     sets,
-    follow: follow.map((targets) => Int32Array.from(targets)),
+    follow: dedupedFollow(follow),
     acceptsRule: Int32Array.from(acceptsRule),
-    startsOn,
+    startsOn: startsByByte(sets, starts),
     acceptsAtEnd,
     isTruncated,
     isHeadDropped,
@@ -405,5 +463,46 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     droppedWidth,
     isDroppedTokenOnly,
     droppedHeadDepth,
+  };
+}
+
+/**
+ * The automata of the in-flight analysis (src/redact/in-flight.ts), over each rule's whole relaxed
+ * tree: `forward` starts a match on every byte, as the engine's automaton does; `backward` runs the
+ * same positions the other way (`follow` reversed, no starts). `inSecret` marks the positions
+ * inside a rule's secret group, `isStart` those a match may begin with.
+ */
+export interface InFlightAutomata {
+  readonly forward: PositionAutomaton;
+  readonly backward: PositionAutomaton;
+  readonly inSecret: Uint8Array;
+  readonly isStart: Uint8Array;
+}
+
+/**
+ * Leading copies of a large repeat the in-flight automata keep exact (up to MAX_EXPANDED_POSITIONS
+ * positions): they run over a few bytes at the end of each write, not over the stream, so their
+ * states cost little; with `[A-Za-z0-9+/]{22}==:` kept as `{8,}`, `KEY=` is no longer a prefix of it.
+ */
+const IN_FLIGHT_COUNTED_PREFIX = 8;
+
+export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroup: number }>): InFlightAutomata {
+  const { sets, follow, positionRule, inSecret, starts } = glushkov(rules.map((rule) => ({ rule: rule.index, node: relax(rule.ast, IN_FLIGHT_COUNTED_PREFIX, rule.secretGroup), secretGroup: rule.secretGroup })));
+  const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
+  const noAccepts = new Int32Array(sets.length).fill(-1);
+  const perRule = { isTruncated: new Uint8Array(ruleCount), isHeadDropped: new Uint8Array(ruleCount), trackedMinWidth: new Int32Array(ruleCount), trackedMaxWidth: new Int32Array(ruleCount), isTokenOnly: new Uint8Array(ruleCount), droppedWidth: new Int32Array(ruleCount), isDroppedTokenOnly: new Uint8Array(ruleCount), droppedHeadDepth: new Int32Array(ruleCount) };
+  const predecessors: number[][] = sets.map(() => []);
+  follow.forEach((targets, p) => {
+    for (const q of targets) predecessors[q]!.push(p);
+  });
+  const shared = { sets, acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule: Int32Array.from(positionRule), ...perRule };
+  const none = new Int32Array(0);
+  const isStart = new Uint8Array(sets.length);
+  for (const p of starts) isStart[p] = 1;
+  return {
+    forward: { ...shared, follow: dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
+    backward: { ...shared, follow: dedupedFollow(predecessors), startsOn: Array.from({ length: 256 }, () => none) },
+    inSecret: Uint8Array.from(inSecret),
+    isStart,
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * Which of the last bytes scanned a secret still unknown could cover: the analysis behind minimal
+ * holdback (DESIGN §3.4), the same for every engine.
+ *
+ * An engine's horizon bounds where a match it has not reported may *start*; that is what the
+ * confirmer needs, but it is too coarse for what may be emitted. Vectorscan knows only match ends,
+ * so its horizon is the last newline or the widest rule back; the ts engine's is tighter but still
+ * covers the current token for rules whose head is a class run. What a redactor may not emit yet
+ * is smaller: the bytes that the *secret* of a match still in flight could cover. So, over the
+ * bytes from the engine's horizon on, this module finds the earliest byte that lies inside the
+ * secret group of some match that started at or after the horizon and is still in flight at the
+ * last byte scanned (a prefix of a match, or a whole match whose end is not decided yet):
+ *
+ *     "The quick brown fox"   nothing in flight covers a byte: all may leave
+ *     "Password: "            generic-password is in flight, but its secret (the value) has not begun
+ *     "key sk-ant-ap"         `sk-ant-ap` is the start of an Anthropic key, whose secret is the whole match
+ *     "token Zq8Lr2"          the current token could be the head of a class-run rule (a 52-byte PAT)
+ *
+ * How: each rule's whole tree, relaxed much as the ts engine relaxes it (assertions dropped, large
+ * counts unbounded after their first copies: a superset, so it never misses a match), as one
+ * position (Glushkov) automaton in which the positions inside the rule's secret group are marked.
+ * A position `p` at byte `j` lies on a match in flight iff some match start in the tail reaches
+ * `p` at `j` (forward) and `p` at `j` leads on to a thread alive after the last byte (backward).
+ * Both are lazy DFAs over sets of positions (../engine/ts/dfa.ts) run over the tail only: forward
+ * over the whole tail, then backward from the threads alive at its end until none is left (for
+ * most rules a space ends them), noting the earliest byte whose two sets share a secret position.
+ * A tail is at most the widest rule, and usually the end of one line.
+ *
+ * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), a
+ * bounded memo of state pairs, and one Int32Array as long as the longest tail analysed.
+ */
+import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
+import { buildInFlightAutomata } from '../engine/ts/positions.js';
+import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
+
+/**
+ * States kept per DFA before its cache is flushed. The tails are short and repeat (log lines,
+ * prose), and these states hold many positions each (every class-run rule a word may start), so
+ * the cache is small: on the built-in pack and a 64 MiB CI log, 2,048 states cost the ts engine's
+ * peak RSS ~40 MB more than 512 did. It still adds to the engine's own (a limitation).
+ */
+const MAX_STATES_EACH = 512;
+
+/** Pairs of states remembered (their product could reach millions between two flushes). */
+const MAX_SHARED_ENTRIES = 65536;
+
+export interface InFlightAnalysis {
+  /**
+   * The earliest absolute offset in `[offset, offset + tail.length]` that the secret of a match
+   * still in flight at the tail's end could cover, counting only matches that start in the tail;
+   * `offset + tail.length` when there is none. `tail` holds the bytes from `offset` (the engine's
+   * horizon) to the last byte scanned.
+   */
+  secretHorizon(tail: Uint8Array, offset: number): number;
+}
+
+/** Per rule set: the analysis is built on first use and shared by every stream (like the engine's database). */
+const analyses = new WeakMap<readonly CompiledRule[], InFlightAnalysis>();
+
+export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
+  let analysis = analyses.get(rules);
+  if (analysis === undefined) {
+    analysis = createAnalysis(rules);
+    analyses.set(rules, analysis);
+  }
+  return analysis;
+}
+
+function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
+  // Literal sets keep their own exact horizon (engine/literal/) and have no tree.
+  const regexRules = rules.filter((rule) => rule.literals === null);
+  const automata = buildInFlightAutomata(regexRules.map((rule) => ({ index: rule.index, ast: rule.ast, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
+  const forward = new LazyDfa(automata.forward, MAX_STATES_EACH);
+  const backward = new LazyDfa(automata.backward, MAX_STATES_EACH);
+  const { inSecret } = automata;
+  /** Per byte of the tail: the forward DFA state after it (threads started in the tail, alive there). */
+  let forwardStates = new Int32Array(64);
+  /** The same positions as a backward state, per forward state id (valid for one pair of generations). */
+  const asBackward = new Map<number, number>();
+  /** Whether a forward and a backward state share a secret position: key forward * 2^15 + backward. */
+  const sharesSecret = new Map<number, boolean>();
+  let forwardGeneration = forward.generation;
+  let backwardGeneration = backward.generation;
+
+  const step = (dfa: LazyDfa, state: number, byte: number): number => {
+    const entry = dfa.table[(state << 8) | byte]!;
+    return entry === UNBUILT ? dfa.step(state, byte) : entry >> FLAG_BITS;
+  };
+  /** Drops what the caches know when either DFA flushed; true when one did. */
+  const isFlushed = (): boolean => {
+    if (forward.generation === forwardGeneration && backward.generation === backwardGeneration) return false;
+    asBackward.clear();
+    sharesSecret.clear();
+    forwardGeneration = forward.generation;
+    backwardGeneration = backward.generation;
+    return true;
+  };
+  const isSecretShared = (from: number, to: number): boolean => {
+    const key = from * 32768 + to;
+    const known = sharesSecret.get(key);
+    if (known !== undefined) return known;
+    const a = forward.positions[from]!;
+    const b = backward.positions[to]!;
+    let shared = false;
+    for (let i = 0, j = 0; i < a.length && j < b.length && !shared; ) {
+      if (a[i]! < b[j]!) i++;
+      else if (a[i]! > b[j]!) j++;
+      else {
+        shared = inSecret[a[i]!] === 1;
+        i++;
+        j++;
+      }
+    }
+    if (sharesSecret.size >= MAX_SHARED_ENTRIES) sharesSecret.clear();
+    sharesSecret.set(key, shared);
+    return shared;
+  };
+
+  return {
+    secretHorizon(tail, offset) {
+      const length = tail.length;
+      if (length === 0) return offset;
+      if (forwardStates.length < length) forwardStates = new Int32Array(Math.max(length, forwardStates.length * 2));
+      isFlushed();
+      // Forward: the threads started in the tail, after each byte.
+      let at = 0;
+      for (let j = 0; j < length; j++) {
+        at = step(forward, at, tail[j]!);
+        forwardStates[j] = at;
+      }
+      if (at === 0) return offset + length;
+      // Backward from the threads alive at the end: where each of them was at each byte.
+      let back = asBackward.get(at);
+      if (back === undefined) {
+        back = backward.intern(forward.positions[at]!);
+        asBackward.set(at, back);
+      }
+      // A flush meanwhile made the recorded states stale: hold the whole tail (the next call rebuilds).
+      if (isFlushed()) return offset;
+      let earliest = length;
+      for (let j = length - 1; back !== 0; j--) {
+        if (isSecretShared(forwardStates[j]!, back)) earliest = j;
+        if (j === 0) break;
+        back = step(backward, back, tail[j - 1]!);
+        if (isFlushed()) return offset;
+      }
+      return offset + earliest;
+    },
+  };
+}
