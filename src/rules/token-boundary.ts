@@ -20,12 +20,15 @@ import type { RuleSpec } from '../types.js';
 
 /** An escape sequence whose last byte may be glued to a token (see the module comment). */
 const GLUED_ESCAPE = [
-  // ESC [ parameters intermediates final (CSI: colours, erase), or a two- or three-byte ESC sequence.
-  String.raw`\x1b(?:\[[0-?]{0,32}[ -/]{0,4}[@-~]|[ -/]{0,2}[0-~])`,
+  // ESC [ parameters intermediates final (CSI: colours, erase), or ESC, intermediates, final
+  // (charset selection). The final byte of a CSI is never a digit, and the other form needs an
+  // intermediate: neither can take the first byte of a token that starts with a digit.
+  String.raw`\x1b(?:\[[0-?]{0,32}[ -/]{0,4}[@-~]|[ -/]{1,2}[0-~])`,
   // The same CSI with ESC written out, as escaped logs and JSON carry it.
   String.raw`\\(?:x1[bB]|u001[bB]|033|e)\[[0-?]{0,32}[ -/]{0,4}[@-~]`,
-  // Backslash escapes of JSON, C and shell strings.
-  String.raw`\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|[A-Za-z])`,
+  // Backslash escapes of JSON and C strings. No octal escapes: `\1234` is more often a path or
+  // a number after a backslash, whose digits a variable-length escape would take from the token.
+  String.raw`\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[abefnrtv])`,
   // URL percent-encoding.
   String.raw`%[0-9A-Fa-f]{2}`,
 ].join('|');
