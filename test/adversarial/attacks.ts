@@ -30,6 +30,17 @@ export interface Attack {
 
 const WINDOW = 10;
 
+/**
+ * Leaks the table and the fuzz target found that others own, per engine: rule ids whose attacks may leak
+ * until the owner fixes them (then the entry goes). The ts engine (on main too) leaks the second
+ * curl-header-credential here, which the oracle and vectorscan redact, and which it redacts alone:
+ *
+ *     curl -H "X: 22cb987851bc5659
+ *
+ *     curl -X POST --header "Api-Token: Sk94HG7f6KB
+ */
+export const KNOWN_LEAKS: Record<string, readonly string[]> = { ts: ['curl-header-credential'] };
+
 /** Every `match` example of every rule of `pack`, but rules anchored at a line start (they describe a document shape). */
 export function packExamples(pack: PackName): PackExample[] {
   const specs = loadPack(pack);

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { MAX_REGION } from '../../src/redact/replace.js';
 import { sseredact } from '../e2e/cli.js';
-import { type Attack, type PackExample, joinAttacks, leaks, packExamples, plant } from './attacks.js';
+import { type Attack, KNOWN_LEAKS, type PackExample, joinAttacks, leaks, packExamples, plant } from './attacks.js';
 
 interface Row {
   readonly name: string;
@@ -135,14 +135,6 @@ const ROWS: Row[] = [
 
 const ENGINES = ['ts', ...('error' in loadAddon() ? [] : ['vectorscan'])];
 
-/**
- * Leaks found by this table and owned elsewhere, per engine: rule ids whose attacks may leak
- * until the owner fixes them (then the entry goes). The ts engine leaks curl-header-credential's
- * `curl -X POST --header "Api-Token: ..."` example in the 'glued after' batch (about 1.3 MB),
- * while it redacts the same line alone and the oracle and vectorscan redact it in the batch: a
- * holdback or horizon bug of the ts engine (it leaks on main too). Reported in issue 20's note.
- */
-const KNOWN_LEAKS: Record<string, readonly string[]> = { ts: ['curl-header-credential'] };
 
 describe.each(ENGINES)('adversarial table, %s engine', (engine) => {
   test.each(ROWS.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
