@@ -124,4 +124,9 @@ export interface ScanFinding extends LocatedFinding {
   /** The line(s) holding the match, without line terminators, and the offset of their first byte. */
   readonly lines: Uint8Array;
   readonly linesStart: number;
+  /**
+   * The union of the secrets of every finding in the file (counted or not), disjoint and sorted:
+   * what a preview of `lines` must mask. One array shared by the file's findings.
+   */
+  readonly fileSecrets: readonly Span[];
 }

@@ -1,10 +1,11 @@
 /**
  * The oracle (DESIGN §2): the simple, non-streaming definition of correct behaviour. Whole input
  * in; each rule's printed JS RegExp run globally over the latin1 text; predicates; the union of
- * secret spans replaced. Every streaming path must give exactly these bytes and findings.
+ * secret spans replaced, in regions of at most MAX_REGION bytes (plus one secret). Every streaming
+ * path must give exactly these bytes and findings.
  */
 import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
-import { type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
+import { MAX_REGION, type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
 
 export interface OracleFinding {
   readonly ruleId: string;
@@ -39,13 +40,15 @@ export interface OracleResult {
 export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, replacement: Replacement): OracleResult {
   const all = oracleFindings(rules, input).sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
   const regions: Array<{ start: number; end: number; findings: OracleFinding[] }> = [];
+  // Spans that overlap or touch merge, up to MAX_REGION bytes a region (see replace.ts).
   for (const finding of all) {
     const last = regions.at(-1);
-    if (last && finding.secret.start <= last.end) {
+    if (last && finding.secret.start <= last.end && (last.end - last.start < MAX_REGION || finding.secret.end <= last.end)) {
       last.end = Math.max(last.end, finding.secret.end);
       last.findings.push(finding);
     } else {
-      regions.push({ start: finding.secret.start, end: finding.secret.end, findings: [finding] });
+      const start = last ? Math.max(finding.secret.start, last.end) : finding.secret.start;
+      regions.push({ start, end: finding.secret.end, findings: [finding] });
     }
   }
   const pieces: Uint8Array[] = [];

@@ -8,11 +8,15 @@ import type { RuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { sarifLog } from '../sinks/sarif.js';
+import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
 import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
 import { stdoutColors } from './terminal.js';
+
+/** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
+const PREVIEW_MASK = parseReplacement('*4');
 
 /** Scans `paths` (with --staged: git pathspecs; none: the working directory, or the whole index). */
 export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
@@ -21,7 +25,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const tally = new FindingTally();
   const sarifFindings: ScanFinding[] = [];
   const pathsWithFindings = new Set<string>();
-  const report = { showSecret: options.showSecret, colors: await stdoutColors() };
+  const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
   const totals = await scanTargets(ruleSet, targets, async (finding) => {
     tally.add(finding);
     pathsWithFindings.add(finding.path);
@@ -31,7 +35,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   tally.streams = totals.files;
   tally.bytes = totals.bytes;
   if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
-  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals, pathsWithFindings.size));
+  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals.findings, pathsWithFindings.size));
   log(`scanned ${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s); ${totals.findings} finding(s)`);
   return totals.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

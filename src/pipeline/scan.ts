@@ -81,6 +81,17 @@ function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(cou
   return counted.filter((entry) => kept.get(secretOf(entry)) === entry);
 }
 
+/** The union of `spans`: disjoint, sorted, touching spans joined. */
+function unionOf(spans: readonly Span[]): Span[] {
+  const union: Array<{ start: number; end: number }> = [];
+  for (const { start, end } of [...spans].sort((a, b) => a.start - b.start)) {
+    const last = union.at(-1);
+    if (last !== undefined && start <= last.end) last.end = Math.max(last.end, end);
+    else union.push({ start, end });
+  }
+  return union;
+}
+
 /**
  * Scans `targets` in order; `onFinding` hears each finding that counts, in file order, and is
  * awaited (a slow sink slows the scan). Throws SseredactError('io') when a target cannot be read.
@@ -103,6 +114,7 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     redactor.end();
     if (found.length === 0) continue;
     const lineIndex = new LineIndex(bytes);
+    const fileSecrets = unionOf(found.map((finding) => finding.secret));
     const counted = found.splice(0).flatMap((finding) => {
       const lines = lineIndex.linesOf(finding.match);
       const scope = { path: target.path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
@@ -111,7 +123,7 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     for (const { finding, lines, linesStart } of oneFindingPerSecret(counted)) {
       const end = lineIndex.position(finding.secret.end);
       totals.findings++;
-      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines, linesStart });
+      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines, linesStart, fileSecrets });
     }
   }
   return totals;

@@ -23,6 +23,8 @@ import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 
 const FAULT_ON_ACCEPT = process.env.NODE_ENV === 'test' && process.env.SSEREDACT_TEST_FAULT === 'confirm';
+/** How many bytes of starts one search may cover at most (see runRule). */
+const GROUPED_SPAN = 4096;
 
 interface PendingStarts {
   low: number;
@@ -174,9 +176,12 @@ export class Confirmer {
         if (!this.decideEarly(rule, queue, range, context, onFinding)) return;
         continue;
       }
-      // Ranges closer than one match width share a window: search them in one pass.
+      // Ranges closer than one match width share a window: search them in one pass. The window
+      // spans at most GROUPED_SPAN starts: a search stops at its first match, and then the walk
+      // begins again after it, so an unbounded walk would make touching secrets quadratic.
       let last = queue.head;
-      while (last + 1 < ranges.length && ranges[last + 1]!.low <= Math.min(lastStart + rule.maxWidth, bound)) {
+      const groupEnd = Math.min(bound, range.low + GROUPED_SPAN);
+      while (last + 1 < ranges.length && ranges[last + 1]!.low <= Math.min(lastStart + rule.maxWidth, groupEnd)) {
         last++;
         lastStart = Math.min(ranges[last]!.high, bound);
       }

@@ -15,11 +15,18 @@
  *   literal sets (engine/literal/) in flight; the confirmer's searches cover the undecided starts before
  *   it. A match in flight may start before the emit bound: `Password: ` leaves before its value.
  *
+ * The findings whose secrets start before the emit bound are final, so they are merged into
+ * regions in (start, rule) order, exactly as the oracle merges the whole stream's findings, and
+ * the rest wait. A region takes in each next finding that overlaps or touches it until it spans
+ * MAX_REGION bytes; then it is full, and a finding that reaches past it starts the next region at
+ * its end (see replace.ts). A region is emitted once nothing can join it: it lies before the
+ * emit bound (a full one may end at it).
+ *
  * Findings are reported when their region is emitted, sorted by (start, rule), so the order of
  * findings, like the bytes, does not depend on chunking.
  *
  * Memory: the holdback buffer keeps only the bytes from the first unemitted one on: O(chunk + the
- * widest rule) while nothing is found; a run of touching secrets is held until it ends.
+ * widest rule + MAX_REGION), however long a run of touching or overlapping secrets is.
  */
 import type { Scanner } from '../engine/engine.js';
 import { SseredactError } from '../errors.js';
@@ -28,7 +35,7 @@ import type { Finding, LocatedFinding, Span } from '../types.js';
 import { Confirmer } from './confirm.js';
 import { HoldbackBuffer } from './holdback.js';
 import { type InFlightAnalysis, inFlightAnalysis } from './in-flight.js';
-import { type Replacement, regionRuleId, renderReplacement } from './replace.js';
+import { MAX_REGION, type Replacement, regionRuleId, renderReplacement } from './replace.js';
 
 interface ReplacementOptions {
   readonly replacement: Replacement;
@@ -56,9 +63,12 @@ export interface StreamRedactor {
   readonly heldBytes: number;
 }
 
-interface Region extends Span {
+/** A merged region: `[start, end)` and its findings in (start, rule) order. */
+interface Region {
+  start: number;
+  end: number;
   /** LocatedFinding where the redactor locates findings. */
-  findings: Finding[];
+  readonly findings: Finding[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -94,7 +104,9 @@ class Redactor implements StreamRedactor {
   private readonly locates: boolean;
   private buffer: HoldbackBuffer;
   private readonly tracksEnds: (rule: number) => boolean;
-  /** Confirmed regions not yet emitted, sorted and disjoint (never touching). */
+  /** Findings that start at or after the last bound: others may still come before them. */
+  private unmerged: Finding[] = [];
+  /** Regions not yet emitted, sorted and disjoint; only the last one can still grow. */
   private regions: Region[] = [];
   /** Where findings go (RedactOptions.onFinding, or the pool's per-redactor callback). */
   onFinding: ((finding: Finding) => void) | undefined;
@@ -153,6 +165,7 @@ class Redactor implements StreamRedactor {
     this.scanner.reset();
     this.confirmer = new Confirmer(this.ruleSet.rules);
     this.buffer = new HoldbackBuffer(this.locates);
+    this.unmerged = [];
     this.regions = [];
     this.emittedUpTo = 0;
     this.retainedFrom = 0;
@@ -164,12 +177,14 @@ class Redactor implements StreamRedactor {
     const scanned = buffer.scannedUpTo;
     if (isStreamEnd) {
       this.confirmer.run({ buffer, horizon: Infinity, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
+      this.mergeBefore(Infinity);
       return this.emit(Infinity, scanned);
     }
     const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
     this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
     const secretHorizon = horizon === scanned ? scanned : (this.inFlight ??= inFlightAnalysis(this.ruleSet.rules)).secretHorizon(buffer.view(horizon, scanned), horizon);
     const safe = Math.min(secretHorizon, this.scanner.exactSecretHorizon?.() ?? scanned, this.confirmer.earliestSecret(), scanned);
+    this.mergeBefore(safe);
     const output = this.emit(safe, safe);
     this.retainedFrom = Math.min(horizon, this.confirmer.earliestPending(), this.emittedUpTo);
     buffer.discardBefore(this.retainedFrom - 1);
@@ -181,33 +196,51 @@ class Redactor implements StreamRedactor {
     if (finding.secret.start < this.emittedUpTo) {
       throw new SseredactError('internal', `finding of rule ${finding.ruleId} at ${finding.secret.start} starts before the ${this.emittedUpTo} bytes already emitted`);
     }
-    const reported: Finding = this.locates ? { ...finding, ...this.buffer.lineAndColumn(finding.secret.start) } : finding;
-    let { start, end } = finding.secret;
-    const findings = [reported];
-    // Merge with every region it overlaps or touches.
-    this.regions = this.regions.filter((region) => {
-      if (region.start > end || region.end < start) return true;
-      start = Math.min(start, region.start);
-      end = Math.max(end, region.end);
-      findings.push(...region.findings);
-      return false;
-    });
-    const at = this.regions.findIndex((region) => region.start > start);
-    this.regions.splice(at < 0 ? this.regions.length : at, 0, { start, end, findings });
+    this.unmerged.push(this.locates ? { ...finding, ...this.buffer.lineAndColumn(finding.secret.start) } : finding);
+  }
+
+  /** Merges the findings that start before `bound` (all there will be) into regions, in (start, rule) order. */
+  private mergeBefore(bound: number): void {
+    if (this.unmerged.length === 0) return;
+    const ready: Finding[] = [];
+    const waiting: Finding[] = [];
+    for (const finding of this.unmerged) (finding.secret.start < bound ? ready : waiting).push(finding);
+    this.unmerged = waiting;
+    ready.sort(byStartThenRule);
+    for (const finding of ready) this.merge(finding);
+  }
+
+  /** The oracle's merge step (test/oracle.ts): joins the last region or opens the next one. */
+  private merge(finding: Finding): void {
+    const { start, end } = finding.secret;
+    const last = this.regions.at(-1);
+    const touches = last !== undefined && start <= last.end;
+    if (touches && !isFull(last)) {
+      last.end = Math.max(last.end, end);
+      last.findings.push(finding);
+    } else if (touches && end <= last.end) {
+      last.findings.push(finding);
+    } else {
+      this.regions.push({ start: touches ? last.end : start, end, findings: [finding] });
+    }
   }
 
   /**
-   * Emits pass-through bytes and replacements up to `safe`: regions ending before `regionBound`
-   * (no later finding can touch them) are replaced; bytes before `safe` outside regions pass.
+   * Emits pass-through bytes and replacements up to `safe`: regions nothing can join any more
+   * (they end before `bound`, or at it when full) are replaced; bytes before `safe` outside
+   * regions pass. Never emits past `bound`: the confirmer still needs the bytes from there on.
    */
-  private emit(regionBound: number, safe: number): Uint8Array {
+  private emit(bound: number, safe: number): Uint8Array {
     const pieces: Uint8Array[] = [];
-    while (this.regions.length > 0 && this.regions[0]!.start < safe && this.regions[0]!.end < regionBound) {
-      const region = this.regions.shift()!;
+    let emitted = 0;
+    for (const region of this.regions) {
+      if (region.start >= safe || !(region.end < bound || (isFull(region) && region.end <= bound))) break;
       pieces.push(this.buffer.view(this.emittedUpTo, region.start));
       pieces.push(this.replace(region));
       this.emittedUpTo = region.end;
+      emitted++;
     }
+    if (emitted > 0) this.regions.splice(0, emitted);
     const passUpTo = Math.min(safe, this.regions[0]?.start ?? Infinity);
     if (passUpTo > this.emittedUpTo) {
       pieces.push(this.buffer.view(this.emittedUpTo, passUpTo));
@@ -226,9 +259,18 @@ class Redactor implements StreamRedactor {
   }
 
   private replace(region: Region): Uint8Array {
-    const findings = region.findings.sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
+    const findings = region.findings;
     const replacement = renderReplacement(this.replacementFor(findings), this.buffer.view(region.start, region.end), regionRuleId(findings));
     for (const finding of findings) this.onFinding?.(finding);
     return replacement;
   }
+}
+
+function byStartThenRule(a: Finding, b: Finding): number {
+  return a.secret.start - b.secret.start || a.rule - b.rule;
+}
+
+/** A region that takes in no more bytes (see MAX_REGION). */
+function isFull(region: Span): boolean {
+  return region.end - region.start >= MAX_REGION;
 }

@@ -1,6 +1,7 @@
 /**
  * What a redacted region becomes (DESIGN §2). A region is the union of overlapping or touching
- * secret spans, so one replacement may stand for several findings of several rules.
+ * secret spans, so one replacement may stand for several findings of several rules; a run of
+ * such spans longer than MAX_REGION becomes consecutive regions (see there).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { SseredactError } from '../errors.js';
@@ -12,6 +13,16 @@ export type Replacement =
   | { readonly kind: 'mask'; readonly keepLast: number };
 
 export const DEFAULT_TEMPLATE = '[REDACTED:{rule}]';
+
+/**
+ * The bytes a region may span before it is full. Findings are merged in (secret start, rule)
+ * order; a finding that overlaps or touches the last region joins it while that region spans
+ * fewer than MAX_REGION bytes. Once it is full, a finding that reaches past it starts the next
+ * region at the full one's end (one that ends inside it only joins its findings). So every byte
+ * of every secret is still redacted, and a stream redactor can replace and release a run of
+ * touching secrets in pieces of at most MAX_REGION bytes plus one secret, however long the run.
+ */
+export const MAX_REGION = 4096;
 
 /**
  * Parses the `--replace` value: `*` masks, `*N` masks and keeps the last N bytes, anything else is

@@ -8,6 +8,9 @@
  * feeds prose without newlines, cut right after words that are partial keywords, anchors and
  * values (`pass`, `passw`, `secret =`, `ghp_ab`), so that each write ends with a match in flight
  * whose secret has or has not begun (half as many cases: its inputs are narrower).
+ * A third property plants runs of touching and overlapping secrets several regions long
+ * (MAX_REGION), where the redactor must cut the run into regions exactly where the oracle does
+ * (15 cases a run; SSEREDACT_RUN_CASES=500 for a longer one).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -15,7 +18,7 @@ import { selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
-import { parseReplacement } from '../../src/redact/replace.js';
+import { MAX_REGION, parseReplacement } from '../../src/redact/replace.js';
 import type { RuleSpec } from '../../src/types.js';
 import { oracleRedact } from '../oracle.js';
 import { cutAt, everyBytes, redactChunks, ruleSetOf } from '../support.js';
@@ -130,5 +133,53 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
       }),
       { numRuns: PROSE_RUNS },
     );
+  });
+});
+
+/** Rules whose findings touch (one rule, back to back) and overlap (two rules, shifted) in long runs. */
+const RUN_RULES: RuleSpec[] = [
+  { id: 'aws', regex: 'AKIA[0-9A-Z]{6}' },
+  { id: 'abab', regex: 'abab' },
+  { id: 'baba', regex: 'baba' },
+  { id: 'pw', regex: 'pw=([a-z0-9]{4,9})', secretGroup: 1 },
+];
+
+const runArb = fc
+  .array(
+    // 'ab' runs grow a region by 4 and 1 bytes in turn, so some land exactly on MAX_REGION.
+    fc.tuple(fc.constantFrom('AKIA12AB9Z', 'ab', 'pw=s3cr3t', 'AKIAZZZZZZ'), fc.integer({ min: 1, max: 2600 }), fc.constantFrom('', ' ', '\n', 'a', 'x')),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((runs) => Buffer.from(runs.map(([plant, count, gap]) => plant.repeat(count) + gap).join(''), 'latin1'));
+
+describe.each(ENGINES)('runs of touching secrets longer than a region, %s engine', (_name, engine) => {
+  const ruleSet = ruleSetOf(RUN_RULES, engine, 64);
+  test('every chunking cuts the run into the oracle\'s regions', () => {
+    fc.assert(
+      fc.property(runArb, fc.array(fc.nat(3 * MAX_REGION), { maxLength: 8 }), fc.constantFrom(...replacements), (input, cuts, replacement) => {
+        const want = oracleRedact(ruleSet.rules, input, replacement);
+        const wantFindings = want.findings.map((f) => [f.ruleId, f.secret.start, f.secret.end]);
+        const chunkings: Array<[string, Uint8Array[]]> = [
+          ['whole', [input]],
+          ['13 bytes', everyBytes(input, 13)],
+          ['random', cutAt(input, cuts)],
+        ];
+        for (const [label, chunks] of chunkings) {
+          const got = redactChunks(ruleSet, chunks, replacement);
+          expect(got.output.toString('latin1'), label).toBe(want.output.toString('latin1'));
+          expect(got.findings.map((f) => [f.ruleId, f.secret.start, f.secret.end]), label).toEqual(wantFindings);
+        }
+      }),
+      { numRuns: Number(process.env.SSEREDACT_RUN_CASES ?? 15) },
+    );
+  });
+
+  test('a run of touching secrets becomes regions of at most MAX_REGION bytes plus one secret', () => {
+    const input = Buffer.from('AKIA12AB9Z'.repeat(3 * MAX_REGION), 'latin1');
+    const { output } = oracleRedact(ruleSet.rules, input, parseReplacement('<{len}>'));
+    const lengths = [...output.toString('latin1').matchAll(/<(\d+)>/g)].map((m) => Number(m[1]));
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(input.length);
+    expect(lengths.filter((length) => length > MAX_REGION + 10)).toEqual([]);
+    expect(lengths.length).toBeGreaterThan(2);
   });
 });

@@ -82,7 +82,7 @@ describe('loadPack', () => {
   test('pack fields map to RuleSpec: entropy, validator, allowlist, source, placeholders on', () => {
     const github = loadPack('secrets').find((spec) => spec.id === 'github-pat');
     expect(github).toMatchObject({
-      regex: '\\bghp_[0-9A-Za-z]{36}\\b',
+      regex: 'ghp_[0-9A-Za-z]{36}\\b',
       keywords: ['ghp_'],
       source: 'pack:secrets/github',
       predicates: { minEntropy: 3, validator: 'github-crc32', placeholders: true },

@@ -126,6 +126,19 @@ describe('scan PATH...', () => {
     expect(result.stdout.split('\n')[0]).toBe(`a.txt:1:3 aws-access-key-id: k ${AWS_KEY}`);
   });
 
+  // Issue 20 item 4: the preview of one finding printed the other secrets on its line in clear.
+  test.each([[[]], [['--show-secret']]])('a preview masks every other secret it shows (%j)', async (flags) => {
+    const token = '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';
+    const dir = directoryWith({ 'ci.env': `AWS_ACCESS_KEY_ID=${AWS_KEY} GITHUB_TOKEN=${token} # both\n` });
+    const result = await scan(dir, [...flags, 'ci.env']);
+    const lines = result.stdout.split('\n').filter((line) => line.startsWith('ci.env:'));
+    expect(lines.map((line) => line.split(': ')[0])).toEqual(['ci.env:1:19 aws-access-key-id', 'ci.env:1:53 github-pat']);
+    const shown = (line: string, secret: string) => line.includes(secret.slice(4, 14));
+    expect(lines.map((line) => [shown(line, AWS_KEY), shown(line, token)])).toEqual(
+      flags.length === 0 ? [[false, false], [false, false]] : [[true, false], [false, true]],
+    );
+  });
+
   test('the rule options apply as when redacting', async () => {
     const dir = directoryWith({ 'a.txt': `k ${AWS_KEY} acme_0123456789abcdef\n` });
     expect(reported((await scan(dir, ['--no-builtin', '--pattern', 'acme_[0-9a-f]{16}', 'a.txt'])).stdout)).toEqual(['a.txt:1:24 pattern-1']);

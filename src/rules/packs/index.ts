@@ -2,7 +2,8 @@
  * The built-in rule packs: data files, one per provider family or category, under
  * `src/rules/packs/<pack>/<family>.json` (shipped as they are: package.json lists src/rules/packs).
  * The loader reads them at run time; it runs at every start, so it only reads and validates JSON
- * (about a millisecond per hundred rules) and caches the result for the process.
+ * (about a millisecond per hundred rules) and caches the result for the process. A rule that opens
+ * with `\b` gets a token boundary there (../token-boundary.ts): `\b` or an escape glued to the token.
  *
  * @example
  *   const specs = loadPack('secrets'); // RuleSpec[] with source 'pack:secrets/<family>'
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SseredactError } from '../../errors.js';
 import { type LoadedRuleSpec, parseRuleFile } from '../load/schema.js';
+import { withTokenBoundary } from '../token-boundary.js';
 
 /** The packs that ship with sseredact. */
 export type PackName = 'secrets' | 'pii';
@@ -62,7 +64,7 @@ export function loadPack(name: PackName): LoadedRuleSpec[] {
       const other = seen.get(spec.id);
       if (other !== undefined) throw new SseredactError('rule', `${where}: rule ${spec.id}: id: also defined in ${other}`);
       seen.set(spec.id, file);
-      specs.push(spec);
+      specs.push(withTokenBoundary(spec));
     }
   }
   cache.set(name, specs);
