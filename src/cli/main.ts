@@ -2,7 +2,6 @@
  * Entry point of the `sseredact` command: parses the command line, compiles the rules once, then
  * runs each input stream through its own redactor into stdout (or NDJSON records).
  */
-import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
 import { defaultCacheDirectory } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
@@ -13,7 +12,8 @@ import { chooseRuleSpecs } from '../rules/choose.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
-import { type ByteSink, createByteSink } from '../sinks/output.js';
+import { closedWithAny, createByteSink } from '../sinks/output.js';
+import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
@@ -63,12 +63,6 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
-function recordsSink(target: string): ByteSink {
-  const fd = /^fd:(\d+)$/.exec(target);
-  const stream = fd ? createWriteStream('', { fd: Number(fd[1]) }) : createWriteStream(target);
-  return createByteSink(stream, { ownsStream: true });
-}
-
 /** Wraps the byte redactor for the SSE options: per event, per content stream, or detected. */
 function openStreamRedactor(options: RedactCommandOptions, openRedactor: () => ByteRedactor, log: Log, name: string): ByteRedactor {
   if (options.sseJson !== undefined) return createSseRedactor({ openRedactor, contentPath: options.sseJson });
@@ -102,8 +96,8 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const replacement = explicitReplacement ?? parseReplacement('[REDACTED:{rule}]', process.env.SSEREDACT_HASH_KEY);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
-  const bytesSink = options.json ? null : stdout;
-  const records = options.json ? stdout : options.records ? recordsSink(options.records) : null;
+  const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
+  const bytesSink = closedWithAny(options.json ? null : stdout, records ? [stdout, records] : [stdout]);
   const tally = new FindingTally();
   for (const source of sources) {
     const pending: string[] = [];
@@ -123,9 +117,10 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
       if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
     };
     const totals = await redactStream(source, redactor, bytesSink, flushRecords);
+    await flushRecords(); // a reader gone stops the stream before its last chunk's records
     tally.streams++;
     tally.bytes += totals.bytes;
-    if (stdout.isClosed) return EXIT_OK;
+    if (bytesSink.isClosed) break;
   }
   if (records) {
     await records.write(tally.summaryRecord());

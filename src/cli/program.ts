@@ -148,7 +148,7 @@ export function buildProgram(actions: ProgramActions): Command {
         .description('Redact secrets (API keys, tokens, private keys, passwords) from streams, on the fly.')
         .argument('[file...]', 'files to read in order; - or none reads stdin')
         .option('--json', 'write NDJSON match records (no secrets) instead of the redacted bytes', false)
-        .option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout')
+        .addOption(new Option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout').conflicts('json'))
         .option('--show-secret', 'include each secret in the records (careful: they are secrets)', false),
     )
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
