@@ -88,7 +88,7 @@ export type CacheRead = { readonly entry: CacheEntry } | { readonly miss: string
 export function readCache(directory: string, kind: CacheKind, key: string): CacheRead {
   const untrusted = untrustedDirectory(directory);
   if (untrusted !== null) return { miss: untrusted };
-  const read = readEntryFile(cachePath(directory, kind, key));
+  const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES);
   if ('miss' in read) return read;
   const file = read.bytes;
   if (file.length < HEADER_SIZE || !file.subarray(0, 8).equals(MAGIC)) return { miss: 'not a cache file of this version' };
@@ -102,28 +102,31 @@ export function readCache(directory: string, kind: CacheKind, key: string): Cach
   return { entry: { meta: meta.toString('utf8'), data: new Uint8Array(data) } };
 }
 
-/** The bytes of the entry file at `path` when it is one this user alone wrote, else why not. */
-function readEntryFile(path: string): { readonly bytes: Buffer } | { readonly miss: string } {
+/**
+ * The bytes of the file at `path` when it is a regular file of at most `maxBytes` that this user
+ * alone could have written, else why not (never throws, never blocks). Also for the fingerprint key.
+ */
+export function readPrivateFile(path: string, maxBytes: number): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would wait for a writer; O_NOFOLLOW: no links.
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { miss: code === 'ENOENT' ? 'nothing cached' : code === 'ELOOP' ? `${path} is a symbolic link; not used` : `unreadable: ${String(error)}` };
+    return { miss: code === 'ENOENT' ? 'nothing cached' : code === 'ELOOP' ? `${path} is a symbolic link; not used` : `unreadable: ${String(error)}`, absent: code === 'ENOENT' };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { miss: `${path} is not a regular file; not used` };
+    if (!stat.isFile()) return { miss: `${path} is not a regular file; not used`, absent: false };
     const unsafe = foreignWritable(stat, false);
-    if (unsafe !== null) return { miss: `${path} ${unsafe}; not used` };
-    if (stat.size > MAX_ENTRY_BYTES) return { miss: `${path} is larger than ${MAX_ENTRY_BYTES} bytes; not used` };
+    if (unsafe !== null) return { miss: `${path} ${unsafe}; not used`, absent: false };
+    if (stat.size > maxBytes) return { miss: `${path} is larger than ${maxBytes} bytes; not used`, absent: false };
     const bytes = Buffer.allocUnsafe(stat.size);
     let filled = 0;
     for (let count = 1; filled < bytes.length && count > 0; filled += count) count = readSync(fd, bytes, filled, bytes.length - filled, filled);
     return { bytes: bytes.subarray(0, filled) };
   } catch (error) {
-    return { miss: `unreadable: ${String(error)}` };
+    return { miss: `unreadable: ${String(error)}`, absent: false };
   } finally {
     closeSync(fd);
   }
@@ -142,24 +145,27 @@ function foreignWritable(stat: Stats, isAncestor: boolean): string | null {
   return null;
 }
 
-/** Why the cache directory must not be used, or null; 'nothing cached' when it does not exist. */
-function untrustedDirectory(directory: string): string | null {
+/**
+ * Why a private directory (the cache's, the fingerprint key's) must not be used, or null;
+ * 'nothing cached' when it does not exist.
+ */
+export function untrustedDirectory(directory: string): string | null {
   let real: string;
   try {
     real = realpathSync(directory);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'nothing cached' : `cache directory unusable: ${String(error)}`;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'nothing cached' : `directory ${directory} unusable: ${String(error)}`;
   }
   try {
     for (let path = real, isAncestor = false; ; path = dirname(path), isAncestor = true) {
       const stat = statSync(path);
-      if (!stat.isDirectory()) return `cache directory ${directory} is not a directory; not used`;
+      if (!stat.isDirectory()) return `${directory} is not a directory; not used`;
       const unsafe = foreignWritable(stat, isAncestor);
-      if (unsafe !== null) return `cache directory ${path === real ? directory : `${directory}: ${path}`} ${unsafe}; not used`;
+      if (unsafe !== null) return `directory ${path === real ? directory : `${directory}: ${path}`} ${unsafe}; not used`;
       if (dirname(path) === path) return null;
     }
   } catch (error) {
-    return `cache directory unusable: ${String(error)}`;
+    return `directory ${directory} unusable: ${String(error)}`;
   }
 }
 
@@ -168,7 +174,7 @@ function untrustedDirectory(directory: string): string | null {
  * recursive mkdir spins for ever where mkdir fails with ENOENT under an existing parent (/proc).
  * Throws the first error.
  */
-function makeDirectory(directory: string): void {
+export function makeDirectory(directory: string): void {
   const missing: string[] = [];
   for (let path = directory; ; path = dirname(path)) {
     try {

@@ -15,9 +15,9 @@
  * and nothing unredacted is passed on. The runnable examples in `examples/` show an SSE proxy and
  * a child process's output.
  */
-import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
+import { fingerprint } from './fingerprint.js';
 import { createStreamRedactor } from './redact/redactor.js';
 import type { LocatedFinding } from './types.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from './redact/replace.js';
@@ -77,7 +77,12 @@ export interface Finding {
   readonly line: number;
   /** 1-based byte column of the secret's start. */
   readonly column: number;
-  /** `sha256:` and the hex SHA-256 of the secret's bytes: equal secrets have equal fingerprints. */
+  /**
+   * `hmac-sha256:` and the hex HMAC-SHA256 of the secret's bytes, keyed as the CLI's records are:
+   * `SSEREDACT_HASH_KEY`, else a per-user random key kept in `$XDG_CONFIG_HOME/sseredact/fingerprint.key`
+   * (created 0600 on first use). Equal secrets have equal fingerprints for one user; without the
+   * key, a guess at a low-entropy secret cannot be checked against one.
+   */
   readonly fingerprint: string;
   /** The secret, decoded as latin1 (one character per byte); present only with `showSecret`. */
   readonly secret?: string;
@@ -119,8 +124,7 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
 }
 
 function publicFinding(finding: LocatedFinding, showSecret: boolean): Finding {
-  const fingerprint = `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`;
-  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint };
+  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint: fingerprint(finding.secretBytes) };
   return showSecret ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
 }
 
