@@ -41,9 +41,10 @@ function checkedDescriptor(fd: number, target: string): number {
   }
   if (!(stat.isFile() || stat.isFIFO() || stat.isSocket() || stat.isCharacterDevice())) refuse(`descriptor ${fd} is not a file, pipe, socket or terminal`);
   try {
-    writeSync(fd, new Uint8Array(0)); // writes nothing; fails on a descriptor not open for writing
+    writeSync(fd, new Uint8Array(0)); // writes nothing; EBADF on a descriptor not open for writing
   } catch (error) {
-    refuse(`descriptor ${fd} is not open for writing (${describeSystemError(error)})`);
+    // Any other error (ENOSPC from /dev/full) is the first write's: it fails the run, exit 3.
+    if ((error as NodeJS.ErrnoException).code === 'EBADF') refuse(`descriptor ${fd} is not open for writing (${describeSystemError(error)})`);
   }
   if (stat.isFIFO() && holdsBothEnds(fd, stat)) refuse(`descriptor ${fd} is not one the shell opened (it is sseredact's own)`);
   return fd;
