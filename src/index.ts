@@ -15,9 +15,9 @@
  * and nothing unredacted is passed on. The runnable examples in `examples/` show an SSE proxy and
  * a child process's output.
  */
-import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
+import { fingerprint } from './fingerprint.js';
 import { type StreamOptions, type StreamOpener, createStreamOpener } from './pipeline/open-stream.js';
 import type { LocatedFinding } from './types.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
@@ -79,7 +79,12 @@ export interface Finding {
   readonly line: number;
   /** 1-based byte column of the secret's start. */
   readonly column: number;
-  /** `sha256:` and the hex SHA-256 of the secret's bytes: equal secrets have equal fingerprints. */
+  /**
+   * `hmac-sha256:` and the hex HMAC-SHA256 of the secret's bytes, keyed by the redactor's `hashKey`
+   * when given, else as the CLI's records are: `SSEREDACT_HASH_KEY`, else a per-user random key kept in `$XDG_CONFIG_HOME/sseredact/fingerprint.key`
+   * (created 0600 on first use). Equal secrets have equal fingerprints for one user; without the
+   * key, a guess at a low-entropy secret cannot be checked against one.
+   */
   readonly fingerprint: string;
   /** The secret, decoded as latin1 (one character per byte); present only with `showSecret`. */
   readonly secret?: string;
@@ -98,7 +103,10 @@ export interface RedactorOptions extends RuleOptions {
    * has one (the PII pack's `[EMAIL:{hash}]`), else `[REDACTED:{rule}]`.
    */
   readonly replace?: string;
-  /** Key for `{hash}` (the CLI reads `SSEREDACT_HASH_KEY`); random per redactor when absent. */
+  /**
+   * Key for `{hash}` and for the findings' fingerprints (the CLI reads `SSEREDACT_HASH_KEY` for
+   * both); absent: `{hash}` is keyed at random per redactor, fingerprints by the per-user key.
+   */
   readonly hashKey?: string;
   /**
    * Server-Sent Events (the CLI's `--sse`): `off` (default) redacts plain bytes; `on` parses
@@ -146,10 +154,9 @@ function openerOf(options: RedactorOptions): StreamOpener {
   return createStreamOpener(compiled.ruleSet, streamOptions);
 }
 
-function publicFinding(finding: LocatedFinding, showSecret: boolean): Finding {
-  const fingerprint = `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`;
-  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint };
-  return showSecret ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
+function publicFinding(finding: LocatedFinding, options: RedactorOptions): Finding {
+  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint: fingerprint(finding.secretBytes, options.hashKey) };
+  return options.showSecret === true ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
 }
 
 /**
@@ -193,7 +200,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   let transform: Transform;
   const redactor = openerOf(options)({
     locate: true,
-    onFinding: (finding) => transform.emit('finding', publicFinding(finding, options.showSecret ?? false)),
+    onFinding: (finding) => transform.emit('finding', publicFinding(finding, options)),
   });
   transform = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -258,7 +265,7 @@ export function redact(input: string | Uint8Array, options: RedactorOptions = {}
   const findings: Finding[] = [];
   const redactor = openerOf(options)({
     locate: true,
-    onFinding: (finding) => findings.push(publicFinding(finding, options.showSecret ?? false)),
+    onFinding: (finding) => findings.push(publicFinding(finding, options)),
   });
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const output = Buffer.concat([redactor.write(bytes), redactor.end()]);

@@ -106,6 +106,11 @@ export interface EngineRule {
   readonly canMatchNewline: boolean;
   /** What the tree was built from (pattern and cap): equal sources give equal trees (cache keys). */
   readonly source: string;
+  /**
+   * Inputs the rule is known to match (a pack rule's `examples.match`): an engine checks a
+   * database loaded from its cache against them before trusting it.
+   */
+  readonly examples?: readonly string[];
 }
 
 /** A finding with where it is, as sinks report it. */

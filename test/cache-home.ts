@@ -1,13 +1,19 @@
 /**
  * Global setup: the whole run (test workers and every CLI they start) caches into a temporary
- * XDG_CACHE_HOME, removed at the end, never into the user's ~/.cache/sseredact.
+ * XDG_CACHE_HOME and keeps its fingerprint key in a temporary XDG_CONFIG_HOME, both removed at the
+ * end, never in the user's ~/.cache/sseredact or ~/.config/sseredact.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
-  const directory = mkdtempSync(join(tmpdir(), 'sseredact-test-cache-'));
-  process.env['XDG_CACHE_HOME'] = directory;
-  return () => rmSync(directory, { recursive: true, force: true });
+  const directories = ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((name) => {
+    const directory = mkdtempSync(join(tmpdir(), `sseredact-test-${name.toLowerCase()}-`));
+    process.env[name] = directory;
+    return directory;
+  });
+  return () => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  };
 }

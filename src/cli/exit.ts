@@ -11,7 +11,8 @@ export const EXIT_INTERNAL = 3;
 export function reportError(error: unknown): number {
   if (error instanceof SseredactError && error.type !== 'internal' && error.type !== 'engine') {
     process.stderr.write(`sseredact: ${error.message}\n`);
-    return EXIT_USAGE;
+    // Output that cannot be written fails the run like an internal failure: nothing more is written.
+    return error.type === 'output' ? EXIT_INTERNAL : EXIT_USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`sseredact: internal error, output stopped: ${message.split('\n')[0]}\n`);
@@ -19,16 +20,20 @@ export function reportError(error: unknown): number {
   return EXIT_INTERNAL;
 }
 
-/** Waits for stdout and stderr to drain (a pipe may be slower than we are), then exits. */
+/**
+ * Waits until stdout and stderr have handed every queued byte to the system (a pipe may be slower
+ * than we are), then exits. 'drain' is no signal for this: it fires only after a write returned
+ * false, and a short last write can sit queued without that; the callback of an empty write runs
+ * once every write before it is done (or failed), whatever the stream's state.
+ */
 export async function exitWhenFlushed(code: number): Promise<never> {
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength > 0 && !stream.destroyed) {
-      await new Promise<void>((resolve) => {
-        stream.once('drain', resolve);
-        stream.once('error', () => resolve());
-        stream.once('close', () => resolve());
-      });
-    }
-  }
+  await Promise.all([process.stdout, process.stderr].map(whenFlushed));
   process.exit(code);
+}
+
+function whenFlushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write(new Uint8Array(0), () => resolve());
+  });
 }

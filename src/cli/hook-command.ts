@@ -8,9 +8,8 @@ import { realpathSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SseredactError } from '../errors.js';
+import { SseredactError, describeSystemError } from '../errors.js';
 import { hooksDirectory } from '../sources/git.js';
-import { describeReadError } from '../sources/input.js';
 import { EXIT_OK } from './exit.js';
 import type { HookInstallOptions } from './program.js';
 
@@ -60,7 +59,7 @@ async function ownerOf(path: string, command: string): Promise<'none' | 'ours' |
     script = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw new SseredactError('io', `hook ${command}: cannot read ${path}: ${describeReadError(error)}`, { cause: error });
+    throw new SseredactError('io', `hook ${command}: cannot read ${path}: ${describeSystemError(error)}`, { cause: error });
   }
   return script.split('\n').includes(MARKER) ? 'ours' : 'foreign';
 }
@@ -70,7 +69,7 @@ async function fileStep(command: string, what: string, step: () => Promise<unkno
   try {
     await step();
   } catch (error) {
-    throw new SseredactError('io', `hook ${command}: cannot ${what}: ${describeReadError(error)}`, { cause: error });
+    throw new SseredactError('io', `hook ${command}: cannot ${what}: ${describeSystemError(error)}`, { cause: error });
   }
 }
 

@@ -2,7 +2,6 @@
  * Entry point of the `sseredact` command: parses the command line, compiles the rules once, then
  * runs each input stream through its own redactor into stdout (or NDJSON records).
  */
-import { createWriteStream } from 'node:fs';
 import { CommanderError } from 'commander';
 import { defaultCacheDirectory } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
@@ -12,7 +11,8 @@ import { chooseRuleSpecs } from '../rules/choose.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
 import { FindingTally } from '../sinks/ndjson.js';
-import { type ByteSink, createByteSink } from '../sinks/output.js';
+import { createByteSink } from '../sinks/output.js';
+import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
 import type { LoadedRules } from '../rules/load/file.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
@@ -66,12 +66,6 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
-function recordsSink(target: string): ByteSink {
-  const fd = /^fd:(\d+)$/.exec(target);
-  const stream = fd ? createWriteStream('', { fd: Number(fd[1]) }) : createWriteStream(target);
-  return createByteSink(stream, { ownsStream: true });
-}
-
 async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
   const log = logger(options.verbose);
   const hashKey = process.env.SSEREDACT_HASH_KEY;
@@ -89,11 +83,12 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const openStream = createStreamOpener(ruleSet, streamOptions);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
-  const records = options.json ? stdout : options.records ? recordsSink(options.records) : null;
+  const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
   const sinks: StreamSinks = { output: options.json ? null : stdout, records, showSecret: options.showSecret, tally: new FindingTally() };
   for (const source of sources) {
     await redactSource(source, openStream, sinks);
-    if (isOutputClosed(sinks)) return EXIT_OK;
+    // A reader gone (`| head`) ends the run quietly; the records of what was written, and their summary, still go out.
+    if (isOutputClosed(sinks)) break;
   }
   if (records) {
     await records.write(sinks.tally.summaryRecord());

@@ -56,9 +56,16 @@ function collectPack(value: string, previous: Array<'secrets' | 'pii'>): Array<'
   return [...previous, value];
 }
 
-function positiveInteger(value: string): number {
+/**
+ * The largest --max-match: a stream may hold back about this many bytes, and a wider cap makes
+ * memory grow with the input instead (a 50 MB log with a cap of 10^9 ran out of memory).
+ */
+const MAX_MAX_MATCH = 1024 * 1024;
+
+function maxMatchBytes(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError('expected a whole number of bytes, at least 1.');
+  if (number > MAX_MAX_MATCH) throw new InvalidArgumentError(`expected at most ${MAX_MAX_MATCH} bytes (1 MiB): a stream holds back up to that much.`);
   return number;
 }
 
@@ -118,7 +125,7 @@ function addRuleOptions(command: Command): Command {
     .option('-l, --literal <string>', 'a literal secret, also in its JSON, URL and base64 encodings (repeatable)', collect, [])
     .option('--literal-file <file>', 'literal secrets, one per line (# comments; repeatable)', collect, [])
     .option('--mask-env <names>', 'the values of these environment variables are secrets: names or globs, comma-separated (repeatable)', collect, [])
-    .option('--max-match <bytes>', 'the widest match any rule may have, in bytes', positiveInteger, DEFAULT_MAX_MATCH)
+    .option('--max-match <bytes>', 'the widest match any rule may have, in bytes (at most 1 MiB)', maxMatchBytes, DEFAULT_MAX_MATCH)
     .addOption(new Option('--engine <name>', 'matching engine: vectorscan when its addon is installed, else ts').choices(['auto', 'ts', 'vectorscan']).default('auto'))
     .option('-v, --verbose', 'say what is going on, on stderr', false);
 }
@@ -163,7 +170,7 @@ export function buildProgram(actions: ProgramActions): Command {
         .description('Redact secrets (API keys, tokens, private keys, passwords) from streams, on the fly.')
         .argument('[file...]', 'files to read in order; - or none reads stdin')
         .option('--json', 'write NDJSON match records (no secrets) instead of the redacted bytes', false)
-        .option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout')
+        .addOption(new Option('--records <file>', 'also write NDJSON match records to FILE (or fd:N) while redacted bytes go to stdout').conflicts('json'))
         .option('--show-secret', 'include each secret in the records (careful: they are secrets)', false),
     )
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)

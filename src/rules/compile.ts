@@ -8,6 +8,7 @@ import { SseredactError } from '../errors.js';
 import { literalForms } from './load/literals.js';
 import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
+import type { LoadedRuleSpec } from './load/schema.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
 import type { Node } from '../regex/ast.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
@@ -128,6 +129,8 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
     canMatchNewline: analysis.canMatchNewline,
     needsRightContext: analysis.needsRightContext,
     source: `${maxMatch}:${spec.regex}`,
+    // Packs and rule files give examples (LoadedRuleSpec); RuleSpec itself has none.
+    examples: (spec as LoadedRuleSpec).examples?.match ?? [],
     secretGroup: spec.secretGroup ?? 0,
     get jsSource() {
       return jsSource();

@@ -2,12 +2,16 @@
  * NDJSON match records: one JSON object per line, findings in stream order, then one summary.
  * This comment is the format's spec.
  *
- *     {"type":"finding","stream":"build.log","rule":"github-pat","start":120,"end":160,"line":3,"column":17,"length":40,"fingerprint":"sha256:9f86d0…"}
+ *     {"type":"finding","stream":"build.log","rule":"github-pat","start":120,"end":160,"line":3,"column":17,"length":40,"fingerprint":"hmac-sha256:9f86d0…"}
  *     {"type":"summary","streams":1,"bytes":52311,"findings":1,"rules":{"github-pat":1}}
  *
  * - `start`/`end`: absolute byte offsets of the secret (the redacted span) in its stream, half-open.
  * - `line`/`column`: 1-based; the column counts bytes.
- * - `fingerprint`: SHA-256 of the secret's bytes, hex, to correlate repeats without revealing them.
+ * - `fingerprint`: `hmac-sha256:` and the hex HMAC-SHA256 of the secret's bytes under a per-user
+ *   key (src/fingerprint.ts): `SSEREDACT_HASH_KEY` when set, else a random key created once in
+ *   `$XDG_CONFIG_HOME/sseredact/fingerprint.key` (mode 0600). Equal secrets have equal fingerprints
+ *   for one user (or one SSEREDACT_HASH_KEY), so repeats correlate across runs; without the key, a
+ *   guess at a low-entropy secret (an SSN, a card number) cannot be checked against them.
  * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
  * - `path`: in `scan --json` only, the file's path (as `stream`), relative to the working directory.
  *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
@@ -18,9 +22,9 @@
  *   one split over events runs from its first event to its last. Findings come in the order they
  *   are decided, which in SSE modes may differ from stream order (a content stream decides later):
  *
- *       {"type":"finding","stream":"-","rule":"aws-access-key-id","start":62,"end":147,"line":1,"column":63,"length":85,"fingerprint":"sha256:…","event":0,"eventOffset":0,"path":"choices[0].delta.content"}
+ *       {"type":"finding","stream":"-","rule":"aws-access-key-id","start":62,"end":147,"line":1,"column":63,"length":85,"fingerprint":"hmac-sha256:…","event":0,"eventOffset":0,"path":"choices[0].delta.content"}
  */
-import { createHash } from 'node:crypto';
+import { fingerprint } from '../fingerprint.js';
 import type { Finding, LocatedFinding } from '../types.js';
 
 /** One finding's record line; `extra` fields (scan mode's `path`) go after the standard ones. */
@@ -34,7 +38,7 @@ export function findingRecord(finding: LocatedFinding, stream: string, showSecre
     line: finding.line,
     column: finding.column,
     length: finding.secret.end - finding.secret.start,
-    fingerprint: `sha256:${createHash('sha256').update(finding.secretBytes).digest('hex')}`,
+    fingerprint: fingerprint(finding.secretBytes),
     ...extra,
   };
   if (showSecret) record.secret = Buffer.from(finding.secretBytes).toString('latin1');

@@ -2,10 +2,11 @@
  * A byte sink over a Node Writable (stdout, a file, a socket) with backpressure: `write` waits
  * while the consumer is slow, so nothing buffers without bound (DESIGN §3.6). A reader that goes
  * away (EPIPE, as under `| head`) is not an error: the sink reports itself closed and the pipeline
- * stops reading.
+ * stops reading. Any other write error (a full disk) is: the next `write` or `end` throws
+ * SseredactError('output') naming the sink (exit 3).
  */
 import type { Writable } from 'node:stream';
-import { SseredactError } from '../errors.js';
+import { SseredactError, describeSystemError } from '../errors.js';
 
 export interface ByteSink {
   /** Writes `bytes`; resolves when the consumer can take more. No-op once closed. */
@@ -16,13 +17,24 @@ export interface ByteSink {
   end(): Promise<void>;
 }
 
-export function createByteSink(stream: Writable, options: { readonly ownsStream: boolean }): ByteSink {
+export interface ByteSinkOptions {
+  /** Whether `end` ends the stream (a records file) or leaves it open (stdout). */
+  readonly ownsStream: boolean;
+  /** What the sink writes, for errors: `output` (the default), `records to findings.ndjson`. */
+  readonly name?: string;
+}
+
+/** Error codes that say the reader has gone away, which ends a run quietly. */
+const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);
+
+export function createByteSink(stream: Writable, options: ByteSinkOptions): ByteSink {
   let isClosed = false;
   let failure: Error | null = null;
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') isClosed = true;
-    else failure = new SseredactError('io', `cannot write output: ${error.message}`, { cause: error });
-  });
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== undefined && READER_GONE.has(error.code)) isClosed = true;
+    else failure ??= new SseredactError('output', `cannot write ${options.name ?? 'output'}: ${describeSystemError(error)}`, { cause: error });
+  };
+  stream.on('error', onError);
   const check = (): void => {
     if (failure) throw failure;
   };
@@ -41,9 +53,30 @@ export function createByteSink(stream: Writable, options: { readonly ownsStream:
     async end() {
       check();
       if (!options.ownsStream || isClosed) return;
-      await new Promise<void>((resolve) => stream.end(resolve));
+      // end()'s callback gets the error of a failed last write, maybe before 'error' is emitted.
+      await new Promise<void>((resolve) =>
+        stream.end((error?: Error | null) => {
+          if (error) onError(error);
+          resolve();
+        }),
+      );
       check();
     },
+  };
+}
+
+/**
+ * The sink the redacted bytes go to: `target`, or nowhere when it is null (`--json` writes
+ * records only). It counts as closed as soon as any of `outputs` is, so that the run stops
+ * reading once any of its readers (stdout, the records' pipe) has gone away.
+ */
+export function closedWithAny(target: ByteSink | null, outputs: readonly ByteSink[]): ByteSink {
+  return {
+    get isClosed() {
+      return outputs.some((output) => output.isClosed);
+    },
+    write: (bytes) => (target === null ? Promise.resolve() : target.write(bytes)),
+    end: () => (target === null ? Promise.resolve() : target.end()),
   };
 }
 

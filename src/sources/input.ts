@@ -2,8 +2,8 @@
  * Input sources: stdin (`-`) and files, as streams of byte chunks. A source only yields chunks; it
  * knows nothing of what reads them.
  */
-import { createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
-import { SseredactError } from '../errors.js';
+import { accessSync, constants, createReadStream, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { SseredactError, describeSystemError } from '../errors.js';
 
 /** Reads of 256 KiB scan fastest from files. */
 const FILE_READ_SIZE = 256 * 1024;
@@ -29,35 +29,41 @@ export interface Source {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
-/** Why a read failed, in a few words (`no such file`), for one-line errors. */
-export function describeReadError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = {
-    ENOENT: 'no such file',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    ELOOP: 'too many symbolic links',
-  };
-  return (code && reasons[code]) ?? (error as Error).message;
-}
-
-/** Opens `path` (`-` is stdin) now, so a missing file fails before any output; throws SseredactError('io'). */
+/**
+ * The source of `path` (`-` is stdin). A missing, unreadable or directory path fails now, before
+ * any output (throws SseredactError('io')); the file itself is opened only when its chunks are
+ * first read and closed at its end, so that any number of inputs hold one descriptor at a time.
+ */
 export function openInput(path: string): Source {
   if (path === '-') return { name: '-', chunks: readChunks(createReadStream('', { fd: 0, highWaterMark: readSize(0), autoClose: false }), '-') };
+  try {
+    accessSync(path, constants.R_OK);
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (error) {
+    throw readError(path, error);
+  }
+  return { name: path, chunks: readFileChunks(path) };
+}
+
+async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error });
+    throw readError(path, error);
   }
-  return { name: path, chunks: readChunks(createReadStream('', { fd, highWaterMark: readSize(fd) }), path) };
+  yield* readChunks(createReadStream('', { fd, highWaterMark: readSize(fd) }), path);
+}
+
+function readError(name: string, error: unknown): SseredactError {
+  return new SseredactError('io', `cannot read ${name}: ${describeSystemError(error)}`, { cause: error });
 }
 
 async function* readChunks(stream: AsyncIterable<Uint8Array>, name: string): AsyncGenerator<Uint8Array> {
   try {
     yield* stream;
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${name}: ${describeReadError(error)}`, { cause: error });
+    throw readError(name, error);
   }
 }
 
@@ -66,6 +72,6 @@ export function readInputText(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (error) {
-    throw new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error });
+    throw readError(path, error);
   }
 }

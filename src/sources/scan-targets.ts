@@ -6,9 +6,9 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { SseredactError } from '../errors.js';
+import { SseredactError, describeSystemError } from '../errors.js';
 import { listStagedFiles, listWorkTreeFiles, readBlobs, workTreeRoot } from './git.js';
-import { describeReadError, openInput } from './input.js';
+import { openInput } from './input.js';
 
 export interface ScanTarget {
   /** The path findings are reported under (relative to the working directory), `-` for stdin. */
@@ -69,7 +69,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 export async function listFileTargets(paths: readonly string[]): Promise<ScanTarget[]> {
   const targets: ScanTarget[] = [];
   for (const path of paths) {
-    const stats = path === '-' ? null : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeReadError(error)}`, { cause: error })));
+    const stats = path === '-' ? null : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeSystemError(error)}`, { cause: error })));
     if (stats?.isDirectory()) targets.push(...(await filesUnder(path)).map(fileTarget));
     else targets.push(fileTarget(path));
   }

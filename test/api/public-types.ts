@@ -81,7 +81,7 @@ expectTypeOf(scan).returns.toEqualTypeOf<Finding[]>();
 // Errors: one class, a discriminant.
 expectTypeOf<SseredactError>().toExtend<Error>();
 expectTypeOf<SseredactError['type']>().toEqualTypeOf<ErrorType>();
-expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'rule' | 'engine' | 'format' | 'internal'>();
+expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'output' | 'rule' | 'engine' | 'format' | 'internal'>();
 
 // Rules given as data.
 expectTypeOf<RuleSpec['id']>().toEqualTypeOf<string>();

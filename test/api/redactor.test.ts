@@ -118,7 +118,7 @@ describe('findings events', () => {
       end: INPUT.indexOf(AWS_KEY) + AWS_KEY.length,
       line: 2,
       column: 'export AWS_ACCESS_KEY_ID='.length + 1,
-      fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      fingerprint: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/),
     });
     expect('secret' in first).toBe(false);
     expect(JSON.stringify(got.findings)).not.toContain(AWS_KEY);

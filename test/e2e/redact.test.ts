@@ -49,7 +49,7 @@ describe('sseredact as a filter', () => {
     const records = text(result.stdout).trim().split('\n').map((line) => JSON.parse(line));
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ type: 'finding', stream: '-', rule: 'aws-access-key-id', start: 15, end: 35, line: 2, column: 7 });
-    expect(records[0].fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(records[0].fingerprint).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(text(result.stdout)).not.toContain(AWS_KEY);
     expect(records[1]).toEqual({ type: 'summary', streams: 1, bytes: 41, findings: 1, rules: { 'aws-access-key-id': 1 } });
   });

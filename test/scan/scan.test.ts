@@ -2,6 +2,7 @@
  * `sseredact scan` end to end: the real bin/sseredact against real temporary git repositories and
  * directories. Every secret here is a fake of a real format.
  */
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,9 +189,9 @@ describe('what only a scan applies', () => {
 describe('scan --json', () => {
   test('one record per finding with its path, then a summary; never the secret', async () => {
     const dir = directoryWith({ 'a.txt': `x\n  ${AWS_KEY}\n`, 'b.txt': 'clean\n' });
-    const result = await scan(dir, ['--json', '.']);
+    const result = await sseredact(['scan', '--json', '.'], { cwd: dir, env: { ...ENV, SSEREDACT_HASH_KEY: 'test-key' } });
     expect(result.exitCode).toBe(1);
-    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = text(result.stdout).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toEqual([
       {
         type: 'finding',
@@ -201,7 +202,7 @@ describe('scan --json', () => {
         line: 2,
         column: 3,
         length: 20,
-        fingerprint: 'sha256:62aeb8cc7ffee1a612d523a70a977571e442f732202288d3cc9c7895c9f6ac88',
+        fingerprint: `hmac-sha256:${createHmac('sha256', 'test-key').update(AWS_KEY).digest('hex')}`,
         path: 'a.txt',
       },
       { type: 'summary', streams: 2, bytes: 31, findings: 1, rules: { 'aws-access-key-id': 1 } },

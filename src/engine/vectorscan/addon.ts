@@ -91,13 +91,48 @@ const CANARIES: ReadonlyArray<{ readonly expression: string; readonly input: str
 /** Null when the addon finds every canary's match, else what it missed (it must not be used then). */
 export function missedCanary(addon: Addon): string | null {
   for (const { expression, input, end } of CANARIES) {
-    const stream = addon.compile([expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(input.length), addon.constants.HS_MODE_STREAM).open();
-    const count = stream.scan(Buffer.from(input, 'latin1')) + stream.end();
-    const spans = stream.spans();
-    stream.close();
-    if (count !== 1 || spans[2] !== end) return `/${expression}/ on ${input.length} bytes ending in ${JSON.stringify(input.slice(-7))}`;
+    const database = addon.compile([expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(input.length), addon.constants.HS_MODE_STREAM);
+    const [spans] = scanEach(database, [Buffer.from(input, 'latin1')]);
+    if (spans?.length !== 1 || spans[0]?.end !== end) return `/${expression}/ on ${input.length} bytes ending in ${JSON.stringify(input.slice(-7))}`;
   }
   return null;
+}
+
+/** An input a database must report pattern `id` somewhere in (a rule's own example). */
+export interface KnownAnswer {
+  readonly id: number;
+  readonly input: Uint8Array;
+}
+
+/**
+ * The first known answer `database` does not report, or null: run on a database loaded from disk
+ * before it is trusted, since one that reports nothing would turn detection off.
+ */
+export function missedKnownAnswer(database: NativeDatabase, answers: readonly KnownAnswer[]): KnownAnswer | null {
+  const found = scanEach(
+    database,
+    answers.map((answer) => answer.input),
+  );
+  return answers.find((answer, position) => !found[position]?.some((span) => span.id === answer.id)) ?? null;
+}
+
+/** The spans `database` reports on each input, each scanned as a whole stream of its own. */
+function scanEach(database: NativeDatabase, inputs: readonly Uint8Array[]): Array<Array<{ readonly id: number; readonly end: number }>> {
+  const stream = database.open();
+  try {
+    return inputs.map((input) => {
+      const found: Array<{ id: number; end: number }> = [];
+      const collect = (count: number): void => {
+        const spans = stream.spans();
+        for (let at = 0; at < count * 3; at += 3) found.push({ id: spans[at] ?? -1, end: spans[at + 2] ?? -1 });
+      };
+      collect(stream.scan(input));
+      collect(stream.end()); // which also takes the stream back to offset 0 for the next input
+      return found;
+    });
+  } finally {
+    stream.close();
+  }
 }
 
 /** The addon, or why it could not be loaded. */

@@ -36,7 +36,7 @@ import { cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../ca
 import { SseredactError } from '../../errors.js';
 import type { Match } from '../../types.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
-import { type Addon, type NativeDatabase, isNativeCompileError } from './addon.js';
+import { type Addon, type KnownAnswer, type NativeDatabase, isNativeCompileError, missedKnownAnswer } from './addon.js';
 import { printHyperscan } from './pattern.js';
 import { type AnchoredPrefix, anchoredPrefix, withoutUnanchoredHead } from './anchored.js';
 
@@ -296,9 +296,11 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
       if (cached !== null) {
         const inputs = nativeInputs(rules, cached.modes, cached.prefixes, addon);
         const warm = { ...cached, expressions: printed(cached.modes), fromCache: true };
-        if (inputs.positions.length === 0 && read.entry.data.length === 0) return { ...warm, database: null };
         try {
-          return { ...warm, database: addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags) };
+          const database = inputs.positions.length === 0 && read.entry.data.length === 0 ? null : addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags);
+          const missed = missedExample(rules, cached.modes, database);
+          if (missed === null) return { ...warm, database };
+          log(`vectorscan: cached database does not find rule ${missed}'s example; compiling`);
         } catch (error) {
           log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
         }
@@ -331,6 +333,46 @@ function build(addon: Addon, rules: readonly EngineRule[], options: VectorscanOp
   }
   const expressions = plan.modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
   return { database, modes: plan.modes, prefixes, expressions: () => expressions, fromCache: false };
+}
+
+/** How many rules' examples a warm start scans: a few milliseconds, where all of the built-in pack's take tens. */
+const EXAMPLES_CHECKED = 32;
+
+/**
+ * The id of a rule whose example a database loaded from the cache does not find, or null. The
+ * checksum only catches accidents: whoever can write the cache could forge an entry that finds
+ * nothing, or whose metadata says a rule can never match. The metadata is checked for every rule
+ * with examples, the database on a random sample of them: a forged database that finds nothing is
+ * caught at once, one that drops a single rule only when the sample holds it (what keeps such a
+ * file out is the ownership check in src/cache.ts). A rule left to the fallback engine is scanned
+ * by it, so it needs no check.
+ */
+function missedExample(rules: readonly EngineRule[], modes: readonly PatternMode[], database: NativeDatabase | null): string | null {
+  const checked: Array<{ readonly rule: EngineRule; readonly examples: readonly string[] }> = [];
+  for (const [position, rule] of rules.entries()) {
+    const mode = modes[position];
+    if (mode === 'fallback' || rule.examples === undefined || rule.examples.length === 0) continue;
+    if (mode === 'never' || database === null) return rule.id;
+    checked.push({ rule, examples: rule.examples });
+  }
+  if (database === null) return null;
+  const answers = randomSample(checked, EXAMPLES_CHECKED).map(({ rule, examples }): KnownAnswer => ({
+    id: rule.index,
+    input: Buffer.from(examples[Math.floor(Math.random() * examples.length)] ?? '', 'utf8'),
+  }));
+  const missed = missedKnownAnswer(database, answers);
+  return missed === null ? null : (rules.find((rule) => rule.index === missed.id)?.id ?? String(missed.id));
+}
+
+/** Up to `count` distinct items of `items`, chosen at random (a partial Fisher-Yates shuffle). */
+function randomSample<T>(items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  const size = Math.min(count, pool.length);
+  for (let at = 0; at < size; at++) {
+    const pick = at + Math.floor(Math.random() * (pool.length - at));
+    [pool[at], pool[pick]] = [pool[pick]!, pool[at]!];
+  }
+  return pool.slice(0, size);
 }
 
 /**
