@@ -31,6 +31,16 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly failOnMatch: boolean;
   readonly sse: 'on' | 'auto' | 'off';
   readonly sseJson?: string;
+  /** Socket mode (`--listen`, src/cli/listen-command.ts): the addresses; empty: read files or stdin. */
+  readonly listen: string[];
+  readonly label: boolean;
+  readonly reply: boolean;
+  readonly maxConnections: number;
+  /** Seconds; 0: never. */
+  readonly idleTimeout: number;
+  readonly maxBuffer: number;
+  readonly stats: boolean;
+  readonly statsJson: boolean;
 }
 
 export interface ScanCommandOptions extends RuleCommandOptions {
@@ -56,11 +66,24 @@ function collectPack(value: string, previous: Array<'secrets' | 'pii'>): Array<'
   return [...previous, value];
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError('expected a whole number of bytes, at least 1.');
-  return number;
+/** A parser of whole numbers of `unit`, at least 1. */
+function positiveInteger(unit: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError(`expected a whole number of ${unit}, at least 1.`);
+    return number;
+  };
 }
+
+function seconds(value: string): number {
+  if (!/^\d+(?:\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds, like 30 or 0.5.');
+  return Number(value);
+}
+
+/** `--max-connections` unless given. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** `--max-buffer` unless given: 16 MiB. */
+export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 
 const EXAMPLES = `
 Examples:
@@ -73,6 +96,8 @@ Examples:
   npm test 2>&1 | sseredact --mask-env 'NPM_TOKEN,*_SECRET'
   curl -sN https://api.openai.com/v1/chat/completions ... | sseredact --sse-json openai
   sseredact --rules gitleaks.toml --pii app.log
+  sseredact --listen tcp://127.0.0.1:5140 --label        every connection a stream; labelled lines on stdout
+  sseredact --listen unix:/run/sseredact.sock --reply    redacted bytes go back to each sender
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;
@@ -118,7 +143,7 @@ function addRuleOptions(command: Command): Command {
     .option('-l, --literal <string>', 'a literal secret, also in its JSON, URL and base64 encodings (repeatable)', collect, [])
     .option('--literal-file <file>', 'literal secrets, one per line (# comments; repeatable)', collect, [])
     .option('--mask-env <names>', 'the values of these environment variables are secrets: names or globs, comma-separated (repeatable)', collect, [])
-    .option('--max-match <bytes>', 'the widest match any rule may have, in bytes', positiveInteger, DEFAULT_MAX_MATCH)
+    .option('--max-match <bytes>', 'the widest match any rule may have, in bytes', positiveInteger('bytes'), DEFAULT_MAX_MATCH)
     .addOption(new Option('--engine <name>', 'matching engine: vectorscan when its addon is installed, else ts').choices(['auto', 'ts', 'vectorscan']).default('auto'))
     .option('-v, --verbose', 'say what is going on, on stderr', false);
 }
@@ -160,6 +185,14 @@ export function buildProgram(actions: ProgramActions): Command {
           .preset('on'),
       )
       .option('--sse-json <path>', 'SSE with JSON deltas: the strings at PATH (openai, anthropic, or a dotted path like a.b[].c) form one content stream, so a secret split over events is found')
+      .option('--listen <address>', 'serve sockets instead of reading files: each connection to tcp://HOST:PORT or unix:PATH is its own stream (repeatable)', collect, [])
+      .option('--label', 'with --listen: start each line on stdout with its stream id (conn-N | )', false)
+      .option('--reply', "with --listen: send each connection's redacted bytes back to it instead of to stdout", false)
+      .option('--max-connections <n>', 'with --listen: refuse (reset) connections past N open ones', positiveInteger('connections'), DEFAULT_MAX_CONNECTIONS)
+      .option('--idle-timeout <seconds>', 'with --listen: end a connection that sends nothing for SECONDS (0: never)', seconds, 0)
+      .option('--max-buffer <bytes>', 'with --listen: stop reading while this many bytes wait for stdout', positiveInteger('bytes'), DEFAULT_MAX_BUFFER)
+      .option('--stats', 'with --listen: print per-stream and total telemetry on stderr at exit and on SIGUSR1', false)
+      .option('--stats-json', 'with --listen: the same telemetry as one JSON line', false)
       .version(VERSION, '-V, --version', 'print the version (with --verbose: and the engines available)')
       .addHelpText('after', EXAMPLES)
       .action(actions.redact),
