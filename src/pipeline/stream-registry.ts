@@ -118,9 +118,10 @@ export function createStreamRegistry(options: RegistryOptions): StreamRegistry {
       await redactSource({ name: context.id, chunks: observed(context) }, options.openStream, sinks);
       context.end = connection.failure || output?.isClosed ? 'reset' : connection.endReason === 'idle' ? 'idle' : connection.endReason === 'stopped' ? 'shutdown' : 'eof';
       if (context.end !== 'reset') {
+        // In reply mode this ends the socket after the last bytes.
         await output?.end();
-        // In reply mode that ended the socket; else our side, never written, is left to end.
-        if (options.output !== 'reply') connection.socket.end();
+        // Closed even if the peer has not ended its side (idle, shutdown): it is no longer read.
+        connection.socket.destroySoon();
       }
     } catch (error) {
       // Only the connection's own failure ends just this stream; anything else stops the run.
