@@ -113,7 +113,9 @@ export interface StreamStats {
   readonly id: string;
   readonly listener: string;
   readonly peer: string;
+  /** Bytes read from the connection. */
   readonly bytesIn: number;
+  /** Redacted bytes written for it. */
   readonly bytesOut: number;
   /** Newlines received. */
   readonly lines: number;

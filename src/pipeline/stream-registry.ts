@@ -154,7 +154,8 @@ export function createStreamRegistry(options: RegistryOptions): StreamRegistry {
     id: context.id,
     listener: context.connection.listener,
     peer: context.connection.peer,
-    bytesIn: context.tally.bytes,
+    // What the socket received, whether or not it has reached the redactor yet.
+    bytesIn: context.connection.socket.bytesRead,
     bytesOut: context.bytesOut,
     lines: context.lines,
     findings: context.tally.findings,

@@ -5,12 +5,15 @@
  * no test asserts on time.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type Socket, createConnection } from 'node:net';
 import { execa } from 'execa';
 import { BIN } from './cli.js';
 
 export interface ListeningServer {
-  readonly child: { kill(signal: NodeJS.Signals): boolean };
+  readonly child: { kill(signal: NodeJS.Signals): boolean; readonly pid?: number | undefined };
+  /** The server's resident and peak resident memory now, in KiB (/proc/PID/status). */
+  memory(): { rssKiB: number; peakKiB: number };
   /** The addresses it listens on, with real ports: `tcp://127.0.0.1:40123`, `unix:/tmp/x.sock`. */
   readonly addresses: readonly string[];
   stdout(): Buffer;
@@ -63,6 +66,11 @@ export async function startListening(args: readonly string[], env: Record<string
     child,
     addresses: [...err.matchAll(/^sseredact: listening on (\S+)$/gm)].map((match) => match[1]!),
     stdout: () => Buffer.concat(out),
+    memory: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+      return { rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM') };
+    },
     stderr: () => err,
     waitFor,
     async stop(signal = 'SIGTERM') {
