@@ -91,11 +91,11 @@ export function createSharedOutput(stream: Writable, options: { readonly maxQueu
   };
 }
 
-/** `lines` (ending in a newline) with `prefix` before each line. */
+/** `lines` with `prefix` before each line. */
 function labelLines(lines: Buffer, prefix: Buffer): Buffer {
   const pieces: Buffer[] = [];
   for (let start = 0; start < lines.length; ) {
-    const end = lines.indexOf(NEWLINE, start) + 1;
+    const end = lines.indexOf(NEWLINE, start) + 1 || lines.length;
     pieces.push(prefix, lines.subarray(start, end));
     start = end;
   }
