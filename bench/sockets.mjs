@@ -9,7 +9,9 @@
  *
  * each timed from the first connect to the last connection closed by the server (it closes a
  * connection once its stream is redacted and written), on a fresh server. Printed: aggregate MB/s
- * of both, their ratio (target >= 70%), and the server's peak RSS (VmHWM from /proc) in each.
+ * of both, their ratio (target >= 70%), MB per CPU-second of the server (user + system, from
+ * /proc: a figure a loaded machine disturbs less than wall time), and the server's peak RSS
+ * (VmHWM) in each.
  * 3. memory per open stream: RSS of a fresh server with --connections connections open, each having
  *    sent one unfinished line (so each has a redactor, a holdback and an unfinished output line),
  *    minus its RSS before they connected, divided by their number.
@@ -56,6 +58,11 @@ async function startServer(engine) {
       const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)[1]);
       return { rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM') };
     },
+    /** User + system CPU seconds the server has used (/proc/PID/stat, in clock ticks of 1/100 s). */
+    cpuSeconds: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     stop: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -83,13 +90,15 @@ async function send(port, payload, times) {
 /** Runs `connections` x `times` sends on a fresh server; returns MB/s and the server's peak RSS. */
 async function measure(engine, connections, times) {
   const server = await startServer(engine);
+  const cpuBefore = server.cpuSeconds();
   const started = process.hrtime.bigint();
   await Promise.all(Array.from({ length: connections }, () => send(server.port, PAYLOAD, times)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = server.cpuSeconds() - cpuBefore;
   const { peakKiB } = server.memory();
   await server.stop();
-  const bytes = connections * times * PAYLOAD.length;
-  return { seconds, megabytesPerSecond: bytes / 1e6 / seconds, peakMiB: peakKiB / 1024 };
+  const megabytes = (connections * times * PAYLOAD.length) / 1e6;
+  return { megabytesPerSecond: megabytes / seconds, megabytesPerCpuSecond: megabytes / cpu, peakMiB: peakKiB / 1024 };
 }
 
 /** RSS per open stream: `connections` connections, each with an unfinished line sent. */
@@ -116,14 +125,15 @@ async function memoryPerStream(engine) {
 
 const MiB = 1024 * 1024;
 console.log(`socket mode: ${CONNECTIONS} connections x ${(SIZE / MiB).toFixed(2)} MiB over loopback vs 1 connection x ${((CONNECTIONS * SIZE) / MiB).toFixed(0)} MiB; stdout to /dev/null`);
-console.log('| engine | many: MB/s | one: MB/s | many/one | peak RSS many | peak RSS one | RSS per open stream |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| engine | many: MB/s | one: MB/s | many/one | many: MB per server CPU-s | one: MB per server CPU-s | peak RSS many | peak RSS one | RSS per open stream |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const engine of ENGINES) {
   const one = await measure(engine, 1, CONNECTIONS);
   const many = await measure(engine, CONNECTIONS, 1);
   const memory = await memoryPerStream(engine);
   console.log(
     `| ${engine} | ${many.megabytesPerSecond.toFixed(1)} | ${one.megabytesPerSecond.toFixed(1)} | ${((100 * many.megabytesPerSecond) / one.megabytesPerSecond).toFixed(0)}% | ` +
+      `${many.megabytesPerCpuSecond.toFixed(1)} | ${one.megabytesPerCpuSecond.toFixed(1)} | ` +
       `${many.peakMiB.toFixed(0)} MiB | ${one.peakMiB.toFixed(0)} MiB | ${memory.perStreamKiB.toFixed(1)} KiB (${(memory.before / 1024).toFixed(0)} -> ${(memory.after / 1024).toFixed(0)} MiB) |`,
   );
 }
