@@ -17,6 +17,8 @@ export interface ListeningServer {
   /** The addresses it listens on, with real ports: `tcp://127.0.0.1:40123`, `unix:/tmp/x.sock`. */
   readonly addresses: readonly string[];
   stdout(): Buffer;
+  /** Stops reading the server's stdout (a slow consumer), or reads it again. */
+  readStdout(isReading: boolean): void;
   stderr(): string;
   /** Waits until `isDone()` holds, checking after each output; throws naming `what` after `ms`. */
   waitFor(isDone: () => boolean, what: string, ms?: number): Promise<void>;
@@ -66,6 +68,7 @@ export async function startListening(args: readonly string[], env: Record<string
     child,
     addresses: [...err.matchAll(/^sseredact: listening on (\S+)$/gm)].map((match) => match[1]!),
     stdout: () => Buffer.concat(out),
+    readStdout: (isReading) => void (isReading ? child.stdout.resume() : child.stdout.pause()),
     memory: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
