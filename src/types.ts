@@ -135,3 +135,45 @@ export interface ScanFinding extends LocatedFinding {
    */
   readonly fileSecrets: readonly Span[];
 }
+
+/**
+ * How a socket stream ended: the peer's end (`eof`), the idle timeout, a graceful shutdown, or a
+ * connection that failed mid-stream (`reset`: what was still held back was dropped).
+ */
+export type StreamEnd = 'eof' | 'idle' | 'shutdown' | 'reset';
+
+/** What the socket stream registry (pipeline/stream-registry.ts) knows of one stream, open or recently closed. */
+export interface StreamStats {
+  /** `conn-N`: its name in records, labels and logs. */
+  readonly id: string;
+  readonly listener: string;
+  readonly peer: string;
+  /** Bytes read from the connection. */
+  readonly bytesIn: number;
+  /** Redacted bytes written for it. */
+  readonly bytesOut: number;
+  /** Newlines received. */
+  readonly lines: number;
+  readonly findings: number;
+  /** Epoch milliseconds. */
+  readonly openedAt: number;
+  readonly lastActivityAt: number;
+  /** How it ended; null while open. */
+  readonly end: StreamEnd | null;
+}
+
+/** A snapshot of the registry: what `--stats` prints. */
+export interface RegistryStats {
+  readonly uptimeMs: number;
+  readonly connections: { readonly active: number; readonly peak: number; readonly accepted: number; readonly refused: number };
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly findings: number;
+  /** Findings per rule id. */
+  readonly rules: Readonly<Record<string, number>>;
+  /** bytesIn over the uptime. */
+  readonly bytesPerSecond: number;
+  /** The open streams, then the most recently closed ones (at most 100, oldest first). */
+  readonly streams: readonly StreamStats[];
+}
+

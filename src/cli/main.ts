@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import { defaultCacheDirectory } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
+import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
@@ -79,8 +80,13 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   };
   // A bad template or content path is a usage error before any rule compiles or input is read.
   checkStreamOptions(streamOptions);
+  // Socket mode, imported only when asked for: its addresses are checked before rules compile too.
+  const listenCommand = options.listen.length > 0 ? await import('./listen-command.js') : null;
+  const addresses = listenCommand?.checkListenOptions(files, options);
+  if (!listenCommand && (options.reply || options.label)) throw new SseredactError('usage', '--reply and --label need --listen');
   const ruleSet = await compileChosenRules(options, log);
   const openStream = createStreamOpener(ruleSet, streamOptions);
+  if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;

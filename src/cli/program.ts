@@ -31,6 +31,16 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly failOnMatch: boolean;
   readonly sse: 'on' | 'auto' | 'off';
   readonly sseJson?: string;
+  /** Socket mode (`--listen`, src/cli/listen-command.ts): the addresses; empty: read files or stdin. */
+  readonly listen: string[];
+  readonly label: boolean;
+  readonly reply: boolean;
+  readonly maxConnections: number;
+  /** Seconds; 0: never. */
+  readonly idleTimeout: number;
+  readonly maxBuffer: number;
+  readonly stats: boolean;
+  readonly statsJson: boolean;
 }
 
 export interface ScanCommandOptions extends RuleCommandOptions {
@@ -56,6 +66,15 @@ function collectPack(value: string, previous: Array<'secrets' | 'pii'>): Array<'
   return [...previous, value];
 }
 
+/** A parser of whole numbers of `unit`, at least 1. */
+function positiveInteger(unit: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError(`expected a whole number of ${unit}, at least 1.`);
+    return number;
+  };
+}
+
 /**
  * The largest --max-match: a stream may hold back about this many bytes, and a wider cap makes
  * memory grow with the input instead (a 50 MB log with a cap of 10^9 ran out of memory).
@@ -63,11 +82,20 @@ function collectPack(value: string, previous: Array<'secrets' | 'pii'>): Array<'
 const MAX_MAX_MATCH = 1024 * 1024;
 
 function maxMatchBytes(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError('expected a whole number of bytes, at least 1.');
+  const number = positiveInteger('bytes')(value);
   if (number > MAX_MAX_MATCH) throw new InvalidArgumentError(`expected at most ${MAX_MAX_MATCH} bytes (1 MiB): a stream holds back up to that much.`);
   return number;
 }
+
+function seconds(value: string): number {
+  if (!/^\d+(?:\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds, like 30 or 0.5.');
+  return Number(value);
+}
+
+/** `--max-connections` unless given. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** `--max-buffer` unless given: 16 MiB. */
+export const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 
 const EXAMPLES = `
 Examples:
@@ -80,6 +108,8 @@ Examples:
   npm test 2>&1 | sseredact --mask-env 'NPM_TOKEN,*_SECRET'
   curl -sN https://api.openai.com/v1/chat/completions ... | sseredact --sse-json openai
   sseredact --rules gitleaks.toml --pii app.log
+  sseredact --listen tcp://127.0.0.1:5140 --label        every connection a stream; labelled lines on stdout
+  sseredact --listen unix:/run/sseredact.sock --reply    redacted bytes go back to each sender
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;
@@ -182,6 +212,14 @@ export function buildProgram(actions: ProgramActions): Command {
           .preset('on'),
       )
       .option('--sse-json <path>', 'SSE with JSON deltas: the text at PATH (a preset: openai, anthropic, gemini, vercel, auto; or a dotted path like a.b[].c) forms one content stream per choice or block, so a secret split over events is found')
+      .option('--listen <address>', 'serve sockets instead of reading files: each connection to tcp://HOST:PORT or unix:PATH is its own stream (repeatable)', collect, [])
+      .option('--label', 'with --listen: start each line on stdout with its stream id (conn-N | )', false)
+      .option('--reply', "with --listen: send each connection's redacted bytes back to it instead of to stdout", false)
+      .option('--max-connections <n>', 'with --listen: refuse (reset) connections past N open ones', positiveInteger('connections'), DEFAULT_MAX_CONNECTIONS)
+      .option('--idle-timeout <seconds>', 'with --listen: end a connection that sends nothing for SECONDS (0: never)', seconds, 0)
+      .option('--max-buffer <bytes>', 'with --listen: stop reading while this many bytes wait for stdout', positiveInteger('bytes'), DEFAULT_MAX_BUFFER)
+      .option('--stats', 'with --listen: print per-stream and total telemetry on stderr at exit and on SIGUSR1', false)
+      .option('--stats-json', 'with --listen: the same telemetry as one JSON line', false)
       .version(VERSION, '-V, --version', 'print the version (with --verbose: and the engines available)')
       .addHelpText('after', EXAMPLES)
       .action(actions.redact),

@@ -5,6 +5,13 @@
  *     {"type":"finding","stream":"build.log","rule":"github-pat","start":120,"end":160,"line":3,"column":17,"length":40,"fingerprint":"hmac-sha256:9f86d0…"}
  *     {"type":"summary","streams":1,"bytes":52311,"findings":1,"rules":{"github-pat":1}}
  *
+ * In socket mode (`--listen`) each connection is a stream named `conn-N`, and a `stream` record
+ * follows its last finding when it closes: where it came from, how it ended (`eof`, `idle`,
+ * `shutdown`, or `reset` for a connection aborted mid-stream: what it still held back was dropped,
+ * never written) and its totals:
+ *
+ *     {"type":"stream","stream":"conn-7","listener":"tcp://127.0.0.1:5140","peer":"127.0.0.1:51234","end":"eof","bytes":4096,"bytesOut":4081,"findings":1}
+ *
  * - `start`/`end`: absolute byte offsets of the secret (the redacted span) in its stream, half-open.
  * - `line`/`column`: 1-based; the column counts bytes.
  * - `fingerprint`: `hmac-sha256:` and the hex HMAC-SHA256 of the secret's bytes under a per-user
@@ -25,7 +32,7 @@
  *       {"type":"finding","stream":"-","rule":"aws-access-key-id","start":62,"end":147,"line":1,"column":63,"length":85,"fingerprint":"hmac-sha256:…","event":0,"eventOffset":0,"path":"choices[0].delta.content"}
  */
 import { fingerprint } from '../fingerprint.js';
-import type { Finding, LocatedFinding } from '../types.js';
+import type { Finding, LocatedFinding, StreamEnd } from '../types.js';
 
 /** One finding's record line; `extra` fields (scan mode's `path`) go after the standard ones. */
 export function findingRecord(finding: LocatedFinding, stream: string, showSecret: boolean, extra: Readonly<Record<string, unknown>> = {}): string {
@@ -57,8 +64,31 @@ export class FindingTally {
     this.byRule.set(finding.ruleId, (this.byRule.get(finding.ruleId) ?? 0) + 1);
   }
 
+  /** Adds the totals of `other` (one stream's) to these. */
+  merge(other: FindingTally): void {
+    this.streams += other.streams;
+    this.bytes += other.bytes;
+    this.findings += other.findings;
+    for (const [rule, count] of other.byRule) this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + count);
+  }
+
   summaryRecord(): string {
     const rules = Object.fromEntries([...this.byRule].sort(([a], [b]) => (a < b ? -1 : 1)));
     return `${JSON.stringify({ type: 'summary', streams: this.streams, bytes: this.bytes, findings: this.findings, rules })}\n`;
   }
+}
+
+/** The `stream` record of a closed socket stream (see the header). */
+export interface StreamRecord {
+  readonly stream: string;
+  readonly listener: string;
+  readonly peer: string;
+  readonly end: StreamEnd;
+  readonly bytes: number;
+  readonly bytesOut: number;
+  readonly findings: number;
+}
+
+export function streamRecord(record: StreamRecord): string {
+  return `${JSON.stringify({ type: 'stream', ...record })}\n`;
 }

@@ -44,6 +44,8 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
     },
     async write(bytes) {
       check();
+      // A destroyed stream (a socket reset or timed out) would never drain: its reader is gone.
+      if (stream.destroyed) isClosed = true;
       if (isClosed || bytes.length === 0) return;
       if (!stream.write(bytes)) {
         await whenWritable(stream);
@@ -81,7 +83,7 @@ export function closedWithAny(target: ByteSink | null, outputs: readonly ByteSin
 }
 
 /** Resolves on 'drain', or when the stream closes or fails (the error handler above records why). */
-function whenWritable(stream: Writable): Promise<void> {
+export function whenWritable(stream: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       stream.off('drain', done).off('close', done).off('error', done);
