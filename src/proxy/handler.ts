@@ -54,8 +54,8 @@ export interface ProxyRequestLog {
   readonly outcome: 'ok' | 'aborted' | 'upstream-error' | 'failed';
 }
 
-/** Options of {@link createProxyHandler}. */
-export interface ProxyHandlerOptions extends BodyOptions {
+/** Options of {@link createProxyHandler}: the CLI's flags. */
+export interface ProxyOptions extends BodyOptions {
   /** Where requests go: an http or https URL; its path is the base of every request's path. */
   readonly upstream: URL;
   /** `--redact-requests`: redact request bodies (by their media type) before they leave. */
@@ -110,7 +110,7 @@ function hasBody(method: string | undefined, status: number): boolean {
  * The handler of a proxy to `options.upstream` over `ruleSet` (shared by every request).
  * @throws SseredactError('usage') for a bad `replace` template or `sseJson` path.
  */
-export function createProxyHandler(ruleSet: RuleSet, options: ProxyHandlerOptions): ProxyHandler {
+export function createProxyHandler(ruleSet: RuleSet, options: ProxyOptions): ProxyHandler {
   const openBody = createBodyOpener(ruleSet, options);
   const redactAll = options.redactAll ?? false;
   const isHttps = options.upstream.protocol === 'https:';

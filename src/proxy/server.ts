@@ -44,12 +44,9 @@ export async function startServer(handler: RequestListener, address: ListenAddre
   let open = 0;
   const server = createServer({ noDelay: true }, (request, response) => {
     open++;
-    // While closing, each response is its connection's last, and a connection closes once idle.
+    // While closing, each response is its connection's last.
     if (isClosing) response.setHeader('connection', 'close');
-    response.on('close', () => {
-      open--;
-      if (isClosing) setImmediate(() => server.closeIdleConnections());
-    });
+    response.on('close', () => open--);
     handler(request, response);
   });
   try {
@@ -65,13 +62,15 @@ export async function startServer(handler: RequestListener, address: ListenAddre
     isClosing = true;
     const closed = once(server, 'close');
     server.close();
-    server.closeIdleConnections();
+    // A kept-alive connection goes idle once its response is done: close it then.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 20);
     let cutOff = 0;
     const deadline = setTimeout(() => {
       cutOff = open;
       server.closeAllConnections();
     }, deadlineMs);
     await closed;
+    clearInterval(closeIdle);
     clearTimeout(deadline);
     return cutOff;
   };
