@@ -12,6 +12,9 @@ export interface ReplayOptions {
   readonly headers?: Record<string, string>;
 }
 
+/** Resolves once `response` can take more (`drain`) or has closed. */
+export declare function drained(response: ServerResponse): Promise<void>;
+
 export declare function replayEvents(response: ServerResponse, events: readonly string[], options?: ReplayOptions): Promise<number>;
 
 export interface RecordedRequest {

@@ -32,6 +32,19 @@ export function anthropicEvents(pieces, { id = 'msg_fake', model = 'claude-sonne
   ];
 }
 
+/** Resolves once `response` can take more (`drain`) or has closed; leaves no listener behind. */
+export function drained(response) {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
 /**
  * Writes `events` as a `text/event-stream` response, one write per event. Before event i > 0 it
  * awaits `beforeEvent(i)` when given, else sleeps `gapMs`. Resolves with the number of events
@@ -47,7 +60,7 @@ export async function replayEvents(response, events, { beforeEvent, gapMs = 0, h
       else if (gapMs > 0) await sleep(gapMs);
     }
     if (response.destroyed) return written;
-    if (!response.write(event)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+    if (!response.write(event)) await drained(response);
     written++;
   }
   response.end();
