@@ -16,11 +16,11 @@
  * a child process's output.
  */
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
 import { type StreamOptions, type StreamOpener, createStreamOpener } from './pipeline/open-stream.js';
 import { type BodyOptions, createBodyOpener } from './proxy/body-mode.js';
-import { createBodyStream } from './proxy/body-stream.js';
+import { createBodyStream, createBodyTransform } from './proxy/body-stream.js';
 import { type ProxyHandler, type ProxyRequestLog, createProxyHandler as createNodeProxyHandler } from './proxy/handler.js';
 import { redactWebResponse } from './proxy/response.js';
 import type { LocatedFinding } from './types.js';
@@ -203,30 +203,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     locate: true,
     onFinding: (finding) => transform.emit('finding', publicFinding(finding, options.showSecret ?? false)),
   });
-  transform = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      let output: Uint8Array;
-      try {
-        output = redactor.write(chunk);
-      } catch (error) {
-        callback(error as Error); // fail closed: nothing of this chunk is pushed
-        return;
-      }
-      if (output.length > 0) this.push(output);
-      callback();
-    },
-    flush(callback) {
-      let output: Uint8Array;
-      try {
-        output = redactor.end();
-      } catch (error) {
-        callback(error as Error);
-        return;
-      }
-      if (output.length > 0) this.push(output);
-      callback();
-    },
-  });
+  transform = createBodyTransform(redactor, { in: 0, out: 0 });
   // A real WHATWG TransformStream over the same stream redactor (not Duplex.toWeb's pair of
   // streams): a throw in transform or flush errors both of its sides, so nothing more is enqueued.
   const toWeb = (): TransformStream<Uint8Array, Uint8Array> => createBodyStream(redactor);

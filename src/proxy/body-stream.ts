@@ -1,6 +1,6 @@
 /**
- * A body's redactor as a stream stage: a Node Transform for the proxy's pipes, a WHATWG
- * TransformStream for `Response` bodies. Each chunk's safe bytes are pushed by the call that
+ * A stream redactor as a stream stage: a Node Transform (the proxy's pipes, and the library's
+ * `createRedactor`), a WHATWG TransformStream (`Response` bodies, `toWeb()`). Each chunk's safe bytes are pushed by the call that
  * receives it (an SSE event leaves the moment it is complete); the stage counts the bytes in and
  * out for the request's log line.
  *
