@@ -22,12 +22,13 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's port: requests on one kept-alive connection have the same. */
+  readonly remotePort: number;
 }
 
 export interface FakeUpstream {
   readonly url: string;
   readonly requests: RecordedRequest[];
-  readonly connections: number;
   close(): Promise<void>;
 }
 

@@ -70,32 +70,27 @@ export async function replayEvents(response, events, { beforeEvent, gapMs = 0, h
 /**
  * Starts the fake upstream on 127.0.0.1 (a free port). `route(request, response, body)` answers
  * each request, `body` being the whole request body. Returns its `url`, the `requests` received
- * (method, url, headers, body), how many TCP `connections` it accepted, and `close()`.
+ * (method, url, headers, body, and the client's port: one per connection) and `close()`.
  */
 export async function startFakeUpstream(route) {
   const requests = [];
-  let connections = 0;
   const server = createServer(async (request, response) => {
     const chunks = [];
     for await (const chunk of request) chunks.push(chunk);
     const body = Buffer.concat(chunks);
-    requests.push({ method: request.method, url: request.url, headers: request.headers, body });
+    requests.push({ method: request.method, url: request.url, headers: request.headers, body, remotePort: request.socket.remotePort });
     try {
       await route(request, response, body);
     } catch (error) {
       response.destroy(error);
     }
   });
-  server.on('connection', () => connections++);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    get connections() {
-      return connections;
-    },
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -161,32 +161,45 @@ export function createProxyHandler(ruleSet: RuleSet, options: ProxyOptions): Pro
       replyWithError(response, 415, 'cannot redact a compressed request body (--redact-requests)');
       return;
     }
-    const upstreamRequest = send({
-      protocol: options.upstream.protocol,
-      hostname: options.upstream.hostname.replace(/^\[|\]$/g, ''),
-      port: options.upstream.port,
-      method: request.method,
-      path: basePath + originFormOf(request.url ?? '/'),
-      headers: upstreamRequestHeaders(request.headersDistinct, options.upstream, requestMode !== 'untouched'),
-      agent,
-    });
-    outgoing = upstreamRequest;
-    upstreamRequest.on('error', (error: NodeJS.ErrnoException) => {
-      if (response.destroyed || response.writableEnded) return;
-      outcome ??= 'upstream-error';
-      replyWithError(response, 502, `upstream unreachable: ${error.code ?? error.message}`);
-    });
+    const hasRequestBody = request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0';
+    const forward = (isRetry: boolean): ClientRequest => {
+      const upstreamRequest = send({
+        protocol: options.upstream.protocol,
+        hostname: options.upstream.hostname.replace(/^\[|\]$/g, ''),
+        port: options.upstream.port,
+        method: request.method,
+        path: basePath + originFormOf(request.url ?? '/'),
+        headers: upstreamRequestHeaders(request.headersDistinct, options.upstream, requestMode !== 'untouched'),
+        agent,
+      });
+      outgoing = upstreamRequest;
+      upstreamRequest.on('error', (error: NodeJS.ErrnoException) => {
+        if (response.destroyed || response.writableEnded) return;
+        // A kept-alive connection the upstream closed as we reused it: send a bodiless request
+        // again, once, on a fresh connection (a body already streamed cannot be sent again).
+        if (upstreamRequest.reusedSocket && !isRetry && !hasRequestBody && !response.headersSent && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          forward(true).on('response', onResponse);
+          return;
+        }
+        outcome ??= 'upstream-error';
+        replyWithError(response, 502, `upstream unreachable: ${error.code ?? error.message}`);
+      });
+      if (!hasRequestBody) {
+        upstreamRequest.end();
+        return upstreamRequest;
+      }
+      const requestBody = createBodyTransform(openRedactor(requestMode, 'request'), { in: 0, out: 0 });
+      requestBody.on('error', () => {
+        // Fail closed: the upstream gets a cut-off body (the request is destroyed), the client a 500.
+        outcome = 'failed';
+        replyWithError(response, 500, 'request redaction failed');
+      });
+      // Errors of this pipe end up on the response: the handlers above and below report them.
+      pipeline(request, requestBody, upstreamRequest).catch(() => {});
+      return upstreamRequest;
+    };
 
-    const requestBody = createBodyTransform(openRedactor(requestMode, 'request'), { in: 0, out: 0 });
-    requestBody.on('error', () => {
-      // Fail closed: the upstream gets a cut-off body (the request is destroyed), the client a 500.
-      outcome = 'failed';
-      replyWithError(response, 500, 'request redaction failed');
-    });
-    // Errors of this pipe end up on the response: the handlers above and below report them.
-    pipeline(request, requestBody, upstreamRequest).catch(() => {});
-
-    upstreamRequest.on('response', (upstreamResponse) => {
+    const onResponse = (upstreamResponse: IncomingMessage): void => {
       const status = upstreamResponse.statusCode ?? 502;
       mode = hasBody(request.method, status) ? bodyModeOf(upstreamResponse.headers['content-type'], redactAll) : 'untouched';
       const decoder = mode === 'untouched' ? null : decoderOf(upstreamResponse.headers['content-encoding']);
@@ -207,7 +220,8 @@ export function createProxyHandler(ruleSet: RuleSet, options: ProxyOptions): Pro
         if (!response.destroyed) outcome ??= 'upstream-error';
       });
       pipeline(decoder ? [upstreamResponse, decoder, body, response] : [upstreamResponse, body, response]).catch(() => response.destroy());
-    });
+    };
+    forward(false).on('response', onResponse);
   };
   return Object.assign(handle, { close: () => agent.destroy() });
 }
