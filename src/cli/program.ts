@@ -42,7 +42,8 @@ export interface ScanCommandOptions extends RuleCommandOptions {
 
 /** Options of `proxy`. */
 export interface ProxyCommandOptions extends RuleCommandOptions {
-  readonly upstream: string;
+  /** Required: checked by the command, so that an unknown option is the error a typo gets. */
+  readonly upstream?: string;
   readonly listen: string;
   readonly sseJson?: string;
   readonly replace?: string;
@@ -224,7 +225,7 @@ export function buildProgram(actions: ProgramActions): Command {
   );
   program.addCommand(
     configure(addRuleOptions(new Command('proxy').description('an HTTP reverse proxy to URL that redacts the responses as they stream')))
-      .requiredOption('--upstream <url>', 'forward every request to this http:// or https:// URL (its path is prefixed to each request path)')
+      .option('--upstream <url>', 'forward every request to this http:// or https:// URL (its path is prefixed to each request path); required')
       .option('--listen <address>', 'listen on HOST:PORT, [IPv6]:PORT, PORT (on 127.0.0.1) or unix:PATH', '127.0.0.1:8080')
       .option('--sse-json <path>', 'event streams carry JSON deltas: the strings at PATH (openai, anthropic, or a dotted path) form one content stream, so a secret split over events is found')
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)

@@ -47,7 +47,8 @@ export function formatRequestLog(entry: ProxyRequestLog): string {
 }
 
 /** The upstream URL: http or https only. @throws SseredactError('usage') */
-function parseUpstream(spec: string): URL {
+function parseUpstream(spec: string | undefined): URL {
+  if (spec === undefined) throw new SseredactError('usage', 'proxy: --upstream URL is required');
   let url: URL;
   try {
     url = new URL(spec);

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type FakeUpstream, anthropicEvents, openaiEvents, replayEvents, startFakeUpstream } from '../../bench/fake-upstream.mjs';
 import { describeEngines } from '../../src/engine/select.js';
 import { compileRules, redact } from '../../src/index.js';
-import { AWS_KEY } from '../e2e/cli.js';
+import { AWS_KEY, sseredact } from '../e2e/cli.js';
 import { type RunningProxy, startProxy } from './proxy.js';
 
 const ENGINES = describeEngines()
@@ -338,6 +338,16 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
     expect(await exited).toBe(0);
     expect(proxy.stderr()).toMatch(/proxy totals: 1 requests \(1 ok\), \d+ bytes in, \d+ bytes out, findings: aws-access-key-id=1/);
   });
+});
+
+test.each([
+  [[], /^sseredact: proxy: --upstream URL is required\n$/],
+  [['--upstream', 'ftp://127.0.0.1/'], /^sseredact: --upstream: 'ftp:\/\/127.0.0.1\/' is not an http:\/\/ or https:\/\/ URL\n$/],
+  [['--upstream', 'http://127.0.0.1:9', '--listen', 'nowhere'], /^sseredact: --listen: 'nowhere' is not HOST:PORT/],
+  [['--upstream', 'http://127.0.0.1:9', '--sse-json', 'a..b'], /^sseredact: --sse-json: /],
+])('proxy %j: a one-line usage error, exit 2', async (args, message) => {
+  const result = await sseredact(['proxy', ...args]);
+  expect({ exitCode: result.exitCode, stderr: Buffer.from(result.stderr as Uint8Array).toString() }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
 });
 
 /** A JSON document of about `size` bytes: records of text, with keys planted across 64 KiB boundaries. */
