@@ -15,10 +15,14 @@
  * and nothing unredacted is passed on. The runnable examples in `examples/` show an SSE proxy and
  * a child process's output.
  */
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
 import { fingerprint } from './fingerprint.js';
 import { type StreamOptions, type StreamOpener, createStreamOpener } from './pipeline/open-stream.js';
+import { type BodyOptions, createBodyOpener } from './proxy/body-mode.js';
+import { createBodyStream, createBodyTransform } from './proxy/body-stream.js';
+import { type ProxyHandler, type ProxyRequestLog, createProxyHandler as createNodeProxyHandler } from './proxy/handler.js';
+import { redactWebResponse } from './proxy/response.js';
 import type { LocatedFinding } from './types.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { chooseRuleSpecs } from './rules/choose.js';
@@ -26,9 +30,13 @@ import { maskEnvRules } from './rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from './rules/ruleset.js';
 import type { RuleSpec } from './types.js';
 
-export { SseredactError } from './errors.js';
+import { SseredactError } from './errors.js';
+
+export { SseredactError };
 export type { ErrorType } from './errors.js';
 export type { RuleSpec, RulePredicates } from './types.js';
+export type { BodyMode } from './proxy/body-mode.js';
+export type { ProxyHandler, ProxyRequestLog } from './proxy/handler.js';
 
 /** Which rules to compile (the CLI's `--no-builtin`, `--pattern`, `--literal`, `--max-match`). */
 export interface RuleOptions {
@@ -202,43 +210,10 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     locate: true,
     onFinding: (finding) => transform.emit('finding', publicFinding(finding, options)),
   });
-  transform = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      let output: Uint8Array;
-      try {
-        output = redactor.write(chunk);
-      } catch (error) {
-        callback(error as Error); // fail closed: nothing of this chunk is pushed
-        return;
-      }
-      if (output.length > 0) this.push(output);
-      callback();
-    },
-    flush(callback) {
-      let output: Uint8Array;
-      try {
-        output = redactor.end();
-      } catch (error) {
-        callback(error as Error);
-        return;
-      }
-      if (output.length > 0) this.push(output);
-      callback();
-    },
-  });
+  transform = createBodyTransform(redactor, { in: 0, out: 0 });
   // A real WHATWG TransformStream over the same stream redactor (not Duplex.toWeb's pair of
   // streams): a throw in transform or flush errors both of its sides, so nothing more is enqueued.
-  const toWeb = (): TransformStream<Uint8Array, Uint8Array> =>
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        const output = redactor.write(chunk);
-        if (output.length > 0) controller.enqueue(output);
-      },
-      flush(controller) {
-        const output = redactor.end();
-        if (output.length > 0) controller.enqueue(output);
-      },
-    });
+  const toWeb = (): TransformStream<Uint8Array, Uint8Array> => createBodyStream(redactor);
   return Object.assign(transform, { toWeb }) as Redactor;
 }
 
@@ -275,4 +250,88 @@ export function redact(input: string | Uint8Array, options: RedactorOptions = {}
 /** Finds the secrets in a whole input (strings as UTF-8); the findings of {@link redact}. */
 export function scan(input: string | Uint8Array, options: RedactorOptions = {}): Finding[] {
   return redact(input, options).findings;
+}
+
+/**
+ * Options of {@link redactResponse}: the rules and replacement of a redactor (the CLI's flags of
+ * `sseredact proxy`), and which bodies to redact.
+ */
+export interface RedactResponseOptions extends Omit<RedactorOptions, 'sse' | 'showSecret'> {
+  /**
+   * Redact bodies of every media type (as bytes), the CLI's `--redact-all`. Default: only
+   * `text/event-stream` (per event, or with `sseJson` across events), JSON and `text/*`.
+   */
+  readonly redactAll?: boolean;
+}
+
+/** Options of {@link createProxyHandler}. */
+export interface ProxyHandlerOptions extends RedactResponseOptions {
+  /** Where requests go: an http:// or https:// URL; its path is prefixed to each request's path. */
+  readonly upstream: string | URL;
+  /** Redact request bodies (by their media type) before they go upstream, the CLI's `--redact-requests`. */
+  readonly redactRequests?: boolean;
+  /** Told about each request once it is over: the CLI's log line, as data (never a secret). */
+  readonly onRequest?: (log: ProxyRequestLog) => void;
+}
+
+/** The body options of a response-redacting call: compiled rules, checked options. */
+function bodyOptionsOf(options: RedactResponseOptions): BodyOptions {
+  return {
+    ...(options.replace === undefined ? {} : { replace: options.replace }),
+    ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
+    ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(options.redactAll === undefined ? {} : { redactAll: options.redactAll }),
+  };
+}
+
+/**
+ * A new WHATWG `Response` whose body is `response`'s, redacted as it streams, as `sseredact proxy`
+ * redacts it: by media type, `text/event-stream` per event (with `sseJson`, a preset such as
+ * `openai` or `anthropic`: across events, so a secret split over deltas is found), JSON and
+ * `text/*` as bytes; other types are returned untouched unless `redactAll`. Status and headers are
+ * kept but `Content-Length` and `Content-Encoding` (the body must be decoded, as `fetch()` gives
+ * it). Each event is released as soon as it is safe; a reader that cancels cancels `response`'s
+ * body.
+ *
+ * Memory: a holdback of about a chunk plus the widest rule. Errors: throws {@link SseredactError}
+ * at once for bad rules or options; a failure while redacting errors the body stream, and nothing
+ * unredacted is passed on.
+ *
+ * @example
+ * ```ts
+ * const compiled = compileRules({ maskEnv: ['OPENAI_API_KEY'] }); // once
+ * export default { fetch: async (request) => redactResponse(await fetch(toUpstream(request)), { compiled, sseJson: 'openai' }) };
+ * ```
+ */
+export function redactResponse(response: Response, options: RedactResponseOptions = {}): Response {
+  const compiled = options.compiled ?? compileRules(options);
+  return redactWebResponse(response, createBodyOpener(compiled.ruleSet, bodyOptionsOf(options)), options.redactAll ?? false);
+}
+
+/**
+ * A Node request handler that is `sseredact proxy`: it forwards each request to `upstream`
+ * (hop-by-hop headers dropped, `Host` rewritten, the body asked for uncompressed) and streams the
+ * response back redacted as {@link redactResponse} does, with the proxy's manners: a slow client
+ * slows the upstream read, a client that goes away aborts the upstream request, statuses pass
+ * through (502 when the upstream cannot be reached), upstream connections are kept alive. One
+ * compiled rule set serves every request. Call `handler.close()` when the server is closed.
+ *
+ * @throws {@link SseredactError} at once for bad rules, options or `upstream`.
+ *
+ * @example
+ * ```ts
+ * const handler = createProxyHandler({ upstream: 'https://api.openai.com', sseJson: 'openai', maskEnv: ['OPENAI_API_KEY'] });
+ * http.createServer(handler).listen(8080, '127.0.0.1');
+ * ```
+ */
+export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
+  const upstream = new URL(options.upstream);
+  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new SseredactError('usage', `upstream: '${upstream.href}' is not an http:// or https:// URL`);
+  const compiled = options.compiled ?? compileRules(options);
+  return createNodeProxyHandler(compiled.ruleSet, {
+    ...bodyOptionsOf(options),
+    upstream,
+    ...(options.redactRequests === undefined ? {} : { redactRequests: options.redactRequests }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+  });
 }

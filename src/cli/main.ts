@@ -122,6 +122,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { scan } = await import('./scan-command.js');
       status = await scan(paths, options, await compileChosenRules(options, log), log);
     },
+    // Imported here: the HTTP server is no part of a redacting start.
+    proxy: async (options) => {
+      const log = logger(options.verbose);
+      const { runProxy } = await import('./proxy-command.js');
+      status = await runProxy(options, () => compileChosenRules(options, log), log);
+    },
     // Imported here: writing a hook is no part of a redacting start.
     hookInstall: async (options) => {
       const { installHook } = await import('./hook-command.js');

@@ -50,6 +50,19 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly showSecret: boolean;
 }
 
+/** Options of `proxy`. */
+export interface ProxyCommandOptions extends RuleCommandOptions {
+  /** Required: checked by the command, so that an unknown option is the error a typo gets. */
+  readonly upstream?: string;
+  readonly listen: string;
+  readonly sseJson?: string;
+  readonly replace?: string;
+  readonly redactAll: boolean;
+  readonly redactRequests: boolean;
+  readonly stats: boolean;
+  readonly shutdownTimeout: number;
+}
+
 /** Options of `hook install`. */
 export interface HookInstallOptions {
   readonly force: boolean;
@@ -134,6 +147,18 @@ matching files; allowlists may match paths and whole lines.
 
 Exit status: 0 nothing found, 1 findings, 2 usage or input error, 3 internal failure.`;
 
+const PROXY_EXAMPLES = `
+Examples:
+  sseredact proxy --upstream https://api.openai.com --sse-json openai
+      then point a client at it: OPENAI_BASE_URL=http://127.0.0.1:8080/v1
+  sseredact proxy --upstream https://api.anthropic.com --sse-json anthropic --listen 127.0.0.1:8081
+  sseredact proxy --upstream http://127.0.0.1:9000 --mask-env 'DEPLOY_*' --redact-requests --stats
+
+Each request is forwarded to the upstream and its response redacted as it streams, by its type:
+text/event-stream per event (with --sse-json: across events), JSON and text/* as bytes, other
+types untouched unless --redact-all. One line per request on stderr (no secrets). SIGTERM or
+SIGINT: stop accepting, let open responses finish (up to --shutdown-timeout), exit 0.`;
+
 const HOOK_EXAMPLES = `
 Examples:
   sseredact hook install                          .git/hooks/pre-commit runs sseredact scan --staged
@@ -188,6 +213,7 @@ export interface ProgramActions {
   readonly rulesList: (options: RuleCommandOptions) => Promise<void>;
   readonly rulesTest: (file: string, options: RuleCommandOptions) => Promise<void>;
   readonly scan: (paths: string[], options: ScanCommandOptions) => Promise<void>;
+  readonly proxy: (options: ProxyCommandOptions) => Promise<void>;
   readonly hookInstall: (options: HookInstallOptions) => Promise<void>;
   readonly hookUninstall: () => Promise<void>;
 }
@@ -250,6 +276,19 @@ export function buildProgram(actions: ProgramActions): Command {
       .option('--show-secret', 'show each secret in the report and records instead of a masked preview (careful)', false)
       .addHelpText('after', SCAN_EXAMPLES)
       .action(actions.scan),
+  );
+  program.addCommand(
+    configure(addRuleOptions(new Command('proxy').description('an HTTP reverse proxy to URL that redacts the responses as they stream')))
+      .option('--upstream <url>', 'forward every request to this http:// or https:// URL (its path is prefixed to each request path); required')
+      .option('--listen <address>', 'listen on HOST:PORT, [IPv6]:PORT, PORT (on 127.0.0.1) or unix:PATH', '127.0.0.1:8080')
+      .option('--sse-json <path>', 'event streams carry JSON deltas: the strings at PATH (openai, anthropic, or a dotted path) form one content stream, so a secret split over events is found')
+      .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
+      .option('--redact-all', 'also redact bodies of other media types (as bytes), not only event streams, JSON and text/*', false)
+      .option('--redact-requests', 'also redact request bodies before they go upstream', false)
+      .option('--stats', 'print totals (requests, bytes, findings per rule) on stderr at exit', false)
+      .option('--shutdown-timeout <seconds>', 'on SIGTERM or SIGINT, wait this long for open responses, then cut them off', seconds, 10)
+      .addHelpText('after', PROXY_EXAMPLES)
+      .action(actions.proxy),
   );
   const hook = configure(new Command('hook').description("install or remove the git pre-commit hook that runs 'sseredact scan --staged'").addHelpText('after', HOOK_EXAMPLES));
   hook.addCommand(

@@ -36,7 +36,7 @@ describe('exports map', () => {
     expect(main).toEqual({
       specifier: 'sseredact',
       ok: true,
-      exports: ['SseredactError', 'compileRules', 'createRedactor', 'createRedactorStream', 'redact', 'scan'],
+      exports: ['SseredactError', 'compileRules', 'createProxyHandler', 'createRedactor', 'createRedactorStream', 'redact', 'redactResponse', 'scan'],
     });
   });
 

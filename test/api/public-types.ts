@@ -3,23 +3,31 @@
  * with tsc twice, once as it is (against src/index.ts) and once as a consumer would write it, with
  * `from 'sseredact'` resolved through package.json's exports map to the built .d.ts files.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { expectTypeOf } from 'vitest';
 import type * as api from '../../src/index.js';
 import type {
+  BodyMode,
   CompiledRules,
   ErrorType,
   Finding,
+  ProxyHandler,
+  ProxyHandlerOptions,
+  ProxyRequestLog,
+  RedactResponseOptions,
   Redactor,
   RedactorOptions,
   RuleOptions,
   RulePredicates,
   RuleSpec,
 } from '../../src/index.js';
-import { SseredactError, compileRules, createRedactor, createRedactorStream, redact, scan } from '../../src/index.js';
+import { SseredactError, compileRules, createProxyHandler, createRedactor, createRedactorStream, redact, redactResponse, scan } from '../../src/index.js';
 
 // The runtime exports, exactly: adding or removing one is a deliberate change to this list.
-expectTypeOf<keyof typeof api>().toEqualTypeOf<'SseredactError' | 'compileRules' | 'createRedactor' | 'createRedactorStream' | 'redact' | 'scan'>();
+expectTypeOf<keyof typeof api>().toEqualTypeOf<
+  'SseredactError' | 'compileRules' | 'createProxyHandler' | 'createRedactor' | 'createRedactorStream' | 'redact' | 'redactResponse' | 'scan'
+>();
 
 // compileRules: options optional, a shareable compiled set with its rule ids.
 expectTypeOf(compileRules).parameters.toEqualTypeOf<[options?: RuleOptions]>();
@@ -90,3 +98,24 @@ expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | 'first-non-empty'
 expectTypeOf<RuleSpec['replacement']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
 expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | undefined>();
+
+// The proxy's redaction: a WHATWG Response in, a WHATWG Response out; a Node request handler.
+expectTypeOf(redactResponse).parameters.toEqualTypeOf<[response: Response, options?: RedactResponseOptions]>();
+expectTypeOf(redactResponse).returns.toEqualTypeOf<Response>();
+expectTypeOf<RedactResponseOptions['redactAll']>().toEqualTypeOf<boolean | undefined>();
+expectTypeOf<RedactResponseOptions['sseJson']>().toEqualTypeOf<string | undefined>();
+expectTypeOf<RedactResponseOptions['compiled']>().toEqualTypeOf<CompiledRules | undefined>();
+// @ts-expect-error: per-event or not is the media type's choice, not an option
+redactResponse(new Response(''), { sse: 'on' });
+expectTypeOf(createProxyHandler).parameters.toEqualTypeOf<[options: ProxyHandlerOptions]>();
+expectTypeOf(createProxyHandler).returns.toEqualTypeOf<ProxyHandler>();
+expectTypeOf<ProxyHandlerOptions>().toExtend<RedactResponseOptions>();
+expectTypeOf<ProxyHandlerOptions['upstream']>().toEqualTypeOf<string | URL>();
+expectTypeOf<ProxyHandlerOptions['redactRequests']>().toEqualTypeOf<boolean | undefined>();
+expectTypeOf<ProxyHandlerOptions['onRequest']>().toEqualTypeOf<((log: ProxyRequestLog) => void) | undefined>();
+expectTypeOf<ProxyHandler>().toExtend<(request: IncomingMessage, response: ServerResponse) => void>();
+expectTypeOf<ProxyHandler['close']>().toEqualTypeOf<() => void>();
+expectTypeOf<ProxyRequestLog['findings']>().toEqualTypeOf<Readonly<Record<string, number>>>();
+expectTypeOf<ProxyRequestLog['mode']>().toEqualTypeOf<BodyMode>();
+expectTypeOf<BodyMode>().toEqualTypeOf<'sse' | 'json' | 'text' | 'bytes' | 'untouched'>();
+expectTypeOf<ProxyRequestLog['outcome']>().toEqualTypeOf<'ok' | 'aborted' | 'upstream-error' | 'failed'>();

@@ -1,0 +1,57 @@
+/**
+ * How a body is redacted, chosen by its media type, and the stream openers (src/pipeline/) of
+ * each way: built once per proxy (or library call) over one compiled rule set, so every
+ * concurrent body shares the rules and has its own redactor state.
+ *
+ * - `text/event-stream`: SSE, with the `--sse-json` preset or path when one is given (passed
+ *   through as it is, so every preset the pipeline knows works here), else per event.
+ * - JSON (`application/json`, `*+json`, NDJSON) and `text/*`: the bytes as they come, as the CLI
+ *   redacts a file. A JSON body is scanned as its text: a secret written with JSON escapes inside
+ *   it (`\/`, `\u0041`) is not undone first, except that literal rules also match the JSON-escaped
+ *   form of their secret.
+ * - anything else: untouched, unless `redactAll` (then as bytes).
+ */
+import { type StreamOpener, type StreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
+import type { RuleSet } from '../rules/ruleset.js';
+import { mediaTypeOf } from './headers.js';
+
+/** How one body goes through: the log names it. */
+export type BodyMode = 'sse' | 'json' | 'text' | 'bytes' | 'untouched';
+
+/** What every body of a proxy shares: how to replace, and the SSE preset. */
+export interface BodyOptions {
+  /** `--replace` (see StreamOptions). */
+  readonly replace?: string;
+  /** Key of `{hash}`. */
+  readonly hashKey?: string;
+  /** `--sse-json`: a preset or JSON path for event streams; absent: per-event SSE redaction. */
+  readonly sseJson?: string;
+  /** `--redact-all`: bodies of any other media type are redacted as bytes, not left untouched. */
+  readonly redactAll?: boolean;
+}
+
+/** The mode of a body with this `Content-Type`. */
+export function bodyModeOf(contentType: string | readonly string[] | undefined, redactAll: boolean): BodyMode {
+  const type = mediaTypeOf(contentType);
+  if (type === 'text/event-stream') return 'sse';
+  if (/^application\/([\w.+-]+\+)?(json|x-ndjson|ndjson|jsonl)$/.test(type)) return 'json';
+  if (type.startsWith('text/')) return 'text';
+  return redactAll ? 'bytes' : 'untouched';
+}
+
+/** Opens the redactor of one body of a given mode (never `untouched`). */
+export type BodyOpener = (mode: Exclude<BodyMode, 'untouched'>) => StreamOpener;
+
+/**
+ * The openers of a proxy's bodies over `ruleSet`, checked at once.
+ * @throws SseredactError('usage') for a bad `replace` template or `sseJson` path.
+ */
+export function createBodyOpener(ruleSet: RuleSet, options: BodyOptions): BodyOpener {
+  const shared: StreamOptions = {
+    ...(options.replace === undefined ? {} : { replace: options.replace }),
+    ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
+  };
+  const sse = createStreamOpener(ruleSet, options.sseJson === undefined ? { ...shared, sse: 'on' } : { ...shared, sseJson: options.sseJson });
+  const plain = createStreamOpener(ruleSet, shared);
+  return (mode) => (mode === 'sse' ? sse : plain);
+}
