@@ -132,13 +132,12 @@ const HEX = '0123456789abcdef';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const BASE62 = DIGITS + UPPER + LOWER;
-const BASE32_AWS = UPPER + '234567';
-const BASE64 = UPPER + LOWER + DIGITS + '+/';
-const BASE64URL = UPPER + LOWER + DIGITS + '-_';
-const WORDISH = BASE62 + '_-';
+const BASE32_AWS = `${UPPER}234567`;
+const BASE64 = `${UPPER + LOWER + DIGITS}+/`;
+const WORDISH = `${BASE62}_-`;
 // No ';' or ',': common secret rules (and shells) end a value there.
-const PASSWORD_CHARS = BASE62 + '!#%&*+-./:<=>?@^_|~';
-const URL_PASSWORD_CHARS = BASE62 + '-._~';
+const PASSWORD_CHARS = `${BASE62}!#%&*+-./:<=>?@^_|~`;
+const URL_PASSWORD_CHARS = `${BASE62}-._~`;
 
 const scratch = Buffer.allocUnsafe(64 * KiB);
 
@@ -194,20 +193,67 @@ const ELLIPSIS = utf8('\u2026');
 const BAR = utf8('\u2502');
 
 const PACKAGES = [
-  'lodash', 'react', 'react-dom', 'express', 'typescript', 'vitest', 'eslint', 'prettier', 'axios',
-  'chalk', 'commander', 'yaml', 'zod', '@types/node', '@babel/core', 'webpack', 'rollup', 'esbuild',
-  'semver', 'debug', 'glob', 'rimraf', 'uuid', 'ws', 'undici', 'jsonwebtoken', 'pg', 'redis',
+  'lodash',
+  'react',
+  'react-dom',
+  'express',
+  'typescript',
+  'vitest',
+  'eslint',
+  'prettier',
+  'axios',
+  'chalk',
+  'commander',
+  'yaml',
+  'zod',
+  '@types/node',
+  '@babel/core',
+  'webpack',
+  'rollup',
+  'esbuild',
+  'semver',
+  'debug',
+  'glob',
+  'rimraf',
+  'uuid',
+  'ws',
+  'undici',
+  'jsonwebtoken',
+  'pg',
+  'redis',
 ];
 const PY_PACKAGES = ['requests', 'urllib3', 'numpy', 'pandas', 'pytest', 'boto3', 'botocore', 'django', 'flask', 'pydantic', 'sqlalchemy', 'attrs'];
 const DIRS = ['src', 'lib', 'app', 'pkg', 'internal', 'services', 'api', 'core', 'utils', 'handlers', 'models'];
 const FILES = ['index', 'server', 'client', 'router', 'config', 'auth', 'session', 'db', 'cache', 'worker', 'queue', 'parser', 'format'];
 const FUNCS = ['handleRequest', 'parseConfig', 'connect', 'processTicksAndRejections', 'run', 'main', 'loadUser', 'validate', 'emit', 'next', 'dispatch', 'resolve'];
-const HOSTS = ['api.example.com', 'registry.npmjs.org', 'files.pythonhosted.org', 'github.com', 'objects.githubusercontent.com', 'ghcr.io', 'docker.io', 'storage.googleapis.com', 's3.us-east-1.amazonaws.com', 'internal.svc.cluster.local'];
+const HOSTS = [
+  'api.example.com',
+  'registry.npmjs.org',
+  'files.pythonhosted.org',
+  'github.com',
+  'objects.githubusercontent.com',
+  'ghcr.io',
+  'docker.io',
+  'storage.googleapis.com',
+  's3.us-east-1.amazonaws.com',
+  'internal.svc.cluster.local',
+];
 const ORGS = ['acme', 'octo-org', 'payments', 'platform', 'infra', 'data-eng', 'web'];
 const REPOS = ['api', 'frontend', 'billing', 'infra', 'monorepo', 'sdk', 'worker', 'docs'];
 const BRANCHES = ['main', 'develop', 'feature/login-form', 'fix/timeout', 'release/2.4', 'renovate/lodash-4.x', 'dependabot/npm_and_yarn/axios-1.7.4'];
 const LEVELS = ['info', 'info', 'info', 'debug', 'debug', 'warn', 'error'];
-const MESSAGES = ['request completed', 'cache miss', 'connected to database', 'job started', 'job finished', 'retrying request', 'user authenticated', 'config loaded', 'shutting down', 'slow query'];
+const MESSAGES = [
+  'request completed',
+  'cache miss',
+  'connected to database',
+  'job started',
+  'job finished',
+  'retrying request',
+  'user authenticated',
+  'config loaded',
+  'shutting down',
+  'slow query',
+];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 const USERS = ['app', 'app_user', 'ci', 'deploy', 'readonly', 'svc_billing', 'postgres', 'admin'];
 const DBS = ['app', 'app_test', 'billing', 'analytics', 'ci'];
@@ -227,52 +273,107 @@ const NATURAL = [
   // npm
   [6, (r, ts) => `${ts()}npm http fetch GET 200 https://registry.npmjs.org/${r.pick(PACKAGES)} ${r.below(400)}ms (cache ${r.pick(['hit', 'miss', 'revalidated'])})\n`],
   [2, (r, ts) => `${ts()}npm WARN deprecated ${r.pick(PACKAGES)}@${version(r)}: This version is no longer supported. Please upgrade.\n`],
-  [1, (r, ts) => `${ts()}added ${r.below(2000)} packages, and audited ${r.below(2000)} packages in ${r.below(90)}s\n${ts()}\n${ts()}${r.below(300)} packages are looking for funding\n${ts()}  run \`npm fund\` for details\n`],
-  [1, (r, ts) => `${ts()}npm ERR! code E${r.pick(['404', 'TIMEDOUT', 'RESOLVE', 'CONNRESET'])}\n${ts()}npm ERR! ${r.pick(['404 Not Found', 'network request failed'])} - GET https://registry.npmjs.org/${r.pick(PACKAGES)}\n`],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}added ${r.below(2000)} packages, and audited ${r.below(2000)} packages in ${r.below(90)}s\n${ts()}\n${ts()}${r.below(300)} packages are looking for funding\n${ts()}  run \`npm fund\` for details\n`,
+  ],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}npm ERR! code E${r.pick(['404', 'TIMEDOUT', 'RESOLVE', 'CONNRESET'])}\n${ts()}npm ERR! ${r.pick(['404 Not Found', 'network request failed'])} - GET https://registry.npmjs.org/${r.pick(PACKAGES)}\n`,
+  ],
   [2, (r, ts) => `${ts()}  "integrity": "sha512-${randomString(r, BASE64, 86)}==",\n`],
   // pytest
-  [6, (r, ts) => `${ts()}tests/${r.pick(DIRS)}/test_${r.pick(FILES)}.py::test_${r.pick(FILES)}_${r.pick(FUNCS)}[case-${r.below(50)}] ${r.chance(0.95) ? `${GREEN}PASSED${RESET}` : `${RED}FAILED${RESET}`} [${percent(r)}%]\n`],
-  [1, (r, ts) => `${ts()}${BOLD}===== ${r.below(900)} passed, ${r.below(5)} failed, ${r.below(10)} skipped, ${r.below(40)} warnings in ${r.below(300)}.${r.below(100)}s =====${RESET}\n`],
-  [1, (r, ts) => `${ts()}E       AssertionError: assert ${r.below(1000)} == ${r.below(1000)}\n${ts()}E        +  where ${r.below(1000)} = len([${r.below(9)}, ${r.below(9)}, ${r.below(9)}])\n`],
-  [1, (r, ts) => `${ts()}Collecting ${r.pick(PY_PACKAGES)}==${version(r)}\n${ts()}  Downloading https://files.pythonhosted.org/packages/${hex(r, 2)}/${hex(r, 2)}/${hex(r, 60)}/${r.pick(PY_PACKAGES)}-${version(r)}-py3-none-any.whl (${r.below(900)} kB)\n`],
+  [
+    6,
+    (r, ts) =>
+      `${ts()}tests/${r.pick(DIRS)}/test_${r.pick(FILES)}.py::test_${r.pick(FILES)}_${r.pick(FUNCS)}[case-${r.below(50)}] ${r.chance(0.95) ? `${GREEN}PASSED${RESET}` : `${RED}FAILED${RESET}`} [${percent(r)}%]\n`,
+  ],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}${BOLD}===== ${r.below(900)} passed, ${r.below(5)} failed, ${r.below(10)} skipped, ${r.below(40)} warnings in ${r.below(300)}.${r.below(100)}s =====${RESET}\n`,
+  ],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}E       AssertionError: assert ${r.below(1000)} == ${r.below(1000)}\n${ts()}E        +  where ${r.below(1000)} = len([${r.below(9)}, ${r.below(9)}, ${r.below(9)}])\n`,
+  ],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}Collecting ${r.pick(PY_PACKAGES)}==${version(r)}\n${ts()}  Downloading https://files.pythonhosted.org/packages/${hex(r, 2)}/${hex(r, 2)}/${hex(r, 60)}/${r.pick(PY_PACKAGES)}-${version(r)}-py3-none-any.whl (${r.below(900)} kB)\n`,
+  ],
   // docker
   [4, (r, ts) => `${ts()}#${r.below(40)} sha256:${hex(r, 64)} ${r.below(90)}.${r.below(10)}MB / ${r.below(200)}.${r.below(10)}MB ${r.below(20)}.${r.below(10)}s\n`],
-  [2, (r, ts) => `${ts()}#${r.below(40)} [build ${r.below(9)}/9] RUN ${r.pick(['npm ci', 'pip install -r requirements.txt', 'make build', 'apt-get update && apt-get install -y curl'])}\n`],
+  [
+    2,
+    (r, ts) =>
+      `${ts()}#${r.below(40)} [build ${r.below(9)}/9] RUN ${r.pick(['npm ci', 'pip install -r requirements.txt', 'make build', 'apt-get update && apt-get install -y curl'])}\n`,
+  ],
   [2, (r, ts) => `${ts()}${hex(r, 12)}: ${r.pick(['Pull complete', 'Already exists', 'Verifying Checksum', 'Download complete'])}\n`],
   [1, (r, ts) => `${ts()}Digest: sha256:${hex(r, 64)}\n${ts()}Status: Downloaded newer image for ghcr.io/${r.pick(ORGS)}/${r.pick(REPOS)}:${version(r)}\n`],
   [1, (r, ts) => `${ts()}Step ${r.below(12)}/12 : ${r.pick(['COPY . .', 'WORKDIR /app', 'EXPOSE 8080', 'RUN npm run build'])}\n${ts()} ---> Running in ${hex(r, 12)}\n`],
   // git
   [2, (r, ts) => `${ts()}commit ${hex(r, 40)}\n${ts()}Author: ${r.pick(PEOPLE)} <${r.pick(USERS)}@users.noreply.github.com>\n`],
-  [2, (r, ts) => `${ts()}HEAD is now at ${hex(r, 7)} ${r.pick(['Fix flaky test', 'Bump axios', 'Merge pull request #' + r.below(9000), 'Refactor config loader'])}\n`],
+  [2, (r, ts) => `${ts()}HEAD is now at ${hex(r, 7)} ${r.pick(['Fix flaky test', 'Bump axios', `Merge pull request #${r.below(9000)}`, 'Refactor config loader'])}\n`],
   [2, (r, ts) => `${ts()} * [new branch]      ${r.pick(BRANCHES)} -> origin/${r.pick(BRANCHES)}\n`],
   [2, (r, ts) => `${ts()}Receiving objects: ${percent(r)}% (${r.below(9000)}/${r.below(9000)}), ${r.below(90)}.${r.below(100)} MiB | ${r.below(50)}.${r.below(100)} MiB/s\n`],
-  [1, (r, ts) => `${ts()}From https://github.com/${r.pick(ORGS)}/${r.pick(REPOS)}\n${ts()} + ${hex(r, 7)}...${hex(r, 7)} ${r.pick(BRANCHES)} -> origin/${r.pick(BRANCHES)}  (forced update)\n`],
+  [
+    1,
+    (r, ts) =>
+      `${ts()}From https://github.com/${r.pick(ORGS)}/${r.pick(REPOS)}\n${ts()} + ${hex(r, 7)}...${hex(r, 7)} ${r.pick(BRANCHES)} -> origin/${r.pick(BRANCHES)}  (forced update)\n`,
+  ],
   // JSON logs
-  [10, (r, ts) => `${ts()}{"level":"${r.pick(LEVELS)}","time":"2026-${String(r.between(1, 12)).padStart(2, '0')}-${String(r.between(1, 28)).padStart(2, '0')}T${String(r.below(24)).padStart(2, '0')}:${String(r.below(60)).padStart(2, '0')}:${String(r.below(60)).padStart(2, '0')}.${String(r.below(1000)).padStart(3, '0')}Z","msg":"${r.pick(MESSAGES)}","method":"${r.pick(METHODS)}","path":"/api/v${r.between(1, 3)}/${r.pick(FILES)}/${r.below(100000)}","status":${r.pick([200, 200, 201, 204, 301, 400, 404, 500])},"duration_ms":${r.below(2000)}.${r.below(10)},"request_id":"${uuid(r)}","trace_id":"${hex(r, 32)}","span_id":"${hex(r, 16)}","remote_addr":"${ip(r)}"}\n`],
+  [
+    10,
+    (r, ts) =>
+      `${ts()}{"level":"${r.pick(LEVELS)}","time":"2026-${String(r.between(1, 12)).padStart(2, '0')}-${String(r.between(1, 28)).padStart(2, '0')}T${String(r.below(24)).padStart(2, '0')}:${String(r.below(60)).padStart(2, '0')}:${String(r.below(60)).padStart(2, '0')}.${String(r.below(1000)).padStart(3, '0')}Z","msg":"${r.pick(MESSAGES)}","method":"${r.pick(METHODS)}","path":"/api/v${r.between(1, 3)}/${r.pick(FILES)}/${r.below(100000)}","status":${r.pick([200, 200, 201, 204, 301, 400, 404, 500])},"duration_ms":${r.below(2000)}.${r.below(10)},"request_id":"${uuid(r)}","trace_id":"${hex(r, 32)}","span_id":"${hex(r, 16)}","remote_addr":"${ip(r)}"}\n`,
+  ],
   // base64 blobs
   [2, (r, ts) => `${ts()}##[debug]artifact chunk ${r.below(999)}: ${randomBytes(r, r.between(60, 1200)).toString('base64')}\n`],
   [1, (r, ts) => `${ts()}data: {"id":"${uuid(r)}","payload":"${randomBytes(r, r.between(30, 400)).toString('base64')}"}\n`],
   // URLs
-  [4, (r, ts) => `${ts()}${r.pick(METHODS)} https://${r.pick(HOSTS)}/${r.pick(DIRS)}/${r.pick(FILES)}?page=${r.below(50)}&per_page=100&sort=${r.pick(['created', 'updated', 'name'])}&cursor=${hex(r, 24)} ${r.pick([200, 200, 304, 404, 502])} ${r.below(900)}ms\n`],
+  [
+    4,
+    (r, ts) =>
+      `${ts()}${r.pick(METHODS)} https://${r.pick(HOSTS)}/${r.pick(DIRS)}/${r.pick(FILES)}?page=${r.below(50)}&per_page=100&sort=${r.pick(['created', 'updated', 'name'])}&cursor=${hex(r, 24)} ${r.pick([200, 200, 304, 404, 502])} ${r.below(900)}ms\n`,
+  ],
   [2, (r, ts) => `${ts()}Downloading https://github.com/${r.pick(ORGS)}/${r.pick(REPOS)}/releases/download/v${version(r)}/${r.pick(REPOS)}-linux-x64.tar.gz ${ELLIPSIS}\n`],
   // build chatter
   [6, (r, ts) => `${ts()}  CC       ${path(r)}.o\n`],
   [3, (r, ts) => `${ts()}make[${r.between(1, 3)}]: ${r.pick(['Entering', 'Leaving'])} directory '/home/runner/work/${r.pick(REPOS)}/${r.pick(REPOS)}/${r.pick(DIRS)}'\n`],
-  [3, (r, ts) => `${ts()}${r.chance(0.9) ? `${GREEN}${CHECK}${RESET}` : `${RED}${CROSS}${RESET}`} ${path(r)}.test.ts ${BAR} ${r.below(40)} tests ${YELLOW}${r.below(3000)}ms${RESET}\n`],
-  [2, (r, ts) => `${ts()}##[group]Run ${r.pick(['actions/checkout@v4', 'actions/setup-node@v4', 'actions/cache@v4', 'docker/build-push-action@v6'])}\n${ts()}with:\n${ts()}  fetch-depth: ${r.below(2)}\n${ts()}##[endgroup]\n`],
+  [
+    3,
+    (r, ts) =>
+      `${ts()}${r.chance(0.9) ? `${GREEN}${CHECK}${RESET}` : `${RED}${CROSS}${RESET}`} ${path(r)}.test.ts ${BAR} ${r.below(40)} tests ${YELLOW}${r.below(3000)}ms${RESET}\n`,
+  ],
+  [
+    2,
+    (r, ts) =>
+      `${ts()}##[group]Run ${r.pick(['actions/checkout@v4', 'actions/setup-node@v4', 'actions/cache@v4', 'docker/build-push-action@v6'])}\n${ts()}with:\n${ts()}  fetch-depth: ${r.below(2)}\n${ts()}##[endgroup]\n`,
+  ],
   [2, (r, ts) => `${ts()}[INFO] Building jar: /home/runner/work/${r.pick(REPOS)}/target/${r.pick(REPOS)}-${version(r)}-SNAPSHOT.jar\n`],
   [1, (r, ts) => `${ts()}Cache restored from key: node-cache-Linux-x64-npm-${hex(r, 64)}\n`],
   // stack traces (no timestamps on continuation lines, as when a process dumps stderr)
-  [1, (r, ts) => {
-    let trace = `${ts()}Error: ${r.pick(['connect ECONNREFUSED ' + ip(r) + ':5432', 'Request failed with status code 502', "Cannot read properties of undefined (reading 'id')", 'timeout of 30000ms exceeded'])}\n`;
-    for (let i = r.between(3, 9); i > 0; i--) trace += `    at ${r.pick(FUNCS)} (/home/runner/work/${r.pick(REPOS)}/${path(r)}.js:${r.below(900)}:${r.below(80)})\n`;
-    return `${trace}    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n`;
-  }],
-  [1, (r, ts) => {
-    let trace = `${ts()}Traceback (most recent call last):\n`;
-    for (let i = r.between(2, 6); i > 0; i--) trace += `  File "/app/${path(r)}.py", line ${r.below(900)}, in ${r.pick(FUNCS)}\n    ${r.pick(['return self._send(request)', 'raise ConnectionError(err)', 'data = json.loads(body)', 'user = db.get(user_id)'])}\n`;
-    return `${trace}${r.pick(['ValueError', 'KeyError', 'ConnectionError', 'TimeoutError'])}: ${r.pick(["'user_id'", 'invalid literal for int()', 'connection reset by peer'])}\n`;
-  }],
+  [
+    1,
+    (r, ts) => {
+      let trace = `${ts()}Error: ${r.pick([`connect ECONNREFUSED ${ip(r)}:5432`, 'Request failed with status code 502', "Cannot read properties of undefined (reading 'id')", 'timeout of 30000ms exceeded'])}\n`;
+      for (let i = r.between(3, 9); i > 0; i--) trace += `    at ${r.pick(FUNCS)} (/home/runner/work/${r.pick(REPOS)}/${path(r)}.js:${r.below(900)}:${r.below(80)})\n`;
+      return `${trace}    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n`;
+    },
+  ],
+  [
+    1,
+    (r, ts) => {
+      let trace = `${ts()}Traceback (most recent call last):\n`;
+      for (let i = r.between(2, 6); i > 0; i--)
+        trace += `  File "/app/${path(r)}.py", line ${r.below(900)}, in ${r.pick(FUNCS)}\n    ${r.pick(['return self._send(request)', 'raise ConnectionError(err)', 'data = json.loads(body)', 'user = db.get(user_id)'])}\n`;
+      return `${trace}${r.pick(['ValueError', 'KeyError', 'ConnectionError', 'TimeoutError'])}: ${r.pick(["'user_id'", 'invalid literal for int()', 'connection reset by peer'])}\n`;
+    },
+  ],
 ];
 
 const NATURAL_TOTAL = NATURAL.reduce((sum, [weight]) => sum + weight, 0);
@@ -291,14 +392,18 @@ function pickNatural(random) {
 // `[before, after]`, so the text's offset in the record is `before.length`.
 
 function pemBlock(random, label, bodyBytes) {
-  const body = randomBytes(random, bodyBytes).toString('base64').replace(/.{64}(?!$)/g, '$&\n');
+  const body = randomBytes(random, bodyBytes)
+    .toString('base64')
+    .replace(/.{64}(?!$)/g, '$&\n');
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`;
 }
 
 function jwt(random) {
   const header = base64url(`{"alg":"${random.pick(['HS256', 'RS256', 'ES256'])}","typ":"JWT"}`);
   const issuedAt = 1700000000 + random.below(60000000);
-  const payload = base64url(`{"sub":"${uuid(random)}","iss":"https://auth.${random.pick(ORGS)}.dev","aud":"${random.pick(REPOS)}","iat":${issuedAt},"exp":${issuedAt + 3600},"scope":"read write"}`);
+  const payload = base64url(
+    `{"sub":"${uuid(random)}","iss":"https://auth.${random.pick(ORGS)}.dev","aud":"${random.pick(REPOS)}","iat":${issuedAt},"exp":${issuedAt + 3600},"scope":"read write"}`,
+  );
   return `${header}.${payload}.${randomBytes(random, 32).toString('base64url')}`;
 }
 
@@ -335,17 +440,11 @@ const SECRET_MAKERS = {
   },
   'slack-bot-token': {
     make: (r) => `xoxb-${randomString(r, DIGITS, r.between(10, 13))}-${randomString(r, DIGITS, r.between(10, 13))}-${randomString(r, BASE62, 24)}`,
-    contexts: [
-      (r, ts) => [`${ts()}SLACK_BOT_TOKEN=`, ''],
-      (r, ts) => [`${ts()}{"level":"debug","msg":"posting to slack","channel":"#ci","token":"`, '"}'],
-    ],
+    contexts: [(r, ts) => [`${ts()}SLACK_BOT_TOKEN=`, ''], (r, ts) => [`${ts()}{"level":"debug","msg":"posting to slack","channel":"#ci","token":"`, '"}']],
   },
   'stripe-live-key': {
     make: (r) => `sk_live_${randomString(r, BASE62, r.chance(0.5) ? 24 : 99)}`,
-    contexts: [
-      (r, ts) => [`${ts()}STRIPE_SECRET_KEY=`, ''],
-      (r, ts) => [`${ts()}    Stripe.api_key = '`, "'"],
-    ],
+    contexts: [(r, ts) => [`${ts()}STRIPE_SECRET_KEY=`, ''], (r, ts) => [`${ts()}    Stripe.api_key = '`, "'"]],
   },
   'google-api-key': {
     make: (r) => `AIza${randomString(r, WORDISH, 35)}`,
@@ -356,24 +455,15 @@ const SECRET_MAKERS = {
   },
   'openai-project-key': {
     make: (r) => `sk-proj-${randomString(r, WORDISH, 74)}T3BlbkFJ${randomString(r, WORDISH, 74)}`,
-    contexts: [
-      (r, ts) => [`${ts()}OPENAI_API_KEY=`, ''],
-      (r, ts) => [`${ts()}> Authorization: Bearer `, ''],
-    ],
+    contexts: [(r, ts) => [`${ts()}OPENAI_API_KEY=`, ''], (r, ts) => [`${ts()}> Authorization: Bearer `, '']],
   },
   'anthropic-api-key': {
     make: (r) => `sk-ant-api03-${randomString(r, WORDISH, 93)}AA`,
-    contexts: [
-      (r, ts) => [`${ts()}> x-api-key: `, ''],
-      (r, ts) => [`${ts()}ANTHROPIC_API_KEY=`, ''],
-    ],
+    contexts: [(r, ts) => [`${ts()}> x-api-key: `, ''], (r, ts) => [`${ts()}ANTHROPIC_API_KEY=`, '']],
   },
   'npm-token': {
     make: (r) => `npm_${checksummedBase62(r)}`,
-    contexts: [
-      (r, ts) => [`${ts()}+ echo "//registry.npmjs.org/:_authToken=`, '" > ~/.npmrc'],
-      (r, ts) => [`${ts()}NODE_AUTH_TOKEN=`, ''],
-    ],
+    contexts: [(r, ts) => [`${ts()}+ echo "//registry.npmjs.org/:_authToken=`, '" > ~/.npmrc'], (r, ts) => [`${ts()}NODE_AUTH_TOKEN=`, '']],
   },
   jwt: {
     make: jwt,
@@ -385,21 +475,19 @@ const SECRET_MAKERS = {
   },
   'pem-private-key': {
     make: (r) => {
-      const [label, bytes] = r.pick([['RSA PRIVATE KEY', 1190], ['PRIVATE KEY', 1218], ['EC PRIVATE KEY', 121], ['OPENSSH PRIVATE KEY', 399]]);
+      const [label, bytes] = r.pick([
+        ['RSA PRIVATE KEY', 1190],
+        ['PRIVATE KEY', 1218],
+        ['EC PRIVATE KEY', 121],
+        ['OPENSSH PRIVATE KEY', 399],
+      ]);
       return pemBlock(r, label, bytes);
     },
-    contexts: [
-      (r, ts) => [`${ts()}+ cat /tmp/deploy_key\n`, `\n${ts()}+ chmod 600 /tmp/deploy_key`],
-      (r, ts) => [`${ts()}DEBUG loaded signing key:\n`, ''],
-    ],
+    contexts: [(r, ts) => [`${ts()}+ cat /tmp/deploy_key\n`, `\n${ts()}+ chmod 600 /tmp/deploy_key`], (r, ts) => [`${ts()}DEBUG loaded signing key:\n`, '']],
   },
   'password-assignment': {
     make: (r) => randomString(r, PASSWORD_CHARS, r.between(12, 24)),
-    contexts: [
-      (r, ts) => [`${ts()}password = "`, '"'],
-      (r, ts) => [`${ts()}    db_password = "`, '"'],
-      (r, ts) => [`${ts()}  password: "`, '"'],
-    ],
+    contexts: [(r, ts) => [`${ts()}password = "`, '"'], (r, ts) => [`${ts()}    db_password = "`, '"'], (r, ts) => [`${ts()}  password: "`, '"']],
   },
   'postgres-url-password': {
     make: (r) => randomString(r, URL_PASSWORD_CHARS, r.between(12, 32)),
@@ -419,10 +507,16 @@ const BAIT_MAKERS = {
   },
   'password-masked': { make: (r) => r.pick(['password: "********"', 'password = "<redacted>"', 'password = "<your-password>"']), contexts: [(r, ts) => [ts(), '']] },
   'password-empty': { make: (r) => r.pick(['password = ""', 'password: ""', 'password = None']), contexts: [(r, ts) => [ts(), '']] },
-  'postgres-url-env-password': { make: (r) => `postgres://${r.pick(USERS)}:\${POSTGRES_PASSWORD}@localhost:5432/${r.pick(DBS)}`, contexts: [(r, ts) => [`${ts()}DATABASE_URL=`, '']] },
+  'postgres-url-env-password': {
+    make: (r) => `postgres://${r.pick(USERS)}:\${POSTGRES_PASSWORD}@localhost:5432/${r.pick(DBS)}`,
+    contexts: [(r, ts) => [`${ts()}DATABASE_URL=`, '']],
+  },
   'postgres-url-no-password': { make: (r) => `postgres://localhost:5432/${r.pick(DBS)}`, contexts: [(r, ts) => [`${ts()}Waiting for `, ` ${ELLIPSIS} ok`]] },
   'actions-masked-token': { make: (r) => r.pick(['GITHUB_TOKEN: ***', 'NPM_TOKEN: ***', 'token: ***']), contexts: [(r, ts) => [`${ts()}  `, '']] },
-  'npm-config-variable': { make: (r) => r.pick(['npm_config_user_agent=npm/10.8.2 node/v20.20.2 linux x64 workspaces/false', 'npm_config_cache=/home/runner/.npm', 'npm_package_version=2.4.1']), contexts: [(r, ts) => [ts(), '']] },
+  'npm-config-variable': {
+    make: (r) => r.pick(['npm_config_user_agent=npm/10.8.2 node/v20.20.2 linux x64 workspaces/false', 'npm_config_cache=/home/runner/.npm', 'npm_package_version=2.4.1']),
+    contexts: [(r, ts) => [ts(), '']],
+  },
   'hex-token-digest': { make: (r) => `token_sha256=${hex(r, 64)}`, contexts: [(r, ts) => [`${ts()}audit: `, ` user=${r.pick(USERS)}`]] },
   'stripe-placeholder': { make: () => 'sk_live_xxxxxxxxxxxxxxxxxxxxxxxx', contexts: [(r, ts) => [`${ts()}# set STRIPE_SECRET_KEY (format: `, ')']] },
   'jwt-header-only': { make: () => `${base64url('{"alg":"HS256","typ":"JWT"}')}.<payload>.<signature>`, contexts: [(r, ts) => [`${ts()}expected a token like `, '']] },
@@ -612,7 +706,9 @@ function main(argv) {
   const started = performance.now();
   const result = writeCorpus(options);
   const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`wrote ${result.bytes} bytes to ${result.out} (${result.secretCount} secrets, ${result.baitCount} baits; sidecar ${result.sidecar}) in ${seconds.toFixed(1)} s\n`);
+  process.stderr.write(
+    `wrote ${result.bytes} bytes to ${result.out} (${result.secretCount} secrets, ${result.baitCount} baits; sidecar ${result.sidecar}) in ${seconds.toFixed(1)} s\n`,
+  );
   return 0;
 }
 

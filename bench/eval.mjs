@@ -98,7 +98,7 @@ function isTextLabel(record) {
 /** `name = `, `name: "`, `"name"=>`, `name := '`, `name: |` + newline (YAML block scalar). */
 const ASSIGNMENT_PREFIX = /^\s*["']?[A-Za-z_.$@-][\w.$@-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[|>][+-]?[ \t]*\n\s*)?["']?/;
 /** `scheme://user:password@host...` (schemes may stack: `jdbc:mysql://`); the password may hold `@`. */
-const URL_WITH_PASSWORD = /^(?:[A-Za-z][\w+.-]*:)+\/\/[^:@\/\s]*:(\S+)@[^@\s]*$/;
+const URL_WITH_PASSWORD = /^(?:[A-Za-z][\w+.-]*:)+\/\/[^:@/\s]*:(\S+)@[^@\s]*$/;
 const URL_SCHEME = /^(?:[A-Za-z][\w+.-]*:)+\/\//;
 
 /**
@@ -177,7 +177,9 @@ specs.forEach((spec, index) => {
 
 // 2. The labelled corpus.
 for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
-  const lines = readFileSync(new URL(`fixtures/corpus/${file}`, root), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(new URL(`fixtures/corpus/${file}`, root), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   for (const line of lines) {
     const record = JSON.parse(line);
     const family = familyOfCorpusRule(record.rule);
@@ -229,7 +231,7 @@ if (asJson) {
   console.log('family                      examples: recall%    fp%  |  corpus: tp  recall%   fp  fp%(family)  fp%(any rule)  contested  n/a');
   const row = (name, s) =>
     console.log(
-      `${name.padEnd(28)}${String(s.exTpFound + '/' + s.exTp).padStart(9)} ${pct(s.exTpFound, s.exTp)}  ${pct(s.exFpFired, s.exFp)}  | ${String(s.tpFound + '/' + s.tp).padStart(10)} ${pct(s.tpFound, s.tp)} ${String(s.fpFired + '/' + s.fp).padStart(7)} ${pct(s.fpFired, s.fp)}       ${pct(s.fpAny, s.fp)}  ${String(s.contested).padStart(9)}  ${String(s.notText).padStart(3)}`,
+      `${name.padEnd(28)}${String(`${s.exTpFound}/${s.exTp}`).padStart(9)} ${pct(s.exTpFound, s.exTp)}  ${pct(s.exFpFired, s.exFp)}  | ${String(`${s.tpFound}/${s.tp}`).padStart(10)} ${pct(s.tpFound, s.tp)} ${String(`${s.fpFired}/${s.fp}`).padStart(7)} ${pct(s.fpFired, s.fp)}       ${pct(s.fpAny, s.fp)}  ${String(s.contested).padStart(9)}  ${String(s.notText).padStart(3)}`,
     );
   for (const family of families) row(family, stats.get(family));
   row('TOTAL', total);

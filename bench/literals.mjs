@@ -23,7 +23,7 @@
  * Every run caches into a temporary XDG_CACHE_HOME, removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRandom, generateCorpus, parseFlags, parseSize } from './corpus.mjs';
@@ -58,12 +58,7 @@ function literals(random) {
   return [...values];
 }
 
-const ENCODINGS = [
-  (value) => value,
-  (value) => JSON.stringify(value).slice(1, -1),
-  (value) => encodeURIComponent(value),
-  (value) => Buffer.from(value).toString('base64'),
-];
+const ENCODINGS = [(value) => value, (value) => JSON.stringify(value).slice(1, -1), (value) => encodeURIComponent(value), (value) => Buffer.from(value).toString('base64')];
 
 /** Writes the log: the corpus with a planted line per ~8 KiB; returns the values planted in clear. */
 function writeLog(path, values, random) {
@@ -98,7 +93,12 @@ function run(args, { stdin, stdout }) {
       const stderr = Buffer.concat(errors).toString();
       const rss = /RSS_KB=(\d+)/.exec(stderr);
       const status = /Command (?:exited with non-zero status|terminated by signal) (\d+)/.exec(stderr);
-      resolve({ ms, rssMb: rss ? Number(rss[1]) / 1024 : NaN, code: status ? Number(status[1]) : code, stderr: stderr.replace(/.*RSS_KB=\d+\n?/s, '').replace(/Command .*\n/, '') });
+      resolve({
+        ms,
+        rssMb: rss ? Number(rss[1]) / 1024 : NaN,
+        code: status ? Number(status[1]) : code,
+        stderr: stderr.replace(/.*RSS_KB=\d+\n?/s, '').replace(/Command .*\n/, ''),
+      });
     });
   });
 }
@@ -118,7 +118,10 @@ process.stdout.write(`${'engine'.padEnd(11)} ${'run'.padEnd(19)} ${'wall s'.padS
 try {
   for (const engine of engines) {
     await run(['--engine', engine], { stdin: 'hi\n' });
-    for (const [label, extra] of [['pack only', []], ['literals', ['--literal-file', listPath]]]) {
+    for (const [label, extra] of [
+      ['pack only', []],
+      ['literals', ['--literal-file', listPath]],
+    ]) {
       const common = ['--engine', engine, ...extra];
       const startup = await run(common, { stdin: 'hi\n' });
       const row = (name, result, rate, check) =>

@@ -26,7 +26,9 @@ const option = (name) => {
 };
 const flag = (name) => {
   const at = args.indexOf(name);
-  return at >= 0 ? (args.splice(at, 1), true) : false;
+  if (at < 0) return false;
+  args.splice(at, 1);
+  return true;
 };
 const rulesFile = option('--rules');
 const repeat = Number(option('--repeat') ?? '3');

@@ -102,7 +102,9 @@ function readEvents(url, onEvent = () => {}, agent = undefined) {
 const MODES = { sse: [], openai: ['--sse-json', 'openai'] };
 
 async function startProxy(engine, mode) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--upstream', upstream.url, '--listen', '127.0.0.1:0', ...MODES[mode], '--engine', engine], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'proxy', '--upstream', upstream.url, '--listen', '127.0.0.1:0', ...MODES[mode], '--engine', engine], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   const url = await new Promise((resolve, reject) => {
@@ -177,22 +179,23 @@ async function availableEngines() {
 const format = (value, digits = 2) => value.toFixed(digits);
 console.log(`proxy benchmark: ${EVENTS} events (throughput), ${LATENCY_EVENTS} at 1,000/s (latency, first ${WARMUP_EVENTS} not counted), ${STREAMS} open streams (memory)`);
 const chosenModes = option('--mode', null) ? [option('--mode', null)] : Object.keys(MODES);
-for (const engine of chosenEngines) for (const mode of chosenModes) {
-  const proxy = await startProxy(engine, mode);
-  await readEvents(`${proxy.url}/throughput`); // warm-up: JIT, lazy automaton states
-  // Straight right before through, so that both see the same load on a shared machine.
-  const straightThroughput = await throughput(upstream.url);
-  const straightLatency = await latency(upstream.url);
-  const proxyThroughput = await throughput(proxy.url);
-  const proxyLatency = await latency(proxy.url);
-  const perStream = await memoryPerStream(proxy);
-  console.log(
-    `through proxy (${engine}, ${mode === 'sse' ? 'per event' : '--sse-json openai'}): ${format(proxyThroughput, 0)} events/s (${format((100 * proxyThroughput) / straightThroughput, 1)}% of straight), ` +
-      `(straight: ${format(straightThroughput, 0)} events/s, p50 ${format(straightLatency.p50)} ms, p99 ${format(straightLatency.p99)} ms), ` +
-      `latency p50 ${format(proxyLatency.p50)} ms, p99 ${format(proxyLatency.p99)} ms; added p50 ${format(proxyLatency.p50 - straightLatency.p50)} ms, p99 ${format(proxyLatency.p99 - straightLatency.p99)} ms; ` +
-      `memory ${format(perStream / 1024, 1)} KiB per open stream`,
-  );
-  proxy.child.kill('SIGTERM');
-  await once(proxy.child, 'exit');
-}
+for (const engine of chosenEngines)
+  for (const mode of chosenModes) {
+    const proxy = await startProxy(engine, mode);
+    await readEvents(`${proxy.url}/throughput`); // warm-up: JIT, lazy automaton states
+    // Straight right before through, so that both see the same load on a shared machine.
+    const straightThroughput = await throughput(upstream.url);
+    const straightLatency = await latency(upstream.url);
+    const proxyThroughput = await throughput(proxy.url);
+    const proxyLatency = await latency(proxy.url);
+    const perStream = await memoryPerStream(proxy);
+    console.log(
+      `through proxy (${engine}, ${mode === 'sse' ? 'per event' : '--sse-json openai'}): ${format(proxyThroughput, 0)} events/s (${format((100 * proxyThroughput) / straightThroughput, 1)}% of straight), ` +
+        `(straight: ${format(straightThroughput, 0)} events/s, p50 ${format(straightLatency.p50)} ms, p99 ${format(straightLatency.p99)} ms), ` +
+        `latency p50 ${format(proxyLatency.p50)} ms, p99 ${format(proxyLatency.p99)} ms; added p50 ${format(proxyLatency.p50 - straightLatency.p50)} ms, p99 ${format(proxyLatency.p99 - straightLatency.p99)} ms; ` +
+        `memory ${format(perStream / 1024, 1)} KiB per open stream`,
+    );
+    proxy.child.kill('SIGTERM');
+    await once(proxy.child, 'exit');
+  }
 await upstream.close();

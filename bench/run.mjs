@@ -48,7 +48,9 @@ const ENV = { ...process.env, LC_ALL: 'C' };
 const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
 if (flags.has('help')) {
-  process.stdout.write('usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--keep-corpus] [--no-recall] [--timeout 300]\n');
+  process.stdout.write(
+    'usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--keep-corpus] [--no-recall] [--timeout 300]\n',
+  );
   process.exit(0);
 }
 const size = parseSize(flags.get('size') ?? '256MiB');
@@ -177,23 +179,23 @@ async function timeOnce(argv, file, isStdoutKept = false) {
   const stdoutFile = isStdoutKept ? join(workDir, `stdout-${process.pid}.txt`) : '/dev/null';
   rmSync(rssFile, { force: true });
   const hasTime = existsSync(TIME);
-  const script = hasTime
-    ? 'set -o pipefail; cat -- "$1" | "$2" -f %M -o "$3" "${@:5}" > "$4"'
-    : 'set -o pipefail; cat -- "$1" | { echo $BASHPID > "$3"; exec "${@:5}" > "$4"; }';
+  const script = hasTime ? 'set -o pipefail; cat -- "$1" | "$2" -f %M -o "$3" "${@:5}" > "$4"' : 'set -o pipefail; cat -- "$1" | { echo $BASHPID > "$3"; exec "${@:5}" > "$4"; }';
   const started = performance.now();
   const { child, done } = spawnPipeline(script, [file, TIME, rssFile, stdoutFile, ...argv], ['ignore', 'ignore', 'pipe']);
   const stderr = [];
   child.stderr.on('data', (chunk) => stderr.push(chunk));
   let polledKiB = 0;
-  const poll = hasTime ? undefined : setInterval(() => {
-    try {
-      const pid = readFileSync(rssFile, 'utf8').trim();
-      const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (hwm) polledKiB = Math.max(polledKiB, Number(hwm[1]));
-    } catch {
-      // Not started yet, or already gone: VmHWM is a high-water mark, the last read stands.
-    }
-  }, 5);
+  const poll = hasTime
+    ? undefined
+    : setInterval(() => {
+        try {
+          const pid = readFileSync(rssFile, 'utf8').trim();
+          const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+          if (hwm) polledKiB = Math.max(polledKiB, Number(hwm[1]));
+        } catch {
+          // Not started yet, or already gone: VmHWM is a high-water mark, the last read stands.
+        }
+      }, 5);
   const status = await done;
   const ms = performance.now() - started;
   if (poll) clearInterval(poll);
@@ -253,7 +255,7 @@ function prepareNeedles(sidecarPath) {
     baitsOfNeedle.set(needle, (baitsOfNeedle.get(needle) ?? 0) + 1);
   }
   const needlesFile = join(workDir, `needles-${process.pid}.txt`);
-  writeFileSync(needlesFile, [...secretOfNeedle.keys(), ...baitsOfNeedle.keys()].join('\n') + '\n', 'latin1');
+  writeFileSync(needlesFile, `${[...secretOfNeedle.keys(), ...baitsOfNeedle.keys()].join('\n')}\n`, 'latin1');
   return { needlesFile, secretOfNeedle, baitsOfNeedle, planted: sidecar.secrets.length, baits: sidecar.baits.length };
 }
 
@@ -311,7 +313,11 @@ function formatBytes(bytes) {
 function printTable(header, rows) {
   const aligned = rows.filter((row) => row.length > 2);
   const widths = header.map((cell, i) => Math.max(cell.length, ...[...aligned, ...rows.map((row) => [row[0]])].map((row) => String(row[i] ?? '').length)));
-  const line = (cells) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
 }
 
@@ -332,31 +338,38 @@ async function main() {
   spawnSync('sync', [file]);
   await timeOnce(['cat'], file);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  process.stdout.write(`sseredact bench: corpus ${formatBytes(size)} seed ${seed}; node ${process.version}; ${cpus().length} x ${cpu}; Linux ${release()}; peak RSS via ${existsSync(TIME) ? '/usr/bin/time' : '/proc VmHWM polling'}\n\n`);
+  process.stdout.write(
+    `sseredact bench: corpus ${formatBytes(size)} seed ${seed}; node ${process.version}; ${cpus().length} x ${cpu}; Linux ${release()}; peak RSS via ${existsSync(TIME) ? '/usr/bin/time' : '/proc VmHWM polling'}\n\n`,
+  );
 
   corpusFile = file;
   await timeRows(selected.filter((row) => !row.skipped));
   const throughput = (row) => (row?.ms ? size / MiB / (row.ms / 1000) : undefined);
   const catRate = throughput(selected.find((row) => row.name === 'cat'));
   const sedRate = throughput(selected.find((row) => row.name === 'sed'));
-  printTable(['command', 'wall s', 'MiB/s', 'peak RSS MB', 'vs cat|cat', 'vs sed', 'runs'], selected.map((row) => {
-    if (row.skipped || row.failed) return [row.label, `${row.skipped ? 'skipped' : 'failed'}: ${row.skipped ?? row.failed}`];
-    const rate = throughput(row);
-    return [
-      row.label,
-      (row.ms / 1000).toFixed(2),
-      rate.toFixed(1),
-      (row.rssKiB / 1024).toFixed(1),
-      catRate ? `${((rate / catRate) * 100).toFixed(1)}%` : '-',
-      sedRate ? `${(rate / sedRate).toFixed(2)}x` : '-',
-      row.runs,
-    ];
-  }));
+  printTable(
+    ['command', 'wall s', 'MiB/s', 'peak RSS MB', 'vs cat|cat', 'vs sed', 'runs'],
+    selected.map((row) => {
+      if (row.skipped || row.failed) return [row.label, `${row.skipped ? 'skipped' : 'failed'}: ${row.skipped ?? row.failed}`];
+      const rate = throughput(row);
+      return [
+        row.label,
+        (row.ms / 1000).toFixed(2),
+        rate.toFixed(1),
+        (row.rssKiB / 1024).toFixed(1),
+        catRate ? `${((rate / catRate) * 100).toFixed(1)}%` : '-',
+        sedRate ? `${(rate / sedRate).toFixed(2)}x` : '-',
+        row.runs,
+      ];
+    }),
+  );
   const native = selected.find((row) => row.name === 'native' && row.stdout);
   const scanSeconds = Number(/seconds=([\d.]+)/.exec(native?.stdout ?? '')?.[1]);
   if (native && scanSeconds > 0) {
     const scanRate = size / MiB / scanSeconds;
-    process.stdout.write(`native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included): ${scanSeconds.toFixed(2)} s, ${scanRate.toFixed(1)} MiB/s${catRate ? `, ${((scanRate / catRate) * 100).toFixed(1)}% of cat|cat` : ''}\n`);
+    process.stdout.write(
+      `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included): ${scanSeconds.toFixed(2)} s, ${scanRate.toFixed(1)} MiB/s${catRate ? `, ${((scanRate / catRate) * 100).toFixed(1)}% of cat|cat` : ''}\n`,
+    );
   }
   process.stdout.write('targets (DESIGN §8): ts engine >= 2x sed; vectorscan engine >= 80% of cat|cat and >= 10x sed; peak RSS < 100 MB\n');
 
@@ -367,9 +380,9 @@ async function main() {
       if (row.skipped || row.failed || row.name === 'cat' || row.hasNoOutput) continue;
       log(`recall: ${row.label}`);
       const recall = await recallRow(row.argv, file, needles);
-      recallRows.push(recall.failed
-        ? [row.label, `failed: ${recall.failed}`]
-        : [row.label, recall.redactions, needles.planted, `LEAKS: ${recall.leaks}`, `${recall.baitsKept}/${needles.baits}`]);
+      recallRows.push(
+        recall.failed ? [row.label, `failed: ${recall.failed}`] : [row.label, recall.redactions, needles.planted, `LEAKS: ${recall.leaks}`, `${recall.baitsKept}/${needles.baits}`],
+      );
     }
     rmSync(needles.needlesFile, { force: true });
     if (recallRows.length > 0) {

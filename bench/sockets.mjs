@@ -60,7 +60,9 @@ async function startServer(engine) {
     },
     /** User + system CPU seconds the server has used (/proc/PID/stat, in clock ticks of 1/100 s). */
     cpuSeconds: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     stop: async () => {
@@ -124,7 +126,9 @@ async function memoryPerStream(engine) {
 }
 
 const MiB = 1024 * 1024;
-console.log(`socket mode: ${CONNECTIONS} connections x ${(SIZE / MiB).toFixed(2)} MiB over loopback vs 1 connection x ${((CONNECTIONS * SIZE) / MiB).toFixed(0)} MiB; stdout to /dev/null`);
+console.log(
+  `socket mode: ${CONNECTIONS} connections x ${(SIZE / MiB).toFixed(2)} MiB over loopback vs 1 connection x ${((CONNECTIONS * SIZE) / MiB).toFixed(0)} MiB; stdout to /dev/null`,
+);
 console.log('| engine | many: MB/s | one: MB/s | many/one | many: MB per server CPU-s | one: MB per server CPU-s | peak RSS many | peak RSS one | RSS per open stream |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const engine of ENGINES) {

@@ -91,7 +91,9 @@ async function main() {
     const cold = await run(argv);
     if (cold.stdout !== 'hi\n') throw new Error(`${argv.join(' ')} printed ${JSON.stringify(cold.stdout)}`);
     const warm = await walls(argv);
-    process.stdout.write(`${`sseredact --engine ${engine}`.padEnd(36)} ${cold.ms.toFixed(0).padStart(5)} ${ms(median(warm))} ${ms(quantile(warm, 0.9))} ${ms(Math.min(...warm))}\n`);
+    process.stdout.write(
+      `${`sseredact --engine ${engine}`.padEnd(36)} ${cold.ms.toFixed(0).padStart(5)} ${ms(median(warm))} ${ms(quantile(warm, 0.9))} ${ms(Math.min(...warm))}\n`,
+    );
   }
   for (const engine of engines) {
     const phases = [];

@@ -21,9 +21,7 @@ if (strict) {
   process.exit(result.status ?? 1);
 }
 const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
-const missing = /hs\.h|-lhs|cannot find -lhs/.test(output)
-  ? 'Vectorscan was not found'
-  : 'the native build failed';
+const missing = /hs\.h|-lhs|cannot find -lhs/.test(output) ? 'Vectorscan was not found' : 'the native build failed';
 console.warn(
   `sseredact-vectorscan: ${missing}; sseredact will use its TypeScript engine. ` +
     'To enable the vectorscan engine: apt-get install libvectorscan-dev, then npm rebuild sseredact (-g for a global install).',

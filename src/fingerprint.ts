@@ -24,21 +24,27 @@ const KEY_BYTES = 32;
 
 /** `$XDG_CONFIG_HOME/sseredact`, else `~/.config/sseredact`. */
 export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== '' ? env['XDG_CONFIG_HOME'] : join(homedir(), '.config');
+  const base = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
   return join(base, 'sseredact');
 }
 
 let processKey: Buffer | undefined;
 
+/** This user's key, read (or made) once per process. */
+function userKey(): Buffer {
+  processKey ??= fingerprintKey(process.env, (message) => process.emitWarning(message, { code: 'SSEREDACT_FINGERPRINT_KEY' }));
+  return processKey;
+}
+
 /** The fingerprint of `secret` under `key` when given (the library's `hashKey`), else this user's key (see the module doc). */
 export function fingerprint(secret: Uint8Array, key?: string): string {
-  const hmacKey = key !== undefined && key !== '' ? Buffer.from(key, 'utf8') : (processKey ??= fingerprintKey(process.env, (message) => process.emitWarning(message, { code: 'SSEREDACT_FINGERPRINT_KEY' })));
+  const hmacKey = key !== undefined && key !== '' ? Buffer.from(key, 'utf8') : userKey();
   return `hmac-sha256:${createHmac('sha256', hmacKey).update(secret).digest('hex')}`;
 }
 
 /** The key for `env` (the module doc's order); `onWarning` hears why a per-process key is used. */
 export function fingerprintKey(env: NodeJS.ProcessEnv, onWarning: (message: string) => void): Buffer {
-  const fromEnv = env['SSEREDACT_HASH_KEY'];
+  const fromEnv = env.SSEREDACT_HASH_KEY;
   if (fromEnv !== undefined && fromEnv !== '') return Buffer.from(fromEnv, 'utf8');
   const directory = configDirectory(env);
   const stored = readOrCreateKey(directory);

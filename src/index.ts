@@ -17,26 +17,24 @@
  */
 import type { Transform } from 'node:stream';
 import { selectEngine } from './engine/select.js';
+import { SseredactError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
-import { type StreamOptions, type StreamOpener, createStreamOpener } from './pipeline/open-stream.js';
+import { type StreamOpener, type StreamOptions, createStreamOpener } from './pipeline/open-stream.js';
 import { type BodyOptions, createBodyOpener } from './proxy/body-mode.js';
 import { createBodyStream, createBodyTransform } from './proxy/body-stream.js';
 import { type ProxyHandler, type ProxyRequestLog, createProxyHandler as createNodeProxyHandler } from './proxy/handler.js';
 import { redactWebResponse } from './proxy/response.js';
-import type { LocatedFinding } from './types.js';
-import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { chooseRuleSpecs } from './rules/choose.js';
+import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { maskEnvRules } from './rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from './rules/ruleset.js';
-import type { RuleSpec } from './types.js';
+import type { LocatedFinding, RuleSpec } from './types.js';
 
-import { SseredactError } from './errors.js';
-
-export { SseredactError };
 export type { ErrorType } from './errors.js';
-export type { RuleSpec, RulePredicates } from './types.js';
 export type { BodyMode } from './proxy/body-mode.js';
 export type { ProxyHandler, ProxyRequestLog } from './proxy/handler.js';
+export type { RulePredicates, RuleSpec } from './types.js';
+export { SseredactError };
 
 /** Which rules to compile (the CLI's `--no-builtin`, `--pattern`, `--literal`, `--max-match`). */
 export interface RuleOptions {
@@ -163,7 +161,14 @@ function openerOf(options: RedactorOptions): StreamOpener {
 }
 
 function publicFinding(finding: LocatedFinding, options: RedactorOptions): Finding {
-  const base = { rule: finding.ruleId, start: finding.secret.start, end: finding.secret.end, line: finding.line, column: finding.column, fingerprint: fingerprint(finding.secretBytes, options.hashKey) };
+  const base = {
+    rule: finding.ruleId,
+    start: finding.secret.start,
+    end: finding.secret.end,
+    line: finding.line,
+    column: finding.column,
+    fingerprint: fingerprint(finding.secretBytes, options.hashKey),
+  };
   return options.showSecret === true ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
 }
 
@@ -175,8 +180,10 @@ function publicFinding(finding: LocatedFinding, options: RedactorOptions): Findi
 export interface Redactor extends Transform {
   on(event: 'finding', listener: (finding: Finding) => void): this;
   // Node's own signature for every other event, so that `on('data', ...)` keeps its types.
+  // biome-ignore lint/suspicious/noExplicitAny: Node's own listener type, which `any[]` spells
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'finding', listener: (finding: Finding) => void): this;
+  // biome-ignore lint/suspicious/noExplicitAny: Node's own listener type, which `any[]` spells
   once(event: string | symbol, listener: (...args: any[]) => void): this;
   /**
    * The same redactor as a WHATWG TransformStream (its `finding` events still fire on this

@@ -176,4 +176,3 @@ export interface RegistryStats {
   /** The open streams, then the most recently closed ones (at most 100, oldest first). */
   readonly streams: readonly StreamStats[];
 }
-

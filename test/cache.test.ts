@@ -44,12 +44,40 @@ describe('cache file', () => {
 
   test.each([
     ['a missing file', (_: Buffer) => null, /nothing cached/],
-    ['a flipped database byte', (file: Buffer) => (file[file.length - 1]! ^= 1, file), /checksum/],
-    ['a flipped meta byte', (file: Buffer) => (file[81]! ^= 1, file), /checksum/],
+    [
+      'a flipped database byte',
+      (file: Buffer) => {
+        file[file.length - 1]! ^= 1;
+        return file;
+      },
+      /checksum/,
+    ],
+    [
+      'a flipped meta byte',
+      (file: Buffer) => {
+        file[81]! ^= 1;
+        return file;
+      },
+      /checksum/,
+    ],
     ['a truncated file', (file: Buffer) => file.subarray(0, file.length - 1), /truncated/],
     ['a short file', (file: Buffer) => file.subarray(0, 20), /not a cache file/],
-    ['another format version', (file: Buffer) => (file[7] = 2, file), /not a cache file/],
-    ['another rule set key', (file: Buffer) => (file[8]! ^= 1, file), /another rule set/],
+    [
+      'another format version',
+      (file: Buffer) => {
+        file[7] = 2;
+        return file;
+      },
+      /not a cache file/,
+    ],
+    [
+      'another rule set key',
+      (file: Buffer) => {
+        file[8]! ^= 1;
+        return file;
+      },
+      /another rule set/,
+    ],
   ])('%s is a miss, never an entry', (_label, damage, reason) => {
     writeCache(cacheDirectory, 'vectorscan', key, { meta: '{"x":1}', data: bytes('DATABASE') });
     const path = cachePath(cacheDirectory, 'vectorscan', key);

@@ -4,8 +4,9 @@
  * secret spans replaced, in regions of at most MAX_REGION bytes (plus one secret). Every streaming
  * path must give exactly these bytes and findings.
  */
-import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
+
 import { MAX_REGION, type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
+import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
 
 export interface OracleFinding {
   readonly ruleId: string;

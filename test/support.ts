@@ -1,6 +1,7 @@
 /** Shared test helpers: run a rule set through the streaming redactor over a given chunking. */
-import { tsEngine } from '../src/engine/ts/engine.js';
+
 import type { Engine } from '../src/engine/engine.js';
+import { tsEngine } from '../src/engine/ts/engine.js';
 import { createStreamRedactor } from '../src/redact/redactor.js';
 import { type Replacement, parseReplacement } from '../src/redact/replace.js';
 import { type RuleSet, compileRuleSet } from '../src/rules/ruleset.js';

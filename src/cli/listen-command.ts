@@ -6,9 +6,10 @@
  * exits at once, 130 (SIGINT) or 143 (SIGTERM), dropping what streams still held back. SIGUSR1
  * prints the stats. The reader of stdout going away (EPIPE) ends the run quietly, like `| head`.
  */
+
+import { SseredactError } from '../errors.js';
 import type { StreamOpener } from '../pipeline/open-stream.js';
 import { createStreamRegistry } from '../pipeline/stream-registry.js';
-import { SseredactError } from '../errors.js';
 import { createSharedOutput } from '../sinks/line-atomic.js';
 import type { ByteSink } from '../sinks/output.js';
 import { statsJson, statsText } from '../sinks/stats-report.js';
@@ -34,7 +35,13 @@ export function checkListenOptions(files: readonly string[], options: RedactComm
 }
 
 /** Serves `addresses` until a signal; returns the exit status. `records`: the `--records` sink, if any. */
-export async function listen(addresses: readonly ListenAddress[], openStream: StreamOpener, options: RedactCommandOptions, records: ByteSink | null, verbose: Log): Promise<number> {
+export async function listen(
+  addresses: readonly ListenAddress[],
+  openStream: StreamOpener,
+  options: RedactCommandOptions,
+  records: ByteSink | null,
+  verbose: Log,
+): Promise<number> {
   const stdout = createSharedOutput(process.stdout, { maxQueued: options.maxBuffer });
   const recordSink = options.json ? stdout : records;
   let finish: (status: number) => void = () => {};

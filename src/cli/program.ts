@@ -237,7 +237,10 @@ export function buildProgram(actions: ProgramActions): Command {
           .default('off')
           .preset('on'),
       )
-      .option('--sse-json <path>', 'SSE with JSON deltas: the text at PATH (a preset: openai, anthropic, gemini, vercel, auto; or a dotted path like a.b[].c) forms one content stream per choice or block, so a secret split over events is found')
+      .option(
+        '--sse-json <path>',
+        'SSE with JSON deltas: the text at PATH (a preset: openai, anthropic, gemini, vercel, auto; or a dotted path like a.b[].c) forms one content stream per choice or block, so a secret split over events is found',
+      )
       .option('--listen <address>', 'serve sockets instead of reading files: each connection to tcp://HOST:PORT or unix:PATH is its own stream (repeatable)', collect, [])
       .option('--label', 'with --listen: start each line on stdout with its stream id (conn-N | )', false)
       .option('--reply', "with --listen: send each connection's redacted bytes back to it instead of to stdout", false)
@@ -257,8 +260,12 @@ export function buildProgram(actions: ProgramActions): Command {
       .action(actions.rulesList),
   );
   rules.addCommand(
-    configure(addRuleOptions(new Command('test').description('show which rules fire on FILE (- for stdin), with offsets; exit 1 when any does').argument('<file>', 'sample to test; - reads stdin')))
-      .addHelpText('after', "\nExamples:\n  sseredact rules test sample.txt\n  sseredact rules test --rules gitleaks.toml -")
+    configure(
+      addRuleOptions(
+        new Command('test').description('show which rules fire on FILE (- for stdin), with offsets; exit 1 when any does').argument('<file>', 'sample to test; - reads stdin'),
+      ),
+    )
+      .addHelpText('after', '\nExamples:\n  sseredact rules test sample.txt\n  sseredact rules test --rules gitleaks.toml -')
       .action(actions.rulesTest),
   );
   program.addCommand(rules);
@@ -281,7 +288,10 @@ export function buildProgram(actions: ProgramActions): Command {
     configure(addRuleOptions(new Command('proxy').description('an HTTP reverse proxy to URL that redacts the responses as they stream')))
       .option('--upstream <url>', 'forward every request to this http:// or https:// URL (its path is prefixed to each request path); required')
       .option('--listen <address>', 'listen on HOST:PORT, [IPv6]:PORT, PORT (on 127.0.0.1) or unix:PATH', '127.0.0.1:8080')
-      .option('--sse-json <path>', 'event streams carry JSON deltas: the strings at PATH (openai, anthropic, or a dotted path) form one content stream, so a secret split over events is found')
+      .option(
+        '--sse-json <path>',
+        'event streams carry JSON deltas: the strings at PATH (openai, anthropic, or a dotted path) form one content stream, so a secret split over events is found',
+      )
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
       .option('--redact-all', 'also redact bodies of other media types (as bytes), not only event streams, JSON and text/*', false)
       .option('--redact-requests', 'also redact request bodies before they go upstream', false)

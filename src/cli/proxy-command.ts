@@ -2,8 +2,9 @@
  * `sseredact proxy`: turns the flags into a proxy handler (src/proxy/), listens, writes one log
  * line per request on stderr, and on SIGTERM or SIGINT closes gracefully and exits 0.
  */
-import { checkStreamOptions } from '../pipeline/open-stream.js';
+
 import { SseredactError } from '../errors.js';
+import { checkStreamOptions } from '../pipeline/open-stream.js';
 import { type ProxyRequestLog, createProxyHandler } from '../proxy/handler.js';
 import { parseListen, startServer } from '../proxy/server.js';
 import type { RuleSet } from '../rules/ruleset.js';

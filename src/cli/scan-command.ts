@@ -3,14 +3,14 @@
  * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
  */
 import { scanTargets } from '../pipeline/scan.js';
-import type { ScanFinding } from '../types.js';
+import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { sarifLog } from '../sinks/sarif.js';
-import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
 import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
+import type { ScanFinding } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
 import { stdoutColors } from './terminal.js';

@@ -16,8 +16,7 @@ export interface SelectOptions {
   readonly cacheDirectory?: string | null;
 }
 
-const INSTALL_HINT =
-  'install Vectorscan (Debian/Ubuntu: apt-get install libvectorscan-dev), then run npm rebuild sseredact (npm rebuild -g sseredact for a global install)';
+const INSTALL_HINT = 'install Vectorscan (Debian/Ubuntu: apt-get install libvectorscan-dev), then run npm rebuild sseredact (npm rebuild -g sseredact for a global install)';
 
 /**
  * The engine for `choice`. Throws SseredactError('usage') for `vectorscan` when the addon cannot

@@ -17,7 +17,7 @@
  * ```
  */
 import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
-import { DEFAULT_TEMPLATE, type Replacement, parseReplacement } from '../redact/replace.js';
+import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
@@ -65,7 +65,9 @@ export type StreamOpener = (request?: StreamRequest) => ByteRedactor;
 /** The replacement of every region and, unless `replace` is given, each rule's own. */
 function replacementsOf(ruleSet: RuleSet, options: StreamOptions): Pick<RedactOptions, 'replacement' | 'ruleReplacements'> {
   if (options.replace !== undefined) return { replacement: parseReplacement(options.replace, options.hashKey) };
-  const ruleReplacements = ruleSet.rules.map(({ spec }) => ('replacement' in spec && spec.replacement !== undefined ? parseReplacement(spec.replacement, options.hashKey) : undefined));
+  const ruleReplacements = ruleSet.rules.map(({ spec }) =>
+    'replacement' in spec && spec.replacement !== undefined ? parseReplacement(spec.replacement, options.hashKey) : undefined,
+  );
   const replacement = parseReplacement(DEFAULT_TEMPLATE, options.hashKey);
   return ruleReplacements.some((own) => own !== undefined) ? { replacement, ruleReplacements } : { replacement };
 }

@@ -18,8 +18,9 @@
  * chunk read from its socket, and on stdout its unfinished line (at most sinks/line-atomic.ts's
  * MAX_LINE).
  */
-import { FindingTally, streamRecord } from '../sinks/ndjson.js';
+
 import type { SharedOutput } from '../sinks/line-atomic.js';
+import { FindingTally, streamRecord } from '../sinks/ndjson.js';
 import { type ByteSink, createByteSink } from '../sinks/output.js';
 import type { Connection } from '../sources/socket.js';
 import type { RegistryStats, StreamEnd, StreamStats } from '../types.js';
@@ -136,7 +137,15 @@ export function createStreamRegistry(options: RegistryOptions): StreamRegistry {
     }
     if (options.records) {
       const { tally } = context;
-      const record = { stream: context.id, listener: connection.listener, peer: connection.peer, end: context.end, bytes: tally.bytes, bytesOut: context.bytesOut, findings: tally.findings };
+      const record = {
+        stream: context.id,
+        listener: connection.listener,
+        peer: connection.peer,
+        end: context.end,
+        bytes: tally.bytes,
+        bytesOut: context.bytesOut,
+        findings: tally.findings,
+      };
       await options.records.write(streamRecord(record));
     }
   }
@@ -181,7 +190,17 @@ export function createStreamRegistry(options: RegistryOptions): StreamRegistry {
         return;
       }
       const now = Date.now();
-      const context: Context = { id: `conn-${++accepted}`, connection, tally: new FindingTally(), openedAt: now, lastActivityAt: now, bytesOut: 0, lines: 0, end: null, done: null };
+      const context: Context = {
+        id: `conn-${++accepted}`,
+        connection,
+        tally: new FindingTally(),
+        openedAt: now,
+        lastActivityAt: now,
+        bytesOut: 0,
+        lines: 0,
+        end: null,
+        done: null,
+      };
       open.set(context.id, context);
       peak = Math.max(peak, open.size);
       options.verbose(`${context.id} opened: ${connection.peer} on ${connection.listener}`);

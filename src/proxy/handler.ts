@@ -16,7 +16,7 @@
  * Memory per open exchange: the stream buffers (16 KiB a side by default) and the body redactor's
  * holdback (about a chunk plus the widest rule).
  */
-import { type ClientRequest, type IncomingMessage, type ServerResponse, Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Transform } from 'node:stream';
@@ -24,8 +24,8 @@ import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Finding } from '../types.js';
-import { type ByteCount, createBodyTransform } from './body-stream.js';
 import { type BodyMode, type BodyOptions, bodyModeOf, createBodyOpener } from './body-mode.js';
+import { type ByteCount, createBodyTransform } from './body-stream.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
 /**

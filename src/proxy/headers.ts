@@ -8,17 +8,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-  'trailer',
-  'proxy-authorization',
-  'proxy-authenticate',
-]);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
 
 /** The headers of one message, every value of each field: Node's `headersDistinct`. */
 export type DistinctHeaders = Readonly<Record<string, readonly string[] | undefined>>;
@@ -66,4 +56,3 @@ export function mediaTypeOf(contentType: string | readonly string[] | undefined)
   const value = Array.isArray(contentType) ? contentType[0] : contentType;
   return (typeof value === 'string' ? value : '').split(';')[0]!.trim().toLowerCase();
 }
-

@@ -17,8 +17,9 @@
  * An exact match (Match.exact: a literal set's scanner decided it, engine/literal/) needs none of
  * this: it is reported as it is on the next run.
  */
-import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
+
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
+import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
 import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 

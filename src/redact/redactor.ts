@@ -172,6 +172,12 @@ class Redactor implements StreamRedactor {
     this.ended = false;
   }
 
+  /** Built on the first unfinished tail: a stream of whole lines (`echo hi`) never needs it. */
+  private inFlightAnalysis(): InFlightAnalysis {
+    this.inFlight ??= inFlightAnalysis(this.ruleSet.rules);
+    return this.inFlight;
+  }
+
   private advance(isStreamEnd: boolean): Uint8Array {
     const buffer = this.buffer;
     const scanned = buffer.scannedUpTo;
@@ -182,7 +188,7 @@ class Redactor implements StreamRedactor {
     }
     const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
     this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
-    const secretHorizon = horizon === scanned ? scanned : (this.inFlight ??= inFlightAnalysis(this.ruleSet.rules)).secretHorizon(buffer.view(horizon, scanned), horizon);
+    const secretHorizon = horizon === scanned ? scanned : this.inFlightAnalysis().secretHorizon(buffer.view(horizon, scanned), horizon);
     const safe = Math.min(secretHorizon, this.scanner.exactSecretHorizon?.() ?? scanned, this.confirmer.earliestSecret(), scanned);
     this.mergeBefore(safe);
     const output = this.emit(safe, safe);

@@ -52,7 +52,9 @@ interface NamedFinding {
  */
 export function regionRuleId(findings: readonly NamedFinding[]): string {
   const width = (f: NamedFinding): number => f.match.end - f.match.start;
-  const best = findings.reduce((a, b) => (width(b) < width(a) || (width(b) === width(a) && (b.secret.start < a.secret.start || (b.secret.start === a.secret.start && b.rule < a.rule))) ? b : a));
+  const best = findings.reduce((a, b) =>
+    width(b) < width(a) || (width(b) === width(a) && (b.secret.start < a.secret.start || (b.secret.start === a.secret.start && b.rule < a.rule))) ? b : a,
+  );
   return best.ruleId;
 }
 

@@ -2,7 +2,7 @@
  * What the rule compiler derives from a tree: match widths, the cap that bounds every rule
  * (DESIGN §2), and the properties the engines and the confirmer rely on.
  */
-import { type Node, NEWLINE, hasByte } from './ast.js';
+import { NEWLINE, type Node, hasByte } from './ast.js';
 
 export interface Widths {
   readonly min: number;

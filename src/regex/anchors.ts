@@ -55,7 +55,9 @@ const START_ANCHOR_LENGTH = 2;
  * `AT`). Two lower-case letters or digits (`sq`, `00`) occur inside ordinary words and numbers.
  */
 function isDistinctive(items: readonly Node[]): boolean {
-  return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && hasByte(item.set, firstByte(item.set)) && firstByte(item.set) >= 0x41 && firstByte(item.set) <= 0x5a);
+  return items.some(
+    (item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && hasByte(item.set, firstByte(item.set)) && firstByte(item.set) >= 0x41 && firstByte(item.set) <= 0x5a,
+  );
 }
 
 /** Bytes that ordinary text and code almost never contain: `Q~` anchors a rule anywhere. */

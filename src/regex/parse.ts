@@ -12,8 +12,8 @@
 import {
   type AssertionKind,
   type ByteSet,
-  type Node,
   DIGIT_BYTES,
+  type Node,
   SPACE_BYTES,
   WORD_BYTES,
   addByte,

@@ -246,7 +246,10 @@ export function compileProgram(ast: Node, groupCount: number): Program {
         code.emit(Op.Assert, 0, 0, node.kind);
         return;
       case 'group':
-        if (node.index === null) return compile(node.child);
+        if (node.index === null) {
+          compile(node.child);
+          return;
+        }
         code.emit(Op.Save, node.index * 2);
         compile(node.child);
         code.emit(Op.Save, node.index * 2 + 1);

@@ -47,7 +47,14 @@ type Entry = readonly [number, number, number, number];
 function isEntry(value: unknown): value is Entry {
   if (!Array.isArray(value) || value.length !== 4) return false;
   const [minWidth, maxWidth, newline, rightContext] = value as unknown[];
-  return Number.isInteger(minWidth) && (minWidth as number) >= 1 && Number.isInteger(maxWidth) && (maxWidth as number) >= (minWidth as number) && (newline === 0 || newline === 1) && (rightContext === 0 || rightContext === 1);
+  return (
+    Number.isInteger(minWidth) &&
+    (minWidth as number) >= 1 &&
+    Number.isInteger(maxWidth) &&
+    (maxWidth as number) >= (minWidth as number) &&
+    (newline === 0 || newline === 1) &&
+    (rightContext === 0 || rightContext === 1)
+  );
 }
 
 /** The cached analyses of `count` rules under `key`, or null (told to `log`) on any miss. */

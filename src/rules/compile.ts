@@ -3,17 +3,17 @@
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
 import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
-import type { EngineRule, LiteralSetSpec, RuleSpec, SecretGroup } from '../types.js';
 import { SseredactError } from '../errors.js';
-import { literalForms } from './load/literals.js';
-import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
-import { type SecretPredicate, compilePredicates } from './predicates.js';
-import type { LoadedRuleSpec } from './load/schema.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
 import type { Node } from '../regex/ast.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
 import { type Program, compileProgram } from '../regex/pikevm.js';
 import { printJsSource } from '../regex/print.js';
+import type { EngineRule, LiteralSetSpec, RuleSpec, SecretGroup } from '../types.js';
+import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
+import { literalForms } from './load/literals.js';
+import type { LoadedRuleSpec } from './load/schema.js';
+import { type SecretPredicate, compilePredicates } from './predicates.js';
 
 /** Default for `--max-match`: no match may be wider than this many bytes. */
 export const DEFAULT_MAX_MATCH = 4096;
@@ -109,7 +109,10 @@ function analyse(spec: RuleSpec, { ast }: Tree): RuleAnalysis {
 /** `make`, called on first use only. */
 function once<T>(make: () => T): () => T {
   let made: { readonly value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }
 
 /** The rule over `tree` and `keep` (called on every use: they memoize) and the analysis of that tree. */
@@ -149,7 +152,8 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
 function escapeLatin1(bytes: Uint8Array): string {
   let source = '';
   for (const byte of bytes) {
-    source += (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+    source +=
+      (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
   }
   return source;
 }
@@ -162,7 +166,10 @@ function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
   // matches leftmost-longest, as the automaton does. Built only when asked: tests, small sets.
   const jsSource = once(() => {
     const strings = Array.from({ length: literals.count }, (_, i) => literals.string(i));
-    return strings.sort((a, b) => b.length - a.length).map(escapeLatin1).join('|');
+    return strings
+      .sort((a, b) => b.length - a.length)
+      .map(escapeLatin1)
+      .join('|');
   });
   const noTree = (): never => {
     throw new SseredactError('internal', `rule ${spec.id}: a literal set has no regex tree; the literal scanner serves it`);
@@ -197,7 +204,14 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
   const tree = cappedTree(spec, maxMatch);
   const analysis = analyse(spec, tree);
   const keep = compilePredicates(spec.id, spec.predicates);
-  return ruleOf(spec, index, maxMatch, () => tree, analysis, () => keep);
+  return ruleOf(
+    spec,
+    index,
+    maxMatch,
+    () => tree,
+    analysis,
+    () => keep,
+  );
 }
 
 /**
@@ -221,8 +235,21 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
     const analysis = cached?.[regexIndex++];
     if (analysis === undefined) return compileRule(spec, index, options);
     // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
-    return ruleOf(spec, index, maxMatch, once(() => cappedTree(spec, maxMatch)), analysis, once(() => compilePredicates(spec.id, spec.predicates)));
+    return ruleOf(
+      spec,
+      index,
+      maxMatch,
+      once(() => cappedTree(spec, maxMatch)),
+      analysis,
+      once(() => compilePredicates(spec.id, spec.predicates)),
+    );
   });
-  if (cache !== null && cached === null) writeAnalyses(cache.directory, cache.key, rules.filter((rule) => rule.literals === null), log);
+  if (cache !== null && cached === null)
+    writeAnalyses(
+      cache.directory,
+      cache.key,
+      rules.filter((rule) => rule.literals === null),
+      log,
+    );
   return rules;
 }

@@ -14,9 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import { SseredactError } from '../errors.js';
-import type { RulePredicates } from '../types.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
 import { printJsSource } from '../regex/print.js';
+import type { RulePredicates } from '../types.js';
 
 /**
  * One allowlist as gitleaks defines them: the finding is dropped when the allowlist matches, i.e.

@@ -30,7 +30,7 @@ const GLUED_ESCAPE = [
   // a number after a backslash, whose digits a variable-length escape would take from the token.
   String.raw`\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[abefnrtv])`,
   // URL percent-encoding.
-  String.raw`%[0-9A-Fa-f]{2}`,
+  '%[0-9A-Fa-f]{2}',
 ].join('|');
 
 const TOKEN_BOUNDARY = String.raw`(?:\b|${GLUED_ESCAPE})`;

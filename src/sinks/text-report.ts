@@ -31,7 +31,9 @@ const STAR = 0x2a;
 
 /** The bytes as text on one line: UTF-8, control characters (line breaks of a multi-line secret) as spaces. */
 function printable(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ');
+  return Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/[\x00-\x1f\x7f]+/g, ' ');
 }
 
 function shownSecret(finding: ScanFinding, options: TextReportOptions): string {

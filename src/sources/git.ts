@@ -35,7 +35,10 @@ export async function runGit(args: readonly string[], cwd: string, input?: strin
 
 /** NUL-separated git output as a list (`-z`: paths need no unquoting). */
 function splitNul(output: Buffer): string[] {
-  return output.toString('utf8').split('\0').filter((item) => item !== '');
+  return output
+    .toString('utf8')
+    .split('\0')
+    .filter((item) => item !== '');
 }
 
 /** The one line a `git rev-parse` query prints in `dir`, or null when git fails there (or is missing). */

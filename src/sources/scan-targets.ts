@@ -69,7 +69,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 export async function listFileTargets(paths: readonly string[]): Promise<ScanTarget[]> {
   const targets: ScanTarget[] = [];
   for (const path of paths) {
-    const stats = path === '-' ? null : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeSystemError(error)}`, { cause: error })));
+    const stats =
+      path === '-'
+        ? null
+        : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeSystemError(error)}`, { cause: error })));
     if (stats?.isDirectory()) targets.push(...(await filesUnder(path)).map(fileTarget));
     else targets.push(fileTarget(path));
   }
@@ -87,6 +90,9 @@ export async function listStagedTargets(pathspecs: readonly string[]): Promise<S
   if (root === null) throw new SseredactError('usage', 'scan --staged: not inside a git work tree');
   // Run from the working directory, git reads the pathspecs relative to it (and lists paths from the top).
   const staged = await listStagedFiles(cwd, pathspecs);
-  const contents = await readBlobs(cwd, staged.map((file) => file.blob));
+  const contents = await readBlobs(
+    cwd,
+    staged.map((file) => file.blob),
+  );
   return staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), read: async () => contents[index]! }));
 }

@@ -81,7 +81,9 @@ function marker(index: number): string {
  * failure of its own.
  */
 export function leaks(attacks: readonly Attack[], output: Uint8Array): string[] {
-  const pieces = Buffer.from(output).toString('latin1').split(/@@attack \d+@@\n/);
+  const pieces = Buffer.from(output)
+    .toString('latin1')
+    .split(/@@attack \d+@@\n/);
   if (pieces.length !== attacks.length + 1) return [`${attacks.length} markers in, ${pieces.length - 1} out`];
   return attacks.flatMap((attack, index) => {
     const got = pieces[index + 1]!;

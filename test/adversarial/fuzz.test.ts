@@ -9,9 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
 import { selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
-import type { Engine } from '../../src/engine/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { parseReplacement } from '../../src/redact/replace.js';
 import { loadPack } from '../../src/rules/packs/index.js';
@@ -23,7 +23,31 @@ const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 200);
 const allExamples = packExamples('secrets');
 
 /** What goes around a planted secret: control bytes, escapes that end in a word byte, separators. */
-const GLUE = ['', ' ', '\n', '\r\n', '\t', '\x00', '\x07', '\x08', '\x1b[32m', '\x1b[0m', '\x1b[K', '\r\x1b[2K', '\\n', '\\u001b[1m', '%3D', '%20', '"', "'", '=', ':', '\x7f', '\xff', '\xc3\xa9'];
+const GLUE = [
+  '',
+  ' ',
+  '\n',
+  '\r\n',
+  '\t',
+  '\x00',
+  '\x07',
+  '\x08',
+  '\x1b[32m',
+  '\x1b[0m',
+  '\x1b[K',
+  '\r\x1b[2K',
+  '\\n',
+  '\\u001b[1m',
+  '%3D',
+  '%20',
+  '"',
+  "'",
+  '=',
+  ':',
+  '\x7f',
+  '\xff',
+  '\xc3\xa9',
+];
 
 const noise = fc.oneof(
   fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
@@ -71,21 +95,32 @@ describe.each(ENGINES)('fuzz: planted pack secrets never leak, %s engine', (name
     return !redacted.subarray(start, end).includes(0);
   };
 
-  test(`${RUNS} random inputs, random chunks`, () => {
-    let cases = 0;
-    let planted = 0;
-    fc.assert(
-      fc.property(plantedArb(examples), fc.array(fc.nat(600), { maxLength: 40 }), (generated, cuts) => {
-        const attack = stillSecrets(generated, covered);
-        const input = Buffer.from(attack.text, 'latin1');
-        const marked = Buffer.concat([Buffer.from('@@attack 0@@\n'), input, Buffer.from('\n')]);
-        const { output } = redactChunks(ruleSet, cutAt(marked, cuts.map((cut) => cut % (marked.length + 1))), replacement);
-        cases++;
-        planted += attack.secrets.length;
-        expect(leaks([attack], output)).toEqual([]);
-      }),
-      { numRuns: RUNS },
-    );
-    console.log(`fuzz: ${name}: ${cases} cases, ${planted} planted secrets checked, none leaked`);
-  }, 60_000 + RUNS * 100);
+  test(
+    `${RUNS} random inputs, random chunks`,
+    () => {
+      let cases = 0;
+      let planted = 0;
+      fc.assert(
+        fc.property(plantedArb(examples), fc.array(fc.nat(600), { maxLength: 40 }), (generated, cuts) => {
+          const attack = stillSecrets(generated, covered);
+          const input = Buffer.from(attack.text, 'latin1');
+          const marked = Buffer.concat([Buffer.from('@@attack 0@@\n'), input, Buffer.from('\n')]);
+          const { output } = redactChunks(
+            ruleSet,
+            cutAt(
+              marked,
+              cuts.map((cut) => cut % (marked.length + 1)),
+            ),
+            replacement,
+          );
+          cases++;
+          planted += attack.secrets.length;
+          expect(leaks([attack], output)).toEqual([]);
+        }),
+        { numRuns: RUNS },
+      );
+      console.log(`fuzz: ${name}: ${cases} cases, ${planted} planted secrets checked, none leaked`);
+    },
+    60_000 + RUNS * 100,
+  );
 });

@@ -37,10 +37,34 @@ const ATTACKS: readonly Attack[] = [
   { label: 'EPIPE on the records pipe (fd:3)', script: `${ENDLESS} | $RUN --records fd:3 3> >(head -n 1) >/dev/null`, at: 1, status: 0, stderr: /^$/ },
   { label: 'EPIPE on both at once', script: `${ENDLESS} | $RUN --records fd:3 3> >(head -n 1) | head -n 1`, at: 1, status: 0, stderr: /^$/ },
   { label: 'ENOSPC on stdout (redacted bytes)', script: `${BOUNDED} | $RUN > /dev/full`, at: 2, status: 3, stderr: /^sseredact: cannot write output: no space left on device$/ },
-  { label: 'ENOSPC on stdout (--json records)', script: `${BOUNDED} | $RUN --json > /dev/full`, at: 2, status: 3, stderr: /^sseredact: cannot write output: no space left on device$/ },
-  { label: 'ENOSPC on --records FILE', script: `${BOUNDED} | $RUN --records /dev/full`, at: 2, status: 3, stderr: /^sseredact: cannot write records to \/dev\/full: no space left on device$/ },
-  { label: 'ENOSPC on --records fd:3', script: `${BOUNDED} | $RUN --records fd:3 3>/dev/full`, at: 2, status: 3, stderr: /^sseredact: cannot write records to fd:3: no space left on device$/ },
-  { label: 'ENOSPC on the records, stdout a reader that goes away', script: `${BOUNDED} | $RUN --records /dev/full | head -n 1`, at: 2, status: 3, stderr: /^sseredact: cannot write records to \/dev\/full: no space left on device$/ },
+  {
+    label: 'ENOSPC on stdout (--json records)',
+    script: `${BOUNDED} | $RUN --json > /dev/full`,
+    at: 2,
+    status: 3,
+    stderr: /^sseredact: cannot write output: no space left on device$/,
+  },
+  {
+    label: 'ENOSPC on --records FILE',
+    script: `${BOUNDED} | $RUN --records /dev/full`,
+    at: 2,
+    status: 3,
+    stderr: /^sseredact: cannot write records to \/dev\/full: no space left on device$/,
+  },
+  {
+    label: 'ENOSPC on --records fd:3',
+    script: `${BOUNDED} | $RUN --records fd:3 3>/dev/full`,
+    at: 2,
+    status: 3,
+    stderr: /^sseredact: cannot write records to fd:3: no space left on device$/,
+  },
+  {
+    label: 'ENOSPC on the records, stdout a reader that goes away',
+    script: `${BOUNDED} | $RUN --records /dev/full | head -n 1`,
+    at: 2,
+    status: 3,
+    stderr: /^sseredact: cannot write records to \/dev\/full: no space left on device$/,
+  },
 ];
 
 describe.each(ENGINES)('--engine %s', (engine) => {

@@ -62,7 +62,7 @@ const WRAPPERS: Record<string, [string, string]> = {
   'JSON escapes': ['{"log":"a\\tb\\n', '\\r\\n"}'],
   'URL-encoded': ['GET /cb?a=1%26token%3D', '%26b=2 HTTP/1.1'],
   'NUL and BEL': ['\x00\x07', '\x07\x00'],
-  'backspaces': ['xx\b\b', '\b'],
+  backspaces: ['xx\b\b', '\b'],
 };
 
 const secretsPack = packExamples('secrets');
@@ -134,7 +134,6 @@ const ROWS: Row[] = [
 ];
 
 const ENGINES = ['ts', ...('error' in loadAddon() ? [] : ['vectorscan'])];
-
 
 describe.each(ENGINES)('adversarial table, %s engine', (engine) => {
   test.each(ROWS.map((row) => [row.name, row] as const))('%s', async (_name, row) => {

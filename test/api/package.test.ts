@@ -40,16 +40,13 @@ describe('exports map', () => {
     });
   });
 
-  test.each([
-    'sseredact/dist/redact/redactor.js',
-    'sseredact/dist/index.js',
-    'sseredact/src/index.ts',
-    'sseredact/dist/cli/main.js',
-    'sseredact/dist/engine/ts/engine.js',
-  ])('%s is not exported', async (specifier) => {
-    const [result] = await probe(specifier);
-    expect(result).toEqual({ specifier, ok: false, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
-  });
+  test.each(['sseredact/dist/redact/redactor.js', 'sseredact/dist/index.js', 'sseredact/src/index.ts', 'sseredact/dist/cli/main.js', 'sseredact/dist/engine/ts/engine.js'])(
+    '%s is not exported',
+    async (specifier) => {
+      const [result] = await probe(specifier);
+      expect(result).toEqual({ specifier, ok: false, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    },
+  );
 
   test('package.json is exported (tools read the version from it)', async () => {
     const [result] = await probe('sseredact/package.json');

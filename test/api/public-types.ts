@@ -22,7 +22,7 @@ import type {
   RulePredicates,
   RuleSpec,
 } from '../../src/index.js';
-import { SseredactError, compileRules, createProxyHandler, createRedactor, createRedactorStream, redact, redactResponse, scan } from '../../src/index.js';
+import { type SseredactError, compileRules, createProxyHandler, createRedactor, createRedactorStream, redact, redactResponse, scan } from '../../src/index.js';
 
 // The runtime exports, exactly: adding or removing one is a deliberate change to this list.
 expectTypeOf<keyof typeof api>().toEqualTypeOf<

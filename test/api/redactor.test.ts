@@ -146,7 +146,12 @@ describe('findings events', () => {
     await new Promise((resolve) => redactor.on('end', resolve));
     const replacedAt = order.findIndex((entry) => entry.startsWith('data') && entry.includes('[REDACTED'));
     expect(order.indexOf('finding literal')).toBe(replacedAt - 1);
-    expect(order.filter((entry) => entry.startsWith('data')).map((entry) => entry.slice(5)).join('')).toBe('a [REDACTED:literal] b\n');
+    expect(
+      order
+        .filter((entry) => entry.startsWith('data'))
+        .map((entry) => entry.slice(5))
+        .join(''),
+    ).toBe('a [REDACTED:literal] b\n');
   });
 
   test('the built-in pack is on by default', () => {
@@ -249,7 +254,9 @@ function failingRules(healthyWrites: number, failOn: 'write' | 'end' = 'write'):
 describe('fail closed', () => {
   // Chunk 3 ends with the first 8 bytes of a key; its rest would arrive in chunk 4, where the
   // scanner fails (its 5th write).
-  const lines = ['line 0 clean\n', 'line 1 clean\n', 'line 2 clean\n', `line 3 key ${AWS_KEY.slice(0, 8)}`, `${AWS_KEY.slice(8)} more\n`, 'line 5 clean\n'].map((line) => Buffer.from(line));
+  const lines = ['line 0 clean\n', 'line 1 clean\n', 'line 2 clean\n', `line 3 key ${AWS_KEY.slice(0, 8)}`, `${AWS_KEY.slice(8)} more\n`, 'line 5 clean\n'].map((line) =>
+    Buffer.from(line),
+  );
 
   test('an engine error mid-stream errors the Node stream and nothing is pushed after it', async () => {
     const redactor = createRedactor({ compiled: failingRules(4) });
@@ -270,13 +277,19 @@ describe('fail closed', () => {
     const redactor = createRedactor({ compiled: failingRules(Infinity, 'end') });
     const pushed: string[] = [];
     redactor.on('data', (chunk: Buffer) => pushed.push(chunk.toString('latin1')));
-    const failure = pipeline(Readable.from([Buffer.from(`clean line\ntail ${AWS_KEY.slice(0, 12)}`)]), redactor, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+    const failure = pipeline(
+      Readable.from([Buffer.from(`clean line\ntail ${AWS_KEY.slice(0, 12)}`)]),
+      redactor,
+      new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+    );
     await expect(failure).rejects.toThrow('scanner exploded at end');
     expect(pushed.join('')).toBe('clean line\ntail ');
   });
 
   test('the web stream errors too, and its reader gets nothing after the error', async () => {
-    const reader = webSource(lines).pipeThrough(createRedactorStream({ compiled: failingRules(4) })).getReader();
+    const reader = webSource(lines)
+      .pipeThrough(createRedactorStream({ compiled: failingRules(4) }))
+      .getReader();
     const got: string[] = [];
     const error = await (async () => {
       for (;;) {
@@ -298,7 +311,11 @@ describe('fail closed', () => {
     redactor.on('finding', () => {
       throw new Error('listener failed');
     });
-    const failure = pipeline(Readable.from([Buffer.from('ok\n'), Buffer.from(`k=${AWS_KEY}\nafter\n`)]), redactor, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+    const failure = pipeline(
+      Readable.from([Buffer.from('ok\n'), Buffer.from(`k=${AWS_KEY}\nafter\n`)]),
+      redactor,
+      new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+    );
     await expect(failure).rejects.toThrow('listener failed');
     expect(pushed.join('')).toBe('ok\n');
   });

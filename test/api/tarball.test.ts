@@ -32,7 +32,7 @@ describe('the packed tarball', () => {
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
     expect(files).toEqual(expect.arrayContaining(['bin/sseredact', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']));
     expect(files.some((file) => file.startsWith('src/rules/packs/secrets/'))).toBe(true);
-    expect(files.filter((file) => file.startsWith('test/') || file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual([]);
   });
 
   test('installs globally without Vectorscan on the ts engine, with its man page; npm rebuild then brings vectorscan', async () => {

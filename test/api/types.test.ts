@@ -43,7 +43,15 @@ describe('public types', () => {
   test('hold against the sources', async () => {
     const dir = createConsumer({});
     const config = join(dir, 'tsconfig.json');
-    writeFileSync(config, JSON.stringify({ extends: join(REPO, 'tsconfig.json'), compilerOptions: { noEmit: true, rootDir: REPO, typeRoots: [join(REPO, 'node_modules/@types')] }, include: [], files: [join(REPO, 'test/api/public-types.ts')] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: join(REPO, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, rootDir: REPO, typeRoots: [join(REPO, 'node_modules/@types')] },
+        include: [],
+        files: [join(REPO, 'test/api/public-types.ts')],
+      }),
+    );
     const result = await execa('node', [TSC, '-p', config], { reject: false, all: true });
     expect(result.all).toBe('');
     expect(result.exitCode).toBe(0);

@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
-import {
-  BAIT_KINDS,
-  SECRET_KINDS,
-  generateCorpus,
-  parseSize,
-  writeCorpus,
-  type CorpusOptions,
-  type PlantedEvent,
-  type Sidecar,
-} from '../../bench/corpus.mjs';
+import { BAIT_KINDS, type CorpusOptions, type PlantedEvent, SECRET_KINDS, type Sidecar, generateCorpus, parseSize, writeCorpus } from '../../bench/corpus.mjs';
 
 const CORPUS_CLI = fileURLToPath(new URL('../../bench/corpus.mjs', import.meta.url));
 const KiB = 1024;
@@ -90,7 +81,7 @@ describe('generateCorpus', () => {
     }
   });
 
-  test('every kind is planted, each secret has its kind\'s shape, and nothing overlaps', () => {
+  test("every kind is planted, each secret has its kind's shape, and nothing overlaps", () => {
     const { planted } = corpus({ bytes: 2 * MiB, seed: 11, secretEvery: 8 * KiB, baitEvery: 8 * KiB });
     const secrets = planted.filter((record) => record.type === 'secret');
     expect(new Set(secrets.map((record) => record.kind))).toEqual(new Set(SECRET_KINDS));

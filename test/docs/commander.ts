@@ -25,7 +25,10 @@ const NO_ACTIONS = new Proxy({}, { get: () => noop }) as Parameters<typeof build
 export function quietProgram(): Command {
   const program = buildProgram(NO_ACTIONS);
   const visit = (command: Command): void => {
-    command.action(noop).exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
+    command
+      .action(noop)
+      .exitOverride()
+      .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
     command.commands.forEach(visit);
   };
   visit(program);
@@ -63,7 +66,11 @@ export function sseredactArguments(line: string): string[] | null {
   const pattern = /\s*(?:(\d*[<>]&?\d*|\|\|?|&&|;|#.*$)|((?:'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"|<>;#])+))/gy;
   for (let match = pattern.exec(line); match !== null && match[0] !== ''; match = pattern.exec(line)) {
     if (match[1] !== undefined) words.push({ text: match[1], isOperator: true });
-    else words.push({ text: match[2]!.replace(/'([^']*)'|"((?:\\.|[^"\\])*)"/g, (_all, single?: string, double?: string) => single ?? double!.replace(/\\(.)/g, '$1')), isOperator: false });
+    else
+      words.push({
+        text: match[2]!.replace(/'([^']*)'|"((?:\\.|[^"\\])*)"/g, (_all, single?: string, double?: string) => single ?? double!.replace(/\\(.)/g, '$1')),
+        isOperator: false,
+      });
   }
   const start = words.findIndex((word) => !word.isOperator && /(?:^|\/)sseredact$/.test(word.text));
   if (start < 0) return null;

@@ -16,7 +16,9 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
 const AWS_KEY = 'AKIAZ7VQ3XJ5K2LMN4PQ';
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 /** A deferred: resolves when the test says so. */
 function signal() {
@@ -143,9 +145,7 @@ describe('examples/redact-child.js', () => {
     expect(result.stdout).toBe('deploying with [REDACTED:aws-access-key-id]');
     expect(result.stderr).toBe('redact-child: 1 secret(s) redacted');
     expect(result.exitCode).toBe(3);
-    expect(README).toContain(
-      `$ node examples/redact-child.js sh -c 'echo "deploying with $AWS_ACCESS_KEY_ID"; exit 3'\n${result.stdout}\n${result.stderr}\n$ echo $?\n3\n`,
-    );
+    expect(README).toContain(`$ node examples/redact-child.js sh -c 'echo "deploying with $AWS_ACCESS_KEY_ID"; exit 3'\n${result.stdout}\n${result.stderr}\n$ echo $?\n3\n`);
   });
 
   test('stdout and stderr stream line by line; a key split over two writes is still caught', async () => {

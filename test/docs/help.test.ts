@@ -16,11 +16,13 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 function examplesOf(help: string): string[][] {
   const block = /^Examples:\n([\s\S]*?)(?:\n\n|$)/m.exec(help);
   if (!block) return [];
-  return block[1]!
-    .split('\n')
-    // A description may follow a command after two or more spaces.
-    .map((line) => sseredactArguments(line.trim().split(/ {2,}/)[0]!))
-    .filter((args): args is string[] => args !== null);
+  return (
+    block[1]!
+      .split('\n')
+      // A description may follow a command after two or more spaces.
+      .map((line) => sseredactArguments(line.trim().split(/ {2,}/)[0]!))
+      .filter((args): args is string[] => args !== null)
+  );
 }
 
 describe.each(commands)('%s', (_label, info: CommandInfo) => {
@@ -36,7 +38,7 @@ describe.each(commands)('%s', (_label, info: CommandInfo) => {
   test('--help shows examples, and each of them parses', async () => {
     const help = text((await sseredact([...info.path, '--help'])).stdout);
     const examples = examplesOf(help);
-    expect(examples.length, 'add an Examples: block with addHelpText(\'after\', ...)').toBeGreaterThan(0);
+    expect(examples.length, "add an Examples: block with addHelpText('after', ...)").toBeGreaterThan(0);
     for (const args of examples) expect(args.slice(0, info.path.length)).toEqual(info.path);
     for (const args of examples) expect(await parseError(args), args.join(' ')).toBeNull();
   });
@@ -83,7 +85,7 @@ describe('the program', () => {
 describe('the command-line checker the docs tests use', () => {
   test.each([
     ['npm test 2>&1 | sseredact --fail-on-match', ['--fail-on-match']],
-    ["sseredact --literal \"$DEPLOY_TOKEN\" --replace '*4' deploy.log", ['--literal', '$DEPLOY_TOKEN', '--replace', '*4', 'deploy.log']],
+    ['sseredact --literal "$DEPLOY_TOKEN" --replace \'*4\' deploy.log', ['--literal', '$DEPLOY_TOKEN', '--replace', '*4', 'deploy.log']],
     ['SSEREDACT_HASH_KEY=k ./bin/sseredact --json < build.log > out # note', ['--json']],
     ['curl -sN https://example.test/stream', null],
   ])('%s', (line, args) => expect(sseredactArguments(line)).toEqual(args));

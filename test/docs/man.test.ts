@@ -86,8 +86,7 @@ function entriesOf(info: CommandInfo): Entry[] {
   const text = subsectionText(title).toLowerCase().replace(/\s+/g, ' ');
   return all.filter(
     (entry) =>
-      (entry.section === 'COMMANDS' && entry.subsection === title) ||
-      (entry.section === 'OPTIONS' && entry.subsection !== null && text.includes(entry.subsection.toLowerCase())),
+      (entry.section === 'COMMANDS' && entry.subsection === title) || (entry.section === 'OPTIONS' && entry.subsection !== null && text.includes(entry.subsection.toLowerCase())),
   );
 }
 
@@ -123,7 +122,9 @@ describe('man/sseredact.1 renders', () => {
 describe('man page and commander agree', () => {
   test.each(commands.map((info) => [label(info), info] as const))('every option of `%s` is documented under it', (_label, info) => {
     const documented = new Set(entriesOf(info).flatMap((entry) => flagsIn(entry.tag)));
-    const missing = optionsToDocument(info).flatMap(flagsOf).filter((flag) => !documented.has(flag));
+    const missing = optionsToDocument(info)
+      .flatMap(flagsOf)
+      .filter((flag) => !documented.has(flag));
     expect(missing, `add a .TP entry for each to man/sseredact.1 (${info.path.length === 0 ? 'OPTIONS' : `COMMANDS, .SS "${label(info)}"`})`).toEqual([]);
   });
 
@@ -137,7 +138,13 @@ describe('man page and commander agree', () => {
 
   test('every flag named anywhere in the page exists', () => {
     const known = allFlags();
-    const text = withoutGitOptions(plain(PAGE.split('\n').filter((line) => !line.startsWith('.\\"')).join('\n')));
+    const text = withoutGitOptions(
+      plain(
+        PAGE.split('\n')
+          .filter((line) => !line.startsWith('.\\"'))
+          .join('\n'),
+      ),
+    );
     // Long flags only: a lone `-` (stdin) or `-c` of another command in an example is not ours.
     expect([...new Set(flagsIn(text).filter((flag) => flag.startsWith('--') && !known.has(flag)))]).toEqual([]);
   });
@@ -157,7 +164,13 @@ describe('man page and commander agree', () => {
   test('every command has its .SS in COMMANDS, and every .SS there is a command', () => {
     const documented = [...PAGE.matchAll(/^\.SS\s+"?(sseredact\b[^"]*)"?\s*$/gm)].map((match) => match[1]!);
     const existing = commands.filter((info) => info.path.length > 0).map(label);
-    expect(commands.filter(needsSection).map(label).filter((name) => !documented.includes(name)), 'add a .SS "sseredact ..." under .SH COMMANDS').toEqual([]);
+    expect(
+      commands
+        .filter(needsSection)
+        .map(label)
+        .filter((name) => !documented.includes(name)),
+      'add a .SS "sseredact ..." under .SH COMMANDS',
+    ).toEqual([]);
     expect(documented.filter((name) => !existing.includes(name))).toEqual([]);
     if (existing.length === 0) expect(PAGE).not.toMatch(/^\.SH COMMANDS/m);
     else expect(PAGE).toMatch(/^\.SH COMMANDS/m);
@@ -198,7 +211,10 @@ describe('man page and commander agree', () => {
 
   test('the rule file fields documented are the fields the loader knows', () => {
     const source = readFileSync(new URL('../../src/rules/load/schema.ts', import.meta.url), 'utf8');
-    const known = /const KNOWN_FIELDS = new Set\(\[([\s\S]*?)\]\)/.exec(source)![1]!.match(/'[^']+'/g)!.map((field) => field.slice(1, -1));
+    const known = /const KNOWN_FIELDS = new Set\(\[([\s\S]*?)\]\)/
+      .exec(source)![1]!
+      .match(/'[^']+'/g)!
+      .map((field) => field.slice(1, -1));
     const documented = entries(PAGE)
       .filter((entry) => entry.section === 'RULE FILES')
       .map((entry) => entry.tag.replace(/^\.B\s+/, ''));

@@ -16,11 +16,11 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ id: 'sseredact', entry: 'sseredact scan --staged', language: 'node', pass_filenames: false });
     expect(hooks[0]).not.toHaveProperty('stages');
-    expect(typeof hooks[0]!['name']).toBe('string');
+    expect(typeof hooks[0]!.name).toBe('string');
   });
 
   test("the entry runs this package's command with arguments it accepts", async () => {
-    const [command, ...args] = String(hooks[0]!['entry']).split(' ');
+    const [command, ...args] = String(hooks[0]!.entry).split(' ');
     expect(bins).toContain(command);
     expect(await parseError(args)).toBeNull();
   });
@@ -28,6 +28,6 @@ describe('.pre-commit-hooks.yaml', () => {
   test('README names the hook id and links the file', () => {
     const readme = read('README.md');
     expect(readme).toContain('](.pre-commit-hooks.yaml)');
-    expect(readme).toContain(`hook id \`${String(hooks[0]!['id'])}\``);
+    expect(readme).toContain(`hook id \`${String(hooks[0]!.id)}\``);
   });
 });

@@ -57,7 +57,10 @@ describe('README console sessions', () => {
 
   test.each(sessions.map((session) => [session.split('\n')[0]!, session] as const))('%s', async (_first, session) => {
     const lines = session.replace(/\n$/, '').split('\n');
-    const script = lines.filter((line) => line.startsWith('$ ')).map((line) => line.slice(2)).join('\n');
+    const script = lines
+      .filter((line) => line.startsWith('$ '))
+      .map((line) => line.slice(2))
+      .join('\n');
     const expected = lines.filter((line) => !line.startsWith('$ ')).join('\n');
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SSEREDACT_')));
     const result = await execa('bash', ['-c', `exec 2>&1\n${script}`], {
@@ -87,7 +90,12 @@ describe('README and commander agree', () => {
 
   test('every sseredact command line in README parses', async () => {
     const indented = [...PROSE.matchAll(/^ {4,}(\S.*)$/gm)].map((match) => match[1]!);
-    const sessions = blocks('console').flatMap((session) => session.split('\n').filter((line) => line.startsWith('$ ')).map((line) => line.slice(2)));
+    const sessions = blocks('console').flatMap((session) =>
+      session
+        .split('\n')
+        .filter((line) => line.startsWith('$ '))
+        .map((line) => line.slice(2)),
+    );
     const runs = [...indented, ...sessions].map(sseredactArguments).filter((args): args is string[] => args !== null);
     expect(runs.length).toBeGreaterThanOrEqual(8);
     for (const args of runs) expect(await parseError(args), args.join(' ')).toBeNull();
@@ -117,8 +125,13 @@ describe('README, man page and rule schema agree', () => {
 
   test('the rule field table lists exactly the fields the loader knows', () => {
     const source = readFileSync(join(REPO, 'src/rules/load/schema.ts'), 'utf8');
-    const known = /const KNOWN_FIELDS = new Set\(\[([\s\S]*?)\]\)/.exec(source)![1]!.match(/'[^']+'/g)!.map((field) => field.slice(1, -1));
-    const rows = section('Rule files').split('\n').filter((line) => line.startsWith('| `'));
+    const known = /const KNOWN_FIELDS = new Set\(\[([\s\S]*?)\]\)/
+      .exec(source)![1]!
+      .match(/'[^']+'/g)!
+      .map((field) => field.slice(1, -1));
+    const rows = section('Rule files')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     const documented = rows.flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1]!));
     expect(documented.sort()).toEqual([...known].sort());
   });
@@ -126,7 +139,15 @@ describe('README, man page and rule schema agree', () => {
   test('local links and anchors resolve', () => {
     const targets = [...README.matchAll(/\]\(([^)]+)\)/g)].map((match) => match[1]!).filter((target) => !/^https?:/.test(target));
     expect(targets.length).toBeGreaterThan(0);
-    const anchors = new Set([...README.matchAll(/^#+ (.*)$/gm)].map((match) => `#${match[1]!.toLowerCase().replace(/[^\w -]/g, '').replace(/ /g, '-')}`));
+    const anchors = new Set(
+      [...README.matchAll(/^#+ (.*)$/gm)].map(
+        (match) =>
+          `#${match[1]!
+            .toLowerCase()
+            .replace(/[^\w -]/g, '')
+            .replace(/ /g, '-')}`,
+      ),
+    );
     for (const target of targets) {
       if (target.startsWith('#')) expect(anchors, target).toContain(target);
       else expect(existsSync(join(REPO, target)), target).toBe(true);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { afterEach, describe, expect, test } from 'vitest';
-import { connect, startListening, type ListeningServer } from '../e2e/listen.js';
+import { type ListeningServer, connect, startListening } from '../e2e/listen.js';
 import { sseredactArguments } from './commander.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,7 +85,9 @@ describe('README: Behind Vector', () => {
     sink.end();
     // Vector stops its exec source's command with SIGTERM.
     expect(await server.stop('SIGTERM')).toBe(0);
-    const findings = readFileSync(records, 'utf8').split('\n').filter((line) => line.includes('"type":"finding"'));
+    const findings = readFileSync(records, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"finding"'));
     expect(findings.map((line) => (JSON.parse(line) as { rule: string }).rule)).toEqual(expect.arrayContaining(['aws-access-key-id', 'github-pat']));
   });
 });

@@ -38,7 +38,9 @@ const SLOW_READER = [
   'last, still = -1, 0',
   'while still < 20 and time.time() < DEADLINE: now = queued(); still = still + 1 if now == last and now > 0 else 0; last = now; time.sleep(0.05)',
   'print(len(sys.stdin.buffer.read()))',
-].join('\n').replace('DEADLINE', `${Date.now() / 1000 + 30}`);
+]
+  .join('\n')
+  .replace('DEADLINE', `${Date.now() / 1000 + 30}`);
 
 describe.each(ENGINES)('--engine %s', (engine) => {
   test('a slow reader gets the whole output and exit status 0, not 13 (item 13)', async () => {
@@ -66,7 +68,10 @@ describe.each(ENGINES)('--engine %s', (engine) => {
     const result = await shell(`yes '${SECRET_LINE}' | head -n 20000 | "$SSEREDACT" --engine ${engine} --records "${records}" | head -n 1`);
     expect(result.statuses[2]).toBe(0);
     expect(result.stdout).toBe('key [REDACTED:aws-access-key-id] here\n');
-    const lines = readFileSync(records, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; line?: number });
+    const lines = readFileSync(records, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; line?: number });
     expect(lines[0]).toMatchObject({ type: 'finding', line: 1 });
     expect(lines.at(-1)).toMatchObject({ type: 'summary' });
   });
@@ -115,7 +120,7 @@ describe('--records targets (item 7, issue 14)', () => {
   test.each([
     ['not open', 'fd:99', '', /^sseredact: --records fd:99: descriptor 99 is not open/],
     ['not open, where Node keeps its epoll descriptor', 'fd:3', '', /^sseredact: --records fd:3: descriptor 3 is not (open|a file, pipe, socket or terminal)/],
-    ['one of Node\'s own pipes', 'fd:7', '', /^sseredact: --records fd:7: descriptor 7 is not (open|a file, pipe, socket or terminal|one the shell opened)/],
+    ["one of Node's own pipes", 'fd:7', '', /^sseredact: --records fd:7: descriptor 7 is not (open|a file, pipe, socket or terminal|one the shell opened)/],
     ['another of them', 'fd:12', '', /^sseredact: --records fd:12: descriptor 12 is not (open|a file, pipe, socket or terminal|one the shell opened)/],
     ['far above them', 'fd:100', '', /^sseredact: --records fd:100: descriptor 100 is not open/],
     ['open read-only', 'fd:3', '3</dev/null', /^sseredact: --records fd:3: descriptor 3 is not open for writing/],
@@ -172,7 +177,7 @@ describe('cache trust (item 8)', () => {
     expect(result.stderr).toMatch(/rule analyses: .*rules-[0-9a-f]+\.db is writable by others; not used/);
   });
 
-  test.skipIf(!ENGINES.includes('vectorscan' as never))('a forged Vectorscan database with a valid checksum is caught by its rules\' examples', async () => {
+  test.skipIf(!ENGINES.includes('vectorscan' as never))("a forged Vectorscan database with a valid checksum is caught by its rules' examples", async () => {
     const rulesDirectory = directory('rules');
     const rule = (id: string, prefix: string) => ({
       id,
@@ -183,7 +188,11 @@ describe('cache trust (item 8)', () => {
     writeFileSync(join(rulesDirectory, 'decoy.json'), JSON.stringify({ rules: [rule('decoy-token', 'zzz')] }));
     const cacheHome = directory('cache');
     const entries = join(cacheHome, 'sseredact');
-    const run = (rules: string) => sseredact(['--engine', 'vectorscan', '--no-builtin', '--rules', join(rulesDirectory, rules), '--verbose'], { input: 'id tok_abcdefghijkl\n', env: { XDG_CACHE_HOME: cacheHome } });
+    const run = (rules: string) =>
+      sseredact(['--engine', 'vectorscan', '--no-builtin', '--rules', join(rulesDirectory, rules), '--verbose'], {
+        input: 'id tok_abcdefghijkl\n',
+        env: { XDG_CACHE_HOME: cacheHome },
+      });
     await run('real.json');
     const real = readdirSync(entries).find((name) => name.startsWith('vectorscan-'))!;
     await run('decoy.json');

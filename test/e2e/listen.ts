@@ -34,7 +34,9 @@ export async function startListening(args: readonly string[], env: Record<string
   let exited = false;
   // Each output or the exit wakes every waiter.
   const waiters = new Set<() => void>();
-  const wake = (): void => waiters.forEach((resolve) => resolve());
+  const wake = (): void => {
+    for (const resolve of waiters) resolve();
+  };
   child.stdout.on('data', (data: Buffer) => {
     out.push(data);
     wake();
@@ -86,7 +88,9 @@ export async function startListening(args: readonly string[], env: Record<string
 /** Connects to a `tcp://HOST:PORT` or `unix:PATH` address, half-open so a reply can follow our end. */
 export async function connect(address: string): Promise<Socket> {
   const tcp = /^tcp:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  const socket = tcp ? createConnection({ host: tcp[1]!, port: Number(tcp[2]), allowHalfOpen: true }) : createConnection({ path: address.replace(/^unix:/, ''), allowHalfOpen: true });
+  const socket = tcp
+    ? createConnection({ host: tcp[1]!, port: Number(tcp[2]), allowHalfOpen: true })
+    : createConnection({ path: address.replace(/^unix:/, ''), allowHalfOpen: true });
   await once(socket, 'connect');
   socket.setNoDelay(true);
   // A reset (a refused connection, a server killed) is for the test to look at, not a crash.

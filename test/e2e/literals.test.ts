@@ -2,8 +2,9 @@
  * Literal secrets through the real binary (issue 20, items 10 and 12): big literal files run in
  * bounded memory, and the URL encodings the common encoders write are redacted.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';

@@ -46,7 +46,10 @@ describe('sseredact as a filter', () => {
 
   test('--json writes one record per finding and a summary, never the secret', async () => {
     const result = await sseredact(['--json'], { input: `line one\n  key ${AWS_KEY} here\n` });
-    const records = text(result.stdout).trim().split('\n').map((line) => JSON.parse(line));
+    const records = text(result.stdout)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ type: 'finding', stream: '-', rule: 'aws-access-key-id', start: 15, end: 35, line: 2, column: 7 });
     expect(records[0].fingerprint).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
@@ -64,7 +67,10 @@ describe('sseredact as a filter', () => {
     const records = join(dir, 'records.ndjson');
     const result = await sseredact(['--records', records], { input: `x ${AWS_KEY}\n` });
     expect(text(result.stdout)).toBe('x [REDACTED:aws-access-key-id]\n');
-    const lines = readFileSync(records, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(records, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((r) => r.type)).toEqual(['finding', 'summary']);
   });
 });
@@ -98,7 +104,9 @@ describe('exit status and errors', () => {
   });
 
   test('| head ends quietly with status 0', async () => {
-    const result = await execa('bash', ['-c', `set -o pipefail; yes 'a clean line of log output' | head -c 20000000 | "${BIN}" | head -n 2 >/dev/null; echo "\${PIPESTATUS[2]}"`], { reject: false });
+    const result = await execa('bash', ['-c', `set -o pipefail; yes 'a clean line of log output' | head -c 20000000 | "${BIN}" | head -n 2 >/dev/null; echo "\${PIPESTATUS[2]}"`], {
+      reject: false,
+    });
     expect(result.stdout.trim()).toBe('0');
     expect(result.stderr).toBe('');
   });
@@ -110,7 +118,8 @@ describe('start-up caches', () => {
 
   test.each(engines)('--engine %s: a warm start redacts and reports exactly as a cold one', async (engine) => {
     const cacheHome = mkdtempSync(join(tmpdir(), 'sseredact-e2e-cache-'));
-    const run = () => sseredact(['--engine', engine, '--verbose', '--records', 'fd:3'], { input: corpus, env: { XDG_CACHE_HOME: cacheHome }, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const run = () =>
+      sseredact(['--engine', engine, '--verbose', '--records', 'fd:3'], { input: corpus, env: { XDG_CACHE_HOME: cacheHome }, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     try {
       const cold = await run();
       expect(text(cold.stderr)).toMatch(/rule analyses: nothing cached/);

@@ -18,7 +18,12 @@ export interface ShellResult {
 export const HANG_SECONDS = 60;
 
 export async function shell(script: string, env: Readonly<Record<string, string>> = {}): Promise<ShellResult> {
-  const result = await execa('bash', ['-c', `${script}\necho "statuses=\${PIPESTATUS[*]}" >&2`], { reject: false, stripFinalNewline: false, env: { ...env, SSEREDACT: BIN }, encoding: 'latin1' });
+  const result = await execa('bash', ['-c', `${script}\necho "statuses=\${PIPESTATUS[*]}" >&2`], {
+    reject: false,
+    stripFinalNewline: false,
+    env: { ...env, SSEREDACT: BIN },
+    encoding: 'latin1',
+  });
   const statuses = /(?:^|\n)statuses=([\d ]+)\n$/.exec(result.stderr);
   if (!statuses?.[1]) throw new Error(`the script did not finish: ${result.stderr}`);
   return { statuses: statuses[1].split(' ').map(Number), stdout: result.stdout, stderr: result.stderr.slice(0, statuses.index) };

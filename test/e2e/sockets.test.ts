@@ -14,7 +14,7 @@
  *   and the telemetry (--stats-json, SIGUSR1).
  */
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type Socket, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,13 @@ async function statsOf(server: ListeningServer): Promise<{ streams: OpenStreamSt
   const before = count();
   server.child.kill('SIGUSR1');
   await server.waitFor(() => count() > before, 'the stats');
-  return JSON.parse(server.stderr().split('\n').filter((line) => line.startsWith('{"type":"stats"')).at(-1)!) as { streams: OpenStreamStats[] };
+  return JSON.parse(
+    server
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('{"type":"stats"'))
+      .at(-1)!,
+  ) as { streams: OpenStreamStats[] };
 }
 
 /** Waits until the one open stream has read something and then reads nothing more between two looks; returns its stats. */
@@ -94,7 +100,16 @@ function randomFrom(seed: number) {
 }
 type Random = ReturnType<typeof randomFrom>;
 
-const CLEAN = ['GET /api/v1/items 200 12ms', 'worker 3 started', 'caf\xe9 cr\xe8me, latin1 bytes', '', '   indented', 'progress 40%\rprogress 80%', 'a AKIA that is not a key', 'password: see vault'];
+const CLEAN = [
+  'GET /api/v1/items 200 12ms',
+  'worker 3 started',
+  'caf\xe9 cr\xe8me, latin1 bytes',
+  '',
+  '   indented',
+  'progress 40%\rprogress 80%',
+  'a AKIA that is not a key',
+  'password: see vault',
+];
 const SECRETS = [
   `export AWS_ACCESS_KEY_ID=${AWS_KEY}`,
   'token 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 used',
@@ -145,7 +160,11 @@ describe.each(ENGINES)('engine %s', (engine) => {
     const random = randomFrom(SEED);
     const texts = Array.from({ length: STREAMS }, (_unused, index) => streamText(random, index));
     const expected = texts.map((text) => reference(text, engine));
-    await checkStdinSample(texts, expected.map((want) => want.output), engine);
+    await checkStdinSample(
+      texts,
+      expected.map((want) => want.output),
+      engine,
+    );
     const recordsPath = join(temporaryDirectory(), 'records.ndjson');
     const server = await start(['--listen', 'tcp://127.0.0.1:0', '--label', '--records', recordsPath, '--engine', engine]);
     const clients = await Promise.all(texts.map(() => open(server.addresses[0]!)));
@@ -261,7 +280,12 @@ describe('limits, signals and socket files', () => {
     await once(second, 'close');
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(server.stdout().toString().split('\n').sort()).toEqual(['', 'conn-1 | first', 'conn-2 | second', 'conn-3 | fourth']);
-    const stats = JSON.parse(server.stderr().split('\n').find((line) => line.startsWith('{"type":"stats"'))!) as { connections: Record<string, number> };
+    const stats = JSON.parse(
+      server
+        .stderr()
+        .split('\n')
+        .find((line) => line.startsWith('{"type":"stats"'))!,
+    ) as { connections: Record<string, number> };
     expect(stats.connections).toEqual({ active: 0, peak: 2, accepted: 3, refused: 1 });
   });
 
@@ -275,7 +299,16 @@ describe('limits, signals and socket files', () => {
       // Each ends in a key the redactor still holds back: only the end of the stream decides it.
       client.write(`stream ${index}\nits key ${AWS_KEY}`);
     }
-    await server.waitFor(() => (server.stdout().toString().match(/\| stream \d\n/g) ?? []).length === 2, 'both first lines');
+    await server.waitFor(
+      () =>
+        (
+          server
+            .stdout()
+            .toString()
+            .match(/\| stream \d\n/g) ?? []
+        ).length === 2,
+      'both first lines',
+    );
     expect(server.stdout().toString()).not.toContain('its key');
     const ended = Promise.all(clients.map((client) => once(client, 'end')));
     expect(await server.stop('SIGTERM')).toBe(0);

@@ -36,7 +36,9 @@ async function contentPerEvent(engine: string, contents: readonly string[]): Pro
   const result = await child;
   expect(result.exitCode).toBe(0);
   // Whatever was still held comes out before [DONE]; all of it spells the contents again.
-  const events = String(result.stdout).split('\n\n').filter((event) => event !== '');
+  const events = String(result.stdout)
+    .split('\n\n')
+    .filter((event) => event !== '');
   expect(events.at(-1)).toBe('data: [DONE]');
   const all = events.slice(0, -1).map((event) => JSON.parse(event.replace(/^data: /, '')).choices[0].delta.content as string);
   expect(all.join('')).toBe(contents.join(''));

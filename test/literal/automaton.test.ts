@@ -13,7 +13,13 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
 function regexMatches(strings: readonly string[], text: string): Array<[number, number]> {
   const escape = (s: string) => s.replace(/[\s\S]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  const re = new RegExp([...new Set(strings)].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
+  const re = new RegExp(
+    [...new Set(strings)]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|'),
+    'g',
+  );
   return [...text.matchAll(re)].map((m) => [m.index, m.index + m[0].length]);
 }
 
@@ -36,14 +42,25 @@ const caseArb = stringsArb.chain((strings) => {
     fc.tuple(fc.constantFrom(...strings), fc.nat(12)).map(([string, length]) => string.slice(0, length)),
     fc.stringMatching(/^[abc\n\xff]{0,3}$/),
   );
-  return fc.tuple(fc.constant(strings), fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join('')));
+  return fc.tuple(
+    fc.constant(strings),
+    fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join('')),
+  );
 });
 
 describe('literal automaton', () => {
   test.each([
     ['the longer of two literals sharing a start', ['secret', 'secret-long'], 'a secret-long b', [[2, 13]]],
     ['a literal that is a prefix of a failed longer one', ['abcd', 'abcdefgh'], 'abcdefgX', [[0, 4]]],
-    ['non-overlapping: the search resumes at the end', ['aaaa'], 'aaaaaaaaa', [[0, 4], [4, 8]]],
+    [
+      'non-overlapping: the search resumes at the end',
+      ['aaaa'],
+      'aaaaaaaaa',
+      [
+        [0, 4],
+        [4, 8],
+      ],
+    ],
     ['leftmost wins over longer later', ['xaaa', 'aaaaaaa'], 'xaaaaaaa', [[0, 4]]],
     ['a literal at the very end', ['tail'], 'x tail', [[2, 6]]],
     ['latin1 bytes', ['\xff\x00\xe9z'], '\xff\x00\xe9z', [[0, 4]]],

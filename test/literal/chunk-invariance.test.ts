@@ -47,7 +47,19 @@ describe.each(ENGINES)('literal sets, %s engine', (_name, engine) => {
           const specs = specsOf(first, second, withRegex);
           const ruleSet = compileRuleSet(specs, { engine, maxMatch: 256 });
           // Plant literals, their encodings and near misses between random filler.
-          const pool = [...first, ...second, encodeURIComponent(first[0]!), Buffer.from(`x${first[0]}`).toString('base64'), 'password=hunter2', 'ghp_abcdEF12', 'ab', 'k0', ' ', '\n', 'é'];
+          const pool = [
+            ...first,
+            ...second,
+            encodeURIComponent(first[0]!),
+            Buffer.from(`x${first[0]}`).toString('base64'),
+            'password=hunter2',
+            'ghp_abcdEF12',
+            'ab',
+            'k0',
+            ' ',
+            '\n',
+            'é',
+          ];
           const input = Buffer.from(picks.map((pick, i) => `${pool[pick % pool.length]}${i % 3 === 0 ? 'z' : ''}`).join(''), 'utf8');
           const want = oracleRedact(ruleSet.rules, input, TEMPLATE);
           const wantFindings = want.findings.map((f) => [f.ruleId, f.match.start, f.match.end]);

@@ -23,7 +23,7 @@ const PIECES = ['Hello', ', your key is AKIA', AWS_KEY.slice(4, 12), AWS_KEY.sli
 describe('headers', () => {
   const upstream = new URL('https://api.example.test:8443/base');
 
-  test('hop-by-hop fields and those Connection names stay; Host, Accept-Encoding and Via are the proxy\'s', () => {
+  test("hop-by-hop fields and those Connection names stay; Host, Accept-Encoding and Via are the proxy's", () => {
     const incoming = {
       host: ['127.0.0.1:8080'],
       connection: ['keep-alive, X-Hop', 'x-other'],
@@ -98,7 +98,11 @@ describe.each(ENGINES)('library, %s engine', (engine) => {
 
   test('redactResponse: an SSE body with a key split over deltas, redacted as it streams', async () => {
     const events = openaiEvents(PIECES);
-    const response = new Response(events.join(''), { status: 201, statusText: 'Made', headers: { 'content-type': 'text/event-stream', 'content-length': '999', 'x-request-id': 'r1' } });
+    const response = new Response(events.join(''), {
+      status: 201,
+      statusText: 'Made',
+      headers: { 'content-type': 'text/event-stream', 'content-length': '999', 'x-request-id': 'r1' },
+    });
     const redacted = redactResponse(response, { compiled, sseJson: 'openai' });
     expect([redacted.status, redacted.statusText, redacted.headers.get('content-length'), redacted.headers.get('x-request-id')]).toEqual([201, 'Made', null, 'r1']);
     expect(await redacted.text()).toBe(redact(events.join(''), { compiled, sseJson: 'openai' }).output.toString());

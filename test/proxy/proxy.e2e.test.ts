@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { type IncomingMessage, Agent, request as httpRequest } from 'node:http';
+import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
@@ -135,7 +135,10 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   test('curl -N: the stream is the upstream stream redacted alone', async () => {
     const events = openaiEvents(PIECES);
     route = (_request, response) => replayEvents(response, events, { gapMs: 20 });
-    const result = await execa('curl', ['-sSN', `${openaiProxy.url}/v1/chat/completions`, '-H', 'content-type: application/json', '-d', '{"stream":true}'], { encoding: 'buffer', stripFinalNewline: false });
+    const result = await execa('curl', ['-sSN', `${openaiProxy.url}/v1/chat/completions`, '-H', 'content-type: application/json', '-d', '{"stream":true}'], {
+      encoding: 'buffer',
+      stripFinalNewline: false,
+    });
     expect(Buffer.from(result.stdout).toString()).toBe(redactAlone(events.join(''), 'openai').toString());
   });
 
@@ -258,7 +261,9 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   });
 
   test('200 concurrent streaming requests: each response equals its stream redacted alone', async () => {
-    const streams = Array.from({ length: 200 }, (_, i) => openaiEvents([`stream ${i}: key `, `AKIA${AWS_KEY.slice(4, 4 + (i % 12))}`, `${AWS_KEY.slice(4 + (i % 12))} `, `end ${i}`]));
+    const streams = Array.from({ length: 200 }, (_, i) =>
+      openaiEvents([`stream ${i}: key `, `AKIA${AWS_KEY.slice(4, 4 + (i % 12))}`, `${AWS_KEY.slice(4 + (i % 12))} `, `end ${i}`]),
+    );
     route = (request, response) => replayEvents(response, streams[Number(new URL(request.url!, 'http://x').searchParams.get('i'))]!, { gapMs: 5 });
     const responses = await Promise.all(
       streams.map(async (_, i) => {
@@ -274,7 +279,15 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   test('hop-by-hop headers stay on their hop, Host is the upstream, identity encoding is asked for; keep-alive', async () => {
     route = (_request, response) => response.end('ok');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const headers = { connection: 'keep-alive, x-hop', 'x-hop': '1', te: 'trailers', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic eDp5', 'x-end': '2', 'accept-encoding': 'gzip, br' };
+    const headers = {
+      connection: 'keep-alive, x-hop',
+      'x-hop': '1',
+      te: 'trailers',
+      'keep-alive': 'timeout=5',
+      'proxy-authorization': 'Basic eDp5',
+      'x-end': '2',
+      'accept-encoding': 'gzip, br',
+    };
     const first = await get(`${openaiProxy.url}/v1/headers?a=1`, { headers, agent });
     await bodyOf(first);
     const second = await get(`${openaiProxy.url}/v1/headers?a=2`, { headers, agent });
@@ -313,7 +326,13 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   test('--redact-requests: a request body is redacted before it goes upstream', async () => {
     route = (_request, response) => response.end('{}');
     const body = JSON.stringify({ messages: [{ role: 'user', content: `deploy with ${AWS_KEY}` }] });
-    await bodyOf(await get(`${openaiProxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body }));
+    await bodyOf(
+      await get(`${openaiProxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      }),
+    );
     const seen = upstream.requests.at(-1)!;
     expect(seen.body.toString()).toBe(redactAlone(body).toString());
     expect(seen.headers['content-length']).toBeUndefined();

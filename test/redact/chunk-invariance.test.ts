@@ -14,9 +14,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
 import { selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
-import type { Engine } from '../../src/engine/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { MAX_REGION, parseReplacement } from '../../src/redact/replace.js';
 import type { RuleSpec } from '../../src/types.js';
@@ -47,21 +47,46 @@ const FEATURE_RULES: RuleSpec[] = [
 ];
 
 const PLANTS = [
-  'ghp_abcdEF12', 'AKIA12AB9Z', 'password = "s3cr3t"', 'PASS:hunter', 'tok-abc', 'key:a1', 'BEGIN\nxx\r\nEND',
-  'pass\n: abcdefghij', 'ab12.atl.xyz', 'x.atl.y', 'https://bob:pw123@h', 'git+ssh://a:bcd@', 'zz://q:',  'Wab\ncdW', 'xxyxz', 'abcd', 'abccd', 'E:a1b2c3d4', 'E:aaaaaa', 'a\r\nb', 'Wab cdW', 'zq12', '\xff\x00\xe9', '\r\n', '\n',
-  'abcdefgh0123456789abcdefghij_mk', 'ab cdefgh0123456789_mk', 's.ab12', 'xs.abcd', 's.abcdefg',
+  'ghp_abcdEF12',
+  'AKIA12AB9Z',
+  'password = "s3cr3t"',
+  'PASS:hunter',
+  'tok-abc',
+  'key:a1',
+  'BEGIN\nxx\r\nEND',
+  'pass\n: abcdefghij',
+  'ab12.atl.xyz',
+  'x.atl.y',
+  'https://bob:pw123@h',
+  'git+ssh://a:bcd@',
+  'zz://q:',
+  'Wab\ncdW',
+  'xxyxz',
+  'abcd',
+  'abccd',
+  'E:a1b2c3d4',
+  'E:aaaaaa',
+  'a\r\nb',
+  'Wab cdW',
+  'zq12',
+  '\xff\x00\xe9',
+  '\r\n',
+  '\n',
+  'abcdefgh0123456789abcdefghij_mk',
+  'ab cdefgh0123456789_mk',
+  's.ab12',
+  'xs.abcd',
+  's.abcdefg',
 ];
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');
 
 const literalRule = fc.stringMatching(/^[a-e0-9]{2,5}$/).map((literal): RuleSpec => ({ id: 'literal', regex: literal }));
 
-const ruleSetArb = fc
-  .tuple(fc.subarray(FEATURE_RULES, { minLength: 1 }), fc.array(literalRule, { maxLength: 3 }))
-  .map(([features, literals]) => {
-    const seen = new Set<string>();
-    return [...features, ...literals.map((rule, i) => ({ ...rule, id: `lit${i}` }))].filter((r) => !seen.has(r.id) && seen.add(r.id));
-  });
+const ruleSetArb = fc.tuple(fc.subarray(FEATURE_RULES, { minLength: 1 }), fc.array(literalRule, { maxLength: 3 })).map(([features, literals]) => {
+  const seen = new Set<string>();
+  return [...features, ...literals.map((rule, i) => ({ ...rule, id: `lit${i}` }))].filter((r) => !seen.has(r.id) && seen.add(r.id));
+});
 
 const inputArb = fc
   .array(fc.oneof(fc.constantFrom(...PLANTS), fc.constantFrom(...ALPHABET), fc.stringMatching(/^[a-z0-9 ]{1,12}$/)), { maxLength: 60 })
@@ -79,8 +104,36 @@ const PROSE_RUNS = Math.ceil(RUNS / 2);
 
 /** Words of prose, and the starts of the feature rules' matches: each may end a write. */
 const WORDS = [
-  'the', 'quick', 'brown', 'fox', 'Password:', 'pass', 'passw', 'password', '=', ':', '"', 'secret', 'hunter22', 'ghp_', 'ghp_abcd',
-  'AKIA', 'AKIA12', 'tok-', 'tok-abc', 'E:', 'E:a1b2', 'ab12.atl', '.atl.', 'https://bob', 'https://bob:pw1', 'q12', 'W', 'Wab', 'BEGIN', 'END',
+  'the',
+  'quick',
+  'brown',
+  'fox',
+  'Password:',
+  'pass',
+  'passw',
+  'password',
+  '=',
+  ':',
+  '"',
+  'secret',
+  'hunter22',
+  'ghp_',
+  'ghp_abcd',
+  'AKIA',
+  'AKIA12',
+  'tok-',
+  'tok-abc',
+  'E:',
+  'E:a1b2',
+  'ab12.atl',
+  '.atl.',
+  'https://bob',
+  'https://bob:pw1',
+  'q12',
+  'W',
+  'Wab',
+  'BEGIN',
+  'END',
 ];
 
 /** Prose without a newline: words joined by spaces or nothing, and where each word ends (a cut). */
@@ -103,7 +156,10 @@ function expectOracle(engine: Engine, specs: RuleSpec[], input: Buffer, chunking
   for (const [label, chunks] of chunkings) {
     const got = redactChunks(ruleSet, chunks, replacement);
     expect(got.output.toString('latin1'), label).toBe(want.output.toString('latin1'));
-    expect(got.findings.map((f) => [f.ruleId, f.match.start, f.match.end, f.secret.start, f.secret.end]), label).toEqual(wantFindings);
+    expect(
+      got.findings.map((f) => [f.ruleId, f.match.start, f.match.end, f.secret.start, f.secret.end]),
+      label,
+    ).toEqual(wantFindings);
   }
 }
 
@@ -111,12 +167,18 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
   test('every chunking gives the oracle bytes and findings', () => {
     fc.assert(
       fc.property(ruleSetArb, inputArb, fc.array(fc.nat(400)), fc.constantFrom(...replacements), (specs, input, cuts, replacement) => {
-        expectOracle(engine, specs, input, [
-          ['whole', [input]],
-          ['1 byte', everyBytes(input, 1)],
-          ['7 bytes', everyBytes(input, 7)],
-          ['random', cutAt(input, cuts)],
-        ], replacement);
+        expectOracle(
+          engine,
+          specs,
+          input,
+          [
+            ['whole', [input]],
+            ['1 byte', everyBytes(input, 1)],
+            ['7 bytes', everyBytes(input, 7)],
+            ['random', cutAt(input, cuts)],
+          ],
+          replacement,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -125,11 +187,17 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
   test('prose without newlines, cut where words end, gives the oracle bytes and findings', () => {
     fc.assert(
       fc.property(ruleSetArb, proseArb, fc.array(fc.nat(400)), fc.constantFrom(...replacements), (specs, { input, wordEnds }, cuts, replacement) => {
-        expectOracle(engine, specs, input, [
-          ['after every word', cutAt(input, wordEnds)],
-          ['1 byte', everyBytes(input, 1)],
-          ['random', cutAt(input, cuts)],
-        ], replacement);
+        expectOracle(
+          engine,
+          specs,
+          input,
+          [
+            ['after every word', cutAt(input, wordEnds)],
+            ['1 byte', everyBytes(input, 1)],
+            ['random', cutAt(input, cuts)],
+          ],
+          replacement,
+        );
       }),
       { numRuns: PROSE_RUNS },
     );
@@ -154,7 +222,7 @@ const runArb = fc
 
 describe.each(ENGINES)('runs of touching secrets longer than a region, %s engine', (_name, engine) => {
   const ruleSet = ruleSetOf(RUN_RULES, engine, 64);
-  test('every chunking cuts the run into the oracle\'s regions', () => {
+  test("every chunking cuts the run into the oracle's regions", () => {
     fc.assert(
       fc.property(runArb, fc.array(fc.nat(3 * MAX_REGION), { maxLength: 8 }), fc.constantFrom(...replacements), (input, cuts, replacement) => {
         const want = oracleRedact(ruleSet.rules, input, replacement);
@@ -167,7 +235,10 @@ describe.each(ENGINES)('runs of touching secrets longer than a region, %s engine
         for (const [label, chunks] of chunkings) {
           const got = redactChunks(ruleSet, chunks, replacement);
           expect(got.output.toString('latin1'), label).toBe(want.output.toString('latin1'));
-          expect(got.findings.map((f) => [f.ruleId, f.secret.start, f.secret.end]), label).toEqual(wantFindings);
+          expect(
+            got.findings.map((f) => [f.ruleId, f.secret.start, f.secret.end]),
+            label,
+          ).toEqual(wantFindings);
         }
       }),
       { numRuns: Number(process.env.SSEREDACT_RUN_CASES ?? 15) },

@@ -19,10 +19,20 @@ const PAT = `ghp_${'Zq8Lr2Vx9Kp4Wm7Tn3BcQ'.repeat(2).slice(0, 36)}`;
 
 /** [label, input, cut (default: the whole input), the output after writing input[0, cut)]. */
 const ROWS: ReadonlyArray<readonly [string, string, number | null, string]> = [
-  ['62 bytes of prose, no newline, ending in punctuation', 'The quick brown fox jumps over the lazy dog; then we all wait!', null, 'The quick brown fox jumps over the lazy dog; then we all wait!'],
+  [
+    '62 bytes of prose, no newline, ending in punctuation',
+    'The quick brown fox jumps over the lazy dog; then we all wait!',
+    null,
+    'The quick brown fox jumps over the lazy dog; then we all wait!',
+  ],
   // The current word could be the head of a class-run rule whose secret is the whole match, such
   // as terraform-cloud-token's `\b[A-Za-z0-9]{14}\.atlasv1\.` or azure-devops-pat's `[A-Za-z0-9]{52}AZDO`.
-  ['prose ending inside a word holds only that word', 'The quick brown fox jumps over the lazy dog while we wait here', null, 'The quick brown fox jumps over the lazy dog while we wait '],
+  [
+    'prose ending inside a word holds only that word',
+    'The quick brown fox jumps over the lazy dog while we wait here',
+    null,
+    'The quick brown fox jumps over the lazy dog while we wait ',
+  ],
   ['a partial keyword is a word like any other', 'Enter your passw', null, 'Enter your '],
   ['a cut inside a clean line', 'build step 3 of 12 finished in 4.2 s, 0 warnings', 'build step 3 of'.length, 'build step 3 '],
   // A known excess: the analysis drops `^`, so `it.` may start azure-ad-client-secret's

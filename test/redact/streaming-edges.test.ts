@@ -11,7 +11,7 @@ const SECRET_RULES = [
   { id: 'token', regex: 'tok_[A-Za-z0-9]{24}' },
   { id: 'kv', regex: '(?i)secret\\s*=\\s*([a-z0-9]{8,64})', secretGroup: 1 },
 ];
-const TOKEN = 'tok_' + 'aB3'.repeat(8);
+const TOKEN = `tok_${'aB3'.repeat(8)}`;
 
 function filler(length: number): Buffer {
   return Buffer.from('log line ok 0123456789\n'.repeat(Math.ceil(length / 23)).slice(0, length), 'latin1');
@@ -60,7 +60,7 @@ describe('bounded memory', () => {
   test('held bytes stay below chunk size + widest rule over 32 MiB of input', () => {
     const ruleSet = ruleSetOf([...SECRET_RULES, { id: 'wide', regex: 'BEGIN[\\s\\S]{0,1000}END' }]);
     const redactor = createStreamRedactor(ruleSet, { replacement: TEMPLATE });
-    const chunk = Buffer.from(`${'noise BEGIN '.repeat(100)}${TOKEN}\n`.repeat(64 * 1024 / 1232 + 1)).subarray(0, 64 * 1024);
+    const chunk = Buffer.from(`${'noise BEGIN '.repeat(100)}${TOKEN}\n`.repeat((64 * 1024) / 1232 + 1)).subarray(0, 64 * 1024);
     let maxHeld = 0;
     let out = 0;
     for (let i = 0; i < 512; i++) {
@@ -77,9 +77,9 @@ describe('linear time on catastrophic-backtracking shapes', () => {
   // A backtracking engine needs exponential time on these; the Pike VM and the DFA need linear
   // time. No timing assertion: the test's timeout is the stall detector.
   test.each([
-    ['(a+)+$', 'a'.repeat(1500) + 'b'],
-    ['(a|aa)+$', 'a'.repeat(1500) + 'b'],
-    ['(\\w+\\s?)+$', 'word '.repeat(1000) + '!'],
+    ['(a+)+$', `${'a'.repeat(1500)}b`],
+    ['(a|aa)+$', `${'a'.repeat(1500)}b`],
+    ['(\\w+\\s?)+$', `${'word '.repeat(1000)}!`],
     ['(x+x+)+y', 'x'.repeat(5000)],
     ['(.*a){12}', 'a'.repeat(3000)],
   ])('%s', (regex, text) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { compileRule } from '../../src/rules/compile.js';
 import { searchProgram } from '../../src/regex/pikevm.js';
+import { compileRule } from '../../src/rules/compile.js';
 
 /** Leftmost-first match of the printed JS RegExp from `from`: what the Pike VM must reproduce. */
 function jsSearch(source: string, text: string, from: number): number[] | null {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { cacheKey, writeCache } from '../../src/cache.js';
-import { analysisKey } from '../../src/rules/analysis-cache.js';
-import { type CompiledRule, type CompileOptions, compileRules } from '../../src/rules/compile.js';
 import { parseRegex } from '../../src/regex/parse.js';
+import { analysisKey } from '../../src/rules/analysis-cache.js';
+import { type CompileOptions, type CompiledRule, compileRules } from '../../src/rules/compile.js';
 import type { RuleSpec } from '../../src/types.js';
 
 // Counts parses: a warm start must not parse a rule before its tree is read.
@@ -121,7 +121,14 @@ describe('compileRules with an analysis cache', () => {
   });
 
   test.each([
-    ['a flipped byte', (file: Buffer) => (file[file.length - 3]! ^= 1, file), /checksum/],
+    [
+      'a flipped byte',
+      (file: Buffer) => {
+        file[file.length - 3]! ^= 1;
+        return file;
+      },
+      /checksum/,
+    ],
     ['a truncated file', (file: Buffer) => file.subarray(0, file.length - 1), /truncated/],
   ])('%s is a miss: compiled in full and rewritten', (_label, damage, reason) => {
     const cold = cached();

@@ -80,6 +80,11 @@ describe.each(listPacks())('pack %s', (pack) => {
   });
 
   test.each(Object.entries(WORD_BYTES))('every distinctive-prefix example is redacted after a %s', (_name, glue) => {
-    expect(missedAfter(glue, planted.filter((example) => distinctive.has(example.rule)))).toEqual([]);
+    expect(
+      missedAfter(
+        glue,
+        planted.filter((example) => distinctive.has(example.rule)),
+      ),
+    ).toEqual([]);
   });
 });

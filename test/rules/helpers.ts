@@ -1,7 +1,8 @@
 /** Test helpers for rules: findings of one compiled rule on a whole input, by the oracle. */
-import type { CompiledRule } from '../../src/rules/compile.js';
+
+import { NEWLINE, type Node, hasByte } from '../../src/regex/ast.js';
 import { parseRegex } from '../../src/regex/parse.js';
-import { type Node, NEWLINE, hasByte } from '../../src/regex/ast.js';
+import type { CompiledRule } from '../../src/rules/compile.js';
 import { oracleFindings } from '../oracle.js';
 
 export interface RuleFinding {

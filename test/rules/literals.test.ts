@@ -99,4 +99,3 @@ describe('maskEnvRules', () => {
     expect(maskEnvRules(['EMPTY'], env, { onWarning: () => {} })).toEqual([]);
   });
 });
-

@@ -21,10 +21,7 @@ describe.each(packs)('pack %s', (pack) => {
   const rules = compileRules(specs);
   const cases = rules.flatMap((rule, index) => {
     const examples = specs[index]!.examples;
-    return [
-      ...(examples?.match ?? []).map((text) => ({ rule, text, want: true })),
-      ...(examples?.noMatch ?? []).map((text) => ({ rule, text, want: false })),
-    ];
+    return [...(examples?.match ?? []).map((text) => ({ rule, text, want: true })), ...(examples?.noMatch ?? []).map((text) => ({ rule, text, want: false }))];
   });
 
   test('every rule has at least one match and one noMatch example', () => {
@@ -34,13 +31,13 @@ describe.each(packs)('pack %s', (pack) => {
 
   // A match should never need more than a few hundred bytes: only rules whose secret really has no
   // length limit (key blocks, JWTs) may leave a repeat to --max-match, and they must say so.
-  test('every unbounded repeat is justified in the rule\'s format', () => {
+  test("every unbounded repeat is justified in the rule's format", () => {
     const unjustified = specs.filter((spec) => hasUnboundedRepeat(spec.regex) && !/maxMatch/.test(spec.format ?? '')).map((spec) => spec.id);
     expect(unjustified).toEqual([]);
   });
 
   // Keywords are what a prefilter may look for first: every match must hold one of them.
-  test('every match of every example holds one of its rule\'s keywords', () => {
+  test("every match of every example holds one of its rule's keywords", () => {
     const lacking = rules.flatMap((rule, index) => {
       const keywords = specs[index]!.keywords;
       if (keywords === undefined) return [];
@@ -64,14 +61,11 @@ describe.each(packs)('pack %s', (pack) => {
     expect(specs.filter((spec) => !spec.format || !spec.description).map((spec) => spec.id)).toEqual([]);
   });
 
-  test.each(cases.map((c) => [c.rule.id, c.want ? 'finds' : 'ignores', JSON.stringify(c.text).slice(0, 80), c] as const))(
-    '%s %s %s',
-    (_id, _verb, _text, { rule, text, want }) => {
-      const found = findSecrets(rule, Buffer.from(text, 'latin1'));
-      if (want) expect(found.length, 'no finding').toBeGreaterThan(0);
-      else expect(found.map((f) => f.secret)).toEqual([]);
-    },
-  );
+  test.each(cases.map((c) => [c.rule.id, c.want ? 'finds' : 'ignores', JSON.stringify(c.text).slice(0, 80), c] as const))('%s %s %s', (_id, _verb, _text, { rule, text, want }) => {
+    const found = findSecrets(rule, Buffer.from(text, 'latin1'));
+    if (want) expect(found.length, 'no finding').toBeGreaterThan(0);
+    else expect(found.map((f) => f.secret)).toEqual([]);
+  });
 });
 
 describe('loadPack', () => {

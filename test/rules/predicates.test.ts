@@ -110,10 +110,24 @@ describe('iban', () => {
 });
 
 describe('placeholders', () => {
-  test.each(['${DB_PASSWORD}', '$DB_PASSWORD', '$db_password', '<your-token>', '{{ .Values.password }}', '%API_KEY%', '********', 'sk_live_xxxxxxxxxxxx', 'abc...', 'your_api_key', 'insert-token-here', 'token_here', 'REPLACE_WITH_PASSWORD', 'replace-me', 'mypassword', 'my_secret'])(
-    '%s is a placeholder',
-    (text) => expect(isPlaceholder(text)).toBe(true),
-  );
+  test.each([
+    '${DB_PASSWORD}',
+    '$DB_PASSWORD',
+    '$db_password',
+    '<your-token>',
+    '{{ .Values.password }}',
+    '%API_KEY%',
+    '********',
+    'sk_live_xxxxxxxxxxxx',
+    'abc...',
+    'your_api_key',
+    'insert-token-here',
+    'token_here',
+    'REPLACE_WITH_PASSWORD',
+    'replace-me',
+    'mypassword',
+    'my_secret',
+  ])('%s is a placeholder', (text) => expect(isPlaceholder(text)).toBe(true));
   test.each(['$ecretPass42', 'Zq8Lr2Vx9Kp4Wm7Tn3Bc', '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', 'p4ss*word', 'x.y', 'mySecret789', 'mysql', 'replaced4Kq9'])('%s is not', (text) =>
     expect(isPlaceholder(text)).toBe(false),
   );

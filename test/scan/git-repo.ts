@@ -18,7 +18,14 @@ export function directoryWith(files: Readonly<Record<string, string | Uint8Array
  * A fixed identity (commits need one) and no user or system config (whose core.hooksPath, say,
  * would move the hooks): for git, and for the sseredact runs that call git.
  */
-export const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' };
+export const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.test',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.test',
+};
 
 /** Runs git in `dir` with {@link GIT_ENV} (and `options.env`); `options.reject: false` to look at a failure. */
 export function git(dir: string, args: readonly string[], options: { reject?: boolean; env?: Readonly<Record<string, string>> } = {}) {

@@ -6,8 +6,8 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
 import { execa } from 'execa';
+import { describe, expect, test } from 'vitest';
 import { AWS_KEY, BIN, sseredact } from '../e2e/cli.js';
 import { directoryWith, git, repositoryWith } from './git-repo.js';
 
@@ -109,7 +109,10 @@ describe('scan PATH...', () => {
     // aws-access-key-id and generic-api-key both find this key; a redaction names the former too.
     const dir = directoryWith({ 'deploy.env': `AWS_ACCESS_KEY_ID=${AWS_KEY}\n` });
     const result = await scan(dir, ['--json', '.']);
-    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; rule?: string });
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; rule?: string });
     expect(records.filter((record) => record.type === 'finding').map((record) => record.rule)).toEqual(['aws-access-key-id']);
   });
 
@@ -136,7 +139,15 @@ describe('scan PATH...', () => {
     expect(lines.map((line) => line.split(': ')[0])).toEqual(['ci.env:1:19 aws-access-key-id', 'ci.env:1:53 github-pat']);
     const shown = (line: string, secret: string) => line.includes(secret.slice(4, 14));
     expect(lines.map((line) => [shown(line, AWS_KEY), shown(line, token)])).toEqual(
-      flags.length === 0 ? [[false, false], [false, false]] : [[true, false], [false, true]],
+      flags.length === 0
+        ? [
+            [false, false],
+            [false, false],
+          ]
+        : [
+            [true, false],
+            [false, true],
+          ],
     );
   });
 
@@ -191,7 +202,10 @@ describe('scan --json', () => {
     const dir = directoryWith({ 'a.txt': `x\n  ${AWS_KEY}\n`, 'b.txt': 'clean\n' });
     const result = await sseredact(['scan', '--json', '.'], { cwd: dir, env: { ...ENV, SSEREDACT_HASH_KEY: 'test-key' } });
     expect(result.exitCode).toBe(1);
-    const records = text(result.stdout).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = text(result.stdout)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toEqual([
       {
         type: 'finding',

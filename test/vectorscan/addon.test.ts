@@ -57,7 +57,14 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
           open: () => {
             const stream = database.open();
             const dropLate = (count: number) => (count > 0 && stream.spans()[2]! > 64 ? 0 : count);
-            return { ...stream, scan: (chunk) => dropLate(stream.scan(chunk)), end: () => dropLate(stream.end()), spans: () => stream.spans(), close: () => stream.close(), reset: () => stream.reset() };
+            return {
+              ...stream,
+              scan: (chunk) => dropLate(stream.scan(chunk)),
+              end: () => dropLate(stream.end()),
+              spans: () => stream.spans(),
+              close: () => stream.close(),
+              reset: () => stream.reset(),
+            };
           },
           size: () => database.size(),
           streamSize: () => database.streamSize(),

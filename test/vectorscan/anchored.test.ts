@@ -3,8 +3,8 @@
  * unanchored head. Needs no addon: it is a tree computation, printed the way Vectorscan receives it.
  */
 import { describe, expect, test } from 'vitest';
-import { printHyperscan } from '../../src/engine/vectorscan/pattern.js';
 import { anchoredPrefix, withoutUnanchoredHead } from '../../src/engine/vectorscan/anchored.js';
+import { printHyperscan } from '../../src/engine/vectorscan/pattern.js';
 import { compileRules } from '../../src/rules/compile.js';
 
 function prefixOf(regex: string) {
@@ -17,7 +17,13 @@ describe('anchoredPrefix', () => {
   test.each([
     // [label, regex, printed prefix, minWidth, maxWidth]
     ['a keyword, then a newline-capable gap', 'pass\\s*=\\s*[a-z]{4,8}', '\\x70\\x61\\x73\\x73', 4, 4],
-    ['the literal run is taken whole', '-----BEGIN[A-Z ]{0,9}KEY[\\s\\S]{1,30}END', '\\x2d\\x2d\\x2d\\x2d\\x2d\\x42\\x45\\x47\\x49\\x4e[\\x20\\x41-\\x5a]{0,9}\\x4b\\x45\\x59', 13, 22],
+    [
+      'the literal run is taken whole',
+      '-----BEGIN[A-Z ]{0,9}KEY[\\s\\S]{1,30}END',
+      '\\x2d\\x2d\\x2d\\x2d\\x2d\\x42\\x45\\x47\\x49\\x4e[\\x20\\x41-\\x5a]{0,9}\\x4b\\x45\\x59',
+      13,
+      22,
+    ],
     ['a class head before the anchor stays in', '[a-z]{2}tok\\s', '[\\x61-\\x7a]{2}\\x74\\x6f\\x6b', 5, 5],
     ['each alternative is cut on its own', '(?:abc\\s+x|defg\\s*y)', '(?:\\x61\\x62\\x63|\\x64\\x65\\x66\\x67)', 3, 4],
     ['no anchor, but a long newline-free start', '[0-9]{15,16}\\|[a-z]{8}[\\s;]', '[\\x30-\\x39]{15,16}\\x7c[\\x61-\\x7a]{8}', 24, 25],

@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { isErrorOfType } from '../../src/errors.js';
 import { describeEngines, selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
 import { type Addon, loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { type VectorscanOptions, createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
+import { isErrorOfType } from '../../src/errors.js';
 import { compileRules } from '../../src/rules/compile.js';
 import type { Match } from '../../src/types.js';
 
@@ -84,7 +84,12 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
   });
 
   test('a rule that can match nothing needs no engine and never matches', () => {
-    const database = engineWith().compile(compileRules([{ id: 'none', regex: 'a[^\\x00-\\xff]' }, { id: 'b', regex: 'b' }]));
+    const database = engineWith().compile(
+      compileRules([
+        { id: 'none', regex: 'a[^\\x00-\\xff]' },
+        { id: 'b', regex: 'b' },
+      ]),
+    );
     expect(database.stats.modes).toEqual(['never', 'end']);
     const { matches, onMatch } = collect();
     database.open().write(bytes('ab'), onMatch);
@@ -209,7 +214,9 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
   });
 
   test('write after end() without reset() is refused; reset() starts a new stream at offset 0', () => {
-    const scanner = engineWith().compile(compileRules([{ id: 'x', regex: 'xy' }])).open();
+    const scanner = engineWith()
+      .compile(compileRules([{ id: 'x', regex: 'xy' }]))
+      .open();
     const { matches, onMatch } = collect();
     scanner.write(bytes('..xy'), onMatch);
     scanner.end(onMatch);
@@ -266,8 +273,14 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
   });
 
   test('a different rule set, treatment or rule order does not hit the cache', () => {
-    const one = compileRules([{ id: 'a', regex: 'abc' }, { id: 'b', regex: 'def' }]);
-    const swapped = compileRules([{ id: 'b', regex: 'def' }, { id: 'a', regex: 'abc' }]);
+    const one = compileRules([
+      { id: 'a', regex: 'abc' },
+      { id: 'b', regex: 'def' },
+    ]);
+    const swapped = compileRules([
+      { id: 'b', regex: 'def' },
+      { id: 'a', regex: 'abc' },
+    ]);
     engineWith().compile(one);
     expect(engineWith().compile(swapped).stats.fromCache).toBe(false);
     expect(engineWith({ firstTreatment: 'som' }).compile(one).stats.fromCache).toBe(false);
@@ -281,10 +294,10 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
 });
 
 describe('engine selection', () => {
-  const saved = process.env['SSEREDACT_VECTORSCAN'];
+  const saved = process.env.SSEREDACT_VECTORSCAN;
   afterEach(() => {
-    if (saved === undefined) delete process.env['SSEREDACT_VECTORSCAN'];
-    else process.env['SSEREDACT_VECTORSCAN'] = saved;
+    if (saved === undefined) delete process.env.SSEREDACT_VECTORSCAN;
+    else process.env.SSEREDACT_VECTORSCAN = saved;
   });
 
   test('ts is always available', () => {
@@ -293,7 +306,7 @@ describe('engine selection', () => {
   });
 
   test('without the addon, auto falls back to ts and says why; vectorscan is a usage error', () => {
-    process.env['SSEREDACT_VECTORSCAN'] = 'off';
+    process.env.SSEREDACT_VECTORSCAN = 'off';
     const messages: string[] = [];
     expect(selectEngine('auto', (m) => messages.push(m))).toBe(tsEngine);
     expect(messages).toEqual([expect.stringMatching(/^engine: ts \(.*SSEREDACT_VECTORSCAN=off/)]);

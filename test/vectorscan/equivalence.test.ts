@@ -36,9 +36,28 @@ const PROPERTY_RULES: RuleSpec[] = [
   { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
 ];
 const PROPERTY_INPUTS = [
-  'ghp_abcdEF12', 'AKIA12AB9Z', 'password = "s3cr3t"', 'PASS:hunter', 'x tok-abc', 'key:a1', 'BEGIN\nxx\r\nEND', 'pass\n: abcdefghij',
-  'ab12.atl.xyz', 'x.atl.y', 'https://bob:pw123@h', 'git+ssh://a:bcd@', 'Wab\ncdW', 'xxyxz', 'abcd abccd', 'E:a1b2c3d4 E:aaaaaa', 'a\r\nb',
-  'Wab cdW', 'zq12', 'abcdefgh0123456789abcdefghij_mk', 'ab cdefgh0123456789_mk', 's.ab12 xs.abcd s.abcdefg',
+  'ghp_abcdEF12',
+  'AKIA12AB9Z',
+  'password = "s3cr3t"',
+  'PASS:hunter',
+  'x tok-abc',
+  'key:a1',
+  'BEGIN\nxx\r\nEND',
+  'pass\n: abcdefghij',
+  'ab12.atl.xyz',
+  'x.atl.y',
+  'https://bob:pw123@h',
+  'git+ssh://a:bcd@',
+  'Wab\ncdW',
+  'xxyxz',
+  'abcd abccd',
+  'E:a1b2c3d4 E:aaaaaa',
+  'a\r\nb',
+  'Wab cdW',
+  'zq12',
+  'abcdefgh0123456789abcdefghij_mk',
+  'ab cdefgh0123456789_mk',
+  's.ab12 xs.abcd s.abcdefg',
 ];
 
 type Row = [label: string, text: string];
@@ -59,7 +78,8 @@ function compare(specs: readonly RuleSpec[], rows: readonly Row[], engines: Read
   const differences: string[] = [];
   for (const [label, text] of rows) {
     const input = Buffer.from(text, 'utf8');
-    const key = (f: { ruleId: string; match: { start: number; end: number }; secret: { start: number; end: number } }) => `${f.ruleId}@${f.match.start}-${f.match.end}/${f.secret.start}-${f.secret.end}`;
+    const key = (f: { ruleId: string; match: { start: number; end: number }; secret: { start: number; end: number } }) =>
+      `${f.ruleId}@${f.match.start}-${f.match.end}/${f.secret.start}-${f.secret.end}`;
     const want = oracleFindings(oracleRules, input).map(key).sort().join(' ');
     for (const [name, ruleSet] of ruleSets) {
       for (const [chunking, chunks] of chunkings(input)) {
@@ -84,6 +104,11 @@ describe.runIf(hasVectorscan)('engine equivalence', () => {
 
   test('the chunk-invariance property rules on their plants: ts, vectorscan and the oracle agree', () => {
     const rows = PROPERTY_INPUTS.map((text, i): Row => [`plant #${i + 1}`, text]);
-    expect(compare(PROPERTY_RULES, rows, engines, (input) => [['whole', [input]], ['1 byte', everyBytes(input, 1)]])).toEqual([]);
+    expect(
+      compare(PROPERTY_RULES, rows, engines, (input) => [
+        ['whole', [input]],
+        ['1 byte', everyBytes(input, 1)],
+      ]),
+    ).toEqual([]);
   });
 });

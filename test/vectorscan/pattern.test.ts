@@ -5,18 +5,18 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import type { EngineRule } from '../../src/engine/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { anchoredPrefix } from '../../src/engine/vectorscan/anchored.js';
 import { createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
 import { RELAX_ABOVE, printHyperscan } from '../../src/engine/vectorscan/pattern.js';
-import { byteRanges } from '../../src/regex/ast.js';
 import { capRepeats } from '../../src/regex/analyze.js';
+import { byteRanges } from '../../src/regex/ast.js';
 import { parseRegex } from '../../src/regex/parse.js';
 import { compileRule } from '../../src/rules/compile.js';
 import { loadRuleFile } from '../../src/rules/load/file.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { RuleSpec } from '../../src/types.js';
-import type { EngineRule } from '../../src/engine/engine.js';
 
 const print = (source: string, maxMatch = 4096) => printHyperscan(capRepeats(parseRegex(source).ast, maxMatch)!);
 
@@ -93,14 +93,18 @@ describe.skipIf(!('addon' in load))('real rule sets compile on Vectorscan', () =
     ['the built-in secrets pack', () => loadPack('secrets')],
     ['gitleaks.toml', () => loadRuleFile(join(import.meta.dirname, '../../fixtures/rules/gitleaks/gitleaks.toml'))],
     ['betterleaks.toml', () => loadRuleFile(join(import.meta.dirname, '../../fixtures/rules/betterleaks/betterleaks.toml'))],
-  ])('%s: every rule compiles exactly on Vectorscan', (_label, specs) => {
-    const rules = compileAll(specs());
-    expect(rules.length).toBeGreaterThan(10);
-    const database = createVectorscanEngine(addon!, { cacheDirectory: null }).compile(rules);
-    // Rules that can match a newline are scanned by their prefix (vectorscan/anchored.ts); without a
-    // fallback engine, the few without one are scanned whole.
-    const prefixed = rules.map((rule) => rule.canMatchNewline && anchoredPrefix(rule.ast) !== null);
-    expect(database.stats.modes).toEqual(prefixed.map((isPrefixed) => (isPrefixed ? 'prefix' : 'end')));
-    expect(prefixed.filter(Boolean).length).toBeGreaterThanOrEqual(rules.filter((rule) => rule.canMatchNewline).length - 1);
-  }, 60_000);
+  ])(
+    '%s: every rule compiles exactly on Vectorscan',
+    (_label, specs) => {
+      const rules = compileAll(specs());
+      expect(rules.length).toBeGreaterThan(10);
+      const database = createVectorscanEngine(addon!, { cacheDirectory: null }).compile(rules);
+      // Rules that can match a newline are scanned by their prefix (vectorscan/anchored.ts); without a
+      // fallback engine, the few without one are scanned whole.
+      const prefixed = rules.map((rule) => rule.canMatchNewline && anchoredPrefix(rule.ast) !== null);
+      expect(database.stats.modes).toEqual(prefixed.map((isPrefixed) => (isPrefixed ? 'prefix' : 'end')));
+      expect(prefixed.filter(Boolean).length).toBeGreaterThanOrEqual(rules.filter((rule) => rule.canMatchNewline).length - 1);
+    },
+    60_000,
+  );
 });

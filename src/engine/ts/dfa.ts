@@ -67,7 +67,9 @@ export class LazyDfa {
   ) {
     this.mark = new Uint32Array(automaton.sets.length);
     this.setWords = new Uint32Array(automaton.sets.length * 8);
-    automaton.sets.forEach((set, p) => this.setWords.set(set, p * 8));
+    automaton.sets.forEach((set, p) => {
+      this.setWords.set(set, p * 8);
+    });
     this.addFixedStates();
   }
 

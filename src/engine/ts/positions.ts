@@ -7,8 +7,8 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../regex/analyze.js';
-import { type AnchorRange, flatten, findAnchor, literalLength } from '../../regex/anchors.js';
-import { type ByteSet, type Node, NEWLINE, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../regex/ast.js';
+import { type AnchorRange, findAnchor, flatten, literalLength } from '../../regex/anchors.js';
+import { type ByteSet, NEWLINE, type Node, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../regex/ast.js';
 
 /**
  * Counted repeats stay exact only when small. Larger ones become `x{k,}` with k at most
@@ -178,7 +178,8 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   // The head may go only if no match can have a newline before its anchor's end: the horizon
   // (engine.ts) then knows a match it has not seen cannot start before the last newline. A wide
   // head must be token bytes only: the horizon then needs only the bytes since the last separator.
-  const mayDropHead = mayDropHeads && start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
+  const mayDropHead =
+    mayDropHeads && start > 0 && (anchorMaxWidth <= MAX_DROPPED_PREFIX || isAnchorTokenOnly) && !canMatchNewline({ type: 'concat', items: items.slice(0, end + 1) });
   const first = mayDropHead ? start : 0;
   // An alternative's head may go only where it begins the match: with items kept before the
   // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
@@ -487,10 +488,21 @@ export interface InFlightAutomata {
 const IN_FLIGHT_COUNTED_PREFIX = 8;
 
 export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroup: number }>): InFlightAutomata {
-  const { sets, follow, positionRule, inSecret, starts } = glushkov(rules.map((rule) => ({ rule: rule.index, node: relax(rule.ast, IN_FLIGHT_COUNTED_PREFIX, rule.secretGroup), secretGroup: rule.secretGroup })));
+  const { sets, follow, positionRule, inSecret, starts } = glushkov(
+    rules.map((rule) => ({ rule: rule.index, node: relax(rule.ast, IN_FLIGHT_COUNTED_PREFIX, rule.secretGroup), secretGroup: rule.secretGroup })),
+  );
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
   const noAccepts = new Int32Array(sets.length).fill(-1);
-  const perRule = { isTruncated: new Uint8Array(ruleCount), isHeadDropped: new Uint8Array(ruleCount), trackedMinWidth: new Int32Array(ruleCount), trackedMaxWidth: new Int32Array(ruleCount), isTokenOnly: new Uint8Array(ruleCount), droppedWidth: new Int32Array(ruleCount), isDroppedTokenOnly: new Uint8Array(ruleCount), droppedHeadDepth: new Int32Array(ruleCount) };
+  const perRule = {
+    isTruncated: new Uint8Array(ruleCount),
+    isHeadDropped: new Uint8Array(ruleCount),
+    trackedMinWidth: new Int32Array(ruleCount),
+    trackedMaxWidth: new Int32Array(ruleCount),
+    isTokenOnly: new Uint8Array(ruleCount),
+    droppedWidth: new Int32Array(ruleCount),
+    isDroppedTokenOnly: new Uint8Array(ruleCount),
+    droppedHeadDepth: new Int32Array(ruleCount),
+  };
   const predecessors: number[][] = sets.map(() => []);
   follow.forEach((targets, p) => {
     for (const q of targets) predecessors[q]!.push(p);

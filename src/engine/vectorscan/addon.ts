@@ -57,13 +57,7 @@ export interface NativeCompileError extends Error {
 
 export interface Addon {
   readonly constants: AddonConstants;
-  compile(
-    expressions: readonly string[],
-    flags: Uint32Array,
-    ids: Uint32Array,
-    maxWidths: Float64Array,
-    mode: number,
-  ): NativeDatabase;
+  compile(expressions: readonly string[], flags: Uint32Array, ids: Uint32Array, maxWidths: Float64Array, mode: number): NativeDatabase;
   /** `ids`, `maxWidths` and `flags` as given to compile() (start-of-match flags change what a report means). */
   deserialize(bytes: Uint8Array, ids: Uint32Array, maxWidths: Float64Array, flags: Uint32Array): NativeDatabase;
   /** Compiles one expression alone; null when Vectorscan takes it, else its error message. */
@@ -146,7 +140,7 @@ let loaded: AddonLoad | undefined;
  * environment makes it unavailable (to run as on a machine without Vectorscan). Never throws.
  */
 export function loadAddon(): AddonLoad {
-  if (process.env['SSEREDACT_VECTORSCAN'] === 'off') {
+  if (process.env.SSEREDACT_VECTORSCAN === 'off') {
     return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
   }
   if (loaded !== undefined) return loaded;

@@ -37,8 +37,8 @@ import { SseredactError } from '../../errors.js';
 import type { Match } from '../../types.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { type Addon, type KnownAnswer, type NativeDatabase, isNativeCompileError, missedKnownAnswer } from './addon.js';
-import { printHyperscan } from './pattern.js';
 import { type AnchoredPrefix, anchoredPrefix, withoutUnanchoredHead } from './anchored.js';
+import { printHyperscan } from './pattern.js';
 
 /** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
 const TRANSLATION_VERSION = '5';
@@ -205,7 +205,10 @@ function nativeInputs(rules: readonly EngineRule[], modes: readonly PatternMode[
     flags: Uint32Array.from(positions, (position) => flagsFor(addon, modes[position]!)),
     ids: Uint32Array.from(positions, (position) => rules[position]!.index),
     maxWidths: Float64Array.from(positions, (position) => reportedSpan(rules[position]!, prefixes[position]!, modes[position]!).maxWidth),
-    mode: modeBits(addon, positions.some((position) => modes[position] === 'som')),
+    mode: modeBits(
+      addon,
+      positions.some((position) => modes[position] === 'som'),
+    ),
   };
 }
 
@@ -356,10 +359,12 @@ function missedExample(rules: readonly EngineRule[], modes: readonly PatternMode
     checked.push({ rule, examples: rule.examples });
   }
   if (database === null) return null;
-  const answers = randomSample(checked, EXAMPLES_CHECKED).map(({ rule, examples }): KnownAnswer => ({
-    id: rule.index,
-    input: Buffer.from(examples[Math.floor(Math.random() * examples.length)] ?? '', 'utf8'),
-  }));
+  const answers = randomSample(checked, EXAMPLES_CHECKED).map(
+    ({ rule, examples }): KnownAnswer => ({
+      id: rule.index,
+      input: Buffer.from(examples[Math.floor(Math.random() * examples.length)] ?? '', 'utf8'),
+    }),
+  );
   const missed = missedKnownAnswer(database, answers);
   return missed === null ? null : (rules.find((rule) => rule.index === missed.id)?.id ?? String(missed.id));
 }

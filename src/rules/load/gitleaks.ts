@@ -139,10 +139,9 @@ export function importGitleaks(data: unknown, where: string): GitleaksImport {
     }
     const ignored = Object.keys(rule).filter((key) => !RULE_KEYS.has(key) && key !== 'required' && key !== 'skipReport');
     if (ignored.length > 0) warnings.push(`rule ${id}: ignored ${ignored.join(', ')}`);
-    const allowlists = [
-      ...(isTable(rule.allowlist) ? [rule.allowlist] : []),
-      ...(Array.isArray(rule.allowlists) ? rule.allowlists.filter(isTable) : []),
-    ].map((table) => readAllowlist(table, `rule ${id}`, warnings));
+    const allowlists = [...(isTable(rule.allowlist) ? [rule.allowlist] : []), ...(Array.isArray(rule.allowlists) ? rule.allowlists.filter(isTable) : [])].map((table) =>
+      readAllowlist(table, `rule ${id}`, warnings),
+    );
     for (const global of globals) {
       if (global.targetRules === undefined || global.targetRules.includes(id)) allowlists.push(global);
     }

@@ -16,8 +16,9 @@
  * @example
  *   const [rule] = literalRules(['hunter2-staging-token'], { id: 'literal-file', source: 'secrets.txt' });
  */
-import type { LiteralSetSpec } from '../../types.js';
+
 import { SseredactError } from '../../errors.js';
+import type { LiteralSetSpec } from '../../types.js';
 
 /** Literals shorter than this many bytes are refused: they would redact ordinary text. */
 export const MIN_LITERAL_BYTES = 4;
@@ -151,13 +152,14 @@ export function literalRules(literals: readonly string[], options: LiteralRuleOp
 
 /** Lines of a literal file: one literal per line, CR/LF stripped, blank lines and `# comments` skipped. */
 export function parseLiteralFile(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.startsWith('#'));
 }
 
 function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`);
 }
 
