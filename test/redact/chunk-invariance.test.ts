@@ -20,31 +20,9 @@ import { tsEngine } from '../../src/engine/ts/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { MAX_REGION, parseReplacement } from '../../src/redact/replace.js';
 import type { RuleSpec } from '../../src/types.js';
+import { FEATURE_RULES } from '../feature-rules.js';
 import { oracleRedact } from '../oracle.js';
 import { cutAt, everyBytes, redactChunks, ruleSetOf } from '../support.js';
-
-/** Rules that exercise every construct the engines must get right. */
-const FEATURE_RULES: RuleSpec[] = [
-  { id: 'gh', regex: 'ghp_[A-Za-z0-9]{8}' },
-  { id: 'aws', regex: '\\b(AKIA[0-9A-Z]{6})\\b', secretGroup: 1 },
-  { id: 'pw', regex: '(?i)pass(?:word)?\\s*[=:]\\s*"?([^"\\s]{3,12})', secretGroup: 1 },
-  { id: 'eol', regex: 'tok-[a-z]+$' },
-  { id: 'line', regex: '(?m)^key:[a-z0-9]+$' },
-  { id: 'lazy', regex: 'BEGIN[\\s\\S]*?END' },
-  { id: 'nested', regex: '(x+y?)+z' },
-  { id: 'alt', regex: '(?:ab|abc)(d|cd)' },
-  { id: 'entropy', regex: 'E:([a-z0-9]{6,10})', secretGroup: 1, predicates: { minEntropy: 2.5 } },
-  { id: 'crlf', regex: 'a\\r?\\nb' },
-  { id: 'wide', regex: 'W[a-z ]+W' },
-  { id: 'nonword', regex: '\\Bq[0-9]{2}' },
-  // A class head before the anchor: the ts engine tracks only from the anchor (head dropped).
-  { id: 'head', regex: '[a-z0-9]{2,6}\\.atl\\.[a-z]{3}' },
-  { id: 'url', regex: '\\b[a-z][a-z0-9+.-]{1,8}://[a-z]{1,8}:([a-z0-9]{3,10})@', secretGroup: 1 },
-  // A token head wider than a dropped head may be: dropped all the same, bounded by separators.
-  { id: 'widehead', regex: '\\b[a-z0-9]{12,40}_mk\\b' },
-  // No anchor and a final loop: the ts engine tracks it up to the loop's first byte.
-  { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
-];
 
 const PLANTS = [
   'ghp_abcdEF12',

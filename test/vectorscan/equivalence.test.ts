@@ -11,30 +11,14 @@ import { tsEngine } from '../../src/engine/ts/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { listPacks, loadPack } from '../../src/rules/packs/index.js';
 import type { RuleSpec } from '../../src/types.js';
+import { FEATURE_RULES } from '../feature-rules.js';
 import { oracleFindings } from '../oracle.js';
 import { everyBytes, redactChunks, ruleSetOf } from '../support.js';
 
 const hasVectorscan = !('error' in loadAddon());
 
 /** The rules of the chunk-invariance property (test/redact/chunk-invariance.test.ts) and their plants. */
-const PROPERTY_RULES: RuleSpec[] = [
-  { id: 'gh', regex: 'ghp_[A-Za-z0-9]{8}' },
-  { id: 'aws', regex: '\\b(AKIA[0-9A-Z]{6})\\b', secretGroup: 1 },
-  { id: 'pw', regex: '(?i)pass(?:word)?\\s*[=:]\\s*"?([^"\\s]{3,12})', secretGroup: 1 },
-  { id: 'eol', regex: 'tok-[a-z]+$' },
-  { id: 'line', regex: '(?m)^key:[a-z0-9]+$' },
-  { id: 'lazy', regex: 'BEGIN[\\s\\S]*?END' },
-  { id: 'nested', regex: '(x+y?)+z' },
-  { id: 'alt', regex: '(?:ab|abc)(d|cd)' },
-  { id: 'entropy', regex: 'E:([a-z0-9]{6,10})', secretGroup: 1, predicates: { minEntropy: 2.5 } },
-  { id: 'crlf', regex: 'a\\r?\\nb' },
-  { id: 'wide', regex: 'W[a-z ]+W' },
-  { id: 'nonword', regex: '\\Bq[0-9]{2}' },
-  { id: 'head', regex: '[a-z0-9]{2,6}\\.atl\\.[a-z]{3}' },
-  { id: 'url', regex: '\\b[a-z][a-z0-9+.-]{1,8}://[a-z]{1,8}:([a-z0-9]{3,10})@', secretGroup: 1 },
-  { id: 'widehead', regex: '\\b[a-z0-9]{12,40}_mk\\b' },
-  { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
-];
+const PROPERTY_RULES = FEATURE_RULES;
 const PROPERTY_INPUTS = [
   'ghp_abcdEF12',
   'AKIA12AB9Z',
