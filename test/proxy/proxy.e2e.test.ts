@@ -171,8 +171,7 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
 
   // Known failure, cause not found yet: the CLI releases 'Hello, ' in its own event on this very
   // stream (and curl through the proxy sees it), but this client only yields it once the next event
-  // comes. Also seen: an Anthropic stream's first event (message_start) leaves only with the next
-  // one. When this starts passing, make it a plain test.
+  // comes. When this starts passing, make it a plain test.
   test.fails('@anthropic-ai/sdk: the first clean token reaches the client before the upstream sends the next', async () => {
     const firstToken = deferred();
     const forced = replayLive(anthropicEvents(PIECES), firstToken.promise);
