@@ -25,12 +25,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { drained, startFakeUpstream } from './fake-upstream.mjs';
+import { option } from './tool.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-};
 const EVENTS = Number(option('--events', 20_000));
 const LATENCY_EVENTS = Number(option('--latency-events', 3_000));
 const WARMUP_EVENTS = 500;

@@ -21,12 +21,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { option } from './tool.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-};
 const EVENTS = Number(option('--events', 20_000));
 const SLOW_EVENTS = Number(option('--slow-events', 400));
 const FAST_EVENTS = Number(option('--fast-events', 4_000));

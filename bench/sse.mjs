@@ -20,14 +20,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { option } from './tool.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const EVENTS = option('--events', 100_000);
-const LATENCY_EVENTS = option('--latency-events', 5_000);
+const EVENTS = Number(option('--events', 100_000));
+const LATENCY_EVENTS = Number(option('--latency-events', 5_000));
 const WARMUP_EVENTS = 1_000;
 const RATE_PER_MS = 1; // 1,000 events/s
 const BIN = fileURLToPath(new URL('../bin/sseredact', import.meta.url));

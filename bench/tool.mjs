@@ -61,3 +61,10 @@ export function exitQuietlyOnEpipe() {
     process.exit(0);
   });
 }
+
+/** The value after `name` on the command line (a string), or `fallback` when it is absent. */
+export function option(name, fallback) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf(name);
+  return at === -1 ? fallback : args[at + 1];
+}

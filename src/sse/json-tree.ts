@@ -117,6 +117,14 @@ export function parseJsonTree(text: string, options: { readonly allowTruncated?:
   /** A value or name has just ended in the innermost container (`,` or a close may follow). */
   let isAfterValue = false;
 
+  /** Ends `container` at its closing bracket (the byte at `position`): a value of its parent now. */
+  const close = (container: JsonContainer): void => {
+    position++;
+    container.end = position;
+    stack.pop();
+    isAfterValue = true;
+    isNameNext = false;
+  };
   const skipSpace = (): void => {
     while (position < text.length) {
       const c = text.charCodeAt(position);
@@ -205,11 +213,7 @@ export function parseJsonTree(text: string, options: { readonly allowTruncated?:
         continue;
       }
       if ((c === ']' && container.kind === 'array') || (c === '}' && container.kind === 'object')) {
-        position++;
-        container.end = position;
-        stack.pop();
-        isAfterValue = true;
-        isNameNext = false;
+        close(container);
         continue;
       }
       return null;
@@ -217,11 +221,7 @@ export function parseJsonTree(text: string, options: { readonly allowTruncated?:
     if (isNameNext) {
       if (container?.kind !== 'object') return null;
       if (c === '}' && container.members.length === 0) {
-        position++;
-        container.end = position;
-        stack.pop();
-        isAfterValue = true;
-        isNameNext = false;
+        close(container);
         continue;
       }
       if (c !== '"') return null;
