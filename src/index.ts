@@ -94,6 +94,12 @@ export interface Finding {
   readonly fingerprint: string;
   /** The secret, decoded as latin1 (one character per byte); present only with `showSecret`. */
   readonly secret?: string;
+  /**
+   * With `sseJson` (not `strictHold`): how many of the secret's first bytes had left in an earlier
+   * event before the rest made it a secret (an anchor's literal prefix, or at most 12 bytes of a
+   * long key's head); absent when none had.
+   */
+  readonly released?: number;
 }
 
 /**
@@ -124,6 +130,13 @@ export interface RedactorOptions extends RuleOptions {
    * whose strings form one content stream across events, so a secret split over events is found.
    */
   readonly sseJson?: string;
+  /**
+   * With `sseJson`: hold content at an event's end whenever a secret could still cover it (the
+   * CLI's `--strict-hold`). Default false: an anchor's literal prefix (`sk-ant-`) or a word of at
+   * most 12 bytes that could begin a long key's head leaves in its own event; if a secret follows,
+   * the replacement covers the rest and the finding's `released` counts what had left.
+   */
+  readonly strictHold?: boolean;
   /** Include the secret in findings (default false: they are secrets). */
   readonly showSecret?: boolean;
 }
@@ -156,6 +169,7 @@ function openerOf(options: RedactorOptions): StreamOpener {
     ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
     ...(options.sse === undefined ? {} : { sse: options.sse }),
     ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(options.strictHold === true ? { strictHold: true } : {}),
   };
   return createStreamOpener(compiled.ruleSet, streamOptions);
 }
@@ -168,6 +182,7 @@ function publicFinding(finding: LocatedFinding, options: RedactorOptions): Findi
     line: finding.line,
     column: finding.column,
     fingerprint: fingerprint(finding.secretBytes, options.hashKey),
+    ...(finding.released === undefined ? {} : { released: finding.released }),
   };
   return options.showSecret === true ? { ...base, secret: Buffer.from(finding.secretBytes).toString('latin1') } : base;
 }

@@ -89,6 +89,12 @@ export interface Finding {
   readonly secret: Span;
   /** The secret's bytes; kept only as long as a sink needs them. */
   readonly secretBytes: Uint8Array;
+  /**
+   * How many of the secret's first bytes had left before it was known: only after a release at a
+   * boundary the reader sees (StreamRedactor.release: literal bytes, or a few of a long secret's
+   * head). Absent otherwise; the replacement then covers the rest of the secret.
+   */
+  readonly released?: number;
 }
 
 /** What an engine needs of a rule: its bounded pattern and what the rule compiler derived. */

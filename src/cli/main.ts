@@ -76,6 +76,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
     onWarning: warn,
     ...(options.replace === undefined ? {} : { replace: options.replace }),
     ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(options.strictHold ? { strictHold: true } : {}),
     ...(hashKey === undefined ? {} : { hashKey }),
   };
   // A bad template or content path is a usage error before any rule compiles or input is read.

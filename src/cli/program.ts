@@ -31,6 +31,7 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly failOnMatch: boolean;
   readonly sse: 'on' | 'auto' | 'off';
   readonly sseJson?: string;
+  readonly strictHold: boolean;
   /** Socket mode (`--listen`, src/cli/listen-command.ts): the addresses; empty: read files or stdin. */
   readonly listen: string[];
   readonly label: boolean;
@@ -240,6 +241,11 @@ export function buildProgram(actions: ProgramActions): Command {
       .option(
         '--sse-json <path>',
         'SSE with JSON deltas: the text at PATH (a preset: openai, anthropic, gemini, vercel, auto; or a dotted path like a.b[].c) forms one content stream per choice or block, so a secret split over events is found',
+      )
+      .option(
+        '--strict-hold',
+        "with --sse-json: hold text at an event's end whenever a secret could still cover it, even when it is only a key's literal prefix (sk-ant-) or a word that could begin a long key's head; text then often arrives an event late",
+        false,
       )
       .option('--listen <address>', 'serve sockets instead of reading files: each connection to tcp://HOST:PORT or unix:PATH is its own stream (repeatable)', collect, [])
       .option('--label', 'with --listen: start each line on stdout with its stream id (conn-N | )', false)

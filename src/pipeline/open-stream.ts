@@ -40,6 +40,12 @@ export interface StreamOptions {
   readonly sse?: 'off' | 'on' | 'auto';
   /** `--sse-json`: a preset or a JSON path whose strings form content streams across events; implies SSE. */
   readonly sseJson?: string;
+  /**
+   * `--strict-hold`: with `sseJson`, content waits for the next event whenever a secret could
+   * still cover it, even where it is only an anchor's literal bytes or a word that could begin a
+   * long secret's head (StreamRedactor.release). Off by default: such text leaves in its own event.
+   */
+  readonly strictHold?: boolean;
   /** Told which mode a stream was given and which preset `--sse-json auto` chose (`--verbose`). */
   readonly log?: (message: string) => void;
   /** Warnings a user must see: a content path that found nothing in a stream of JSON events. */
@@ -96,6 +102,7 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
       createSseRedactor({
         openRedactor,
         ...(contentPath === undefined ? {} : { contentPath }),
+        ...(options.strictHold === true ? { strictHold: true } : {}),
         // Located findings are placed in the input by the SSE layer, which knows the events.
         ...(request.locate !== false && request.onFinding ? { onFinding: request.onFinding } : {}),
         log: (message) => log(`${name}: ${message}`),

@@ -126,15 +126,16 @@ export class Confirmer {
    * The earliest offset a finding from a start still undecided can begin its secret at, or
    * Infinity: what the redactor may not emit yet (the starts themselves may lie before it, as
    * `Password: ` before its value). Exact for the first range of each rule after {@link run},
-   * which searched it; the ranges behind it count from their lowest start.
+   * which searched it; the ranges behind it count from their lowest start. With `startsBefore`,
+   * only ranges with a start before it count (the in-flight analysis covers the later ones).
    */
-  earliestSecret(): number {
+  earliestSecret(startsBefore = Infinity): number {
     let earliest = Infinity;
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       const first = queue.ranges[queue.head]!;
-      earliest = Math.min(earliest, first.secretFrom ?? first.low);
-      for (let i = queue.head + 1; i < queue.ranges.length; i++) earliest = Math.min(earliest, queue.ranges[i]!.low);
+      if (first.low < startsBefore) earliest = Math.min(earliest, first.secretFrom ?? first.low);
+      for (let i = queue.head + 1; i < queue.ranges.length; i++) if (queue.ranges[i]!.low < startsBefore) earliest = Math.min(earliest, queue.ranges[i]!.low);
     }
     return earliest;
   }

@@ -26,11 +26,16 @@
  * most rules a space ends them), noting the earliest byte whose two sets share a secret position.
  * A tail is at most the widest rule, and usually the end of one line.
  *
+ * At a boundary the reader sees (an SSE event's end, StreamRedactor.release) the same pass also
+ * finds the earliest byte covered by a secret position that *tells* something of the secret: not
+ * a literal byte (positions of the rule's text, such as `sk-ant-`), and, for the `inner` bound,
+ * not in the head run of a long anchored secret either (SECRET_HEAD in positions.ts).
+ *
  * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), a
  * bounded memo of state pairs, and one Int32Array as long as the longest tail analysed.
  */
 import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
-import { buildInFlightAutomata } from '../engine/ts/positions.js';
+import { SECRET_HEAD, SECRET_INNER, buildInFlightAutomata } from '../engine/ts/positions.js';
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
 
 /**
@@ -52,6 +57,21 @@ export interface InFlightAnalysis {
    * horizon) to the last byte scanned.
    */
   secretHorizon(tail: Uint8Array, offset: number): number;
+  /**
+   * The same bound, and two looser ones for a boundary the reader sees (SecretHorizons): what a
+   * release there may leave out of the hold. The object is reused by the next call.
+   */
+  secretHorizons(tail: Uint8Array, offset: number): SecretHorizons;
+}
+
+/** Earliest offsets (as {@link InFlightAnalysis.secretHorizon}) that a secret in flight could cover… */
+export interface SecretHorizons {
+  /** …with any byte: the strict bound. */
+  any: number;
+  /** …with a byte that tells something of it: literal bytes (`sk-ant-ap` of a key) left out. */
+  telling: number;
+  /** …with a byte that is neither literal nor in a long anchored secret's head run (SECRET_HEAD). */
+  inner: number;
 }
 
 /** Per rule set: the analysis is built on first use and shared by every stream (like the engine's database). */
@@ -72,13 +92,13 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
   const automata = buildInFlightAutomata(regexRules.map((rule) => ({ index: rule.index, ast: rule.ast, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
   const forward = new LazyDfa(automata.forward, MAX_STATES_EACH);
   const backward = new LazyDfa(automata.backward, MAX_STATES_EACH);
-  const { inSecret } = automata;
+  const { secretKind } = automata;
   /** Per byte of the tail: the forward DFA state after it (threads started in the tail, alive there). */
   let forwardStates = new Int32Array(64);
   /** The same positions as a backward state, per forward state id (valid for one pair of generations). */
   const asBackward = new Map<number, number>();
-  /** Whether a forward and a backward state share a secret position: key forward * 2^15 + backward. */
-  const sharesSecret = new Map<number, boolean>();
+  /** The kinds of secret positions a forward and a backward state share, as bits `1 << kind`: key forward * 2^15 + backward. */
+  const sharedKinds = new Map<number, number>();
   let forwardGeneration = forward.generation;
   let backwardGeneration = backward.generation;
 
@@ -90,61 +110,84 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
   const isFlushed = (): boolean => {
     if (forward.generation === forwardGeneration && backward.generation === backwardGeneration) return false;
     asBackward.clear();
-    sharesSecret.clear();
+    sharedKinds.clear();
     forwardGeneration = forward.generation;
     backwardGeneration = backward.generation;
     return true;
   };
-  const isSecretShared = (from: number, to: number): boolean => {
+  const kindsShared = (from: number, to: number): number => {
     const key = from * 32768 + to;
-    const known = sharesSecret.get(key);
+    const known = sharedKinds.get(key);
     if (known !== undefined) return known;
     const a = forward.positions[from]!;
     const b = backward.positions[to]!;
-    let shared = false;
-    for (let i = 0, j = 0; i < a.length && j < b.length && !shared; ) {
+    let kinds = 0;
+    for (let i = 0, j = 0; i < a.length && j < b.length; ) {
       if (a[i]! < b[j]!) i++;
       else if (a[i]! > b[j]!) j++;
       else {
-        shared = inSecret[a[i]!] === 1;
+        kinds |= 1 << secretKind[a[i]!]!;
         i++;
         j++;
       }
     }
-    if (sharesSecret.size >= MAX_SHARED_ENTRIES) sharesSecret.clear();
-    sharesSecret.set(key, shared);
-    return shared;
+    kinds &= ~1; // kind 0: outside the secret
+    if (sharedKinds.size >= MAX_SHARED_ENTRIES) sharedKinds.clear();
+    sharedKinds.set(key, kinds);
+    return kinds;
+  };
+  const horizons: SecretHorizons = { any: 0, telling: 0, inner: 0 };
+  const TELLING = (1 << SECRET_HEAD) | (1 << SECRET_INNER);
+  const INNER = 1 << SECRET_INNER;
+
+  /** Fills `horizons` for the tail (see InFlightAnalysis). */
+  const analyse = (tail: Uint8Array, offset: number): SecretHorizons => {
+    const length = tail.length;
+    horizons.any = horizons.telling = horizons.inner = offset + length;
+    if (length === 0) return horizons;
+    if (forwardStates.length < length) forwardStates = new Int32Array(Math.max(length, forwardStates.length * 2));
+    isFlushed();
+    // Forward: the threads started in the tail, after each byte.
+    let at = 0;
+    for (let j = 0; j < length; j++) {
+      at = step(forward, at, tail[j]!);
+      forwardStates[j] = at;
+    }
+    if (at === 0) return horizons;
+    // Backward from the threads alive at the end: where each of them was at each byte.
+    let back = asBackward.get(at);
+    if (back === undefined) {
+      back = backward.intern(forward.positions[at]!);
+      asBackward.set(at, back);
+    }
+    // A flush meanwhile made the recorded states stale: hold the whole tail (the next call rebuilds).
+    const holdAll = (): SecretHorizons => {
+      horizons.any = horizons.telling = horizons.inner = offset;
+      return horizons;
+    };
+    if (isFlushed()) return holdAll();
+    let any = length;
+    let telling = length;
+    let inner = length;
+    for (let j = length - 1; back !== 0; j--) {
+      const kinds = kindsShared(forwardStates[j]!, back);
+      if (kinds !== 0) {
+        any = j;
+        if ((kinds & TELLING) !== 0) telling = j;
+        if ((kinds & INNER) !== 0) inner = j;
+      }
+      if (j === 0) break;
+      back = step(backward, back, tail[j - 1]!);
+      if (isFlushed()) return holdAll();
+    }
+    horizons.any = offset + any;
+    horizons.telling = offset + telling;
+    horizons.inner = offset + inner;
+    return horizons;
   };
 
   return {
-    secretHorizon(tail, offset) {
-      const length = tail.length;
-      if (length === 0) return offset;
-      if (forwardStates.length < length) forwardStates = new Int32Array(Math.max(length, forwardStates.length * 2));
-      isFlushed();
-      // Forward: the threads started in the tail, after each byte.
-      let at = 0;
-      for (let j = 0; j < length; j++) {
-        at = step(forward, at, tail[j]!);
-        forwardStates[j] = at;
-      }
-      if (at === 0) return offset + length;
-      // Backward from the threads alive at the end: where each of them was at each byte.
-      let back = asBackward.get(at);
-      if (back === undefined) {
-        back = backward.intern(forward.positions[at]!);
-        asBackward.set(at, back);
-      }
-      // A flush meanwhile made the recorded states stale: hold the whole tail (the next call rebuilds).
-      if (isFlushed()) return offset;
-      let earliest = length;
-      for (let j = length - 1; back !== 0; j--) {
-        if (isSecretShared(forwardStates[j]!, back)) earliest = j;
-        if (j === 0) break;
-        back = step(backward, back, tail[j - 1]!);
-        if (isFlushed()) return offset;
-      }
-      return offset + earliest;
-    },
+    secretHorizon: (tail, offset) => analyse(tail, offset).any,
+    secretHorizons: analyse,
   };
 }

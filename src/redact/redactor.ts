@@ -59,6 +59,15 @@ export interface StreamRedactor {
   write(chunk: Uint8Array): Uint8Array;
   /** Ends the stream; returns everything still held, redacted. */
   end(): Uint8Array;
+  /**
+   * The reader sees a boundary here (an SSE event's end, where held text would wait for the next
+   * event): returns what else may leave now. Beyond what `write` releases, that is the bytes
+   * in-flight secrets could cover only with literal bytes (`sk-ant-ap`, which say nothing of a
+   * key) or with the first MAX_RELEASED_HEAD bytes of a long secret's head run (any word can begin
+   * `[A-Za-z0-9]{52}AZDO…`). A secret found later over released bytes is replaced from the first
+   * byte still held, and its finding says how many had left (`released`).
+   */
+  release(): Uint8Array;
   /** How many bytes are held back right now. */
   readonly heldBytes: number;
 }
@@ -72,6 +81,12 @@ interface Region {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Bytes of a long secret's head run (SECRET_HEAD: at least 32-byte secrets, before their anchor)
+ * that releases at boundaries may let out: a word of prose, out of a run of random bytes.
+ */
+export const MAX_RELEASED_HEAD = 12;
 
 export function createStreamRedactor(ruleSet: RuleSet, options: RedactOptions): StreamRedactor {
   return new Redactor(ruleSet, options, null);
@@ -114,6 +129,8 @@ class Redactor implements StreamRedactor {
   private inFlight: InFlightAnalysis | null = null;
   /** Absolute offset of the first byte not yet emitted. */
   private emittedUpTo = 0;
+  /** Absolute offset before which every secret is known (releases may emit past it, see release()). */
+  private knownUpTo = 0;
   /** Absolute offset before which every match is reported and decided (see the module doc). */
   private retainedFrom = 0;
   private ended = false;
@@ -144,7 +161,12 @@ class Redactor implements StreamRedactor {
     this.buffer.append(chunk);
     const floor = this.retainedFrom;
     this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
-    return this.advance(false);
+    return this.advance(false, false);
+  }
+
+  release(): Uint8Array {
+    if (this.ended) throw new Error('release after end');
+    return this.advance(false, true);
   }
 
   end(): Uint8Array {
@@ -152,7 +174,7 @@ class Redactor implements StreamRedactor {
     this.ended = true;
     const floor = this.retainedFrom;
     this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
-    const output = this.advance(true);
+    const output = this.advance(true, false);
     if (this.onRecycled) {
       this.reset();
       this.onRecycled(this);
@@ -168,6 +190,7 @@ class Redactor implements StreamRedactor {
     this.unmerged = [];
     this.regions = [];
     this.emittedUpTo = 0;
+    this.knownUpTo = 0;
     this.retainedFrom = 0;
     this.ended = false;
   }
@@ -178,7 +201,7 @@ class Redactor implements StreamRedactor {
     return this.inFlight;
   }
 
-  private advance(isStreamEnd: boolean): Uint8Array {
+  private advance(isStreamEnd: boolean, isBoundary: boolean): Uint8Array {
     const buffer = this.buffer;
     const scanned = buffer.scannedUpTo;
     if (isStreamEnd) {
@@ -188,21 +211,43 @@ class Redactor implements StreamRedactor {
     }
     const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
     this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
-    const secretHorizon = horizon === scanned ? scanned : this.inFlightAnalysis().secretHorizon(buffer.view(horizon, scanned), horizon);
-    const safe = Math.min(secretHorizon, this.scanner.exactSecretHorizon?.() ?? scanned, this.confirmer.earliestSecret(), scanned);
+    let secretHorizon = scanned;
+    // Literal sets keep their exact bound: their secrets are whole secrets, no byte says nothing.
+    const literals = Math.min(this.scanner.exactSecretHorizon?.() ?? scanned, scanned);
+    let safe: number;
+    if (!isBoundary) {
+      if (horizon < scanned) secretHorizon = this.inFlightAnalysis().secretHorizon(buffer.view(horizon, scanned), horizon);
+      safe = Math.min(secretHorizon, literals, this.confirmer.earliestSecret());
+    } else {
+      let releaseHorizon = scanned;
+      if (horizon < scanned) {
+        const { any, telling, inner } = this.inFlightAnalysis().secretHorizons(buffer.view(horizon, scanned), horizon);
+        secretHorizon = any;
+        // Only while no secret in flight has reached a byte that tells (past its anchor): then
+        // its anchor stays with it. A head run longer than MAX_RELEASED_HEAD (counted from its
+        // first byte, released or not) stays held.
+        releaseHorizon = inner < scanned ? any : inner - any <= MAX_RELEASED_HEAD ? scanned : telling;
+      }
+      // Candidates that start from the horizon on are matches the analysis saw in flight.
+      safe = Math.min(releaseHorizon, literals, this.confirmer.earliestSecret(horizon));
+    }
     this.mergeBefore(safe);
     const output = this.emit(safe, safe);
+    this.knownUpTo = Math.max(this.knownUpTo, Math.min(secretHorizon, literals, this.confirmer.earliestSecret(), this.emittedUpTo));
     this.retainedFrom = Math.min(horizon, this.confirmer.earliestPending(), this.emittedUpTo);
     buffer.discardBefore(this.retainedFrom - 1);
     return output;
   }
 
   private addFinding(finding: Finding): void {
-    // Fail closed: a secret starting in bytes already emitted means a bound above was wrong.
-    if (finding.secret.start < this.emittedUpTo) {
-      throw new SseredactError('internal', `finding of rule ${finding.ruleId} at ${finding.secret.start} starts before the ${this.emittedUpTo} bytes already emitted`);
+    const start = finding.secret.start;
+    // Fail closed: a secret starting in bytes emitted as known to hold none means a bound above was wrong.
+    if (start < this.knownUpTo) {
+      throw new SseredactError('internal', `finding of rule ${finding.ruleId} at ${start} starts before the ${this.emittedUpTo} bytes already emitted`);
     }
-    this.unmerged.push(this.locates ? { ...finding, ...this.buffer.lineAndColumn(finding.secret.start) } : finding);
+    const released = start < this.emittedUpTo ? { released: this.emittedUpTo - start } : null;
+    const located = this.locates ? { ...finding, ...released, ...this.buffer.lineAndColumn(start) } : released === null ? finding : { ...finding, ...released };
+    this.unmerged.push(located);
   }
 
   /** Merges the findings that start before `bound` (all there will be) into regions, in (start, rule) order. */
@@ -210,7 +255,7 @@ class Redactor implements StreamRedactor {
     if (this.unmerged.length === 0) return;
     const ready: Finding[] = [];
     const waiting: Finding[] = [];
-    for (const finding of this.unmerged) (finding.secret.start < bound ? ready : waiting).push(finding);
+    for (const finding of this.unmerged) (regionStart(finding) < bound ? ready : waiting).push(finding);
     this.unmerged = waiting;
     ready.sort(byStartThenRule);
     for (const finding of ready) this.merge(finding);
@@ -218,7 +263,8 @@ class Redactor implements StreamRedactor {
 
   /** The oracle's merge step (test/oracle.ts): joins the last region or opens the next one. */
   private merge(finding: Finding): void {
-    const { start, end } = finding.secret;
+    const start = regionStart(finding);
+    const end = finding.secret.end;
     const last = this.regions.at(-1);
     const touches = last !== undefined && start <= last.end;
     if (touches && !isFull(last)) {
@@ -272,8 +318,13 @@ class Redactor implements StreamRedactor {
   }
 }
 
+/** Where a finding's replacement starts: at its secret, or after what had left before it was known. */
+function regionStart(finding: Finding): number {
+  return finding.secret.start + (finding.released ?? 0);
+}
+
 function byStartThenRule(a: Finding, b: Finding): number {
-  return a.secret.start - b.secret.start || a.rule - b.rule;
+  return regionStart(a) - regionStart(b) || a.rule - b.rule;
 }
 
 /** A region that takes in no more bytes (see MAX_REGION). */

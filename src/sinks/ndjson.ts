@@ -19,6 +19,9 @@
  *   `$XDG_CONFIG_HOME/sseredact/fingerprint.key` (mode 0600). Equal secrets have equal fingerprints
  *   for one user (or one SSEREDACT_HASH_KEY), so repeats correlate across runs; without the key, a
  *   guess at a low-entropy secret (an SSN, a card number) cannot be checked against them.
+ * - `released`: with `--sse-json` (not `--strict-hold`), how many of the secret's first (decoded)
+ *   bytes had left in an earlier event before the rest made it a secret: an anchor's literal
+ *   prefix (`sk-ant-`), or at most 12 bytes of a long key's head run; the replacement covers the rest.
  * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
  * - `path`: in `scan --json` only, the file's path (as `stream`), relative to the working directory.
  *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
@@ -46,6 +49,7 @@ export function findingRecord(finding: LocatedFinding, stream: string, showSecre
     column: finding.column,
     length: finding.secret.end - finding.secret.start,
     fingerprint: fingerprint(finding.secretBytes),
+    ...(finding.released === undefined ? {} : { released: finding.released }),
     ...extra,
   };
   if (showSecret) record.secret = Buffer.from(finding.secretBytes).toString('latin1');

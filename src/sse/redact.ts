@@ -93,12 +93,15 @@ export type { SseFindingContext } from './locate.js';
 /** What this module needs of the core's StreamRedactor (src/redact/redactor.ts). */
 export type ByteRedactor = Pick<StreamRedactor, 'write' | 'end'>;
 
+/** A content stream's redactor also releases at event ends (StreamRedactor.release). */
+export type ContentRedactor = Pick<StreamRedactor, 'write' | 'end' | 'release'>;
+
 /**
  * Opens a fresh redactor over the compiled rule set (one per event run, JSON member or content
  * stream). When `onFinding` is given, the redactor must report its findings (offsets in the bytes
  * written to it) there instead of to its usual callback: the SSE redactor maps them to the input.
  */
-export type OpenRedactor = (onFinding?: (finding: Finding) => void) => ByteRedactor;
+export type OpenRedactor = (onFinding?: (finding: Finding) => void) => ContentRedactor;
 
 export interface SseRedactOptions {
   readonly openRedactor: OpenRedactor;
@@ -108,6 +111,11 @@ export interface SseRedactOptions {
   readonly maxEventBytes?: number;
   /** Content streams open at once at most (see the module comment); default 256. */
   readonly maxContentStreams?: number;
+  /**
+   * Hold content across events by the strict bound only: no release of literal bytes or a short
+   * head run at an event's end (StreamRedactor.release); text may then arrive an event late.
+   */
+  readonly strictHold?: boolean;
   /**
    * Called for each finding with its secret's input offsets, line and column (the finding's other
    * fields as the unit's redactor reported them; `secretBytes` are the decoded secret) and where it is.
@@ -313,7 +321,7 @@ const FED_PIECES_WINDOW = 1 << 20;
 
 /** A content stream of `--sse-json` mode. */
 interface ContentStream {
-  readonly redactor: ByteRedactor;
+  readonly redactor: ContentRedactor;
   /** Carries a UTF-8 sequence cut by the redactor's holdback over to the next release. */
   readonly decoder: InstanceType<typeof TextDecoder>;
   /** A high surrogate that ended the last piece: it is fed with the next one (a pair split over events). */
@@ -346,6 +354,7 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
   const chooseLocator = createLocatorChoice(spec, options.log ?? (() => {}));
   const maxStreams = options.maxContentStreams ?? DEFAULT_MAX_CONTENT_STREAMS;
   const isPlacing = options.onFinding !== undefined;
+  const isStrict = options.strictHold === true;
   let jsonEvents = 0;
   let contentEvents = 0;
 
@@ -381,7 +390,8 @@ function createContentStreams(options: SseRedactOptions, redactUnit: RedactUnit,
       while (stream.pieces.length > 1 && stream.fed - (stream.pieces[1] as FedPiece).start > FED_PIECES_WINDOW) stream.pieces.shift();
     }
     stream.fed += bytes.length;
-    return stream.decoder.decode(stream.redactor.write(bytes), { stream: true });
+    const written = stream.decoder.decode(stream.redactor.write(bytes), { stream: true });
+    return isStrict ? written : written + stream.decoder.decode(stream.redactor.release(), { stream: true });
   };
 
   /** Ends a stream: returns its held text, redacted (a carried lone surrogate included). */

@@ -65,6 +65,7 @@ expectTypeOf<RedactorOptions['hashKey']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RedactorOptions['showSecret']>().toEqualTypeOf<boolean | undefined>();
 expectTypeOf<RedactorOptions['sse']>().toEqualTypeOf<'off' | 'on' | 'auto' | undefined>();
 expectTypeOf<RedactorOptions['sseJson']>().toEqualTypeOf<string | undefined>();
+expectTypeOf<RedactorOptions['strictHold']>().toEqualTypeOf<boolean | undefined>();
 // @ts-expect-error: options are checked, not a bag of anything
 createRedactor({ showSecret: 'yes' });
 // @ts-expect-error: an unknown option is a type error
@@ -78,6 +79,7 @@ expectTypeOf<Finding>().toEqualTypeOf<{
   readonly line: number;
   readonly column: number;
   readonly fingerprint: string;
+  readonly released?: number;
   readonly secret?: string;
 }>();
 

@@ -3,7 +3,7 @@
  * leftmost-first to `[REDACTED]`, holding back exactly the tail that could still start one, and
  * chunk-invariant. `redactLiterals` is its whole-input oracle.
  */
-import type { ByteRedactor } from '../../src/sse/redact.js';
+import type { ContentRedactor } from '../../src/sse/redact.js';
 
 const REPLACEMENT = '[REDACTED]';
 
@@ -24,8 +24,11 @@ export function redactLiterals(text: string, literals: readonly string[]): strin
   return out;
 }
 
-/** A streaming redactor of `literals` (latin1 byte strings) with minimal holdback. */
-export function createLiteralRedactor(literals: readonly string[]): ByteRedactor {
+/**
+ * A streaming redactor of `literals` (latin1 byte strings) with minimal holdback. Literal secrets
+ * are whole secrets, so an event's end releases nothing more (as the core's literal sets).
+ */
+export function createLiteralRedactor(literals: readonly string[]): ContentRedactor {
   let pending = '';
   const drain = (isEnd: boolean): Uint8Array => {
     let out = '';
@@ -53,5 +56,6 @@ export function createLiteralRedactor(literals: readonly string[]): ByteRedactor
     end() {
       return drain(true);
     },
+    release: () => new Uint8Array(0),
   };
 }

@@ -88,6 +88,7 @@ test.each([undefined, 'openai'])('fails closed: an error of the byte redactor pr
       throw new Error('engine failure');
     },
     end: () => new Uint8Array(0),
+    release: () => new Uint8Array(0),
   });
   const redactor = createSseRedactor(contentPath === undefined ? { openRedactor: failing } : { openRedactor: failing, contentPath });
   expect(() => redactor.write(encoder.encode(chatEvent('x')))).toThrow('engine failure');

@@ -468,16 +468,29 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
 }
 
 /**
+ * What a secret position's byte tells of the secret, for releases at a boundary the reader sees
+ * (an SSE event's end, src/redact/in-flight.ts): 0 outside every secret; a `LITERAL` byte (one
+ * byte, or one letter in either case) tells nothing; a `HEAD` byte lies in the class run before
+ * a long anchored secret's first literal (`[A-Za-z0-9]{52}` of `…{52}AZDO…`), where any word may
+ * begin one; an `INNER` byte is any other byte of a secret.
+ */
+export const SECRET_LITERAL = 1;
+export const SECRET_HEAD = 2;
+export const SECRET_INNER = 3;
+
+/** A secret counts as long, and its head as releasable, from this many bytes on (its rule's minimum width). */
+const MIN_HEADED_SECRET = 32;
+
+/**
  * The automata of the in-flight analysis (src/redact/in-flight.ts), over each rule's whole relaxed
  * tree: `forward` starts a match on every byte, as the engine's automaton does; `backward` runs the
- * same positions the other way (`follow` reversed, no starts). `inSecret` marks the positions
- * inside a rule's secret group, `isStart` those a match may begin with.
+ * same positions the other way (`follow` reversed, no starts). `secretKind` says, per position,
+ * whether it lies inside a rule's secret group and what its byte tells of the secret (SECRET_*).
  */
 export interface InFlightAutomata {
   readonly forward: PositionAutomaton;
   readonly backward: PositionAutomaton;
-  readonly inSecret: Uint8Array;
-  readonly isStart: Uint8Array;
+  readonly secretKind: Uint8Array;
 }
 
 /**
@@ -488,9 +501,17 @@ export interface InFlightAutomata {
 const IN_FLIGHT_COUNTED_PREFIX = 8;
 
 export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroup: number }>): InFlightAutomata {
-  const { sets, follow, positionRule, inSecret, starts } = glushkov(
-    rules.map((rule) => ({ rule: rule.index, node: relax(rule.ast, IN_FLIGHT_COUNTED_PREFIX, rule.secretGroup), secretGroup: rule.secretGroup })),
-  );
+  // One tree per alternative of the secret, so that each is long or not on its own (SECRET_HEAD).
+  const trees = rules.flatMap((rule) => secretAlternatives(rule.ast, rule.secretGroup).map((split) => ({ ...split, rule: rule.index, secretGroup: rule.secretGroup })));
+  const {
+    sets,
+    follow,
+    positionRule: positionTree,
+    inSecret,
+    starts,
+  } = glushkov(trees.map((tree, t) => ({ rule: t, node: relax(tree.node, IN_FLIGHT_COUNTED_PREFIX, tree.secretGroup), secretGroup: tree.secretGroup })));
+  const positionRule = Int32Array.from(positionTree, (t) => trees[t]!.rule);
+  const isLongTree = trees.map((tree) => tree.secretMinWidth >= MIN_HEADED_SECRET);
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
   const noAccepts = new Int32Array(sets.length).fill(-1);
   const perRule = {
@@ -507,14 +528,97 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
   follow.forEach((targets, p) => {
     for (const q of targets) predecessors[q]!.push(p);
   });
-  const shared = { sets, acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule: Int32Array.from(positionRule), ...perRule };
+  const shared = { sets, acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
   const none = new Int32Array(0);
-  const isStart = new Uint8Array(sets.length);
-  for (const p of starts) isStart[p] = 1;
   return {
     forward: { ...shared, follow: dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
     backward: { ...shared, follow: dedupedFollow(predecessors), startsOn: Array.from({ length: 256 }, () => none) },
-    inSecret: Uint8Array.from(inSecret),
-    isStart,
+    secretKind: secretKinds(sets, follow, predecessors, inSecret, (p) => isLongTree[positionTree[p]!]!),
   };
+}
+
+/**
+ * A rule's tree once per alternative of its secret (`A|B` as the secret: a tree with `A` there and
+ * one with `B`), with that alternative's fewest bytes; the tree itself when the secret is no alternation.
+ */
+function secretAlternatives(ast: Node, secretGroup: number): ReadonlyArray<{ readonly node: Node; readonly secretMinWidth: number }> {
+  const isSecret = (node: Node): boolean => (secretGroup === 0 ? node === ast : node.type === 'group' && node.index === secretGroup);
+  const find = (node: Node): Node | null => {
+    if (isSecret(node)) return node;
+    if (node.type === 'concat' || node.type === 'alt') {
+      for (const item of node.items) {
+        const found = find(item);
+        if (found !== null) return found;
+      }
+      return null;
+    }
+    return node.type === 'group' || node.type === 'repeat' ? find(node.child) : null;
+  };
+  const secret = find(ast);
+  let inner = secret !== null && secretGroup !== 0 && secret.type === 'group' ? secret.child : secret;
+  while (inner !== null && inner.type === 'group' && inner.index === null) inner = inner.child;
+  if (secret === null || inner === null || inner.type !== 'alt') return [{ node: ast, secretMinWidth: secret === null ? 0 : widths(secret).min }];
+  const replace = (node: Node, by: Node): Node => {
+    if (node === inner) return by;
+    switch (node.type) {
+      case 'concat':
+      case 'alt':
+        return { ...node, items: node.items.map((item) => replace(item, by)) };
+      case 'group':
+      case 'repeat':
+        return { ...node, child: replace(node.child, by) };
+      default:
+        return node;
+    }
+  };
+  return inner.items.map((item) => ({ node: replace(ast, item), secretMinWidth: widths(item).min }));
+}
+
+/** One byte, or one ASCII letter in either case: a byte of the rule's text, not of the secret. */
+function isLiteralSet(set: ByteSet): boolean {
+  const size = byteSetSize(set);
+  if (size === 1) return true;
+  if (size !== 2) return false;
+  for (let byte = 0x41; byte <= 0x5a; byte++) if (hasByte(set, byte) && hasByte(set, byte + 0x20)) return true;
+  return false;
+}
+
+/**
+ * SECRET_* per position (see there). A head position is a non-literal secret position of a long
+ * rule that no literal of the secret leads to and that leads to one (an anchor after the run; what
+ * comes before the secret, a keyword or a token boundary, does not count): both walks stay within
+ * one rule, since positions of different rules never link.
+ */
+function secretKinds(
+  sets: readonly ByteSet[],
+  follow: readonly (readonly number[])[],
+  predecessors: readonly (readonly number[])[],
+  inSecret: readonly number[],
+  isLongRule: (p: number) => boolean,
+): Uint8Array {
+  const isLiteral = sets.map(isLiteralSet);
+  const reach = (seeds: (p: number) => boolean, edges: readonly (readonly number[])[]): Uint8Array => {
+    const reached = new Uint8Array(sets.length);
+    const stack: number[] = [];
+    for (let p = 0; p < sets.length; p++) if (seeds(p)) stack.push(p);
+    while (stack.length > 0) {
+      for (const q of edges[stack.pop()!]!) {
+        if (reached[q] === 0) {
+          reached[q] = 1;
+          stack.push(q);
+        }
+      }
+    }
+    return reached;
+  };
+  const isSecretLiteral = (p: number): boolean => isLiteral[p]! && inSecret[p] === 1;
+  const afterLiteral = reach(isSecretLiteral, follow);
+  const beforeAnchor = reach(isSecretLiteral, predecessors);
+  const kinds = new Uint8Array(sets.length);
+  for (let p = 0; p < sets.length; p++) {
+    if (inSecret[p] !== 1) continue;
+    if (isLiteral[p]) kinds[p] = SECRET_LITERAL;
+    else kinds[p] = afterLiteral[p] === 0 && beforeAnchor[p] === 1 && isLongRule(p) ? SECRET_HEAD : SECRET_INNER;
+  }
+  return kinds;
 }
