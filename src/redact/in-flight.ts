@@ -52,6 +52,12 @@ export interface InFlightAnalysis {
    * horizon) to the last byte scanned.
    */
   secretHorizon(tail: Uint8Array, offset: number): number;
+  /**
+   * Whether some match starting in `tail` may still be in flight after its last byte (a
+   * superset: a thread that has just accepted counts). False means no match starting in `tail`
+   * is still undecided: a stream may be cut there (StreamRedactor.isAtCleanPoint).
+   */
+  isMatchInFlight(tail: Uint8Array): boolean;
 }
 
 /** Per rule set: the analysis is built on first use and shared by every stream (like the engine's database). */
@@ -145,6 +151,11 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
         if (isFlushed()) return offset;
       }
       return offset + earliest;
+    },
+    isMatchInFlight(tail) {
+      let at = 0;
+      for (let j = 0; j < tail.length; j++) at = step(forward, at, tail[j]!);
+      return at !== 0;
     },
   };
 }

@@ -25,6 +25,7 @@ function failingRedactor(failOnWrite: number): StreamRedactor {
       return chunk;
     },
     end: () => new Uint8Array(0),
+    isAtCleanPoint: () => false,
   };
 }
 
