@@ -218,6 +218,7 @@ async function runCheckpointedUnit(unit: Unit, job: FileJob, context: FileJobCon
         hashKey: job.hashKey ?? null,
       });
       hasCheckpoint = true;
+      context.log(`${input}: checkpoint at byte ${position.offset}`);
     },
   };
   try {
