@@ -76,18 +76,18 @@ function sizeOf(path: string): number {
 }
 
 /**
- * Runs `args` and kills it with SIGKILL once its temporary output holds `killAt` bytes; resolves
- * to false when the run finished first.
+ * Runs `args` and kills it with SIGKILL once its temporary output holds `killAt` bytes and its
+ * checkpoint is at `afterOffset` or later; resolves to false when the run finished first.
  */
-async function killWhenWritten(args: readonly string[], checkpointPath: string, killAt: number): Promise<boolean> {
-  const run = execa(BIN, args, { reject: false });
+async function killWhenWritten(args: readonly string[], checkpointPath: string, killAt: number, options: { afterOffset?: number; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
+  const run = execa(BIN, args, { reject: false, ...(options.env ? { env: options.env, extendEnv: false } : {}) });
   let finished = false;
   void run.then(() => {
     finished = true;
   });
   while (!finished) {
-    const temp = readCheckpoint(checkpointPath)?.output.tempPath;
-    if (temp !== undefined && sizeOf(temp) >= killAt) break;
+    const saved = readCheckpoint(checkpointPath);
+    if (saved !== null && sizeOf(saved.output.tempPath) >= killAt && saved.position.offset >= (options.afterOffset ?? 0)) break;
     await sleep(5);
   }
   if (finished) return false;
@@ -193,6 +193,52 @@ describe('--resume refuses what does not match, and writes nothing', () => {
       expect(resumed.exitCode).toBe(0);
       const oneRun = await sseredact([job.input]);
       expect(readFileSync(job.out).equals(Buffer.from(oneRun.stdout as Uint8Array))).toBe(true);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('--resume keeps what a run decided at its start', () => {
+  test(
+    '--in-place --suffix: the file redacted, the original kept whole, the mode kept',
+    async () => {
+      const dir = join(root, 'in-place-resume');
+      mkdirSync(dir);
+      const file = join(dir, 'app.log');
+      const original = readFileSync(bigInput()).subarray(0, 4 * 1024 * 1024);
+      writeFileSync(file, original);
+      chmodSync(file, 0o640);
+      const checkpoint = join(dir, 'job.ckpt');
+      const args = ['--in-place', '--suffix', '.orig', '--checkpoint', checkpoint, '--checkpoint-every', '64KiB', file];
+      expect(await killWhenWritten(args, checkpoint, 1024 * 1024)).toBe(true);
+      expect(readFileSync(file).equals(original), 'the file is untouched until the run ends').toBe(true);
+      const resumed = await sseredact([...args, '--resume']);
+      expect({ status: resumed.exitCode, stderr: text(resumed.stderr) }).toEqual({ status: 0, stderr: '' });
+      const oneRun = await sseredact(['-'], { input: original });
+      expect(readFileSync(file).equals(Buffer.from(oneRun.stdout as Uint8Array))).toBe(true);
+      expect(readFileSync(`${file}.orig`).equals(original)).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o640);
+      expect(readdir(dir)).toEqual(['app.log', 'app.log.orig']);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    '{hash} without SSEREDACT_HASH_KEY: the key is kept in the checkpoint, so a secret hashes alike before and after the cut',
+    async () => {
+      const dir = join(root, 'hash-key');
+      mkdirSync(dir);
+      const input = join(dir, 'in.log');
+      writeFileSync(input, Array.from({ length: 100_000 }, (_, i) => `line ${i} uploading as ${AWS_KEY} to the bucket\n`).join(''));
+      const out = join(dir, 'out.log');
+      const checkpoint = join(dir, 'job.ckpt');
+      const args = ['--replace', '{hash}', '-o', out, '--checkpoint', checkpoint, '--checkpoint-every', '64KiB', input];
+      const env = { ...process.env, SSEREDACT_HASH_KEY: undefined };
+      expect(await killWhenWritten(args, checkpoint, 0, { afterOffset: 1, env })).toBe(true);
+      const resumed = await sseredact([...args, '--resume'], { env, extendEnv: false });
+      expect(resumed.exitCode).toBe(0);
+      const hashes = new Set(readFileSync(out, 'utf8').match(/as (\S+) to/g));
+      expect(hashes.size, [...hashes].join(' ')).toBe(1);
     },
     TIMEOUT,
   );
