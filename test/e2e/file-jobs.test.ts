@@ -326,6 +326,8 @@ describe('--in-place', () => {
     [['-o', 'out', '--checkpoint', 'c.json', 'a.log', 'b.log'], /exactly one input file/],
     [['-o', 'out', '--checkpoint', 'c.json', '--sse', 'on', 'a.log'], /does not work with --sse/],
     [['-o', 'out', '--in-place', 'a.log'], /cannot be used with/],
+    [['-o', 'out', '--checkpoint', 'c.json', '--pattern', '\\Asecret=\\w+', 'a.log'], /rule pattern-1 asserts the start of the stream/],
+    [['-o', 'out', '--checkpoint', 'c.json', '--records', 'fd:1', 'a.log'], /--records to be a file/],
   ])('%j: one line, exit 2', async (args, message) => {
     const result = await sseredact(args, { input: '', cwd: root });
     expect({ status: result.exitCode, stderr: text(result.stderr) }).toEqual({ status: 2, stderr: expect.stringMatching(new RegExp(`^sseredact: .*${message.source}.*\\n$`)) });
