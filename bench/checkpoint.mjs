@@ -35,12 +35,13 @@ const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache') };
 /** Runs one job; returns its wall time in seconds and the checkpoints it wrote. */
 function run(engine, out, every) {
   const checkpoint = join(work, 'job.ckpt');
-  const args = [BIN, '--engine', engine, '-o', out, '--records', `${out}.ndjson`, input];
+  const args = ['--engine', engine, '-o', out, '--records', `${out}.ndjson`, input];
   if (every !== null) args.push('--checkpoint', checkpoint, '--checkpoint-every', every, '--verbose');
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  // Through its shebang line and the node flags there, as users run it.
+  const result = spawnSync(BIN, args, { env, encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`sseredact ${args.slice(1).join(' ')}: exit ${result.status}: ${result.stderr.trim().split('\n').at(-1)}`);
+  if (result.status !== 0) throw new Error(`sseredact ${args.join(' ')}: exit ${result.status}: ${result.stderr.trim().split('\n').at(-1)}`);
   // --verbose says each checkpoint it writes.
   return { seconds, checkpoints: (result.stderr.match(/: checkpoint at byte /g) ?? []).length };
 }
