@@ -29,6 +29,7 @@ export function describeSystemError(error: unknown): string {
     EISDIR: 'is a directory',
     ELOOP: 'too many symbolic links',
     ENOSPC: 'no space left on device',
+    EFBIG: 'file too large',
     EROFS: 'read-only file system',
     EBADF: 'bad file descriptor',
   };

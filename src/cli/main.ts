@@ -18,6 +18,7 @@ import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
+import { prepareFileJob, runFileJob } from './file-job.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
 
@@ -69,7 +70,9 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
 
 async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
   const log = logger(options.verbose);
-  const hashKey = process.env.SSEREDACT_HASH_KEY;
+  // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles.
+  const fileJob = await prepareFileJob(files, options);
+  const hashKey = process.env.SSEREDACT_HASH_KEY ?? fileJob?.hashKey;
   const streamOptions: StreamOptions = {
     sse: options.sse,
     log,
@@ -88,7 +91,8 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const ruleSet = await compileChosenRules(options, log);
   const openStream = createStreamOpener(ruleSet, streamOptions);
   if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
-  const sources = (files.length === 0 ? ['-'] : files).map(openInput);
+  if (fileJob) return runFileJob(fileJob, { ruleSet, openStream, options, log });
+  const sources = (files.length === 0 ? ['-'] : files).map((file) => openInput(file));
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
   const sinks: StreamSinks = { output: options.json ? null : stdout, records, showSecret: options.showSecret, tally: new FindingTally() };

@@ -42,6 +42,14 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly maxBuffer: number;
   readonly stats: boolean;
   readonly statsJson: boolean;
+  /** File jobs (src/cli/file-job.ts): `-o FILE`, `--in-place`, checkpoints. */
+  readonly output?: string;
+  readonly inPlace: boolean;
+  readonly suffix?: string;
+  readonly checkpoint?: string;
+  /** Bytes; absent: 64 MiB. */
+  readonly checkpointEvery?: number;
+  readonly resume: boolean;
 }
 
 export interface ScanCommandOptions extends RuleCommandOptions {
@@ -101,6 +109,16 @@ function maxMatchBytes(value: string): number {
   return number;
 }
 
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A size in bytes: a whole number with an optional binary unit (`64MiB`, `512k`, `1G`). */
+function byteSize(value: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value);
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined || Number(match[1]) < 1) throw new InvalidArgumentError('expected a size like 64MiB, 512KiB or 1048576 (bytes), at least 1 byte.');
+  return Number(match[1]) * unit;
+}
+
 function seconds(value: string): number {
   if (!/^\d+(?:\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds, like 30 or 0.5.');
   return Number(value);
@@ -124,6 +142,9 @@ Examples:
   sseredact --rules gitleaks.toml --pii app.log
   sseredact --listen tcp://127.0.0.1:5140 --label        every connection a stream; labelled lines on stdout
   sseredact --listen unix:/run/sseredact.sock --reply    redacted bytes go back to each sender
+  sseredact -o app.redacted.log app.log                  written beside it, renamed into place when done
+  sseredact --in-place --suffix .orig logs/*.log         like sed -i; the originals kept as *.log.orig
+  sseredact -o out.log --checkpoint job.ckpt --resume big.log   go on where a killed run stopped
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;
@@ -255,6 +276,12 @@ export function buildProgram(actions: ProgramActions): Command {
       .option('--max-buffer <bytes>', 'with --listen: stop reading while this many bytes wait for stdout', positiveInteger('bytes'), DEFAULT_MAX_BUFFER)
       .option('--stats', 'with --listen: print per-stream and total telemetry on stderr at exit and on SIGUSR1', false)
       .option('--stats-json', 'with --listen: the same telemetry as one JSON line', false)
+      .addOption(new Option('-o, --output <file>', 'write to FILE instead of stdout: a temporary file beside it, renamed over it on success (mode kept)').conflicts('inPlace'))
+      .option('--in-place', 'redact each FILE in place, atomically (mode kept); an unreadable one is skipped (exit 2)', false)
+      .option('--suffix <suffix>', 'with --in-place: keep each original as FILE+SUFFIX')
+      .option('--checkpoint <file>', 'with -o or --in-place and one input file: record progress in FILE at clean points, so --resume can go on after a crash')
+      .option('--checkpoint-every <size>', 'with --checkpoint: input bytes between checkpoints, like 64MiB or 512KiB (default: 64MiB)', byteSize)
+      .option('--resume', 'with --checkpoint: go on from its checkpoint (the same input, output and options; none yet: start over)', false)
       .version(VERSION, '-V, --version', 'print the version (with --verbose: and the engines available)')
       .addHelpText('after', EXAMPLES)
       .action(actions.redact),

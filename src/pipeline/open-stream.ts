@@ -16,7 +16,7 @@
  * out.write(redactor.end());
  * ```
  */
-import { type RedactOptions, createRedactorPool } from '../redact/redactor.js';
+import { type RedactOptions, type StreamRedactor, createRedactorPool } from '../redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { createAutoRedactor } from '../sse/detect.js';
@@ -65,8 +65,11 @@ export type StreamFindings =
 /** A stream to open: its name (for `--verbose`) and what it reports. */
 export type StreamRequest = StreamFindings & { readonly name?: string };
 
+/** A stream's redactor; plain (non-SSE) ones also say where the stream may be cut (checkpoints). */
+export type OpenedRedactor = ByteRedactor & Partial<Pick<StreamRedactor, 'isAtCleanPoint'>>;
+
 /** Opens the redactor of one stream; each call is a new stream at offset 0. */
-export type StreamOpener = (request?: StreamRequest) => ByteRedactor;
+export type StreamOpener = (request?: StreamRequest) => OpenedRedactor;
 
 /** The replacement of every region and, unless `replace` is given, each rule's own. */
 function replacementsOf(ruleSet: RuleSet, options: StreamOptions): Pick<RedactOptions, 'replacement' | 'ruleReplacements'> {

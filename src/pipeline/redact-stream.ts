@@ -5,11 +5,37 @@
  *
  * Fail closed (DESIGN §3.5): if the redactor throws, nothing more is written and the error goes
  * up; bytes it has not released are never written.
+ *
+ * Checkpoints (long file jobs, src/cli/file-job.ts): at intervals the pump cuts a chunk after its
+ * last newline and, when the redactor is at a clean point there (StreamRedactor.isAtCleanPoint),
+ * hands the position to a saver once everything before it is written. A run resumed from that
+ * position opens a new redactor on the rest of the input and places its findings from there, so its
+ * output and records continue the interrupted run's byte for byte.
  */
+
 import { type FindingTally, findingRecord } from '../sinks/ndjson.js';
 import type { ByteSink } from '../sinks/output.js';
 import type { Source } from '../sources/input.js';
+import type { LocatedFinding } from '../types.js';
 import type { StreamOpener } from './open-stream.js';
+
+/** A point of the input where a stream may be cut and resumed: a line start. */
+export interface StreamPosition {
+  /** Input bytes before it. */
+  readonly offset: number;
+  /** Newlines before it. */
+  readonly lines: number;
+}
+
+/** Where a stream resumes, and how often it offers checkpoints. */
+export interface StreamCheckpoints {
+  /** Where the source's first chunk is in the input, when the run resumes; absent for a new run. */
+  readonly resumeFrom?: StreamPosition;
+  /** Input bytes between checkpoints, at least. */
+  readonly every: number;
+  /** Called at a clean point, once the output and records of every byte before it are written. */
+  save(position: StreamPosition): Promise<void>;
+}
 
 /** Where a stream's output goes, and the run's totals it adds to. */
 export interface StreamSinks {
@@ -33,16 +59,20 @@ export function isOutputClosed(sinks: StreamSinks): boolean {
  * ended (or a reader went away: see {@link isOutputClosed}); throws what the source, the redactor
  * or a sink throws.
  */
-export async function redactSource(source: Source, openStream: StreamOpener, sinks: StreamSinks): Promise<void> {
+export async function redactSource(source: Source, openStream: StreamOpener, sinks: StreamSinks, checkpoints?: StreamCheckpoints): Promise<void> {
   const { output, records, tally } = sinks;
   const pending: string[] = [];
+  const from = checkpoints?.resumeFrom;
+  // A resumed stream's redactor counts from the cut, a line start: only offsets and lines move.
+  const place = (finding: LocatedFinding): LocatedFinding =>
+    from === undefined ? finding : { ...finding, secret: { start: finding.secret.start + from.offset, end: finding.secret.end + from.offset }, line: finding.line + from.lines };
   const redactor = records
     ? openStream({
         name: source.name,
         locate: true,
         onFinding: (finding, context) => {
           tally.add(finding);
-          pending.push(findingRecord(finding, source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
+          pending.push(findingRecord(place(finding), source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
         },
       })
     : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
@@ -50,11 +80,50 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     if (output) await output.write(bytes);
     if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
   };
-  tally.streams++;
-  for await (const chunk of source.chunks) {
-    tally.bytes += chunk.length;
-    await writeOut(redactor.write(chunk));
-    if (isOutputClosed(sinks)) return;
+  const feed = async (bytes: Uint8Array): Promise<void> => {
+    tally.bytes += bytes.length;
+    await writeOut(redactor.write(bytes));
+  };
+  // The resumed run's tally already counts this stream. A new run's first checkpoint is its start,
+  // so that a run killed before the next one leaves files a resumed run knows.
+  if (from === undefined) {
+    tally.streams++;
+    await checkpoints?.save({ offset: 0, lines: 0 });
+  }
+  if (checkpoints === undefined) {
+    for await (const chunk of source.chunks) {
+      await feed(chunk);
+      if (isOutputClosed(sinks)) return;
+    }
+  } else {
+    const isAtCleanPoint = redactor.isAtCleanPoint?.bind(redactor);
+    if (isAtCleanPoint === undefined) throw new Error('checkpoints need a plain stream redactor');
+    let position = from ?? { offset: 0, lines: 0 };
+    let due = position.offset + checkpoints.every;
+    for await (const chunk of source.chunks) {
+      // Cut after the chunk's last newline once a checkpoint is due; if the redactor is not clean
+      // there (a match in flight), the next chunk's last newline is tried.
+      const cut = position.offset + chunk.length >= due ? chunk.lastIndexOf(0x0a) + 1 : 0;
+      if (cut > 0) {
+        const head = chunk.subarray(0, cut);
+        await feed(head);
+        position = { offset: position.offset + cut, lines: position.lines + countNewlines(head) };
+        if (isAtCleanPoint()) {
+          await checkpoints.save(position);
+          due = position.offset + checkpoints.every;
+        }
+      }
+      const rest = cut > 0 ? chunk.subarray(cut) : chunk;
+      await feed(rest);
+      position = { offset: position.offset + rest.length, lines: position.lines + countNewlines(rest) };
+      if (isOutputClosed(sinks)) return;
+    }
   }
   await writeOut(redactor.end());
+}
+
+function countNewlines(bytes: Uint8Array): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) count++;
+  return count;
 }

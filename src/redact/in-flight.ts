@@ -62,6 +62,12 @@ export interface InFlightAnalysis {
    * release there may leave out of the hold. The object is reused by the next call.
    */
   secretHorizons(tail: Uint8Array, offset: number): SecretHorizons;
+  /**
+   * Whether some match starting in `tail` may still be in flight after its last byte (a
+   * superset: a thread that has just accepted counts). False means no match starting in `tail`
+   * is still undecided: a stream may be cut there (StreamRedactor.isAtCleanPoint).
+   */
+  isMatchInFlight(tail: Uint8Array): boolean;
 }
 
 /** Earliest offsets (as {@link InFlightAnalysis.secretHorizon}) that a secret in flight could cover… */
@@ -189,5 +195,10 @@ function createAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
   return {
     secretHorizon: (tail, offset) => analyse(tail, offset).any,
     secretHorizons: analyse,
+    isMatchInFlight(tail) {
+      let at = 0;
+      for (let j = 0; j < tail.length; j++) at = step(forward, at, tail[j]!);
+      return at !== 0;
+    },
   };
 }

@@ -70,6 +70,14 @@ export interface StreamRedactor {
   release(): Uint8Array;
   /** How many bytes are held back right now. */
   readonly heldBytes: number;
+  /**
+   * Whether the stream may be cut after the last byte written: every byte is emitted, no finding
+   * waits, and no match starting before that point can still be found. If that byte is a newline
+   * and no rule asserts the stream's start (`^` without `(?m)`, `\A`), a new redactor fed the rest
+   * of the stream gives the same output and findings (offsets counted from the cut) as this one:
+   * the checkpoints of long file jobs (src/pipeline/checkpoint.ts) resume from such points.
+   */
+  isAtCleanPoint(): boolean;
 }
 
 /** A merged region: `[start, end)` and its findings in (start, rule) order. */
@@ -153,6 +161,16 @@ class Redactor implements StreamRedactor {
 
   get heldBytes(): number {
     return this.buffer.scannedUpTo - this.emittedUpTo;
+  }
+
+  isAtCleanPoint(): boolean {
+    const buffer = this.buffer;
+    const scanned = buffer.scannedUpTo;
+    if (this.ended || this.emittedUpTo !== scanned || this.regions.length > 0 || this.unmerged.length > 0) return false;
+    // A literal set's match in flight: the in-flight analysis below knows regex rules only.
+    if (this.confirmer.earliestPending() < scanned || (this.scanner.exactSecretHorizon?.() ?? scanned) < scanned) return false;
+    const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
+    return horizon === scanned || !this.inFlightAnalysis().isMatchInFlight(buffer.view(horizon, scanned));
   }
 
   write(chunk: Uint8Array): Uint8Array {

@@ -29,12 +29,18 @@ export interface Source {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
+/** Where a file source starts reading. */
+export interface InputOptions {
+  /** Byte offset of the first chunk (a resumed file job); 0 by default. Not for stdin. */
+  readonly start?: number;
+}
+
 /**
  * The source of `path` (`-` is stdin). A missing, unreadable or directory path fails now, before
  * any output (throws SseredactError('io')); the file itself is opened only when its chunks are
  * first read and closed at its end, so that any number of inputs hold one descriptor at a time.
  */
-export function openInput(path: string): Source {
+export function openInput(path: string, options: InputOptions = {}): Source {
   if (path === '-') return { name: '-', chunks: readChunks(createReadStream('', { fd: 0, highWaterMark: readSize(0), autoClose: false }), '-') };
   try {
     accessSync(path, constants.R_OK);
@@ -42,17 +48,18 @@ export function openInput(path: string): Source {
   } catch (error) {
     throw readError(path, error);
   }
-  return { name: path, chunks: readFileChunks(path) };
+  return { name: path, chunks: readFileChunks(path, options.start) };
 }
 
-async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+async function* readFileChunks(path: string, start: number | undefined): AsyncGenerator<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     throw readError(path, error);
   }
-  yield* readChunks(createReadStream('', { fd, highWaterMark: readSize(fd) }), path);
+  // Only a given start reads by position: a pipe named as a file (`<(cmd)`) cannot be.
+  yield* readChunks(createReadStream('', { fd, highWaterMark: readSize(fd), ...(start === undefined ? {} : { start }) }), path);
 }
 
 function readError(name: string, error: unknown): SseredactError {

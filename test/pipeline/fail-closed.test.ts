@@ -26,6 +26,7 @@ function failingRedactor(failOnWrite: number): StreamRedactor {
     },
     end: () => new Uint8Array(0),
     release: () => new Uint8Array(0),
+    isAtCleanPoint: () => false,
   };
 }
 
