@@ -55,3 +55,20 @@ export function createBodyOpener(ruleSet: RuleSet, options: BodyOptions): BodyOp
   const plain = createStreamOpener(ruleSet, shared);
   return (mode) => (mode === 'sse' ? sse : plain);
 }
+
+/** Prose and an SSE event with a JSON text delta, ending mid-token: what warms the holdback analysis. */
+const WARM_UP_SAMPLE = Buffer.from('The quick brown fox, jumps: over 12 "lazy" dogs; Password= x_y-z/a.b?c&d\ndata: {"type":"text_delta","text":"Hi, \\u0041\\n"}\n\nZq8Lr2');
+
+/**
+ * Redacts a small sample in every mode and drops the output. The rule set's holdback analysis
+ * (src/redact/in-flight.ts) and its first automaton states are built on first use, which takes
+ * hundreds of milliseconds on the built-in pack: a long-running proxy pays that at start-up rather
+ * than holding its first response's first events while it builds.
+ */
+export function warmUp(openBody: BodyOpener): void {
+  for (const mode of ['sse', 'json', 'text'] as const) {
+    const redactor = openBody(mode)({ locate: false });
+    redactor.write(WARM_UP_SAMPLE);
+    redactor.end();
+  }
+}

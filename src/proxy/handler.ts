@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Finding } from '../types.js';
-import { type BodyMode, type BodyOptions, bodyModeOf, createBodyOpener } from './body-mode.js';
+import { type BodyMode, type BodyOptions, bodyModeOf, createBodyOpener, warmUp } from './body-mode.js';
 import { type ByteCount, createBodyTransform } from './body-stream.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
@@ -112,6 +112,7 @@ function hasBody(method: string | undefined, status: number): boolean {
  */
 export function createProxyHandler(ruleSet: RuleSet, options: ProxyOptions): ProxyHandler {
   const openBody = createBodyOpener(ruleSet, options);
+  warmUp(openBody);
   const redactAll = options.redactAll ?? false;
   const isHttps = options.upstream.protocol === 'https:';
   const agent = isHttps ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
