@@ -5,9 +5,8 @@
  *
  * - `text/event-stream`: SSE, with the `--sse-json` preset or path when one is given (passed
  *   through as it is, so every preset the pipeline knows works here), else per event.
- * - JSON (`application/json`, `*+json`): as a JSON document, member by member with its strings
- *   decoded (a secret written with escapes, `\u0061` or `\/`, is found), up to a bound; past it,
- *   or when the body is not JSON, as bytes (./json-body.ts).
+ * - JSON (`application/json`, `*+json`): as bytes, and up to 1 MiB also as a JSON document whose
+ *   strings written with escapes are scanned decoded (`\u0061`, `\/`: ./json-body.ts).
  * - `text/*` and line-delimited JSON (NDJSON, JSON Lines): the bytes as they come, as the CLI
  *   redacts a file (an NDJSON line's escapes are not undone; literal rules also match the
  *   JSON-escaped form of their secret).

@@ -1,22 +1,23 @@
 /**
  * The redactor of a JSON body (`application/json`, `*+json`): a non-streaming completion, an
- * error, a request's prompt. The body is read whole, up to a bound, and redacted as a JSON
- * document with the field rules of `--sse-json` (src/sse/json-document.ts: strings decoded before
- * they are scanned, so a secret written with JSON escapes is found, and re-encoded as valid JSON).
- * A client parses such a body only once it is whole, so holding it costs the client nothing.
+ * error, a request's prompt. The body is read whole, up to a bound; its strings written with JSON
+ * escapes are redacted decoded with the field rules of `--sse-json` and re-encoded
+ * (src/sse/json-document.ts: so `sk-\u0061nt-…` or `postgres:\/\/…` is found), then the whole
+ * text is redacted as bytes, as a file is (every other string reads the same decoded or not). A
+ * client parses such a body only once it is whole, so holding it costs the client nothing.
  *
  * Fallbacks, never a pass-through: a body longer than the bound is redacted as bytes from its
- * first byte on, streaming (what is held goes out then, and the rest as it comes: memory stays
- * bounded for a 50 MB export); a body that is not valid UTF-8 or not one JSON value is redacted as
- * bytes at its end.
+ * first byte on, streaming (what is held goes out then, the rest as it comes: memory stays bounded
+ * for a 50 MB export, and its escaped strings are scanned as written); a body that is not valid
+ * UTF-8 or not one JSON value is redacted as bytes at its end.
  *
  * Memory: up to `maxBytes` of body plus its parse tree (a few times that), per open body.
  */
 import type { ByteRedactor } from '../pipeline/open-stream.js';
-import { redactJsonDocument } from '../sse/json-document.js';
+import { redactEscapedStrings } from '../sse/json-document.js';
 
-/** Bodies up to this size are redacted as JSON documents; longer ones as bytes. */
-export const DEFAULT_MAX_JSON_DOCUMENT_BYTES = 4 * 1024 * 1024;
+/** Bodies up to this size are held and read as JSON documents; longer ones are redacted as bytes only, streaming. */
+export const DEFAULT_MAX_JSON_DOCUMENT_BYTES = 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -24,7 +25,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A JSON body's redactor. `openBytes` opens a byte redactor (the same rules and replacement):
- * one per member while the document is redacted, one for the whole body when it falls back.
+ * one per escaped string, one for the whole body.
  */
 export function createJsonBodyRedactor(openBytes: () => ByteRedactor, maxBytes = DEFAULT_MAX_JSON_DOCUMENT_BYTES): ByteRedactor {
   const held: Uint8Array[] = [];
@@ -45,9 +46,10 @@ export function createJsonBodyRedactor(openBytes: () => ByteRedactor, maxBytes =
     end() {
       if (asBytes !== null) return asBytes.end();
       const body = Buffer.concat(held);
-      const document = textOf(body);
-      const redacted = document === null ? null : redactJsonDocument(document, (unit) => wholeOf(openBytes(), unit));
-      return redacted === null ? wholeOf(openBytes(), body) : encoder.encode(redacted);
+      const text = textOf(body);
+      if (text === null) return wholeOf(openBytes(), body);
+      const decoded = redactEscapedStrings(text, (unit) => wholeOf(openBytes(), unit));
+      return wholeOf(openBytes(), decoded === text ? body : encoder.encode(decoded));
     },
   };
 }
