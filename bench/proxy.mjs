@@ -11,7 +11,9 @@
  *    clock); p50/p99 straight and through the proxy, and the added latency (proxy minus straight at
  *    the same percentile);
  * 3. memory per open stream: the proxy's RSS (/proc/PID/status) with K streams open (each has sent
- *    its first event and waits), minus its RSS with none, over K.
+ *    its first event and waits), minus its RSS with none, over K;
+ * 4. first event: the latency of the first event of the first response of a fresh proxy (the rule
+ *    set's lazily built parts are warmed at start-up, so it should be near the steady p50).
  *
  * Usage: node bench/proxy.mjs [--events N] [--latency-events N] [--streams K] [--engine ts|vectorscan]
  * [--mode sse|openai] (default: both engines when the addon loads, both modes). Prints numbers;
@@ -23,15 +25,13 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { drained, startFakeUpstream } from './fake-upstream.mjs';
-import { option } from './tool.mjs';
+import { BIN, defaultEngines, option } from './tool.mjs';
 
 const EVENTS = Number(option('--events', 20_000));
 const LATENCY_EVENTS = Number(option('--latency-events', 3_000));
 const WARMUP_EVENTS = 500;
 const STREAMS = Number(option('--streams', 1_000));
-const BIN = fileURLToPath(new URL('../bin/sseredact', import.meta.url));
 
 /** One chat chunk whose id carries its sequence number (the content is what the proxy may move). */
 function chunk(seq, content) {
@@ -58,6 +58,9 @@ const upstream = await startFakeUpstream(async (request, response) => {
       sentAt.set(seq, performance.now());
       await write(chunk(seq, WORDS[seq % WORDS.length]));
     }
+  } else if (url.pathname === '/first') {
+    sentAt.set(0, performance.now());
+    await write(chunk(0, WORDS[0]));
   } else {
     await write(chunk(0, 'hold '));
     await once(response, 'close'); // open until the client goes
@@ -85,7 +88,7 @@ function readEvents(url, onEvent = () => {}, agent = undefined) {
         }
       });
       response.on('end', () => {
-        if (count < 10) console.error(`warning: ${url} gave only ${count} events (status ${response.statusCode})`);
+        if (count < 2) console.error(`warning: ${url} gave only ${count} events (status ${response.statusCode})`);
         resolve(count);
       });
       response.on('error', reject);
@@ -98,7 +101,8 @@ function readEvents(url, onEvent = () => {}, agent = undefined) {
 const MODES = { sse: [], openai: ['--sse-json', 'openai'] };
 
 async function startProxy(engine, mode) {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--upstream', upstream.url, '--listen', '127.0.0.1:0', ...MODES[mode], '--engine', engine], {
+  // The launcher itself, so its shebang's node flags apply as they do for users.
+  const child = spawn(BIN, ['proxy', '--upstream', upstream.url, '--listen', '127.0.0.1:0', ...MODES[mode], '--engine', engine], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -161,16 +165,17 @@ async function memoryPerStream(proxy) {
   return (after - before) / STREAMS;
 }
 
-const chosenEngines = option('--engine', null) ? [option('--engine', null)] : await availableEngines();
-
-async function availableEngines() {
-  const child = spawn(process.execPath, [BIN, '--version', '--verbose'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (text) => (out += text));
-  await once(child, 'exit');
-  return /engine vectorscan: available/.test(out) ? ['ts', 'vectorscan'] : ['ts'];
+/** The first event's latency on a fresh proxy's first response. */
+async function firstEvent(base) {
+  sentAt.clear();
+  let latency = Number.NaN;
+  await readEvents(`${base}/first`, (seq, now) => {
+    if (seq === 0) latency = now - sentAt.get(0);
+  });
+  return latency;
 }
+
+const chosenEngines = (option('--engine', null) ?? (await defaultEngines())).split(',');
 
 const format = (value, digits = 2) => value.toFixed(digits);
 console.log(`proxy benchmark: ${EVENTS} events (throughput), ${LATENCY_EVENTS} at 1,000/s (latency, first ${WARMUP_EVENTS} not counted), ${STREAMS} open streams (memory)`);
@@ -178,6 +183,7 @@ const chosenModes = option('--mode', null) ? [option('--mode', null)] : Object.k
 for (const engine of chosenEngines)
   for (const mode of chosenModes) {
     const proxy = await startProxy(engine, mode);
+    const first = await firstEvent(proxy.url);
     await readEvents(`${proxy.url}/throughput`); // warm-up: JIT, lazy automaton states
     // Straight right before through, so that both see the same load on a shared machine.
     const straightThroughput = await throughput(upstream.url);
@@ -189,7 +195,7 @@ for (const engine of chosenEngines)
       `through proxy (${engine}, ${mode === 'sse' ? 'per event' : '--sse-json openai'}): ${format(proxyThroughput, 0)} events/s (${format((100 * proxyThroughput) / straightThroughput, 1)}% of straight), ` +
         `(straight: ${format(straightThroughput, 0)} events/s, p50 ${format(straightLatency.p50)} ms, p99 ${format(straightLatency.p99)} ms), ` +
         `latency p50 ${format(proxyLatency.p50)} ms, p99 ${format(proxyLatency.p99)} ms; added p50 ${format(proxyLatency.p50 - straightLatency.p50)} ms, p99 ${format(proxyLatency.p99 - straightLatency.p99)} ms; ` +
-        `memory ${format(perStream / 1024, 1)} KiB per open stream`,
+        `memory ${format(perStream / 1024, 1)} KiB per open stream; first event of a fresh proxy ${format(first)} ms`,
     );
     proxy.child.kill('SIGTERM');
     await once(proxy.child, 'exit');

@@ -309,8 +309,9 @@ function bodyOptionsOf(options: RedactResponseOptions): BodyOptions {
 /**
  * A new WHATWG `Response` whose body is `response`'s, redacted as it streams, as `sseredact proxy`
  * redacts it: by media type, `text/event-stream` per event (with `sseJson`, a preset such as
- * `openai` or `anthropic`: across events, so a secret split over deltas is found), JSON and
- * `text/*` as bytes; other types are returned untouched unless `redactAll`. Status and headers are
+ * `openai` or `anthropic`: across events, so a secret split over deltas is found), JSON as bytes
+ * plus its strings written with escapes decoded (up to 1 MiB), `text/*` as bytes; other types are
+ * returned untouched unless `redactAll`. Status and headers are
  * kept but `Content-Length` and `Content-Encoding` (the body must be decoded, as `fetch()` gives
  * it). Each event is released as soon as it is safe; a reader that cancels cancels `response`'s
  * body.

@@ -5,15 +5,17 @@
  *
  * - `text/event-stream`: SSE, with the `--sse-json` preset or path when one is given (passed
  *   through as it is, so every preset the pipeline knows works here), else per event.
- * - JSON (`application/json`, `*+json`, NDJSON) and `text/*`: the bytes as they come, as the CLI
- *   redacts a file. A JSON body is scanned as its text: a secret written with JSON escapes inside
- *   it (`\/`, `\u0041`) is not undone first, except that literal rules also match the JSON-escaped
- *   form of their secret.
+ * - JSON (`application/json`, `*+json`): as bytes, and up to 1 MiB also as a JSON document whose
+ *   strings written with escapes are scanned decoded (`\u0061`, `\/`: ./json-body.ts).
+ * - `text/*` and line-delimited JSON (NDJSON, JSON Lines): the bytes as they come, as the CLI
+ *   redacts a file (an NDJSON line's escapes are not undone; literal rules also match the
+ *   JSON-escaped form of their secret).
  * - anything else: untouched, unless `redactAll` (then as bytes).
  */
 import { type StreamOpener, type StreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { mediaTypeOf } from './headers.js';
+import { createJsonBodyRedactor } from './json-body.js';
 
 /** How one body goes through: the log names it. */
 export type BodyMode = 'sse' | 'json' | 'text' | 'bytes' | 'untouched';
@@ -34,8 +36,8 @@ export interface BodyOptions {
 export function bodyModeOf(contentType: string | readonly string[] | undefined, redactAll: boolean): BodyMode {
   const type = mediaTypeOf(contentType);
   if (type === 'text/event-stream') return 'sse';
-  if (/^application\/([\w.+-]+\+)?(json|x-ndjson|ndjson|jsonl)$/.test(type)) return 'json';
-  if (type.startsWith('text/')) return 'text';
+  if (/^application\/([\w.+-]+\+)?json$/.test(type)) return 'json';
+  if (type.startsWith('text/') || /^application\/(x-ndjson|ndjson|jsonl|x-jsonlines)$/.test(type)) return 'text';
   return redactAll ? 'bytes' : 'untouched';
 }
 
@@ -53,5 +55,23 @@ export function createBodyOpener(ruleSet: RuleSet, options: BodyOptions): BodyOp
   };
   const sse = createStreamOpener(ruleSet, options.sseJson === undefined ? { ...shared, sse: 'on' } : { ...shared, sseJson: options.sseJson });
   const plain = createStreamOpener(ruleSet, shared);
-  return (mode) => (mode === 'sse' ? sse : plain);
+  const json: StreamOpener = (request) => createJsonBodyRedactor(() => plain(request));
+  return (mode) => (mode === 'sse' ? sse : mode === 'json' ? json : plain);
+}
+
+/** Prose and an SSE event with a JSON text delta, ending mid-token, and no secret: what warms the holdback analysis. */
+const WARM_UP_SAMPLE = Buffer.from('The quick brown fox, jumps: over 12 "lazy" dogs; see a.b/c?d=e&f#g\ndata: {"type":"text_delta","text":"Hi, \\u0041\\n"}\n\nZq8Lr2');
+
+/**
+ * Redacts a small sample in every mode and drops the output. The rule set's holdback analysis
+ * (src/redact/in-flight.ts) and its first automaton states are built on first use, which takes
+ * hundreds of milliseconds on the built-in pack: a long-running proxy pays that at start-up rather
+ * than holding its first response's first events while it builds.
+ */
+export function warmUp(openBody: BodyOpener): void {
+  for (const mode of ['sse', 'json', 'text'] as const) {
+    const redactor = openBody(mode)({ locate: false });
+    redactor.write(WARM_UP_SAMPLE);
+    redactor.end();
+  }
 }

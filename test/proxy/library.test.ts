@@ -10,10 +10,13 @@ import { describe, expect, test } from 'vitest';
 import { openaiEvents, replayEvents, startFakeUpstream } from '../../bench/fake-upstream.mjs';
 import { describeEngines } from '../../src/engine/select.js';
 import { type ProxyRequestLog, compileRules, createProxyHandler, redact, redactResponse } from '../../src/index.js';
+import { createStreamOpener } from '../../src/pipeline/open-stream.js';
 import { bodyModeOf } from '../../src/proxy/body-mode.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js';
+import { createJsonBodyRedactor } from '../../src/proxy/json-body.js';
 import { parseListen } from '../../src/proxy/server.js';
 import { AWS_KEY } from '../e2e/cli.js';
+import { ESCAPED_SECRETS_TEXT, anthropicMessageBody, openaiCompletionBody } from './json-bodies.js';
 
 const ENGINES = describeEngines()
   .filter((engine) => engine.available)
@@ -68,7 +71,8 @@ test.each([
   ['Text/Event-Stream', false, 'sse'],
   ['application/json', false, 'json'],
   ['application/problem+json; charset=utf-8', false, 'json'],
-  ['application/x-ndjson', false, 'json'],
+  ['application/x-ndjson', false, 'text'],
+  ['application/vnd.api+json', false, 'json'],
   ['text/plain', false, 'text'],
   ['text/html; charset=utf-8', false, 'text'],
   ['application/octet-stream', false, 'untouched'],
@@ -157,6 +161,57 @@ describe.each(ENGINES)('library, %s engine', (engine) => {
       handler.close();
       await upstream.close();
     }
+  });
+
+  test.each([
+    ['OpenAI chat completion', openaiCompletionBody],
+    ['Anthropic message', anthropicMessageBody],
+  ])('redactResponse: a %s whose secrets are written with JSON escapes is redacted decoded, still valid JSON', async (_shape, body) => {
+    const upstreamBody = body(ESCAPED_SECRETS_TEXT.json);
+    const redacted = redactResponse(new Response(upstreamBody, { headers: { 'content-type': 'application/json' } }), { compiled });
+    const got = JSON.parse(await redacted.text());
+    const want = JSON.parse(upstreamBody);
+    expect(JSON.stringify(want)).toContain(JSON.stringify(ESCAPED_SECRETS_TEXT.decoded));
+    // Everything but the text as it came (Anthropic's thinking signature included), the text as the redactor gives it alone.
+    const text = redact(ESCAPED_SECRETS_TEXT.decoded, { compiled }).output.toString();
+    expect(text).not.toMatch(/Zq8Lr2Vx9K|api03-rrL4/);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(want).replace(JSON.stringify(ESCAPED_SECRETS_TEXT.decoded), JSON.stringify(text)));
+  });
+
+  describe('a JSON body redactor', () => {
+    const openBytes = createStreamOpener(compiled.ruleSet);
+    const bytes = (input: Uint8Array | string) => redact(input, { compiled }).output.toString('latin1');
+    /** Feeds `body` in `chunk`-byte pieces; `early`: bytes released before the end. */
+    const run = (body: Uint8Array | string, maxBytes: number, chunk: number) => {
+      const redactor = createJsonBodyRedactor(() => openBytes(), maxBytes);
+      const input = Buffer.from(body);
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < input.length; at += chunk) parts.push(redactor.write(input.subarray(at, at + chunk)));
+      parts.push(redactor.end());
+      return { text: Buffer.concat(parts).toString('latin1'), early: Buffer.concat(parts.slice(0, -1)).length };
+    };
+
+    test.each([1, 7, 4096])('within the bound, in %i-byte chunks: held to the end, then redacted as a document', (chunk) => {
+      const { text, early } = run(openaiCompletionBody(ESCAPED_SECRETS_TEXT.json), 1 << 20, chunk);
+      expect({ early, content: JSON.parse(Buffer.from(text, 'latin1').toString()).choices[0].message.content }).toEqual({
+        early: 0,
+        content: redact(ESCAPED_SECRETS_TEXT.decoded, { compiled }).output.toString(),
+      });
+    });
+
+    test.each([1, 64])('past the bound, in %i-byte chunks: redacted as bytes from the first byte, streaming', (chunk) => {
+      const body = JSON.stringify({ items: Array.from({ length: 40 }, (_, i) => `item ${i} key ${AWS_KEY}`) });
+      const { text, early } = run(body, 256, chunk);
+      expect({ text, isStreaming: early > 0 }).toEqual({ text: bytes(body), isStreaming: true });
+    });
+
+    test.each([
+      ['not JSON', Buffer.from(`{"a": "${AWS_KEY}"`)],
+      ['two values', Buffer.from(`{"a":1} {"b":"${AWS_KEY}"}`)],
+      ['not UTF-8', Buffer.concat([Buffer.from('{"a":"'), Buffer.of(0xff), Buffer.from(` ${AWS_KEY}"}`)])],
+    ])('%s: redacted as bytes', (_case, body) => {
+      expect(run(body, 1 << 20, 5).text).toBe(bytes(body));
+    });
   });
 
   test('createProxyHandler: an upstream that is not http(s) is a usage error', () => {

@@ -21,6 +21,7 @@ import { type FakeUpstream, anthropicEvents, openaiEvents, replayEvents, startFa
 import { describeEngines } from '../../src/engine/select.js';
 import { compileRules, redact } from '../../src/index.js';
 import { AWS_KEY, sseredact } from '../e2e/cli.js';
+import { ESCAPED_SECRETS_TEXT, anthropicMessageBody, openaiCompletionBody } from './json-bodies.js';
 import { type RunningProxy, startProxy } from './proxy.js';
 
 const ENGINES = describeEngines()
@@ -72,15 +73,20 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   const expectedText = redactAlone(PIECES.join('')).toString();
 
   /**
-   * Replays `events`; before event 2 (the one after the first clean token) waits until
-   * `firstToken` resolves, or LIVE_WAIT_MS. Resolves `forced` with true when it had to stop waiting.
+   * Replays `events`; before the event after the one carrying the first token (PIECES[0]) waits
+   * until `firstToken` resolves, or LIVE_WAIT_MS. Resolves `forced` with true when it had to stop
+   * waiting. (The first token is event 1 of an OpenAI stream but event 3 of an Anthropic one, after
+   * message_start, content_block_start and ping: gating on a fixed index made the Anthropic test
+   * wait for a token the upstream had not sent yet.)
    */
   function replayLive(events: readonly string[], firstToken: Promise<void>) {
+    const next = events.findIndex((event) => event.includes(JSON.stringify(PIECES[0]))) + 1;
+    if (next === 0) throw new Error(`no event carries ${JSON.stringify(PIECES[0])}`);
     const forced = deferred<boolean>();
     route = (_request, response) =>
       replayEvents(response, events, {
         beforeEvent: async (i) => {
-          if (i === 2) forced.resolve(await Promise.race([firstToken.then(() => false), sleep(LIVE_WAIT_MS).then(() => true)]));
+          if (i === next) forced.resolve(await Promise.race([firstToken.then(() => false), sleep(LIVE_WAIT_MS).then(() => true)]));
         },
       });
     return forced.promise;
@@ -169,10 +175,7 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
     expect(await forced).toBe(false);
   });
 
-  // Known failure, cause not found yet: the CLI releases 'Hello, ' in its own event on this very
-  // stream (and curl through the proxy sees it), but this client only yields it once the next event
-  // comes. When this starts passing, make it a plain test.
-  test.fails('@anthropic-ai/sdk: the first clean token reaches the client before the upstream sends the next', async () => {
+  test('@anthropic-ai/sdk: the first clean token reaches the client before the upstream sends the next', async () => {
     const firstToken = deferred();
     const forced = replayLive(anthropicEvents(PIECES), firstToken.promise);
     await anthropicText((text) => text.startsWith('Hello') && firstToken.resolve());
@@ -190,6 +193,59 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
     });
     await curl;
     expect(await forced).toBe(false);
+  });
+
+  /** Answers every request with `body` as `application/json`. */
+  function replyJson(body: string): void {
+    route = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
+    };
+  }
+
+  test('openai SDK, not streaming: a completion whose secrets are written with JSON escapes arrives with them redacted', async () => {
+    replyJson(openaiCompletionBody(ESCAPED_SECRETS_TEXT.json));
+    const completion = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my key?' }] });
+    expect(completion.choices[0]?.message.content).toBe(redactAlone(ESCAPED_SECRETS_TEXT.decoded).toString());
+  });
+
+  test('@anthropic-ai/sdk, not streaming: a message whose secrets are written with JSON escapes arrives with them redacted, its signature intact', async () => {
+    const body = anthropicMessageBody(ESCAPED_SECRETS_TEXT.json);
+    replyJson(body);
+    const message = await anthropic().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'my key?' }] });
+    expect(message.content).toEqual([JSON.parse(body).content[0], { type: 'text', text: redactAlone(ESCAPED_SECRETS_TEXT.decoded).toString() }]);
+  });
+
+  test('fail closed: a redaction failure mid-stream cuts the response off after the events already out, and is logged once', async () => {
+    const proxy = await startProxy(upstream.url, ['--engine', engine, '--sse-json', 'openai'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'confirm' });
+    try {
+      const firstToken = deferred();
+      replayLive(openaiEvents(PIECES), firstToken.promise);
+      const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let seen = '';
+      let failure: unknown = null;
+      try {
+        for (let read = await reader.read(); !read.done; read = await reader.read()) {
+          seen += Buffer.from(read.value).toString();
+          if (seen.includes('"content":"Hello, "')) firstToken.resolve();
+        }
+      } catch (error) {
+        failure = error;
+      }
+      // The confirmer throws on the key's match (the fault): what came before it went out, nothing after.
+      expect({ isCutOff: failure instanceof Error, hasFirstToken: seen.includes('"content":"Hello, "') }).toEqual({ isCutOff: true, hasFirstToken: true });
+      expect(seen).not.toMatch(new RegExp(`${AWS_KEY.slice(4, 12)}|${AWS_KEY.slice(12)}|keep it safe|\\[DONE\\]`));
+      await sleep(100);
+      expect(
+        proxy
+          .stderr()
+          .split('\n')
+          .filter((line) => line.includes('/v1/chat/completions')),
+      ).toEqual([expect.stringMatching(/^sseredact: POST \/v1\/chat\/completions 200 sse \d+>\d+ bytes findings: none [\d.]+ ms failed$/)]);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('a client that goes away aborts the upstream request', async () => {

@@ -11,9 +11,9 @@ export interface RunningProxy {
   stop(): Promise<number | undefined>;
 }
 
-/** Runs `sseredact proxy --upstream UPSTREAM --listen 127.0.0.1:0 ARGS` and waits until it listens. */
-export async function startProxy(upstream: string, args: readonly string[]): Promise<RunningProxy> {
-  const child = execa(BIN, ['proxy', '--upstream', upstream, '--listen', '127.0.0.1:0', ...args], { reject: false, buffer: false, stdout: 'ignore' });
+/** Runs `sseredact proxy --upstream UPSTREAM --listen 127.0.0.1:0 ARGS` (`env` added to the environment) and waits until it listens. */
+export async function startProxy(upstream: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<RunningProxy> {
+  const child = execa(BIN, ['proxy', '--upstream', upstream, '--listen', '127.0.0.1:0', ...args], { reject: false, buffer: false, stdout: 'ignore', env });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr?.setEncoding('utf8');
