@@ -148,6 +148,29 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
   };
 }
 
+/**
+ * Builds the Pike VM program of every regex rule in the background, widest rules first (their
+ * counted repeats make the biggest programs), one rule per turn of the event loop: a rule's first
+ * candidate then finds its program built instead of compiling it while a line waits (DESIGN §8,
+ * latency). The turns are unref'd, so they never keep the process alive; a rule whose program
+ * fails to build is left for its first candidate, which reports the error.
+ */
+export function warmPrograms(rules: readonly CompiledRule[]): void {
+  const queue = rules.filter((rule) => rule.literals === null).sort((a, b) => b.maxWidth - a.maxWidth);
+  let next = 0;
+  const warmNext = (): void => {
+    const rule = queue[next++];
+    if (rule === undefined) return;
+    try {
+      void rule.program;
+    } catch {
+      // Reported where the program is needed.
+    }
+    setImmediate(warmNext).unref();
+  };
+  setImmediate(warmNext).unref();
+}
+
 /** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */
 function escapeLatin1(bytes: Uint8Array): string {
   let source = '';
