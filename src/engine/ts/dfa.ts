@@ -74,6 +74,8 @@ export class LazyDfa {
   /** State ids by a hash of their positions (see hashOf); ids of equal hash share a list. */
   private readonly ids = new Map<number, number[]>();
   private readonly mark: Uint32Array;
+  /** Scratch for the positions of the state a step goes to (each position at most once). */
+  private readonly nextPositions: Int32Array;
   /** The byte sets of all positions, 8 words each, for the inner loop of `step`. */
   private readonly setWords: Uint32Array;
   private markGeneration = 0;
@@ -89,6 +91,7 @@ export class LazyDfa {
     private readonly maxBytes = MAX_CACHE_BYTES,
   ) {
     this.mark = new Uint32Array(automaton.sets.length);
+    this.nextPositions = new Int32Array(automaton.sets.length);
     this.setWords = new Uint32Array(automaton.sets.length * 8);
     automaton.sets.forEach((set, p) => {
       this.setWords.set(set, p * 8);
@@ -104,13 +107,25 @@ export class LazyDfa {
     this.acceptsAtEnd.push(NONE);
   }
 
-  /** The id of the state with these positions, creating it if needed. */
+  /** The id of the state with these positions (sorted), creating it if needed; the state keeps `positions`. */
   intern(positions: Int32Array): number {
-    const key = hashOf(positions);
-    const sameHash = this.ids.get(key);
+    const known = this.find(positions);
+    return known >= 0 ? known : this.add(positions);
+  }
+
+  /** The id of the state with these positions (sorted), or -1. */
+  private find(positions: Int32Array): number {
+    const sameHash = this.ids.get(hashOf(positions));
     if (sameHash !== undefined) {
       for (const known of sameHash) if (isEqual(this.positions[known]!, positions)) return known;
     }
+    return -1;
+  }
+
+  /** Creates the state with these positions (sorted; not a state yet). */
+  private add(positions: Int32Array): number {
+    const key = hashOf(positions);
+    const sameHash = this.ids.get(key);
     const id = this.positions.length;
     if ((id + 1) * 256 > this.table.length) this.grow();
     if (sameHash === undefined) this.ids.set(key, [id]);
@@ -169,7 +184,10 @@ export class LazyDfa {
     const word = byte >>> 5;
     const bit = byte & 31;
     const generation = ++this.markGeneration;
-    const next: number[] = [];
+    // The next state's positions go to a scratch array: most steps find a state already built, and
+    // then allocate nothing (an array per step was much of the DFA's garbage).
+    const next = this.nextPositions;
+    let count = 0;
     const from = this.positions[state]!;
     for (let i = 0; i < from.length; i++) {
       const targets = follow[from[i]!]!;
@@ -177,7 +195,7 @@ export class LazyDfa {
         const q = targets[j]!;
         if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
           mark[q] = generation;
-          next.push(q);
+          next[count++] = q;
         }
       }
     }
@@ -186,15 +204,19 @@ export class LazyDfa {
       const q = starts[j]!;
       if (mark[q] !== generation) {
         mark[q] = generation;
-        next.push(q);
+        next[count++] = q;
       }
     }
-    const positions = new Int32Array(next).sort();
-    if (this.isFull()) {
-      this.flush();
-      return this.intern(positions);
+    const positions = next.subarray(0, count).sort();
+    let id = this.find(positions);
+    if (id < 0) {
+      // Only a new state can take the cache past its budget.
+      if (this.isFull()) {
+        this.flush();
+        return this.intern(positions.slice());
+      }
+      id = this.add(positions.slice());
     }
-    const id = this.intern(positions);
     this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
   }
