@@ -256,7 +256,8 @@ class CodeBuilder {
       index = this.setIndex.size;
       this.setIndex.set(set, index);
     }
-    this.setOf[this.emit(Op.Bytes)] = index;
+    const pc = this.emit(Op.Bytes); // first: it may grow (replace) setOf
+    this.setOf[pc] = index;
   }
 
   private grow(): void {
