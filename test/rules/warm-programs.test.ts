@@ -1,14 +1,13 @@
 /**
  * warmPrograms (rules/compile.ts) builds every regex rule's Pike VM program in the background,
- * after a delay (a short run ends first), widest rules first, one a turn of the event loop, so that no rule's first candidate compiles
- * one while a line waits; a program that fails to build stops nothing and throws nowhere.
+ * after a delay (a short run ends first), widest rules first, one a turn of the event loop, so
+ * that no rule's first candidate compiles one while a line waits; a program that fails to build
+ * stops nothing and throws nowhere. Timers are faked: the test never depends on the machine's speed.
  */
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type CompiledRule, warmPrograms } from '../../src/rules/compile.js';
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const DELAY_MS = 20;
+const DELAY_MS = 50;
 
 /** Rules that record when their program is read; `failing` ones throw as a bad program would. */
 function recordingRules(widths: readonly number[], built: string[], failing: ReadonlySet<string> = new Set()): CompiledRule[] {
@@ -29,29 +28,35 @@ function recordingRules(widths: readonly number[], built: string[], failing: Rea
 }
 
 describe('warmPrograms', () => {
-  test('builds no program before the delay, then every one, widest first', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('builds no program before the delay, then one a turn, widest first', () => {
     const built: string[] = [];
     warmPrograms(recordingRules([40, 4096, 100], built), DELAY_MS);
-    for (let i = 0; i < 3; i++) await turn();
+    vi.advanceTimersByTime(DELAY_MS - 1);
     expect(built).toEqual([]);
-    await sleep(DELAY_MS + 10);
-    expect(built.length).toBeGreaterThan(0);
-    expect(built[0]).toBe('rule-4096');
-    for (let i = 0; i < 4; i++) await turn();
+    vi.advanceTimersToNextTimer();
+    expect(built).toEqual(['rule-4096']);
+    vi.advanceTimersToNextTimer();
+    expect(built).toEqual(['rule-4096', 'rule-100']);
+    vi.runAllTimers();
     expect(built).toEqual(['rule-4096', 'rule-100', 'rule-40']);
   });
 
-  test('a program that fails to build leaves the rest to build', async () => {
+  test('a program that fails to build leaves the rest to build', () => {
     const built: string[] = [];
     warmPrograms(recordingRules([40, 4096, 100], built, new Set(['rule-4096'])), DELAY_MS);
-    await sleep(DELAY_MS + 10);
-    for (let i = 0; i < 5; i++) await turn();
+    vi.runAllTimers();
     expect(built).toEqual(['rule-4096', 'rule-100', 'rule-40']);
   });
 
-  test('literal sets have no program to build', async () => {
+  test('literal sets have no program to build', () => {
     const built: string[] = [];
-    const rules = recordingRules([40], built);
     const literalSet = {
       index: 1,
       id: 'literals',
@@ -61,9 +66,8 @@ describe('warmPrograms', () => {
         throw new Error('a literal set has no program');
       },
     } as unknown as CompiledRule;
-    warmPrograms([literalSet, ...rules], DELAY_MS);
-    await sleep(DELAY_MS + 10);
-    for (let i = 0; i < 3; i++) await turn();
+    warmPrograms([literalSet, ...recordingRules([40], built)], DELAY_MS);
+    vi.runAllTimers();
     expect(built).toEqual(['rule-40']);
   });
 });
