@@ -9,6 +9,7 @@ import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
+import { warmPrograms } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
@@ -89,6 +90,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const addresses = listenCommand?.checkListenOptions(files, options);
   if (!listenCommand && (options.reply || options.label)) throw new SseredactError('usage', '--reply and --label need --listen');
   const ruleSet = await compileChosenRules(options, log);
+  warmPrograms(ruleSet.rules);
   const openStream = createStreamOpener(ruleSet, streamOptions);
   if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
   if (fileJob) return runFileJob(fileJob, { ruleSet, openStream, options, log });

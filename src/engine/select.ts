@@ -3,16 +3,17 @@
  * its addon loads and ts otherwise, and says which under --verbose; `vectorscan` without the addon
  * is a usage error that tells how to install it.
  */
+import { defaultCacheDirectory } from '../cache.js';
 import { SseredactError } from '../errors.js';
 import type { Engine } from './engine.js';
-import { tsEngine } from './ts/engine.js';
+import { createTsEngine } from './ts/engine.js';
 import { loadAddon } from './vectorscan/addon.js';
 import { createVectorscanEngine } from './vectorscan/engine.js';
 
 export type EngineChoice = 'auto' | 'ts' | 'vectorscan';
 
 export interface SelectOptions {
-  /** The vectorscan compile cache directory; null disables the cache (see src/cache.ts). */
+  /** The compile cache directory of either engine (default: defaultCacheDirectory()); null disables the cache (see src/cache.ts). */
   readonly cacheDirectory?: string | null;
 }
 
@@ -24,6 +25,8 @@ const INSTALL_HINT = 'install Vectorscan (Debian/Ubuntu: apt-get install libvect
  * (cache misses, rules it hands to the ts engine).
  */
 export function selectEngine(choice: EngineChoice, log?: (message: string) => void, options: SelectOptions = {}): Engine {
+  const cacheDirectory = options.cacheDirectory === undefined ? defaultCacheDirectory() : options.cacheDirectory;
+  const tsEngine = createTsEngine({ ...(cacheDirectory !== null ? { cacheDirectory } : {}), ...(log !== undefined ? { log } : {}) });
   if (choice === 'ts') return tsEngine;
   const load = loadAddon();
   if ('error' in load) {
@@ -38,7 +41,7 @@ export function selectEngine(choice: EngineChoice, log?: (message: string) => vo
   log?.(`engine: vectorscan ${load.addon.version().trim()}`);
   return createVectorscanEngine(load.addon, {
     fallback: tsEngine,
-    ...(options.cacheDirectory !== undefined ? { cacheDirectory: options.cacheDirectory } : {}),
+    cacheDirectory,
     ...(log !== undefined ? { log } : {}),
   });
 }

@@ -19,15 +19,26 @@ const enum Op {
   Match,
 }
 
-/** A compiled pattern for {@link searchProgram}. */
+/** Assertion kinds by number (an Assert instruction's x). */
+const ASSERTION_KINDS: readonly AssertionKind[] = ['streamStart', 'streamEnd', 'lineStart', 'lineEnd', 'wordBoundary', 'notWordBoundary'];
+
+/**
+ * A compiled pattern for {@link searchProgram}. Typed arrays only, about 11 bytes an instruction:
+ * a counted repeat expands into thousands of instructions, and every rule's program may be built
+ * ahead of its first candidate (see warmPrograms in rules/compile.ts).
+ */
 export interface Program {
-  /** Per instruction: its Op, and its operands x (Split: preferred target; Jump: target; Save and Reset: slot) and y (Split: other target; Reset: end slot). */
+  /**
+   * Per instruction: its Op, and its operands x (Split: preferred target; Jump: target; Save and
+   * Reset: slot; Assert: index in ASSERTION_KINDS) and y (Split: other target; Reset: end slot).
+   */
   readonly ops: Uint8Array;
   readonly xs: Int32Array;
   readonly ys: Int32Array;
-  /** Per instruction, 8 words: the byte set of a Bytes instruction. */
+  /** Per Bytes instruction: its byte set's index in `sets` (the copies of a repeat share one). */
+  readonly setOf: Uint16Array;
+  /** The distinct byte sets, 8 words each. */
   readonly sets: Uint32Array;
-  readonly kinds: ReadonlyArray<AssertionKind | undefined>;
   /** 2 × (capture groups + 1). */
   readonly slotCount: number;
   /**
@@ -42,8 +53,6 @@ export interface Program {
    * start a thread on almost every letter.
    */
   readonly startPairs: Uint32Array | null;
-  /** Thread lists and stacks reused by every search on this program (searches never nest). */
-  readonly scratch: Scratch;
 }
 
 /** The bytes a match of `node` can start with, and whether it can match empty. */
@@ -107,12 +116,23 @@ class Scratch {
   readonly stackPcs: Int32Array;
   readonly stackSlots: Slots[];
 
-  constructor(size: number) {
+  constructor(readonly size: number) {
     this.current = new ThreadList(size);
     this.next = new ThreadList(size);
     this.stackPcs = new Int32Array(size + 1);
     this.stackSlots = new Array<Slots>(size + 1);
   }
+}
+
+/**
+ * Thread lists and stacks shared by every search (searches never nest, and each worker thread has
+ * its own module): one set, as large as the largest program searched, rather than one per program.
+ */
+let sharedScratch = new Scratch(0);
+
+function scratchFor(program: Program): Scratch {
+  if (sharedScratch.size < program.ops.length) sharedScratch = new Scratch(Math.max(program.ops.length, sharedScratch.size * 2));
+  return sharedScratch;
 }
 
 function groupSlotRange(node: Node): [number, number] | null {
@@ -155,7 +175,7 @@ function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, f
 }
 
 /** See {@link Program.startPairs}. */
-function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, sets: Uint32Array): Uint32Array | null {
+function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Uint32Array | null {
   const seen = new Uint32Array(ops.length);
   let stamp = 1;
   const first = byteInstructionsFrom(ops, xs, ys, 0, seen, stamp);
@@ -166,9 +186,10 @@ function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, sets: Uin
     const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen, ++stamp);
     if (second === null) return null;
     follow.fill(0);
-    for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[next * 8 + word]!;
+    for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[setOf[next]! * 8 + word]!;
+    const set = setOf[pc]! * 8;
     for (let byte = 0; byte < 256; byte++) {
-      if (((sets[pc * 8 + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) continue;
+      if (((sets[set + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) continue;
       for (let word = 0; word < 8; word++) pairs[byte * 8 + word]! |= follow[word]!;
     }
   }
@@ -208,27 +229,47 @@ function requiredPrefix(node: Node): ByteSet[] {
 }
 
 /**
- * The instructions being compiled, as parallel arrays: a big rule expands its counted repeats into
- * thousands of instructions (authorization-header: 8201), compiled on the rule's first candidate
- * while a line waits, so no object per instruction.
+ * The instructions being compiled, in growing typed arrays: a big rule expands its counted repeats
+ * into thousands of instructions (authorization-header: 8201), so no object or tuple per instruction.
  */
 class CodeBuilder {
-  readonly ops: number[] = [];
-  readonly xs: number[] = [];
-  readonly ys: number[] = [];
-  /** Bytes instructions: [pc, set] pairs. */
-  readonly byteSets: Array<[number, ByteSet]> = [];
-  readonly kinds: Array<AssertionKind | undefined> = [];
+  ops = new Uint8Array(64);
+  xs = new Int32Array(64);
+  ys = new Int32Array(64);
+  setOf = new Uint16Array(64);
+  length = 0;
+  /** Index of each distinct byte set, by identity: the copies of a repeat share their child's set objects. */
+  readonly setIndex = new Map<ByteSet, number>();
 
-  get length(): number {
-    return this.ops.length;
+  emit(op: Op, x = 0, y = 0): number {
+    if (this.length === this.ops.length) this.grow();
+    const pc = this.length++;
+    this.ops[pc] = op;
+    this.xs[pc] = x;
+    this.ys[pc] = y;
+    return pc;
   }
 
-  emit(op: Op, x = 0, y = 0, kind?: AssertionKind): number {
-    this.xs.push(x);
-    this.ys.push(y);
-    this.kinds.push(kind);
-    return this.ops.push(op) - 1;
+  emitBytes(set: ByteSet): void {
+    let index = this.setIndex.get(set);
+    if (index === undefined) {
+      index = this.setIndex.size;
+      this.setIndex.set(set, index);
+    }
+    const pc = this.emit(Op.Bytes); // first: it may grow (replace) setOf
+    this.setOf[pc] = index;
+  }
+
+  private grow(): void {
+    const grown = <T extends Uint8Array | Int32Array | Uint16Array>(array: T): T => {
+      const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
+      copy.set(array);
+      return copy;
+    };
+    this.ops = grown(this.ops);
+    this.xs = grown(this.xs);
+    this.ys = grown(this.ys);
+    this.setOf = grown(this.setOf);
   }
 }
 
@@ -240,10 +281,10 @@ export function compileProgram(ast: Node, groupCount: number): Program {
       case 'empty':
         return;
       case 'bytes':
-        code.byteSets.push([code.emit(Op.Bytes), node.set]);
+        code.emitBytes(node.set);
         return;
       case 'assert':
-        code.emit(Op.Assert, 0, 0, node.kind);
+        code.emit(Op.Assert, ASSERTION_KINDS.indexOf(node.kind));
         return;
       case 'group':
         if (node.index === null) {
@@ -297,21 +338,22 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   compile(ast);
   code.emit(Op.Save, 1);
   code.emit(Op.Match);
-  const sets = new Uint32Array(code.length * 8);
-  for (const [pc, set] of code.byteSets) sets.set(set, pc * 8);
-  const ops = Uint8Array.from(code.ops);
-  const xs = Int32Array.from(code.xs);
-  const ys = Int32Array.from(code.ys);
+  if (code.setIndex.size > 0xffff) throw new Error('compileProgram: more than 65,535 distinct byte sets');
+  const sets = new Uint32Array(code.setIndex.size * 8);
+  for (const [set, index] of code.setIndex) sets.set(set, index * 8);
+  const ops = code.ops.slice(0, code.length);
+  const xs = code.xs.slice(0, code.length);
+  const ys = code.ys.slice(0, code.length);
+  const setOf = code.setOf.slice(0, code.length);
   return {
     ops,
     xs,
     ys,
+    setOf,
     sets,
-    startPairs: startPairsOf(ops, xs, ys, sets),
-    kinds: code.kinds,
+    startPairs: startPairsOf(ops, xs, ys, setOf, sets),
     slotCount: (groupCount + 1) * 2,
     prefix: requiredPrefix(ast),
-    scratch: new Scratch(code.length),
   };
 }
 
@@ -356,9 +398,9 @@ function assertionHolds(kind: AssertionKind, window: SearchWindow, position: num
  * Follows epsilon moves from `startPc` at `position` in priority order, adding the threads that
  * wait on a byte (or match) to `list`.
  */
-function addThread(program: Program, window: SearchWindow, list: ThreadList, startPc: number, startSlots: Slots, position: number): void {
-  const { ops, xs, ys, kinds } = program;
-  const { stackPcs, stackSlots } = program.scratch;
+function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, startSlots: Slots, position: number): void {
+  const { ops, xs, ys } = program;
+  const { stackPcs, stackSlots } = scratch;
   let depth = 0;
   stackPcs[0] = startPc;
   stackSlots[0] = startSlots;
@@ -385,7 +427,7 @@ function addThread(program: Program, window: SearchWindow, list: ThreadList, sta
         slots.fill(-1, xs[pc]!, ys[pc]!);
         pc++;
       } else if (op === Op.Assert) {
-        if (!assertionHolds(kinds[pc]!, window, position)) break;
+        if (!assertionHolds(ASSERTION_KINDS[xs[pc]!]!, window, position)) break;
         pc++;
       } else {
         list.pcs[list.length] = pc;
@@ -416,8 +458,8 @@ export interface SearchProbe {
  * With `probe`, also says whether the answer depends on bytes past the window.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
-  const { ops, sets, prefix, startPairs } = program;
-  const scratch = program.scratch;
+  const { ops, setOf, sets, prefix, startPairs } = program;
+  const scratch = scratchFor(program);
   let current = scratch.current;
   let next = scratch.next;
   current.clear();
@@ -453,7 +495,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       if (position > lastStart) break;
       if (position !== skipFrom) current.clear();
     }
-    if (matched === null && position <= lastStart && canStartAt(position)) addThread(program, window, current, 0, emptySlots, position);
+    if (matched === null && position <= lastStart && canStartAt(position)) addThread(program, scratch, window, current, 0, emptySlots, position);
     if (current.length === 0) {
       if (position >= lastStart || position >= window.limit) break;
       current.clear();
@@ -476,7 +518,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
         matched = current.slots[i]!;
         break; // lower-priority threads can no longer win
       }
-      if (byte >= 0 && ((sets[pc * 8 + word]! >>> bit) & 1) === 1) addThread(program, window, next, pc + 1, current.slots[i]!, position + 1);
+      if (byte >= 0 && ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 1) addThread(program, scratch, window, next, pc + 1, current.slots[i]!, position + 1);
     }
     [current, next] = [next, current];
     next.clear();

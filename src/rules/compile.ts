@@ -148,6 +148,36 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
   };
 }
 
+/**
+ * How long warmPrograms waits before it starts: a short run (`echo hi | sseredact`) ends first and
+ * builds no program it does not need; a long one has them all within a second or so.
+ */
+const WARM_UP_DELAY_MS = 50;
+
+/**
+ * Builds the Pike VM program of every regex rule in the background, `delayMs` after the call,
+ * widest rules first (their counted repeats make the biggest programs), one rule per turn of the
+ * event loop: a rule's first candidate then finds its program built instead of compiling it while
+ * a line waits (DESIGN §8, latency). The timer and turns are unref'd, so they never keep the
+ * process alive; a rule whose program fails to build is left for its first candidate, which
+ * reports the error. All programs of the built-in secrets pack take ~8 MB (224,000 instructions).
+ */
+export function warmPrograms(rules: readonly CompiledRule[], delayMs = WARM_UP_DELAY_MS): void {
+  const queue = rules.filter((rule) => rule.literals === null).sort((a, b) => b.maxWidth - a.maxWidth);
+  let next = 0;
+  const warmNext = (): void => {
+    const rule = queue[next++];
+    if (rule === undefined) return;
+    try {
+      void rule.program;
+    } catch {
+      // Reported where the program is needed.
+    }
+    setImmediate(warmNext).unref();
+  };
+  setTimeout(warmNext, delayMs).unref();
+}
+
 /** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */
 function escapeLatin1(bytes: Uint8Array): string {
   let source = '';

@@ -124,6 +124,7 @@ describe('start-up caches', () => {
       const cold = await run();
       expect(text(cold.stderr)).toMatch(/rule analyses: nothing cached/);
       expect(readdirSync(join(cacheHome, 'sseredact'))).toContainEqual(expect.stringMatching(/^rules-/));
+      expect(readdirSync(join(cacheHome, 'sseredact'))).toContainEqual(expect.stringMatching(engine === 'ts' ? /^ts-/ : /^vectorscan-/));
       const warm = await run();
       expect(text(warm.stderr)).not.toMatch(/nothing cached/);
       expect(warm.exitCode).toBe(0);

@@ -54,3 +54,14 @@ describe('Pike VM agrees with the printed JS RegExp', () => {
     );
   });
 });
+
+describe('program layout', () => {
+  test.each([64, 128, 256, 512])('a byte instruction where the program grows past %i instructions keeps its own byte set', (size) => {
+    // pc 0 saves the start, so the literal's byte i is instruction i + 1: one of them lands where the code arrays grow.
+    const regex = `a${'b'.repeat(size + 8)}`;
+    const rule = compileRule({ id: 't', regex }, 0, { maxMatch: 4096 });
+    const bytes = Buffer.from(`x${regex}`, 'latin1');
+    const slots = searchProgram(rule.program, { bytes, offset: 0, limit: bytes.length, isStreamEnd: true }, 0, bytes.length);
+    expect(slots && Array.from(slots)).toEqual([1, bytes.length]);
+  });
+});

@@ -301,14 +301,14 @@ describe('engine selection', () => {
   });
 
   test('ts is always available', () => {
-    expect(selectEngine('ts')).toBe(tsEngine);
+    expect(selectEngine('ts').name).toBe('ts');
     expect(describeEngines().find((e) => e.name === 'ts')?.available).toBe(true);
   });
 
   test('without the addon, auto falls back to ts and says why; vectorscan is a usage error', () => {
     process.env.SSEREDACT_VECTORSCAN = 'off';
     const messages: string[] = [];
-    expect(selectEngine('auto', (m) => messages.push(m))).toBe(tsEngine);
+    expect(selectEngine('auto', (m) => messages.push(m)).name).toBe('ts');
     expect(messages).toEqual([expect.stringMatching(/^engine: ts \(.*SSEREDACT_VECTORSCAN=off/)]);
     let caught: unknown;
     try {

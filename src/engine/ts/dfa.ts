@@ -5,6 +5,9 @@
  * step may also start a match (`startsOn`). State 0 is the empty set: nothing in flight ("idle").
  * States are built on first use; when the cache is full it is flushed and rebuilt on demand, so
  * memory stays bounded whatever the input (a new `generation` tells scanners their ids are stale).
+ * "Full" is counted in bytes (see stateBytes), not in states: a state of a few positions costs
+ * little beyond its table row, one of hundreds several times that, and what must stay bounded is
+ * the process's memory, not a count.
  */
 import type { PositionAutomaton } from './positions.js';
 
@@ -21,10 +24,23 @@ export const SENTINEL = 1;
 export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
 
 /**
- * Most states kept before the cache is flushed. Entries are 16 bits (state id and 2 flag bits), so
- * a state's row is 512 bytes: half the cache misses of 32-bit entries on a table of many states.
+ * Most states a 16-bit entry can name (state id and 2 flag bits). 16-bit entries make a state's row
+ * 512 bytes: half the cache misses of 32-bit entries on a table of many states.
  */
 const MAX_STATES = 16384;
+
+/**
+ * The default budget of a cache, in bytes (see stateBytes). The built-in secrets pack averages
+ * ~800 bytes a state and builds ~11,000 states over 64 MiB of CI log, 16,000 over 256 MiB: this
+ * lets the cache grow to ~13,000 before a flush. A flush is dear (rebuilding the busy states
+ * took ~0.5 CPU seconds in bench; a 6 MiB budget flushed every ~20 MiB and scanned 1.7x slower).
+ */
+const MAX_CACHE_BYTES = 10 * 1024 * 1024;
+
+/** What a state costs beyond its row and its positions: flags and depths, the typed array of its positions, its entry among the ids. */
+const STATE_OVERHEAD_BYTES = 160;
+/** What a non-empty list of accepted rules costs beyond its entries (a typed array of its own). */
+const LIST_OVERHEAD_BYTES = 96;
 
 /** The empty list, shared: most states accept no rule (a typed array costs about 100 bytes of heap). */
 const NONE = new Int32Array(0);
@@ -52,20 +68,30 @@ export class LazyDfa {
   positions: Int32Array[] = [];
   /** Bumped on every flush: state ids from an older generation are invalid. */
   generation = 0;
+  /** The bytes the states built since the last flush cost (see stateBytes). */
+  cacheBytes = 0;
 
   /** State ids by a hash of their positions (see hashOf); ids of equal hash share a list. */
   private readonly ids = new Map<number, number[]>();
   private readonly mark: Uint32Array;
+  /** Scratch for the positions of the state a step goes to (each position at most once). */
+  private readonly nextPositions: Int32Array;
   /** The byte sets of all positions, 8 words each, for the inner loop of `step`. */
   private readonly setWords: Uint32Array;
   private markGeneration = 0;
 
-  /** `maxStates` (at most MAX_STATES, the most a 16-bit entry can name) caps the cache. */
+  /**
+   * The cache is flushed before it holds more than `maxStates` states (at most MAX_STATES, the most
+   * a 16-bit entry can name) or costs more than `maxBytes` (see stateBytes; the table's spare rows
+   * apart, which are at most as many as the rows in use).
+   */
   constructor(
     readonly automaton: PositionAutomaton,
     private readonly maxStates = MAX_STATES,
+    private readonly maxBytes = MAX_CACHE_BYTES,
   ) {
     this.mark = new Uint32Array(automaton.sets.length);
+    this.nextPositions = new Int32Array(automaton.sets.length);
     this.setWords = new Uint32Array(automaton.sets.length * 8);
     automaton.sets.forEach((set, p) => {
       this.setWords.set(set, p * 8);
@@ -81,13 +107,25 @@ export class LazyDfa {
     this.acceptsAtEnd.push(NONE);
   }
 
-  /** The id of the state with these positions, creating it if needed. */
+  /** The id of the state with these positions (sorted), creating it if needed; the state keeps `positions`. */
   intern(positions: Int32Array): number {
-    const key = hashOf(positions);
-    const sameHash = this.ids.get(key);
+    const known = this.find(positions);
+    return known >= 0 ? known : this.add(positions);
+  }
+
+  /** The id of the state with these positions (sorted), or -1. */
+  private find(positions: Int32Array): number {
+    const sameHash = this.ids.get(hashOf(positions));
     if (sameHash !== undefined) {
       for (const known of sameHash) if (isEqual(this.positions[known]!, positions)) return known;
     }
+    return -1;
+  }
+
+  /** Creates the state with these positions (sorted; not a state yet). */
+  private add(positions: Int32Array): number {
+    const key = hashOf(positions);
+    const sameHash = this.ids.get(key);
     const id = this.positions.length;
     if ((id + 1) * 256 > this.table.length) this.grow();
     if (sameHash === undefined) this.ids.set(key, [id]);
@@ -119,7 +157,13 @@ export class LazyDfa {
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
     this.droppedHeadDepths[id] = droppedHeadDepth;
+    this.cacheBytes += stateBytes(positions, this.accepts[id]!, this.acceptsAtEnd[id]!);
     return id;
+  }
+
+  /** Whether one more state would take the cache past its budget. */
+  private isFull(): boolean {
+    return this.positions.length >= Math.min(this.maxStates, MAX_STATES) || this.cacheBytes >= this.maxBytes;
   }
 
   private grow(): void {
@@ -140,7 +184,10 @@ export class LazyDfa {
     const word = byte >>> 5;
     const bit = byte & 31;
     const generation = ++this.markGeneration;
-    const next: number[] = [];
+    // The next state's positions go to a scratch array: most steps find a state already built, and
+    // then allocate nothing (an array per step was much of the DFA's garbage).
+    const next = this.nextPositions;
+    let count = 0;
     const from = this.positions[state]!;
     for (let i = 0; i < from.length; i++) {
       const targets = follow[from[i]!]!;
@@ -148,7 +195,7 @@ export class LazyDfa {
         const q = targets[j]!;
         if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
           mark[q] = generation;
-          next.push(q);
+          next[count++] = q;
         }
       }
     }
@@ -157,15 +204,19 @@ export class LazyDfa {
       const q = starts[j]!;
       if (mark[q] !== generation) {
         mark[q] = generation;
-        next.push(q);
+        next[count++] = q;
       }
     }
-    const positions = new Int32Array(next).sort();
-    if (this.positions.length >= this.maxStates) {
-      this.flush();
-      return this.intern(positions);
+    const positions = next.subarray(0, count).sort();
+    let id = this.find(positions);
+    if (id < 0) {
+      // Only a new state can take the cache past its budget.
+      if (this.isFull()) {
+        this.flush();
+        return this.intern(positions.slice());
+      }
+      id = this.add(positions.slice());
     }
-    const id = this.intern(positions);
     this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
   }
@@ -180,9 +231,19 @@ export class LazyDfa {
     this.depths.fill(0);
     this.separatorDepths.fill(0);
     this.droppedHeadDepths.fill(0);
+    this.cacheBytes = 0;
     this.generation++;
     this.addFixedStates();
   }
+}
+
+/**
+ * What a state costs in memory, by estimate: its table row, its positions and accepted rules, and
+ * the objects that hold them. Lists shared by many states (the empty one) count nothing.
+ */
+function stateBytes(positions: Int32Array, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
+  const listBytes = (list: Int32Array): number => (list.length === 0 ? 0 : LIST_OVERHEAD_BYTES + list.byteLength);
+  return 256 * Uint16Array.BYTES_PER_ELEMENT + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
 }
 
 /** FNV-1a over the positions: a numeric key (joining them into a string cost more than the step that built them). */

@@ -11,8 +11,9 @@
  */
 import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
+import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
-import { TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
+import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
 /** Bytes scanned per pass of the inner loop: the most an unbuilt entry makes it scan twice. */
 const BLOCK = 128;
@@ -169,13 +170,12 @@ class TsDatabase implements Database {
   private readonly maxWidths: Int32Array;
   private readonly headDroppedWidths: HeadDroppedWidths;
 
-  constructor(rules: readonly EngineRule[]) {
-    this.dfa = new LazyDfa(buildPositionAutomaton(rules));
+  constructor(rules: readonly EngineRule[], automaton: PositionAutomaton) {
+    this.dfa = new LazyDfa(automaton);
     const size = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
     this.maxWidths = new Int32Array(size);
     for (const rule of rules) this.maxWidths[rule.index] = rule.maxWidth;
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
-    const automaton = this.dfa.automaton;
     const widthOf = (tokenOnly: boolean): number =>
       rules.reduce((n, rule) => ((automaton.isDroppedTokenOnly[rule.index] === 1) === tokenOnly ? Math.max(n, automaton.droppedWidth[rule.index]!) : n), 0);
     this.headDroppedWidths = { tokenOnly: widthOf(true), other: widthOf(false) };
@@ -190,7 +190,31 @@ class TsDatabase implements Database {
   }
 }
 
-export const tsEngine: Engine = {
-  name: 'ts',
-  compile: (rules) => new TsDatabase(rules),
-};
+export interface TsEngineOptions {
+  /** Directory of the compile cache (./automaton-cache.ts, src/cache.ts); without one the automaton is built on every compile. */
+  readonly cacheDirectory?: string;
+  /** Told about cache misses and write failures. */
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * The ts engine; with a cache directory, a compile reads the rule set's automaton from the cache
+ * (no regex parsed) or builds and caches it.
+ */
+export function createTsEngine(options: TsEngineOptions = {}): Engine {
+  const { cacheDirectory } = options;
+  const log = options.log ?? (() => {});
+  const automatonOf = (rules: readonly EngineRule[]): PositionAutomaton => {
+    if (cacheDirectory === undefined) return buildPositionAutomaton(rules);
+    const key = automatonKey(rules);
+    const cached = readAutomaton(cacheDirectory, key, log);
+    if (cached !== null) return cached;
+    const built = buildPositionAutomaton(rules);
+    writeAutomaton(cacheDirectory, key, built, log);
+    return built;
+  };
+  return { name: 'ts', compile: (rules) => new TsDatabase(rules, automatonOf(rules)) };
+}
+
+/** The ts engine without a cache. */
+export const tsEngine: Engine = createTsEngine();

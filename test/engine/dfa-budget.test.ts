@@ -1,0 +1,63 @@
+/**
+ * The ts engine's lazy DFA keeps its state cache within a budget of bytes (DESIGN §3.3): it flushes
+ * before the states it built cost more than `maxBytes`, whatever their count, and what a scan
+ * reports does not depend on when it flushed. The DFA is driven here as the engine's scan loop
+ * drives it (table entry, or `step` where the entry is not built yet).
+ */
+import { describe, expect, test } from 'vitest';
+import { FLAG_BITS, LazyDfa, UNBUILT } from '../../src/engine/ts/dfa.js';
+import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
+import type { RuleSpec } from '../../src/types.js';
+import { ruleSetOf } from '../support.js';
+
+const SPECS: RuleSpec[] = [
+  { id: 'github', regex: 'gh[pousr]_[A-Za-z0-9]{36}' },
+  { id: 'password', regex: '(?i)(?:password|passwd|secret)\\s*[:=]\\s*"?([^\\s"]{6,64})', secretGroup: 1 },
+  { id: 'aws', regex: 'AKIA[0-9A-Z]{16}' },
+  { id: 'url-password', regex: '[a-z]+://[^\\s:@/]{1,64}:([^\\s:@/]{3,64})@', secretGroup: 1 },
+];
+
+/** A deterministic mix of prose, keywords and token bytes: enough distinct states to fill a small cache. */
+function input(length: number): Uint8Array {
+  const words = ['password', 'passwd=', 'secret: "', 'ghp_', 'AKIA', 'https://', 'user:', '@host', 'Pass', 'sec', 'gh', ' ', '\n', 'abc123', 'XYZ', '"'];
+  const bytes: number[] = [];
+  let seed = 12345;
+  while (bytes.length < length) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    for (const char of words[(seed >>> 16) % words.length]!) bytes.push(char.charCodeAt(0));
+  }
+  return Uint8Array.from(bytes.slice(0, length));
+}
+
+/** Scans `bytes`; returns the rules accepted after each byte (as "offset:rule" strings) and the most bytes the cache held. */
+function scan(dfa: LazyDfa, bytes: Uint8Array): { accepted: string[]; peakBytes: number } {
+  const accepted: string[] = [];
+  let peakBytes = dfa.cacheBytes;
+  let state = 0;
+  bytes.forEach((byte, offset) => {
+    const entry = dfa.table[(state << 8) | byte]!;
+    state = entry === UNBUILT ? dfa.step(state, byte) : entry >> FLAG_BITS;
+    peakBytes = Math.max(peakBytes, dfa.cacheBytes);
+    for (const rule of dfa.accepts[state]!) accepted.push(`${offset}:${rule}`);
+  });
+  return { accepted, peakBytes };
+}
+
+describe('lazy DFA cache budget', () => {
+  const automaton = buildPositionAutomaton(ruleSetOf(SPECS).rules);
+  const bytes = input(200_000);
+
+  test('a small byte budget flushes before the cache outgrows it, and scans the same', () => {
+    const unbounded = new LazyDfa(automaton);
+    const whole = scan(unbounded, bytes);
+    expect(unbounded.generation).toBe(0);
+    const budget = Math.floor(whole.peakBytes / 4);
+    const bounded = new LazyDfa(automaton, undefined, budget);
+    const small = scan(bounded, bytes);
+    console.log(`states ${unbounded.positions.length}, ${whole.peakBytes} bytes unbounded; budget ${budget}: ${bounded.generation} flushes, peak ${small.peakBytes} bytes`);
+    expect(bounded.generation).toBeGreaterThan(0);
+    // The state that finds the cache full is built after the flush: one state over at most.
+    expect(small.peakBytes).toBeLessThanOrEqual(budget + 256 * 2 + 4096);
+    expect(small.accepted).toEqual(whole.accepted);
+  });
+});
