@@ -95,7 +95,7 @@ const ABBREVIATIONS = new Set([
  * - at most two one-letter words, and at least 75% of the letters in words: acronyms of two to
  *   four capitals, common abbreviations (ABBREVIATIONS), or words of two or more letters with a
  *   vowel and no run of five consonants;
- * - words of 3.5 letters on average, and a vowel in at least one of five letters of the spelled words.
+ * - words of 3.3 letters on average, and a vowel in at least one of five letters of the spelled words.
  */
 export function isWordy(identifier: string): boolean {
   const digitRuns = identifier.match(/\d+/g) ?? [];
@@ -120,16 +120,19 @@ export function isWordy(identifier: string): boolean {
       }
     }
   }
-  return letters > 0 && singles <= 2 && good * 4 >= letters * 3 && letters * 2 >= words.length * 7 && vowels * 5 >= spelled;
+  return letters > 0 && singles <= 2 && good * 4 >= letters * 3 && letters * 10 >= words.length * 33 && vowels * 5 >= spelled;
 }
 
 /** An identifier of several words: snake_case, camelCase, PascalCase with acronyms (`HTTPServer`). */
 const isSeveralWords = (identifier: string): boolean => identifier.replace(/^_+|_+$/g, '').split(/_+/).length > 1 || /[a-z][A-Z]|\d[A-Z][a-z]|[A-Z]{2}[a-z]/.test(identifier);
 
-/** A path of wordy identifiers (`a?.b_1.c`) of which the last has several words, or with two or more parts. */
+/** A path of wordy identifiers (`a?.b_1.c`, modules allowed before a dot) with two or more parts, or of one with several words. */
 function isWordyPath(value: string): boolean {
   const parts = value.split(/\??\./).map((part) => part.replace(/^[$_]+/, ''));
-  if (parts.some((part) => part.length === 0 || !isWordy(part))) return false;
+  // A short lower-case module or object name before a dot reads as code whatever its letters
+  // (`win32api.RegEnumKey`, `ed25519.Ed25519PrivateKey`); the last part still has to be wordy.
+  const isModule = (part: string, index: number) => index < parts.length - 1 && /^[a-z][a-z0-9]{1,9}$/.test(part);
+  if (parts.some((part, index) => part.length === 0 || !(isModule(part, index) || isWordy(part)))) return false;
   return parts.length > 1 || isSeveralWords(value);
 }
 

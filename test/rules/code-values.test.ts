@@ -35,6 +35,7 @@ const CODE: Record<string, readonly string[]> = {
     'print(f"password={password!r}")',
     'jwt.decode(encoded, "secret", algorithms=["HS256"])',
     'self.passwd = password_mgr',
+    'RegEnumKey = win32api.RegEnumKey',
   ],
   Go: ['password := os.Getenv("DB_PASSWORD")', 'apiToken := cfg.ServiceAPIToken'],
   C: ['credential_write_item(stdout, "password", c->password);', '{"spwd", PyInit_spwd},', 'SEC_ERROR_BAD_PASSWORD = SEC_ERROR_BASE + 15,'],
@@ -101,10 +102,10 @@ describe('isWordy', () => {
       return state >>> 0;
     };
     // Alphabet -> the largest share of its tokens that may read as code (measured: 0.15% of base62,
-    // 1.4% of letters-only, none of the others).
+    // 2.1% of letters-only, none of the others).
     const bounds: Array<[string, number]> = [
       ['0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 0.0025],
-      ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 0.02],
+      ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 0.025],
       ['0123456789abcdefghijklmnopqrstuvwxyz', 0.0005],
       ['0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', 0.0005],
       ['0123456789abcdef', 0.0005],
