@@ -3,7 +3,7 @@
  * Detection quality of the built-in packs: recall and false-positive rate per family, on the
  * rules' own examples and on the labelled corpus in fixtures/corpus/ (see its README).
  *
- *   npm run build && node bench/eval.mjs [--pack secrets] [--json] [--misses]
+ *   npm run build && node bench/eval.mjs [--pack secrets] [--json] [--misses] [--clean-mb 64 | --no-clean]
  *
  * Scoring (corpus):
  * - a `tp` record counts as found when the union of all findings' secret spans leaves no run of
@@ -30,16 +30,25 @@
  * Families: ours are the pack file names; a corpus rule maps to one by its id (FAMILY_ALIASES).
  * A family in parentheses is a source rule that describes no secret format (file-name policies,
  * user-defined patterns, secretlint's demo rule): its records are all "n/a".
+ * Clean text (bench/clean-text.mjs): `--clean-mb` MB (default 64) of real text assembled from this
+ * machine (dependencies, Python's library, C headers, /usr/share/doc) scanned with the pack as
+ * `sseredact scan` would, once per engine (ts, and Vectorscan when its addon loads): findings per
+ * MB, the rules that fire most with masked examples, and whether the engines agree (the run exits
+ * 1 when they do not). Every finding there is a false alarm as far as this figure goes (README).
  * Runs on dist/ (plain ESM, no build step for bench/ itself).
  */
 import { readFileSync } from 'node:fs';
+import { assembleCleanCorpus, scanCleanCorpus, topRules } from './clean-text.mjs';
+import { defaultEngines } from './tool.mjs';
 
 const root = new URL('../', import.meta.url);
 let loadPack;
 let compileRules;
+let library;
 try {
   ({ loadPack } = await import(new URL('dist/rules/packs/index.js', root).href));
   ({ compileRules } = await import(new URL('dist/rules/compile.js', root).href));
+  library = await import(new URL('dist/index.js', root).href);
 } catch (error) {
   console.error(`bench/eval.mjs: cannot load dist/ (${error.message}); run npm run build first`);
   process.exit(2);
@@ -49,6 +58,7 @@ const args = process.argv.slice(2);
 const pack = args.includes('--pack') ? args[args.indexOf('--pack') + 1] : 'secrets';
 const asJson = args.includes('--json');
 const showMisses = args.includes('--misses');
+const cleanMb = args.includes('--no-clean') ? 0 : Number(args.includes('--clean-mb') ? args[args.indexOf('--clean-mb') + 1] : 64);
 
 /** Corpus rule id (prefix) -> our family, where the first word of the id is not the family name. */
 const FAMILY_ALIASES = {
@@ -224,8 +234,40 @@ const families = [...stats.keys()].sort();
 const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0 };
 for (const s of stats.values()) for (const key of Object.keys(total)) total[key] += s[key];
 
+/** Clean text: null when skipped (`--no-clean`). */
+function cleanTextRun() {
+  if (!(cleanMb > 0)) return null;
+  const corpus = assembleCleanCorpus(Math.round(cleanMb * 1024 * 1024));
+  const engineNames = engineList.split(',');
+  const engines = Object.fromEntries(engineNames.map((engine) => [engine, library.compileRules({ packs: [pack], engine })]));
+  const { findings, disagreements } = scanCleanCorpus(corpus, engines, library.scan);
+  const mb = corpus.bytes / (1024 * 1024);
+  return {
+    mb,
+    files: corpus.files.length,
+    roots: corpus.roots,
+    missing: corpus.missing,
+    engines: engineNames,
+    findings: findings.length,
+    perMb: findings.length / mb,
+    top: topRules(findings),
+    disagreements,
+  };
+}
+
+const engineList = await defaultEngines();
+const clean = cleanTextRun();
+const recall = total.tp === 0 ? 0 : total.tpFound / total.tp;
+const falseAlarms = total.fp === 0 ? 0 : total.fpAny / total.fp;
+
 if (asJson) {
-  console.log(JSON.stringify({ pack, rules: rules.length, families: Object.fromEntries(families.map((f) => [f, { ...stats.get(f), misses: undefined }])), total }, null, 2));
+  console.log(
+    JSON.stringify(
+      { pack, rules: rules.length, families: Object.fromEntries(families.map((f) => [f, { ...stats.get(f), misses: undefined }])), total, recall, falseAlarms, clean },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`pack ${pack}: ${rules.length} rules in ${new Set(familyOfRule).size} families`);
   console.log('family                      examples: recall%    fp%  |  corpus: tp  recall%   fp  fp%(family)  fp%(any rule)  contested  n/a');
@@ -236,4 +278,23 @@ if (asJson) {
   for (const family of families) row(family, stats.get(family));
   row('TOTAL', total);
   if (showMisses) for (const family of families) for (const miss of stats.get(family).misses) console.log(`  ${family}: ${miss}`);
+  if (clean !== null) {
+    console.log(
+      `\nclean text: ${clean.mb.toFixed(1)} MB in ${clean.files} files (${clean.roots.map((r) => `${r.root} ${(r.bytes / 1048576).toFixed(1)} MB`).join(', ')}${clean.missing.length > 0 ? `; missing: ${clean.missing.join(', ')}` : ''})`,
+    );
+    for (const { rule, count, examples } of clean.top.slice(0, 10)) {
+      console.log(`  ${String(count).padStart(5)}  ${rule}`);
+      for (const example of examples) console.log(`           ${example.slice(0, 200)}`);
+    }
+    for (const d of clean.disagreements.slice(0, 10)) console.log(`  ENGINES DISAGREE on ${d.path}: ${JSON.stringify(d)}`);
+  }
+  console.log(
+    `\nsummary: labelled corpus recall ${recall.toFixed(4)} (${total.tpFound}/${total.tp}), false alarms ${falseAlarms.toFixed(4)} (${total.fpAny}/${total.fp} fp texts where any rule fires)`,
+  );
+  if (clean !== null) {
+    console.log(
+      `summary: clean text ${clean.perMb.toFixed(2)} findings per MB (${clean.findings} in ${clean.mb.toFixed(1)} MB); engines ${clean.engines.join(', ')}: ${clean.disagreements.length === 0 ? 'identical findings' : `DISAGREE on ${clean.disagreements.length} files`}`,
+    );
+  }
 }
+if (clean !== null && clean.disagreements.length > 0) process.exitCode = 1;

@@ -17,6 +17,7 @@ import { SseredactError } from '../errors.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
 import { printJsSource } from '../regex/print.js';
 import type { RulePredicates } from '../types.js';
+import { isCodeValue } from './code-values.js';
 
 /**
  * One allowlist as gitleaks defines them: the finding is dropped when the allowlist matches, i.e.
@@ -40,6 +41,8 @@ export interface AllowlistSpec {
 export interface ExtendedPredicates extends RulePredicates {
   /** Drop secrets that are template variables or dummies (`${VAR}`, `<your-token>`, `****`, `xxxx`). */
   readonly placeholders?: boolean;
+  /** Drop values that are code, not credentials: identifiers, calls, type names, keywords, paths, templates (code-values.ts). */
+  readonly notCode?: boolean;
   /** gitleaks-style allowlists with a target and a condition. */
   readonly allowlists?: readonly AllowlistSpec[];
 }
@@ -253,6 +256,7 @@ export function compilePredicates(ruleId: string, predicates: RulePredicates | u
     keeps.push((secret) => isValid(secret));
   }
   if (extended.placeholders === true) keeps.push((secret) => !isPlaceholder(secret));
+  if (extended.notCode === true) keeps.push((secret, context) => !isCodeValue(secret, context?.match && latin1(context.match)));
   if (extended.stopwords && extended.stopwords.length > 0) {
     const contains = containsAny(extended.stopwords);
     keeps.push((secret) => !contains(secret));

@@ -7,7 +7,7 @@
  *
  *     { "id": "github-pat", "description": "...", "regex": "\\bghp_[0-9A-Za-z]{36}\\b",
  *       "secretGroup": 0, "keywords": ["ghp_"], "entropy": 3, "validator": "github-crc32",
- *       "allowlist": ["EXAMPLE$"], "stopwords": ["example"], "placeholders": true,
+ *       "allowlist": ["EXAMPLE$"], "stopwords": ["example"], "placeholders": true, "notCode": false,
  *       "allowlists": [{ "regexes": ["..."], "regexTarget": "line", "stopwords": [], "paths": [], "condition": "or" }],
  *       "paths": ["\\.env$"], "replacement": "[EMAIL]", "format": "where the format is documented",
  *       "examples": { "match": ["true positive"], "noMatch": ["near miss"] } }
@@ -55,6 +55,7 @@ const KNOWN_FIELDS = new Set([
   'allowlist',
   'stopwords',
   'placeholders',
+  'notCode',
   'allowlists',
   'paths',
   'replacement',
@@ -179,6 +180,7 @@ export function parseRuleEntry(entry: unknown, index: number, where: string, def
     allowlist: read.strings(entry.allowlist, 'allowlist'),
     stopwords: read.strings(entry.stopwords, 'stopwords'),
     placeholders: read.boolean(entry.placeholders, 'placeholders') ?? defaults.placeholders,
+    notCode: read.boolean(entry.notCode, 'notCode'),
     allowlists: readAllowlists(entry.allowlists, read),
   });
   const keywords = read.strings(entry.keywords, 'keywords')?.map((keyword) => keyword.toLowerCase());
