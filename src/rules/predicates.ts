@@ -238,35 +238,54 @@ function compileAllowlist(ruleId: string, allowlist: AllowlistSpec): TextCheck |
     : (secret, context) => criteria.some((check) => check(secret, context));
 }
 
+/** Which predicate dropped a candidate: what `sseredact rules test` prints beside it. */
+export type DropReason = 'entropy' | 'checksum' | 'placeholder' | 'stopword' | 'allowlist';
+
+/** A compiled predicate that says why: null when the finding is kept, else the first check that dropped it. */
+export type SecretRejection = (secret: Uint8Array, context?: PredicateContext) => DropReason | null;
+
 /**
- * Compiles a rule's predicates into one check, or null when the rule has none. Throws
- * SseredactError('rule') naming the rule when an allowlist regex is invalid.
+ * Compiles a rule's predicates into one check that names the predicate a secret fails (cheapest
+ * first: entropy, checksum, placeholder, stopword, allowlist), or null when the rule has none.
+ * Throws SseredactError('rule') naming the rule when an allowlist regex or the validator is unknown.
  */
-export function compilePredicates(ruleId: string, predicates: RulePredicates | undefined): SecretPredicate | null {
+export function compileRejection(ruleId: string, predicates: RulePredicates | undefined): SecretRejection | null {
   if (predicates === undefined) return null;
   const extended: ExtendedPredicates = predicates;
-  const keeps: TextCheck[] = [];
+  const checks: Array<readonly [DropReason, TextCheck]> = [];
   const { validator, minEntropy } = extended;
   if (validator !== undefined) {
     const isValid = Object.hasOwn(VALIDATORS, validator) ? VALIDATORS[validator] : undefined;
     if (isValid === undefined) throw new SseredactError('rule', `rule ${ruleId}: unknown validator ${JSON.stringify(validator)}`);
-    keeps.push((secret) => isValid(secret));
+    checks.push(['checksum', (secret) => isValid(secret)]);
   }
-  if (extended.placeholders === true) keeps.push((secret) => !isPlaceholder(secret));
+  if (extended.placeholders === true) checks.push(['placeholder', (secret) => !isPlaceholder(secret)]);
   if (extended.stopwords && extended.stopwords.length > 0) {
     const contains = containsAny(extended.stopwords);
-    keeps.push((secret) => !contains(secret));
+    checks.push(['stopword', (secret) => !contains(secret)]);
   }
   const allowlists: AllowlistSpec[] = [...(extended.allowlists ?? [])];
   if (extended.allowlist && extended.allowlist.length > 0) allowlists.push({ regexes: extended.allowlist });
   for (const allowlist of allowlists) {
     const matches = compileAllowlist(ruleId, allowlist);
-    if (matches !== null) keeps.push((secret, context) => !matches(secret, context));
+    // A gitleaks allowlist of stopwords alone is a stopword list by another name.
+    const reason = allowlist.stopwords?.length && !allowlist.regexes?.length && !allowlist.paths?.length ? 'stopword' : 'allowlist';
+    if (matches !== null) checks.push([reason, (secret, context) => !matches(secret, context)]);
   }
-  if (keeps.length === 0 && minEntropy === undefined) return null;
+  if (checks.length === 0 && minEntropy === undefined) return null;
   return (secretBytes, context) => {
-    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return false;
+    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return 'entropy';
     const secret = latin1(secretBytes);
-    return keeps.every((keep) => keep(secret, context));
+    for (const [reason, keep] of checks) if (!keep(secret, context)) return reason;
+    return null;
   };
+}
+
+/**
+ * Compiles a rule's predicates into one check, or null when the rule has none. Throws
+ * SseredactError('rule') naming the rule when an allowlist regex is invalid.
+ */
+export function compilePredicates(ruleId: string, predicates: RulePredicates | undefined): SecretPredicate | null {
+  const reject = compileRejection(ruleId, predicates);
+  return reject === null ? null : (secret, context) => reject(secret, context) === null;
 }
