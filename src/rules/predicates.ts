@@ -123,10 +123,26 @@ export function isValidLuhn(text: string): boolean {
   return digits >= 12 && sum % 10 === 0;
 }
 
-/** IBAN check digits (ISO 13616 mod 97 == 1); spaces are skipped, case is ignored. */
+/**
+ * IBAN length per country code (ISO 13616 registry, SWIFT release 99): a number whose length is
+ * not its country's is no IBAN, whatever its check digits say.
+ */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.fromEntries(
+  (
+    'AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DJ27 DK18 DO28 EE20 EG29 ES24 ' +
+    'FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 ' +
+    'LT20 LU20 LV21 LY25 MC27 MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 ' +
+    'RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20 YE30'
+  )
+    .split(' ')
+    .map((entry) => [entry.slice(0, 2), Number(entry.slice(2))]),
+);
+
+/** IBAN check digits (ISO 13616 mod 97 == 1) and its country's length; spaces are skipped, case is ignored. */
 export function isValidIban(text: string): boolean {
   const compact = text.replace(/ /g, '').toUpperCase();
   if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(compact)) return false;
+  if (IBAN_LENGTHS[compact.slice(0, 2)] !== compact.length) return false;
   const rearranged = compact.slice(4) + compact.slice(0, 4);
   let remainder = 0;
   for (const char of rearranged) {
@@ -138,10 +154,36 @@ export function isValidIban(text: string): boolean {
   return remainder === 1;
 }
 
+/**
+ * A host IPv4 address: exactly four parts of 0..255 without leading zeros, the last not 0. A run
+ * of five or more parts is an OID or a version; a last part of 0 is a network address, a netmask
+ * or a version (`4.2.1.0`), never a person's host.
+ */
+export function isValidIpv4(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  if (!parts.every((part) => /^(?:0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255)) return false;
+  return parts[3] !== '0';
+}
+
+/**
+ * An IPv6 address in RFC 4291 text form with at least three groups: eight groups, or fewer with
+ * one `::`. A longer run of hex pairs is a certificate or key fingerprint, not an address.
+ */
+export function isValidIpv6(text: string): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? groups.length >= 3 && groups.length <= 7 : groups.length === 8;
+}
+
 const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: string) => boolean> = {
   luhn: isValidLuhn,
   'github-crc32': isValidGithubChecksum,
   iban: isValidIban,
+  ipv4: isValidIpv4,
+  ipv6: isValidIpv6,
 };
 
 /**
