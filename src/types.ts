@@ -19,7 +19,7 @@ export interface RulePredicates {
   /** Findings whose secret contains any of these words (case-insensitive) are dropped. */
   readonly stopwords?: readonly string[];
   /** A checksum the secret must satisfy. */
-  readonly validator?: 'luhn' | 'github-crc32' | 'iban';
+  readonly validator?: 'luhn' | 'github-crc32' | 'iban' | 'ipv4' | 'ipv6';
 }
 
 /** Which capture group of a rule's match is the secret (see {@link RuleSpec.secretGroup}). */

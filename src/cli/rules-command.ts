@@ -1,6 +1,8 @@
 /** `sseredact rules list` and `sseredact rules test`: for people writing and choosing rules. */
 import { createStreamRedactor } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
+import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
+import { type DropReason, compileRejection, shannonEntropy } from '../rules/predicates.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Source } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
@@ -14,16 +16,76 @@ export async function listRules(ruleSet: RuleSet): Promise<number> {
   return EXIT_OK;
 }
 
-/** Runs the rules over a sample and prints each finding: rule, line:column, byte offsets, length. Exit 1 when any fired. */
+/** 1-based line and column (in bytes) of `offset` in `text`. */
+function locate(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) {
+    line++;
+    lineStart = at + 1;
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+/** Why a predicate dropped `secret`, for a person: the predicate, and for entropy the figures. */
+function describeDrop(reason: DropReason, minEntropy: number | undefined, secret: Uint8Array): string {
+  if (reason !== 'entropy') return reason;
+  return `entropy ${shannonEntropy(secret).toFixed(2)} < ${minEntropy}`;
+}
+
+/**
+ * The candidates of `rule` on the whole `sample` that its predicates drop, one line each: rule,
+ * line:column, byte offsets, `dropped: <predicate>`. Matches are found as the oracle finds them
+ * (the rule's regex over the whole sample), so they are the ones the redactor confirmed and
+ * dropped. Literal sets have no predicates and are skipped.
+ */
+function droppedCandidates(rule: CompiledRule, sample: Buffer, text: string): string[] {
+  if (rule.keep === null || !('predicates' in rule.spec)) return [];
+  const { predicates } = rule.spec;
+  const reject = compileRejection(rule.id, predicates);
+  if (reject === null) return [];
+  const lines: string[] = [];
+  const regex = new RegExp(rule.jsSource, 'dg');
+  for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+    const indices = match.indices;
+    if (indices === undefined) break;
+    const group = secretGroupOf(rule.secretGroup, indices.length - 1, (index) => {
+      const span = indices[index];
+      return span !== undefined && span[1] > span[0];
+    });
+    const span = indices[group];
+    if (span === undefined || span[1] <= span[0]) continue;
+    const secret = sample.subarray(span[0], span[1]);
+    const reason = reject(secret, { match: sample.subarray(match.index, match.index + match[0].length) });
+    if (reason === null) continue;
+    lines.push(`${rule.id}\t${locate(text, span[0])}\tbytes ${span[0]}-${span[1]}\tdropped: ${describeDrop(reason, predicates?.minEntropy, secret)}`);
+  }
+  return lines;
+}
+
+/**
+ * Runs the rules over a sample and prints each finding (rule, line:column, byte offsets, length),
+ * then each candidate a predicate dropped and which one (entropy, checksum, placeholder, code, stopword,
+ * allowlist). Exit 1 when any rule fired. The sample is kept in memory: it is a sample.
+ */
 export async function testRules(ruleSet: RuleSet, source: Source): Promise<number> {
   const lines: string[] = [];
+  const chunks: Uint8Array[] = [];
   const redactor = createStreamRedactor(ruleSet, {
     replacement: parseReplacement('[REDACTED:{rule}]'),
     onFinding: (finding) =>
       lines.push(`${finding.ruleId}\t${finding.line}:${finding.column}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`),
   });
-  for await (const chunk of source.chunks) redactor.write(chunk);
+  for await (const chunk of source.chunks) {
+    chunks.push(chunk.slice());
+    redactor.write(chunk);
+  }
   redactor.end();
-  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : 'no rule fired\n');
-  return lines.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+  const fired = lines.length > 0;
+  const sample = Buffer.concat(chunks);
+  const text = sample.toString('latin1');
+  const dropped = ruleSet.rules.flatMap((rule) => droppedCandidates(rule, sample, text));
+  const report = [...(fired ? lines : ['no rule fired']), ...dropped];
+  process.stdout.write(`${report.join('\n')}\n`);
+  return fired ? EXIT_FINDINGS : EXIT_OK;
 }

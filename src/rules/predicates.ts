@@ -126,10 +126,26 @@ export function isValidLuhn(text: string): boolean {
   return digits >= 12 && sum % 10 === 0;
 }
 
-/** IBAN check digits (ISO 13616 mod 97 == 1); spaces are skipped, case is ignored. */
+/**
+ * IBAN length per country code (ISO 13616 registry, SWIFT release 99): a number whose length is
+ * not its country's is no IBAN, whatever its check digits say.
+ */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.fromEntries(
+  (
+    'AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DJ27 DK18 DO28 EE20 EG29 ES24 ' +
+    'FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 ' +
+    'LT20 LU20 LV21 LY25 MC27 MD24 ME22 MK19 MN20 MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 ' +
+    'RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20 YE30'
+  )
+    .split(' ')
+    .map((entry) => [entry.slice(0, 2), Number(entry.slice(2))]),
+);
+
+/** IBAN check digits (ISO 13616 mod 97 == 1) and its country's length; spaces are skipped, case is ignored. */
 export function isValidIban(text: string): boolean {
   const compact = text.replace(/ /g, '').toUpperCase();
   if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(compact)) return false;
+  if (IBAN_LENGTHS[compact.slice(0, 2)] !== compact.length) return false;
   const rearranged = compact.slice(4) + compact.slice(0, 4);
   let remainder = 0;
   for (const char of rearranged) {
@@ -141,10 +157,36 @@ export function isValidIban(text: string): boolean {
   return remainder === 1;
 }
 
+/**
+ * A host IPv4 address: exactly four parts of 0..255 without leading zeros, the last not 0. A run
+ * of five or more parts is an OID or a version; a last part of 0 is a network address, a netmask
+ * or a version (`4.2.1.0`), never a person's host.
+ */
+export function isValidIpv4(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  if (!parts.every((part) => /^(?:0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255)) return false;
+  return parts[3] !== '0';
+}
+
+/**
+ * An IPv6 address in RFC 4291 text form with at least three groups: eight groups, or fewer with
+ * one `::`. A longer run of hex pairs is a certificate or key fingerprint, not an address.
+ */
+export function isValidIpv6(text: string): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? groups.length >= 3 && groups.length <= 7 : groups.length === 8;
+}
+
 const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: string) => boolean> = {
   luhn: isValidLuhn,
   'github-crc32': isValidGithubChecksum,
   iban: isValidIban,
+  ipv4: isValidIpv4,
+  ipv6: isValidIpv6,
 };
 
 /**
@@ -241,36 +283,55 @@ function compileAllowlist(ruleId: string, allowlist: AllowlistSpec): TextCheck |
     : (secret, context) => criteria.some((check) => check(secret, context));
 }
 
+/** Which predicate dropped a candidate: what `sseredact rules test` prints beside it. */
+export type DropReason = 'entropy' | 'checksum' | 'placeholder' | 'code' | 'stopword' | 'allowlist';
+
+/** A compiled predicate that says why: null when the finding is kept, else the first check that dropped it. */
+export type SecretRejection = (secret: Uint8Array, context?: PredicateContext) => DropReason | null;
+
 /**
- * Compiles a rule's predicates into one check, or null when the rule has none. Throws
- * SseredactError('rule') naming the rule when an allowlist regex is invalid.
+ * Compiles a rule's predicates into one check that names the predicate a secret fails (cheapest
+ * first: entropy, checksum, placeholder, code, stopword, allowlist), or null when the rule has none.
+ * Throws SseredactError('rule') naming the rule when an allowlist regex or the validator is unknown.
  */
-export function compilePredicates(ruleId: string, predicates: RulePredicates | undefined): SecretPredicate | null {
+export function compileRejection(ruleId: string, predicates: RulePredicates | undefined): SecretRejection | null {
   if (predicates === undefined) return null;
   const extended: ExtendedPredicates = predicates;
-  const keeps: TextCheck[] = [];
+  const checks: Array<readonly [DropReason, TextCheck]> = [];
   const { validator, minEntropy } = extended;
   if (validator !== undefined) {
     const isValid = Object.hasOwn(VALIDATORS, validator) ? VALIDATORS[validator] : undefined;
     if (isValid === undefined) throw new SseredactError('rule', `rule ${ruleId}: unknown validator ${JSON.stringify(validator)}`);
-    keeps.push((secret) => isValid(secret));
+    checks.push(['checksum', (secret) => isValid(secret)]);
   }
-  if (extended.placeholders === true) keeps.push((secret) => !isPlaceholder(secret));
-  if (extended.notCode === true) keeps.push((secret, context) => !isCodeValue(secret, context?.match && latin1(context.match)));
+  if (extended.placeholders === true) checks.push(['placeholder', (secret) => !isPlaceholder(secret)]);
+  if (extended.notCode === true) checks.push(['code', (secret, context) => !isCodeValue(secret, context?.match && latin1(context.match))]);
   if (extended.stopwords && extended.stopwords.length > 0) {
     const contains = containsAny(extended.stopwords);
-    keeps.push((secret) => !contains(secret));
+    checks.push(['stopword', (secret) => !contains(secret)]);
   }
   const allowlists: AllowlistSpec[] = [...(extended.allowlists ?? [])];
   if (extended.allowlist && extended.allowlist.length > 0) allowlists.push({ regexes: extended.allowlist });
   for (const allowlist of allowlists) {
     const matches = compileAllowlist(ruleId, allowlist);
-    if (matches !== null) keeps.push((secret, context) => !matches(secret, context));
+    // A gitleaks allowlist of stopwords alone is a stopword list by another name.
+    const reason = allowlist.stopwords?.length && !allowlist.regexes?.length && !allowlist.paths?.length ? 'stopword' : 'allowlist';
+    if (matches !== null) checks.push([reason, (secret, context) => !matches(secret, context)]);
   }
-  if (keeps.length === 0 && minEntropy === undefined) return null;
+  if (checks.length === 0 && minEntropy === undefined) return null;
   return (secretBytes, context) => {
-    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return false;
+    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return 'entropy';
     const secret = latin1(secretBytes);
-    return keeps.every((keep) => keep(secret, context));
+    for (const [reason, keep] of checks) if (!keep(secret, context)) return reason;
+    return null;
   };
+}
+
+/**
+ * Compiles a rule's predicates into one check, or null when the rule has none. Throws
+ * SseredactError('rule') naming the rule when an allowlist regex is invalid.
+ */
+export function compilePredicates(ruleId: string, predicates: RulePredicates | undefined): SecretPredicate | null {
+  const reject = compileRejection(ruleId, predicates);
+  return reject === null ? null : (secret, context) => reject(secret, context) === null;
 }

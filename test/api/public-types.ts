@@ -99,7 +99,7 @@ expectTypeOf<RuleSpec['regex']>().toEqualTypeOf<string>();
 expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | 'first-non-empty' | undefined>();
 expectTypeOf<RuleSpec['replacement']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
-expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | undefined>();
+expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | 'ipv4' | 'ipv6' | undefined>();
 
 // The proxy's redaction: a WHATWG Response in, a WHATWG Response out; a Node request handler.
 expectTypeOf(redactResponse).parameters.toEqualTypeOf<[response: Response, options?: RedactResponseOptions]>();

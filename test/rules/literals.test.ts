@@ -59,12 +59,24 @@ describe('literalRules', () => {
     expect(found.map((latin1) => Buffer.from(latin1, 'latin1').toString('utf8'))).toEqual([escaped]);
   });
 
-  test('a base64 variant covers all but at most the edge characters of the encoding', () => {
-    for (const offset of [0, 1, 2]) {
-      const encoded = Buffer.from('p'.repeat(offset) + secret).toString('base64');
-      const found = secretsFound([secret], encoded);
-      expect(found.join('').length).toBeGreaterThanOrEqual(Math.floor((secret.length * 4) / 3) - 4);
+  // Issue 15: `[REDACTED:literal]eA==` left the encoded literal's last bits visible.
+  test.each([0, 1, 2])('the whole base64 run of a literal at offset %i is covered, padding included', (offset) => {
+    for (const tail of ['', 'yz', 'q']) {
+      const text = Buffer.from(`${'p'.repeat(offset)}${secret}${tail}`).toString('base64');
+      const plain = Buffer.from(`${'p'.repeat(offset)}${'\0'.repeat(Buffer.byteLength(secret))}${tail}`).toString('base64');
+      // Every character that differs once the literal is blanked holds a bit of it: all must be covered.
+      const [rule] = compileRules(literalRules([secret]));
+      const covered = new Set(findSecrets(rule!, Buffer.from(text)).flatMap((f) => Array.from({ length: f.end - f.start }, (_, i) => f.start + i)));
+      const holding = Array.from(text, (_, i) => i).filter((i) => text[i] !== plain[i] || (tail === '' && text[i] === '=' && i >= text.length - 2));
+      expect(holding.filter((i) => !covered.has(i))).toEqual([]);
     }
+  });
+
+  test('a long list spells shared characters only where the literal ends the encoding', () => {
+    const literals = Array.from({ length: 5 }, (_, i) => `${secret}-${i}x`);
+    const [rule] = compileRules(literalRules(literals));
+    const text = Buffer.from(`user:${literals[4]}`).toString('base64');
+    expect(findSecrets(rule!, Buffer.from(text)).map((f) => text.slice(f.end))).toEqual(['']);
   });
 
   test('encodings can be turned off', () => {

@@ -9,6 +9,8 @@ import {
   isPlaceholder,
   isValidGithubChecksum,
   isValidIban,
+  isValidIpv4,
+  isValidIpv6,
   isValidLuhn,
   shannonEntropy,
 } from '../../src/rules/predicates.js';
@@ -106,7 +108,33 @@ describe('iban', () => {
     ['GB83WEST12345698765432', false],
     ['GB82WEST1234569876543', false],
     ['XX', false],
+    // Check digits right, length not Germany's (22): a hex run or an id, not an IBAN.
+    ['DE8937040044053201300', false],
+    ['ZZ1234567890123456', false],
   ])('%s -> %s', (text, want) => expect(isValidIban(text)).toBe(want));
+});
+
+describe('ip addresses', () => {
+  test.each([
+    ['81.2.69.160', true],
+    ['8.8.8.8', true],
+    ['4.2.1.0', false],
+    ['1.3.6.1.4.1', false],
+    ['256.1.1.1', false],
+    ['081.2.69.160', false],
+    ['1.2.3', false],
+  ])('ipv4 %s -> %s', (text, want) => expect(isValidIpv4(text)).toBe(want));
+
+  test.each([
+    ['2a00:1450:4001:82b::200e', true],
+    ['2606:4700:4700:0:0:0:0:1111', true],
+    ['2a00:1450::1', true],
+    ['2a00::1', false],
+    ['12:30:45', false],
+    ['a::b', false],
+    ['AB:CD:EF:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A', false],
+    ['1::2::3', false],
+  ])('ipv6 %s -> %s', (text, want) => expect(isValidIpv6(text)).toBe(want));
 });
 
 describe('placeholders', () => {

@@ -43,7 +43,7 @@ export interface EntryDefaults {
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const VALIDATORS = new Set(['luhn', 'github-crc32', 'iban']);
+const VALIDATORS = new Set(['luhn', 'github-crc32', 'iban', 'ipv4', 'ipv6']);
 const KNOWN_FIELDS = new Set([
   'id',
   'description',
