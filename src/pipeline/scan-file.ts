@@ -21,6 +21,19 @@ const BINARY_PROBE = 8192;
 /** The redactor's holdback grows with its input: slices keep it at this size plus the widest rule. */
 const SLICE = 256 * 1024;
 
+/**
+ * Where the slice from `at` ends: after the last newline within SLICE bytes, if any. A slice that
+ * ends inside a line leaves a token in flight, and deciding what of it could be emitted costs the
+ * redactor its in-flight analysis (redact/in-flight.ts), built once per process: hundreds of
+ * milliseconds a pre-commit scan need not pay, as its output is dropped anyway.
+ */
+function sliceEnd(bytes: Uint8Array, at: number): number {
+  const limit = Math.min(bytes.length, at + SLICE);
+  if (limit === bytes.length) return limit;
+  const newline = bytes.lastIndexOf(0x0a, limit - 1);
+  return newline >= at ? newline + 1 : limit;
+}
+
 /** A NUL byte in the first 8 KiB, as git and grep decide. */
 function isBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, BINARY_PROBE).includes(0);
@@ -91,24 +104,24 @@ function unionOf(spans: readonly Span[]): Span[] {
 /**
  * The scanner of whole files over `ruleSet`. Its redactors are recycled from file to file (a
  * fresh engine stream, confirmer and holdback per file cost allocations and GC on a large tree).
- * `onSlice`, when given, is called after each slice: a caller that bounds a file's time throws
- * from it. The findings' `lines` are copies: a result outlives the file's bytes (and crosses
+ * The findings' `lines` are copies: a result outlives the file's bytes (and crosses
  * threads without them).
  */
-export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8Array, onSlice?: () => void) => FileScan {
+export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8Array) => FileScan {
   const isInScope = compileScanScope(ruleSet.rules);
   const found: LocatedFinding[] = [];
   const openRedactor = createRedactorPool(ruleSet, { replacement: parseReplacement(DEFAULT_TEMPLATE), locate: true });
   const onFinding = (finding: LocatedFinding): void => {
     found.push(finding);
   };
-  return (path, bytes, onSlice) => {
+  return (path, bytes) => {
     if (isBinary(bytes)) return { binary: true };
     found.length = 0;
     const redactor = openRedactor(onFinding as (finding: Finding) => void);
-    for (let at = 0; at < bytes.length; at += SLICE) {
-      redactor.write(bytes.subarray(at, at + SLICE));
-      onSlice?.();
+    for (let at = 0; at < bytes.length; ) {
+      const end = sliceEnd(bytes, at);
+      redactor.write(bytes.subarray(at, end));
+      at = end;
     }
     redactor.end();
     if (found.length === 0) return { binary: false, findings: [] };

@@ -19,7 +19,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { defaultCacheDirectory } from '../cache.js';
-import { type EngineName } from '../engine/engine.js';
+import type { EngineName } from '../engine/engine.js';
 import { selectEngine } from '../engine/select.js';
 import { describeSystemError } from '../errors.js';
 import { serveTasks } from '../pool/serve.js';

@@ -17,8 +17,9 @@
  * it scans and the one it has next; the queue holds at most QUEUE_PER_WORKER tasks per worker
  * (names, or the bytes of staged blobs), and the reorder buffer the findings of scanned files.
  */
-import { availableParallelism } from 'node:os';
+
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { SseredactError } from '../errors.js';
 import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
 import type { RuleSet } from '../rules/ruleset.js';

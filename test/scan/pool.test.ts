@@ -89,14 +89,18 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
     const clean = await single([]);
     const crashed = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash:file010.txt' });
     expect(crashed.exitCode).toBe(3);
-    expect(crashed.stderr).toMatch(/^sseredact: dir2\/file010\.txt: not scanned: a worker died on it twice \(injected fault \(SSEREDACT_TEST_FAULT=scan-crash:file010\.txt\): the worker died on dir2\/file010\.txt\)\n/);
+    expect(crashed.stderr).toMatch(
+      /^sseredact: dir2\/file010\.txt: not scanned: a worker died on it twice \(injected fault \(SSEREDACT_TEST_FAULT=scan-crash:file010\.txt\): the worker died on dir2\/file010\.txt\)\n/,
+    );
     expect(crashed.stderr).toMatch(/, 1 not scanned;/);
     expect(crashed.stderr).toContain('sseredact: 1 file(s) not scanned\n');
     // Two workers died on it: two restarts, wherever they happened.
     const restarts = [...crashed.stderr.matchAll(/(\d+) restarts?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
     expect(restarts).toBe(2);
     expect(crashed.stdout).not.toContain('dir2/file010.txt:');
-    expect(crashed.stdout.split('\n').filter((line) => line.startsWith('dir'))).toEqual(clean.stdout.split('\n').filter((line) => line.startsWith('dir') && !line.startsWith('dir2/file010.txt:')));
+    expect(crashed.stdout.split('\n').filter((line) => line.startsWith('dir'))).toEqual(
+      clean.stdout.split('\n').filter((line) => line.startsWith('dir') && !line.startsWith('dir2/file010.txt:')),
+    );
   });
 
   test('a worker that dies on a file once: a new worker scans it again and the report is the clean one', async () => {
@@ -108,7 +112,9 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
   test('--stats: files scanned, skipped and not scanned, bytes, the queue and each worker', async () => {
     const pooled = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.']);
     const lines = pooled.stderr.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^sseredact: stats: ${FILES + 3} files scanned, 1 skipped \\(binary\\), 0 not scanned; \\d+ bytes in [\\d.]+ s: [\\d.]+ MB/s, \\d+ files/s; \\d+ findings$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^sseredact: stats: ${FILES + 3} files scanned, 1 skipped \\(binary\\), 0 not scanned; \\d+ bytes in [\\d.]+ s: [\\d.]+ MB/s, \\d+ files/s; \\d+ findings$`),
+    );
     expect(lines[1]).toMatch(/^sseredact: stats: 2 workers, peak queue \d+; worker 1: \d+ files, busy [\d.]+ s \(\d+%\); worker 2: \d+ files, busy [\d.]+ s \(\d+%\)$/);
     const perWorker = [...lines[1]!.matchAll(/worker \d: (\d+) files/g)].reduce((sum, match) => sum + Number(match[1]), 0);
     expect(perWorker).toBe(FILES + 4);
