@@ -104,8 +104,8 @@ function unionOf(spans: readonly Span[]): Span[] {
 /**
  * The scanner of whole files over `ruleSet`. Its redactors are recycled from file to file (a
  * fresh engine stream, confirmer and holdback per file cost allocations and GC on a large tree).
- * The findings' `lines` are copies: a result outlives the file's bytes (and crosses
- * threads without them).
+ * The findings' `lines` are copies (a Buffer's `slice` would be a view): a result outlives the
+ * file's bytes, and crosses threads without them.
  */
 export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8Array) => FileScan {
   const isInScope = compileScanScope(ruleSet.rules);
@@ -134,7 +134,7 @@ export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8
     });
     const findings = oneFindingPerSecret(counted).map(({ finding, lines, linesStart }): ScanFinding => {
       const end = lineIndex.position(finding.secret.end);
-      return { ...finding, path, endLine: end.line, endColumn: end.column, lines: lines.slice(), linesStart, fileSecrets };
+      return { ...finding, path, endLine: end.line, endColumn: end.column, lines: new Uint8Array(lines), linesStart, fileSecrets };
     });
     return { binary: false, findings };
   };

@@ -182,7 +182,8 @@ async function scanOnPool(
       await pool.whenRoom();
       if (stopped) return;
       const target = targets[index]!;
-      const task: ScanTask = target.file !== undefined ? { path: target.path, file: target.file } : { path: target.path, bytes: await target.read() };
+      // A staged blob is a view into git's whole output: copied, so that only its own bytes cross.
+      const task: ScanTask = target.file !== undefined ? { path: target.path, file: target.file } : { path: target.path, bytes: new Uint8Array(await target.read()) };
       const outcome = pool.run(task, sizes[index]!);
       // Rejected only when the pool breaks or closes: the report's wait hears it, or no one needs to.
       outcome.catch(() => {});
