@@ -37,8 +37,8 @@ export interface RuleSetRecipe {
 /** One file to scan: read by the worker from `file`, or its bytes handed over (staged blobs, stdin). */
 export type ScanTask = { readonly path: string; readonly file: string } | { readonly path: string; readonly bytes: Uint8Array };
 
-/** A file's scan and its size in bytes. */
-export type WorkerScan = FileScan & { readonly size: number };
+/** A file's scan and its size in bytes, or why it could not be read (an input error, not the worker's). */
+export type WorkerScan = (FileScan & { readonly size: number }) | { readonly unreadable: string };
 
 const FAULT = process.env.NODE_ENV === 'test' ? /^scan-(crash|crash-once|hang):(.+)$/.exec(process.env.SSEREDACT_TEST_FAULT ?? '') : null;
 
@@ -56,12 +56,13 @@ async function injectFault(path: string, attempt: number): Promise<void> {
   }
 }
 
-async function readTask(task: ScanTask): Promise<Uint8Array> {
+/** The task's bytes, or the message naming why its file cannot be read. */
+async function readTask(task: ScanTask): Promise<Uint8Array | string> {
   if ('bytes' in task) return task.bytes;
   try {
     return await readFile(task.file);
   } catch (error) {
-    throw new Error(`cannot read ${task.path}: ${describeSystemError(error)}`);
+    return `cannot read ${task.path}: ${describeSystemError(error)}`;
   }
 }
 
@@ -71,6 +72,7 @@ await serveTasks<ScanTask, WorkerScan>((data) => {
   const scanFile = createFileScanner(compileRuleSet(recipe.specs, { engine, maxMatch: recipe.maxMatch, cacheDirectory: defaultCacheDirectory() }));
   return async (task, attempt) => {
     const bytes = await readTask(task);
+    if (typeof bytes === 'string') return { unreadable: bytes };
     await injectFault(task.path, attempt);
     return { ...scanFile(task.path, bytes), size: bytes.length };
   };

@@ -93,7 +93,10 @@ async function report(scan: FileScan, size: number, counts: Counts, onFinding: E
   }
 }
 
-/** The size of each target that is a file on disk (stat, all at once), 0 for the others. */
+/**
+ * The size of each target that is a file on disk (stat, all at once), 0 for the others: a staged
+ * blob or stdin is not read before its turn, so they keep their order.
+ */
 async function sizesOf(targets: readonly ScanTarget[]): Promise<number[]> {
   return Promise.all(
     targets.map(async (target) => {
@@ -111,8 +114,8 @@ async function sizesOf(targets: readonly ScanTarget[]): Promise<number[]> {
 /**
  * Scans `targets`; `onFinding` hears each finding that counts, in target order, and is awaited (a
  * slow sink slows the report). Throws SseredactError('io') when a target cannot be read, at its
- * turn (findings of earlier targets are reported first), and an Error when the pool's workers
- * cannot start.
+ * turn (findings of earlier targets are reported first); SseredactError('internal') when a worker's
+ * scan failed, and an Error when the pool's workers cannot start (both: exit 3).
  */
 export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: Emit, options: ScanOptions): Promise<ScanTotals> {
   const startedAt = performance.now();
@@ -132,8 +135,13 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     }
   } else {
     pool = await scanOnPool(ruleSet, targets, sizes, { jobs: Math.min(jobs, targets.length), fileTimeoutMs, maxMatch: options.maxMatch }, async (outcome, target) => {
-      if (outcome.kind === 'done') return report(outcome.value, outcome.value.size, counts, onFinding);
-      if (outcome.kind === 'error') throw new SseredactError('io', outcome.message);
+      if (outcome.kind === 'done') {
+        const scanned = outcome.value;
+        if ('unreadable' in scanned) throw new SseredactError('io', scanned.unreadable);
+        return report(scanned, scanned.size, counts, onFinding);
+      }
+      // The scan itself failed in the worker (a redactor's fail-closed check): an internal failure.
+      if (outcome.kind === 'error') throw new SseredactError('internal', `scanning ${target.path}: ${outcome.message}`);
       counts.failedFiles++;
       const detail = outcome.kind === 'timeout' ? `it took longer than --file-timeout (${fileTimeoutMs} ms)` : `a worker died on it twice (${outcome.message})`;
       options.onNotScanned?.({ path: target.path, reason: outcome.kind, detail });

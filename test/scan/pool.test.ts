@@ -15,7 +15,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { AWS_KEY, sseredact } from '../e2e/cli.js';
-import { directoryWith } from './git-repo.js';
+import { directoryWith, git } from './git-repo.js';
 
 const ENGINES = 'error' in loadAddon() ? ['ts'] : ['ts', 'vectorscan'];
 const ENV = { NO_COLOR: '', FORCE_COLOR: '0' };
@@ -70,6 +70,20 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
       const many = await scan(dir, ['--engine', engine, '--jobs', jobs, ...flags, '.']);
       expect({ jobs, ...many }).toEqual({ jobs, ...one });
     }
+  });
+
+  test('staged blobs and stdin, handed to the workers as bytes: the --jobs 1 report', async () => {
+    const repo = tree();
+    await git(repo, ['init', '-q']);
+    await git(repo, ['add', '.']);
+    const staged = await scan(repo, ['--engine', engine, '--jobs', '1', '--staged']);
+    expect(staged.stdout).toContain('dir0/file000.txt:');
+    expect(await scan(repo, ['--engine', engine, '--jobs', '2', '--staged'])).toEqual(staged);
+    const input = `clean\naws_key = ${AWS_KEY}\n`;
+    const piped = await sseredact(['scan', '--engine', engine, '--jobs', '2', '-', 'empty.txt'], { cwd: dir, env: ENV, input });
+    expect(text(piped.stdout)).toBe(
+      '-:2:11 aws-access-key-id: aws_key = ****************N4PQ\n\n1 secret in 1 file; a false positive can be marked with sseredact:allow on its line\n',
+    );
   });
 
   test('a file that hangs is reported as not scanned after --file-timeout, status 3; the others are reported', async () => {
