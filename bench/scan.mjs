@@ -12,8 +12,8 @@
  * from bench/corpus.mjs, cut into files whose sizes spread from a few hundred bytes to a few
  * times the mean (size / files), 100 to a directory, committed to a git repository so that
  * scan and git grep list the same files. Prints one row per command: wall seconds (best of
- * --runs), files/s, MB/s, and the ratio to `git grep`; then the staged latency per engine
- * (median of --staged-runs). rg is skipped when it is not installed (Debian: apt-get install
+ * --runs), its CPU seconds (user + system, every thread; GNU time), files/s, MB/s, and the ratio
+ * to `git grep`; then the staged latency per engine (median of --staged-runs, wall and CPU). rg is skipped when it is not installed (Debian: apt-get install
  * ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
  */
 import { spawnSync } from 'node:child_process';
@@ -82,15 +82,20 @@ function writeTree(dir, count, total) {
   return written;
 }
 
-/** Best wall time of `runs` runs of argv in `cwd`, and its exit status (which must be in `ok`). */
+/** GNU time, for the CPU seconds (user + system, all threads) a command used: on a shared machine, wall time measures the others too. */
+const GNU_TIME = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true']).status === 0 ? '/usr/bin/time' : null;
+
+/** Best wall and CPU seconds of `runs` runs of argv in `cwd` (its exit status must be in `ok`); CPU is NaN without GNU time. */
 function time(argv, cwd, ok, count = runs) {
-  let best = Number.POSITIVE_INFINITY;
+  let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
   for (let run = 0; run < count; run++) {
+    const command = GNU_TIME === null ? argv : [GNU_TIME, '-f', 'cpu %U %S', ...argv];
     const started = performance.now();
-    const result = spawnSync(argv[0], argv.slice(1), { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-    const seconds = (performance.now() - started) / 1000;
+    const result = spawnSync(command[0], command.slice(1), { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+    const wall = (performance.now() - started) / 1000;
     if (!ok.includes(result.status)) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${String(result.stderr).slice(0, 300)}`);
-    best = Math.min(best, seconds);
+    const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(String(result.stderr));
+    if (wall < best.wall) best = { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN };
   }
   return best;
 }
@@ -124,12 +129,15 @@ try {
     });
   // A warm compiled-rule cache, as every run after the first has.
   for (const engine of engines) time([process.execPath, BIN, 'scan', '--engine', engine, '--jobs', '1', join(dir, 'd000', 'f00000.log')], dir, [0, 1], 1);
-  const results = rows.map((row) => ({ ...row, seconds: time(row.argv, dir, row.ok) }));
+  const results = rows.map((row) => {
+    const { wall, cpu } = time(row.argv, dir, row.ok);
+    return { ...row, seconds: wall, cpu };
+  });
   const gitGrep = results.find((row) => row.name.startsWith('git grep'));
-  process.stdout.write(`\n${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'files/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'vs git grep'.padStart(12)}\n`);
+  process.stdout.write(`\n${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'files/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'vs git grep'.padStart(12)}\n`);
   for (const row of results) {
     process.stdout.write(
-      `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${`${(gitGrep.seconds / row.seconds).toFixed(2)}x`.padStart(12)}\n`,
+      `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${row.cpu.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${`${(gitGrep.seconds / row.seconds).toFixed(2)}x`.padStart(12)}\n`,
     );
   }
   if (!hasRg) process.stdout.write('rg: skipped (not installed; Debian: apt-get install ripgrep)\n');
@@ -150,7 +158,10 @@ try {
     const argv = [process.execPath, BIN, 'scan', '--staged', '--engine', engine];
     time(argv, repo, [0, 1], 1);
     const times = Array.from({ length: stagedRuns }, () => time(argv, repo, [0, 1], 1));
-    process.stdout.write(`  ${engine.padEnd(12)} ${(median(times) * 1000).toFixed(0)} ms (min ${(Math.min(...times) * 1000).toFixed(0)} ms)\n`);
+    const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
+    process.stdout.write(
+      `  ${engine.padEnd(12)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,
+    );
   }
 } finally {
   if (!keep && option('--dir', undefined) === undefined) rmSync(dir, { recursive: true, force: true });
