@@ -20,6 +20,8 @@ import { directoryWith, git } from './git-repo.js';
 const ENGINES = 'error' in loadAddon() ? ['ts'] : ['ts', 'vectorscan'];
 const ENV = { NO_COLOR: '', FORCE_COLOR: '0' };
 const FILES = Number(process.env.SSEREDACT_POOL_TEST_FILES ?? 40);
+/** Each test runs bin/sseredact several times, each start loading the rule set in every worker. */
+const TIMEOUT = 180_000;
 const GITHUB_TOKEN = 'ghp_R7s9Kx2LmQ4vT8wY1zB6nC3dF5gH0jP2aE4u';
 
 const text = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('utf8');
@@ -62,77 +64,101 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
     ['text', [], ['2', '3']],
     ['--json', ['--json'], ['2']],
     ['--sarif', ['--sarif'], ['2']],
-  ])('%s: more workers give the --jobs 1 report byte for byte', async (_name, flags, jobsList) => {
-    const one = await single(flags);
-    expect(one.exitCode).toBe(1);
-    expect(one.stdout).toContain('straddle.log');
-    for (const jobs of jobsList) {
-      const many = await scan(dir, ['--engine', engine, '--jobs', jobs, ...flags, '.']);
-      expect({ jobs, ...many }).toEqual({ jobs, ...one });
-    }
-  });
+  ])(
+    '%s: more workers give the --jobs 1 report byte for byte',
+    async (_name, flags, jobsList) => {
+      const one = await single(flags);
+      expect(one.exitCode).toBe(1);
+      expect(one.stdout).toContain('straddle.log');
+      for (const jobs of jobsList) {
+        const many = await scan(dir, ['--engine', engine, '--jobs', jobs, ...flags, '.']);
+        expect({ jobs, ...many }).toEqual({ jobs, ...one });
+      }
+    },
+    TIMEOUT,
+  );
 
-  test('staged blobs and stdin, handed to the workers as bytes: the --jobs 1 report', async () => {
-    const repo = tree();
-    await git(repo, ['init', '-q']);
-    await git(repo, ['add', '.']);
-    const staged = await scan(repo, ['--engine', engine, '--jobs', '1', '--staged']);
-    expect(staged.stdout).toContain('dir0/file000.txt:');
-    expect(await scan(repo, ['--engine', engine, '--jobs', '2', '--staged'])).toEqual(staged);
-    const input = `clean\naws_key = ${AWS_KEY}\n`;
-    const piped = await sseredact(['scan', '--engine', engine, '--jobs', '2', '-', 'empty.txt'], { cwd: dir, env: ENV, input });
-    expect(text(piped.stdout)).toBe(
-      '-:2:11 aws-access-key-id: aws_key = ****************N4PQ\n\n1 secret in 1 file; a false positive can be marked with sseredact:allow on its line\n',
-    );
-  });
+  test(
+    'staged blobs and stdin, handed to the workers as bytes: the --jobs 1 report',
+    async () => {
+      const repo = tree();
+      await git(repo, ['init', '-q']);
+      await git(repo, ['add', '.']);
+      const staged = await scan(repo, ['--engine', engine, '--jobs', '1', '--staged']);
+      expect(staged.stdout).toContain('dir0/file000.txt:');
+      expect(await scan(repo, ['--engine', engine, '--jobs', '2', '--staged'])).toEqual(staged);
+      const input = `clean\naws_key = ${AWS_KEY}\n`;
+      const piped = await sseredact(['scan', '--engine', engine, '--jobs', '2', '-', 'empty.txt'], { cwd: dir, env: ENV, input });
+      expect(text(piped.stdout)).toBe(
+        '-:2:11 aws-access-key-id: aws_key = ****************N4PQ\n\n1 secret in 1 file; a false positive can be marked with sseredact:allow on its line\n',
+      );
+    },
+    TIMEOUT,
+  );
 
-  test('a file that hangs is reported as not scanned after --file-timeout, status 3; the others are reported', async () => {
-    const clean = await single([]);
-    const hung = await scan(dir, ['--engine', engine, '--jobs', '2', '--file-timeout', '3', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-hang:file005.txt' });
-    expect(hung.exitCode).toBe(3);
-    expect(hung.stderr).toBe('sseredact: dir1/file005.txt: not scanned: it took longer than --file-timeout (3000 ms)\nsseredact: 1 file(s) not scanned\n');
-    // Everything but the hung file's findings, in the same order.
-    const withoutHung = clean.stdout
-      .split('\n')
-      .filter((line) => !line.startsWith('dir1/file005.txt:'))
-      .join('\n');
-    expect(hung.stdout.replace(/^\d+ secrets in \d+ files.*$/m, '')).toBe(withoutHung.replace(/^\d+ secrets in \d+ files.*$/m, ''));
-  });
+  test(
+    'a file that hangs is reported as not scanned after --file-timeout, status 3; the others are reported',
+    async () => {
+      const clean = await single([]);
+      const hung = await scan(dir, ['--engine', engine, '--jobs', '2', '--file-timeout', '10', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-hang:file005.txt' });
+      expect(hung.exitCode).toBe(3);
+      expect(hung.stderr).toBe('sseredact: dir1/file005.txt: not scanned: it took longer than --file-timeout (10000 ms)\nsseredact: 1 file(s) not scanned\n');
+      // Everything but the hung file's findings, in the same order.
+      const withoutHung = clean.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('dir1/file005.txt:'))
+        .join('\n');
+      expect(hung.stdout.replace(/^\d+ secrets in \d+ files.*$/m, '')).toBe(withoutHung.replace(/^\d+ secrets in \d+ files.*$/m, ''));
+    },
+    TIMEOUT,
+  );
 
-  test('a worker that dies on a file twice: the file is reported as not scanned, status 3; the pool goes on with a new worker', async () => {
-    const clean = await single([]);
-    const crashed = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash:file010.txt' });
-    expect(crashed.exitCode).toBe(3);
-    expect(crashed.stderr).toMatch(
-      /^sseredact: dir2\/file010\.txt: not scanned: a worker died on it twice \(injected fault \(SSEREDACT_TEST_FAULT=scan-crash:file010\.txt\): the worker died on dir2\/file010\.txt\)\n/,
-    );
-    expect(crashed.stderr).toMatch(/, 1 not scanned;/);
-    expect(crashed.stderr).toContain('sseredact: 1 file(s) not scanned\n');
-    // Two workers died on it: two restarts, wherever they happened.
-    const restarts = [...crashed.stderr.matchAll(/(\d+) restarts?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-    expect(restarts).toBe(2);
-    expect(crashed.stdout).not.toContain('dir2/file010.txt:');
-    expect(crashed.stdout.split('\n').filter((line) => line.startsWith('dir'))).toEqual(
-      clean.stdout.split('\n').filter((line) => line.startsWith('dir') && !line.startsWith('dir2/file010.txt:')),
-    );
-  });
+  test(
+    'a worker that dies on a file twice: the file is reported as not scanned, status 3; the pool goes on with a new worker',
+    async () => {
+      const clean = await single([]);
+      const crashed = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash:file010.txt' });
+      expect(crashed.exitCode).toBe(3);
+      expect(crashed.stderr).toMatch(
+        /^sseredact: dir2\/file010\.txt: not scanned: a worker died on it twice \(injected fault \(SSEREDACT_TEST_FAULT=scan-crash:file010\.txt\): the worker died on dir2\/file010\.txt\)\n/,
+      );
+      expect(crashed.stderr).toMatch(/, 1 not scanned;/);
+      expect(crashed.stderr).toContain('sseredact: 1 file(s) not scanned\n');
+      // Two workers died on it: two restarts, wherever they happened.
+      const restarts = [...crashed.stderr.matchAll(/(\d+) restarts?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+      expect(restarts).toBe(2);
+      expect(crashed.stdout).not.toContain('dir2/file010.txt:');
+      expect(crashed.stdout.split('\n').filter((line) => line.startsWith('dir'))).toEqual(
+        clean.stdout.split('\n').filter((line) => line.startsWith('dir') && !line.startsWith('dir2/file010.txt:')),
+      );
+    },
+    TIMEOUT,
+  );
 
-  test('a worker that dies on a file once: a new worker scans it again and the report is the clean one', async () => {
-    const clean = await single([]);
-    const retried = await scan(dir, ['--engine', engine, '--jobs', '2', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash-once:file010.txt' });
-    expect(retried).toEqual(clean);
-  });
+  test(
+    'a worker that dies on a file once: a new worker scans it again and the report is the clean one',
+    async () => {
+      const clean = await single([]);
+      const retried = await scan(dir, ['--engine', engine, '--jobs', '2', '.'], { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash-once:file010.txt' });
+      expect(retried).toEqual(clean);
+    },
+    TIMEOUT,
+  );
 
-  test('--stats: files scanned, skipped and not scanned, bytes, the queue and each worker', async () => {
-    const pooled = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.']);
-    const lines = pooled.stderr.split('\n');
-    expect(lines[0]).toMatch(
-      new RegExp(`^sseredact: stats: ${FILES + 3} files scanned, 1 skipped \\(binary\\), 0 not scanned; \\d+ bytes in [\\d.]+ s: [\\d.]+ MB/s, \\d+ files/s; \\d+ findings$`),
-    );
-    expect(lines[1]).toMatch(/^sseredact: stats: 2 workers, peak queue \d+; worker 1: \d+ files, busy [\d.]+ s \(\d+%\); worker 2: \d+ files, busy [\d.]+ s \(\d+%\)$/);
-    const perWorker = [...lines[1]!.matchAll(/worker \d: (\d+) files/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-    expect(perWorker).toBe(FILES + 4);
-    const oneThread = await scan(dir, ['--engine', engine, '--jobs', '1', '--stats', '.']);
-    expect(oneThread.stderr.split('\n')[1]).toBe('sseredact: stats: on the main thread (no workers for a small input, or --jobs 1)');
-  });
+  test(
+    '--stats: files scanned, skipped and not scanned, bytes, the queue and each worker',
+    async () => {
+      const pooled = await scan(dir, ['--engine', engine, '--jobs', '2', '--stats', '.']);
+      const lines = pooled.stderr.split('\n');
+      expect(lines[0]).toMatch(
+        new RegExp(`^sseredact: stats: ${FILES + 3} files scanned, 1 skipped \\(binary\\), 0 not scanned; \\d+ bytes in [\\d.]+ s: [\\d.]+ MB/s, \\d+ files/s; \\d+ findings$`),
+      );
+      expect(lines[1]).toMatch(/^sseredact: stats: 2 workers, peak queue \d+; worker 1: \d+ files, busy [\d.]+ s \(\d+%\); worker 2: \d+ files, busy [\d.]+ s \(\d+%\)$/);
+      const perWorker = [...lines[1]!.matchAll(/worker \d: (\d+) files/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+      expect(perWorker).toBe(FILES + 4);
+      const oneThread = await scan(dir, ['--engine', engine, '--jobs', '1', '--stats', '.']);
+      expect(oneThread.stderr.split('\n')[1]).toBe('sseredact: stats: on the main thread (no workers for a small input, or --jobs 1)');
+    },
+    TIMEOUT,
+  );
 });
