@@ -57,6 +57,11 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly json: boolean;
   readonly sarif: boolean;
   readonly showSecret: boolean;
+  /** Worker threads for a large scan; absent: the number of cores. */
+  readonly jobs?: number;
+  /** Seconds; 0: never. */
+  readonly fileTimeout: number;
+  readonly stats: boolean;
 }
 
 /** Options of `proxy`. */
@@ -314,6 +319,9 @@ export function buildProgram(actions: ProgramActions): Command {
       .addOption(new Option('--json', 'write NDJSON finding records (with path) and a summary instead of the text report').default(false).conflicts('sarif'))
       .option('--sarif', 'write a SARIF 2.1.0 log for GitHub code scanning instead of the text report', false)
       .option('--show-secret', 'show each secret in the report and records instead of a masked preview (careful)', false)
+      .option('-j, --jobs <n>', 'scan on N worker threads, smallest files first (default: the cores for a large input, one thread for a small one)', positiveInteger('threads'))
+      .option('--file-timeout <seconds>', 'cut off a file that takes longer than SECONDS and report it as not scanned (exit 3); 0: never', seconds, 0)
+      .option('--stats', 'print telemetry on stderr at the end: files, bytes, throughput, queue depth, worker utilisation', false)
       .addHelpText('after', SCAN_EXAMPLES)
       .action(actions.scan),
   );

@@ -2,7 +2,7 @@
  * `sseredact scan`: finds secrets in files, directories, stdin or the staged blobs of the git
  * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
  */
-import { scanTargets } from '../pipeline/scan.js';
+import { type NotScanned, scanTargets } from '../pipeline/scan.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
@@ -11,8 +11,9 @@ import { sarifLog } from '../sinks/sarif.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
 import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
-import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
+import { EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
+import { scanStatsText } from './scan-stats.js';
 import { stdoutColors } from './terminal.js';
 
 /** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
@@ -26,16 +27,31 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const sarifFindings: ScanFinding[] = [];
   const pathsWithFindings = new Set<string>();
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
-  const totals = await scanTargets(ruleSet, targets, async (finding) => {
-    tally.add(finding);
-    pathsWithFindings.add(finding.path);
-    if (options.sarif) sarifFindings.push(finding);
-    else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
-  });
+  const onNotScanned = ({ path, detail }: NotScanned): void => {
+    process.stderr.write(`sseredact: ${path}: not scanned: ${detail}\n`);
+  };
+  const scanOptions = { maxMatch: options.maxMatch, fileTimeoutMs: options.fileTimeout > 0 ? options.fileTimeout * 1000 : null, onNotScanned };
+  const totals = await scanTargets(
+    ruleSet,
+    targets,
+    async (finding) => {
+      tally.add(finding);
+      pathsWithFindings.add(finding.path);
+      if (options.sarif) sarifFindings.push(finding);
+      else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
+    },
+    options.jobs === undefined ? scanOptions : { ...scanOptions, jobs: options.jobs },
+  );
   tally.streams = totals.files;
   tally.bytes = totals.bytes;
   if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
   else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals.findings, pathsWithFindings.size));
   log(`scanned ${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s); ${totals.findings} finding(s)`);
+  if (options.stats) process.stderr.write(scanStatsText(totals));
+  // A file not scanned may hold a secret: the run cannot pass, whatever else it found.
+  if (totals.failedFiles > 0) {
+    process.stderr.write(`sseredact: ${totals.failedFiles} file(s) not scanned\n`);
+    return EXIT_INTERNAL;
+  }
   return totals.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

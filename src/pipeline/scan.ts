@@ -1,17 +1,53 @@
 /**
- * Wires scan mode: each target (file, staged blob, stdin) is read whole, run through a stream
- * redactor of the compiled rule set (the same engine and confirmer as redaction; the redacted bytes
- * are dropped), and each finding that counts in scan mode (see rules/scan-scope.ts) goes to the
- * sink with its path and where it starts and ends.
+ * Wires scan mode: each target (file, staged blob, stdin) is scanned whole (./scan-file.ts) and
+ * each finding that counts goes to the sink, in target order, whoever scanned it.
  *
- * Memory: one target at a time, whole (line allowlists and inline markers need whole lines), plus
- * the redactor's holdback, which the target is fed to in slices.
+ * Unless `--jobs` says how many workers, small inputs are scanned on this thread: a worker's start
+ * (loading the rule set) costs more than they take. Others go to a pool of worker threads
+ * (src/pool/), smallest file first;
+ * the main thread only lists, hands out and reports, and the report is the same byte for byte
+ * whatever the number of workers: results wait in a reorder buffer (their findings, not the
+ * files' bytes) until every earlier target is reported. A `--file-timeout` needs workers (a
+ * worker is what can be stopped mid-file), so it always uses the pool.
+ *
+ * A file the pool could not scan (it timed out, or workers died on it twice) is reported through
+ * `onNotScanned` and counted in the totals, never passed as clean.
+ *
+ * Memory: on this thread, one target at a time, whole. With the pool, each worker holds the file
+ * it scans and the one it has next; the queue holds at most QUEUE_PER_WORKER tasks per worker
+ * (names, or the bytes of staged blobs), and the reorder buffer the findings of scanned files.
  */
+
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { SseredactError } from '../errors.js';
+import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import { compileScanScope } from '../rules/scan-scope.js';
 import type { ScanTarget } from '../sources/scan-targets.js';
-import type { LocatedFinding, ScanFinding, Span } from '../types.js';
-import { createStreamOpener } from './open-stream.js';
+import type { ScanFinding } from '../types.js';
+import { type FileScan, createFileScanner } from './scan-file.js';
+import type { RuleSetRecipe, ScanTask, WorkerScan } from './scan-worker.js';
+
+export interface ScanOptions {
+  /**
+   * `--jobs`: worker threads; 1 scans on this thread. Absent: the number of cores for a large
+   * input, this thread for a small one.
+   */
+  readonly jobs?: number;
+  /** `--file-timeout` in milliseconds: a file that takes longer is reported as not scanned. */
+  readonly fileTimeoutMs?: number | null;
+  /** The `--max-match` the rule set was compiled with (workers compile it the same way). */
+  readonly maxMatch: number;
+  /** Told of each file that could not be scanned, at its turn in the report. */
+  readonly onNotScanned?: (notScanned: NotScanned) => void;
+}
+
+export interface NotScanned {
+  readonly path: string;
+  /** `timeout`: it ran past --file-timeout; `crash`: a worker died on it on both tries. */
+  readonly reason: 'timeout' | 'crash';
+  readonly detail: string;
+}
 
 export interface ScanTotals {
   /** Targets scanned (binary ones not included). */
@@ -19,112 +55,163 @@ export interface ScanTotals {
   readonly bytes: number;
   /** Targets skipped as binary: a NUL byte in their first 8 KiB (as git and grep decide). */
   readonly binaryFiles: number;
+  /** Targets not scanned (timeout, crash): see ScanOptions.onNotScanned. */
+  readonly failedFiles: number;
   readonly findings: number;
+  /** Milliseconds from the first target to the last report. */
+  readonly elapsedMs: number;
+  /** The pool's telemetry; null when the scan ran on this thread. */
+  readonly pool: WorkerPoolStats | null;
 }
 
-const BINARY_PROBE = 8192;
-/** The redactor's holdback grows with its input: slices keep it at this size plus the widest rule. */
-const SLICE = 256 * 1024;
+/** Inputs below both of these run on this thread (a worker's start-up costs more than they take). */
+const POOL_MIN_FILES = 200;
+const POOL_MIN_BYTES = 16 * 1024 * 1024;
+/** Tasks waiting for a worker, per worker, before the listing waits. */
+const QUEUE_PER_WORKER = 16;
 
-function isBinary(bytes: Uint8Array): boolean {
-  return bytes.subarray(0, BINARY_PROBE).includes(0);
+type Emit = (finding: ScanFinding) => Promise<void>;
+
+interface Counts {
+  files: number;
+  bytes: number;
+  binaryFiles: number;
+  failedFiles: number;
+  findings: number;
 }
 
-/** The line starts of a whole file: positions and line spans by binary search. */
-class LineIndex {
-  private readonly starts = [0];
-
-  constructor(private readonly bytes: Uint8Array) {
-    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) this.starts.push(i + 1);
+async function report(scan: FileScan, size: number, counts: Counts, onFinding: Emit): Promise<void> {
+  if (scan.binary) {
+    counts.binaryFiles++;
+    return;
   }
-
-  /** 0-based index of the line holding `offset`. */
-  private lineOf(offset: number): number {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.starts[middle]! <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low;
-  }
-
-  /** 1-based line and byte column of `offset`. */
-  position(offset: number): { line: number; column: number } {
-    const index = this.lineOf(offset);
-    return { line: index + 1, column: offset - this.starts[index]! + 1 };
-  }
-
-  /** The lines holding the non-empty span, without the final line's terminator (LF or CRLF). */
-  linesOf(span: Span): Span {
-    const start = this.starts[this.lineOf(span.start)]!;
-    const next = this.starts[this.lineOf(span.end - 1) + 1];
-    let end = next === undefined ? this.bytes.length : next - 1;
-    if (end > start && this.bytes[end - 1] === 0x0d) end--;
-    return { start, end };
+  counts.files++;
+  counts.bytes += size;
+  for (const finding of scan.findings) {
+    counts.findings++;
+    await onFinding(finding);
   }
 }
 
 /**
- * One finding per secret: where rules find the very same bytes (`aws-access-key-id` and the generic
- * `key = value` rule on AKIA...), the report names the narrowest match, as a redaction does.
+ * The size of each target that is a file on disk (stat, all at once), 0 for the others: a staged
+ * blob or stdin is not read before its turn, so they keep their order.
  */
-function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[]): T[] {
-  const secretOf = ({ finding }: T): string => `${finding.secret.start}:${finding.secret.end}`;
-  const width = ({ finding }: T): number => finding.match.end - finding.match.start;
-  const kept = new Map<string, T>();
-  for (const entry of counted) {
-    const other = kept.get(secretOf(entry));
-    if (other === undefined || width(entry) < width(other)) kept.set(secretOf(entry), entry);
-  }
-  return counted.filter((entry) => kept.get(secretOf(entry)) === entry);
-}
-
-/** The union of `spans`: disjoint, sorted, touching spans joined. */
-function unionOf(spans: readonly Span[]): Span[] {
-  const union: Array<{ start: number; end: number }> = [];
-  for (const { start, end } of [...spans].sort((a, b) => a.start - b.start)) {
-    const last = union.at(-1);
-    if (last !== undefined && start <= last.end) last.end = Math.max(last.end, end);
-    else union.push({ start, end });
-  }
-  return union;
+async function sizesOf(targets: readonly ScanTarget[]): Promise<number[]> {
+  return Promise.all(
+    targets.map(async (target) => {
+      if (target.file === undefined) return 0;
+      try {
+        return (await stat(target.file)).size;
+      } catch {
+        // Gone or unreadable: reading it says so, at its turn.
+        return 0;
+      }
+    }),
+  );
 }
 
 /**
- * Scans `targets` in order; `onFinding` hears each finding that counts, in file order, and is
- * awaited (a slow sink slows the scan). Throws SseredactError('io') when a target cannot be read.
+ * Scans `targets`; `onFinding` hears each finding that counts, in target order, and is awaited (a
+ * slow sink slows the report). Throws SseredactError('io') when a target cannot be read, at its
+ * turn (findings of earlier targets are reported first); SseredactError('internal') when a worker's
+ * scan failed, and an Error when the pool's workers cannot start (both: exit 3).
  */
-export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: (finding: ScanFinding) => Promise<void>): Promise<ScanTotals> {
-  const isInScope = compileScanScope(ruleSet.rules);
-  const found: LocatedFinding[] = [];
-  const openStream = createStreamOpener(ruleSet);
-  const totals = { files: 0, bytes: 0, binaryFiles: 0, findings: 0 };
-  for (const target of targets) {
-    const bytes = await target.read();
-    if (isBinary(bytes)) {
-      totals.binaryFiles++;
-      continue;
+export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: Emit, options: ScanOptions): Promise<ScanTotals> {
+  const startedAt = performance.now();
+  const counts: Counts = { files: 0, bytes: 0, binaryFiles: 0, failedFiles: 0, findings: 0 };
+  const jobs = Math.max(1, options.jobs ?? availableParallelism());
+  const fileTimeoutMs = options.fileTimeoutMs ?? null;
+  const sizes = await sizesOf(targets);
+  const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
+  const isLarge = targets.length >= POOL_MIN_FILES || totalBytes >= POOL_MIN_BYTES;
+  const usesPool = targets.length > 0 && (fileTimeoutMs !== null || (jobs > 1 && (options.jobs !== undefined || isLarge)));
+  let pool: WorkerPoolStats | null = null;
+  if (!usesPool) {
+    const scanFile = createFileScanner(ruleSet);
+    for (const target of targets) {
+      const bytes = await target.read();
+      await report(scanFile(target.path, bytes), bytes.length, counts, onFinding);
     }
-    totals.files++;
-    totals.bytes += bytes.length;
-    const redactor = openStream({ name: target.path, locate: true, onFinding: (finding) => found.push(finding) });
-    for (let at = 0; at < bytes.length; at += SLICE) redactor.write(bytes.subarray(at, at + SLICE));
-    redactor.end();
-    if (found.length === 0) continue;
-    const lineIndex = new LineIndex(bytes);
-    const fileSecrets = unionOf(found.map((finding) => finding.secret));
-    const counted = found.splice(0).flatMap((finding) => {
-      const lines = lineIndex.linesOf(finding.match);
-      const scope = { path: target.path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
-      return isInScope(finding, scope) ? [{ finding, lines: scope.line, linesStart: lines.start }] : [];
+  } else {
+    pool = await scanOnPool(ruleSet, targets, sizes, { jobs: Math.min(jobs, targets.length), fileTimeoutMs, maxMatch: options.maxMatch }, async (outcome, target) => {
+      if (outcome.kind === 'done') {
+        const scanned = outcome.value;
+        if ('unreadable' in scanned) throw new SseredactError('io', scanned.unreadable);
+        return report(scanned, scanned.size, counts, onFinding);
+      }
+      // The scan itself failed in the worker (a redactor's fail-closed check): an internal failure.
+      if (outcome.kind === 'error') throw new SseredactError('internal', `scanning ${target.path}: ${outcome.message}`);
+      counts.failedFiles++;
+      const detail = outcome.kind === 'timeout' ? `it took longer than --file-timeout (${fileTimeoutMs} ms)` : `a worker died on it twice (${outcome.message})`;
+      options.onNotScanned?.({ path: target.path, reason: outcome.kind, detail });
     });
-    for (const { finding, lines, linesStart } of oneFindingPerSecret(counted)) {
-      const end = lineIndex.position(finding.secret.end);
-      totals.findings++;
-      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines, linesStart, fileSecrets });
-    }
   }
-  return totals;
+  return { ...counts, elapsedMs: performance.now() - startedAt, pool };
+}
+
+interface PoolScanOptions {
+  readonly jobs: number;
+  readonly fileTimeoutMs: number | null;
+  readonly maxMatch: number;
+}
+
+/**
+ * Hands `targets` to a pool, smallest first, and calls `onOutcome` for each in target order.
+ * Returns the pool's telemetry.
+ */
+async function scanOnPool(
+  ruleSet: RuleSet,
+  targets: readonly ScanTarget[],
+  sizes: readonly number[],
+  options: PoolScanOptions,
+  onOutcome: (outcome: TaskOutcome<WorkerScan>, target: ScanTarget) => Promise<void>,
+): Promise<WorkerPoolStats> {
+  const recipe: RuleSetRecipe = { specs: ruleSet.rules.map((rule) => rule.spec), maxMatch: options.maxMatch, engine: ruleSet.database.engine };
+  const pool = createWorkerPool<ScanTask, WorkerScan>({
+    script: new URL('./scan-worker.js', import.meta.url),
+    workerData: recipe,
+    size: options.jobs,
+    queueLimit: QUEUE_PER_WORKER * options.jobs,
+    taskTimeoutMs: options.fileTimeoutMs,
+  });
+  // Each target's outcome, settled once it was handed out and scanned; reported in target order.
+  const outcomes = targets.map(() => {
+    let settle: (outcome: Promise<TaskOutcome<WorkerScan>>) => void = () => {};
+    const promise = new Promise<TaskOutcome<WorkerScan>>((resolve) => {
+      settle = resolve;
+    });
+    return { promise, settle };
+  });
+  const order = targets.map((_target, index) => index).sort((a, b) => sizes[a]! - sizes[b]! || a - b);
+  let stopped = false;
+  const handOut = (async () => {
+    for (const index of order) {
+      await pool.whenRoom();
+      if (stopped) return;
+      const target = targets[index]!;
+      // A staged blob is a view into git's whole output: copied, so that only its own bytes cross.
+      const task: ScanTask = target.file !== undefined ? { path: target.path, file: target.file } : { path: target.path, bytes: new Uint8Array(await target.read()) };
+      const outcome = pool.run(task, sizes[index]!);
+      // Rejected only when the pool breaks or closes: the report's wait hears it, or no one needs to.
+      outcome.catch(() => {});
+      outcomes[index]!.settle(outcome);
+    }
+  })();
+  // A failure while handing out (stdin unreadable) must end the report's wait too.
+  const handOutFailed = handOut.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => Promise.reject(error),
+  );
+  handOutFailed.catch(() => {});
+  try {
+    for (const [index, target] of targets.entries()) {
+      await onOutcome(await Promise.race([outcomes[index]!.promise, handOutFailed]), target);
+    }
+    return pool.stats();
+  } finally {
+    stopped = true;
+    await pool.close();
+    await handOut.catch(() => {});
+  }
 }

@@ -4,15 +4,16 @@
  * but `.git`), stdin for `-`, or the staged blobs of the git index. Each target is read whole when
  * its turn comes: line allowlists and inline markers need whole lines.
  */
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { SseredactError, describeSystemError } from '../errors.js';
 import { listStagedFiles, listWorkTreeFiles, readBlobs, workTreeRoot } from './git.js';
-import { openInput } from './input.js';
 
 export interface ScanTarget {
   /** The path findings are reported under (relative to the working directory), `-` for stdin. */
   readonly path: string;
+  /** The file on disk the bytes are in, when any thread can read them from there (not stdin or a blob). */
+  readonly file?: string;
   read(): Promise<Uint8Array>;
 }
 
@@ -22,11 +23,19 @@ export interface ScanTarget {
  * node:process does), a pipe on fd 0 is non-blocking and a plain read stream fails with EAGAIN.
  */
 function fileTarget(path: string): ScanTarget {
+  if (path !== '-') {
+    return {
+      path,
+      file: path,
+      // One read of the whole file into one buffer of its size: no chunk list to concatenate.
+      read: () => readFile(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeSystemError(error)}`, { cause: error }))),
+    };
+  }
   return {
     path,
     read: async () => {
       const chunks: Uint8Array[] = [];
-      for await (const chunk of path === '-' ? process.stdin : openInput(path).chunks) chunks.push(chunk as Uint8Array);
+      for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
       return Buffer.concat(chunks);
     },
   };

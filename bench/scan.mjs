@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * `sseredact scan` at scale (issue 18): a generated git tree of many files, scanned by
+ * `sseredact scan --jobs 1` and `--jobs 2` on each engine, by `rg -c --no-unicode` and by
+ * `git grep -c -E` with the same token shapes (the patterns of bench/secrets.sed), in one run;
+ * then the pre-commit latency: `sseredact scan --staged` on 50 small staged files.
+ *
+ *   node bench/scan.mjs [--files 10000] [--size 500MiB] [--runs 1] [--engines ts,vectorscan]
+ *                       [--staged-runs 7] [--dir DIR] [--keep]
+ *
+ * The tree (in DIR, default a temporary directory, removed unless --keep) is CI-log-like text
+ * from bench/corpus.mjs, cut into files whose sizes spread from a few hundred bytes to a few
+ * times the mean (size / files), 100 to a directory, committed to a git repository so that
+ * scan and git grep list the same files. Prints one row per command: wall seconds (best of
+ * --runs), its CPU seconds (user + system, every thread; GNU time), files/s, MB/s, and the ratio
+ * to `git grep`; then the staged latency per engine (median of --staged-runs, wall and CPU). rg is skipped when it is not installed (Debian: apt-get install
+ * ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCorpus, parseSize } from './corpus.mjs';
+import { BIN, ROOT, defaultEngines, option } from './tool.mjs';
+
+const files = Number(option('--files', '10000'));
+const bytes = parseSize(option('--size', '500MiB'));
+const runs = Number(option('--runs', '1'));
+const stagedRuns = Number(option('--staged-runs', '7'));
+const engines = String(option('--engines', await defaultEngines())).split(',');
+const keep = process.argv.includes('--keep');
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@example.test',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@example.test',
+};
+
+/** The regexes of bench/secrets.sed (`s/REGEX/.../g` lines and the PEM range's start), and whether each ignores case. */
+function sedPatterns() {
+  const patterns = [];
+  for (const line of readFileSync(join(ROOT, 'bench', 'secrets.sed'), 'utf8').split('\n')) {
+    const substitution = /^s\/(.*)\/.*\/(I?)g$/.exec(line);
+    const range = /^\/(-----BEGIN [^/]*)\/,/.exec(line);
+    if (substitution) patterns.push({ regex: substitution[1].replaceAll('\\/', '/'), ignoreCase: substitution[2] === 'I' });
+    else if (range) patterns.push({ regex: range[1], ignoreCase: false });
+  }
+  return patterns;
+}
+
+function git(cwd, args) {
+  const result = spawnSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Writes `count` files of `total` bytes in all under `dir`, sizes spread around the mean; returns the bytes written. */
+function writeTree(dir, count, total) {
+  const mean = total / count;
+  // Deterministic sizes: a skewed spread (many small files, a few large), scaled to the total.
+  const weights = Array.from({ length: count }, (_, i) => 0.05 + ((i * 2654435761) % 1000) ** 3 / 1e9);
+  const scale = (mean * count) / weights.reduce((sum, weight) => sum + weight, 0);
+  const sizes = weights.map((weight) => Math.max(64, Math.round(weight * scale)));
+  const corpus = generateCorpus({ bytes: sizes.reduce((sum, size) => sum + size, 0), seed: 18 });
+  let pending = Buffer.alloc(0);
+  let written = 0;
+  for (const [i, size] of sizes.entries()) {
+    while (pending.length < size) {
+      const next = corpus.next();
+      if (next.done) break;
+      pending = Buffer.concat([pending, next.value]);
+    }
+    const sub = join(dir, `d${String(Math.floor(i / 100)).padStart(3, '0')}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `f${String(i).padStart(5, '0')}.log`), pending.subarray(0, size));
+    written += Math.min(size, pending.length);
+    pending = pending.subarray(size);
+  }
+  return written;
+}
+
+/** GNU time, for the CPU seconds (user + system, all threads) a command used: on a shared machine, wall time measures the others too. */
+const GNU_TIME = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true']).status === 0 ? '/usr/bin/time' : null;
+
+/** Best wall and CPU seconds of `runs` runs of argv in `cwd` (its exit status must be in `ok`); CPU is NaN without GNU time. */
+function time(argv, cwd, ok, count = runs) {
+  let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
+  for (let run = 0; run < count; run++) {
+    const command = GNU_TIME === null ? argv : [GNU_TIME, '-f', 'cpu %U %S', ...argv];
+    const started = performance.now();
+    const result = spawnSync(command[0], command.slice(1), { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+    const wall = (performance.now() - started) / 1000;
+    if (!ok.includes(result.status)) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${String(result.stderr).slice(0, 300)}`);
+    const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(String(result.stderr));
+    if (wall < best.wall) best = { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN };
+  }
+  return best;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const dir = option('--dir', undefined) ?? mkdtempSync(join(tmpdir(), 'sseredact-bench-scan-'));
+mkdirSync(dir, { recursive: true });
+try {
+  process.stdout.write(`generating ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir}\n`);
+  const total = writeTree(dir, files, bytes);
+  git(dir, ['init', '-q']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-qm', 'tree']);
+  const patterns = sedPatterns();
+  const rows = [];
+  for (const engine of engines) {
+    for (const jobs of ['1', '2'])
+      rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argv: [process.execPath, BIN, 'scan', '--engine', engine, '--jobs', jobs, '.'], ok: [0, 1] });
+  }
+  rows.push({ name: 'git grep -c -E (same token shapes)', argv: ['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])], ok: [0, 1] });
+  const hasRg = spawnSync('rg', ['--version']).status === 0;
+  if (hasRg)
+    rows.push({
+      name: 'rg -c --no-unicode (same token shapes)',
+      argv: ['rg', '-c', '--no-unicode', ...patterns.flatMap(({ regex, ignoreCase }) => ['-e', ignoreCase ? `(?i)${regex}` : regex]), '.'],
+      ok: [0, 1],
+    });
+  // A warm compiled-rule cache, as every run after the first has.
+  for (const engine of engines) time([process.execPath, BIN, 'scan', '--engine', engine, '--jobs', '1', join(dir, 'd000', 'f00000.log')], dir, [0, 1], 1);
+  const results = rows.map((row) => {
+    const { wall, cpu } = time(row.argv, dir, row.ok);
+    return { ...row, seconds: wall, cpu };
+  });
+  const gitGrep = results.find((row) => row.name.startsWith('git grep'));
+  process.stdout.write(`\n${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'files/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'vs git grep'.padStart(12)}\n`);
+  for (const row of results) {
+    process.stdout.write(
+      `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${row.cpu.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${`${(gitGrep.seconds / row.seconds).toFixed(2)}x`.padStart(12)}\n`,
+    );
+  }
+  if (!hasRg) process.stdout.write('rg: skipped (not installed; Debian: apt-get install ripgrep)\n');
+  for (const engine of engines) {
+    const ones = results.filter((row) => row.name.includes(`--engine ${engine} `));
+    process.stdout.write(`${engine}: --jobs 2 is ${(ones[0].seconds / ones[1].seconds).toFixed(2)}x --jobs 1\n`);
+  }
+
+  // Pre-commit: 50 staged files, about 192 KB, no secrets.
+  const repo = join(dir, 'precommit');
+  mkdirSync(repo);
+  const text = Buffer.concat([...generateCorpus({ bytes: 50 * 3900, seed: 5, secretEvery: 1 << 30, baitEvery: 1 << 30 })]);
+  for (let i = 0; i < 50; i++) writeFileSync(join(repo, `file${i}.txt`), text.subarray(i * 3900, (i + 1) * 3900));
+  git(repo, ['init', '-q']);
+  git(repo, ['add', '-A']);
+  process.stdout.write(`\nscan --staged, 50 files (${text.length} bytes), median of ${stagedRuns}:\n`);
+  for (const engine of engines) {
+    const argv = [process.execPath, BIN, 'scan', '--staged', '--engine', engine];
+    time(argv, repo, [0, 1], 1);
+    const times = Array.from({ length: stagedRuns }, () => time(argv, repo, [0, 1], 1));
+    const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
+    process.stdout.write(
+      `  ${engine.padEnd(12)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,
+    );
+  }
+} finally {
+  if (!keep && option('--dir', undefined) === undefined) rmSync(dir, { recursive: true, force: true });
+}

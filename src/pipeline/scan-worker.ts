@@ -1,0 +1,79 @@
+/**
+ * A scan worker (run by src/pool/worker-pool.ts from src/pipeline/scan.ts): it rebuilds the run's
+ * rule set from the recipe it is started with and scans the files it is handed with the same
+ * {@link createFileScanner} as the main thread. It compiles nothing the main thread has not just
+ * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts) and a
+ * Vectorscan database from its on-disk cache, both written by the main thread's compile. (The ts
+ * engine keeps no compiled form on disk: its position automaton is built again here, about as long
+ * as a cold `sseredact` start takes; see the pool section of the issue notes.)
+ *
+ * Reading: a file is read whole in one call (its size is known: one buffer, no chunk list).
+ *
+ * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT set to one of
+ *   scan-crash:NAME       the worker dies (an uncaught error) on every try of the file named NAME
+ *   scan-crash-once:NAME  the same, on the first try only (the retry succeeds)
+ *   scan-hang:NAME        the worker blocks for ever on NAME (a --file-timeout ends it)
+ * where NAME is the file's base name, the pool's crash and timeout handling is tested through
+ * bin/sseredact (test/e2e/scan-pool.test.ts). Read once at load; nothing else sets it.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { defaultCacheDirectory } from '../cache.js';
+import type { EngineName } from '../engine/engine.js';
+import { selectEngine } from '../engine/select.js';
+import { describeSystemError } from '../errors.js';
+import { serveTasks } from '../pool/serve.js';
+import { compileRuleSet } from '../rules/ruleset.js';
+import type { LiteralSetSpec, RuleSpec } from '../types.js';
+import { type FileScan, createFileScanner } from './scan-file.js';
+
+/** What a worker rebuilds the run's rule set from (structured-cloned to it once). */
+export interface RuleSetRecipe {
+  readonly specs: ReadonlyArray<RuleSpec | LiteralSetSpec>;
+  readonly maxMatch: number;
+  readonly engine: EngineName;
+}
+
+/** One file to scan: read by the worker from `file`, or its bytes handed over (staged blobs, stdin). */
+export type ScanTask = { readonly path: string; readonly file: string } | { readonly path: string; readonly bytes: Uint8Array };
+
+/** A file's scan and its size in bytes, or why it could not be read (an input error, not the worker's). */
+export type WorkerScan = (FileScan & { readonly size: number }) | { readonly unreadable: string };
+
+const FAULT = process.env.NODE_ENV === 'test' ? /^scan-(crash|crash-once|hang):(.+)$/.exec(process.env.SSEREDACT_TEST_FAULT ?? '') : null;
+
+/** Blocks for ever, or dies with an uncaught error before any reply, when the fault names `path`. */
+async function injectFault(path: string, attempt: number): Promise<void> {
+  if (FAULT === null || basename(path) !== FAULT[2]) return;
+  if (FAULT[1] === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  else if (FAULT[1] === 'crash' || attempt === 1) {
+    // Thrown outside the task's promise chain: an uncaught error kills the worker, as a bug would.
+    await new Promise<never>(() =>
+      setImmediate(() => {
+        throw new Error(`injected fault (SSEREDACT_TEST_FAULT=${FAULT[0]}): the worker died on ${path}`);
+      }),
+    );
+  }
+}
+
+/** The task's bytes, or the message naming why its file cannot be read. */
+async function readTask(task: ScanTask): Promise<Uint8Array | string> {
+  if ('bytes' in task) return task.bytes;
+  try {
+    return await readFile(task.file);
+  } catch (error) {
+    return `cannot read ${task.path}: ${describeSystemError(error)}`;
+  }
+}
+
+await serveTasks<ScanTask, WorkerScan>((data) => {
+  const recipe = data as RuleSetRecipe;
+  const engine = selectEngine(recipe.engine);
+  const scanFile = createFileScanner(compileRuleSet(recipe.specs, { engine, maxMatch: recipe.maxMatch, cacheDirectory: defaultCacheDirectory() }));
+  return async (task, attempt) => {
+    const bytes = await readTask(task);
+    if (typeof bytes === 'string') return { unreadable: bytes };
+    await injectFault(task.path, attempt);
+    return { ...scanFile(task.path, bytes), size: bytes.length };
+  };
+});

@@ -1,0 +1,248 @@
+/**
+ * A small pool of worker threads for scan mode (DESIGN §5): a fixed number of workers, each
+ * running `script` (which calls {@link serveTasks} from ./serve.ts), and a queue of tasks handed
+ * out lowest priority value first (scan: smallest file first), ties in the order they came.
+ *
+ * - Backpressure: at most `queueLimit` tasks wait in the queue; {@link WorkerPool.whenRoom}
+ *   resolves once there is room, so a producer that awaits it waits for the workers. Each worker
+ *   holds at most two tasks (one running, one next), so a worker never waits on a round trip.
+ * - Timeout: a task that runs longer than `taskTimeoutMs` ends as `timeout`; its worker is
+ *   terminated (synchronous code cannot be interrupted any other way) and replaced.
+ * - Crash: when a worker dies (an uncaught error, an exit, out of memory), the task it was running
+ *   is retried once on a fresh worker, then ends as `crash`; the task queued behind it goes back
+ *   to the queue without losing a try.
+ * - A worker that dies before it is ready (its script failed to load or initialise) breaks the
+ *   pool: every task then rejects with that error, and so does every later `run`.
+ *
+ * The pool neither orders results nor decides what a failed task means: its caller does.
+ * Telemetry: per worker slot, tasks done, busy time (measured in the worker) and restarts; the
+ * deepest the queue got.
+ */
+import { Worker } from 'node:worker_threads';
+import type { TaskReply, TaskRequest } from './serve.js';
+
+/** How one task ended. `error`: the task's handler threw (its message); the worker lives on. */
+export type TaskOutcome<R> =
+  | { readonly kind: 'done'; readonly value: R }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'crash'; readonly message: string };
+
+export interface WorkerPoolOptions {
+  /** The worker's module (it calls serveTasks). */
+  readonly script: URL;
+  /** Handed to each worker once, at start (structured clone). */
+  readonly workerData: unknown;
+  /** Number of workers (at least 1). */
+  readonly size: number;
+  /** Most tasks waiting for a worker before whenRoom() waits. */
+  readonly queueLimit: number;
+  /** A task running longer than this many milliseconds ends as a timeout; null: never. */
+  readonly taskTimeoutMs: number | null;
+}
+
+export interface WorkerSlotStats {
+  readonly tasks: number;
+  /** Milliseconds the slot's workers spent in task handlers. */
+  readonly busyMs: number;
+  /** Workers started in this slot after the first (after a crash or a timeout). */
+  readonly restarts: number;
+}
+
+export interface WorkerPoolStats {
+  readonly workers: readonly WorkerSlotStats[];
+  /** The most tasks that waited in the queue at once. */
+  readonly peakQueue: number;
+  /** Milliseconds since the pool was created. */
+  readonly elapsedMs: number;
+}
+
+export interface WorkerPool<T, R> {
+  /** Queues `task` (lower `priority` first) and resolves with how it ended. */
+  run(task: T, priority: number): Promise<TaskOutcome<R>>;
+  /** Resolves once fewer than `queueLimit` tasks wait (at once when the pool is broken: run then rejects). */
+  whenRoom(): Promise<void>;
+  stats(): WorkerPoolStats;
+  /** Terminates every worker; tasks still queued or running reject. */
+  close(): Promise<void>;
+}
+
+/** Tries a task gets when workers die under it: the first and one retry. */
+const TRIES = 2;
+/** Tasks a worker holds at once: the one it runs and the next, so it never idles on a round trip. */
+const PER_WORKER = 2;
+
+interface PendingTask<T, R> {
+  readonly id: number;
+  readonly task: T;
+  readonly priority: number;
+  tries: number;
+  readonly resolve: (outcome: TaskOutcome<R>) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot<T, R> {
+  /** Null only until the slot's first worker is started. */
+  worker: Worker | null;
+  isReady: boolean;
+  /** Handed to the worker, in the order it runs them: the first is running. */
+  held: PendingTask<T, R>[];
+  timer: NodeJS.Timeout | null;
+  /** Set when the pool itself ended the worker (timeout, close): its exit is no crash. */
+  isEnding: boolean;
+  lastError: string | null;
+  tasks: number;
+  busyMs: number;
+  restarts: number;
+}
+
+/** Starts `options.size` workers. */
+export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T, R> {
+  const startedAt = performance.now();
+  const queue: PendingTask<T, R>[] = [];
+  const roomWaiters: Array<() => void> = [];
+  let peakQueue = 0;
+  let nextId = 0;
+  let broken: Error | null = null;
+  let isClosing = false;
+
+  const wakeRoomWaiters = (): void => {
+    if (queue.length >= options.queueLimit && broken === null) return;
+    for (const wake of roomWaiters.splice(0)) wake();
+  };
+
+  /** Inserts after every task of the same or a lower priority (stable). */
+  const enqueue = (pending: PendingTask<T, R>): void => {
+    let low = 0;
+    let high = queue.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (queue[middle]!.priority <= pending.priority) low = middle + 1;
+      else high = middle;
+    }
+    queue.splice(low, 0, pending);
+    peakQueue = Math.max(peakQueue, queue.length);
+  };
+
+  const breakPool = (error: Error): void => {
+    broken ??= error;
+    for (const pending of queue.splice(0)) pending.reject(error);
+    for (const slot of slots) for (const pending of slot.held.splice(0)) pending.reject(error);
+    wakeRoomWaiters();
+  };
+
+  const armTimer = (slot: Slot<T, R>): void => {
+    if (slot.timer !== null) clearTimeout(slot.timer);
+    slot.timer = null;
+    const running = slot.held[0];
+    if (running === undefined || options.taskTimeoutMs === null) return;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      slot.held.shift();
+      running.resolve({ kind: 'timeout' });
+      slot.isEnding = true;
+      void slot.worker?.terminate();
+    }, options.taskTimeoutMs);
+  };
+
+  const dispatch = (): void => {
+    for (const slot of slots) {
+      while (slot.isReady && !slot.isEnding && slot.held.length < PER_WORKER && queue.length > 0) {
+        const pending = queue.shift()!;
+        slot.held.push(pending);
+        const request: TaskRequest<T> = { id: pending.id, task: pending.task, attempt: TRIES - pending.tries + 1 };
+        slot.worker?.postMessage(request);
+        if (slot.held.length === 1) armTimer(slot);
+      }
+    }
+    wakeRoomWaiters();
+  };
+
+  const onReply = (slot: Slot<T, R>, reply: TaskReply<R>): void => {
+    if (reply.type === 'ready') {
+      slot.isReady = true;
+      dispatch();
+      return;
+    }
+    const running = slot.held[0];
+    // A reply for a task that already timed out (it finished as the timer fired) is dropped.
+    if (running === undefined || running.id !== reply.id) return;
+    slot.held.shift();
+    slot.tasks++;
+    slot.busyMs += reply.busyMs;
+    running.resolve(reply.type === 'done' ? { kind: 'done', value: reply.value } : { kind: 'error', message: reply.message });
+    armTimer(slot);
+    dispatch();
+  };
+
+  const onExit = (slot: Slot<T, R>, code: number): void => {
+    if (slot.timer !== null) clearTimeout(slot.timer);
+    slot.timer = null;
+    if (isClosing) return;
+    const why = slot.lastError ?? `exit code ${code}`;
+    if (!slot.isReady && !slot.isEnding) {
+      breakPool(new Error(`a scan worker failed to start: ${why}`));
+      return;
+    }
+    const [running, ...behind] = slot.held.splice(0);
+    if (running !== undefined && !slot.isEnding) {
+      running.tries--;
+      if (running.tries > 0) enqueue(running);
+      else running.resolve({ kind: 'crash', message: why });
+    } else if (running !== undefined) {
+      enqueue(running);
+    }
+    for (const pending of behind) enqueue(pending);
+    slot.restarts++;
+    start(slot);
+    dispatch();
+  };
+
+  const start = (slot: Slot<T, R>): void => {
+    const worker = new Worker(options.script, { workerData: options.workerData });
+    slot.worker = worker;
+    slot.isReady = false;
+    slot.isEnding = false;
+    slot.lastError = null;
+    worker.on('message', (reply: TaskReply<R>) => onReply(slot, reply));
+    worker.on('error', (error: Error) => {
+      slot.lastError = error.message;
+    });
+    worker.on('exit', (code: number) => {
+      if (slot.worker === worker) onExit(slot, code);
+    });
+  };
+
+  const slots: Slot<T, R>[] = [];
+  for (let count = 0; count < Math.max(1, options.size); count++) {
+    const slot: Slot<T, R> = { worker: null, held: [], timer: null, isReady: false, isEnding: false, lastError: null, tasks: 0, busyMs: 0, restarts: 0 };
+    slots.push(slot);
+    start(slot);
+  }
+
+  return {
+    run(task, priority) {
+      if (broken !== null) return Promise.reject(broken);
+      return new Promise((resolve, reject) => {
+        enqueue({ id: nextId++, task, priority, tries: TRIES, resolve, reject });
+        dispatch();
+      });
+    },
+    whenRoom() {
+      if (queue.length < options.queueLimit || broken !== null) return Promise.resolve();
+      return new Promise((resolve) => roomWaiters.push(resolve));
+    },
+    stats() {
+      return {
+        workers: slots.map(({ tasks, busyMs, restarts }) => ({ tasks, busyMs, restarts })),
+        peakQueue,
+        elapsedMs: performance.now() - startedAt,
+      };
+    },
+    async close() {
+      isClosing = true;
+      breakPool(new Error('the scan pool was closed'));
+      await Promise.all(slots.map((slot) => slot.worker?.terminate()));
+    },
+  };
+}
