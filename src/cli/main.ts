@@ -72,6 +72,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const hashKey = process.env.SSEREDACT_HASH_KEY;
   const streamOptions: StreamOptions = {
     sse: options.sse,
+    githubMasks: options.githubMasks ?? process.env.GITHUB_ACTIONS === 'true',
     log,
     onWarning: warn,
     ...(options.replace === undefined ? {} : { replace: options.replace }),

@@ -41,6 +41,9 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   readonly maxBuffer: number;
   readonly stats: boolean;
   readonly statsJson: boolean;
+  /** Absent: on when GITHUB_ACTIONS=true. */
+  readonly githubMasks?: boolean;
+  readonly github: boolean;
 }
 
 export interface ScanCommandOptions extends RuleCommandOptions {
@@ -231,6 +234,9 @@ export function buildProgram(actions: ProgramActions): Command {
     )
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
       .option('--fail-on-match', 'exit 1 when anything was found', false)
+      .option('--github-masks', "honour GitHub Actions' ::add-mask::VALUE lines: the line is redacted and VALUE is a secret from then on (default: on when GITHUB_ACTIONS=true)")
+      .option('--no-github-masks', 'ignore ::add-mask:: lines, even on GitHub Actions')
+      .option('--github', 'also print a GitHub Actions ::warning annotation per finding on stderr (rule, stream, line; never the secret)', false)
       .addOption(
         new Option('--sse [mode]', 'Server-Sent Events: redact per event and re-emit each event at once; auto: only if the input starts like an event stream')
           .choices(['on', 'auto', 'off'])
