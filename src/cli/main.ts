@@ -12,11 +12,12 @@ import { chooseRuleSpecs } from '../rules/choose.js';
 import type { LoadedRules } from '../rules/load/file.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
+import { redactAnnotation } from '../sinks/github.js';
 import { FindingTally } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
-import type { LiteralSetSpec, RuleSpec } from '../types.js';
+import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
@@ -91,7 +92,13 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const sources = (files.length === 0 ? ['-'] : files).map(openInput);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
-  const sinks: StreamSinks = { output: options.json ? null : stdout, records, showSecret: options.showSecret, tally: new FindingTally() };
+  const sinks: StreamSinks = {
+    output: options.json ? null : stdout,
+    records,
+    showSecret: options.showSecret,
+    tally: new FindingTally(),
+    ...(options.github ? { onLocated: (finding: LocatedFinding, stream: string) => process.stderr.write(redactAnnotation(finding, stream)) } : {}),
+  };
   for (const source of sources) {
     await redactSource(source, openStream, sinks);
     // A reader gone (`| head`) ends the run quietly; the records of what was written, and their summary, still go out.

@@ -51,6 +51,8 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly json: boolean;
   readonly sarif: boolean;
   readonly showSecret: boolean;
+  /** Absent: on when GITHUB_ACTIONS=true. */
+  readonly github?: boolean;
 }
 
 /** Options of `proxy`. */
@@ -287,6 +289,8 @@ export function buildProgram(actions: ProgramActions): Command {
       .addOption(new Option('--json', 'write NDJSON finding records (with path) and a summary instead of the text report').default(false).conflicts('sarif'))
       .option('--sarif', 'write a SARIF 2.1.0 log for GitHub code scanning instead of the text report', false)
       .option('--show-secret', 'show each secret in the report and records instead of a masked preview (careful)', false)
+      .option('--github', 'also print a GitHub Actions ::error annotation per finding on stderr (default: on when GITHUB_ACTIONS=true)')
+      .option('--no-github', 'no annotations, even on GitHub Actions')
       .addHelpText('after', SCAN_EXAMPLES)
       .action(actions.scan),
   );

@@ -5,6 +5,7 @@
 import { scanTargets } from '../pipeline/scan.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
+import { scanAnnotation } from '../sinks/github.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { sarifLog } from '../sinks/sarif.js';
@@ -23,12 +24,15 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const targets = options.staged ? await listStagedTargets(paths) : await listFileTargets(paths.length > 0 ? paths : ['.']);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const tally = new FindingTally();
+  // Annotations go to stderr, beside whichever report stdout carries; on by default in a GitHub Actions job.
+  const annotates = options.github ?? process.env.GITHUB_ACTIONS === 'true';
   const sarifFindings: ScanFinding[] = [];
   const pathsWithFindings = new Set<string>();
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
   const totals = await scanTargets(ruleSet, targets, async (finding) => {
     tally.add(finding);
     pathsWithFindings.add(finding.path);
+    if (annotates) process.stderr.write(scanAnnotation(finding));
     if (options.sarif) sarifFindings.push(finding);
     else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
   });

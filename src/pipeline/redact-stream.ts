@@ -9,6 +9,7 @@
 import { type FindingTally, findingRecord } from '../sinks/ndjson.js';
 import type { ByteSink } from '../sinks/output.js';
 import type { Source } from '../sources/input.js';
+import type { LocatedFinding } from '../types.js';
 import type { StreamOpener } from './open-stream.js';
 
 /** Where a stream's output goes, and the run's totals it adds to. */
@@ -21,6 +22,8 @@ export interface StreamSinks {
   readonly showSecret: boolean;
   /** The run's totals: this stream's bytes and findings are added. */
   readonly tally: FindingTally;
+  /** Told of each finding with its place, as it is redacted (`--github` annotations). */
+  readonly onLocated?: (finding: LocatedFinding, stream: string) => void;
 }
 
 /** True once a reader of the run's output has gone away: the run stops quietly (EPIPE, `| head`). */
@@ -36,16 +39,19 @@ export function isOutputClosed(sinks: StreamSinks): boolean {
 export async function redactSource(source: Source, openStream: StreamOpener, sinks: StreamSinks): Promise<void> {
   const { output, records, tally } = sinks;
   const pending: string[] = [];
-  const redactor = records
-    ? openStream({
-        name: source.name,
-        locate: true,
-        onFinding: (finding, context) => {
-          tally.add(finding);
-          pending.push(findingRecord(finding, source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
-        },
-      })
-    : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
+  const redactor =
+    records || sinks.onLocated
+      ? openStream({
+          name: source.name,
+          locate: true,
+          onFinding: (finding, context) => {
+            tally.add(finding);
+            sinks.onLocated?.(finding, source.name);
+            if (records)
+              pending.push(findingRecord(finding, source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
+          },
+        })
+      : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
   const writeOut = async (bytes: Uint8Array): Promise<void> => {
     if (output) await output.write(bytes);
     if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
