@@ -21,6 +21,8 @@ import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
+import { stderrColors } from './terminal.js';
+import { refuseMistypedCommand } from './unknown-command.js';
 
 type Log = (message: string) => void;
 
@@ -68,7 +70,7 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
-async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
+async function redact(files: string[], options: RedactCommandOptions, commandNames: readonly string[]): Promise<number> {
   const log = logger(options.verbose);
   const hashKey = process.env.SSEREDACT_HASH_KEY;
   const streamOptions: StreamOptions = {
@@ -82,6 +84,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   };
   // A bad template or content path is a usage error before any rule compiles or input is read.
   checkStreamOptions(streamOptions);
+  if (options.listen.length === 0) refuseMistypedCommand(files, commandNames);
   // Socket mode, imported only when asked for: its addresses are checked before rules compile too.
   const listenCommand = options.listen.length > 0 ? await import('./listen-command.js') : null;
   const addresses = listenCommand?.checkListenOptions(files, options);
@@ -116,7 +119,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let status = EXIT_OK;
   const actions: ProgramActions = {
     redact: async (files, options) => {
-      status = await redact(files, options);
+      status = await redact(
+        files,
+        options,
+        program.commands.map((command) => command.name()),
+      );
     },
     rulesList: async (options) => {
       status = await listRules(await compileChosenRules(options, logger(options.verbose)));
@@ -161,7 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version exit 0; commander has already printed its one-line error otherwise.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    return reportError(error);
+    return reportError(error, await stderrColors());
   }
 }
 

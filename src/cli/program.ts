@@ -128,6 +128,11 @@ Examples:
   sseredact --rules gitleaks.toml --pii app.log
   sseredact --listen tcp://127.0.0.1:5140 --label        every connection a stream; labelled lines on stdout
   sseredact --listen unix:/run/sseredact.sock --reply    redacted bytes go back to each sender
+  make test 2>&1 | sseredact --github-masks --github     a CI log: ::add-mask:: honoured, annotations on stderr
+  sseredact scan --staged                         find secrets in files instead (sseredact scan --help)
+  sseredact proxy --upstream https://api.openai.com --sse-json openai    an HTTP proxy that redacts responses
+  sseredact hook install                          the git pre-commit hook
+  sseredact rules list                            the rules in use
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;

@@ -4,12 +4,16 @@ import { parseReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Source } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
+import { stdoutColors } from './terminal.js';
 
 /** Prints one line per rule: id, where it comes from, description. */
 export async function listRules(ruleSet: RuleSet): Promise<number> {
   const idWidth = Math.max(...ruleSet.rules.map((rule) => rule.id.length));
   const sourceWidth = Math.max(...ruleSet.rules.map((rule) => (rule.spec.source ?? '').length));
-  const lines = ruleSet.rules.map((rule) => `${rule.id.padEnd(idWidth)}  ${(rule.spec.source ?? '').padEnd(sourceWidth)}  ${rule.spec.description ?? ''}`.trimEnd());
+  const colors = await stdoutColors();
+  const lines = ruleSet.rules.map((rule) =>
+    `${colors.bold(rule.id.padEnd(idWidth))}  ${colors.dim((rule.spec.source ?? '').padEnd(sourceWidth))}  ${rule.spec.description ?? ''}`.trimEnd(),
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }
@@ -17,10 +21,13 @@ export async function listRules(ruleSet: RuleSet): Promise<number> {
 /** Runs the rules over a sample and prints each finding: rule, line:column, byte offsets, length. Exit 1 when any fired. */
 export async function testRules(ruleSet: RuleSet, source: Source): Promise<number> {
   const lines: string[] = [];
+  const colors = await stdoutColors();
   const redactor = createStreamRedactor(ruleSet, {
     replacement: parseReplacement('[REDACTED:{rule}]'),
     onFinding: (finding) =>
-      lines.push(`${finding.ruleId}\t${finding.line}:${finding.column}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`),
+      lines.push(
+        `${colors.bold.red(finding.ruleId)}\t${colors.green(`${finding.line}:${finding.column}`)}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`,
+      ),
   });
   for await (const chunk of source.chunks) redactor.write(chunk);
   redactor.end();

@@ -14,7 +14,7 @@ import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
-import { stdoutColors } from './terminal.js';
+import { startProgress, stdoutColors } from './terminal.js';
 
 /** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
 const PREVIEW_MASK = parseReplacement('*4');
@@ -29,13 +29,18 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const sarifFindings: ScanFinding[] = [];
   const pathsWithFindings = new Set<string>();
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
+  const scanning = `scanning ${targets.length} file${targets.length === 1 ? '' : 's'}`;
+  const progress = startProgress(scanning);
   const totals = await scanTargets(ruleSet, targets, async (finding) => {
     tally.add(finding);
     pathsWithFindings.add(finding.path);
-    if (annotates) process.stderr.write(scanAnnotation(finding));
+    progress.update(`${scanning}: ${tally.findings} finding(s)`);
     if (options.sarif) sarifFindings.push(finding);
-    else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
-  });
+    await progress.around(async () => {
+      if (annotates) process.stderr.write(scanAnnotation(finding));
+      if (!options.sarif) await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
+    });
+  }).finally(() => progress.stop());
   tally.streams = totals.files;
   tally.bytes = totals.bytes;
   if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
