@@ -1,13 +1,16 @@
 /**
  * Global setup: the whole run (test workers and every CLI they start) caches into a temporary
  * XDG_CACHE_HOME and keeps its fingerprint key in a temporary XDG_CONFIG_HOME, both removed at the
- * end, never in the user's ~/.cache/sseredact or ~/.config/sseredact.
+ * end, never in the user's ~/.cache/sseredact or ~/.config/sseredact. GITHUB_ACTIONS is unset.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
+  // In a GitHub Actions job, scan would print annotations and redaction honour ::add-mask:: by
+  // default; the tests of those defaults set GITHUB_ACTIONS themselves.
+  delete process.env.GITHUB_ACTIONS;
   const directories = ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((name) => {
     const directory = mkdtempSync(join(tmpdir(), `sseredact-test-${name.toLowerCase()}-`));
     process.env[name] = directory;

@@ -39,7 +39,12 @@ export interface OracleResult {
 }
 
 export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, replacement: Replacement): OracleResult {
-  const all = oracleFindings(rules, input).sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
+  return oracleRedactFindings(oracleFindings(rules, input), input, replacement);
+}
+
+/** The redaction of `input` given all its findings (of any rules, in any order): merged regions replaced. */
+export function oracleRedactFindings(findings: readonly OracleFinding[], input: Uint8Array, replacement: Replacement): OracleResult {
+  const all = [...findings].sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
   const regions: Array<{ start: number; end: number; findings: OracleFinding[] }> = [];
   // Spans that overlap or touch merge, up to MAX_REGION bytes a region (see replace.ts).
   for (const finding of all) {
@@ -54,13 +59,13 @@ export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, 
   }
   const pieces: Uint8Array[] = [];
   let at = 0;
-  const findings: OracleFinding[] = [];
+  const inOrder: OracleFinding[] = [];
   for (const region of regions) {
     pieces.push(input.subarray(at, region.start));
     pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), regionRuleId(region.findings)));
-    findings.push(...region.findings);
+    inOrder.push(...region.findings);
     at = region.end;
   }
   pieces.push(input.subarray(at));
-  return { output: Buffer.concat(pieces), findings };
+  return { output: Buffer.concat(pieces), findings: inOrder };
 }

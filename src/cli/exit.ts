@@ -1,4 +1,5 @@
 /** Exit statuses (DESIGN §3.5) and the one place errors become a status and a line on stderr. */
+import type { ChalkInstance } from 'chalk';
 import { SseredactError } from '../errors.js';
 
 export const EXIT_OK = 0;
@@ -7,15 +8,19 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
-/** Prints `error` as one line on stderr and returns the exit status it maps to. */
-export function reportError(error: unknown): number {
+/**
+ * Prints `error` as one line on stderr and returns the exit status it maps to; `colors` (for
+ * stderr: on a terminal, unless NO_COLOR) paint its `sseredact:` red.
+ */
+export function reportError(error: unknown, colors?: ChalkInstance): number {
+  const prefix = colors ? colors.bold.red('sseredact:') : 'sseredact:';
   if (error instanceof SseredactError && error.type !== 'internal' && error.type !== 'engine') {
-    process.stderr.write(`sseredact: ${error.message}\n`);
+    process.stderr.write(`${prefix} ${error.message}\n`);
     // Output that cannot be written fails the run like an internal failure: nothing more is written.
     return error.type === 'output' ? EXIT_INTERNAL : EXIT_USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`sseredact: internal error, output stopped: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`${prefix} internal error, output stopped: ${message.split('\n')[0]}\n`);
   if (process.env.SSEREDACT_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
   return EXIT_INTERNAL;
 }

@@ -13,15 +13,18 @@ import { warmPrograms } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
+import { redactAnnotation } from '../sinks/github.js';
 import { FindingTally } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
-import type { LiteralSetSpec, RuleSpec } from '../types.js';
+import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { prepareFileJob, runFileJob } from './file-job.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
 import { listRules, testRules } from './rules-command.js';
+import { stderrColors } from './terminal.js';
+import { refuseMistypedCommand } from './unknown-command.js';
 
 type Log = (message: string) => void;
 
@@ -69,13 +72,14 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
-async function redact(files: string[], options: RedactCommandOptions): Promise<number> {
+async function redact(files: string[], options: RedactCommandOptions, commandNames: readonly string[]): Promise<number> {
   const log = logger(options.verbose);
   // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles.
   const fileJob = await prepareFileJob(files, options);
   const hashKey = process.env.SSEREDACT_HASH_KEY ?? fileJob?.hashKey;
   const streamOptions: StreamOptions = {
     sse: options.sse,
+    githubMasks: options.githubMasks ?? process.env.GITHUB_ACTIONS === 'true',
     log,
     onWarning: warn,
     ...(options.replace === undefined ? {} : { replace: options.replace }),
@@ -85,6 +89,7 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   };
   // A bad template or content path is a usage error before any rule compiles or input is read.
   checkStreamOptions(streamOptions);
+  if (options.listen.length === 0) refuseMistypedCommand(files, commandNames);
   // Socket mode, imported only when asked for: its addresses are checked before rules compile too.
   const listenCommand = options.listen.length > 0 ? await import('./listen-command.js') : null;
   const addresses = listenCommand?.checkListenOptions(files, options);
@@ -97,7 +102,13 @@ async function redact(files: string[], options: RedactCommandOptions): Promise<n
   const sources = (files.length === 0 ? ['-'] : files).map((file) => openInput(file));
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
-  const sinks: StreamSinks = { output: options.json ? null : stdout, records, showSecret: options.showSecret, tally: new FindingTally() };
+  const sinks: StreamSinks = {
+    output: options.json ? null : stdout,
+    records,
+    showSecret: options.showSecret,
+    tally: new FindingTally(),
+    ...(options.github ? { onLocated: (finding: LocatedFinding, stream: string) => process.stderr.write(redactAnnotation(finding, stream)) } : {}),
+  };
   for (const source of sources) {
     await redactSource(source, openStream, sinks);
     // A reader gone (`| head`) ends the run quietly; the records of what was written, and their summary, still go out.
@@ -115,7 +126,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let status = EXIT_OK;
   const actions: ProgramActions = {
     redact: async (files, options) => {
-      status = await redact(files, options);
+      status = await redact(
+        files,
+        options,
+        program.commands.map((command) => command.name()),
+      );
     },
     rulesList: async (options) => {
       status = await listRules(await compileChosenRules(options, logger(options.verbose)));
@@ -160,7 +175,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version exit 0; commander has already printed its one-line error otherwise.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    return reportError(error);
+    return reportError(error, await stderrColors());
   }
 }
 

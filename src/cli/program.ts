@@ -50,6 +50,9 @@ export interface RedactCommandOptions extends RuleCommandOptions {
   /** Bytes; absent: 64 MiB. */
   readonly checkpointEvery?: number;
   readonly resume: boolean;
+  /** Absent: on when GITHUB_ACTIONS=true. */
+  readonly githubMasks?: boolean;
+  readonly github: boolean;
 }
 
 export interface ScanCommandOptions extends RuleCommandOptions {
@@ -62,6 +65,8 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   /** Seconds; 0: never. */
   readonly fileTimeout: number;
   readonly stats: boolean;
+  /** Absent: on when GITHUB_ACTIONS=true. */
+  readonly github?: boolean;
 }
 
 /** Options of `proxy`. */
@@ -150,6 +155,11 @@ Examples:
   sseredact -o app.redacted.log app.log                  written beside it, renamed into place when done
   sseredact --in-place --suffix .orig logs/*.log         like sed -i; the originals kept as *.log.orig
   sseredact -o out.log --checkpoint job.ckpt --resume big.log   go on where a killed run stopped
+  make test 2>&1 | sseredact --github-masks --github     a CI log: ::add-mask:: honoured, annotations on stderr
+  sseredact scan --staged                         find secrets in files instead (sseredact scan --help)
+  sseredact proxy --upstream https://api.openai.com --sse-json openai    an HTTP proxy that redacts responses
+  sseredact hook install                          the git pre-commit hook
+  sseredact rules list                            the rules in use
 
 Exit status: 0 clean or redacted, 1 findings with --fail-on-match, 2 usage or input error,
 3 internal failure (output stops: nothing unredacted is ever written).`;
@@ -258,6 +268,9 @@ export function buildProgram(actions: ProgramActions): Command {
     )
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
       .option('--fail-on-match', 'exit 1 when anything was found', false)
+      .option('--github-masks', "honour GitHub Actions' ::add-mask::VALUE lines: the line is redacted and VALUE is a secret from then on (default: on when GITHUB_ACTIONS=true)")
+      .option('--no-github-masks', 'ignore ::add-mask:: lines, even on GitHub Actions')
+      .option('--github', 'also print a GitHub Actions ::warning annotation per finding on stderr (rule, stream, line; never the secret)', false)
       .addOption(
         new Option('--sse [mode]', 'Server-Sent Events: redact per event and re-emit each event at once; auto: only if the input starts like an event stream')
           .choices(['on', 'auto', 'off'])
@@ -322,6 +335,8 @@ export function buildProgram(actions: ProgramActions): Command {
       .option('-j, --jobs <n>', 'scan on N worker threads, smallest files first (default: the cores for a large input, one thread for a small one)', positiveInteger('threads'))
       .option('--file-timeout <seconds>', 'cut off a file that takes longer than SECONDS and report it as not scanned (exit 3); 0: never', seconds, 0)
       .option('--stats', 'print telemetry on stderr at the end: files, bytes, throughput, queue depth, worker utilisation', false)
+      .option('--github', 'also print a GitHub Actions ::error annotation per finding on stderr (default: on when GITHUB_ACTIONS=true)')
+      .option('--no-github', 'no annotations, even on GitHub Actions')
       .addHelpText('after', SCAN_EXAMPLES)
       .action(actions.scan),
   );

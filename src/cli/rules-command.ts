@@ -6,12 +6,16 @@ import { type DropReason, compileRejection, shannonEntropy } from '../rules/pred
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Source } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
+import { stdoutColors } from './terminal.js';
 
 /** Prints one line per rule: id, where it comes from, description. */
 export async function listRules(ruleSet: RuleSet): Promise<number> {
   const idWidth = Math.max(...ruleSet.rules.map((rule) => rule.id.length));
   const sourceWidth = Math.max(...ruleSet.rules.map((rule) => (rule.spec.source ?? '').length));
-  const lines = ruleSet.rules.map((rule) => `${rule.id.padEnd(idWidth)}  ${(rule.spec.source ?? '').padEnd(sourceWidth)}  ${rule.spec.description ?? ''}`.trimEnd());
+  const colors = await stdoutColors();
+  const lines = ruleSet.rules.map((rule) =>
+    `${colors.bold(rule.id.padEnd(idWidth))}  ${colors.dim((rule.spec.source ?? '').padEnd(sourceWidth))}  ${rule.spec.description ?? ''}`.trimEnd(),
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }
@@ -71,10 +75,13 @@ function droppedCandidates(rule: CompiledRule, sample: Buffer, text: string): st
 export async function testRules(ruleSet: RuleSet, source: Source): Promise<number> {
   const lines: string[] = [];
   const chunks: Uint8Array[] = [];
+  const colors = await stdoutColors();
   const redactor = createStreamRedactor(ruleSet, {
     replacement: parseReplacement('[REDACTED:{rule}]'),
     onFinding: (finding) =>
-      lines.push(`${finding.ruleId}\t${finding.line}:${finding.column}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`),
+      lines.push(
+        `${colors.bold.red(finding.ruleId)}\t${colors.green(`${finding.line}:${finding.column}`)}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`,
+      ),
   });
   for await (const chunk of source.chunks) {
     chunks.push(chunk.slice());

@@ -18,6 +18,7 @@
  */
 import { type RedactOptions, type StreamRedactor, createRedactorPool } from '../redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
+import { withGithubMaskRules } from '../rules/github-masks.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { createAutoRedactor } from '../sse/detect.js';
 import { compileContentPath } from '../sse/json-path.js';
@@ -46,6 +47,12 @@ export interface StreamOptions {
    * long secret's head (StreamRedactor.release). Off by default: such text leaves in its own event.
    */
   readonly strictHold?: boolean;
+  /**
+   * `--github-masks`: GitHub Actions' `::add-mask::VALUE` lines are redacted and VALUE is a secret
+   * for the rest of their stream (rules/github-masks.ts). Plain (text) streams only: an event
+   * stream is redacted per event, and a job log is no event stream.
+   */
+  readonly githubMasks?: boolean;
   /** Told which mode a stream was given and which preset `--sse-json auto` chose (`--verbose`). */
   readonly log?: (message: string) => void;
   /** Warnings a user must see: a content path that found nothing in a stream of JSON events. */
@@ -98,9 +105,11 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
   checkStreamOptions(options);
   const replacements = replacementsOf(ruleSet, options);
   const log = options.log ?? (() => {});
+  const textRuleSet = options.githubMasks ? withGithubMaskRules(ruleSet, options.onWarning ? { onWarning: options.onWarning } : {}) : ruleSet;
   return (request = {}) => {
     const name = request.name ?? 'stream';
     const openRedactor = createRedactorPool(ruleSet, { ...replacements, ...request } as RedactOptions);
+    const openText = textRuleSet === ruleSet ? openRedactor : createRedactorPool(textRuleSet, { ...replacements, ...request } as RedactOptions);
     const openSse = (contentPath?: string): ByteRedactor =>
       createSseRedactor({
         openRedactor,
@@ -113,11 +122,11 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
       });
     if (options.sseJson !== undefined) return openSse(options.sseJson);
     if (options.sse === 'on') return openSse();
-    if (options.sse !== 'auto') return openRedactor();
+    if (options.sse !== 'auto') return openText();
     return createAutoRedactor({
       text: () => {
         log(`${name}: not an event stream, plain redaction`);
-        return openRedactor();
+        return openText();
       },
       sse: () => {
         log(`${name}: event stream detected, SSE mode`);

@@ -47,6 +47,8 @@ export interface StreamSinks {
   readonly showSecret: boolean;
   /** The run's totals: this stream's bytes and findings are added. */
   readonly tally: FindingTally;
+  /** Told of each finding with its place, as it is redacted (`--github` annotations). */
+  readonly onLocated?: (finding: LocatedFinding, stream: string) => void;
 }
 
 /** True once a reader of the run's output has gone away: the run stops quietly (EPIPE, `| head`). */
@@ -66,16 +68,19 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
   // A resumed stream's redactor counts from the cut, a line start: only offsets and lines move.
   const place = (finding: LocatedFinding): LocatedFinding =>
     from === undefined ? finding : { ...finding, secret: { start: finding.secret.start + from.offset, end: finding.secret.end + from.offset }, line: finding.line + from.lines };
-  const redactor = records
-    ? openStream({
-        name: source.name,
-        locate: true,
-        onFinding: (finding, context) => {
-          tally.add(finding);
-          pending.push(findingRecord(place(finding), source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
-        },
-      })
-    : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
+  const redactor =
+    records || sinks.onLocated
+      ? openStream({
+          name: source.name,
+          locate: true,
+          onFinding: (finding, context) => {
+            tally.add(finding);
+            sinks.onLocated?.(place(finding), source.name);
+            if (records)
+              pending.push(findingRecord(place(finding), source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
+          },
+        })
+      : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
   const writeOut = async (bytes: Uint8Array): Promise<void> => {
     if (output) await output.write(bytes);
     if (records && pending.length > 0) await records.write(pending.splice(0).join(''));

@@ -33,10 +33,11 @@ export interface CompiledRule extends EngineRule, RuleAnalysis {
   readonly keep: SecretPredicate | null;
   /**
    * For a literal set, its automaton: the literal scanner (engine/literal/) serves the rule, and
-   * reading its `ast` or `program` throws (no engine or confirmer builds 100k branches). Null for
-   * a regex rule.
+   * reading its `ast` or `program` throws (no engine or confirmer builds 100k branches). `stream`
+   * for a literal set that the stream itself fills (GitHub's `::add-mask::`,
+   * engine/literal/github-masks.ts). Null for a regex rule.
    */
-  readonly literals: LiteralAutomaton | null;
+  readonly literals: LiteralAutomaton | 'stream' | null;
 }
 
 /** Whether `spec` is a literal set rather than a regex rule. */
@@ -201,6 +202,17 @@ function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
       .map(escapeLatin1)
       .join('|');
   });
+  return literalSetRule(spec, index, { minWidth: literals.minLength, maxWidth: literals.maxLength, canMatchNewline: literals.hasNewline }, jsSource, literals);
+}
+
+/** A rule served by a scanner beside the engine, which decides its matches exactly: it has no regex tree. */
+function literalSetRule(
+  spec: LiteralSetSpec,
+  index: number,
+  widths: Pick<CompiledRule, 'minWidth' | 'maxWidth' | 'canMatchNewline'>,
+  jsSource: () => string,
+  literals: LiteralAutomaton | 'stream',
+): CompiledRule {
   const noTree = (): never => {
     throw new SseredactError('internal', `rule ${spec.id}: a literal set has no regex tree; the literal scanner serves it`);
   };
@@ -217,15 +229,24 @@ function compileLiteralSet(spec: LiteralSetSpec, index: number): CompiledRule {
     get jsSource() {
       return jsSource();
     },
-    minWidth: literals.minLength,
-    maxWidth: literals.maxLength,
-    canMatchNewline: literals.hasNewline,
+    ...widths,
     needsRightContext: false,
     source: `literals:${spec.id}`,
     secretGroup: 0,
     keep: null,
     literals,
   };
+}
+
+/**
+ * A literal set whose strings come from the stream itself (`literals: 'stream'`): its scanner
+ * beside the engine reports exact matches no wider than `maxWidth`. It has no oracle regex either.
+ */
+export function streamLiteralRule(spec: LiteralSetSpec, index: number, widths: { readonly minWidth: number; readonly maxWidth: number }): CompiledRule {
+  const noRegex = (): never => {
+    throw new SseredactError('internal', `rule ${spec.id}: its literals come from the stream; it has no regex`);
+  };
+  return literalSetRule(spec, index, { ...widths, canMatchNewline: false }, noRegex, 'stream');
 }
 
 /** Compiles one rule; throws SseredactError('rule') naming it on bad syntax or an unusable pattern. */

@@ -23,7 +23,7 @@ export interface RuleSetOptions extends CompileOptions {
 export function compileRuleSet(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, options: RuleSetOptions): RuleSet {
   const rules = compileRules(specs, options);
   const literalRules: LiteralRule[] = [];
-  for (const rule of rules) if (rule.literals !== null) literalRules.push({ index: rule.index, literals: rule.literals });
+  for (const rule of rules) if (rule.literals !== null && rule.literals !== 'stream') literalRules.push({ index: rule.index, literals: rule.literals });
   const database = options.engine.compile(rules.filter((rule) => rule.literals === null));
   return { rules, database: withLiteralRules(database, literalRules) };
 }

@@ -25,7 +25,7 @@ export interface LiteralRule {
 const EMPTY = new Uint8Array(0);
 
 /** One literal set's position in one stream. */
-interface LiteralStream {
+export interface LiteralStream {
   readonly rule: number;
   readonly literals: LiteralAutomaton;
   /** Absolute offset of the first start not decided yet: every match before it has been reported. */
@@ -45,7 +45,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Scans `chunk` (at absolute offset `base`) for one literal set, starts in the carried bytes
  * first: they see up to the set's longest literal of the chunk, all a start among them needs.
  */
-function writeLiteralStream(stream: LiteralStream, chunk: Uint8Array, base: number, onMatch: OnMatch): void {
+export function writeLiteralStream(stream: LiteralStream, chunk: Uint8Array, base: number, onMatch: OnMatch): void {
   const { rule, literals } = stream;
   const carried = stream.carry;
   let next = stream.next;
@@ -66,12 +66,25 @@ function writeLiteralStream(stream: LiteralStream, chunk: Uint8Array, base: numb
   stream.carry = stop < chunk.length ? chunk.slice(stop) : EMPTY;
 }
 
-function exactMatch(rule: number, start: number, end: number): Match {
+export function exactMatch(rule: number, start: number, end: number): Match {
   return { rule, start, end, exact: true };
 }
 
+/** A literal set's stream that decides starts from `next` (absolute) on. */
+export function openLiteralStream(rule: number, literals: LiteralAutomaton, next: number): LiteralStream {
+  return { rule, literals, next, carry: EMPTY };
+}
+
+/** Ends one literal set's stream at `scannedUpTo`: reports the matches among its carried bytes that nothing more can extend. */
+export function endLiteralStream(stream: LiteralStream, scannedUpTo: number, onMatch: OnMatch): void {
+  const base = stream.next;
+  stream.literals.scan(stream.carry, 0, stream.carry.length, true, (start, end) => onMatch(exactMatch(stream.rule, base + start, base + end)));
+  stream.next = scannedUpTo;
+  stream.carry = EMPTY;
+}
+
 function openLiteralStreams(rules: readonly LiteralRule[]): LiteralStream[] {
-  return rules.map((rule) => ({ rule: rule.index, literals: rule.literals, next: 0, carry: EMPTY }));
+  return rules.map((rule) => openLiteralStream(rule.index, rule.literals, 0));
 }
 
 /**
@@ -104,12 +117,7 @@ export function withLiteralRules(database: Database, rules: readonly LiteralRule
         },
         end(onMatch) {
           scanner.end(onMatch);
-          for (const stream of streams) {
-            const base = stream.next;
-            stream.literals.scan(stream.carry, 0, stream.carry.length, true, (start, end) => onMatch(exactMatch(stream.rule, base + start, base + end)));
-            stream.next = scannedUpTo;
-            stream.carry = EMPTY;
-          }
+          for (const stream of streams) endLiteralStream(stream, scannedUpTo, onMatch);
         },
         reset() {
           scanner.reset();

@@ -1,0 +1,39 @@
+// npm's `prepare`: builds dist/ (what bin/sseredact runs) in a checkout, and where npm prepares
+// this package as a git dependency, as the pre-commit framework installs a `language: node` hook
+// (`npm install -g git+file://…`). There npm exports npm_config_global=true to the install it runs
+// for our devDependencies, which then installs the package globally instead and leaves no
+// TypeScript here ("tsc: not found"). So when the compiler is missing, install the locked
+// dependency tree into this directory first (--global=false; scripts off: the native addon is
+// built by the real install), then build. Output goes to stderr: `npm pack` callers read stdout.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const stdio = ['ignore', 2, 2];
+
+function compilerPath() {
+  try {
+    return require.resolve('typescript/bin/tsc');
+  } catch {
+    return null;
+  }
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio });
+  if (result.status !== 0) {
+    console.error(`sseredact prepare: ${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    process.exit(1);
+  }
+}
+
+if (compilerPath() === null) {
+  console.error('sseredact prepare: TypeScript is not installed here; installing the locked dependencies to build dist/');
+  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--global=false', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save']);
+}
+const tsc = compilerPath();
+if (tsc === null) {
+  console.error('sseredact prepare: TypeScript is still missing after npm install; cannot build dist/');
+  process.exit(1);
+}
+run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
