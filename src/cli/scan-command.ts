@@ -1,8 +1,14 @@
 /**
- * `sseredact scan`: finds secrets in files, directories, stdin or the staged blobs of the git
- * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
+ * `sseredact scan`: finds secrets in files, directories, stdin, the staged blobs of the git index
+ * or the commits of the git history, and reports them as text, NDJSON records or SARIF, leaving
+ * out what a baseline or the repository's ignore files accept. Exit 1 (or `--exit-code`) when
+ * anything was reported.
  */
+import { relative, resolve, sep } from 'node:path';
+import { SseredactError } from '../errors.js';
+import { GITLEAKS_IGNORE, type PlacedFinding, SSEREDACT_IGNORE, baselineText, loadAcceptance, writeFileAtomically } from '../pipeline/baseline.js';
 import { scanTargets } from '../pipeline/scan.js';
+import { scanHistory } from '../pipeline/scan-history.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
@@ -11,31 +17,102 @@ import { sarifLog } from '../sinks/sarif.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
 import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
-import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
+import { repositoryRoot } from './discover-config.js';
+import { EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
 import { stdoutColors } from './terminal.js';
 
 /** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
 const PREVIEW_MASK = parseReplacement('*4');
 
-/** Scans `paths` (with --staged: git pathspecs; none: the working directory, or the whole index). */
+interface ScanRun {
+  /** Files (or file patches) scanned, bytes, findings before acceptance. */
+  readonly files: number;
+  readonly bytes: number;
+  readonly what: string;
+}
+
+/** Runs the scan the options choose; `onFinding` hears each finding, its path as the report shows it. */
+async function runScan(
+  paths: readonly string[],
+  options: ScanCommandOptions,
+  ruleSet: RuleSet,
+  log: (message: string) => void,
+  onFinding: (finding: ScanFinding) => Promise<void>,
+): Promise<ScanRun> {
+  const onNote = (path: string, note: string): void => log(`${path}: ${note}`);
+  const maxFileSize = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
+  if (options.git === true || typeof options.git === 'string') {
+    if (options.staged) throw new SseredactError('usage', 'scan: --git and --staged cannot be used together');
+    const range = typeof options.git === 'string' ? { range: options.git } : {};
+    const totals = await scanHistory(ruleSet, process.cwd(), { ...range, pathspecs: paths, ...maxFileSize, onNote }, onFinding);
+    return {
+      files: totals.files,
+      bytes: totals.bytes,
+      what: `${totals.files} file patch(es) of ${totals.commits} commit(s), ${totals.bytes} bytes added; skipped ${totals.skippedFiles} large patch(es)`,
+    };
+  }
+  const targets = options.staged
+    ? await listStagedTargets(paths, { ...maxFileSize, onNote })
+    : await listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSize, onNote });
+  const totals = await scanTargets(ruleSet, targets, onFinding);
+  return { files: totals.files, bytes: totals.bytes, what: `${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s)` };
+}
+
+/** Scans `paths` (with --staged or --git: git pathspecs; none: the working directory, the whole index or all history). */
 export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
-  const targets = options.staged ? await listStagedTargets(paths) : await listFileTargets(paths.length > 0 ? paths : ['.']);
+  const root = repositoryRoot();
+  // History paths already are from the top; the others are relative to the working directory.
+  const toRepositoryPath = (path: string): string => relative(root, resolve(path)).split(sep).join('/');
+  const repositoryPath = (finding: ScanFinding): string => (finding.commit !== undefined || finding.path === '-' ? finding.path : toRepositoryPath(finding.path));
+  const acceptance = loadAcceptance(root, options.baseline, log);
+  // Fingerprints look like keys to the generic rules: the files that hold them are not scanned.
+  const fingerprintFiles = new Set([
+    SSEREDACT_IGNORE,
+    GITLEAKS_IGNORE,
+    ...[options.baseline, options.writeBaseline].flatMap((path) => (path === undefined ? [] : [toRepositoryPath(path)])),
+  ]);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const tally = new FindingTally();
   const sarifFindings: ScanFinding[] = [];
+  const toRecord: PlacedFinding[] = [];
+  const accepted = { baseline: 0, 'ignore file': 0 };
   const pathsWithFindings = new Set<string>();
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
-  const totals = await scanTargets(ruleSet, targets, async (finding) => {
+  const run = await runScan(paths, options, ruleSet, log, async (finding) => {
+    const placed = { finding, repositoryPath: repositoryPath(finding) };
+    if (fingerprintFiles.has(placed.repositoryPath)) return;
+    const why = acceptance.accepts(placed);
+    // A new baseline holds every current finding, those the old one accepted too: it replaces it.
+    if (options.writeBaseline !== undefined && why !== 'ignore file') {
+      toRecord.push({ finding: { ...finding, lines: new Uint8Array(0), fileSecrets: [] }, repositoryPath: placed.repositoryPath });
+      return;
+    }
+    if (why !== null) {
+      accepted[why]++;
+      return;
+    }
     tally.add(finding);
     pathsWithFindings.add(finding.path);
-    if (options.sarif) sarifFindings.push(finding);
-    else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
+    if (options.sarif) sarifFindings.push({ ...finding, path: placed.repositoryPath });
+    else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, recordFields(finding)) : formatFinding(finding, report));
   });
-  tally.streams = totals.files;
-  tally.bytes = totals.bytes;
+  log(`scanned ${run.what}; ${tally.findings} finding(s) reported, ${accepted.baseline} in the baseline, ${accepted['ignore file']} in an ignore file`);
+  if (options.writeBaseline !== undefined) {
+    writeFileAtomically(options.writeBaseline, baselineText(toRecord, `sseredact ${VERSION}`));
+    process.stderr.write(`sseredact: ${toRecord.length} finding(s) recorded in ${options.writeBaseline}\n`);
+    return EXIT_OK;
+  }
+  tally.streams = run.files;
+  tally.bytes = run.bytes;
   if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
-  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals.findings, pathsWithFindings.size));
-  log(`scanned ${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s); ${totals.findings} finding(s)`);
-  return totals.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
+  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(tally.findings, pathsWithFindings.size));
+  return tally.findings > 0 ? options.exitCode : EXIT_OK;
+}
+
+/** The scan-only fields of a finding's NDJSON record: its path and, from history, its commit. */
+function recordFields(finding: ScanFinding): Record<string, string> {
+  if (finding.commit === undefined) return { path: finding.path };
+  const { id, author, email, date } = finding.commit;
+  return { path: finding.path, commit: id, author, email, date };
 }

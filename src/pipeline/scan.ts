@@ -26,7 +26,7 @@ const BINARY_PROBE = 8192;
 /** The redactor's holdback grows with its input: slices keep it at this size plus the widest rule. */
 const SLICE = 256 * 1024;
 
-function isBinary(bytes: Uint8Array): boolean {
+export function isBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, BINARY_PROBE).includes(0);
 }
 
@@ -92,14 +92,39 @@ function unionOf(spans: readonly Span[]): Span[] {
   return union;
 }
 
+/** Finds what counts in one whole text buffer, reported under `path`; binary buffers are the caller's to skip. */
+export type BufferScanner = (path: string, bytes: Uint8Array) => ScanFinding[];
+
+/** A {@link BufferScanner} over `ruleSet`: the same engine, confirmer and scan scope for every buffer. */
+export function createBufferScanner(ruleSet: RuleSet): BufferScanner {
+  const isInScope = compileScanScope(ruleSet.rules);
+  const openStream = createStreamOpener(ruleSet);
+  return (path, bytes) => {
+    const found: LocatedFinding[] = [];
+    const redactor = openStream({ name: path, locate: true, onFinding: (finding) => found.push(finding) });
+    for (let at = 0; at < bytes.length; at += SLICE) redactor.write(bytes.subarray(at, at + SLICE));
+    redactor.end();
+    if (found.length === 0) return [];
+    const lineIndex = new LineIndex(bytes);
+    const fileSecrets = unionOf(found.map((finding) => finding.secret));
+    const counted = found.flatMap((finding) => {
+      const lines = lineIndex.linesOf(finding.match);
+      const scope = { path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
+      return isInScope(finding, scope) ? [{ finding, lines: scope.line, linesStart: lines.start }] : [];
+    });
+    return oneFindingPerSecret(counted).map(({ finding, lines, linesStart }) => {
+      const end = lineIndex.position(finding.secret.end);
+      return { ...finding, path, endLine: end.line, endColumn: end.column, lines, linesStart, fileSecrets };
+    });
+  };
+}
+
 /**
  * Scans `targets` in order; `onFinding` hears each finding that counts, in file order, and is
  * awaited (a slow sink slows the scan). Throws SseredactError('io') when a target cannot be read.
  */
 export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget[], onFinding: (finding: ScanFinding) => Promise<void>): Promise<ScanTotals> {
-  const isInScope = compileScanScope(ruleSet.rules);
-  const found: LocatedFinding[] = [];
-  const openStream = createStreamOpener(ruleSet);
+  const scanBuffer = createBufferScanner(ruleSet);
   const totals = { files: 0, bytes: 0, binaryFiles: 0, findings: 0 };
   for (const target of targets) {
     const bytes = await target.read();
@@ -109,21 +134,9 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
     }
     totals.files++;
     totals.bytes += bytes.length;
-    const redactor = openStream({ name: target.path, locate: true, onFinding: (finding) => found.push(finding) });
-    for (let at = 0; at < bytes.length; at += SLICE) redactor.write(bytes.subarray(at, at + SLICE));
-    redactor.end();
-    if (found.length === 0) continue;
-    const lineIndex = new LineIndex(bytes);
-    const fileSecrets = unionOf(found.map((finding) => finding.secret));
-    const counted = found.splice(0).flatMap((finding) => {
-      const lines = lineIndex.linesOf(finding.match);
-      const scope = { path: target.path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
-      return isInScope(finding, scope) ? [{ finding, lines: scope.line, linesStart: lines.start }] : [];
-    });
-    for (const { finding, lines, linesStart } of oneFindingPerSecret(counted)) {
-      const end = lineIndex.position(finding.secret.end);
+    for (const finding of scanBuffer(target.path, bytes)) {
       totals.findings++;
-      await onFinding({ ...finding, path: target.path, endLine: end.line, endColumn: end.column, lines, linesStart, fileSecrets });
+      await onFinding(finding);
     }
   }
   return totals;
