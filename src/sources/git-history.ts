@@ -115,7 +115,8 @@ class PatchParser {
       return done;
     }
     if (line.subarray(0, 4).toString('latin1') === '+++ ') {
-      const field = unquotePath(line.subarray(4).toString('utf8'));
+      // Git ends a name holding a space with a tab, as patch(1) wants it.
+      const field = unquotePath(line.subarray(4).toString('utf8').replace(/\t$/, ''));
       // `+++ /dev/null`: the file is deleted, nothing is added.
       this.path = field.startsWith('b/') ? field.slice(2) : null;
       return null;
