@@ -6,7 +6,7 @@
  */
 import { relative, resolve, sep } from 'node:path';
 import { SseredactError } from '../errors.js';
-import { GITLEAKS_IGNORE, type PlacedFinding, SSEREDACT_IGNORE, baselineText, loadAcceptance, writeFileAtomically } from '../pipeline/baseline.js';
+import { GITLEAKS_IGNORE, type PlacedFinding, SSEREDACT_IGNORE, baselineText, isBaselineLine, loadAcceptance, writeFileAtomically } from '../pipeline/baseline.js';
 import { scanTargets } from '../pipeline/scan.js';
 import { scanHistory } from '../pipeline/scan-history.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
@@ -66,12 +66,8 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const toRepositoryPath = (path: string): string => relative(root, resolve(path)).split(sep).join('/');
   const repositoryPath = (finding: ScanFinding): string => (finding.commit !== undefined || finding.path === '-' ? finding.path : toRepositoryPath(finding.path));
   const acceptance = loadAcceptance(root, options.baseline, log);
-  // Fingerprints look like keys to the generic rules: the files that hold them are not scanned.
-  const fingerprintFiles = new Set([
-    SSEREDACT_IGNORE,
-    GITLEAKS_IGNORE,
-    ...[options.baseline, options.writeBaseline].flatMap((path) => (path === undefined ? [] : [toRepositoryPath(path)])),
-  ]);
+  // Fingerprints look like keys to the generic rules: the files and lines that hold them are left alone.
+  const fingerprintFiles = new Set([SSEREDACT_IGNORE, GITLEAKS_IGNORE]);
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const tally = new FindingTally();
   const sarifFindings: ScanFinding[] = [];
@@ -81,7 +77,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
   const run = await runScan(paths, options, ruleSet, log, async (finding) => {
     const placed = { finding, repositoryPath: repositoryPath(finding) };
-    if (fingerprintFiles.has(placed.repositoryPath)) return;
+    if (fingerprintFiles.has(placed.repositoryPath) || isBaselineLine(finding.lines)) return;
     const why = acceptance.accepts(placed);
     // A new baseline holds every current finding, those the old one accepted too: it replaces it.
     if (options.writeBaseline !== undefined && why !== 'ignore file') {

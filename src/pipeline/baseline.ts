@@ -46,6 +46,16 @@ export function placeFingerprintOf({ finding, repositoryPath }: PlacedFinding): 
   return `${repositoryPath}:${finding.ruleId}:${placeFingerprint(finding.ruleId, repositoryPath, finding.secretBytes)}`;
 }
 
+const BASELINE_LINE = /^\s*"fingerprint": "[^"]*:[0-9a-f]{64}",?$/;
+
+/**
+ * True when `line` is a fingerprint line of a baseline: its hash looks like a key to the generic
+ * rules, so a scan that meets a baseline (committed, say) leaves these lines alone.
+ */
+export function isBaselineLine(line: Uint8Array): boolean {
+  return BASELINE_LINE.test(Buffer.from(line).toString('latin1'));
+}
+
 /** The hash part of a fingerprint, or null when `text` is none. */
 function hashOf(text: string): string | null {
   return HASH.exec(text)?.[1] ?? null;
