@@ -75,19 +75,20 @@ describe.each(ENGINES)('scan --git on the %s engine', (engine) => {
     const repo = await repositoryWith({});
     const lines = Array.from({ length: 30 }, (_, index) => `line ${index + 1}`);
     await commit(repo, { 'config.txt': `${lines.join('\n')}\n` }, 'base');
-    const edited = [...lines];
-    edited[4] = `token ${GITHUB_PAT}`;
-    edited[24] = `aws ${AWS_KEY}`;
+    // Two lines inserted at the top move what follows: the findings' lines are the new file's, not the old one's.
+    const edited = ['# header', '# more', ...lines];
+    edited[6] = `token ${GITHUB_PAT}`;
+    edited[26] = `aws ${AWS_KEY}`;
     const id = await commit(repo, { 'config.txt': `${edited.join('\n')}\n` }, 'two hunks');
     const result = await scan(repo, ['--engine', engine, '--git', '--json']);
     const want = { commit: id, author: 'Ann Example', email: 'ann@example.test', date: '2026-01-02T03:04:05+00:00', path: 'config.txt' };
     expect(findingsOf(result.stdout).map(({ rule, line, column, commit, author, email, date, path }) => ({ rule, line, column, commit, author, email, date, path }))).toEqual([
-      { rule: 'github-pat', line: 5, column: 7, ...want },
-      { rule: 'aws-access-key-id', line: 25, column: 5, ...want },
+      { rule: 'github-pat', line: 7, column: 7, ...want },
+      { rule: 'aws-access-key-id', line: 27, column: 5, ...want },
     ]);
     // The line numbers are the file's in that commit.
     const shown = (await git(repo, ['show', `${id}:config.txt`])).stdout.split('\n');
-    expect([shown[4], shown[24]]).toEqual([`token ${GITHUB_PAT}`, `aws ${AWS_KEY}`]);
+    expect([shown[6], shown[26]]).toEqual([`token ${GITHUB_PAT}`, `aws ${AWS_KEY}`]);
   });
 });
 
