@@ -25,8 +25,8 @@ import { stdoutColors } from './terminal.js';
 /** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
 const PREVIEW_MASK = parseReplacement('*4');
 
+/** What a scan read: files (with --git: file patches) and bytes, for the summary, and a line saying so for --verbose. */
 interface ScanRun {
-  /** Files (or file patches) scanned, bytes, findings before acceptance. */
   readonly files: number;
   readonly bytes: number;
   readonly what: string;
@@ -93,7 +93,8 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
     if (options.sarif) sarifFindings.push({ ...finding, path: placed.repositoryPath });
     else await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, recordFields(finding)) : formatFinding(finding, report));
   });
-  log(`scanned ${run.what}; ${tally.findings} finding(s) reported, ${accepted.baseline} in the baseline, ${accepted['ignore file']} in an ignore file`);
+  const acceptedNote = accepted.baseline + accepted['ignore file'] > 0 ? `, and ${accepted.baseline} in the baseline, ${accepted['ignore file']} in an ignore file` : '';
+  log(`scanned ${run.what}; ${tally.findings} finding(s)${acceptedNote}`);
   if (options.writeBaseline !== undefined) {
     writeFileAtomically(options.writeBaseline, baselineText(toRecord, `sseredact ${VERSION}`));
     process.stderr.write(`sseredact: ${toRecord.length} finding(s) recorded in ${options.writeBaseline}\n`);
