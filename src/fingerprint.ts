@@ -14,7 +14,7 @@
  * 3. when that file can be neither read nor created (a read-only home): a random key for this
  *    process, so fingerprints hold within the run only; a warning says so, once.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { linkSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,17 @@ function userKey(): Buffer {
 export function fingerprint(secret: Uint8Array, key?: string): string {
   const hmacKey = key !== undefined && key !== '' ? Buffer.from(key, 'utf8') : userKey();
   return `hmac-sha256:${createHmac('sha256', hmacKey).update(secret).digest('hex')}`;
+}
+
+/**
+ * The fingerprint of a finding's place, unkeyed so that everyone gets the same one (baselines,
+ * ignore files and SARIF alerts are shared): hex SHA-256 of the rule id, the path from the top of
+ * the repository (`/`-separated) and the secret. No line number: it survives lines moving. The
+ * path and rule salt it, but like any unkeyed hash it lets a reader test a guess at a secret of
+ * low entropy; the keyed {@link fingerprint} is the one for records that travel.
+ */
+export function placeFingerprint(ruleId: string, path: string, secret: Uint8Array): string {
+  return createHash('sha256').update(`${ruleId}\0${path}\0`).update(secret).digest('hex');
 }
 
 /** The key for `env` (the module doc's order); `onWarning` hears why a per-process key is used. */

@@ -126,9 +126,21 @@ export interface LocatedFinding extends Finding {
   readonly column: number;
 }
 
+/** The commit a `scan --git` finding was added in. */
+export interface CommitInfo {
+  /** The full commit id. */
+  readonly id: string;
+  readonly author: string;
+  readonly email: string;
+  /** The author date, strict ISO 8601 (`2026-12-02T09:10:43+00:00`). */
+  readonly date: string;
+}
+
 /** A finding in a scanned file, as scan sinks report it. */
 export interface ScanFinding extends LocatedFinding {
   readonly path: string;
+  /** With `scan --git`: the commit whose patch added the secret; `line`/`endLine` are then lines of the file in that commit. */
+  readonly commit?: CommitInfo;
   /** 1-based line and byte column just past the secret (SARIF's endLine/endColumn). */
   readonly endLine: number;
   readonly endColumn: number;

@@ -19,6 +19,7 @@ import { createByteSink } from '../sinks/output.js';
 import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput, readInputText } from '../sources/input.js';
 import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
+import { discoverConfigFiles, repositoryRoot } from './discover-config.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
 import { prepareFileJob, runFileJob } from './file-job.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
@@ -43,7 +44,9 @@ async function loadRuleFiles(paths: readonly string[], log: Log): Promise<Loaded
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
-  const ruleFiles = await loadRuleFiles(options.rules, log);
+  const configFiles = options.config ? discoverConfigFiles(repositoryRoot()) : [];
+  for (const path of configFiles) log(`config: ${path}`);
+  const ruleFiles = await loadRuleFiles([...configFiles, ...options.rules], log);
   const loaded: Array<RuleSpec | LiteralSetSpec> = [...ruleFiles.specs];
   for (const path of options.literalFile) {
     const literals = parseLiteralFile(readInputText(path));

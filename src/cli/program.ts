@@ -20,6 +20,8 @@ export interface RuleCommandOptions {
   readonly maskEnv: string[];
   readonly maxMatch: number;
   readonly engine: 'auto' | 'ts' | 'vectorscan';
+  /** False with `--no-config`: the repository's config files are not loaded (cli/discover-config.ts). */
+  readonly config: boolean;
   readonly verbose: boolean;
 }
 
@@ -57,6 +59,13 @@ export interface RedactCommandOptions extends RuleCommandOptions {
 
 export interface ScanCommandOptions extends RuleCommandOptions {
   readonly staged: boolean;
+  /** `--git [RANGE]`: true (all history) or the range; false with `--no-git` (walk without git); undefined with neither. */
+  readonly git?: boolean | string;
+  readonly baseline?: string;
+  readonly writeBaseline?: string;
+  readonly maxFileSize?: number;
+  /** The exit status when something is reported (`--exit-code`, default 1). */
+  readonly exitCode: number;
   readonly json: boolean;
   readonly sarif: boolean;
   readonly showSecret: boolean;
@@ -129,6 +138,12 @@ function byteSize(value: string): number {
   return Number(match[1]) * unit;
 }
 
+function exitStatus(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 255) throw new InvalidArgumentError('expected an exit status, 0 to 255.');
+  return number;
+}
+
 function seconds(value: string): number {
   if (!/^\d+(?:\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number of seconds, like 30 or 0.5.');
   return Number(value);
@@ -178,11 +193,17 @@ Examples:
   sseredact scan --staged                         the staged files, as a git pre-commit hook runs it
   sseredact scan --sarif . > sseredact.sarif      for GitHub code scanning
   git show HEAD:config.yml | sseredact scan --json -
+  sseredact scan --git                            every commit's added lines, all history
+  sseredact scan --git origin/main..HEAD          the commits of a branch
+  sseredact scan --write-baseline .sseredact-baseline.json
+  sseredact scan --baseline .sseredact-baseline.json   only what is new since
 
-A line holding sseredact:allow (or gitleaks:allow) is not reported. Rules with paths apply only to
-matching files; allowlists may match paths and whole lines.
+A line holding sseredact:allow (or gitleaks:allow, pragma: allowlist secret, secretlint-disable-line)
+is not reported, nor what .sseredactignore or .gitleaksignore at the top of the repository lists.
+The repository's .sseredact.toml (.yaml, .json) and .gitleaks.toml are loaded (--no-config: not).
+Rules with paths apply only to matching files; allowlists may match paths and whole lines.
 
-Exit status: 0 nothing found, 1 findings, 2 usage or input error, 3 internal failure.`;
+Exit status: 0 nothing found, 1 findings (or --exit-code), 2 usage or input error, 3 internal failure.`;
 
 const PROXY_EXAMPLES = `
 Examples:
@@ -219,6 +240,7 @@ function addRuleOptions(command: Command): Command {
     .option('--mask-env <names>', 'the values of these environment variables are secrets: names or globs, comma-separated (repeatable)', collect, [])
     .option('--max-match <bytes>', 'the widest match any rule may have, in bytes (at most 1 MiB)', maxMatchBytes, DEFAULT_MAX_MATCH)
     .addOption(new Option('--engine <name>', 'matching engine: vectorscan when its addon is installed, else ts').choices(['auto', 'ts', 'vectorscan']).default('auto'))
+    .option('--no-config', "don't load the repository's .sseredact.toml (.yaml, .json) or .gitleaks.toml")
     .option('-v, --verbose', 'say what is going on, on stderr', false);
 }
 
@@ -329,6 +351,12 @@ export function buildProgram(actions: ProgramActions): Command {
       ),
     )
       .option('--staged', 'scan the staged contents of the files the next commit adds or changes (a pre-commit hook)', false)
+      .option('--git [range]', 'scan the lines each commit in RANGE adds (default: all history); paths are then git pathspecs')
+      .option('--no-git', 'walk directories without git: also what git ignores')
+      .option('--baseline <file>', 'report only findings not in this baseline (written by --write-baseline)')
+      .option('--write-baseline <file>', 'record the current findings in FILE as accepted, report nothing, exit 0')
+      .option('--max-file-size <bytes>', 'skip files (with --git: a file patch) larger than this (bytes, or 1MiB, 512KiB)', byteSize)
+      .option('--exit-code <status>', 'exit with this status when anything is reported', exitStatus, 1)
       .addOption(new Option('--json', 'write NDJSON finding records (with path) and a summary instead of the text report').default(false).conflicts('sarif'))
       .option('--sarif', 'write a SARIF 2.1.0 log for GitHub code scanning instead of the text report', false)
       .option('--show-secret', 'show each secret in the report and records instead of a masked preview (careful)', false)

@@ -1,8 +1,14 @@
 /**
- * `sseredact scan`: finds secrets in files, directories, stdin or the staged blobs of the git
- * index, and reports them as text, NDJSON records or SARIF. Exit 1 when anything was found.
+ * `sseredact scan`: finds secrets in files, directories, stdin, the staged blobs of the git index
+ * or the commits of the git history, and reports them as text, NDJSON records or SARIF, leaving
+ * out what a baseline or the repository's ignore files accept. Exit 1 (or `--exit-code`) when
+ * anything was reported.
  */
-import { type NotScanned, scanTargets } from '../pipeline/scan.js';
+import { relative, resolve, sep } from 'node:path';
+import { SseredactError } from '../errors.js';
+import { GITLEAKS_IGNORE, type PlacedFinding, SSEREDACT_IGNORE, baselineText, isBaselineLine, loadAcceptance, writeFileAtomically } from '../pipeline/baseline.js';
+import { type NotScanned, type ScanTotals, scanTargets } from '../pipeline/scan.js';
+import { scanHistory } from '../pipeline/scan-history.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { scanAnnotation } from '../sinks/github.js';
@@ -12,55 +18,129 @@ import { sarifLog } from '../sinks/sarif.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
 import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
-import { EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK } from './exit.js';
+import { repositoryRoot } from './discover-config.js';
+import { EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
 import { scanStatsText } from './scan-stats.js';
-import { startProgress, stdoutColors } from './terminal.js';
+import { type Progress, startProgress, stdoutColors } from './terminal.js';
 
 /** How a text report shows a secret: starred, its last bytes kept as `--replace '*4'` keeps them. */
 const PREVIEW_MASK = parseReplacement('*4');
 
-/** Scans `paths` (with --staged: git pathspecs; none: the working directory, or the whole index). */
-export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
-  const targets = options.staged ? await listStagedTargets(paths) : await listFileTargets(paths.length > 0 ? paths : ['.']);
-  const stdout = createByteSink(process.stdout, { ownsStream: false });
-  const tally = new FindingTally();
-  // Annotations go to stderr, beside whichever report stdout carries; on by default in a GitHub Actions job.
-  const annotates = options.github ?? process.env.GITHUB_ACTIONS === 'true';
-  const sarifFindings: ScanFinding[] = [];
-  const pathsWithFindings = new Set<string>();
-  const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
-  const scanning = `scanning ${targets.length} file${targets.length === 1 ? '' : 's'}`;
-  const progress = startProgress(scanning);
+/** What a scan read: files (with --git: file patches) and bytes, for the summary, and a line saying so for --verbose. */
+interface ScanRun {
+  readonly files: number;
+  readonly bytes: number;
+  readonly what: string;
+  /** A file scan's totals, for --stats and the files not scanned; null for --git. */
+  readonly totals: ScanTotals | null;
+}
+
+/** The spinner of a scan (on a TTY only) and what it says it is doing. */
+interface ScanProgress {
+  readonly spinner: Progress;
+  label: string;
+}
+
+/** Runs the scan the options choose; `onFinding` hears each finding, its path as the report shows it. */
+async function runScan(
+  paths: readonly string[],
+  options: ScanCommandOptions,
+  ruleSet: RuleSet,
+  log: (message: string) => void,
+  progress: ScanProgress,
+  onFinding: (finding: ScanFinding) => Promise<void>,
+): Promise<ScanRun> {
+  const onNote = (path: string, note: string): void => log(`${path}: ${note}`);
+  const maxFileSize = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
+  if (options.git === true || typeof options.git === 'string') {
+    if (options.staged) throw new SseredactError('usage', 'scan: --git and --staged cannot be used together');
+    const range = typeof options.git === 'string' ? { range: options.git } : {};
+    const totals = await scanHistory(ruleSet, process.cwd(), { ...range, pathspecs: paths, ...maxFileSize, onNote }, onFinding);
+    return {
+      files: totals.files,
+      bytes: totals.bytes,
+      what: `${totals.files} file patch(es) of ${totals.commits} commit(s), ${totals.bytes} bytes added; skipped ${totals.skippedFiles} large patch(es)`,
+      totals: null,
+    };
+  }
+  const targets = options.staged
+    ? await listStagedTargets(paths, { ...maxFileSize, onNote })
+    : await listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSize, onNote });
+  progress.label = `scanning ${targets.length} file${targets.length === 1 ? '' : 's'}`;
+  progress.spinner.update(progress.label);
   const onNotScanned = ({ path, detail }: NotScanned): void => {
-    progress.around(async () => process.stderr.write(`sseredact: ${path}: not scanned: ${detail}\n`));
+    progress.spinner.around(async () => process.stderr.write(`sseredact: ${path}: not scanned: ${detail}\n`));
   };
   const scanOptions = { maxMatch: options.maxMatch, fileTimeoutMs: options.fileTimeout > 0 ? options.fileTimeout * 1000 : null, onNotScanned };
-  const totals = await scanTargets(
-    ruleSet,
-    targets,
-    async (finding) => {
-      tally.add(finding);
-      pathsWithFindings.add(finding.path);
-      progress.update(`${scanning}: ${tally.findings} finding(s)`);
-      if (options.sarif) sarifFindings.push(finding);
-      await progress.around(async () => {
-        if (annotates) process.stderr.write(scanAnnotation(finding));
-        if (!options.sarif) await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, { path: finding.path }) : formatFinding(finding, report));
-      });
-    },
-    options.jobs === undefined ? scanOptions : { ...scanOptions, jobs: options.jobs },
-  ).finally(() => progress.stop());
-  tally.streams = totals.files;
-  tally.bytes = totals.bytes;
+  const totals = await scanTargets(ruleSet, targets, onFinding, options.jobs === undefined ? scanOptions : { ...scanOptions, jobs: options.jobs });
+  return { files: totals.files, bytes: totals.bytes, what: `${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s)`, totals };
+}
+
+/** Scans `paths` (with --staged or --git: git pathspecs; none: the working directory, the whole index or all history). */
+export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
+  const root = repositoryRoot();
+  // History paths already are from the top; the others are relative to the working directory.
+  const toRepositoryPath = (path: string): string => relative(root, resolve(path)).split(sep).join('/');
+  const repositoryPath = (finding: ScanFinding): string => (finding.commit !== undefined || finding.path === '-' ? finding.path : toRepositoryPath(finding.path));
+  const acceptance = loadAcceptance(root, options.baseline, log);
+  // Fingerprints look like keys to the generic rules: the files and lines that hold them are left alone.
+  const fingerprintFiles = new Set([SSEREDACT_IGNORE, GITLEAKS_IGNORE]);
+  const stdout = createByteSink(process.stdout, { ownsStream: false });
+  const tally = new FindingTally();
+  const sarifFindings: ScanFinding[] = [];
+  const toRecord: PlacedFinding[] = [];
+  const accepted = { baseline: 0, 'ignore file': 0 };
+  const pathsWithFindings = new Set<string>();
+  // Annotations go to stderr, beside whichever report stdout carries; on by default in a GitHub Actions job.
+  const annotates = options.github ?? process.env.GITHUB_ACTIONS === 'true';
+  const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
+  const progress: ScanProgress = { spinner: startProgress('scanning'), label: 'scanning' };
+  const run = await runScan(paths, options, ruleSet, log, progress, async (finding) => {
+    const placed = { finding, repositoryPath: repositoryPath(finding) };
+    if (fingerprintFiles.has(placed.repositoryPath) || isBaselineLine(finding.lines)) return;
+    const why = acceptance.accepts(placed);
+    // A new baseline holds every current finding, those the old one accepted too: it replaces it.
+    if (options.writeBaseline !== undefined && why !== 'ignore file') {
+      toRecord.push({ finding: { ...finding, lines: new Uint8Array(0), fileSecrets: [] }, repositoryPath: placed.repositoryPath });
+      return;
+    }
+    if (why !== null) {
+      accepted[why]++;
+      return;
+    }
+    tally.add(finding);
+    pathsWithFindings.add(finding.path);
+    progress.spinner.update(`${progress.label}: ${tally.findings} finding(s)`);
+    if (options.sarif) sarifFindings.push({ ...finding, path: placed.repositoryPath });
+    await progress.spinner.around(async () => {
+      if (annotates) process.stderr.write(scanAnnotation(finding));
+      if (!options.sarif) await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, recordFields(finding)) : formatFinding(finding, report));
+    });
+  }).finally(() => progress.spinner.stop());
+  const acceptedNote = accepted.baseline + accepted['ignore file'] > 0 ? `, and ${accepted.baseline} in the baseline, ${accepted['ignore file']} in an ignore file` : '';
+  log(`scanned ${run.what}; ${tally.findings} finding(s)${acceptedNote}`);
+  if (options.writeBaseline !== undefined) {
+    writeFileAtomically(options.writeBaseline, baselineText(toRecord, `sseredact ${VERSION}`));
+    process.stderr.write(`sseredact: ${toRecord.length} finding(s) recorded in ${options.writeBaseline}\n`);
+    return EXIT_OK;
+  }
+  tally.streams = run.files;
+  tally.bytes = run.bytes;
   if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
-  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(totals.findings, pathsWithFindings.size));
-  log(`scanned ${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s); ${totals.findings} finding(s)`);
-  if (options.stats) process.stderr.write(scanStatsText(totals));
+  else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(tally.findings, pathsWithFindings.size));
+  if (options.stats && run.totals !== null) process.stderr.write(scanStatsText(run.totals));
   // A file not scanned may hold a secret: the run cannot pass, whatever else it found.
-  if (totals.failedFiles > 0) {
-    process.stderr.write(`sseredact: ${totals.failedFiles} file(s) not scanned\n`);
+  if (run.totals !== null && run.totals.failedFiles > 0) {
+    process.stderr.write(`sseredact: ${run.totals.failedFiles} file(s) not scanned\n`);
     return EXIT_INTERNAL;
   }
-  return totals.findings > 0 ? EXIT_FINDINGS : EXIT_OK;
+  return tally.findings > 0 ? options.exitCode : EXIT_OK;
+}
+
+/** The scan-only fields of a finding's NDJSON record: its path and, from history, its commit. */
+function recordFields(finding: ScanFinding): Record<string, string> {
+  if (finding.commit === undefined) return { path: finding.path };
+  const { id, author, email, date } = finding.commit;
+  return { path: finding.path, commit: id, author, email, date };
 }

@@ -77,7 +77,9 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
             tally.add(finding);
             sinks.onLocated?.(place(finding), source.name);
             if (records)
-              pending.push(findingRecord(place(finding), source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}));
+              pending.push(
+                findingRecord(place(finding), source.name, sinks.showSecret, context ? { event: context.event, eventOffset: context.eventOffset, path: context.path } : {}),
+              );
           },
         })
       : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });

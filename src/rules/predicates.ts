@@ -218,10 +218,13 @@ export function compilePathFilter(ruleId: string, paths: readonly string[] | und
   return (path) => regexes.some((regex) => regex.test(path));
 }
 
-/** Lines holding one of these markers are exempt in scan mode (never in redact mode by default). */
-const ALLOW_MARKER = /(?:sseredact|gitleaks):allow/;
+/**
+ * Lines holding one of these markers are exempt in scan mode (never in redact mode by default):
+ * ours, gitleaks', detect-secrets' pragma and secretlint's (whatever rule names follow it).
+ */
+const ALLOW_MARKER = /(?:sseredact|gitleaks):allow|pragma: ?allowlist secret|secretlint-disable-line/;
 
-/** True when `line` carries an inline `sseredact:allow` or `gitleaks:allow` marker. */
+/** True when `line` carries an inline allow marker (`sseredact:allow` and the others above). */
 export function hasAllowMarker(line: Uint8Array | string): boolean {
   return ALLOW_MARKER.test(typeof line === 'string' ? line : latin1(line));
 }

@@ -5,7 +5,8 @@
  * - its rule's `paths` (gitleaks' rule `path`): the rule only applies to files they match;
  * - its rule's predicates again, now given the path and the whole line: allowlists with `paths`
  *   or `regexTarget = "line"` apply;
- * - no inline `sseredact:allow` / `gitleaks:allow` marker on its line(s).
+ * - no inline allow marker on its line(s): `sseredact:allow`, `gitleaks:allow`, detect-secrets'
+ *   `pragma: allowlist secret`, secretlint's `secretlint-disable-line`.
  *
  * Dropping a finding here gives what dropping it in the confirmer would: a rule resumes after a
  * match whether or not its predicates keep it, so no other finding depends on it.

@@ -25,6 +25,10 @@
  * - `secret`: the secret itself (latin1-decoded bytes), only with `--show-secret`.
  * - `path`: in `scan --json` only, the file's path (as `stream`), relative to the working directory.
  *   The summary's `streams` and `bytes` then count the files scanned (binary ones skipped).
+ * - `commit`, `author`, `email`, `date`: in `scan --git --json` only, the commit that added the
+ *   secret (full id, author name and email, author date in strict ISO 8601); `line` is then the
+ *   line in that commit's version of the file, and `start`/`end` count bytes of the lines that
+ *   commit added to the file (`stream` and the summary's `streams` count file patches).
  * - `event`, `eventOffset`, `path`: in SSE modes (`--sse`, `--sse-json`), the 0-based ordinal and
  *   input offset of the event holding the secret's first byte, and where in it: the field (`data`,
  *   `id`, `comment`) or the JSON path (`choices[0].delta.content`). `start`/`end`/`line`/`column`

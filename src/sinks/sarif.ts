@@ -13,15 +13,17 @@
  *                "columnKind": "utf16CodeUnits"}]}
  *
  * - `rules`: the rules that found something, in rule-set order; `ruleIndex` points into them.
- * - `uri`: the path relative to the working directory (run from the top of the repository for
- *   GitHub), `/`-separated and percent-encoded.
+ * - `uri`: the path from the top of the repository (the caller passes findings with such paths; the
+ *   working directory outside a repository), `/`-separated and percent-encoded: what GitHub maps.
+ * - `properties`: with `scan --git`, the commit that added the secret (`commit`, `author`, `email`,
+ *   `date`); `region` lines are then lines of the file in that commit.
  * - `region`: where the secret starts and ends (end exclusive), 1-based; columns count UTF-16 code
  *   units of the line decoded as UTF-8, as SARIF's default `columnKind` says (the text and JSON
  *   reports count bytes).
  * - `partialFingerprints`: SHA-256 of rule, path and secret: the same secret in the same file is the
  *   same alert across runs, wherever its line moves. The secret itself never appears.
  */
-import { createHash } from 'node:crypto';
+import { placeFingerprint } from '../fingerprint.js';
 import type { RuleSpec, ScanFinding } from '../types.js';
 
 /** What the log says of a rule: its id and description (a compiled rule is one). */
@@ -38,10 +40,6 @@ function utf16Column(lines: Uint8Array, offset: number): number {
   if (offset > lines.length) return 1;
   const lineStart = offset === 0 ? 0 : lines.lastIndexOf(0x0a, offset - 1) + 1;
   return Buffer.from(lines.subarray(lineStart, offset)).toString('utf8').length + 1;
-}
-
-function fingerprint(finding: ScanFinding): string {
-  return createHash('sha256').update(`${finding.ruleId}\0${finding.path}\0`).update(finding.secretBytes).digest('hex');
 }
 
 function describe(rule: DescribedRule): string {
@@ -72,7 +70,8 @@ export function sarifLog(findings: readonly ScanFinding[], rules: readonly Descr
           },
         },
       ],
-      partialFingerprints: { 'sseredact/secret/v1': fingerprint(finding) },
+      partialFingerprints: { 'sseredact/secret/v1': placeFingerprint(finding.ruleId, finding.path, finding.secretBytes) },
+      ...(finding.commit === undefined ? {} : { properties: { commit: finding.commit.id, author: finding.commit.author, email: finding.commit.email, date: finding.commit.date } }),
     };
   });
   return {

@@ -6,6 +6,11 @@
  *
  *     1 secret in 1 file; a false positive can be marked with sseredact:allow on its line
  *
+ * From `scan --git`, a line starts with the commit (12 hex digits) and ends with its author and
+ * date; `line` is then the line in that commit's version of the file:
+ *
+ *     4b825dc642cb config/app.env:2:19 aws-access-key-id: AWS_ACCESS_KEY_ID=****************4PQ  (Ann <ann@example.com> 2026-12-02T09:10:43+00:00)
+ *
  * `path:line:column` (1-based, the column in bytes) as editors and terminals link it, the rule,
  * and the line around the secret with the secret masked (by `mask`, which the caller passes in:
  * `--replace '*4'` keeps the last bytes); the secret itself only with `--show-secret`. Every other
@@ -28,6 +33,8 @@ const CONTEXT = 40;
 /** A masked secret longer than this (a private key) is shown by its end only. */
 const MASK_WIDTH = 24;
 const STAR = 0x2a;
+/** Hex digits of a commit id shown. */
+const COMMIT_WIDTH = 12;
 
 /** The bytes as text on one line: UTF-8, control characters (line breaks of a multi-line secret) as spaces. */
 function printable(bytes: Uint8Array): string {
@@ -73,7 +80,10 @@ export function formatFinding(finding: ScanFinding, options: TextReportOptions):
   const before = printable(context(finding, Math.max(finding.linesStart, secretStart - CONTEXT), secretStart)).trimStart();
   const after = printable(context(finding, secretEnd, Math.min(linesEnd, secretEnd + CONTEXT))).trimEnd();
   const where = `${colors.magenta(finding.path)}:${colors.green(String(finding.line))}:${finding.column}`;
-  return `${where} ${colors.bold.red(finding.ruleId)}: ${before}${colors.yellow(shownSecret(finding, options))}${after}\n`;
+  const line = `${where} ${colors.bold.red(finding.ruleId)}: ${before}${colors.yellow(shownSecret(finding, options))}${after}`;
+  if (finding.commit === undefined) return `${line}\n`;
+  const { id, author, email, date } = finding.commit;
+  return `${colors.cyan(id.slice(0, COMMIT_WIDTH))} ${line}  (${printable(Buffer.from(`${author} <${email}> ${date}`))})\n`;
 }
 
 function plural(count: number, noun: string): string {

@@ -71,6 +71,17 @@ export async function listWorkTreeFiles(dir: string): Promise<string[]> {
   return [...new Set(splitNul(await runGit(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], dir)))];
 }
 
+/** True when git ignores `path` (a directory or file in a work tree), or something above it. */
+export async function isIgnoredByGit(path: string): Promise<boolean> {
+  try {
+    // Prints the path when ignored; exit status 1 (an error to runGit) when not.
+    return (await runGit(['check-ignore', '--no-index', '--', '.'], path)).length > 0;
+  } catch (error) {
+    if (error instanceof SseredactError) return false;
+    throw error;
+  }
+}
+
 /** A file staged for the next commit: its path from the top of the work tree and its blob id. */
 export interface StagedFile {
   readonly path: string;

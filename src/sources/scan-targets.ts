@@ -1,13 +1,14 @@
 /**
  * What `sseredact scan` reads: the files named on the command line and the files under the
- * directories named there (in a git work tree, what git does not ignore; elsewhere, everything
- * but `.git`), stdin for `-`, or the staged blobs of the git index. Each target is read whole when
+ * directories named there (in a git work tree, what git does not ignore, unless git ignores the
+ * named directory itself or `--no-git` says so; elsewhere, everything but `.git`), stdin for `-`,
+ * or the staged blobs of the git index. Each target is read whole when
  * its turn comes: line allowlists and inline markers need whole lines.
  */
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { SseredactError, describeSystemError } from '../errors.js';
-import { listStagedFiles, listWorkTreeFiles, readBlobs, workTreeRoot } from './git.js';
+import { isIgnoredByGit, listStagedFiles, listWorkTreeFiles, readBlobs, workTreeRoot } from './git.js';
 
 export interface ScanTarget {
   /** The path findings are reported under (relative to the working directory), `-` for stdin. */
@@ -63,29 +64,64 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  if ((await workTreeRoot(dir)) === null) return walk(dir);
+/** How `scan PATH...` lists and picks files. */
+export interface FileTargetOptions {
+  /** False with `--no-git`: directories are walked whole (but `.git`), whatever git ignores. */
+  readonly useGit: boolean;
+  /** Files larger than this many bytes are skipped; `onNote` hears of each, and of a named directory git ignores. */
+  readonly maxFileSize?: number;
+  readonly onNote: (path: string, note: string) => void;
+}
+
+async function filesUnder(dir: string, options: FileTargetOptions): Promise<string[]> {
+  if (!options.useGit || (await workTreeRoot(dir)) === null) return walk(dir);
+  if (await isIgnoredByGit(dir)) {
+    // Named on the command line, so wanted, though git ignores it: walked whole, and said so.
+    options.onNote(dir, 'ignored by git; scanned anyway (all of it), as it was named');
+    return walk(dir);
+  }
   const listed = (await listWorkTreeFiles(dir)).map((path) => join(dir, path));
   const regular = await Promise.all(listed.map(isRegularFile));
   return listed.filter((_path, index) => regular[index]);
 }
 
+/** `paths` without the files over `options.maxFileSize` (each reported to `onNote`). */
+async function withinSizeLimit(paths: readonly string[], options: FileTargetOptions): Promise<string[]> {
+  const limit = options.maxFileSize;
+  if (limit === undefined) return [...paths];
+  const sizes = await Promise.all(
+    paths.map((path) =>
+      path === '-'
+        ? 0
+        : stat(path).then(
+            (stats) => stats.size,
+            () => 0,
+          ),
+    ),
+  );
+  return paths.filter((path, index) => {
+    const isTooLarge = sizes[index]! > limit;
+    if (isTooLarge) options.onNote(path, `skipped: ${sizes[index]} bytes, over --max-file-size`);
+    return !isTooLarge;
+  });
+}
+
 /**
  * The targets for `scan PATH...`. Every path is checked before anything is read, so a missing one
- * fails the run at once: throws SseredactError('io') naming it. A file named explicitly is
- * scanned even if git ignores it.
+ * fails the run at once: throws SseredactError('io') naming it. A file or directory named
+ * explicitly is scanned even if git ignores it.
  */
-export async function listFileTargets(paths: readonly string[]): Promise<ScanTarget[]> {
-  const targets: ScanTarget[] = [];
+export async function listFileTargets(paths: readonly string[], options: FileTargetOptions): Promise<ScanTarget[]> {
+  const files: string[] = [];
   for (const path of paths) {
     const stats =
       path === '-'
         ? null
         : await stat(path).catch((error: unknown) => Promise.reject(new SseredactError('io', `cannot read ${path}: ${describeSystemError(error)}`, { cause: error })));
-    if (stats?.isDirectory()) targets.push(...(await filesUnder(path)).map(fileTarget));
-    else targets.push(fileTarget(path));
+    if (stats?.isDirectory()) files.push(...(await filesUnder(path, options)));
+    else files.push(path);
   }
-  return targets;
+  return (await withinSizeLimit(files, options)).map(fileTarget);
 }
 
 /**
@@ -93,7 +129,7 @@ export async function listFileTargets(paths: readonly string[]): Promise<ScanTar
  * adds or changes, reported relative to the working directory. Throws SseredactError('usage')
  * outside a git work tree.
  */
-export async function listStagedTargets(pathspecs: readonly string[]): Promise<ScanTarget[]> {
+export async function listStagedTargets(pathspecs: readonly string[], options: Pick<FileTargetOptions, 'maxFileSize' | 'onNote'>): Promise<ScanTarget[]> {
   const cwd = process.cwd();
   const root = await workTreeRoot(cwd);
   if (root === null) throw new SseredactError('usage', 'scan --staged: not inside a git work tree');
@@ -103,5 +139,11 @@ export async function listStagedTargets(pathspecs: readonly string[]): Promise<S
     cwd,
     staged.map((file) => file.blob),
   );
-  return staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), read: async () => contents[index]! }));
+  const targets = staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), read: async () => contents[index]! }));
+  const limit = options.maxFileSize;
+  return targets.filter((target, index) => {
+    const isTooLarge = limit !== undefined && contents[index]!.length > limit;
+    if (isTooLarge) options.onNote(target.path, `skipped: ${contents[index]!.length} bytes staged, over --max-file-size`);
+    return !isTooLarge;
+  });
 }

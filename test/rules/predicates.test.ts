@@ -219,8 +219,12 @@ describe('inline allow markers', () => {
   test.each([
     ['token = "abc" # sseredact:allow', true],
     ['token = "abc" // gitleaks:allow', true],
+    ['token = "abc"  # pragma: allowlist secret', true],
+    ['token = "abc" // secretlint-disable-line @secretlint/secretlint-rule-preset-recommend', true],
     ['token = "abc"', false],
     ['sseredact allow', false],
+    ['pragma: allowlist nextline', false],
+    ['secretlint-disable-next-line', false],
   ])('%s -> %s', (line, want) => expect(hasAllowMarker(bytes(line))).toBe(want));
 });
 

@@ -6,11 +6,11 @@
  *   const specs = loadRuleFile('rules.yaml', { onWarning: (line) => console.error(line) });
  */
 import { readFileSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { SseredactError } from '../../errors.js';
-import { type GitleaksExtend, type SkippedRule, importGitleaks, looksLikeGitleaks } from './gitleaks.js';
+import { type GitleaksExtend, type SkippedRule, hasGitleaksOnlyKeys, importGitleaks, looksLikeGitleaks } from './gitleaks.js';
 import { type LoadedRuleSpec, parseRuleFile } from './schema.js';
 
 export type RuleFileFormat = 'json' | 'yaml' | 'toml';
@@ -53,10 +53,19 @@ function parseText(text: string, format: RuleFileFormat, path: string): unknown 
   }
 }
 
+/**
+ * A file named `.sseredact.toml` (`.yaml`, `.yml`, `.json`: the names configuration discovery
+ * loads) is our schema unless it has keys only gitleaks has; another TOML file with gitleaks'
+ * shape is a gitleaks config.
+ */
+function isGitleaksConfig(data: unknown, path: string): boolean {
+  return /^\.sseredact\.(?:toml|ya?ml|json)$/.test(basename(path)) ? hasGitleaksOnlyKeys(data) : looksLikeGitleaks(data);
+}
+
 /** Parses rule-file text; `path` names the file in errors and becomes each rule's `source`. */
 export function parseRuleText(text: string, path: string, format: RuleFileFormat = detectFormat(path, text)): RuleFileResult {
   const data = parseText(text, format, path);
-  if (format === 'toml' && looksLikeGitleaks(data)) {
+  if (format === 'toml' && isGitleaksConfig(data, path)) {
     const imported = importGitleaks(data, path);
     const warnings = [...imported.skipped.map((skip) => `${path}: rule ${skip.id} not loaded: ${skip.reason}`), ...imported.warnings.map((line) => `${path}: ${line}`)];
     return { specs: imported.specs, kind: 'gitleaks', extend: imported.extend, skipped: imported.skipped, warnings };

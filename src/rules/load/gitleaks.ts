@@ -69,10 +69,21 @@ function strings(value: unknown): string[] | undefined {
 /** True when a parsed TOML document has gitleaks' shape: `[[rules]]` tables with a regex or path. */
 export function looksLikeGitleaks(data: unknown): boolean {
   if (!isTable(data) || !Array.isArray(data.rules)) return false;
-  if ('allowlist' in data || 'allowlists' in data || 'extend' in data || 'title' in data || 'minVersion' in data) return true;
+  if (hasGitleaksOnlyKeys(data)) return true;
   // Our own schema's fields never occur in gitleaks rules; gitleaks' `path`/`tags` never in ours.
   const ours = ['format', 'examples', 'validator', 'placeholders', 'paths', 'replacement', 'stopwords'];
   return data.rules.every((rule) => isTable(rule) && !ours.some((key) => key in rule) && !Array.isArray(rule.allowlist));
+}
+
+/**
+ * True when a document with `[[rules]]` has what only gitleaks configs have: a global allowlist,
+ * `[extend]`, `title`, `minVersion`, or a rule with `path`, `tags`, `required`, `skipReport` or a
+ * single `[rules.allowlist]` table. A plain list of id + regex rules fits both formats.
+ */
+export function hasGitleaksOnlyKeys(data: unknown): boolean {
+  if (!isTable(data) || !Array.isArray(data.rules)) return false;
+  if (['allowlist', 'allowlists', 'extend', 'title', 'minVersion'].some((key) => key in data)) return true;
+  return data.rules.some((rule) => isTable(rule) && (['path', 'tags', 'required', 'skipReport'].some((key) => key in rule) || isTable(rule.allowlist)));
 }
 
 function readAllowlist(table: Table, where: string, warnings: string[]): AllowlistSpec & { targetRules?: string[] } {
