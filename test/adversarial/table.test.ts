@@ -72,15 +72,16 @@ const piiPack = packExamples('pii');
  * Every example after (or before) one byte of every class. In front, a word byte makes another
  * word only where the rule keeps a token boundary (src/rules/token-boundary.ts); after it, the
  * rule's right edge says which bytes end a token (a word byte after a fixed-length token, `:`
- * after an IPv6 address): where the rule alone no longer finds the secret, there is nothing to
- * redact, and the attack is left out.
+ * after an IPv6 address). On either side, where the rule alone no longer finds the secret there
+ * is nothing to redact, and the attack is left out: `%3566002020360505` is the escape `%35` and
+ * then digits that fail the card's Luhn check, as a URL decoder reads them too.
  */
 function glued(examples: readonly PackExample[], side: 'before' | 'after'): Attack[] {
   return examples.flatMap((example) =>
     Object.entries(BYTE_CLASSES).flatMap(([name, byte]) => {
       const glue = String.fromCharCode(byte);
-      if (side === 'before') return isWordByte(byte) && example.hasTokenBoundary ? [] : [plant(example, glue, '', `${example.rule} after ${name}`)];
-      const attack = plant(example, '', glue, `${example.rule} before ${name}`);
+      if (side === 'before' && isWordByte(byte) && example.hasTokenBoundary) return [];
+      const attack = side === 'before' ? plant(example, glue, '', `${example.rule} after ${name}`) : plant(example, '', glue, `${example.rule} before ${name}`);
       return example.isFoundIn(attack.text, attack.secrets[0]!) ? [attack] : [];
     }),
   );

@@ -373,7 +373,7 @@ describe('limits, signals and socket files', () => {
     const server = await start(['--listen', 'tcp://127.0.0.1:0', '--reply', '--stats-json', '--engine', 'ts']);
     const line = `payload ${AWS_KEY} ${'y'.repeat(80)}\n`;
     const block = Buffer.from(line.repeat(1000));
-    const total = 48 * 1024 * 1024;
+    const total = 64 * 1024 * 1024;
     const blocks = Math.ceil(total / block.length);
     const baseline = server.memory().rssKiB;
     const slow = await open(server.addresses[0]!);
@@ -411,7 +411,7 @@ describe('limits, signals and socket files', () => {
     server.readStdout(false);
     const line = `log ${AWS_KEY} ${'z'.repeat(60)}\n`;
     const block = Buffer.from(line.repeat(1000));
-    const total = 48 * 1024 * 1024;
+    const total = 64 * 1024 * 1024;
     const blocks = Math.ceil(total / block.length);
     const sender = await open(server.addresses[0]!);
     sender.resume();
