@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlags } from './corpus.mjs';
-import { BIN, defaultEngines, exitQuietlyOnEpipe } from './tool.mjs';
+import { BIN, defaultEngines, exitQuietlyOnEpipe, random } from './tool.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
@@ -34,18 +34,6 @@ const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',
 const SECRET_EVERY = 100;
 const KEY = 'AKIAZ7VQ3XJ5K2LMN4PQ';
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
-
-/** A deterministic pseudo-random generator (mulberry32), so every run builds the same history. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['const', 'value', 'return', 'config', 'request', 'token', 'user', 'id', 'items', 'await', 'handler', 'error', 'result', 'options', 'path'];
 

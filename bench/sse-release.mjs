@@ -21,7 +21,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { option } from './tool.mjs';
+import { option, random } from './tool.mjs';
 
 const EVENTS = Number(option('--events', 20_000));
 const SLOW_EVENTS = Number(option('--slow-events', 400));
@@ -29,18 +29,6 @@ const FAST_EVENTS = Number(option('--fast-events', 4_000));
 const SEED = Number(option('--seed', 19));
 const ENGINES = String(option('--engines', 'ts,vectorscan')).split(',');
 const BIN = fileURLToPath(new URL('../bin/sseredact', import.meta.url));
-
-/** A small seeded PRNG (mulberry32), so every run cuts the same corpus the same way. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROSE = [
   'To stream a response, set the stream parameter and read the events as they arrive.',

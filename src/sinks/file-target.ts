@@ -153,9 +153,10 @@ async function openTruncated(path: string, length: number, name = path): Promise
   return fileSink(handle, name, length, true);
 }
 
-function direct(sink: FileSink & { close(): Promise<void> }): FileSink {
+/** `sink` as a FileSink named `path` (its own path by default), without its close(). */
+function direct(sink: FileSink & { close(): Promise<void> }, path = sink.path): FileSink {
   return {
-    path: sink.path,
+    path,
     isClosed: false,
     get position() {
       return sink.position;
@@ -168,15 +169,7 @@ function direct(sink: FileSink & { close(): Promise<void> }): FileSink {
 
 /** `tempPath` null: the sink writes the target itself, and commit only closes it. */
 function atomic(sink: FileSink & { close(): Promise<void> }, target: string, tempPath: string | null): AtomicFile {
-  return {
-    path: target,
-    isClosed: false,
-    get position() {
-      return sink.position;
-    },
-    write: (bytes) => sink.write(bytes),
-    sync: () => sink.sync(),
-    end: () => sink.end(),
+  return Object.assign(direct(sink, target), {
     tempPath,
     async commit(backupSuffix) {
       await sink.end();
@@ -193,7 +186,7 @@ function atomic(sink: FileSink & { close(): Promise<void> }, target: string, tem
       await sink.close().catch(() => {});
       if (tempPath !== null) await unlink(tempPath).catch(() => {});
     },
-  };
+  } satisfies Omit<AtomicFile, keyof FileSink>);
 }
 
 /** Keeps `target` as `backup` (a hard link, else a copy with its mode), replacing an old backup. */
