@@ -302,6 +302,7 @@ function bodyOptionsOf(options: RedactResponseOptions): BodyOptions {
     ...(options.replace === undefined ? {} : { replace: options.replace }),
     ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
     ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(options.strictHold === true ? { strictHold: true } : {}),
     ...(options.redactAll === undefined ? {} : { redactAll: options.redactAll }),
   };
 }

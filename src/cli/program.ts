@@ -84,6 +84,7 @@ export interface ProxyCommandOptions extends RuleCommandOptions {
   readonly upstream?: string;
   readonly listen: string;
   readonly sseJson?: string;
+  readonly strictHold: boolean;
   readonly replace?: string;
   readonly redactAll: boolean;
   readonly redactRequests: boolean;
@@ -376,6 +377,7 @@ export function buildProgram(actions: ProgramActions): Command {
         '--sse-json <path>',
         'event streams carry JSON deltas: the strings at PATH (openai, anthropic, or a dotted path) form one content stream, so a secret split over events is found',
       )
+      .option('--strict-hold', "with --sse-json: hold text at an event's end whenever a secret could still cover it (see the main command's --strict-hold)", false)
       .option('--replace <template>', `replacement: a template with {rule} {len} {hash}, or * to mask, *N to keep N last bytes (default: ${DEFAULT_TEMPLATE}, or the rule's own)`)
       .option('--redact-all', 'also redact bodies of other media types (as bytes), not only event streams, JSON and text/*', false)
       .option('--redact-requests', 'also redact request bodies before they go upstream', false)

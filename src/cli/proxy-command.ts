@@ -68,6 +68,7 @@ export async function runProxy(options: ProxyCommandOptions, compileRules: () =>
   const bodyOptions = {
     ...(options.replace === undefined ? {} : { replace: options.replace }),
     ...(options.sseJson === undefined ? {} : { sseJson: options.sseJson }),
+    ...(options.strictHold ? { strictHold: true } : {}),
     ...(hashKey === undefined ? {} : { hashKey }),
   };
   // A bad template or content path is a usage error before any rule compiles.

@@ -28,6 +28,8 @@ export interface BodyOptions {
   readonly hashKey?: string;
   /** `--sse-json`: a preset or JSON path for event streams; absent: per-event SSE redaction. */
   readonly sseJson?: string;
+  /** `--strict-hold` (with `sseJson`): content never leaves an event's end while a secret could cover it (see StreamOptions). */
+  readonly strictHold?: boolean;
   /** `--redact-all`: bodies of any other media type are redacted as bytes, not left untouched. */
   readonly redactAll?: boolean;
 }
@@ -53,7 +55,10 @@ export function createBodyOpener(ruleSet: RuleSet, options: BodyOptions): BodyOp
     ...(options.replace === undefined ? {} : { replace: options.replace }),
     ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
   };
-  const sse = createStreamOpener(ruleSet, options.sseJson === undefined ? { ...shared, sse: 'on' } : { ...shared, sseJson: options.sseJson });
+  const sse = createStreamOpener(
+    ruleSet,
+    options.sseJson === undefined ? { ...shared, sse: 'on' } : { ...shared, sseJson: options.sseJson, ...(options.strictHold === true ? { strictHold: true } : {}) },
+  );
   const plain = createStreamOpener(ruleSet, shared);
   const json: StreamOpener = (request) => createJsonBodyRedactor(() => plain(request));
   return (mode) => (mode === 'sse' ? sse : mode === 'json' ? json : plain);

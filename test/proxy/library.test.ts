@@ -112,6 +112,22 @@ describe.each(ENGINES)('library, %s engine', (engine) => {
     expect(await redacted.text()).toBe(redact(events.join(''), { compiled, sseJson: 'openai' }).output.toString());
   });
 
+  // An event ending in a word: by default the word leaves with its event (StreamRedactor.release);
+  // strictHold keeps it until the next event shows it is not a key's head.
+  test.each([
+    [false, ['', 'Streaming', ' answers', '']],
+    [true, ['', '', 'Streaming ', 'answers', '']],
+  ])('redactResponse: strictHold %s, the contents per event are %j', async (strictHold, perEvent) => {
+    const events = openaiEvents(['Streaming', ' answers']);
+    const response = new Response(events.join(''), { headers: { 'content-type': 'text/event-stream' } });
+    const text = await redactResponse(response, { compiled, sseJson: 'openai', strictHold }).text();
+    const contents = text
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? '');
+    expect(contents).toEqual(perEvent);
+  });
+
   test('redactResponse: other media types are the same Response unless redactAll', async () => {
     const body = `bytes ${AWS_KEY}`;
     const binary = new Response(body, { headers: { 'content-type': 'application/octet-stream' } });

@@ -426,6 +426,27 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
   });
 });
 
+// The proxy's --strict-hold reaches its event streams: a word at an event's end waits for the next event.
+test.each([
+  [[], ['', 'Streaming', ' answers', '']],
+  [['--strict-hold'], ['', '', 'Streaming ', 'answers', '']],
+])('proxy --sse-json openai %j: the contents per event are %j', async (flags, perEvent) => {
+  const events = openaiEvents(['Streaming', ' answers']);
+  const upstream = await startFakeUpstream((_request, response) => replayEvents(response, events));
+  const proxy = await startProxy(upstream.url, ['--sse-json', 'openai', ...flags]);
+  try {
+    const text = await (await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: '{}' })).text();
+    const contents = text
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? '');
+    expect(contents).toEqual(perEvent);
+  } finally {
+    await proxy.stop();
+    await upstream.close();
+  }
+});
+
 test.each([
   [[], /^sseredact: proxy: --upstream URL is required\n$/],
   [['--upstream', 'ftp://127.0.0.1/'], /^sseredact: --upstream: 'ftp:\/\/127.0.0.1\/' is not an http:\/\/ or https:\/\/ URL\n$/],
