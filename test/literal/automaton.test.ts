@@ -3,13 +3,13 @@
  * RegExp over the alternation of the strings, longest first (leftmost-longest, non-overlapping),
  * and its stopping point: the first start that bytes after the input could still decide.
  * Small alphabets make strings prefixes of one another and of the input's tail. fast-check prints
- * the seed; FUZZ_RUNS=N runs more cases (default 300).
+ * the seed; SSEREDACT_FUZZ_RUNS=N runs more cases (default 300).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { buildLiteralAutomaton } from '../../src/engine/literal/automaton.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 300);
 
 function regexMatches(strings: readonly string[], text: string): Array<[number, number]> {
   const escape = (s: string) => s.replace(/[\s\S]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

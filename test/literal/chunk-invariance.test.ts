@@ -2,7 +2,7 @@
  * DESIGN §3.1 for literal sets: many literals (with their encoded forms) beside regex rules, on
  * both engines, every chunking (whole, 1 byte, 7 bytes, random cuts) gives exactly the oracle's
  * bytes and findings; and the literal scanner holds back only a literal still in flight.
- * fast-check prints the seed; FUZZ_RUNS=N runs more cases (default 60).
+ * fast-check prints the seed; SSEREDACT_FUZZ_RUNS=N runs more cases (default 60).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -17,7 +17,7 @@ import type { LiteralSetSpec, RuleSpec } from '../../src/types.js';
 import { oracleRedact } from '../oracle.js';
 import { TEMPLATE, cutAt, everyBytes, redactChunks } from '../support.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 60);
 
 const ENGINES: Array<[string, Engine]> = [['ts', tsEngine]];
 if (!('error' in loadAddon())) ENGINES.push(['vectorscan', selectEngine('vectorscan', undefined, { cacheDirectory: null })]);

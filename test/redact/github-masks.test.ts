@@ -3,7 +3,7 @@
  * `::add-mask::VALUE` lines are redacted, and VALUE (with its encodings) is a secret from the
  * byte after it on. DESIGN §3.1 holds with masks added mid-stream: on both engines, every
  * chunking (whole, 1 byte, 7 bytes, random cuts) gives the bytes and findings of an oracle that
- * reads the whole input line by line. fast-check prints the seed; FUZZ_RUNS=N runs more cases
+ * reads the whole input line by line. fast-check prints the seed; SSEREDACT_FUZZ_RUNS=N runs more cases
  * (default 60).
  */
 import fc from 'fast-check';
@@ -21,7 +21,7 @@ import type { RuleSpec } from '../../src/types.js';
 import { type OracleFinding, oracleFindings, oracleRedactFindings } from '../oracle.js';
 import { TEMPLATE, cutAt, everyBytes, redactChunks } from '../support.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 60);
 
 const ENGINES: Array<[string, Engine]> = [['ts', tsEngine]];
 if (!('error' in loadAddon())) ENGINES.push(['vectorscan', selectEngine('vectorscan', undefined, { cacheDirectory: null })]);
