@@ -8,6 +8,7 @@ import { describeEngines, selectEngine } from '../engine/select.js';
 import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
+import { prepareInFlightAnalysis } from '../redact/in-flight.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { warmPrograms } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
@@ -75,6 +76,18 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
+/**
+ * The rules of a command that redacts streams, with what its first lines would otherwise build on
+ * the hot path readied off it: the in-flight analysis (from the cache) and the Pike VM programs
+ * (in the background).
+ */
+async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
+  const ruleSet = await compileChosenRules(options, log);
+  prepareInFlightAnalysis(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
+  warmPrograms(ruleSet.rules);
+  return ruleSet;
+}
+
 async function redact(files: string[], options: RedactCommandOptions, commandNames: readonly string[]): Promise<number> {
   const log = logger(options.verbose);
   // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles.
@@ -97,8 +110,7 @@ async function redact(files: string[], options: RedactCommandOptions, commandNam
   const listenCommand = options.listen.length > 0 ? await import('./listen-command.js') : null;
   const addresses = listenCommand?.checkListenOptions(files, options);
   if (!listenCommand && (options.reply || options.label)) throw new SseredactError('usage', '--reply and --label need --listen');
-  const ruleSet = await compileChosenRules(options, log);
-  warmPrograms(ruleSet.rules);
+  const ruleSet = await compileRedactingRules(options, log);
   const openStream = createStreamOpener(ruleSet, streamOptions);
   if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
   if (fileJob) return runFileJob(fileJob, { ruleSet, openStream, options, log });
@@ -151,7 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     proxy: async (options) => {
       const log = logger(options.verbose);
       const { runProxy } = await import('./proxy-command.js');
-      status = await runProxy(options, () => compileChosenRules(options, log), log);
+      status = await runProxy(options, () => compileRedactingRules(options, log), log);
     },
     // Imported here: writing a hook is no part of a redacting start.
     hookInstall: async (options) => {
