@@ -22,9 +22,7 @@ import { openInput, readInputText } from '../sources/input.js';
 import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
 import { discoverConfigFiles, repositoryRoot } from './discover-config.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
-import { prepareFileJob, runFileJob } from './file-job.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
-import { listRules, testRules } from './rules-command.js';
 import { stderrColors } from './terminal.js';
 import { refuseMistypedCommand } from './unknown-command.js';
 
@@ -90,8 +88,12 @@ async function compileRedactingRules(options: RuleCommandOptions, log: Log): Pro
 
 async function redact(files: string[], options: RedactCommandOptions, commandNames: readonly string[]): Promise<number> {
   const log = logger(options.verbose);
-  // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles.
-  const fileJob = await prepareFileJob(files, options);
+  // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles. Their
+  // module (with the checkpoint and atomic-file ones) is imported only when one is asked for.
+  const asksForFileJob =
+    options.output !== undefined || options.inPlace || options.suffix !== undefined || options.checkpoint !== undefined || options.checkpointEvery !== undefined || options.resume;
+  const fileJobCommand = asksForFileJob ? await import('./file-job.js') : null;
+  const fileJob = fileJobCommand ? await fileJobCommand.prepareFileJob(files, options) : null;
   const hashKey = process.env.SSEREDACT_HASH_KEY ?? fileJob?.hashKey;
   const streamOptions: StreamOptions = {
     sse: options.sse,
@@ -113,7 +115,7 @@ async function redact(files: string[], options: RedactCommandOptions, commandNam
   const ruleSet = await compileRedactingRules(options, log);
   const openStream = createStreamOpener(ruleSet, streamOptions);
   if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
-  if (fileJob) return runFileJob(fileJob, { ruleSet, openStream, options, log });
+  if (fileJobCommand && fileJob) return fileJobCommand.runFileJob(fileJob, { ruleSet, openStream, options, log });
   const sources = (files.length === 0 ? ['-'] : files).map((file) => openInput(file));
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
@@ -147,10 +149,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         program.commands.map((command) => command.name()),
       );
     },
+    // Imported here, as the commands below: listing and testing rules is no part of a redacting start.
     rulesList: async (options) => {
+      const { listRules } = await import('./rules-command.js');
       status = await listRules(await compileChosenRules(options, logger(options.verbose)));
     },
     rulesTest: async (file, options) => {
+      const { testRules } = await import('./rules-command.js');
       status = await testRules(await compileChosenRules(options, logger(options.verbose)), openInput(file));
     },
     scan: async (paths, options) => {
