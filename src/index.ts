@@ -25,7 +25,7 @@ import { type BodyOptions, createBodyOpener } from './proxy/body-mode.js';
 import { createBodyStream, createBodyTransform } from './proxy/body-stream.js';
 import { type ProxyHandler, type ProxyRequestLog, createProxyHandler as createNodeProxyHandler } from './proxy/handler.js';
 import { redactWebResponse } from './proxy/response.js';
-import { prepareInFlightAnalysis } from './redact/in-flight.js';
+import { useInFlightCache } from './redact/in-flight.js';
 import { chooseRuleSpecs } from './rules/choose.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { maskEnvRules } from './rules/load/literals.js';
@@ -160,7 +160,7 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
     source: 'api',
   });
   const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
-  prepareInFlightAnalysis(ruleSet.rules, { cacheDirectory: defaultCacheDirectory() });
+  useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory() });
   return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
 }
 

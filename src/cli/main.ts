@@ -8,7 +8,7 @@ import { describeEngines, selectEngine } from '../engine/select.js';
 import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
-import { prepareInFlightAnalysis } from '../redact/in-flight.js';
+import { useInFlightCache } from '../redact/in-flight.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { warmPrograms } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
@@ -76,12 +76,12 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
 
 /**
  * The rules of a command that redacts streams, with what its first lines would otherwise build on
- * the hot path readied off it: the in-flight analysis (from the cache) and the Pike VM programs
- * (in the background).
+ * the hot path: the in-flight analysis comes from the cache at its first use, the Pike VM
+ * programs are built in the background.
  */
 async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
   const ruleSet = await compileChosenRules(options, log);
-  prepareInFlightAnalysis(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
+  useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
   warmPrograms(ruleSet.rules);
   return ruleSet;
 }

@@ -34,11 +34,9 @@
  * Memory: two DFAs per rule set, each with its own bounded state cache (flushed when full), a
  * bounded memo of state pairs, and one Int32Array as long as the longest tail analysed.
  *
- * Start-up: building the automata parses and relaxes every rule (0.3-2 s on the built-in pack), so
- * they are kept in the ts engine's compile cache (../engine/ts/automaton-cache.ts). A command
- * calls prepareInFlightAnalysis once its rules are compiled: the analysis is then read from the
- * cache (or built and cached) in the background before a line is likely to need it, or by the
- * first line that does, whichever comes first.
+ * First use: building the automata parses and relaxes every rule (0.3-2 s on the built-in pack),
+ * so they are kept in the ts engine's compile cache (../engine/ts/automaton-cache.ts) for the
+ * rule sets a command or the library marks with useInFlightCache.
  */
 import { inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
 import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
@@ -95,7 +93,7 @@ interface CacheUse {
   readonly log: (message: string) => void;
 }
 
-/** Rule sets prepared with a cache: where to read the automata from, or cache them once built. */
+/** Rule sets that use the cache (useInFlightCache): where to read the automata from, or cache them once built. */
 const caches = new WeakMap<readonly CompiledRule[], CacheUse>();
 
 export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
@@ -107,7 +105,7 @@ export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalys
   return analysis;
 }
 
-/** The automata of `rules` from the cache they were prepared with; on a miss, built and cached. Null without a cache. */
+/** The automata of `rules` from their cache; on a miss, built and cached. Null for rules that use no cache. */
 function cachedAutomata(rules: readonly CompiledRule[]): InFlightAutomata | null {
   const cache = caches.get(rules);
   if (cache === undefined) return null;
@@ -119,29 +117,21 @@ function cachedAutomata(rules: readonly CompiledRule[]): InFlightAutomata | null
   return built;
 }
 
-/**
- * How long prepareInFlightAnalysis waits before it readies the analysis: a short run
- * (`echo hi | sseredact`) ends first and reads nothing; a long one has it within its first moments.
- */
-const PREPARE_DELAY_MS = 50;
-
-export interface PrepareOptions {
-  /** The compile cache directory (src/cache.ts); null: no cache. */
-  readonly cacheDirectory: string | null;
+export interface CacheOptions {
+  /** The compile cache directory (src/cache.ts). */
+  readonly cacheDirectory: string;
   /** Told about cache misses and write failures. */
   readonly log?: (message: string) => void;
 }
 
 /**
- * Readies the in-flight analysis of `rules` off the hot path: PREPARE_DELAY_MS after the call (an
- * unref'd timer: it never keeps a process alive), or at first use if that comes sooner, it is read
- * from the cache (~10 ms on the built-in pack) or, on a miss, built and cached. Never throws for
- * the cache.
+ * Keeps the in-flight analysis of `rules` in the compile cache: its first use reads it from there
+ * (tens of milliseconds on the built-in pack, against 0.3-2 s to build) or builds and caches it.
+ * Not read ahead: a clean line that ends in a newline never needs it, and reading it in the
+ * background would hold such a line up. Never throws for the cache.
  */
-export function prepareInFlightAnalysis(rules: readonly CompiledRule[], options: PrepareOptions): void {
-  if (analyses.has(rules)) return;
-  if (options.cacheDirectory !== null) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}) });
-  setTimeout(() => inFlightAnalysis(rules), PREPARE_DELAY_MS).unref();
+export function useInFlightCache(rules: readonly CompiledRule[], options: CacheOptions): void {
+  if (!analyses.has(rules)) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}) });
 }
 
 /** The regex rules of `rules`: literal sets keep their own exact horizon (engine/literal/) and have no tree. */

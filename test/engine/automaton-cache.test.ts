@@ -12,7 +12,7 @@ import type { EngineRule } from '../../src/engine/engine.js';
 import { automatonKey, inFlightKey, readAutomaton, readInFlightAutomata } from '../../src/engine/ts/automaton-cache.js';
 import { createTsEngine } from '../../src/engine/ts/engine.js';
 import { buildInFlightAutomata, buildPositionAutomaton } from '../../src/engine/ts/positions.js';
-import { inFlightAnalysis, prepareInFlightAnalysis } from '../../src/redact/in-flight.js';
+import { inFlightAnalysis, useInFlightCache } from '../../src/redact/in-flight.js';
 import { type CompiledRule, compileRules, enclosingSecretGroup } from '../../src/rules/compile.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { Match } from '../../src/types.js';
@@ -102,17 +102,17 @@ describe('in-flight automata cache', () => {
     );
   }
 
-  test('a prepared rule set builds and caches them once; another start reads them, parses nothing, and answers alike', () => {
+  test('a rule set that uses the cache builds and caches them once; another start reads them, parses nothing, and answers alike', () => {
     const messages: string[] = [];
     const cold = compileRules(loadPack('secrets'), {});
-    prepareInFlightAnalysis(cold, { cacheDirectory, log: (message) => messages.push(message) });
+    useInFlightCache(cold, { cacheDirectory, log: (message) => messages.push(message) });
     const coldAnswers = TAILS.map((tail) => ({ ...inFlightAnalysis(cold).secretHorizons(tail, 0) }));
     expect(messages).toEqual(['in-flight automata: nothing cached; building it']);
     expect(readInFlightAutomata(cacheDirectory, inFlightKey(keyParts), () => {})).toEqual(
       buildInFlightAutomata(regexRules.map((rule, i) => ({ index: rule.index, ast: rule.ast, secretGroup: keyParts[i]!.secretGroup }))),
     );
     const warm = treeless(all);
-    prepareInFlightAnalysis(warm, { cacheDirectory, log: (message) => messages.push(message) });
+    useInFlightCache(warm, { cacheDirectory, log: (message) => messages.push(message) });
     expect(TAILS.map((tail) => ({ ...inFlightAnalysis(warm).secretHorizons(tail, 0) }))).toEqual(coldAnswers);
     expect(messages).toHaveLength(1);
     expect(coldAnswers.map((horizons) => horizons.any)).toEqual([16, 10, 4, 6, 0]);
@@ -124,7 +124,7 @@ describe('in-flight automata cache', () => {
     expect(readInFlightAutomata(cacheDirectory, inFlightKey(keyParts), (message) => messages.push(message))).toBeNull();
     expect(messages).toEqual(['in-flight automata: cached entry malformed; building it']);
     const rules = compileRules(loadPack('secrets'), {});
-    prepareInFlightAnalysis(rules, { cacheDirectory });
+    useInFlightCache(rules, { cacheDirectory });
     expect(inFlightAnalysis(rules).secretHorizon(Buffer.from('key sk-ant-ap'), 0)).toBe(4);
   });
 });
