@@ -16,6 +16,7 @@
  * a child process's output.
  */
 import type { Transform } from 'node:stream';
+import { defaultCacheDirectory } from './cache.js';
 import { selectEngine } from './engine/select.js';
 import { SseredactError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
@@ -24,6 +25,7 @@ import { type BodyOptions, createBodyOpener } from './proxy/body-mode.js';
 import { createBodyStream, createBodyTransform } from './proxy/body-stream.js';
 import { type ProxyHandler, type ProxyRequestLog, createProxyHandler as createNodeProxyHandler } from './proxy/handler.js';
 import { redactWebResponse } from './proxy/response.js';
+import { useInFlightCache } from './redact/in-flight.js';
 import { chooseRuleSpecs } from './rules/choose.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
 import { maskEnvRules } from './rules/load/literals.js';
@@ -158,6 +160,7 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
     source: 'api',
   });
   const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
+  useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory() });
   return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
 }
 

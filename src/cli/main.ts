@@ -8,6 +8,7 @@ import { describeEngines, selectEngine } from '../engine/select.js';
 import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
+import { useInFlightCache } from '../redact/in-flight.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { warmPrograms } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
@@ -21,9 +22,7 @@ import { openInput, readInputText } from '../sources/input.js';
 import type { LiteralSetSpec, LocatedFinding, RuleSpec } from '../types.js';
 import { discoverConfigFiles, repositoryRoot } from './discover-config.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitWhenFlushed, reportError } from './exit.js';
-import { prepareFileJob, runFileJob } from './file-job.js';
 import { type ProgramActions, type RedactCommandOptions, type RuleCommandOptions, VERSION, buildProgram } from './program.js';
-import { listRules, testRules } from './rules-command.js';
 import { stderrColors } from './terminal.js';
 import { refuseMistypedCommand } from './unknown-command.js';
 
@@ -75,10 +74,26 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
   return ruleSet;
 }
 
+/**
+ * The rules of a command that redacts streams, with what its first lines would otherwise build on
+ * the hot path: the in-flight analysis comes from the cache at its first use, the Pike VM
+ * programs are built in the background.
+ */
+async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
+  const ruleSet = await compileChosenRules(options, log);
+  useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
+  warmPrograms(ruleSet.rules);
+  return ruleSet;
+}
+
 async function redact(files: string[], options: RedactCommandOptions, commandNames: readonly string[]): Promise<number> {
   const log = logger(options.verbose);
-  // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles.
-  const fileJob = await prepareFileJob(files, options);
+  // -o, --in-place, checkpoints: checked (and a checkpoint read) before any rule compiles. Their
+  // module (with the checkpoint and atomic-file ones) is imported only when one is asked for.
+  const asksForFileJob =
+    options.output !== undefined || options.inPlace || options.suffix !== undefined || options.checkpoint !== undefined || options.checkpointEvery !== undefined || options.resume;
+  const fileJobCommand = asksForFileJob ? await import('./file-job.js') : null;
+  const fileJob = fileJobCommand ? await fileJobCommand.prepareFileJob(files, options) : null;
   const hashKey = process.env.SSEREDACT_HASH_KEY ?? fileJob?.hashKey;
   const streamOptions: StreamOptions = {
     sse: options.sse,
@@ -97,11 +112,10 @@ async function redact(files: string[], options: RedactCommandOptions, commandNam
   const listenCommand = options.listen.length > 0 ? await import('./listen-command.js') : null;
   const addresses = listenCommand?.checkListenOptions(files, options);
   if (!listenCommand && (options.reply || options.label)) throw new SseredactError('usage', '--reply and --label need --listen');
-  const ruleSet = await compileChosenRules(options, log);
-  warmPrograms(ruleSet.rules);
+  const ruleSet = await compileRedactingRules(options, log);
   const openStream = createStreamOpener(ruleSet, streamOptions);
   if (listenCommand && addresses) return listenCommand.listen(addresses, openStream, options, options.records ? openRecordsSink(options.records) : null, log);
-  if (fileJob) return runFileJob(fileJob, { ruleSet, openStream, options, log });
+  if (fileJobCommand && fileJob) return fileJobCommand.runFileJob(fileJob, { ruleSet, openStream, options, log });
   const sources = (files.length === 0 ? ['-'] : files).map((file) => openInput(file));
   const stdout = createByteSink(process.stdout, { ownsStream: false });
   const records = options.json ? stdout : options.records ? openRecordsSink(options.records) : null;
@@ -135,10 +149,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         program.commands.map((command) => command.name()),
       );
     },
+    // Imported here, as the commands below: listing and testing rules is no part of a redacting start.
     rulesList: async (options) => {
+      const { listRules } = await import('./rules-command.js');
       status = await listRules(await compileChosenRules(options, logger(options.verbose)));
     },
     rulesTest: async (file, options) => {
+      const { testRules } = await import('./rules-command.js');
       status = await testRules(await compileChosenRules(options, logger(options.verbose)), openInput(file));
     },
     scan: async (paths, options) => {
@@ -151,7 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     proxy: async (options) => {
       const log = logger(options.verbose);
       const { runProxy } = await import('./proxy-command.js');
-      status = await runProxy(options, () => compileChosenRules(options, log), log);
+      status = await runProxy(options, () => compileRedactingRules(options, log), log);
     },
     // Imported here: writing a hook is no part of a redacting start.
     hookInstall: async (options) => {

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { writeCache } from '../../src/cache.js';
 import type { EngineRule } from '../../src/engine/engine.js';
-import { automatonKey, readAutomaton } from '../../src/engine/ts/automaton-cache.js';
+import { automatonKey, inFlightKey, readAutomaton, readInFlightAutomata } from '../../src/engine/ts/automaton-cache.js';
 import { createTsEngine } from '../../src/engine/ts/engine.js';
-import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
-import { compileRules } from '../../src/rules/compile.js';
+import { buildInFlightAutomata, buildPositionAutomaton } from '../../src/engine/ts/positions.js';
+import { inFlightAnalysis, useInFlightCache } from '../../src/redact/in-flight.js';
+import { type CompiledRule, compileRules, enclosingSecretGroup } from '../../src/rules/compile.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { Match } from '../../src/types.js';
 
@@ -81,5 +82,49 @@ describe('ts engine compile cache', () => {
     expect(messages).toEqual(['ts automaton: cached entry malformed; building it']);
     const engine = createTsEngine({ cacheDirectory });
     expect(scanAll(engine, rules)).toEqual(scanAll(createTsEngine(), rules));
+  });
+});
+
+describe('in-flight automata cache', () => {
+  const all = compileRules(loadPack('secrets'), {});
+  const regexRules = all.filter((rule) => rule.literals === null);
+  const keyParts = regexRules.map((rule) => ({ index: rule.index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) }));
+  const TAILS = ['The quick brown fox', 'Password: ', 'key sk-ant-ap', 'token Zq8Lr2', 'AKIAABCDEFGH'].map((text) => Buffer.from(text));
+
+  /** `rules` as the rule set of a warm start: reading a tree throws. */
+  function treeless(rules: readonly CompiledRule[]): CompiledRule[] {
+    return rules.map((rule) =>
+      Object.defineProperty({ ...rule }, 'ast', {
+        get(): never {
+          throw new Error(`rule ${rule.id}: parsed on a warm start`);
+        },
+      }),
+    );
+  }
+
+  test('a rule set that uses the cache builds and caches them once; another start reads them, parses nothing, and answers alike', () => {
+    const messages: string[] = [];
+    const cold = compileRules(loadPack('secrets'), {});
+    useInFlightCache(cold, { cacheDirectory, log: (message) => messages.push(message) });
+    const coldAnswers = TAILS.map((tail) => ({ ...inFlightAnalysis(cold).secretHorizons(tail, 0) }));
+    expect(messages).toEqual(['in-flight automata: nothing cached; building it']);
+    expect(readInFlightAutomata(cacheDirectory, inFlightKey(keyParts), () => {})).toEqual(
+      buildInFlightAutomata(regexRules.map((rule, i) => ({ index: rule.index, ast: rule.ast, secretGroup: keyParts[i]!.secretGroup }))),
+    );
+    const warm = treeless(all);
+    useInFlightCache(warm, { cacheDirectory, log: (message) => messages.push(message) });
+    expect(TAILS.map((tail) => ({ ...inFlightAnalysis(warm).secretHorizons(tail, 0) }))).toEqual(coldAnswers);
+    expect(messages).toHaveLength(1);
+    expect(coldAnswers.map((horizons) => horizons.any)).toEqual([16, 10, 4, 6, 0]);
+  });
+
+  test('an entry of another shape is a miss, then built again', () => {
+    writeCache(cacheDirectory, 'ts', inFlightKey(keyParts), { meta: '{"automata":[],"extra":0,"lengths":[]}', data: new Uint8Array(0) });
+    const messages: string[] = [];
+    expect(readInFlightAutomata(cacheDirectory, inFlightKey(keyParts), (message) => messages.push(message))).toBeNull();
+    expect(messages).toEqual(['in-flight automata: cached entry malformed; building it']);
+    const rules = compileRules(loadPack('secrets'), {});
+    useInFlightCache(rules, { cacheDirectory });
+    expect(inFlightAnalysis(rules).secretHorizon(Buffer.from('key sk-ant-ap'), 0)).toBe(4);
   });
 });

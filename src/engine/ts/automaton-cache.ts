@@ -1,29 +1,40 @@
 /**
- * The ts engine's compile cache: the position automaton of a rule set (positions.ts), kept on disk
- * in the start-up cache (src/cache.ts, kind `ts`) as the vectorscan engine keeps its database. On
- * the built-in secrets pack, building it (parsing every rule, relaxing, Glushkov construction) is
- * most of a ts start's own work; a warm start reads typed arrays and parses no regex.
+ * The ts engine's compile caches: the position automaton of a rule set (positions.ts), and the two
+ * automata of its in-flight analysis (src/redact/in-flight.ts), kept on disk in the start-up cache
+ * (src/cache.ts, kind `ts`) as the vectorscan engine keeps its database. On the built-in secrets
+ * pack, building them (parsing every rule, relaxing, Glushkov construction) is most of a ts start's
+ * own work and 0.3-2 s of the first line that needs the in-flight analysis; a warm start reads
+ * typed arrays and parses no regex.
  *
- * One entry per rule set. Its key is AUTOMATON_VERSION (and the package's version, in every key)
- * and each rule's index and `source` (pattern and cap, which decide its tree). A stale, corrupt or
+ * One entry per rule set and kind of automaton. Its key is AUTOMATON_VERSION (and the package's
+ * version, in every key), the kind, and each rule's index and `source` (pattern and cap, which
+ * decide its tree; for the in-flight automata also the secret group). A stale, corrupt or
  * malformed entry is a miss, never an automaton.
  *
- * Meta (JSON): `{"positions": P, "rules": R, "lengths": [...]}`, the length of each array below,
- * in order. Data: those arrays as little-endian int32, one after the other: sets (P x 8 words),
- * follow offsets (P + 1) and targets, acceptsRule, startsOn offsets (257) and positions,
- * acceptsAtEnd, positionRule (P each), then per rule isTruncated, isHeadDropped, trackedMinWidth,
- * trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth (R each).
+ * Meta (JSON): `{"automata": [{"positions": P, "rules": R}, ...], "extra": E, "lengths": [...]}`,
+ * the length of each array below, in order. Data: those arrays as little-endian int32, one after
+ * the other: per automaton sets (P x 8 words), follow offsets (P + 1) and targets, acceptsRule,
+ * startsOn offsets (257) and positions, acceptsAtEnd, positionRule (P each), then per rule
+ * isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth,
+ * isDroppedTokenOnly, droppedHeadDepth (R each); then E extra arrays (for the in-flight automata:
+ * the backward follow lists and the secret kinds, see writeInFlightAutomata).
  */
+import { endianness } from 'node:os';
 import { cacheKey, readCache, writeCache } from '../../cache.js';
 import type { EngineRule } from '../engine.js';
-import type { PositionAutomaton } from './positions.js';
+import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './positions.js';
 
-/** Bump when buildPositionAutomaton can give another automaton for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '1';
+/** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
+const AUTOMATON_VERSION = '2';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {
   return cacheKey(['sseredact-ts-automaton', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.source}`)]);
+}
+
+/** The cache key of the in-flight automata of `rules` (each with the group its secret is in). */
+export function inFlightKey(rules: ReadonlyArray<{ readonly index: number; readonly source: string; readonly secretGroup: number }>): string {
+  return cacheKey(['sseredact-in-flight-automata', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.secretGroup}:${rule.source}`)]);
 }
 
 /** Lists of int32 as offsets (length + 1) and values, concatenated. */
@@ -70,69 +81,69 @@ function arraysOf(automaton: PositionAutomaton): Int32Array[] {
   ];
 }
 
-/** Caches the automaton of `rules` under `key`; a failure is told to `log`, never thrown. */
-export function writeAutomaton(directory: string, key: string, automaton: PositionAutomaton, log: (message: string) => void): void {
-  const arrays = arraysOf(automaton);
+/** Arrays per automaton: see the layout above. */
+const ARRAYS_PER_AUTOMATON = 16;
+
+// Typed arrays use the host's byte order; entries are little-endian. On a little-endian host (all
+// that Node runs on in practice) the bytes are copied as they are: a value at a time through a
+// DataView took ~10 ms of every warm ts start.
+const IS_LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** The arrays as little-endian int32 bytes, one after the other. */
+function toBytes(arrays: readonly Int32Array[]): Uint8Array {
   const data = new Uint8Array(arrays.reduce((n, array) => n + array.byteLength, 0));
   const view = new DataView(data.buffer);
   let at = 0;
   for (const array of arrays) {
-    for (const value of array) {
-      view.setInt32(at, value, true);
-      at += 4;
+    if (IS_LITTLE_ENDIAN_HOST) {
+      data.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
+      at += array.byteLength;
+    } else {
+      for (const value of array) {
+        view.setInt32(at, value, true);
+        at += 4;
+      }
     }
   }
-  const meta = JSON.stringify({ positions: automaton.sets.length, rules: automaton.isTruncated.length, lengths: arrays.map((array) => array.length) });
-  const failure = writeCache(directory, 'ts', key, { meta, data });
-  if (failure !== null) log(`ts automaton: ${failure}`);
+  return data;
 }
 
-/** The expected length of each array for P positions and R rules (null where it varies). */
+/** Little-endian int32 bytes (a multiple of 4 long) as one aligned Int32Array of their own. */
+function fromBytes(data: Uint8Array): Int32Array {
+  const all = new Int32Array(data.length / 4);
+  if (IS_LITTLE_ENDIAN_HOST) {
+    new Uint8Array(all.buffer).set(data);
+  } else {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < all.length; i++) all[i] = view.getInt32(i * 4, true);
+  }
+  return all;
+}
+
+/** Caches `automata` and `extra` arrays under `key`; a failure is told to `log` as `what`, never thrown. */
+function writeAutomata(directory: string, key: string, what: string, automata: readonly PositionAutomaton[], extra: readonly Int32Array[], log: (message: string) => void): void {
+  const arrays = [...automata.flatMap(arraysOf), ...extra];
+  const meta = JSON.stringify({
+    automata: automata.map((automaton) => ({ positions: automaton.sets.length, rules: automaton.isTruncated.length })),
+    extra: extra.length,
+    lengths: arrays.map((array) => array.length),
+  });
+  const failure = writeCache(directory, 'ts', key, { meta, data: toBytes(arrays) });
+  if (failure !== null) log(`${what}: ${failure}`);
+}
+
+/** The expected length of each array of an automaton of P positions and R rules (null where it varies). */
 function expectedLengths(positions: number, rules: number): Array<number | null> {
   return [positions * 8, positions + 1, null, positions, 257, null, positions, positions, ...Array.from({ length: 8 }, () => rules)];
 }
 
-/** The cached automaton under `key`, or null (told to `log`) on any miss. */
-export function readAutomaton(directory: string, key: string, log: (message: string) => void): PositionAutomaton | null {
-  const read = readCache(directory, 'ts', key);
-  if ('miss' in read) {
-    log(`ts automaton: ${read.miss}; building it`);
-    return null;
-  }
-  const automaton = decode(read.entry.meta, read.entry.data);
-  if (automaton === null) log('ts automaton: cached entry malformed; building it');
-  return automaton;
-}
-
-function decode(metaText: string, data: Uint8Array): PositionAutomaton | null {
-  let meta: unknown;
-  try {
-    meta = JSON.parse(metaText);
-  } catch {
-    return null;
-  }
-  const { positions, rules, lengths } = (meta ?? {}) as { positions?: unknown; rules?: unknown; lengths?: unknown };
-  if (!Number.isInteger(positions) || !Number.isInteger(rules) || !Array.isArray(lengths)) return null;
-  const expected = expectedLengths(positions as number, rules as number);
-  if (lengths.length !== expected.length || !lengths.every((length, i) => Number.isInteger(length) && length >= 0 && (expected[i] === null || length === expected[i]))) return null;
-  if (lengths.reduce((n: number, length: number) => n + length * 4, 0) !== data.length) return null;
-  // One copy into an aligned int32 array (little-endian, as written), then views of it.
-  const all = new Int32Array(data.length / 4);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let i = 0; i < all.length; i++) all[i] = view.getInt32(i * 4, true);
-  let at = 0;
-  const [sets, followOffsets, followTargets, acceptsRule, startOffsets, startPositions, acceptsAtEnd, positionRule, ...perRule] = (lengths as number[]).map((length) => {
-    const array = all.subarray(at, at + length);
-    at += length;
-    return array;
-  });
+/** The automaton in `arrays` (ARRAYS_PER_AUTOMATON of them, lengths checked) of `count` positions and `rules` rules, or null if it is malformed. */
+function automatonOf(arrays: readonly Int32Array[], count: number, rules: number): PositionAutomaton | null {
+  const [sets, followOffsets, followTargets, acceptsRule, startOffsets, startPositions, acceptsAtEnd, positionRule, ...perRule] = arrays;
   const follow = listsOf(followOffsets!, followTargets!);
   const startsOn = listsOf(startOffsets!, startPositions!);
-  const count = positions as number;
-  const isPosition = (p: number): boolean => p >= 0 && p < count;
-  if (follow === null || startsOn === null || !followTargets!.every(isPosition) || !startPositions!.every(isPosition)) return null;
-  const isRule = (rule: number): boolean => rule >= 0 && rule < (rules as number);
-  if (!positionRule!.every(isRule) || !acceptsRule!.every((rule) => rule === -1 || isRule(rule)) || !acceptsAtEnd!.every((rule) => rule === -1 || isRule(rule))) return null;
+  if (follow === null || startsOn === null || !everyIn(followTargets!, 0, count) || !everyIn(startPositions!, 0, count)) return null;
+  if (!everyIn(positionRule!, 0, rules) || !everyIn(acceptsRule!, -1, rules) || !everyIn(acceptsAtEnd!, -1, rules)) return null;
   const [isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth] = perRule as Int32Array[];
   const setWords = new Uint32Array(sets!.buffer, sets!.byteOffset, sets!.length);
   return {
@@ -151,4 +162,101 @@ function decode(metaText: string, data: Uint8Array): PositionAutomaton | null {
     isDroppedTokenOnly: Uint8Array.from(isDroppedTokenOnly!),
     droppedHeadDepth: droppedHeadDepth!,
   };
+}
+
+/** Whether every value of `array` is in `[from, to)`. */
+function everyIn(array: Int32Array, from: number, to: number): boolean {
+  for (let i = 0; i < array.length; i++) if (array[i]! < from || array[i]! >= to) return false;
+  return true;
+}
+
+interface Decoded {
+  readonly automata: PositionAutomaton[];
+  readonly extra: Int32Array[];
+}
+
+function decode(metaText: string, data: Uint8Array): Decoded | null {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(metaText);
+  } catch {
+    return null;
+  }
+  const { automata, extra, lengths } = (meta ?? {}) as { automata?: unknown; extra?: unknown; lengths?: unknown };
+  if (!Array.isArray(automata) || !Number.isInteger(extra) || (extra as number) < 0 || !Array.isArray(lengths)) return null;
+  const shapes = automata.map((shape) => (shape ?? {}) as { positions?: unknown; rules?: unknown });
+  if (!shapes.every(({ positions, rules }) => Number.isInteger(positions) && Number.isInteger(rules) && (positions as number) >= 0 && (rules as number) >= 0)) return null;
+  const expected = [...shapes.flatMap(({ positions, rules }) => expectedLengths(positions as number, rules as number)), ...Array.from({ length: extra as number }, () => null)];
+  if (lengths.length !== expected.length || !lengths.every((length, i) => Number.isInteger(length) && length >= 0 && (expected[i] === null || length === expected[i]))) return null;
+  if (lengths.reduce((n: number, length: number) => n + length * 4, 0) !== data.length) return null;
+  // One copy into an aligned int32 array, then views of it.
+  const all = fromBytes(data);
+  let at = 0;
+  const arrays = (lengths as number[]).map((length) => {
+    const array = all.subarray(at, at + length);
+    at += length;
+    return array;
+  });
+  const decoded: PositionAutomaton[] = [];
+  for (const [i, { positions, rules }] of shapes.entries()) {
+    const automaton = automatonOf(arrays.slice(i * ARRAYS_PER_AUTOMATON, (i + 1) * ARRAYS_PER_AUTOMATON), positions as number, rules as number);
+    if (automaton === null) return null;
+    decoded.push(automaton);
+  }
+  return { automata: decoded, extra: arrays.slice(shapes.length * ARRAYS_PER_AUTOMATON) };
+}
+
+/** The entry under `key` decoded, or null (told to `log` as `what`) on any miss. */
+function readAutomata(directory: string, key: string, what: string, log: (message: string) => void): Decoded | null {
+  const read = readCache(directory, 'ts', key);
+  if ('miss' in read) {
+    log(`${what}: ${read.miss}; building it`);
+    return null;
+  }
+  const decoded = decode(read.entry.meta, read.entry.data);
+  if (decoded === null) log(`${what}: cached entry malformed; building it`);
+  return decoded;
+}
+
+/** Caches the automaton of `rules` under `key`; a failure is told to `log`, never thrown. */
+export function writeAutomaton(directory: string, key: string, automaton: PositionAutomaton, log: (message: string) => void): void {
+  writeAutomata(directory, key, 'ts automaton', [automaton], [], log);
+}
+
+/** The cached automaton under `key`, or null (told to `log`) on any miss. */
+export function readAutomaton(directory: string, key: string, log: (message: string) => void): PositionAutomaton | null {
+  const decoded = readAutomata(directory, key, 'ts automaton', log);
+  if (decoded === null) return null;
+  if (decoded.automata.length === 1 && decoded.extra.length === 0) return decoded.automata[0]!;
+  log('ts automaton: cached entry malformed; building it');
+  return null;
+}
+
+/**
+ * Caches the in-flight automata under `key`; a failure is told to `log`, never thrown. The
+ * backward automaton differs from the forward one only in its follow lists (it has no starts):
+ * the entry holds the forward automaton, then the backward follow lists and the secret kinds.
+ */
+export function writeInFlightAutomata(directory: string, key: string, automata: InFlightAutomata, log: (message: string) => void): void {
+  writeAutomata(directory, key, 'in-flight automata', [automata.forward], [...flattenLists(automata.backward.follow), Int32Array.from(automata.secretKind)], log);
+}
+
+/** The cached in-flight automata under `key`, or null (told to `log`) on any miss. */
+export function readInFlightAutomata(directory: string, key: string, log: (message: string) => void): InFlightAutomata | null {
+  const decoded = readAutomata(directory, key, 'in-flight automata', log);
+  if (decoded === null) return null;
+  const [forward] = decoded.automata;
+  const [backwardOffsets, backwardTargets, secretKind] = decoded.extra;
+  const count = forward?.sets.length ?? 0;
+  const backwardFollow = decoded.automata.length === 1 && decoded.extra.length === 3 && backwardOffsets!.length === count + 1 ? listsOf(backwardOffsets!, backwardTargets!) : null;
+  if (backwardFollow !== null && everyIn(backwardTargets!, 0, count) && secretKind!.length === count && everyIn(secretKind!, 0, SECRET_INNER + 1)) {
+    const noStarts = new Int32Array(0);
+    return {
+      forward: forward!,
+      backward: { ...forward!, follow: backwardFollow, startsOn: Array.from({ length: 256 }, () => noStarts) },
+      secretKind: Uint8Array.from(secretKind!),
+    };
+  }
+  log('in-flight automata: cached entry malformed; building it');
+  return null;
 }
