@@ -3,6 +3,10 @@
 export declare const GENERATOR_VERSION: number;
 export declare const SECRET_KINDS: readonly string[];
 export declare const BAIT_KINDS: readonly string[];
+export type Shape = 'ci-log' | 'dense' | 'one-line' | 'base64' | 'minified-js';
+export declare const SHAPES: readonly Shape[];
+/** How many times more secrets the `dense` shape plants. */
+export declare const DENSE_FACTOR: number;
 
 /** A planted secret or bait: `text` sits at `[offset, offset + length)` of the corpus. */
 export interface PlantedRecord {
@@ -20,7 +24,9 @@ export interface CorpusOptions {
   /** Exact size of the corpus in bytes. */
   readonly bytes: number;
   readonly seed?: number | string;
-  /** Mean distance between planted secrets, in bytes (default 100 KiB). */
+  /** The input's shape (default 'ci-log'; see corpus.mjs). */
+  readonly shape?: Shape;
+  /** Mean distance between planted secrets, in bytes (default 100 KiB; 10 KiB for `dense`). */
   readonly secretEvery?: number;
   /** Mean distance between planted baits, in bytes (default 100 KiB). */
   readonly baitEvery?: number;
@@ -42,6 +48,7 @@ export interface Sidecar {
   readonly version: number;
   readonly seed: number | string;
   readonly bytes: number;
+  readonly shape: Shape;
   readonly secretEvery: number;
   readonly baitEvery: number;
   readonly secrets: readonly PlantedRecord[];

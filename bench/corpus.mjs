@@ -14,6 +14,17 @@
  * Every byte is ASCII or part of a valid UTF-8 sequence; lines end in `\n`. Offsets are byte
  * offsets from the start of the corpus.
  *
+ * Shapes ({@link SHAPES}, `shape`), the inputs issue 17 asks every engine to be measured on:
+ * - `ci-log` (the default): the CI log above;
+ * - `dense`: the same log with 10x the secrets (`secretEvery` 10 KiB unless given);
+ * - `one-line`: the same records with every newline but the last byte's turned into a space (PEM
+ *   blocks included), so the whole corpus is one line;
+ * - `base64`: four records in five are base64 blobs (MIME-wrapped at 76 columns, or one long
+ *   line of up to 16 KiB, as in a data URI or a Kubernetes secret dump);
+ * - `minified-js`: a minified bundle: statements glued together, a newline only every ~100 KiB,
+ *   planted records on lines of their own.
+ * The bytes of `ci-log` do not depend on this option.
+ *
  * Memory: one chunk (`chunkBytes`, default 1 MiB) plus the records handed to `onPlant`.
  *
  * @example
@@ -23,11 +34,11 @@
  *
  * CLI:
  *   node bench/corpus.mjs --size 256MiB --out /tmp/x.log [--seed 1] [--sidecar PATH]
- *                         [--secret-every 100KiB] [--bait-every 100KiB]
+ *                         [--secret-every 100KiB] [--bait-every 100KiB] [--shape ci-log]
  *
  * The sidecar (`OUT.secrets.json` unless `--sidecar`) is
  *   { "generator": "sseredact-bench-corpus", "version": 1, "seed": 1, "bytes": 268435456,
- *     "secretEvery": 102400, "baitEvery": 102400,
+ *     "shape": "ci-log", "secretEvery": 102400, "baitEvery": 102400,
  *     "secrets": [ { "kind": "aws-access-key-id", "offset": 51234, "length": 20, "text": "AKIA..." }, ... ],
  *     "baits":   [ { "kind": "aws-example-key", "offset": 90210, "length": 20, "text": "AKIAIOSFODNN7EXAMPLE" }, ... ] }
  * For a secret, `text` is exactly what must be redacted: the token itself, the value of a
@@ -43,6 +54,12 @@ import zlib from 'node:zlib';
 export const GENERATOR_VERSION = 1;
 
 const KiB = 1024;
+
+/** Input shapes (see the module doc); `ci-log` is the default. */
+export const SHAPES = Object.freeze(['ci-log', 'dense', 'one-line', 'base64', 'minified-js']);
+
+/** How many times more secrets `dense` plants than the default. */
+export const DENSE_FACTOR = 10;
 
 /** Kinds of planted secrets, in the round-robin order they are planted. */
 export const SECRET_KINDS = Object.freeze([
@@ -387,6 +404,38 @@ function pickNatural(random) {
   return NATURAL[0][1];
 }
 
+/** A base64 blob: MIME lines of 76 columns, or one long line (a data URI, a secret dump). */
+function base64Record(random, ts) {
+  if (random.chance(0.5)) {
+    const body = randomBytes(random, random.between(57, 57 * 16)).toString('base64');
+    return `${ts()}Content-Transfer-Encoding: base64\n${body.replace(/.{76}(?!$)/g, '$&\n')}\n`;
+  }
+  const body = randomBytes(random, random.between(256, 12 * KiB)).toString('base64');
+  return random.chance(0.5) ? `${ts()}  "icon": "data:image/png;base64,${body}",\n` : `${ts()}  .dockerconfigjson: ${body}\n`;
+}
+
+const JS_NAMES = ['e', 't', 'n', 'r', 'o', 'i', 'a', 's', 'u', 'c', 'l', 'f', 'd', 'p', 'h', 'm'];
+
+/** One statement of a minified bundle, without a newline (the caller adds one now and then). */
+function minifiedStatement(random) {
+  const name = () => `${random.pick(JS_NAMES)}${random.chance(0.5) ? random.pick(JS_NAMES) : ''}`;
+  const call = () => `${name()}.${random.pick(FUNCS)}(${name()},${random.below(1000)})`;
+  switch (random.below(6)) {
+    case 0:
+      return `function ${name()}(${name()},${name()}){return ${call()}&&${name()}[${random.below(64)}]||${call()}}`;
+    case 1:
+      return `var ${name()}=${name()}(${random.below(99999)}),${name()}=${random.chance(0.5) ? '!0' : '!1'},${name()}="${random.pick(MESSAGES)}";`;
+    case 2:
+      return `${name()}.exports={name:"${random.pick(PACKAGES)}",version:"${version(random)}",main:"${path(random)}.js"};`;
+    case 3:
+      return `if(${name()}.length>${random.below(256)}){for(var ${name()}=0;${name()}<${name()}.length;${name()}++)${call()};}`;
+    case 4:
+      return `${name()}["${randomString(random, WORDISH, random.between(8, 24))}"]=function(${name()}){return ${name()}.${random.pick(FUNCS)}("${hex(random, 40)}")};`;
+    default:
+      return `new Promise(function(${name()}){setTimeout(${name()},${random.below(5000)})}).then(${call()});`;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Planted records. `make` draws the planted text; each context wraps it into complete lines as
 // `[before, after]`, so the text's offset in the record is `before.length`.
@@ -555,8 +604,9 @@ function parseGap(value, name) {
  * `{ type: 'secret' | 'bait', kind, offset, length, text }`.
  * Throws RangeError on a negative or non-integer size.
  */
-export function* generateCorpus({ bytes, seed = 1, secretEvery = 100 * KiB, baitEvery = 100 * KiB, chunkBytes = 1 << 20, onPlant = () => {} }) {
+export function* generateCorpus({ bytes, seed = 1, shape = 'ci-log', secretEvery = defaultSecretEvery(shape), baitEvery = 100 * KiB, chunkBytes = 1 << 20, onPlant = () => {} }) {
   if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`bytes must be a non-negative integer, got ${bytes}`);
+  if (!SHAPES.includes(shape)) throw new RangeError(`shape must be one of ${SHAPES.join(', ')}, got ${shape}`);
   parseGap(secretEvery, 'secretEvery');
   parseGap(baitEvery, 'baitEvery');
   parseGap(chunkBytes, 'chunkBytes');
@@ -570,6 +620,9 @@ export function* generateCorpus({ bytes, seed = 1, secretEvery = 100 * KiB, bait
   let nextBaitAt = gap(baitEvery);
   let secretCount = 0;
   let baitCount = 0;
+  const natural = naturalRecords(shape, random, ts);
+  // minified-js: whether the last byte written ends a line (a planted record starts a new one).
+  let isAtLineStart = true;
 
   let chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(bytes, 1)));
   let chunkUsed = 0;
@@ -609,7 +662,15 @@ export function* generateCorpus({ bytes, seed = 1, secretEvery = 100 * KiB, bait
     } else if (!isClosing && written >= nextBaitAt) {
       ({ record, planted } = plant('bait', BAIT_KINDS, BAIT_MAKERS, baitCount));
     } else {
-      record = pickNatural(random)(random, ts);
+      record = natural();
+    }
+    if (shape === 'one-line') {
+      // Same length, so the planted offsets hold; a PEM block becomes one run of space-separated lines.
+      record = record.replaceAll('\n', ' ');
+      if (planted) planted.text = planted.text.replaceAll('\n', ' ');
+    } else if (planted && !isAtLineStart) {
+      record = `\n${record}`;
+      planted.offset++;
     }
     const room = bytes - written;
     if (record.length > room) {
@@ -632,9 +693,22 @@ export function* generateCorpus({ bytes, seed = 1, secretEvery = 100 * KiB, bait
         nextBaitAt = written + gap(baitEvery);
       }
     }
+    isAtLineStart = record.endsWith('\n');
     yield* emit(record);
   }
   if (chunkUsed > 0) yield chunk.subarray(0, chunkUsed);
+}
+
+function defaultSecretEvery(shape) {
+  return shape === 'dense' ? Math.round((100 * KiB) / DENSE_FACTOR) : 100 * KiB;
+}
+
+/** The clean records of a shape: a function drawing the next one. */
+function naturalRecords(shape, random, ts) {
+  if (shape === 'base64') return () => (random.chance(0.8) ? base64Record(random, ts) : pickNatural(random)(random, ts));
+  // About 70 bytes a statement: a newline every ~100 KiB.
+  if (shape === 'minified-js') return () => `${minifiedStatement(random)}${random.chance(1 / 1500) ? '\n' : ''}`;
+  return () => pickNatural(random)(random, ts);
 }
 
 /**
@@ -643,7 +717,8 @@ export function* generateCorpus({ bytes, seed = 1, secretEvery = 100 * KiB, bait
  * Throws the fs error when a path cannot be written.
  */
 export function writeCorpus({ out, sidecar = `${out}.secrets.json`, ...options }) {
-  const secretEvery = options.secretEvery ?? 100 * KiB;
+  const shape = options.shape ?? 'ci-log';
+  const secretEvery = options.secretEvery ?? defaultSecretEvery(shape);
   const baitEvery = options.baitEvery ?? 100 * KiB;
   const seed = options.seed ?? 1;
   const secrets = [];
@@ -651,13 +726,13 @@ export function writeCorpus({ out, sidecar = `${out}.secrets.json`, ...options }
   const onPlant = ({ type, ...record }) => (type === 'secret' ? secrets : baits).push(record);
   const fd = openSync(out, 'w');
   try {
-    for (const chunk of generateCorpus({ ...options, seed, secretEvery, baitEvery, onPlant })) {
+    for (const chunk of generateCorpus({ ...options, seed, shape, secretEvery, baitEvery, onPlant })) {
       for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
     }
   } finally {
     closeSync(fd);
   }
-  const summary = { generator: 'sseredact-bench-corpus', version: GENERATOR_VERSION, seed, bytes: options.bytes, secretEvery, baitEvery };
+  const summary = { generator: 'sseredact-bench-corpus', version: GENERATOR_VERSION, seed, bytes: options.bytes, shape, secretEvery, baitEvery };
   writeFileSync(sidecar, JSON.stringify({ ...summary, secrets, baits }));
   return { ...summary, out, sidecar, secretCount: secrets.length, baitCount: baits.length };
 }
@@ -687,7 +762,7 @@ export function parseFlags(argv) {
 }
 
 function main(argv) {
-  const usage = 'usage: node bench/corpus.mjs --size 256MiB --out FILE [--seed 1] [--sidecar FILE] [--secret-every 100KiB] [--bait-every 100KiB]';
+  const usage = `usage: node bench/corpus.mjs --size 256MiB --out FILE [--seed 1] [--sidecar FILE] [--secret-every 100KiB] [--bait-every 100KiB] [--shape ${SHAPES.join('|')}]`;
   const flags = parseFlags(argv);
   if (flags.has('help')) {
     process.stdout.write(`${usage}\n`);
@@ -703,11 +778,12 @@ function main(argv) {
   if (flags.has('sidecar')) options.sidecar = flags.get('sidecar');
   if (flags.has('secret-every')) options.secretEvery = parseSize(flags.get('secret-every'));
   if (flags.has('bait-every')) options.baitEvery = parseSize(flags.get('bait-every'));
+  if (flags.has('shape')) options.shape = flags.get('shape');
   const started = performance.now();
   const result = writeCorpus(options);
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(
-    `wrote ${result.bytes} bytes to ${result.out} (${result.secretCount} secrets, ${result.baitCount} baits; sidecar ${result.sidecar}) in ${seconds.toFixed(1)} s\n`,
+    `wrote ${result.bytes} bytes (${result.shape}) to ${result.out} (${result.secretCount} secrets, ${result.baitCount} baits; sidecar ${result.sidecar}) in ${seconds.toFixed(1)} s\n`,
   );
   return 0;
 }

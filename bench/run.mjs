@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: throughput, peak RSS and recall of sseredact against a plain pipe, `sed -E`
- * and (when it builds) the native Vectorscan ceiling, on one generated CI-log corpus, in one run
- * (DESIGN §8 asks for ratios measured side by side).
+ * and (when it builds) the native Vectorscan ceiling, on generated corpora of each input shape,
+ * in one run (DESIGN §8 and issue 17 ask for ratios measured side by side).
  *
  *   node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native]
  *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"]
- *                      [--keep-corpus] [--no-recall] [--timeout 300]
+ *                      [--shapes all|ci-log,dense,one-line,base64,minified-js]
+ *                      [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]
+ *
+ * Corpora (bench/corpus.mjs shapes): the CI log at --size, then every other shape of --shapes
+ * (default: all) at --shape-size, with at most 3 runs a row; `--shapes ci-log` measures the CI log
+ * alone. `dense` (10x the secrets) is paired with a CI log of its own size, so that the figure
+ * the issue sets a target for, what 10x the secret density costs, compares like with like. Each
+ * corpus gets the table below; a summary then puts every shape's ratios side by side.
  *
  * Rows (names for --only):
  *   cat        `cat FILE | cat > /dev/null`, the pipe baseline
@@ -40,7 +47,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GENERATOR_VERSION, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
+import { DENSE_FACTOR, GENERATOR_VERSION, SHAPES, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
 import { enginePatterns } from './engine-patterns.mjs';
 import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
@@ -53,7 +60,7 @@ const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
 if (flags.has('help')) {
   process.stdout.write(
-    'usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--keep-corpus] [--no-recall] [--timeout 300]\n',
+    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--shapes all|${SHAPES.join(',')}] [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
   );
   process.exit(0);
 }
@@ -64,25 +71,48 @@ const only = typeof flags.get('only') === 'string' ? new Set(flags.get('only').s
 const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',');
 const isRecallWanted = !flags.has('no-recall');
 const timeoutSeconds = Number(flags.get('timeout') ?? 300);
+const shapes = flags.get('shapes') === undefined || flags.get('shapes') === 'all' ? SHAPES : String(flags.get('shapes')).split(',');
+const unknownShape = shapes.find((shape) => !SHAPES.includes(shape));
+if (unknownShape !== undefined) throw new RangeError(`unknown shape '${unknownShape}' (shapes: ${SHAPES.join(', ')})`);
+const shapeSize = parseSize(flags.get('shape-size') ?? '64MiB');
+/** Runs of a row on a corpus other than the main CI log. */
+const SHAPE_RUNS = Math.min(runs, 3);
 const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
 mkdirSync(workDir, { recursive: true });
 
 const log = (text) => process.stderr.write(`${text}\n`);
-/** The corpus being measured (set once by main). */
-let corpusFile = '';
+
+/**
+ * The corpora to measure, in order: `{ shape, size, runs }`. A CI log of --shape-size comes right
+ * before `dense` (its base) unless the main one has that size.
+ */
+function plannedCorpora() {
+  const corpora = [];
+  if (shapes.includes('ci-log')) corpora.push({ shape: 'ci-log', size, runs });
+  for (const shape of shapes.filter((name) => name !== 'ci-log')) {
+    if (shape === 'dense' && !corpora.some((corpus) => corpus.shape === 'ci-log' && corpus.size === shapeSize)) {
+      corpora.push({ shape: 'ci-log', size: shapeSize, runs: SHAPE_RUNS });
+    }
+    corpora.push({ shape, size: shapeSize, runs: SHAPE_RUNS });
+  }
+  return corpora;
+}
 
 /** Returns `{ file, sidecar }`, generating the corpus unless a complete cached copy exists. */
-function prepareCorpus() {
-  const file = join(workDir, `corpus-v${GENERATOR_VERSION}-seed${seed}-${size}.log`);
+function prepareCorpus({ shape, size: bytes }) {
+  // The CI log keeps the name it had before there were shapes.
+  const file = join(workDir, `corpus-v${GENERATOR_VERSION}${shape === 'ci-log' ? '' : `-${shape}`}-seed${seed}-${bytes}.log`);
   const sidecar = `${file}.secrets.json`;
-  if (existsSync(file) && existsSync(sidecar) && statSync(file).size === size) {
+  if (existsSync(file) && existsSync(sidecar) && statSync(file).size === bytes) {
     log(`corpus: reusing ${file}`);
   } else {
     const started = performance.now();
-    log(`corpus: generating ${formatBytes(size)} (seed ${seed}) ...`);
-    writeCorpus({ bytes: size, seed, out: file, sidecar });
+    log(`corpus: generating ${shape} ${formatBytes(bytes)} (seed ${seed}) ...`);
+    writeCorpus({ bytes, seed, shape, out: file, sidecar });
     log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
+  // A fresh corpus may still be being written back to disk, which slows the first reads: flush it.
+  spawnSync('sync', [file]);
   return { file, sidecar };
 }
 
@@ -220,12 +250,12 @@ async function timeOnce(argv, file, isStdoutKept = false) {
 }
 
 /**
- * Times every row up to `runs` times, interleaved (run 1 of each row, then run 2 of each...) so
+ * Times every row on `file` up to `runs` times, interleaved (run 1 of each row, then run 2 of each...) so
  * that a load change on a shared machine hits every row alike; a row stops repeating once it has
  * used ROW_BUDGET_MS. Sets on each row: median `ms`, median `cpuSeconds` (when known), max `rssKiB`, `runs`, the last run's
  * `stdout` for rows with `hasNoOutput`, or `failed`.
  */
-async function timeRows(rows) {
+async function timeRows(rows, file, runs) {
   const walls = new Map(rows.map((row) => [row, []]));
   const cpus = new Map(rows.map((row) => [row, []]));
   for (let i = 0; i < runs; i++) {
@@ -233,7 +263,7 @@ async function timeRows(rows) {
       const done = walls.get(row);
       if (row.failed || (i > 0 && done.reduce((sum, ms) => sum + ms, 0) >= ROW_BUDGET_MS)) continue;
       log(`timing: ${row.label} (run ${i + 1})`);
-      const run = await timeOnce(row.argv, corpusFile, row.hasNoOutput);
+      const run = await timeOnce(row.argv, file, row.hasNoOutput);
       if (run.status !== 0) {
         row.failed = run.error;
         continue;
@@ -297,7 +327,7 @@ function createCounter(needle) {
   };
 }
 
-/** The untimed recall run: `{ redactions, leaks, baitsKept }` or `{ failed }`. */
+/** The untimed recall run: `{ redactions, leaks, baitsKept, outputBytes }` or `{ failed }`. */
 async function recallRow(argv, file, needles) {
   const { child, done } = spawnPipeline('set -o pipefail; cat -- "$1" | "${@:2}"', [file, ...argv], ['ignore', 'pipe', 'pipe']);
   const grep = spawn('grep', ['-aFo', '-f', needles.needlesFile], { stdio: ['pipe', 'pipe', 'ignore'], env: ENV });
@@ -305,7 +335,11 @@ async function recallRow(argv, file, needles) {
   const stderr = [];
   const found = [];
   child.stderr.on('data', (chunk) => stderr.push(chunk));
-  child.stdout.on('data', (chunk) => counter.feed(chunk));
+  let outputBytes = 0;
+  child.stdout.on('data', (chunk) => {
+    outputBytes += chunk.length;
+    counter.feed(chunk);
+  });
   child.stdout.pipe(grep.stdin);
   grep.stdin.on('error', () => {});
   grep.stdout.on('data', (chunk) => found.push(chunk));
@@ -319,7 +353,7 @@ async function recallRow(argv, file, needles) {
   }
   let baitsKept = 0;
   for (const [needle, expected] of needles.baitsOfNeedle) baitsKept += Math.min(expected, seen.get(needle) ?? 0);
-  return { redactions: counter.count, leaks: leaked.size, baitsKept };
+  return { redactions: counter.count, leaks: leaked.size, baitsKept, outputBytes };
 }
 
 function formatBytes(bytes) {
@@ -340,89 +374,171 @@ function printTable(header, rows) {
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
 }
 
-async function main() {
-  const { file, sidecar } = prepareCorpus();
+/** Fresh rows for one corpus (timing writes its figures on them); `native` from prepareNative() or undefined. */
+function plannedRows(tools, native) {
   const rows = [{ name: 'cat', label: 'cat | cat', argv: ['cat'] }];
-  const tools = resolveTools({ tool: flags.get('tool'), engines });
   if (tools.skipped) rows.push({ name: 'sseredact', label: 'cat | sseredact', skipped: tools.skipped });
-  else rows.push(...tools.tools.map((tool) => ({ ...tool, label: `cat | ${tool.label}${flags.has('tool') ? ' (--tool)' : ''}` })));
+  else rows.push(...tools.tools.map((tool) => ({ ...tool, isSseredact: true, label: `cat | ${tool.label}${flags.has('tool') ? ' (--tool)' : ''}` })));
   rows.push({ name: 'sed', label: 'cat | sed -E -f bench/secrets.sed', argv: ['sed', '-E', '-f', join(ROOT, 'bench', 'secrets.sed')] });
   const selected = rows.filter((row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')));
-  if (!only || only.has('native')) {
-    selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS -', ...(await prepareNative()) });
-  }
+  if (native) selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS -', ...native });
+  return selected;
+}
 
-  // A fresh corpus may still be being written back to disk, which slows the first reads: flush it
-  // and run the pipe baseline once, unmeasured, so the file is in the page cache for every row.
-  spawnSync('sync', [file]);
-  await timeOnce(['cat'], file);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  process.stdout.write(
-    `sseredact bench: corpus ${formatBytes(size)} seed ${seed}; node ${process.version}; ${cpus().length} x ${cpu}; Linux ${release()}; peak RSS via ${existsSync(TIME) ? '/usr/bin/time' : '/proc VmHWM polling'}\n\n`,
-  );
-
-  corpusFile = file;
-  await timeRows(selected.filter((row) => !row.skipped));
-  const throughput = (row) => (row?.ms ? size / MiB / (row.ms / 1000) : undefined);
-  const catRate = throughput(selected.find((row) => row.name === 'cat'));
-  const sed = selected.find((row) => row.name === 'sed');
+/** Sets each timed row's `rate` (MiB/s) and its ratios against the baselines of the same corpus; returns the native scan's `{ seconds, rate }`. */
+function addRatios(rows, bytes) {
+  const throughput = (row) => (row?.ms ? bytes / MiB / (row.ms / 1000) : undefined);
+  const catRate = throughput(rows.find((row) => row.name === 'cat'));
+  const sed = rows.find((row) => row.name === 'sed');
   const sedRate = throughput(sed);
-  const native = selected.find((row) => row.name === 'native' && row.stdout);
+  const native = rows.find((row) => row.name === 'native' && row.stdout);
   const scanSeconds = Number(/seconds=([\d.]+)/.exec(native?.stdout ?? '')?.[1]);
-  const nativeRate = scanSeconds > 0 ? size / MiB / scanSeconds : undefined;
-  const ratio = (value, base, format) => (value !== undefined && base ? format(value / base) : '-');
-  const percent = (fraction) => `${(fraction * 100).toFixed(1)}%`;
-  const times = (factor) => `${factor.toFixed(2)}x`;
+  const nativeRate = scanSeconds > 0 ? bytes / MiB / scanSeconds : undefined;
+  const over = (value, base) => (value !== undefined && base ? value / base : undefined);
+  for (const row of rows) {
+    if (row.skipped || row.failed) continue;
+    row.rate = throughput(row);
+    row.vsCat = over(row.rate, catRate);
+    row.vsSed = over(row.rate, sedRate);
+    // Fewer CPU seconds is faster: sed's over the row's.
+    row.cpuVsSed = row.cpuSeconds ? over(sed?.cpuSeconds, row.cpuSeconds) : undefined;
+    row.vsNative = row === native ? undefined : over(row.rate, nativeRate);
+  }
+  return { seconds: scanSeconds, rate: nativeRate, catRate };
+}
+
+const percent = (fraction) => (fraction === undefined ? '-' : `${(fraction * 100).toFixed(1)}%`);
+const times = (factor) => (factor === undefined ? '-' : `${factor.toFixed(2)}x`);
+
+/** The untimed recall runs of a corpus: sets `recall` on each row but cat and native. */
+async function addRecall(rows, file, sidecar) {
+  const needles = prepareNeedles(sidecar);
+  for (const row of rows) {
+    if (row.skipped || row.failed || row.name === 'cat' || row.hasNoOutput) continue;
+    log(`recall: ${row.label}`);
+    row.recall = await recallRow(row.argv, file, needles);
+  }
+  rmSync(needles.needlesFile, { force: true });
+  return needles;
+}
+
+function printCorpus({ shape, size: bytes }, rows, native, needles) {
+  process.stdout.write(`\n${shape}, ${formatBytes(bytes)}\n`);
   printTable(
     ['command', 'wall s', 'CPU s', 'MiB/s', 'peak RSS MB', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'runs'],
-    selected.map((row) => {
+    rows.map((row) => {
       if (row.skipped || row.failed) return [row.label, `${row.skipped ? 'skipped' : 'failed'}: ${row.skipped ?? row.failed}`];
-      const rate = throughput(row);
       return [
         row.label,
         (row.ms / 1000).toFixed(2),
         row.cpuSeconds === undefined ? '-' : row.cpuSeconds.toFixed(2),
-        rate.toFixed(1),
+        row.rate.toFixed(1),
         (row.rssKiB / 1024).toFixed(1),
-        ratio(rate, catRate, percent),
-        ratio(rate, sedRate, times),
-        // Fewer CPU seconds is faster: sed's over the row's.
-        row.cpuSeconds ? ratio(sed?.cpuSeconds, row.cpuSeconds, times) : '-',
-        row === native ? '-' : ratio(rate, nativeRate, percent),
+        percent(row.vsCat),
+        times(row.vsSed),
+        times(row.cpuVsSed),
+        percent(row.vsNative),
         row.runs,
       ];
     }),
   );
-  if (nativeRate !== undefined) {
+  if (native.rate !== undefined) {
     process.stdout.write(
-      `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included), the base of "vs native": ${scanSeconds.toFixed(2)} s, ${nativeRate.toFixed(1)} MiB/s${catRate ? `, ${percent(nativeRate / catRate)} of cat|cat` : ''}\n`,
+      `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included), the base of "vs native": ${native.seconds.toFixed(2)} s, ${native.rate.toFixed(1)} MiB/s${native.catRate ? `, ${percent(native.rate / native.catRate)} of cat|cat` : ''}\n`,
     );
   }
-  process.stdout.write(
-    'targets (DESIGN §8, issue 17): ts engine >= 15% of cat|cat and >= 3x sed; vectorscan engine >= 40% of cat|cat and >= 85% of native (DESIGN: 80% of cat|cat, >= 10x sed); peak RSS < 100 MB, flat with input size\n',
-  );
+  const recallRows = rows
+    .filter((row) => row.recall)
+    .map((row) =>
+      row.recall.failed
+        ? [row.label, `failed: ${row.recall.failed}`]
+        : [row.label, row.recall.redactions, needles.planted, `LEAKS: ${row.recall.leaks}`, `${row.recall.baitsKept}/${needles.baits}`, row.recall.outputBytes],
+    );
+  if (recallRows.length > 0) {
+    process.stdout.write('\n');
+    printTable(['command', '[REDACTED count', 'planted secrets', 'leaked secrets', 'baits kept', 'output bytes'], recallRows);
+  }
+  // GNU sed prints nothing, and exits 0, on a line of a few MiB: such a row measures nothing.
+  for (const row of rows) {
+    if (row.recall && !row.recall.failed && row.recall.outputBytes < bytes / 2) {
+      row.isOutputMissing = true;
+      process.stdout.write(`warning: ${row.label} printed ${row.recall.outputBytes} of ${bytes} bytes: its figures here are no baseline\n`);
+    }
+  }
+}
 
-  if (isRecallWanted) {
-    const needles = prepareNeedles(sidecar);
-    const recallRows = [];
-    for (const row of selected) {
-      if (row.skipped || row.failed || row.name === 'cat' || row.hasNoOutput) continue;
-      log(`recall: ${row.label}`);
-      const recall = await recallRow(row.argv, file, needles);
-      recallRows.push(
-        recall.failed ? [row.label, `failed: ${recall.failed}`] : [row.label, recall.redactions, needles.planted, `LEAKS: ${recall.leaks}`, `${recall.baitsKept}/${needles.baits}`],
-      );
-    }
-    rmSync(needles.needlesFile, { force: true });
-    if (recallRows.length > 0) {
-      process.stdout.write('\n');
-      printTable(['command', '[REDACTED count', 'planted secrets', 'leaked secrets', 'baits kept'], recallRows);
+const isSedMissing = (rows) => rows.some((row) => row.name === 'sed' && row.isOutputMissing);
+
+/** Every sseredact row of every corpus side by side, then what 10x the secret density costs. */
+function printSummary(measured) {
+  process.stdout.write('\nshapes side by side (each ratio against the baselines of its own corpus; "vs sed" is "-" where sed printed less than half its input)\n');
+  printTable(
+    ['shape', 'size', 'command', 'MiB/s', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'leaks'],
+    measured.flatMap(({ corpus, rows }) =>
+      rows
+        .filter((row) => row.isSseredact)
+        .map((row) =>
+          row.failed || row.skipped
+            ? [corpus.shape, formatBytes(corpus.size), row.label, '-', '-', '-', '-', '-', 'failed']
+            : [
+                corpus.shape,
+                formatBytes(corpus.size),
+                row.label,
+                row.rate.toFixed(1),
+                percent(row.vsCat),
+                isSedMissing(rows) ? '-' : times(row.vsSed),
+                isSedMissing(rows) ? '-' : times(row.cpuVsSed),
+                percent(row.vsNative),
+                row.recall ? (row.recall.failed ? 'failed' : row.recall.leaks) : '-',
+              ],
+        ),
+    ),
+  );
+  const dense = measured.find(({ corpus }) => corpus.shape === 'dense');
+  const base = dense && measured.find(({ corpus }) => corpus.shape === 'ci-log' && corpus.size === dense.corpus.size);
+  if (!dense || !base) return;
+  const costs = dense.rows
+    .filter((row) => row.isSseredact && row.ms)
+    .map((row) => {
+      const baseRow = base.rows.find((candidate) => candidate.name === row.name && candidate.ms);
+      if (!baseRow) return `${row.label}: -`;
+      const cpu = row.cpuSeconds && baseRow.cpuSeconds ? `, ${times(row.cpuSeconds / baseRow.cpuSeconds)} the CPU seconds` : '';
+      return `${row.label.replace('cat | ', '')} ${times(row.ms / baseRow.ms)} the wall time${cpu}`;
+    });
+  process.stdout.write(`\n${DENSE_FACTOR}x secret density (dense vs ci-log, ${formatBytes(dense.corpus.size)} each; target <= 2x the time): ${costs.join('; ')}\n`);
+}
+
+async function main() {
+  const tools = resolveTools({ tool: flags.get('tool'), engines });
+  const native = !only || only.has('native') ? await prepareNative() : undefined;
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    `sseredact bench: seed ${seed}; node ${process.version}; ${cpus().length} x ${cpu}; Linux ${release()}; peak RSS via ${existsSync(TIME) ? '/usr/bin/time' : '/proc VmHWM polling'}\n`,
+  );
+  const measured = [];
+  for (const corpus of plannedCorpora()) {
+    const { file, sidecar } = prepareCorpus(corpus);
+    // Run the pipe baseline once, unmeasured, so that the file is in the page cache for every row.
+    await timeOnce(['cat'], file);
+    const rows = plannedRows(tools, native);
+    await timeRows(
+      rows.filter((row) => !row.skipped),
+      file,
+      corpus.runs,
+    );
+    const nativeScan = addRatios(rows, corpus.size);
+    const needles = isRecallWanted ? await addRecall(rows, file, sidecar) : undefined;
+    printCorpus(corpus, rows, nativeScan, needles);
+    measured.push({ corpus, rows });
+    if (!flags.has('keep-corpus')) {
+      rmSync(file, { force: true });
+      rmSync(sidecar, { force: true });
     }
   }
-  if (!flags.has('keep-corpus')) {
-    rmSync(file, { force: true });
-    rmSync(sidecar, { force: true });
-  }
+  if (measured.length > 1) printSummary(measured);
+  process.stdout.write(
+    '\ntargets (DESIGN §8, issue 17): ts engine >= 15% of cat|cat and >= 3x sed, no shape below 1.5x sed; vectorscan engine >= 40% of cat|cat and >= 85% of native, 10x secret density at most 2x the time (DESIGN: 80% of cat|cat, >= 10x sed); peak RSS < 100 MB, flat with input size\n',
+  );
 }
 
 main().catch((error) => {

@@ -36,6 +36,9 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
   };
   stream.on('error', onError);
   const check = (): void => {
+    // A failed write marks the stream errored at once; its 'error' event may come only after the
+    // descriptor is closed, when a run that ends meanwhile would have exited 0 without it.
+    if (stream.errored) onError(stream.errored);
     if (failure) throw failure;
   };
   return {

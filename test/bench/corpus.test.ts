@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
-import { BAIT_KINDS, type CorpusOptions, type PlantedEvent, SECRET_KINDS, type Sidecar, generateCorpus, parseSize, writeCorpus } from '../../bench/corpus.mjs';
+import { BAIT_KINDS, type CorpusOptions, type PlantedEvent, SECRET_KINDS, SHAPES, type Sidecar, generateCorpus, parseSize, writeCorpus } from '../../bench/corpus.mjs';
 
 const CORPUS_CLI = fileURLToPath(new URL('../../bench/corpus.mjs', import.meta.url));
 const KiB = 1024;
@@ -89,6 +89,37 @@ describe('generateCorpus', () => {
     for (const secret of secrets) expect(secret.text, secret.kind).toMatch(SECRET_SHAPES[secret.kind] ?? /^$/);
     const sorted = [...planted].sort((a, b) => a.offset - b.offset);
     sorted.slice(1).forEach((record, i) => expect(record.offset).toBeGreaterThanOrEqual(sorted[i]!.offset + sorted[i]!.length));
+  });
+
+  test.each(SHAPES.filter((shape) => shape !== 'ci-log'))('shape %s: exact size, every planted record at its offset', (shape) => {
+    const { bytes, planted } = corpus({ bytes: MiB + 7, seed: 6, shape });
+    expect(bytes.length).toBe(MiB + 7);
+    expect(planted.filter((record) => record.type === 'secret').length).toBeGreaterThan(shape === 'dense' ? 60 : 6);
+    for (const record of planted) {
+      expect(bytes.toString('latin1', record.offset, record.offset + record.length), `${record.type} ${record.kind} @${record.offset}`).toBe(record.text);
+    }
+  });
+
+  test('the shapes are what they say: one line, long minified lines, mostly base64, 10x the secrets', () => {
+    const lines = (shape: (typeof SHAPES)[number]) =>
+      corpus({ bytes: 2 * MiB, seed: 6, shape })
+        .bytes.toString('latin1')
+        .split('\n');
+    const longest = (shape: (typeof SHAPES)[number]) => Math.max(...lines(shape).map((line) => line.length));
+    const secrets = (shape: (typeof SHAPES)[number]) => corpus({ bytes: 2 * MiB, seed: 6, shape }).planted.filter((record) => record.type === 'secret').length;
+    const base64Lines = lines('base64').filter((line) => /^[A-Za-z0-9+/]{76}$/.test(line)).length;
+    expect({
+      oneLine: lines('one-line').length,
+      minifiedLongest: longest('minified-js') > 64 * KiB,
+      ciLogLongest: longest('ci-log') < 4 * KiB,
+      mostlyBase64: base64Lines > lines('base64').length / 4,
+      // Gaps are drawn at random: about ten times as many, within a fifth.
+      isDenseTenfold: Math.abs(secrets('dense') / secrets('ci-log') - 10) <= 2,
+    }).toEqual({ oneLine: 2, minifiedLongest: true, ciLogLongest: true, mostlyBase64: true, isDenseTenfold: true });
+  });
+
+  test('the ci-log shape is the default: its bytes do not depend on the option', () => {
+    expect(corpus({ bytes: 300 * KiB, seed: 6, shape: 'ci-log' }).bytes.equals(corpus({ bytes: 300 * KiB, seed: 6 }).bytes)).toBe(true);
   });
 
   test('about one secret per 100 KiB by default', () => {

@@ -67,6 +67,8 @@ export interface Addon {
   /** Which copy of Vectorscan's runtime the streams use (native/src/addon.cc explains the choice). */
   runtime(): string;
   validPlatform(): boolean;
+  /** Not Vectorscan: widens a pipe for src/sources/input.ts; the capacity afterwards, or -1 (no pipe, no such call). */
+  widenPipe(fd: number, bytes: number): number;
 }
 
 export function isNativeCompileError(error: unknown): error is NativeCompileError {

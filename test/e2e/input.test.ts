@@ -1,0 +1,90 @@
+/**
+ * How inputs are read (src/sources/input.ts): a regular file, stdin as a file, a pipe the writer
+ * keeps full (widened to 1 MiB where the addon is built), a pipe that brings one line at a time;
+ * through the real bin/sseredact, and the chunks of a pipe source itself.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadAddon } from '../../src/engine/vectorscan/addon.js';
+import { openInput } from '../../src/sources/input.js';
+import { AWS_KEY } from './cli.js';
+import { HANG_SECONDS, shell } from './shell.js';
+
+const HAS_ADDON = 'addon' in loadAddon();
+const ENGINES = HAS_ADDON ? (['ts', 'vectorscan'] as const) : (['ts'] as const);
+const KiB = 1024;
+const scratch = mkdtempSync(join(tmpdir(), 'sseredact-input-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * 3 MiB of clean lines with a key across each boundary a read may cut at (64 KiB, the pipe's
+ * default; 1 MiB, a file read and a widened pipe), and one at the very end.
+ */
+function boundaryInput(): { readonly bytes: Buffer; readonly keys: number } {
+  const size = 3 * 1024 * KiB;
+  const bytes = Buffer.alloc(size, 'a clean line of log output\n');
+  const cuts = [64 * KiB, 128 * KiB, 1024 * KiB, 2048 * KiB, size - AWS_KEY.length - 1];
+  for (const cut of cuts) bytes.write(`\n${AWS_KEY}\n`, cut - 10, 'latin1');
+  bytes[size - 1] = 0x0a;
+  return { bytes, keys: cuts.length };
+}
+
+describe.each(ENGINES)('--engine %s', (engine) => {
+  test('a file, stdin from the file and a pipe give the same output, every key across a read boundary redacted', async () => {
+    const { bytes, keys } = boundaryInput();
+    const file = join(scratch, `boundaries-${engine}.log`);
+    writeFileSync(file, bytes);
+    const ways = {
+      named: `"$SSEREDACT" --engine ${engine} "${file}"`,
+      redirected: `"$SSEREDACT" --engine ${engine} < "${file}"`,
+      piped: `cat "${file}" | "$SSEREDACT" --engine ${engine}`,
+    };
+    const outputs = await Promise.all(Object.values(ways).map((script) => shell(`${script} | md5sum`)));
+    for (const result of outputs) expect(result.stderr).toBe('');
+    const [first, ...rest] = outputs.map((result) => result.stdout);
+    expect(rest).toEqual(rest.map(() => first));
+    const output = join(scratch, `boundaries-${engine}.out`);
+    const counts = await shell(`${ways.named} > "${output}"; grep -c '\\[REDACTED:aws-access-key-id\\]' "${output}"; grep -c '${AWS_KEY}' "${output}"`);
+    expect(counts.stdout).toBe(`${keys}\n0\n`);
+  });
+
+  test(
+    'a line from a pipe comes out before the writer writes the next one',
+    async () => {
+      // The writer waits until the line has come out of sseredact: a reader that waited for more
+      // bytes, or for the end, would hang (status 124 from timeout).
+      const fifo = join(scratch, `next-${engine}`);
+      execFileSync('mkfifo', [fifo]);
+      const result = await shell(
+        `{ printf 'first line\\n'; read -r _ < "${fifo}"; printf 'second line ${AWS_KEY}\\n'; } | timeout ${HANG_SECONDS} "$SSEREDACT" --engine ${engine} | { IFS= read -r line; printf '%s\\n' "$line"; echo go > "${fifo}"; cat; }`,
+      );
+      expect({ statuses: result.statuses, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        statuses: [0, 0, 0],
+        stdout: 'first line\nsecond line [REDACTED:aws-access-key-id]\n',
+        stderr: '',
+      });
+    },
+    (HANG_SECONDS + 30) * 1000,
+  );
+});
+
+describe.skipIf(!HAS_ADDON)('a pipe the writer keeps full', () => {
+  test('is widened: a reader busy with each chunk gets chunks larger than the 64 KiB a pipe holds by default', async () => {
+    const fifo = join(scratch, 'full');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `head -c 8388608 /dev/zero > "${fifo}"`], { stdio: 'ignore' });
+    const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
+    let total = 0;
+    let largest = 0;
+    for await (const chunk of openInput(fifo).chunks) {
+      total += chunk.length;
+      largest = Math.max(largest, chunk.length);
+      // Busy, as the redactor is with a chunk: the writer fills the pipe meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect({ isWritten: await isWritten, total, isLargerThanDefaultPipe: largest > 64 * KiB }).toEqual({ isWritten: true, total: 8 * 1024 * KiB, isLargerThanDefaultPipe: true });
+  });
+});
