@@ -23,7 +23,7 @@ const enum Op {
 const ASSERTION_KINDS: readonly AssertionKind[] = ['streamStart', 'streamEnd', 'lineStart', 'lineEnd', 'wordBoundary', 'notWordBoundary'];
 
 /**
- * A compiled pattern for {@link searchProgram}. Typed arrays only, about 11 bytes an instruction:
+ * A compiled pattern for {@link searchProgram}. Typed arrays only, about 13 bytes an instruction:
  * a counted repeat expands into thousands of instructions, and every rule's program may be built
  * ahead of its first candidate (see warmPrograms in rules/compile.ts).
  */
@@ -55,6 +55,14 @@ export interface Program {
   readonly startPairs: Uint32Array | null;
   /** 1 for the bytes a match can start with (the first prefix set; every byte when the prefix is empty): the search skips the rest unchecked. */
   readonly startBytes: Uint8Array;
+  /**
+   * Per instruction, what a thread there can do next: the bytes its epsilon closure (assertions
+   * assumed to hold) can consume, and whether it reaches Match. An index into `takeSets`, rows of
+   * REACH_WORDS words (8 of bytes, then the Match bit). A closure that can take neither the next byte
+   * nor match adds only threads that die at once: the search skips it (see addThread).
+   */
+  readonly takes: Uint16Array;
+  readonly takeSets: Uint32Array;
 }
 
 /** The bytes a match of `node` can start with, and whether it can match empty. */
@@ -233,6 +241,82 @@ function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Ui
   return pairs;
 }
 
+/** Words of a row of Program.takeSets: 8 of bytes, then the Match bit. */
+const REACH_WORDS = 9;
+
+/**
+ * See {@link Program.takes}. Every epsilon move of a capped tree goes forward, so one pass from the
+ * last instruction to the first sees each target's row before its sources. Rows are interned: a
+ * program has few distinct ones, however long its counted repeats.
+ */
+function takesOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Pick<Program, 'takes' | 'takeSets'> {
+  const takes = new Uint16Array(ops.length);
+  const rows: Uint32Array[] = [];
+  const byKey = new Map<string, number>();
+  const intern = (row: Uint32Array): number => {
+    const key = row.join(',');
+    let index = byKey.get(key);
+    if (index === undefined) {
+      index = rows.length;
+      rows.push(row);
+      byKey.set(key, index);
+    }
+    return index;
+  };
+  const bySet = new Map<number, number>();
+  const byPair = new Map<number, number>();
+  for (let pc = ops.length - 1; pc >= 0; pc--) {
+    const op = ops[pc]!;
+    if (op === Op.Bytes) {
+      const set = setOf[pc]!;
+      let index = bySet.get(set);
+      if (index === undefined) {
+        const row = new Uint32Array(REACH_WORDS);
+        row.set(sets.subarray(set * 8, set * 8 + 8));
+        index = intern(row);
+        bySet.set(set, index);
+      }
+      takes[pc] = index;
+      continue;
+    }
+    if (op === Op.Match) {
+      const row = new Uint32Array(REACH_WORDS);
+      row[8] = 1;
+      takes[pc] = intern(row);
+      continue;
+    }
+    const target = op === Op.Jump || op === Op.Split ? xs[pc]! : pc + 1;
+    const other = op === Op.Split ? ys[pc]! : target;
+    if (target <= pc || other <= pc) throw new Error('compileProgram: an epsilon move goes backwards');
+    const [first, second] = [takes[target]!, takes[other]!];
+    if (first === second) {
+      takes[pc] = first;
+      continue;
+    }
+    // The copies of a counted repeat split between the same two rows: each pair is joined once.
+    const pair = first * 0x10000 + second;
+    let index = byPair.get(pair);
+    if (index === undefined) {
+      const row = rows[first]!.slice();
+      for (let word = 0; word < REACH_WORDS; word++) row[word]! |= rows[second]![word]!;
+      index = intern(row);
+      byPair.set(pair, index);
+    }
+    takes[pc] = index;
+  }
+  if (rows.length > 0xffff) throw new Error('compileProgram: more than 65,535 distinct closures');
+  const takeSets = new Uint32Array(rows.length * REACH_WORDS);
+  rows.forEach((row, index) => takeSets.set(row, index * REACH_WORDS));
+  return { takes, takeSets };
+}
+
+/** Whether a thread at `pc` can take `byte` next (-1: the byte is not known yet) or match. */
+function canTake(program: Program, pc: number, byte: number): boolean {
+  if (byte < 0) return true;
+  const row = program.takes[pc]! * REACH_WORDS;
+  return ((program.takeSets[row + (byte >>> 5)]! >>> (byte & 31)) & 1) === 1 || program.takeSets[row + 8] === 1;
+}
+
 /** Most prefix sets checked before a thread starts. */
 const MAX_PREFIX = 16;
 
@@ -390,6 +474,7 @@ export function compileProgram(ast: Node, groupCount: number): Program {
     setOf,
     sets,
     startPairs: startPairsOf(ops, xs, ys, setOf, sets),
+    ...takesOf(ops, xs, ys, setOf, sets),
     slotCount: (groupCount + 1) * 2,
     prefix,
     startBytes: Uint8Array.from({ length: 256 }, (_, byte) => (prefix.length === 0 || hasByte(prefix[0]!, byte) ? 1 : 0)),
@@ -445,6 +530,8 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
   const { stack, slots } = scratch;
   if (from === null) slots.fill(-1, 0, slotCount);
   else for (let slot = 0, at = row * slotCount; slot < slotCount; slot++) slots[slot] = from.slots[at + slot]!;
+  // The byte the threads added here wait on: a closure that cannot take it adds nothing that lives.
+  const byte = position < window.limit ? window.bytes[position - window.offset]! : -1;
   stack.depth = 0;
   stack.push(startPc, -1, 0);
   while (stack.depth > 0) {
@@ -456,7 +543,7 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
     }
     let pc = stack.pcs[top]!;
     for (;;) {
-      if (!list.visit(pc)) break;
+      if (!canTake(program, pc, byte) || !list.visit(pc)) break;
       const op = ops[pc]!;
       if (op === Op.Jump) {
         pc = xs[pc]!;
@@ -500,14 +587,18 @@ export interface SearchProbe {
   secretFrom: number;
 }
 
+/** Whether a match can start with the two bytes at `position` (true while the second is not in the window). */
+function hasStartPair({ startPairs }: Program, { bytes, offset, limit }: SearchWindow, position: number): boolean {
+  if (startPairs === null || position + 1 >= limit) return true;
+  const second = bytes[position + 1 - offset]!;
+  return ((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 1;
+}
+
 /** Whether a match can start at `position`, by its first two bytes and its prefix; see {@link SearchProbe} for `probe`. */
 function canStartAt(program: Program, window: SearchWindow, position: number, probe: SearchProbe | undefined): boolean {
-  const { prefix, startPairs } = program;
+  const { prefix } = program;
   const { bytes, offset } = window;
-  if (startPairs !== null && position + 1 < window.limit) {
-    const second = bytes[position + 1 - offset]!;
-    if (((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 0) return false;
-  }
+  if (!hasStartPair(program, window, position)) return false;
   const available = Math.min(prefix.length, window.limit - position);
   for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
   if (available === prefix.length) return true;
@@ -548,7 +639,9 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       const skipFrom = position;
       for (;;) {
         while (position <= skipEnd && startBytes[bytes[position - offset]!] === 0) position++;
-        if (position > lastStart || canStartAt(program, window, position, probe)) break;
+        if (position > lastStart) break;
+        // The byte pair first, inline: most positions fail it.
+        if (hasStartPair(program, window, position) && canStartAt(program, window, position, probe)) break;
         position++;
       }
       if (position > lastStart) break;
@@ -583,7 +676,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       if (byte < 0 || ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 0) continue;
       const target = pc + 1;
       if (ops[target] !== Op.Bytes) addThread(program, scratch, window, next, target, current, i, position + 1);
-      else if (next.visit(target)) {
+      else if (canTake(program, target, position + 1 < window.limit ? bytes[position + 1 - offset]! : -1) && next.visit(target)) {
         // A byte straight after a byte (a literal, the fixed copies of a repeat): no closure to follow.
         for (let slot = 0, to = next.length * slotCount, at = i * slotCount; slot < slotCount; slot++) next.slots[to + slot] = current.slots[at + slot]!;
         next.pcs[next.length++] = target;
