@@ -1,10 +1,13 @@
 /**
  * The oracle (DESIGN §2): the simple, non-streaming definition of correct behaviour. Whole input
- * in; each rule's printed JS RegExp run globally over the latin1 text; predicates; the union of
- * secret spans replaced, in regions of at most MAX_REGION bytes (plus one secret). Every streaming
- * path must give exactly these bytes and findings.
+ * in; each rule's printed JS RegExp run globally over the latin1 text; predicates (a match they
+ * reject resumes the search at its start + 1, within the budget of mayRetry, so that it hides
+ * nothing that starts inside it; a secret inside the last rejected one is rejected with it, see
+ * isShadowed); the union of secret spans replaced, in regions of at most
+ * MAX_REGION bytes (plus one secret). Every streaming path must give exactly these bytes and findings.
  */
 
+import { isShadowed, mayRetry, retryCost } from '../src/redact/confirm.js';
 import { MAX_REGION, type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
 import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
 
@@ -20,13 +23,24 @@ export function oracleFindings(rules: readonly CompiledRule[], input: Uint8Array
   const findings: OracleFinding[] = [];
   for (const rule of rules) {
     const re = new RegExp(rule.jsSource, 'dg');
+    let retried = 0;
+    let rejected: { start: number; end: number } | undefined;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const indices = m.indices!;
-      const secret = indices[secretGroupOf(rule.secretGroup, indices.length - 1, (group) => indices[group] !== undefined && indices[group]![1] > indices[group]![0])];
-      if (!secret || secret[1] <= secret[0]) continue;
-      const match = input.subarray(m.index, m.index + m[0].length);
-      if (rule.keep && !rule.keep(input.subarray(secret[0], secret[1]), { match })) continue;
-      findings.push({ ruleId: rule.id, rule: rule.index, match: { start: m.index, end: m.index + m[0].length }, secret: { start: secret[0], end: secret[1] } });
+      const span = indices[secretGroupOf(rule.secretGroup, indices.length - 1, (group) => indices[group] !== undefined && indices[group]![1] > indices[group]![0])];
+      if (!span || span[1] <= span[0]) continue;
+      const match = { start: m.index, end: m.index + m[0].length };
+      const secret = { start: span[0], end: span[1] };
+      const isShadow = isShadowed(secret, rejected);
+      if (isShadow || (rule.keep && !rule.keep(input.subarray(secret.start, secret.end), { match: input.subarray(match.start, match.end) }))) {
+        if (!isShadow) rejected = secret;
+        if (mayRetry(retried, match)) {
+          retried += retryCost(match);
+          re.lastIndex = match.start + 1;
+        }
+        continue;
+      }
+      findings.push({ ruleId: rule.id, rule: rule.index, match, secret });
     }
   }
   return findings;

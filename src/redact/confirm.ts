@@ -16,6 +16,16 @@
  * bin/sseredact (test/e2e/fail-closed.test.ts). Read once at load; nothing else sets it.
  * An exact match (Match.exact: a literal set's scanner decided it, engine/literal/) needs none of
  * this: it is reported as it is on the next run.
+ *
+ * A match the rule's predicates reject does not hide what starts inside it: the rule resumes at the
+ * next start rather than at the match's end, as the oracle does (test/oracle.ts), so a Luhn-valid
+ * card glued after `%35` (a rejected run of digits from `35`) is still found. A match whose secret
+ * lies inside the last rejected secret is rejected with it ({@link isShadowed}): the predicates
+ * judged those bytes (a documentation address, a csrf token after its name), and a part of them
+ * is no new secret. Each retry searches again the rejected match's bytes after its start;
+ * {@link mayRetry} bounds those bytes per rule to RETRY_FACTOR per stream byte (plus
+ * RETRY_ALLOWANCE), so that a run of rejected matches overlapping each other costs a constant
+ * factor, never the match width per byte.
  */
 
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
@@ -26,6 +36,29 @@ import type { HoldbackBuffer } from './holdback.js';
 const FAULT_ON_ACCEPT = process.env.NODE_ENV === 'test' && process.env.SSEREDACT_TEST_FAULT === 'confirm';
 /** How many bytes of starts one search may cover at most (see runRule). */
 const GROUPED_SPAN = 4096;
+/** Bytes of rejected matches a rule may search again, per byte of stream up to their end... */
+const RETRY_FACTOR = 4;
+/** ...and in all, beyond that: more than any stream holds unless crafted to. */
+const RETRY_ALLOWANCE = 65536;
+
+/**
+ * Whether a rule that has searched `spent` bytes again after rejected matches may resume inside
+ * the rejected `match` (at its start + 1) rather than at its end, searching again the bytes from
+ * there to its end. Beyond the budget it resumes at the end, as a global RegExp does.
+ */
+export function mayRetry(spent: number, match: Span): boolean {
+  return spent + retryCost(match) <= RETRY_ALLOWANCE + RETRY_FACTOR * match.end;
+}
+
+/** Whether `secret` lies inside `rejected`, the secret of the rule's last match its predicates rejected. */
+export function isShadowed(secret: Span, rejected: Span | undefined): boolean {
+  return rejected !== undefined && secret.start >= rejected.start && secret.end <= rejected.end;
+}
+
+/** The bytes a retry after the rejected `match` searches again. */
+export function retryCost(match: Span): number {
+  return Math.max(0, match.end - match.start - 1);
+}
 
 interface PendingStarts {
   low: number;
@@ -66,6 +99,10 @@ export class Confirmer {
    * SSE mode opens a redactor per event, and most rules never see a candidate there.
    */
   private readonly cursors = new Map<number, number>();
+  /** Per rule: the bytes its retries after rejected matches have searched again (see mayRetry). */
+  private readonly retried = new Map<number, number>();
+  /** Per rule: the secret of its last match the predicates rejected (see isShadowed). */
+  private readonly rejected = new Map<number, Span>();
   private readonly pending = new Map<number, PendingQueue>();
   /** Rules with pending starts, so a pass touches only those. */
   private readonly active = new Set<number>();
@@ -203,27 +240,43 @@ export class Confirmer {
     }
   }
 
-  /** Records a match: the rule resumes at its end, as a global RegExp does; reports it if it passes the predicates. */
+  /**
+   * Records a match and reports it if it passes the predicates. The rule resumes at its end, as a
+   * global RegExp does; after a rejected match, at the next start (within the budget of mayRetry).
+   */
   private accept(rule: CompiledRule, queue: PendingQueue, slots: Slots, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
     if (FAULT_ON_ACCEPT) throw new Error(`injected fault (SSEREDACT_TEST_FAULT=confirm): the confirmer failed on rule ${rule.id}`);
-    const ranges = queue.ranges;
-    const [start, end] = [slots[0]!, slots[1]!];
-    this.cursors.set(rule.index, end);
-    while (queue.head < ranges.length && ranges[queue.head]!.high < end) queue.head++;
-    if (queue.head < ranges.length) ranges[queue.head]!.low = Math.max(ranges[queue.head]!.low, end);
+    const match = { start: slots[0]!, end: slots[1]! };
     const group = secretGroupOf(rule.secretGroup, slots.length / 2 - 1, (other) => slots[other * 2]! >= 0 && slots[other * 2 + 1]! > slots[other * 2]!);
-    const secretStart = slots[group * 2]!;
-    const secretEnd = slots[group * 2 + 1]!;
-    if (secretStart < 0 || secretEnd <= secretStart) return;
-    this.report(rule, { start, end }, { start: secretStart, end: secretEnd }, buffer, onFinding);
+    const secret = { start: slots[group * 2]!, end: slots[group * 2 + 1]! };
+    let resume = match.end;
+    if (secret.start >= 0 && secret.end > secret.start && !this.reportUnlessRejected(rule, match, secret, buffer, onFinding)) {
+      const spent = this.retried.get(rule.index) ?? 0;
+      if (mayRetry(spent, match)) {
+        this.retried.set(rule.index, spent + retryCost(match));
+        resume = match.start + 1;
+      }
+    }
+    this.cursors.set(rule.index, resume);
+    const ranges = queue.ranges;
+    while (queue.head < ranges.length && ranges[queue.head]!.high < resume) queue.head++;
+    if (queue.head < ranges.length) ranges[queue.head]!.low = Math.max(ranges[queue.head]!.low, resume);
   }
 
-  /** Reports a match whose secret is `secret`, if it passes the rule's predicates. */
-  private report(rule: CompiledRule, match: Span, secret: Span, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
+  /** Reports a match unless its secret is shadowed by the last rejected one or the predicates reject it (then false). */
+  private reportUnlessRejected(rule: CompiledRule, match: Span, secret: Span, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): boolean {
+    if (isShadowed(secret, this.rejected.get(rule.index))) return false;
+    if (this.report(rule, match, secret, buffer, onFinding)) return true;
+    this.rejected.set(rule.index, secret);
+    return false;
+  }
+
+  /** Reports a match whose secret is `secret` if it passes the rule's predicates; false if they reject it. */
+  private report(rule: CompiledRule, match: Span, secret: Span, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): boolean {
     const secretBytes = buffer.view(secret.start, secret.end);
     // Allowlists may look at the whole match, never at the rest of the line: how much of a line is
     // in the buffer depends on chunking, and the findings must not.
-    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(match.start, match.end) })) return;
+    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(match.start, match.end) })) return false;
     onFinding({
       rule: rule.index,
       ruleId: rule.id,
@@ -231,6 +284,7 @@ export class Confirmer {
       secret: { start: secret.start, end: secret.end },
       secretBytes: secretBytes.slice(),
     });
+    return true;
   }
 
   /** The speculative search of runRule; true when it decided the first range (or part of it). */

@@ -23,7 +23,7 @@ const enum Op {
 const ASSERTION_KINDS: readonly AssertionKind[] = ['streamStart', 'streamEnd', 'lineStart', 'lineEnd', 'wordBoundary', 'notWordBoundary'];
 
 /**
- * A compiled pattern for {@link searchProgram}. Typed arrays only, about 11 bytes an instruction:
+ * A compiled pattern for {@link searchProgram}. Typed arrays only, about 13 bytes an instruction:
  * a counted repeat expands into thousands of instructions, and every rule's program may be built
  * ahead of its first candidate (see warmPrograms in rules/compile.ts).
  */
@@ -53,6 +53,16 @@ export interface Program {
    * start a thread on almost every letter.
    */
   readonly startPairs: Uint32Array | null;
+  /** 1 for the bytes a match can start with (the first prefix set; every byte when the prefix is empty): the search skips the rest unchecked. */
+  readonly startBytes: Uint8Array;
+  /**
+   * Per instruction, what a thread there can do next: the bytes its epsilon closure (assertions
+   * assumed to hold) can consume, and whether it reaches Match. An index into `takeSets`, rows of
+   * REACH_WORDS words (8 of bytes, then the Match bit). A closure that can take neither the next byte
+   * nor match adds only threads that die at once: the search skips it (see addThread).
+   */
+  readonly takes: Uint16Array;
+  readonly takeSets: Uint32Array;
 }
 
 /** The bytes a match of `node` can start with, and whether it can match empty. */
@@ -83,16 +93,18 @@ function firstBytes(node: Node): { set: ByteSet; nullable: boolean } {
   }
 }
 
+/** Threads of one step: each one's pc and, in row i of `slots`, its capture slots. */
 class ThreadList {
   readonly pcs: Int32Array;
-  readonly slots: Slots[];
+  /** `slotCount` slots a thread, thread i at `i * slotCount`. */
+  readonly slots: Int32Array;
   private readonly seen: Uint32Array;
   private generation = 1;
   length = 0;
 
-  constructor(size: number) {
+  constructor(size: number, slotCount: number) {
     this.pcs = new Int32Array(size);
-    this.slots = new Array<Slots>(size);
+    this.slots = new Int32Array(size * slotCount);
     this.seen = new Uint32Array(size);
   }
 
@@ -109,18 +121,48 @@ class ThreadList {
   }
 }
 
+/**
+ * The epsilon-closure stack holds two kinds of frame: a pc to explore (`slot` -1), or a capture
+ * slot to restore to `value` on the way back. Restoring in place, rather than copying the slots
+ * at every Save, makes the closure allocate nothing (the regex crate's PikeVM does the same).
+ */
+class ClosureStack {
+  pcs = new Int32Array(64);
+  slots = new Int32Array(64);
+  values = new Int32Array(64);
+  depth = 0;
+
+  push(pc: number, slot: number, value: number): void {
+    if (this.depth === this.pcs.length) {
+      const grow = (array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const copy = new Int32Array(array.length * 2);
+        copy.set(array);
+        return copy;
+      };
+      this.pcs = grow(this.pcs);
+      this.slots = grow(this.slots);
+      this.values = grow(this.values);
+    }
+    this.pcs[this.depth] = pc;
+    this.slots[this.depth] = slot;
+    this.values[this.depth++] = value;
+  }
+}
+
 class Scratch {
   current: ThreadList;
   next: ThreadList;
-  /** The epsilon-closure stack: pcs and their slots. */
-  readonly stackPcs: Int32Array;
-  readonly stackSlots: Slots[];
+  readonly stack = new ClosureStack();
+  /** The slots of the thread being followed through its epsilon closure. */
+  readonly slots: Int32Array;
 
-  constructor(readonly size: number) {
-    this.current = new ThreadList(size);
-    this.next = new ThreadList(size);
-    this.stackPcs = new Int32Array(size + 1);
-    this.stackSlots = new Array<Slots>(size + 1);
+  constructor(
+    readonly size: number,
+    readonly slotCount: number,
+  ) {
+    this.current = new ThreadList(size, slotCount);
+    this.next = new ThreadList(size, slotCount);
+    this.slots = new Int32Array(slotCount);
   }
 }
 
@@ -128,10 +170,13 @@ class Scratch {
  * Thread lists and stacks shared by every search (searches never nest, and each worker thread has
  * its own module): one set, as large as the largest program searched, rather than one per program.
  */
-let sharedScratch = new Scratch(0);
+let sharedScratch = new Scratch(0, 0);
 
 function scratchFor(program: Program): Scratch {
-  if (sharedScratch.size < program.ops.length) sharedScratch = new Scratch(Math.max(program.ops.length, sharedScratch.size * 2));
+  if (sharedScratch.size < program.ops.length || sharedScratch.slotCount < program.slotCount) {
+    const size = sharedScratch.size < program.ops.length ? Math.max(program.ops.length, sharedScratch.size * 2) : sharedScratch.size;
+    sharedScratch = new Scratch(size, Math.max(program.slotCount, sharedScratch.slotCount));
+  }
   return sharedScratch;
 }
 
@@ -194,6 +239,82 @@ function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Ui
     }
   }
   return pairs;
+}
+
+/** Words of a row of Program.takeSets: 8 of bytes, then the Match bit. */
+const REACH_WORDS = 9;
+
+/**
+ * See {@link Program.takes}. Every epsilon move of a capped tree goes forward, so one pass from the
+ * last instruction to the first sees each target's row before its sources. Rows are interned: a
+ * program has few distinct ones, however long its counted repeats.
+ */
+function takesOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Pick<Program, 'takes' | 'takeSets'> {
+  const takes = new Uint16Array(ops.length);
+  const rows: Uint32Array[] = [];
+  const byKey = new Map<string, number>();
+  const intern = (row: Uint32Array): number => {
+    const key = row.join(',');
+    let index = byKey.get(key);
+    if (index === undefined) {
+      index = rows.length;
+      rows.push(row);
+      byKey.set(key, index);
+    }
+    return index;
+  };
+  const bySet = new Map<number, number>();
+  const byPair = new Map<number, number>();
+  for (let pc = ops.length - 1; pc >= 0; pc--) {
+    const op = ops[pc]!;
+    if (op === Op.Bytes) {
+      const set = setOf[pc]!;
+      let index = bySet.get(set);
+      if (index === undefined) {
+        const row = new Uint32Array(REACH_WORDS);
+        row.set(sets.subarray(set * 8, set * 8 + 8));
+        index = intern(row);
+        bySet.set(set, index);
+      }
+      takes[pc] = index;
+      continue;
+    }
+    if (op === Op.Match) {
+      const row = new Uint32Array(REACH_WORDS);
+      row[8] = 1;
+      takes[pc] = intern(row);
+      continue;
+    }
+    const target = op === Op.Jump || op === Op.Split ? xs[pc]! : pc + 1;
+    const other = op === Op.Split ? ys[pc]! : target;
+    if (target <= pc || other <= pc) throw new Error('compileProgram: an epsilon move goes backwards');
+    const [first, second] = [takes[target]!, takes[other]!];
+    if (first === second) {
+      takes[pc] = first;
+      continue;
+    }
+    // The copies of a counted repeat split between the same two rows: each pair is joined once.
+    const pair = first * 0x10000 + second;
+    let index = byPair.get(pair);
+    if (index === undefined) {
+      const row = rows[first]!.slice();
+      for (let word = 0; word < REACH_WORDS; word++) row[word]! |= rows[second]![word]!;
+      index = intern(row);
+      byPair.set(pair, index);
+    }
+    takes[pc] = index;
+  }
+  if (rows.length > 0xffff) throw new Error('compileProgram: more than 65,535 distinct closures');
+  const takeSets = new Uint32Array(rows.length * REACH_WORDS);
+  rows.forEach((row, index) => takeSets.set(row, index * REACH_WORDS));
+  return { takes, takeSets };
+}
+
+/** Whether a thread at `pc` can take `byte` next (-1: the byte is not known yet) or match. */
+function canTake(program: Program, pc: number, byte: number): boolean {
+  if (byte < 0) return true;
+  const row = program.takes[pc]! * REACH_WORDS;
+  return ((program.takeSets[row + (byte >>> 5)]! >>> (byte & 31)) & 1) === 1 || program.takeSets[row + 8] === 1;
 }
 
 /** Most prefix sets checked before a thread starts. */
@@ -345,6 +466,7 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   const xs = code.xs.slice(0, code.length);
   const ys = code.ys.slice(0, code.length);
   const setOf = code.setOf.slice(0, code.length);
+  const prefix = requiredPrefix(ast);
   return {
     ops,
     xs,
@@ -352,8 +474,10 @@ export function compileProgram(ast: Node, groupCount: number): Program {
     setOf,
     sets,
     startPairs: startPairsOf(ops, xs, ys, setOf, sets),
+    ...takesOf(ops, xs, ys, setOf, sets),
     slotCount: (groupCount + 1) * 2,
-    prefix: requiredPrefix(ast),
+    prefix,
+    startBytes: Uint8Array.from({ length: 256 }, (_, byte) => (prefix.length === 0 || hasByte(prefix[0]!, byte) ? 1 : 0)),
   };
 }
 
@@ -369,69 +493,80 @@ export interface SearchWindow {
 }
 
 /** Capture slots of a match: `[start0, end0, start1, end1, ...]`, absolute offsets, -1 when unset. */
-export type Slots = Int32Array | number[];
+export type Slots = Int32Array;
+
+/** 1 for the bytes `\b` counts as word bytes. */
+const IS_WORD = Uint8Array.from({ length: 256 }, (_, byte) => (hasByte(WORD_BYTES, byte) ? 1 : 0));
 
 function isWordAt(window: SearchWindow, position: number): boolean {
-  if (position < window.offset || position >= window.limit) return false;
-  return hasByte(WORD_BYTES, window.bytes[position - window.offset]!);
+  return position >= window.offset && position < window.limit && IS_WORD[window.bytes[position - window.offset]!] === 1;
 }
 
-function assertionHolds(kind: AssertionKind, window: SearchWindow, position: number): boolean {
-  const atEnd = position === window.limit && window.isStreamEnd;
+/** Whether the assertion ASSERTION_KINDS[kind] holds at `position`. */
+function assertionHolds(kind: number, window: SearchWindow, position: number): boolean {
   switch (kind) {
-    case 'streamStart':
+    case 0: // streamStart
       return position === 0;
-    case 'streamEnd':
-      return atEnd;
-    case 'lineStart':
+    case 1: // streamEnd
+      return position === window.limit && window.isStreamEnd;
+    case 2: // lineStart
       return position === 0 || (position > window.offset && window.bytes[position - 1 - window.offset] === 0x0a);
-    case 'lineEnd':
-      return atEnd || (position < window.limit && window.bytes[position - window.offset] === 0x0a);
-    case 'wordBoundary':
+    case 3: // lineEnd
+      return (position === window.limit && window.isStreamEnd) || (position < window.limit && window.bytes[position - window.offset] === 0x0a);
+    case 4: // wordBoundary
       return isWordAt(window, position - 1) !== isWordAt(window, position);
-    case 'notWordBoundary':
+    default: // notWordBoundary
       return isWordAt(window, position - 1) === isWordAt(window, position);
   }
 }
 
 /**
  * Follows epsilon moves from `startPc` at `position` in priority order, adding the threads that
- * wait on a byte (or match) to `list`.
+ * wait on a byte (or match) to `list`. The thread starts with the slots of row `row` of `from`
+ * (all unset when `from` is null).
  */
-function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, startSlots: Slots, position: number): void {
-  const { ops, xs, ys } = program;
-  const { stackPcs, stackSlots } = scratch;
-  let depth = 0;
-  stackPcs[0] = startPc;
-  stackSlots[0] = startSlots;
-  depth = 1;
-  while (depth > 0) {
-    depth--;
-    let pc = stackPcs[depth]!;
-    let slots = stackSlots[depth]!;
+function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, from: ThreadList | null, row: number, position: number): void {
+  const { ops, xs, ys, slotCount } = program;
+  const { stack, slots } = scratch;
+  if (from === null) slots.fill(-1, 0, slotCount);
+  else for (let slot = 0, at = row * slotCount; slot < slotCount; slot++) slots[slot] = from.slots[at + slot]!;
+  // The byte the threads added here wait on: a closure that cannot take it adds nothing that lives.
+  const byte = position < window.limit ? window.bytes[position - window.offset]! : -1;
+  stack.depth = 0;
+  stack.push(startPc, -1, 0);
+  while (stack.depth > 0) {
+    const top = --stack.depth;
+    const restored = stack.slots[top]!;
+    if (restored >= 0) {
+      slots[restored] = stack.values[top]!;
+      continue;
+    }
+    let pc = stack.pcs[top]!;
     for (;;) {
-      if (!list.visit(pc)) break;
+      if (!canTake(program, pc, byte) || !list.visit(pc)) break;
       const op = ops[pc]!;
       if (op === Op.Jump) {
         pc = xs[pc]!;
       } else if (op === Op.Split) {
-        stackPcs[depth] = ys[pc]!;
-        stackSlots[depth++] = slots;
+        stack.push(ys[pc]!, -1, 0);
         pc = xs[pc]!;
       } else if (op === Op.Save) {
-        slots = slots.slice();
-        slots[xs[pc]!] = position;
+        const slot = xs[pc]!;
+        stack.push(0, slot, slots[slot]!);
+        slots[slot] = position;
         pc++;
       } else if (op === Op.Reset) {
-        slots = slots.slice();
-        slots.fill(-1, xs[pc]!, ys[pc]!);
+        for (let slot = xs[pc]!; slot < ys[pc]!; slot++) {
+          stack.push(0, slot, slots[slot]!);
+          slots[slot] = -1;
+        }
         pc++;
       } else if (op === Op.Assert) {
-        if (!assertionHolds(ASSERTION_KINDS[xs[pc]!]!, window, position)) break;
+        if (!assertionHolds(xs[pc]!, window, position)) break;
         pc++;
       } else {
-        list.pcs[list.length] = pc;
-        list.slots[list.length++] = slots;
+        for (let slot = 0, at = list.length * slotCount; slot < slotCount; slot++) list.slots[at + slot] = slots[slot]!;
+        list.pcs[list.length++] = pc;
         break;
       }
     }
@@ -452,13 +587,36 @@ export interface SearchProbe {
   secretFrom: number;
 }
 
+/** Whether a match can start with the two bytes at `position` (true while the second is not in the window). */
+function hasStartPair({ startPairs }: Program, { bytes, offset, limit }: SearchWindow, position: number): boolean {
+  if (startPairs === null || position + 1 >= limit) return true;
+  const second = bytes[position + 1 - offset]!;
+  return ((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 1;
+}
+
+/** Whether a match can start at `position`, by its first two bytes and its prefix; see {@link SearchProbe} for `probe`. */
+function canStartAt(program: Program, window: SearchWindow, position: number, probe: SearchProbe | undefined): boolean {
+  const { prefix } = program;
+  const { bytes, offset } = window;
+  if (!hasStartPair(program, window, position)) return false;
+  const available = Math.min(prefix.length, window.limit - position);
+  for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
+  if (available === prefix.length) return true;
+  if (probe && available >= 0) {
+    probe.reachedLimit = true; // the prefix may complete in later bytes
+    probe.secretFrom = Math.min(probe.secretFrom, position);
+  }
+  return false;
+}
+
 /**
  * Finds the leftmost-first match that starts in `[from, lastStart]` and lies inside the window
- * (the window must hold the byte before `from`, if any, for `^`/`\b`). Returns its slots or null.
- * With `probe`, also says whether the answer depends on bytes past the window.
+ * (the window must hold the byte before `from`, if any, for `^`/`\b`). Returns its slots (a new
+ * array) or null. With `probe`, also says whether the answer depends on bytes past the window.
+ * Allocates nothing but the slots it returns.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
-  const { ops, setOf, sets, prefix, startPairs } = program;
+  const { ops, setOf, sets, startBytes, slotCount } = program;
   const scratch = scratchFor(program);
   let current = scratch.current;
   let next = scratch.next;
@@ -467,35 +625,32 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   let matched: Slots | null = null;
   const bytes = window.bytes;
   const offset = window.offset;
-  const emptySlots = new Int32Array(program.slotCount).fill(-1);
+  // Positions whose byte starts no match; the byte at the limit or past it is left to canStartAt.
+  const skipEnd = Math.min(lastStart, window.limit - 1);
   if (probe) {
     probe.reachedLimit = false;
     probe.secretFrom = Infinity;
   }
-  const canStartAt = (position: number): boolean => {
-    if (startPairs !== null && position + 1 < window.limit) {
-      const second = bytes[position + 1 - offset]!;
-      if (((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 0) return false;
-    }
-    const available = Math.min(prefix.length, window.limit - position);
-    for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
-    if (available === prefix.length) return true;
-    if (probe && available >= 0) {
-      probe.reachedLimit = true; // the prefix may complete in later bytes
-      probe.secretFrom = Math.min(probe.secretFrom, position);
-    }
-    return false;
-  };
   for (let position = from; ; position++) {
+    let canStart: boolean;
     if (current.length === 0) {
       if (matched !== null) break;
       // Nothing in flight: jump to the next position where a match can start.
       const skipFrom = position;
-      while (position <= lastStart && !canStartAt(position)) position++;
+      for (;;) {
+        while (position <= skipEnd && startBytes[bytes[position - offset]!] === 0) position++;
+        if (position > lastStart) break;
+        // The byte pair first, inline: most positions fail it.
+        if (hasStartPair(program, window, position) && canStartAt(program, window, position, probe)) break;
+        position++;
+      }
       if (position > lastStart) break;
       if (position !== skipFrom) current.clear();
+      canStart = true;
+    } else {
+      canStart = matched === null && position <= lastStart && canStartAt(program, window, position, probe);
     }
-    if (matched === null && position <= lastStart && canStartAt(position)) addThread(program, scratch, window, current, 0, emptySlots, position);
+    if (canStart) addThread(program, scratch, window, current, 0, null, 0, position);
     if (current.length === 0) {
       if (position >= lastStart || position >= window.limit) break;
       current.clear();
@@ -505,7 +660,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       probe.reachedLimit = true;
       const slot = probe.secretGroup * 2;
       for (let i = 0; i < current.length; i++) {
-        const secretStart = current.slots[i]![slot]!;
+        const secretStart = current.slots[i * slotCount + slot]!;
         probe.secretFrom = Math.min(probe.secretFrom, secretStart >= 0 ? secretStart : window.limit);
       }
     }
@@ -515,12 +670,21 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
     for (let i = 0; i < current.length; i++) {
       const pc = current.pcs[i]!;
       if (ops[pc] === Op.Match) {
-        matched = current.slots[i]!;
+        matched = current.slots.slice(i * slotCount, i * slotCount + slotCount);
         break; // lower-priority threads can no longer win
       }
-      if (byte >= 0 && ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 1) addThread(program, scratch, window, next, pc + 1, current.slots[i]!, position + 1);
+      if (byte < 0 || ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 0) continue;
+      const target = pc + 1;
+      if (ops[target] !== Op.Bytes) addThread(program, scratch, window, next, target, current, i, position + 1);
+      else if (canTake(program, target, position + 1 < window.limit ? bytes[position + 1 - offset]! : -1) && next.visit(target)) {
+        // A byte straight after a byte (a literal, the fixed copies of a repeat): no closure to follow.
+        for (let slot = 0, to = next.length * slotCount, at = i * slotCount; slot < slotCount; slot++) next.slots[to + slot] = current.slots[at + slot]!;
+        next.pcs[next.length++] = target;
+      }
     }
-    [current, next] = [next, current];
+    const stepped = next;
+    next = current;
+    current = stepped;
     next.clear();
   }
   scratch.current = current;

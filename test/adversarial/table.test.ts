@@ -73,8 +73,7 @@ const piiPack = packExamples('pii');
  * word only where the rule keeps a token boundary (src/rules/token-boundary.ts); after it, the
  * rule's right edge says which bytes end a token (a word byte after a fixed-length token, `:`
  * after an IPv6 address). On either side, where the rule alone no longer finds the secret there
- * is nothing to redact, and the attack is left out: `%3566002020360505` is the escape `%35` and
- * then digits that fail the card's Luhn check, as a URL decoder reads them too.
+ * is nothing to redact, and the attack is left out.
  */
 function glued(examples: readonly PackExample[], side: 'before' | 'after'): Attack[] {
   return examples.flatMap((example) =>
