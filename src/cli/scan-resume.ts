@@ -34,8 +34,9 @@ export async function openJournal(
   if (options.staged) throw new SseredactError('usage', 'scan --resume: not with --staged (the index is not a tree to resume)');
   const identity: Record<string, ScanIdentity[string]> = {
     version: VERSION,
-    rules: settingsHash(ruleSet, {}, VERSION),
+    // Before the rules, whose hash --max-match changes too: the message names the option.
     options: { cwd: process.cwd(), paths: [...paths], '--max-match': options.maxMatch, '--max-file-size': options.maxFileSize ?? null, '--git': options.git ?? null },
+    rules: settingsHash(ruleSet, {}, VERSION),
   };
   if ('range' in scope) identity.commits = await resolveRange(process.cwd(), scope.range);
   else identity.files = await Promise.all(scope.targets.map(fileIdentity));
