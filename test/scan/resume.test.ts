@@ -162,6 +162,30 @@ describe.each(ENGINES)('scan --resume after kill -9, engine %s', (engine) => {
   );
 });
 
+describe('scan --resume after a file was not scanned', () => {
+  test(
+    "a worker died on it twice: exit 3, the journal kept; run again, only that file is scanned and the report is one run's",
+    async () => {
+      const dir = tree();
+      const journal = join(directoryWith({}), 'crash.journal');
+      const args = ['--jobs', '2', '--json', '.'];
+      const oneRun = await scan(dir, args);
+      const crashed = await sseredact(['scan', '--no-config', ...args, '--resume', journal], {
+        cwd: dir,
+        env: { ...ENV, NODE_ENV: 'test', SSEREDACT_TEST_FAULT: 'scan-crash:f00042.txt' },
+      });
+      expect(crashed.exitCode).toBe(3);
+      expect(text(crashed.stderr)).toContain('sseredact: d0/f00042.txt: not scanned');
+      expect(existsSync(journal)).toBe(true);
+      const resumed = await scan(dir, [...args, '--verbose', '--resume', journal]);
+      expect(resumed.stderr).toContain(`resuming from ${journal}: ${FILES + 1} file(s) already scanned`);
+      expect({ ...resumed, stderr: '' }).toEqual(oneRun);
+      expect(existsSync(journal)).toBe(false);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('scan --resume refuses a journal of another scan, and leaves it as it was', () => {
   /** A scan of `cwd` killed once its journal holds 20 lines: the journal's path and bytes. */
   async function interrupted(cwd: string, args: readonly string[], name: string) {
