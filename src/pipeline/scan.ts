@@ -31,7 +31,7 @@ import type { RuleSet } from '../rules/ruleset.js';
 import type { ScanTarget } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
-import type { FinishedUnit, ScanJournal } from './scan-journal.js';
+import type { ScanJournal } from './scan-journal.js';
 import type { RuleSetRecipe, ScanTask, WorkerScan } from './scan-worker.js';
 
 export interface ScanOptions {
@@ -102,7 +102,7 @@ async function report(scan: FileScan, size: number, counts: Counts, onFinding: E
 }
 
 /** A target's key in the journal: its index in the target list (the journal's scan fixes the list). */
-export const unitOfTarget = (index: number): string => String(index);
+const unitOfTarget = (index: number): string => String(index);
 
 /**
  * The size of each target that is a file on disk (stat, all at once), 0 for the others: a staged
@@ -207,7 +207,7 @@ async function scanOnPool(
   const { journal } = options;
   const order: number[] = [];
   for (const [index, outcome] of outcomes.entries()) {
-    const finished: FinishedUnit | undefined = journal?.finished(unitOfTarget(index));
+    const finished = journal?.finished(unitOfTarget(index));
     if (finished === undefined) order.push(index);
     else outcome.settle(Promise.resolve({ kind: 'done', value: finished }));
   }
