@@ -153,7 +153,8 @@ export function openScanJournal(path: string, identity: ScanIdentity): ScanJourn
     } catch {
       throw journalError(path, 'not a scan journal (not JSON)');
     }
-    if (typeof header !== 'object' || header === null || header.sseredactScanJournal !== FORMAT || typeof header.scan !== 'object') throw journalError(path, `not a scan journal of format ${FORMAT}`);
+    if (typeof header !== 'object' || header === null || header.sseredactScanJournal !== FORMAT || typeof header.scan !== 'object')
+      throw journalError(path, `not a scan journal of format ${FORMAT}`);
     const why = identityDifference(header.scan, identity);
     if (why !== null) throw journalError(path, `the journal is of another scan: ${why}`);
     for (const [index, line] of lines.slice(1).entries()) {
