@@ -14,33 +14,51 @@
  * exit 2, nothing written), cuts the files back to the recorded lengths, and goes on from the
  * recorded input offset: the final output and records are byte for byte those of one run. When a
  * run with checkpoints fails, its temporary output stays for `--resume`; a finished run removes
- * the checkpoint. Not with `--sse`/`--sse-json`: an event stream's state (an event half parsed, a
+ * the checkpoint. A run killed once its output was complete (between the last checkpoint, which
+ * says so, and the checkpoint's removal) left nothing to redact: `--resume` renames the output
+ * into place if the kill came before that, says so on stderr, and removes the checkpoint.
+ * Not with `--sse`/`--sse-json`: an event stream's state (an event half parsed, a
  * content stream spanning events) is not a byte offset, so checkpoints are refused there.
  */
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SseredactError, isErrorOfType } from '../errors.js';
 import {
   type Checkpoint,
+  type WrittenFile,
   checkWrittenFiles,
   inputDifference,
   inputIdentity,
+  isSameFile,
   newHashKey,
   readCheckpoint,
   removeCheckpoint,
   ruleAssertingStreamStart,
   settingsHash,
   writeCheckpoint,
+  writtenFile,
 } from '../pipeline/checkpoint.js';
 import type { StreamOpener } from '../pipeline/open-stream.js';
-import { type StreamCheckpoints, type StreamSinks, redactSource } from '../pipeline/redact-stream.js';
+import { type StreamCheckpoints, type StreamPosition, type StreamSinks, redactSource } from '../pipeline/redact-stream.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import { type AtomicFile, type FileSink, openAtomicFile, openDirectFile, resumeAtomicFile } from '../sinks/file-target.js';
+import { type AtomicFile, type FileSink, openAtomicFile, openDirectFile, renameIntoPlace, resumeAtomicFile } from '../sinks/file-target.js';
 import { FindingTally } from '../sinks/ndjson.js';
 import type { ByteSink } from '../sinks/output.js';
 import { openRecordsSink } from '../sinks/records-target.js';
 import { openInput } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK, reportError } from './exit.js';
 import { type RedactCommandOptions, VERSION } from './program.js';
+
+/**
+ * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT=checkpoint-kill:before-rename
+ * (or :after-rename), a checkpointed run kills itself (SIGKILL) once its output is complete, before
+ * (after) renaming it into place: the two states test/e2e/file-jobs.test.ts resumes from.
+ */
+const KILL_AT = process.env.NODE_ENV === 'test' ? /^checkpoint-kill:(before|after)-rename$/.exec(process.env.SSEREDACT_TEST_FAULT ?? '')?.[1] : undefined;
+
+function killIfAsked(when: 'before' | 'after'): void {
+  if (KILL_AT === when) process.kill(process.pid, 'SIGKILL');
+}
 
 /** `--checkpoint-every` unless given. */
 export const DEFAULT_CHECKPOINT_EVERY = 64 * 1024 * 1024;
@@ -166,8 +184,12 @@ async function runCheckpointedUnit(unit: Unit, job: FileJob, context: FileJobCon
   const assertingRule = ruleAssertingStreamStart(ruleSet);
   if (assertingRule !== null) throw usage(`--checkpoint: rule ${assertingRule} asserts the start of the stream (^ without (?m), \\A), which a resumed run cannot keep`);
   const settings = settingsHash(ruleSet, { replace: options.replace ?? null, json: options.json, showSecret: options.showSecret, records: options.records !== undefined }, VERSION);
+  if (saved?.finished) {
+    if (saved.settings !== settings) throw usage(`--resume: checkpoint ${path} does not match: the rules or options (--replace, --json, --show-secret, --records) differ`);
+    return finishFinishedUnit(unit, path, saved, options.suffix);
+  }
   const identity = await inputIdentity(input);
-  const tally = new FindingTally();
+  const tally = saved === null ? new FindingTally() : savedTally(saved);
   let target: AtomicFile;
   let records: FileSink | null = null;
   if (saved !== null) {
@@ -187,8 +209,6 @@ async function runCheckpointedUnit(unit: Unit, job: FileJob, context: FileJobCon
       if (options.records === undefined || resolve(options.records) !== saved.records.path) refuse(`its records go to ${saved.records.path}`);
       records = await openDirectFile(saved.records.path, saved.records.offset);
     }
-    Object.assign(tally, { streams: saved.tally.streams, bytes: saved.tally.bytes, findings: saved.tally.findings });
-    for (const [rule, count] of Object.entries(saved.tally.rules)) tally.byRule.set(rule, count);
     context.log(`${input}: resuming at byte ${saved.position.offset} (line ${saved.position.lines + 1})`);
   } else {
     target = await openAtomicFile(unit.target, unit.inPlace ? unit.target : undefined);
@@ -200,24 +220,33 @@ async function runCheckpointedUnit(unit: Unit, job: FileJob, context: FileJobCon
   }
   const tempPath = target.tempPath as string;
   let hasCheckpoint = saved !== null;
+  // What the last checkpoint says: the position saved and, once the output is complete, the file.
+  let lastPosition = saved?.position ?? { offset: 0, lines: 0 };
+  let finished: WrittenFile | null = null;
+  // Writes the checkpoint of `position`, once what it counts is fsynced.
+  const recordPosition = async (position: StreamPosition): Promise<void> => {
+    await writeCheckpoint(path, {
+      version: 1,
+      sseredact: VERSION,
+      settings,
+      input: identity,
+      output: { path: target.path, tempPath, offset: target.position },
+      records: records === null ? null : { path: records.path, offset: records.position },
+      position,
+      tally: { streams: tally.streams, bytes: tally.bytes, findings: tally.findings, rules: Object.fromEntries(tally.byRule) },
+      hashKey: job.hashKey ?? null,
+      finished,
+    });
+    lastPosition = position;
+    hasCheckpoint = true;
+  };
   const checkpoints: StreamCheckpoints = {
     ...(saved === null ? {} : { resumeFrom: saved.position }),
     every: options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     save: async (position) => {
       await target.sync();
       await records?.sync();
-      await writeCheckpoint(path, {
-        version: 1,
-        sseredact: VERSION,
-        settings,
-        input: identity,
-        output: { path: target.path, tempPath, offset: target.position },
-        records: records === null ? null : { path: records.path, offset: records.position },
-        position,
-        tally: { streams: tally.streams, bytes: tally.bytes, findings: tally.findings, rules: Object.fromEntries(tally.byRule) },
-        hashKey: job.hashKey ?? null,
-      });
-      hasCheckpoint = true;
+      await recordPosition(position);
       context.log(`${input}: checkpoint at byte ${position.offset}`);
     },
   };
@@ -228,12 +257,50 @@ async function runCheckpointedUnit(unit: Unit, job: FileJob, context: FileJobCon
       await records.write(tally.summaryRecord());
       await records.end();
     }
+    await target.sync();
+    finished = await writtenFile(tempPath);
+    await recordPosition(lastPosition);
+    killIfAsked('before');
     await target.commit(options.suffix);
   } catch (error) {
     // With a checkpoint to go on from, the partial output stays for --resume.
     if (!hasCheckpoint) await target.discard();
     throw error;
   }
+  killIfAsked('after');
   await removeCheckpoint(path);
+  return tally;
+}
+
+/**
+ * Resumes a run killed once its output was complete: renames the output into place unless that was
+ * done, says so on stderr, removes the checkpoint; returns the run's totals.
+ * @throws SseredactError('usage') when neither the temporary file nor the target is the file the
+ * run wrote (moved or changed since): the checkpoint then stays.
+ */
+async function finishFinishedUnit(unit: Unit, path: string, saved: Checkpoint, backupSuffix: string | undefined): Promise<FindingTally> {
+  const finished = saved.finished as WrittenFile;
+  const { tempPath, path: target } = saved.output;
+  const named = await realpath(unit.target).catch(() => resolve(unit.target));
+  if (named !== target) throw usage(`--resume: checkpoint ${path} does not match: it writes ${target}, not ${named}`);
+  let what: string;
+  if (isSameFile(await writtenFile(tempPath), finished)) {
+    await renameIntoPlace(tempPath, target, backupSuffix);
+    what = `it had written ${unit.target} whole, which is now renamed into place`;
+  } else if (isSameFile(await writtenFile(target), finished)) {
+    what = `${unit.target} is complete`;
+  } else {
+    throw usage(`--resume: checkpoint ${path}: its run had finished, but ${target} is not the file it wrote (changed or moved since); remove the checkpoint`);
+  }
+  await removeCheckpoint(path);
+  process.stderr.write(`sseredact: --resume: checkpoint ${path}: its run had finished (${what}); checkpoint removed\n`);
+  return savedTally(saved);
+}
+
+/** The totals a checkpoint recorded. */
+function savedTally(saved: Checkpoint): FindingTally {
+  const tally = new FindingTally();
+  Object.assign(tally, { streams: saved.tally.streams, bytes: saved.tally.bytes, findings: saved.tally.findings });
+  for (const [rule, count] of Object.entries(saved.tally.rules)) tally.byRule.set(rule, count);
   return tally;
 }

@@ -76,6 +76,8 @@ export interface ScanCommandOptions extends RuleCommandOptions {
   readonly stats: boolean;
   /** Absent: on when GITHUB_ACTIONS=true. */
   readonly github?: boolean;
+  /** `--resume JOURNAL` (src/cli/scan-resume.ts). */
+  readonly resume?: string;
 }
 
 /** Options of `proxy`. */
@@ -198,6 +200,7 @@ Examples:
   sseredact scan --git origin/main..HEAD          the commits of a branch
   sseredact scan --write-baseline .sseredact-baseline.json
   sseredact scan --baseline .sseredact-baseline.json   only what is new since
+  sseredact scan --resume scan.journal big/       run again after a crash, it goes on where it stopped
 
 A line holding sseredact:allow (or gitleaks:allow, pragma: allowlist secret, secretlint-disable-line)
 is not reported, nor what .sseredactignore or .gitleaksignore at the top of the repository lists.
@@ -364,6 +367,7 @@ export function buildProgram(actions: ProgramActions): Command {
       .option('-j, --jobs <n>', 'scan on N worker threads, smallest files first (default: the cores for a large input, one thread for a small one)', positiveInteger('threads'))
       .option('--file-timeout <seconds>', 'cut off a file that takes longer than SECONDS and report it as not scanned (exit 3); 0: never', seconds, 0)
       .option('--stats', 'print telemetry on stderr at the end: files, bytes, throughput, queue depth, worker utilisation', false)
+      .option('--resume <journal>', 'record each file (with --git: file patch) scanned in JOURNAL; run again, a killed scan goes on where it stopped (removed at the end)')
       .option('--github', 'also print a GitHub Actions ::error annotation per finding on stderr (default: on when GITHUB_ACTIONS=true)')
       .option('--no-github', 'no annotations, even on GitHub Actions')
       .addHelpText('after', SCAN_EXAMPLES)

@@ -9,6 +9,7 @@ import { SseredactError } from '../errors.js';
 import { GITLEAKS_IGNORE, type PlacedFinding, SSEREDACT_IGNORE, baselineText, isBaselineLine, loadAcceptance, writeFileAtomically } from '../pipeline/baseline.js';
 import { type NotScanned, type ScanTotals, scanTargets } from '../pipeline/scan.js';
 import { scanHistory } from '../pipeline/scan-history.js';
+import type { ScanJournal } from '../pipeline/scan-journal.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { scanAnnotation } from '../sinks/github.js';
@@ -21,6 +22,7 @@ import type { ScanFinding } from '../types.js';
 import { repositoryRoot } from './discover-config.js';
 import { EXIT_INTERNAL, EXIT_OK } from './exit.js';
 import { type ScanCommandOptions, VERSION } from './program.js';
+import { openJournal } from './scan-resume.js';
 import { scanStatsText } from './scan-stats.js';
 import { type Progress, startProgress, stdoutColors } from './terminal.js';
 
@@ -34,6 +36,8 @@ interface ScanRun {
   readonly what: string;
   /** A file scan's totals, for --stats and the files not scanned; null for --git. */
   readonly totals: ScanTotals | null;
+  /** `--resume`: the journal, removed once the report is written. */
+  readonly journal: ScanJournal | null;
 }
 
 /** The spinner of a scan (on a TTY only) and what it says it is doing. */
@@ -56,12 +60,14 @@ async function runScan(
   if (options.git === true || typeof options.git === 'string') {
     if (options.staged) throw new SseredactError('usage', 'scan: --git and --staged cannot be used together');
     const range = typeof options.git === 'string' ? { range: options.git } : {};
-    const totals = await scanHistory(ruleSet, process.cwd(), { ...range, pathspecs: paths, ...maxFileSize, onNote }, onFinding);
+    const journal = await openJournal(paths, options, ruleSet, { range: range.range }, log);
+    const totals = await scanHistory(ruleSet, process.cwd(), { ...range, pathspecs: paths, ...maxFileSize, onNote, ...(journal ? { journal } : {}) }, onFinding);
     return {
       files: totals.files,
       bytes: totals.bytes,
       what: `${totals.files} file patch(es) of ${totals.commits} commit(s), ${totals.bytes} bytes added; skipped ${totals.skippedFiles} large patch(es)`,
       totals: null,
+      journal,
     };
   }
   const targets = options.staged
@@ -72,9 +78,10 @@ async function runScan(
   const onNotScanned = ({ path, detail }: NotScanned): void => {
     progress.spinner.around(async () => process.stderr.write(`sseredact: ${path}: not scanned: ${detail}\n`));
   };
-  const scanOptions = { maxMatch: options.maxMatch, fileTimeoutMs: options.fileTimeout > 0 ? options.fileTimeout * 1000 : null, onNotScanned };
+  const journal = await openJournal(paths, options, ruleSet, { targets }, log);
+  const scanOptions = { maxMatch: options.maxMatch, fileTimeoutMs: options.fileTimeout > 0 ? options.fileTimeout * 1000 : null, onNotScanned, ...(journal ? { journal } : {}) };
   const totals = await scanTargets(ruleSet, targets, onFinding, options.jobs === undefined ? scanOptions : { ...scanOptions, jobs: options.jobs });
-  return { files: totals.files, bytes: totals.bytes, what: `${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s)`, totals };
+  return { files: totals.files, bytes: totals.bytes, what: `${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s)`, totals, journal };
 }
 
 /** Scans `paths` (with --staged or --git: git pathspecs; none: the working directory, the whole index or all history). */
@@ -123,6 +130,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   if (options.writeBaseline !== undefined) {
     writeFileAtomically(options.writeBaseline, baselineText(toRecord, `sseredact ${VERSION}`));
     process.stderr.write(`sseredact: ${toRecord.length} finding(s) recorded in ${options.writeBaseline}\n`);
+    run.journal?.complete();
     return EXIT_OK;
   }
   tally.streams = run.files;
@@ -133,8 +141,11 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   // A file not scanned may hold a secret: the run cannot pass, whatever else it found.
   if (run.totals !== null && run.totals.failedFiles > 0) {
     process.stderr.write(`sseredact: ${run.totals.failedFiles} file(s) not scanned\n`);
+    // Kept: a --resume scans again only what was not scanned.
+    run.journal?.close();
     return EXIT_INTERNAL;
   }
+  run.journal?.complete();
   return tally.findings > 0 ? options.exitCode : EXIT_OK;
 }
 

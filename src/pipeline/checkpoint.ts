@@ -12,7 +12,7 @@
  *      "records":{"path":"/data/findings.ndjson","offset":5120},
  *      "position":{"offset":67108864,"lines":812345},
  *      "tally":{"streams":1,"bytes":67108864,"findings":12,"rules":{"github-pat":12}},
- *      "hashKey":"…"}
+ *      "hashKey":"…","finished":null}
  *
  * - `settings`: a hash of what decides the output (the rules, `--replace`, `--json`,
  *   `--show-secret`, the version): resuming with other rules or options is refused.
@@ -23,6 +23,10 @@
  * - `position`: the input offset (a line start) and the newlines before it.
  * - `hashKey`: the key of `{hash}` replacements when SSEREDACT_HASH_KEY is not set, so that a
  *   resumed run renders the same hashes. The file is created with mode 0600.
+ * - `finished`: null while the run goes on. Once the whole output (and records) is written and
+ *   fsynced, just before the output is renamed into place, the last checkpoint records the
+ *   temporary file (its inode, size and mtime, which a rename keeps): a run killed after that point
+ *   left a complete output, and `--resume` then only renames it into place, or sees that it was.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
@@ -55,6 +59,25 @@ export interface Checkpoint {
   readonly position: StreamPosition;
   readonly tally: { readonly streams: number; readonly bytes: number; readonly findings: number; readonly rules: Readonly<Record<string, number>> };
   readonly hashKey: string | null;
+  readonly finished: WrittenFile | null;
+}
+
+/** A file as a rename keeps it: the same inode, size and modification time. */
+export interface WrittenFile {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The inode, size and mtime of the file at `path`; null when there is none. */
+export async function writtenFile(path: string): Promise<WrittenFile | null> {
+  const info = await stat(path).catch(() => null);
+  return info === null ? null : { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** Whether `file` is the one `finished` recorded. */
+export function isSameFile(file: WrittenFile | null, finished: WrittenFile): boolean {
+  return file !== null && file.ino === finished.ino && file.size === finished.size && file.mtimeMs === finished.mtimeMs;
 }
 
 function checkpointError(path: string, why: string): SseredactError {

@@ -3,12 +3,18 @@
  * through the scan of a whole buffer (scan.ts), with each finding's lines mapped back to the file
  * in that commit and the commit attached.
  *
+ * With a journal (`scan --resume`, ./scan-journal.ts), each file patch scanned is recorded (its key:
+ * `COMMIT:PATH`), and one an earlier run recorded is not scanned again: its findings are reported
+ * from the journal at its turn. Git still reads the whole log (the skipped patches included): a
+ * range cannot be cut at a commit in general, and reading is the cheaper part.
+ *
  * Memory: one file's added lines of one commit at a time (see git-history.ts).
  */
 import type { RuleSet } from '../rules/ruleset.js';
 import { readAddedLines } from '../sources/git-history.js';
 import type { ScanFinding } from '../types.js';
 import { createFileScanner } from './scan-file.js';
+import type { ScanJournal } from './scan-journal.js';
 
 export interface HistoryScanOptions {
   /** A revision range (`main..topic`); default every commit of every ref. */
@@ -18,6 +24,8 @@ export interface HistoryScanOptions {
   /** A file's added lines of one commit longer than this are skipped (`onNote` hears of it). */
   readonly maxFileSize?: number;
   readonly onNote?: (what: string, note: string) => void;
+  /** `scan --resume`: records each file patch scanned and holds those already scanned. */
+  readonly journal?: ScanJournal;
 }
 
 export interface HistoryTotals {
@@ -52,7 +60,12 @@ export async function scanHistory(ruleSet: RuleSet, cwd: string, options: Histor
       options.onNote?.(`${added.commit.id.slice(0, 12)}:${added.path}`, `skipped: ${added.bytes.length} bytes added, over --max-file-size`);
       continue;
     }
-    const scanned = scanFile(added.path, added.bytes);
+    const unit = `${added.commit.id}:${added.path}`;
+    let scanned = options.journal?.finished(unit);
+    if (scanned === undefined) {
+      scanned = { ...scanFile(added.path, added.bytes), size: added.bytes.length };
+      options.journal?.record(unit, scanned);
+    }
     // Git shows no lines of a binary file; text with a NUL byte is skipped as a file scan skips it.
     if (scanned.binary) continue;
     totals.files++;

@@ -13,6 +13,11 @@
  * A file the pool could not scan (it timed out, or workers died on it twice) is reported through
  * `onNotScanned` and counted in the totals, never passed as clean.
  *
+ * With a journal (`scan --resume`, ./scan-journal.ts), each file scanned is recorded as it finishes
+ * (with workers, out of order), and a file an earlier run recorded is not scanned again: its
+ * findings are reported from the journal at its turn. The target list is the journal's (the caller
+ * checks that), so the report is byte for byte that of one run.
+ *
  * Memory: on this thread, one target at a time, whole. With the pool, each worker holds the file
  * it scans and the one it has next; the queue holds at most QUEUE_PER_WORKER tasks per worker
  * (names, or the bytes of staged blobs), and the reorder buffer the findings of scanned files.
@@ -26,6 +31,7 @@ import type { RuleSet } from '../rules/ruleset.js';
 import type { ScanTarget } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
+import type { ScanJournal } from './scan-journal.js';
 import type { RuleSetRecipe, ScanTask, WorkerScan } from './scan-worker.js';
 
 export interface ScanOptions {
@@ -40,6 +46,8 @@ export interface ScanOptions {
   readonly maxMatch: number;
   /** Told of each file that could not be scanned, at its turn in the report. */
   readonly onNotScanned?: (notScanned: NotScanned) => void;
+  /** `scan --resume`: records each file scanned (its key: its index in the targets) and holds those already scanned. */
+  readonly journal?: ScanJournal;
 }
 
 export interface NotScanned {
@@ -93,6 +101,9 @@ async function report(scan: FileScan, size: number, counts: Counts, onFinding: E
   }
 }
 
+/** A target's key in the journal: its index in the target list (the journal's scan fixes the list). */
+const unitOfTarget = (index: number): string => String(index);
+
 /**
  * The size of each target that is a file on disk (stat, all at once), 0 for the others: a staged
  * blob or stdin is not read before its turn, so they keep their order.
@@ -123,18 +134,26 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const fileTimeoutMs = options.fileTimeoutMs ?? null;
   const sizes = await sizesOf(targets);
-  const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
-  const isLarge = targets.length >= POOL_MIN_FILES || totalBytes >= POOL_MIN_BYTES;
-  const usesPool = targets.length > 0 && (fileTimeoutMs !== null || (jobs > 1 && (options.jobs !== undefined || isLarge)));
+  const journal = options.journal ?? null;
+  const pending = targets.flatMap((_target, index) => (journal?.finished(unitOfTarget(index)) === undefined ? [index] : []));
+  const pendingBytes = pending.reduce((sum, index) => sum + sizes[index]!, 0);
+  const isLarge = pending.length >= POOL_MIN_FILES || pendingBytes >= POOL_MIN_BYTES;
+  const usesPool = pending.length > 0 && (fileTimeoutMs !== null || (jobs > 1 && (options.jobs !== undefined || isLarge)));
   let pool: WorkerPoolStats | null = null;
   if (!usesPool) {
     const scanFile = createFileScanner(ruleSet);
-    for (const target of targets) {
-      const bytes = await target.read();
-      await report(scanFile(target.path, bytes), bytes.length, counts, onFinding);
+    for (const [index, target] of targets.entries()) {
+      let scanned = journal?.finished(unitOfTarget(index));
+      if (scanned === undefined) {
+        const bytes = await target.read();
+        scanned = { ...scanFile(target.path, bytes), size: bytes.length };
+        journal?.record(unitOfTarget(index), scanned);
+      }
+      await report(scanned, scanned.size, counts, onFinding);
     }
   } else {
-    pool = await scanOnPool(ruleSet, targets, sizes, { jobs: Math.min(jobs, targets.length), fileTimeoutMs, maxMatch: options.maxMatch }, async (outcome, target) => {
+    const poolOptions = { jobs: Math.min(jobs, pending.length), fileTimeoutMs, maxMatch: options.maxMatch, journal };
+    pool = await scanOnPool(ruleSet, targets, sizes, poolOptions, async (outcome, target) => {
       if (outcome.kind === 'done') {
         const scanned = outcome.value;
         if ('unreadable' in scanned) throw new SseredactError('io', scanned.unreadable);
@@ -154,6 +173,8 @@ interface PoolScanOptions {
   readonly jobs: number;
   readonly fileTimeoutMs: number | null;
   readonly maxMatch: number;
+  /** Files it holds are not handed out (their outcome is what it recorded); the others are recorded as they finish. */
+  readonly journal: ScanJournal | null;
 }
 
 /**
@@ -183,7 +204,14 @@ async function scanOnPool(
     });
     return { promise, settle };
   });
-  const order = targets.map((_target, index) => index).sort((a, b) => sizes[a]! - sizes[b]! || a - b);
+  const { journal } = options;
+  const order: number[] = [];
+  for (const [index, outcome] of outcomes.entries()) {
+    const finished = journal?.finished(unitOfTarget(index));
+    if (finished === undefined) order.push(index);
+    else outcome.settle(Promise.resolve({ kind: 'done', value: finished }));
+  }
+  order.sort((a, b) => sizes[a]! - sizes[b]! || a - b);
   let stopped = false;
   const handOut = (async () => {
     for (const index of order) {
@@ -193,9 +221,14 @@ async function scanOnPool(
       // A staged blob is a view into git's whole output: copied, so that only its own bytes cross.
       const task: ScanTask = target.file !== undefined ? { path: target.path, file: target.file } : { path: target.path, bytes: new Uint8Array(await target.read()) };
       const outcome = pool.run(task, sizes[index]!);
-      // Rejected only when the pool breaks or closes: the report's wait hears it, or no one needs to.
-      outcome.catch(() => {});
-      outcomes[index]!.settle(outcome);
+      // Recorded as it finishes, not at its turn in the report: a kill loses only the files in work.
+      const recorded = outcome.then((result) => {
+        if (journal !== null && result.kind === 'done' && !('unreadable' in result.value)) journal.record(unitOfTarget(index), result.value);
+        return result;
+      });
+      // Rejected only when the pool breaks or closes (or the journal cannot be written): the report's wait hears it, or no one needs to.
+      recorded.catch(() => {});
+      outcomes[index]!.settle(recorded);
     }
   })();
   // A failure while handing out (stdin unreadable) must end the report's wait too.

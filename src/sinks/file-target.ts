@@ -173,20 +173,29 @@ function atomic(sink: FileSink & { close(): Promise<void> }, target: string, tem
     tempPath,
     async commit(backupSuffix) {
       await sink.end();
-      if (tempPath === null) return;
-      try {
-        if (backupSuffix !== undefined) await keepBackup(target, `${target}${backupSuffix}`);
-        await rename(tempPath, target);
-      } catch (error) {
-        throw outputError(target, error);
-      }
-      await syncDirectory(dirname(target));
+      if (tempPath !== null) await renameIntoPlace(tempPath, target, backupSuffix);
     },
     async discard() {
       await sink.close().catch(() => {});
       if (tempPath !== null) await unlink(tempPath).catch(() => {});
     },
   } satisfies Omit<AtomicFile, keyof FileSink>);
+}
+
+/**
+ * The last step of a commit: keeps the old `target` as `target + backupSuffix` when given, renames
+ * the written (and fsynced) `tempPath` over it, fsyncs the directory. Run again after a kill
+ * between its steps, it does the same (a backup made already is made again from the same file).
+ * @throws SseredactError('output').
+ */
+export async function renameIntoPlace(tempPath: string, target: string, backupSuffix?: string): Promise<void> {
+  try {
+    if (backupSuffix !== undefined) await keepBackup(target, `${target}${backupSuffix}`);
+    await rename(tempPath, target);
+  } catch (error) {
+    throw outputError(target, error);
+  }
+  await syncDirectory(dirname(target));
 }
 
 /** Keeps `target` as `backup` (a hard link, else a copy with its mode), replacing an old backup. */

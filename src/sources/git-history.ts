@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { SseredactError } from '../errors.js';
 import type { CommitInfo } from '../types.js';
+import { runGit } from './git.js';
 
 /** The lines one commit's patch adds to one file. */
 export interface AddedLines {
@@ -54,9 +55,26 @@ export function unquotePath(field: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** The revisions of `range` (a revision range), else every ref. A range git would read as an option (`--output=FILE`) is refused, not passed on. */
+function revisionArguments(range: string | undefined): string[] {
+  if (range?.startsWith('-')) throw new SseredactError('usage', `scan --git: ${JSON.stringify(range)} is not a revision range`);
+  return range === undefined ? ['--all'] : [range];
+}
+
+/**
+ * The commits `range` (default: every ref) names, as git resolves them in `cwd` (an excluded one
+ * after `^`), sorted: what identifies the history {@link readAddedLines} reads, for a scan journal.
+ * Throws SseredactError('io') when git fails (a bad range).
+ */
+export async function resolveRange(cwd: string, range: string | undefined): Promise<string[]> {
+  const output = await runGit(['rev-parse', ...revisionArguments(range)], cwd);
+  const revisions = output.toString('utf8').split('\n');
+  return [...new Set(revisions.filter((line) => line !== ''))].sort();
+}
+
 /** The git arguments of the log: every commit reachable from `range` (a revision range), else from every ref; patches of `pathspecs` only, when given. */
 function logArguments(range: string | undefined, pathspecs: readonly string[]): string[] {
-  const revisions = range === undefined ? ['--all'] : [range];
+  const revisions = revisionArguments(range);
   return [
     '-c',
     'core.quotePath=false',
@@ -163,8 +181,6 @@ function joinLines(lines: readonly Uint8Array[]): Uint8Array {
  * what it already yielded.
  */
 export async function* readAddedLines(cwd: string, range: string | undefined, pathspecs: readonly string[] = []): AsyncGenerator<AddedLines> {
-  // A range git would read as an option (`--output=FILE`) is refused, not passed on.
-  if (range?.startsWith('-')) throw new SseredactError('usage', `scan --git: ${JSON.stringify(range)} is not a revision range`);
   const child = spawn('git', logArguments(range, pathspecs), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: Buffer[] = [];
   child.stderr.on('data', (data: Buffer) => stderr.push(data));

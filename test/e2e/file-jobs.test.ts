@@ -20,6 +20,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
 import { writeCorpus } from '../../bench/corpus.mjs';
 import { AWS_KEY, BIN, sseredact } from './cli.js';
+import { seededRandom } from './process.js';
 
 const MEGABYTES = Number(process.env.SSEREDACT_FILEJOBS_MB ?? 8);
 const KILLS = Number(process.env.SSEREDACT_FILEJOBS_KILLS ?? 3);
@@ -38,18 +39,6 @@ function bigInput(): string {
     writeCorpus({ out: corpus, sidecar: `${corpus}.secrets.json`, bytes: MEGABYTES * 1024 * 1024, seed: SEED, secretEvery: 4096 });
   }
   return corpus;
-}
-
-/** A small PRNG for the kill points (mulberry32), seeded from SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const text = (bytes: unknown): string => Buffer.from(bytes as Uint8Array).toString('utf8');
@@ -110,7 +99,7 @@ describe.each(ENGINES)('kill -9 and --resume (engine %s)', (engine) => {
       const records = join(dir, 'job.ndjson');
       const checkpoint = join(dir, 'job.ckpt');
       const args = ['--engine', engine, '-o', out, '--records', records, '--checkpoint', checkpoint, '--checkpoint-every', '64KiB', input];
-      const next = random(SEED + engine.length);
+      const next = seededRandom(SEED + engine.length);
       const outputSize = sizeOf(join(dir, 'ref.out'));
       const resumedFrom: number[] = [];
       for (let kill = 0; kill < KILLS; kill++) {
@@ -239,6 +228,65 @@ describe('--resume keeps what a run decided at its start', () => {
       expect(resumed.exitCode).toBe(0);
       const hashes = new Set(readFileSync(out, 'utf8').match(/as (\S+) to/g));
       expect(hashes.size, [...hashes].join(' ')).toBe(1);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('--resume after a kill once the output was complete (NODE_ENV=test SSEREDACT_TEST_FAULT=checkpoint-kill:...)', () => {
+  /** `--in-place --suffix .orig` on a 1 MiB file, killed by the fault `when`: the job's state. */
+  async function killedOnceComplete(name: string, when: 'before-rename' | 'after-rename') {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    const file = join(dir, 'app.log');
+    const original = readFileSync(bigInput()).subarray(0, 1024 * 1024);
+    writeFileSync(file, original);
+    chmodSync(file, 0o640);
+    const checkpoint = join(dir, 'job.ckpt');
+    const args = ['--in-place', '--suffix', '.orig', '--checkpoint', checkpoint, '--checkpoint-every', '64KiB', file];
+    const killed = await sseredact(args, { env: { NODE_ENV: 'test', SSEREDACT_TEST_FAULT: `checkpoint-kill:${when}` } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(checkpoint)).toBe(true);
+    return { dir, file, original, checkpoint, args };
+  }
+
+  test.each([
+    ['before-rename', 'is renamed into place', (file: string) => `it had written ${file} whole, which is now renamed into place`],
+    ['after-rename', 'is seen done', (file: string) => `${file} is complete`],
+  ] as const)(
+    'killed %s: the output %s; one line, exit 0, the checkpoint removed, the file as one run makes it',
+    async (when, _what, message) => {
+      const job = await killedOnceComplete(when, when);
+      expect(readFileSync(job.file).equals(job.original)).toBe(when === 'before-rename');
+      const resumed = await sseredact([...job.args, '--resume']);
+      expect({ status: resumed.exitCode, stderr: text(resumed.stderr) }).toEqual({
+        status: 0,
+        stderr: `sseredact: --resume: checkpoint ${job.checkpoint}: its run had finished (${message(job.file)}); checkpoint removed\n`,
+      });
+      const oneRun = await sseredact(['-'], { input: job.original });
+      expect(readFileSync(job.file).equals(Buffer.from(oneRun.stdout as Uint8Array))).toBe(true);
+      expect(readFileSync(`${job.file}.orig`).equals(job.original)).toBe(true);
+      expect(statSync(job.file).mode & 0o777).toBe(0o640);
+      expect(readdir(job.dir)).toEqual(['app.log', 'app.log.orig']);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'an output changed since the run finished: refused with one line, exit 2, the checkpoint kept',
+    async () => {
+      const job = await killedOnceComplete('changed-since', 'after-rename');
+      writeFileSync(job.file, 'edited by hand\n');
+      const saved = readFileSync(job.checkpoint, 'utf8');
+      const resumed = await sseredact([...job.args, '--resume']);
+      expect({ status: resumed.exitCode, stderr: text(resumed.stderr) }).toEqual({
+        status: 2,
+        stderr: expect.stringMatching(
+          /^sseredact: --resume: checkpoint .*: its run had finished, but .*app\.log is not the file it wrote \(changed or moved since\); remove the checkpoint\n$/,
+        ),
+      });
+      expect(readFileSync(job.checkpoint, 'utf8')).toBe(saved);
+      expect(readFileSync(job.file, 'utf8')).toBe('edited by hand\n');
     },
     TIMEOUT,
   );
