@@ -19,7 +19,7 @@ import type { EngineRule } from '../engine.js';
 import type { PositionAutomaton } from './positions.js';
 
 /** Bump when buildPositionAutomaton can give another automaton for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '1';
+const AUTOMATON_VERSION = '2';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {
