@@ -71,8 +71,11 @@ export class LazyDfa {
   /** The bytes the states built since the last flush cost (see stateBytes). */
   cacheBytes = 0;
 
-  /** State ids by a hash of their positions (see hashOf); ids of equal hash share a list. */
+  /** State ids by the hash of their positions (the sum of their positionHash); ids of equal hash share a list. */
   private readonly ids = new Map<number, number[]>();
+  /** Per position, a pseudo-random number: a state's hash is their sum, so it needs no sorted positions. */
+  private readonly positionHash: Int32Array;
+  /** Per position, `markGeneration` while it is in the set being built or looked up. */
   private readonly mark: Uint32Array;
   /** Scratch for the positions of the state a step goes to (each position at most once). */
   private readonly nextPositions: Int32Array;
@@ -90,6 +93,7 @@ export class LazyDfa {
     private readonly maxStates = MAX_STATES,
     private readonly maxBytes = MAX_CACHE_BYTES,
   ) {
+    this.positionHash = pseudoRandom(automaton.sets.length);
     this.mark = new Uint32Array(automaton.sets.length);
     this.nextPositions = new Int32Array(automaton.sets.length);
     this.setWords = new Uint32Array(automaton.sets.length * 8);
@@ -109,26 +113,37 @@ export class LazyDfa {
 
   /** The id of the state with these positions (sorted), creating it if needed; the state keeps `positions`. */
   intern(positions: Int32Array): number {
-    const known = this.find(positions);
-    return known >= 0 ? known : this.add(positions);
+    const generation = ++this.markGeneration;
+    let hash = 0;
+    for (let i = 0; i < positions.length; i++) {
+      this.mark[positions[i]!] = generation;
+      hash = (hash + this.positionHash[positions[i]!]!) | 0;
+    }
+    const known = this.findMarked(hash, positions.length, generation);
+    return known >= 0 ? known : this.add(positions, hash);
   }
 
-  /** The id of the state with these positions (sorted), or -1. */
-  private find(positions: Int32Array): number {
-    const sameHash = this.ids.get(hashOf(positions));
-    if (sameHash !== undefined) {
-      for (const known of sameHash) if (isEqual(this.positions[known]!, positions)) return known;
+  /** The id of the state whose `count` positions are the ones marked `generation` (their hash `hash`), or -1. */
+  private findMarked(hash: number, count: number, generation: number): number {
+    const sameHash = this.ids.get(hash);
+    if (sameHash === undefined) return -1;
+    const mark = this.mark;
+    for (const known of sameHash) {
+      const positions = this.positions[known]!;
+      if (positions.length !== count) continue;
+      let i = 0;
+      while (i < count && mark[positions[i]!] === generation) i++;
+      if (i === count) return known;
     }
     return -1;
   }
 
-  /** Creates the state with these positions (sorted; not a state yet). */
-  private add(positions: Int32Array): number {
-    const key = hashOf(positions);
-    const sameHash = this.ids.get(key);
+  /** Creates the state with these positions (sorted; not a state yet; `hash` the sum of their positionHash). */
+  private add(positions: Int32Array, hash: number): number {
+    const sameHash = this.ids.get(hash);
     const id = this.positions.length;
     if ((id + 1) * 256 > this.table.length) this.grow();
-    if (sameHash === undefined) this.ids.set(key, [id]);
+    if (sameHash === undefined) this.ids.set(hash, [id]);
     else sameHash.push(id);
     this.positions.push(positions);
     const rules = new Set<number>();
@@ -178,16 +193,16 @@ export class LazyDfa {
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
   step(state: number, byte: number): number {
+    const { setWords, mark, positionHash } = this;
     const { follow, startsOn } = this.automaton;
-    const setWords = this.setWords;
-    const mark = this.mark;
     const word = byte >>> 5;
     const bit = byte & 31;
     const generation = ++this.markGeneration;
-    // The next state's positions go to a scratch array: most steps find a state already built, and
-    // then allocate nothing (an array per step was much of the DFA's garbage).
+    // The next state's positions are marked and go to a scratch array, and its hash needs no order:
+    // most steps find a state already built, and then neither sort nor allocate.
     const next = this.nextPositions;
     let count = 0;
+    let hash = 0;
     const from = this.positions[state]!;
     for (let i = 0; i < from.length; i++) {
       const targets = follow[from[i]!]!;
@@ -196,6 +211,7 @@ export class LazyDfa {
         if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
           mark[q] = generation;
           next[count++] = q;
+          hash = (hash + positionHash[q]!) | 0;
         }
       }
     }
@@ -205,17 +221,18 @@ export class LazyDfa {
       if (mark[q] !== generation) {
         mark[q] = generation;
         next[count++] = q;
+        hash = (hash + positionHash[q]!) | 0;
       }
     }
-    const positions = next.subarray(0, count).sort();
-    let id = this.find(positions);
+    let id = this.findMarked(hash, count, generation);
     if (id < 0) {
+      const positions = next.slice(0, count).sort();
       // Only a new state can take the cache past its budget.
       if (this.isFull()) {
         this.flush();
-        return this.intern(positions.slice());
+        return this.intern(positions);
       }
-      id = this.add(positions.slice());
+      id = this.add(positions, hash);
     }
     this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
@@ -246,17 +263,17 @@ function stateBytes(positions: Int32Array, accepts: Int32Array, acceptsAtEnd: In
   return 256 * Uint16Array.BYTES_PER_ELEMENT + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
 }
 
-/** FNV-1a over the positions: a numeric key (joining them into a string cost more than the step that built them). */
-function hashOf(positions: Int32Array): number {
-  let hash = 0x811c9dc5 ^ positions.length;
-  for (let i = 0; i < positions.length; i++) hash = Math.imul(hash ^ positions[i]!, 0x01000193);
-  return hash;
-}
-
-function isEqual(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** `length` well-mixed 32-bit numbers (xorshift32 from a fixed seed: the same ids on every run). */
+function pseudoRandom(length: number): Int32Array {
+  const numbers = new Int32Array(length);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    numbers[i] = x;
+  }
+  return numbers;
 }
 
 /** A copy of `array` twice as long, zero-filled past the old end. */
