@@ -2,10 +2,11 @@
  * A scan worker (run by src/pool/worker-pool.ts from src/pipeline/scan.ts): it rebuilds the run's
  * rule set from the recipe it is started with and scans the files it is handed with the same
  * {@link createFileScanner} as the main thread. It compiles nothing the main thread has not just
- * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts) and a
- * Vectorscan database from its on-disk cache, both written by the main thread's compile. (The ts
- * engine keeps no compiled form on disk: its position automaton is built again here, about as long
- * as a cold `sseredact` start takes; see the pool section of the issue notes.)
+ * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts), a
+ * Vectorscan database or the ts engine's position automaton (engine/ts/automaton-cache.ts) from
+ * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready). What
+ * each thread still builds for itself, lazily, as its first files need them: the ts engine's DFA
+ * states and the confirmer's Pike VM programs (bench, ts: ~1.5 CPU s over the first 60 MB).
  *
  * Reading: a file is read whole in one synchronous call, as on the main thread (src/sources/scan-targets.ts).
  *
@@ -14,7 +15,7 @@
  *   scan-crash-once:NAME  the same, on the first try only (the retry succeeds)
  *   scan-hang:NAME        the worker blocks for ever on NAME (a --file-timeout ends it)
  * where NAME is the file's base name, the pool's crash and timeout handling is tested through
- * bin/sseredact (test/e2e/scan-pool.test.ts). Read once at load; nothing else sets it.
+ * bin/sseredact (test/scan/pool.test.ts). Read once at load; nothing else sets it.
  */
 import { basename } from 'node:path';
 import { defaultCacheDirectory } from '../cache.js';
