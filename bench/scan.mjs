@@ -8,7 +8,12 @@
  *   node bench/scan.mjs [--files 10000] [--size 500MiB] [--runs 1] [--engines ts,vectorscan]
  *                       [--staged-runs 7] [--dir DIR] [--keep]
  *
- * The tree (in DIR, default a temporary directory, removed unless --keep) is CI-log-like text
+ * sseredact runs through its launcher (bin/sseredact and the node flags of its first line), as a
+ * user's shell and the pre-commit hook run it. The load average is printed before and after: the
+ * --jobs 2 ratio means little when other processes take the cores.
+ *
+ * The tree (in DIR, default a temporary directory, removed unless --keep; a DIR that holds the
+ * tree of an earlier run with the same --files and --size is used as it is) is CI-log-like text
  * from bench/corpus.mjs, cut into files whose sizes spread from a few hundred bytes to a few
  * times the mean (size / files), 100 to a directory, committed to a git repository so that
  * scan and git grep list the same files. Prints one row per command: wall seconds (best of
@@ -17,8 +22,8 @@
  * ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCorpus, parseSize } from './corpus.mjs';
 import { BIN, ROOT, defaultEngines, option } from './tool.mjs';
@@ -100,6 +105,29 @@ function time(argv, cwd, ok, count = runs) {
   return best;
 }
 
+/**
+ * The tree in `dir`, as a committed git repository: generated, or the one an earlier run left there
+ * with the same --files and --size (its parameters are kept in .git). Returns its size in bytes.
+ */
+function treeIn(dir) {
+  const marker = join(dir, '.git', 'sseredact-bench-tree.json');
+  if (existsSync(marker)) {
+    const earlier = JSON.parse(readFileSync(marker, 'utf8'));
+    if (earlier.files === files && earlier.bytes === bytes) {
+      process.stdout.write(`using the tree of ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir}\n`);
+      return earlier.total;
+    }
+    throw new Error(`${dir} holds a tree of ${earlier.files} files, ${earlier.bytes} bytes: use another --dir`);
+  }
+  process.stdout.write(`generating ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir}\n`);
+  const total = writeTree(dir, files, bytes);
+  git(dir, ['init', '-q']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-qm', 'tree']);
+  writeFileSync(marker, JSON.stringify({ files, bytes, total }));
+  return total;
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -108,16 +136,12 @@ function median(values) {
 const dir = option('--dir', undefined) ?? mkdtempSync(join(tmpdir(), 'sseredact-bench-scan-'));
 mkdirSync(dir, { recursive: true });
 try {
-  process.stdout.write(`generating ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir}\n`);
-  const total = writeTree(dir, files, bytes);
-  git(dir, ['init', '-q']);
-  git(dir, ['add', '-A']);
-  git(dir, ['commit', '-qm', 'tree']);
+  const total = treeIn(dir);
   const patterns = sedPatterns();
   const rows = [];
   for (const engine of engines) {
     for (const jobs of ['1', '2'])
-      rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argv: [process.execPath, BIN, 'scan', '--engine', engine, '--jobs', jobs, '.'], ok: [0, 1] });
+      rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argv: [BIN, 'scan', '--engine', engine, '--jobs', jobs, '.'], ok: [0, 1] });
   }
   rows.push({ name: 'git grep -c -E (same token shapes)', argv: ['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])], ok: [0, 1] });
   const hasRg = spawnSync('rg', ['--version']).status === 0;
@@ -128,7 +152,12 @@ try {
       ok: [0, 1],
     });
   // A warm compiled-rule cache, as every run after the first has.
-  for (const engine of engines) time([process.execPath, BIN, 'scan', '--engine', engine, '--jobs', '1', join(dir, 'd000', 'f00000.log')], dir, [0, 1], 1);
+  for (const engine of engines) time([BIN, 'scan', '--engine', engine, '--jobs', '1', join(dir, 'd000', 'f00000.log')], dir, [0, 1], 1);
+  process.stdout.write(
+    `load average before: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')} (${availableParallelism()} cores)\n`,
+  );
   const results = rows.map((row) => {
     const { wall, cpu } = time(row.argv, dir, row.ok);
     return { ...row, seconds: wall, cpu };
@@ -146,8 +175,9 @@ try {
     process.stdout.write(`${engine}: --jobs 2 is ${(ones[0].seconds / ones[1].seconds).toFixed(2)}x --jobs 1\n`);
   }
 
-  // Pre-commit: 50 staged files, about 192 KB, no secrets.
-  const repo = join(dir, 'precommit');
+  // Pre-commit: 50 staged files, about 192 KB, no secrets (outside the tree: its repository is its own).
+  const repo = `${dir}-precommit`;
+  rmSync(repo, { recursive: true, force: true });
   mkdirSync(repo);
   const text = Buffer.concat([...generateCorpus({ bytes: 50 * 3900, seed: 5, secretEvery: 1 << 30, baitEvery: 1 << 30 })]);
   for (let i = 0; i < 50; i++) writeFileSync(join(repo, `file${i}.txt`), text.subarray(i * 3900, (i + 1) * 3900));
@@ -155,7 +185,7 @@ try {
   git(repo, ['add', '-A']);
   process.stdout.write(`\nscan --staged, 50 files (${text.length} bytes), median of ${stagedRuns}:\n`);
   for (const engine of engines) {
-    const argv = [process.execPath, BIN, 'scan', '--staged', '--engine', engine];
+    const argv = [BIN, 'scan', '--staged', '--engine', engine];
     time(argv, repo, [0, 1], 1);
     const times = Array.from({ length: stagedRuns }, () => time(argv, repo, [0, 1], 1));
     const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
@@ -163,6 +193,12 @@ try {
       `  ${engine.padEnd(12)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,
     );
   }
+  process.stdout.write(
+    `load average after: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}\n`,
+  );
 } finally {
+  rmSync(`${dir}-precommit`, { recursive: true, force: true });
   if (!keep && option('--dir', undefined) === undefined) rmSync(dir, { recursive: true, force: true });
 }

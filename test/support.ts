@@ -13,11 +13,12 @@ export function ruleSetOf(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, engin
   return compileRuleSet(specs, { engine, maxMatch });
 }
 
-export function redactChunks(ruleSet: RuleSet, chunks: readonly Uint8Array[], replacement: Replacement = TEMPLATE) {
+export function redactChunks(ruleSet: RuleSet, chunks: readonly Uint8Array[], replacement: Replacement = TEMPLATE, { lastWithEnd = false } = {}) {
   const findings: LocatedFinding[] = [];
   const redactor = createStreamRedactor(ruleSet, { replacement, onFinding: (f) => findings.push(f) });
-  const pieces = chunks.map((chunk) => redactor.write(chunk));
-  pieces.push(redactor.end());
+  const written = lastWithEnd ? chunks.slice(0, -1) : chunks;
+  const pieces = written.map((chunk) => redactor.write(chunk));
+  pieces.push(redactor.end(lastWithEnd ? chunks.at(-1) : undefined));
   return { output: Buffer.concat(pieces), findings };
 }
 

@@ -2,10 +2,11 @@
  * `scan --stats`: the scan's telemetry on stderr, two lines:
  *
  *     sseredact: stats: 4998 files scanned, 2 skipped (binary), 0 not scanned; 209715200 bytes in 3.20 s: 65.5 MB/s, 1562 files/s; 3 findings
- *     sseredact: stats: 2 workers, peak queue 32; worker 1: 2500 files, busy 3.01 s (94%); worker 2: 2500 files, busy 2.98 s (93%), 1 restart
+ *     sseredact: stats: 2 workers, peak queue 32; worker 1: ready in 0.21 s, 2500 files, busy 3.01 s (94%); worker 2: ready in 0.22 s, 2500 files, busy 2.98 s (93%), 1 restart
  *
  * The second line reads `on the main thread` when the input was too small for workers.
- * Utilisation is a worker slot's busy time (measured in the worker) over the pool's lifetime.
+ * Utilisation is a worker slot's busy time (measured in the worker) over the pool's lifetime; the
+ * time to ready is its first worker's start (loading the rule set), not counted as busy.
  */
 import type { ScanTotals } from '../pipeline/scan.js';
 
@@ -25,7 +26,8 @@ export function scanStatsText(totals: ScanTotals): string {
   const workers = pool.workers.map((worker, index) => {
     const utilisation = pool.elapsedMs > 0 ? Math.round((100 * worker.busyMs) / pool.elapsedMs) : 0;
     const restarts = worker.restarts > 0 ? `, ${plural(worker.restarts, 'restart')}` : '';
-    return `worker ${index + 1}: ${plural(worker.tasks, 'file')}, busy ${(worker.busyMs / 1000).toFixed(2)} s (${utilisation}%)${restarts}`;
+    const ready = worker.startMs === null ? 'never ready' : `ready in ${(worker.startMs / 1000).toFixed(2)} s`;
+    return `worker ${index + 1}: ${ready}, ${plural(worker.tasks, 'file')}, busy ${(worker.busyMs / 1000).toFixed(2)} s (${utilisation}%)${restarts}`;
   });
   return `${scanned}sseredact: stats: ${plural(pool.workers.length, 'worker')}, peak queue ${pool.peakQueue}; ${workers.join('; ')}\n`;
 }

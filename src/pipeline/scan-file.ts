@@ -24,8 +24,9 @@ const SLICE = 256 * 1024;
 /**
  * Where the slice from `at` ends: after the last newline within SLICE bytes, if any. A slice that
  * ends inside a line leaves a token in flight, and deciding what of it could be emitted costs the
- * redactor its in-flight analysis (redact/in-flight.ts), built once per process: hundreds of
- * milliseconds a pre-commit scan need not pay, as its output is dropped anyway.
+ * redactor its in-flight analysis (redact/in-flight.ts): built once per process (hundreds of
+ * milliseconds a pre-commit scan need not pay, as its output is dropped anyway), then a pass over
+ * the tail at every such write. The file's last slice goes with the stream's end, which needs none.
  */
 function sliceEnd(bytes: Uint8Array, at: number): number {
   const limit = Math.min(bytes.length, at + SLICE);
@@ -118,12 +119,13 @@ export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8
     if (isBinary(bytes)) return { binary: true };
     found.length = 0;
     const redactor = openRedactor(onFinding as (finding: Finding) => void);
-    for (let at = 0; at < bytes.length; ) {
-      const end = sliceEnd(bytes, at);
+    let at = 0;
+    for (let end = sliceEnd(bytes, at); end < bytes.length; end = sliceEnd(bytes, at)) {
       redactor.write(bytes.subarray(at, end));
       at = end;
     }
-    redactor.end();
+    // The last slice ends the stream: nothing of it is in flight, so no in-flight analysis runs.
+    redactor.end(bytes.subarray(at));
     if (found.length === 0) return { binary: false, findings: [] };
     const lineIndex = new LineIndex(bytes);
     const fileSecrets = unionOf(found.map((finding) => finding.secret));

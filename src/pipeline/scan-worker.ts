@@ -2,28 +2,28 @@
  * A scan worker (run by src/pool/worker-pool.ts from src/pipeline/scan.ts): it rebuilds the run's
  * rule set from the recipe it is started with and scans the files it is handed with the same
  * {@link createFileScanner} as the main thread. It compiles nothing the main thread has not just
- * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts) and a
- * Vectorscan database from its on-disk cache, both written by the main thread's compile. (The ts
- * engine keeps no compiled form on disk: its position automaton is built again here, about as long
- * as a cold `sseredact` start takes; see the pool section of the issue notes.)
+ * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts), a
+ * Vectorscan database or the ts engine's position automaton (engine/ts/automaton-cache.ts) from
+ * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready). What
+ * each thread still builds for itself, lazily, as its first files need them: the ts engine's DFA
+ * states and the confirmer's Pike VM programs (bench, ts: ~1.5 CPU s over the first 60 MB).
  *
- * Reading: a file is read whole in one call (its size is known: one buffer, no chunk list).
+ * Reading: a file is read whole in one synchronous call, as on the main thread (src/sources/scan-targets.ts).
  *
  * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT set to one of
  *   scan-crash:NAME       the worker dies (an uncaught error) on every try of the file named NAME
  *   scan-crash-once:NAME  the same, on the first try only (the retry succeeds)
  *   scan-hang:NAME        the worker blocks for ever on NAME (a --file-timeout ends it)
  * where NAME is the file's base name, the pool's crash and timeout handling is tested through
- * bin/sseredact (test/e2e/scan-pool.test.ts). Read once at load; nothing else sets it.
+ * bin/sseredact (test/scan/pool.test.ts). Read once at load; nothing else sets it.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { defaultCacheDirectory } from '../cache.js';
 import type { EngineName } from '../engine/engine.js';
 import { selectEngine } from '../engine/select.js';
-import { describeSystemError } from '../errors.js';
 import { serveTasks } from '../pool/serve.js';
 import { compileRuleSet } from '../rules/ruleset.js';
+import { readWholeFile } from '../sources/scan-targets.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
 
@@ -57,12 +57,12 @@ async function injectFault(path: string, attempt: number): Promise<void> {
 }
 
 /** The task's bytes, or the message naming why its file cannot be read. */
-async function readTask(task: ScanTask): Promise<Uint8Array | string> {
+function readTask(task: ScanTask): Uint8Array | string {
   if ('bytes' in task) return task.bytes;
   try {
-    return await readFile(task.file);
+    return readWholeFile(task.file, task.path);
   } catch (error) {
-    return `cannot read ${task.path}: ${describeSystemError(error)}`;
+    return (error as Error).message;
   }
 }
 
@@ -71,7 +71,7 @@ await serveTasks<ScanTask, WorkerScan>((data) => {
   const engine = selectEngine(recipe.engine);
   const scanFile = createFileScanner(compileRuleSet(recipe.specs, { engine, maxMatch: recipe.maxMatch, cacheDirectory: defaultCacheDirectory() }));
   return async (task, attempt) => {
-    const bytes = await readTask(task);
+    const bytes = readTask(task);
     if (typeof bytes === 'string') return { unreadable: bytes };
     await injectFault(task.path, attempt);
     return { ...scanFile(task.path, bytes), size: bytes.length };

@@ -23,7 +23,6 @@
  * (names, or the bytes of staged blobs), and the reorder buffer the findings of scanned files.
  */
 
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { SseredactError } from '../errors.js';
 import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
@@ -105,24 +104,6 @@ async function report(scan: FileScan, size: number, counts: Counts, onFinding: E
 const unitOfTarget = (index: number): string => String(index);
 
 /**
- * The size of each target that is a file on disk (stat, all at once), 0 for the others: a staged
- * blob or stdin is not read before its turn, so they keep their order.
- */
-async function sizesOf(targets: readonly ScanTarget[]): Promise<number[]> {
-  return Promise.all(
-    targets.map(async (target) => {
-      if (target.file === undefined) return 0;
-      try {
-        return (await stat(target.file)).size;
-      } catch {
-        // Gone or unreadable: reading it says so, at its turn.
-        return 0;
-      }
-    }),
-  );
-}
-
-/**
  * Scans `targets`; `onFinding` hears each finding that counts, in target order, and is awaited (a
  * slow sink slows the report). Throws SseredactError('io') when a target cannot be read, at its
  * turn (findings of earlier targets are reported first); SseredactError('internal') when a worker's
@@ -133,7 +114,7 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
   const counts: Counts = { files: 0, bytes: 0, binaryFiles: 0, failedFiles: 0, findings: 0 };
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const fileTimeoutMs = options.fileTimeoutMs ?? null;
-  const sizes = await sizesOf(targets);
+  const sizes = targets.map((target) => target.size);
   const journal = options.journal ?? null;
   const pending = targets.flatMap((_target, index) => (journal?.finished(unitOfTarget(index)) === undefined ? [index] : []));
   const pendingBytes = pending.reduce((sum, index) => sum + sizes[index]!, 0);

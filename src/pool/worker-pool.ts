@@ -1,22 +1,26 @@
 /**
  * A small pool of worker threads for scan mode (DESIGN §5): a fixed number of workers, each
  * running `script` (which calls {@link serveTasks} from ./serve.ts), and a queue of tasks handed
- * out lowest priority value first (scan: smallest file first), ties in the order they came.
+ * out smallest first (a task's size: scan, its file's bytes), ties in the order they came.
  *
  * - Backpressure: at most `queueLimit` tasks wait in the queue; {@link WorkerPool.whenRoom}
- *   resolves once there is room, so a producer that awaits it waits for the workers. Each worker
- *   holds at most two tasks (one running, one next), so a worker never waits on a round trip.
+ *   resolves once there is room, so a producer that awaits it waits for the workers.
+ * - Each worker holds the task it runs and those it runs next: at least two, and more while they
+ *   are small (up to HELD_SIZE in all, MAX_HELD tasks), so that it never waits on a round trip to
+ *   this thread, even when this thread is slow to hear it (a busy machine) and its tasks take
+ *   less than a millisecond each (most files of a tree). The most a worker can end with more than
+ *   another is then what it holds: small, as the largest tasks come last.
  * - Timeout: a task that runs longer than `taskTimeoutMs` ends as `timeout`; its worker is
  *   terminated (synchronous code cannot be interrupted any other way) and replaced.
  * - Crash: when a worker dies (an uncaught error, an exit, out of memory), the task it was running
- *   is retried once on a fresh worker, then ends as `crash`; the task queued behind it goes back
+ *   is retried once on a fresh worker, then ends as `crash`; the tasks it held behind it go back
  *   to the queue without losing a try.
  * - A worker that dies before it is ready (its script failed to load or initialise) breaks the
  *   pool: every task then rejects with that error, and so does every later `run`.
  *
  * The pool neither orders results nor decides what a failed task means: its caller does.
- * Telemetry: per worker slot, tasks done, busy time (measured in the worker) and restarts; the
- * deepest the queue got.
+ * Telemetry: per worker slot, the time its first worker took to start, tasks done, busy time
+ * (measured in the worker) and restarts; the deepest the queue got.
  */
 import { Worker } from 'node:worker_threads';
 import type { TaskReply, TaskRequest } from './serve.js';
@@ -42,6 +46,8 @@ export interface WorkerPoolOptions {
 }
 
 export interface WorkerSlotStats {
+  /** Milliseconds from the slot's first worker's start to its ready (loading the rule set); null if it never got ready. */
+  readonly startMs: number | null;
   readonly tasks: number;
   /** Milliseconds the slot's workers spent in task handlers. */
   readonly busyMs: number;
@@ -58,8 +64,8 @@ export interface WorkerPoolStats {
 }
 
 export interface WorkerPool<T, R> {
-  /** Queues `task` (lower `priority` first) and resolves with how it ended. */
-  run(task: T, priority: number): Promise<TaskOutcome<R>>;
+  /** Queues `task` (smaller `size` first) and resolves with how it ended. */
+  run(task: T, size: number): Promise<TaskOutcome<R>>;
   /** Resolves once fewer than `queueLimit` tasks wait (at once when the pool is broken: run then rejects). */
   whenRoom(): Promise<void>;
   stats(): WorkerPoolStats;
@@ -69,13 +75,17 @@ export interface WorkerPool<T, R> {
 
 /** Tries a task gets when workers die under it: the first and one retry. */
 const TRIES = 2;
-/** Tasks a worker holds at once: the one it runs and the next, so it never idles on a round trip. */
-const PER_WORKER = 2;
+/** Tasks a worker is handed, however large: the one it runs and the next. */
+const MIN_HELD = 2;
+/** Beyond MIN_HELD, a worker is handed tasks while those it holds are smaller than this in all... */
+const HELD_SIZE = 1024 * 1024;
+/** ...and fewer than this many (tasks of size 0: stdin, empty files). */
+const MAX_HELD = 64;
 
 interface PendingTask<T, R> {
   readonly id: number;
   readonly task: T;
-  readonly priority: number;
+  readonly size: number;
   tries: number;
   readonly resolve: (outcome: TaskOutcome<R>) => void;
   readonly reject: (error: Error) => void;
@@ -85,6 +95,9 @@ interface Slot<T, R> {
   /** Null only until the slot's first worker is started. */
   worker: Worker | null;
   isReady: boolean;
+  /** When the slot's current worker was started, and how long its first one took to get ready. */
+  startedAt: number;
+  startMs: number | null;
   /** Handed to the worker, in the order it runs them: the first is running. */
   held: PendingTask<T, R>[];
   timer: NodeJS.Timeout | null;
@@ -111,13 +124,13 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     for (const wake of roomWaiters.splice(0)) wake();
   };
 
-  /** Inserts after every task of the same or a lower priority (stable). */
+  /** Inserts after every task of the same or a smaller size (stable). */
   const enqueue = (pending: PendingTask<T, R>): void => {
     let low = 0;
     let high = queue.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (queue[middle]!.priority <= pending.priority) low = middle + 1;
+      if (queue[middle]!.size <= pending.size) low = middle + 1;
       else high = middle;
     }
     queue.splice(low, 0, pending);
@@ -145,9 +158,17 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     }, options.taskTimeoutMs);
   };
 
+  const wantsMore = ({ held }: Slot<T, R>): boolean => {
+    if (held.length < MIN_HELD) return true;
+    if (held.length >= MAX_HELD) return false;
+    let size = 0;
+    for (const pending of held) size += pending.size;
+    return size < HELD_SIZE;
+  };
+
   const dispatch = (): void => {
     for (const slot of slots) {
-      while (slot.isReady && !slot.isEnding && slot.held.length < PER_WORKER && queue.length > 0) {
+      while (slot.isReady && !slot.isEnding && queue.length > 0 && wantsMore(slot)) {
         const pending = queue.shift()!;
         slot.held.push(pending);
         const request: TaskRequest<T> = { id: pending.id, task: pending.task, attempt: TRIES - pending.tries + 1 };
@@ -161,6 +182,7 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
   const onReply = (slot: Slot<T, R>, reply: TaskReply<R>): void => {
     if (reply.type === 'ready') {
       slot.isReady = true;
+      slot.startMs ??= performance.now() - slot.startedAt;
       dispatch();
       return;
     }
@@ -201,6 +223,7 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
   const start = (slot: Slot<T, R>): void => {
     const worker = new Worker(options.script, { workerData: options.workerData });
     slot.worker = worker;
+    slot.startedAt = performance.now();
     slot.isReady = false;
     slot.isEnding = false;
     slot.lastError = null;
@@ -215,16 +238,28 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
 
   const slots: Slot<T, R>[] = [];
   for (let count = 0; count < Math.max(1, options.size); count++) {
-    const slot: Slot<T, R> = { worker: null, held: [], timer: null, isReady: false, isEnding: false, lastError: null, tasks: 0, busyMs: 0, restarts: 0 };
+    const slot: Slot<T, R> = {
+      worker: null,
+      held: [],
+      timer: null,
+      isReady: false,
+      startedAt: 0,
+      startMs: null,
+      isEnding: false,
+      lastError: null,
+      tasks: 0,
+      busyMs: 0,
+      restarts: 0,
+    };
     slots.push(slot);
     start(slot);
   }
 
   return {
-    run(task, priority) {
+    run(task, size) {
       if (broken !== null) return Promise.reject(broken);
       return new Promise((resolve, reject) => {
-        enqueue({ id: nextId++, task, priority, tries: TRIES, resolve, reject });
+        enqueue({ id: nextId++, task, size, tries: TRIES, resolve, reject });
         dispatch();
       });
     },
@@ -234,7 +269,7 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     },
     stats() {
       return {
-        workers: slots.map(({ tasks, busyMs, restarts }) => ({ tasks, busyMs, restarts })),
+        workers: slots.map(({ startMs, tasks, busyMs, restarts }) => ({ startMs, tasks, busyMs, restarts })),
         peakQueue,
         elapsedMs: performance.now() - startedAt,
       };

@@ -57,8 +57,11 @@ export type RedactOptions = ReplacementOptions &
 export interface StreamRedactor {
   /** Feeds the next bytes of the stream; returns the bytes now safe to emit, redacted (may be empty). */
   write(chunk: Uint8Array): Uint8Array;
-  /** Ends the stream; returns everything still held, redacted. */
-  end(): Uint8Array;
+  /**
+   * Ends the stream, after `last` when given (its final bytes: as `write(last)` then `end()`, without
+   * deciding what of `last` could leave before the end); returns everything still held, redacted.
+   */
+  end(last?: Uint8Array): Uint8Array;
   /**
    * The reader sees a boundary here (an SSE event's end, where held text would wait for the next
    * event): returns what else may leave now. Beyond what `write` releases, that is the bytes
@@ -187,10 +190,17 @@ class Redactor implements StreamRedactor {
     return this.advance(false, true);
   }
 
-  end(): Uint8Array {
-    if (this.ended) return EMPTY;
+  end(last?: Uint8Array): Uint8Array {
+    if (this.ended) {
+      if (last !== undefined && last.length > 0) throw new Error('write after end');
+      return EMPTY;
+    }
     this.ended = true;
     const floor = this.retainedFrom;
+    if (last !== undefined && last.length > 0) {
+      this.buffer.append(last);
+      this.scanner.write(last, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
+    }
     this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
     const output = this.advance(true, false);
     if (this.onRecycled) {

@@ -1,7 +1,7 @@
 /**
  * The worker pool on its own (src/pool/), with a small echo worker (fixtures/echo-worker.mjs, which
- * loads the built dist/pool/serve.js): smallest first, backpressure, a handler's error, a worker
- * that cannot start. Timeouts and crashes are tested through bin/sseredact (test/scan/pool.test.ts).
+ * loads the built dist/pool/serve.js): smallest first, backpressure, how many tasks a worker holds, a
+ * handler's error, a worker that cannot start. Timeouts and crashes are tested through bin/sseredact (test/scan/pool.test.ts).
  */
 import { describe, expect, test } from 'vitest';
 import { createWorkerPool } from '../../src/pool/worker-pool.js';
@@ -25,11 +25,11 @@ function pool(options: { size?: number; queueLimit?: number; workerData?: unknow
 }
 
 describe('worker pool', () => {
-  test('lowest priority value first, ties in the order they came', async () => {
+  test('smallest first, ties in the order they came', async () => {
     const tasks = pool();
     const finished: number[] = [];
-    const priorities = [50, 10, 40, 10, 30, 20, 0];
-    await Promise.all(priorities.map((priority, value) => tasks.run({ value }, priority).then(() => finished.push(value))));
+    const sizes = [50, 10, 40, 10, 30, 20, 0];
+    await Promise.all(sizes.map((size, value) => tasks.run({ value }, size).then(() => finished.push(value))));
     await tasks.close();
     expect(finished).toEqual([6, 1, 3, 5, 4, 2, 0]);
   });
@@ -47,6 +47,19 @@ describe('worker pool', () => {
     expect(hasRoom).toBe(true);
     expect(await Promise.all(runs)).toEqual([0, 1, 2].map((value) => ({ kind: 'done', value })));
     expect(tasks.stats().peakQueue).toBe(3);
+    await tasks.close();
+  });
+
+  test.each([
+    ['small tasks: all of them at once', 1, 'room'],
+    ['large tasks (1 MiB): two at a time', 1024 * 1024, 'first task'],
+  ])('a worker holds the tasks it runs next: %s', async (_label, size, first) => {
+    // One worker, room for one task in the queue, four tasks of 100 ms queued before it is ready.
+    const tasks = pool({ queueLimit: 1 });
+    const runs = [0, 1, 2, 3].map((value) => tasks.run({ value, delayMs: 100 }, size));
+    const room = tasks.whenRoom().then(() => 'room');
+    expect(await Promise.race([room, runs[0]!.then(() => 'first task')])).toBe(first);
+    await Promise.all(runs);
     await tasks.close();
   });
 

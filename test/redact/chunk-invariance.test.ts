@@ -127,12 +127,18 @@ const proseArb = fc.array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(' 
 });
 
 /** Asserts that every chunking gives the oracle's bytes and findings. */
-function expectOracle(engine: Engine, specs: RuleSpec[], input: Buffer, chunkings: Array<[string, Uint8Array[]]>, replacement: (typeof replacements)[number]): void {
+function expectOracle(
+  engine: Engine,
+  specs: RuleSpec[],
+  input: Buffer,
+  chunkings: Array<[string, Uint8Array[], { lastWithEnd: boolean }?]>,
+  replacement: (typeof replacements)[number],
+): void {
   const ruleSet = ruleSetOf(specs, engine, 64);
   const want = oracleRedact(ruleSet.rules, input, replacement);
   const wantFindings = want.findings.map((f) => [f.ruleId, f.match.start, f.match.end, f.secret.start, f.secret.end]);
-  for (const [label, chunks] of chunkings) {
-    const got = redactChunks(ruleSet, chunks, replacement);
+  for (const [label, chunks, how] of chunkings) {
+    const got = redactChunks(ruleSet, chunks, replacement, how);
     expect(got.output.toString('latin1'), label).toBe(want.output.toString('latin1'));
     expect(
       got.findings.map((f) => [f.ruleId, f.match.start, f.match.end, f.secret.start, f.secret.end]),
@@ -154,6 +160,8 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
             ['1 byte', everyBytes(input, 1)],
             ['7 bytes', everyBytes(input, 7)],
             ['random', cutAt(input, cuts)],
+            // end(last): what scan mode does with a file's last slice.
+            ['random, the last chunk given to end()', cutAt(input, cuts), { lastWithEnd: true }],
           ],
           replacement,
         );
@@ -171,6 +179,7 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
           input,
           [
             ['after every word', cutAt(input, wordEnds)],
+            ['after every word, the last given to end()', cutAt(input, wordEnds), { lastWithEnd: true }],
             ['1 byte', everyBytes(input, 1)],
             ['random', cutAt(input, cuts)],
           ],

@@ -153,8 +153,10 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
       expect(lines[0]).toMatch(
         new RegExp(`^sseredact: stats: ${FILES + 3} files scanned, 1 skipped \\(binary\\), 0 not scanned; \\d+ bytes in [\\d.]+ s: [\\d.]+ MB/s, \\d+ files/s; \\d+ findings$`),
       );
-      expect(lines[1]).toMatch(/^sseredact: stats: 2 workers, peak queue \d+; worker 1: \d+ files, busy [\d.]+ s \(\d+%\); worker 2: \d+ files, busy [\d.]+ s \(\d+%\)$/);
-      const perWorker = [...lines[1]!.matchAll(/worker \d: (\d+) files/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+      expect(lines[1]).toMatch(
+        /^sseredact: stats: 2 workers, peak queue \d+; worker 1: ready in [\d.]+ s, \d+ files, busy [\d.]+ s \(\d+%\); worker 2: ready in [\d.]+ s, \d+ files, busy [\d.]+ s \(\d+%\)$/,
+      );
+      const perWorker = [...lines[1]!.matchAll(/worker \d: ready in [\d.]+ s, (\d+) files/g)].reduce((sum, match) => sum + Number(match[1]), 0);
       expect(perWorker).toBe(FILES + 4);
       const oneThread = await scan(dir, ['--engine', engine, '--jobs', '1', '--stats', '.']);
       expect(oneThread.stderr.split('\n')[1]).toBe('sseredact: stats: on the main thread (no workers for a small input, or --jobs 1)');
