@@ -208,12 +208,7 @@ const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\
  * the default of database images): the user name stays in the output, so redacting it hides nothing.
  */
 export function isPlaceholder(secret: string, match?: string): boolean {
-  return (
-    PLACEHOLDER_VARIABLE.test(secret) ||
-    PLACEHOLDER_WORDS.test(secret) ||
-    PLACEHOLDER_PART.test(secret) ||
-    (match !== undefined && match.includes(`//${secret}:${secret}@`))
-  );
+  return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret) || match?.includes(`//${secret}:${secret}@`) === true;
 }
 
 /**
