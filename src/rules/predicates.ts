@@ -202,9 +202,13 @@ const PLACEHOLDER_WORDS =
 /** Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds latin1). */
 const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
 
-/** True when `secret` (latin1) is a template variable or a dummy value. */
-export function isPlaceholder(secret: string): boolean {
-  return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret);
+/**
+ * True when `secret` (latin1) is a template variable or a dummy value, or, given the `match`
+ * around it, the password of a URL whose user name is the same word (`postgres://postgres:postgres@`,
+ * the default of database images): the user name stays in the output, so redacting it hides nothing.
+ */
+export function isPlaceholder(secret: string, match?: string): boolean {
+  return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret) || match?.includes(`//${secret}:${secret}@`) === true;
 }
 
 /**
@@ -307,7 +311,7 @@ export function compileRejection(ruleId: string, predicates: RulePredicates | un
     if (isValid === undefined) throw new SseredactError('rule', `rule ${ruleId}: unknown validator ${JSON.stringify(validator)}`);
     checks.push(['checksum', (secret) => isValid(secret)]);
   }
-  if (extended.placeholders === true) checks.push(['placeholder', (secret) => !isPlaceholder(secret)]);
+  if (extended.placeholders === true) checks.push(['placeholder', (secret, context) => !isPlaceholder(secret, context?.match && latin1(context.match))]);
   if (extended.notCode === true) checks.push(['code', (secret, context) => !isCodeValue(secret, context?.match && latin1(context.match))]);
   if (extended.stopwords && extended.stopwords.length > 0) {
     const contains = containsAny(extended.stopwords);

@@ -59,7 +59,7 @@ describe.each(ENGINES)('an OpenAI token stream through --sse-json openai, %s eng
 
   // Tokenizers put the space first (" word"). A word at the end of what has arrived could still
   // be the head of a class-run rule whose secret is the whole match (terraform-cloud-token's
-  // `[A-Za-z0-9]{14}\.atlasv1\.`, azure-devops-pat's `[A-Za-z0-9]{52}AZDO`), or end in the
+  // `[A-Za-z0-9]{14}\.atlasv1\.`, azure-devops-pat's `[A-Za-z0-9]{76}AZDO`), or end in the
   // start of a key's literal prefix (`p` of `pypi-`). At an event's end such text leaves anyway
   // (StreamRedactor.release: a word of at most 12 bytes, literal bytes), so each word keeps its event.
   test('21 events with the space first: every event carries its own word', async () => {
@@ -75,9 +75,9 @@ describe.each(ENGINES)('an OpenAI token stream through --sse-json openai, %s eng
   });
 
   // A key's head run gets at most 12 bytes out before the rest is seen: here the first token of an
-  // Azure DevOps PAT (`[A-Za-z0-9]{52}AZDO[A-Za-z0-9]{4}`) leaves, every later byte is redacted.
+  // Azure DevOps PAT (`[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}`) leaves, every later byte is redacted.
   test('a long key streamed in tokens: at most 12 bytes of its head leave, the rest is redacted', async () => {
-    const pat = `${'q7Rk2mX9pL4vN8bT6wZ3yH5cJ1dF0gS4aE7uB2iO9nM3kV8xC6rW'}AZDO${'Qx7P'}`;
+    const pat = `${'q7Rk2mX9pL4vN8bT6wZ3yH5cJ1dF0gS4aE7uB2iO9nM3kV8xC6rWJQQJ99BCACAAAAAAAAAAAAAS'}AZDO${'Qx7P'}`;
     const tokens = [' Here', ' is', ' ', ...(pat.match(/.{1,5}/g) as string[]), ' done'];
     const seen = await contentPerEvent(engine, tokens, [], ' Here is q7Rk2mX9pL[REDACTED:azure-devops-pat] done');
     // The third token makes the run 15 bytes: from there on it waits, and then is redacted.

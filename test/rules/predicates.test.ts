@@ -160,6 +160,16 @@ describe('placeholders', () => {
     expect(isPlaceholder(text)).toBe(false),
   );
 
+  test.each([
+    ['postgres://postgres:postgres@localhost:5432/db', 'postgres', true],
+    ['mongodb://mongodb:mongodb@localhost:27017/db', 'mongodb', true],
+    ['postgres://app:postgres@localhost:5432/db', 'postgres', false],
+    ['postgres://postgres:postgres2@localhost/db', 'postgres2', false],
+  ])('the password of %s is a placeholder: %s', (match, secret, want) => {
+    expect(isPlaceholder(secret, match)).toBe(want);
+    expect(compilePredicates('r', { placeholders: true } as never)!(bytes(secret), { match: bytes(match) })).toBe(!want);
+  });
+
   test('placeholder detection only runs when the rule asks for it', () => {
     expect(compilePredicates('r', { placeholders: false } as never)).toBeNull();
     expect(compilePredicates('r', { placeholders: true } as never)!(bytes('${TOKEN}'))).toBe(false);
