@@ -157,6 +157,12 @@ async function main() {
   }
   if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
 
+  if (startups > 0) await printStartups(measured);
+  process.stdout.write('targets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n');
+}
+
+/** The start-up table: `echo hi | CMD` for node itself and each measured tool. */
+async function printStartups(measured) {
   process.stdout.write(`\nstart-up: echo hi | CMD, ${startups} runs after 1 warm-up\n`);
   process.stdout.write(`${'command'.padEnd(32)}   median      max  (ms)\n`);
   const starts = [{ label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] }];
@@ -169,8 +175,6 @@ async function main() {
       process.stdout.write(`${row.label.padEnd(32)} failed: ${error.message}\n`);
     }
   }
-  if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
-  process.stdout.write('targets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n');
 }
 
 main().catch((error) => {
