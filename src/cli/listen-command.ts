@@ -81,6 +81,9 @@ export async function listen(
   const shutDown = (): void => {
     stop().catch((error: unknown) => finish(reportError(error)));
   };
+  // Stats are there to ask for once a "listening" line is out (a SIGUSR1 without a handler would
+  // start Node's inspector instead).
+  process.on('SIGUSR1', printStats);
   try {
     for (const address of addresses) {
       const listener = await listenOn(address, { idleTimeoutMs: options.idleTimeout * 1000, onConnection: (connection) => registry.accept(connection) });
@@ -88,6 +91,7 @@ export async function listen(
       say(`listening on ${listener.address}`);
     }
   } catch (error) {
+    process.off('SIGUSR1', printStats);
     await closeListeners();
     throw error;
   }
@@ -100,7 +104,7 @@ export async function listen(
   };
   const onInterrupt = (): void => onSignal('SIGINT');
   const onTerminate = (): void => onSignal('SIGTERM');
-  process.on('SIGINT', onInterrupt).on('SIGTERM', onTerminate).on('SIGUSR1', printStats);
+  process.on('SIGINT', onInterrupt).on('SIGTERM', onTerminate);
   try {
     return await finished;
   } finally {

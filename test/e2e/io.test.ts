@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { redact } from '../../src/index.js';
-import { AWS_KEY, sseredact } from './cli.js';
+import { AWS_KEY, BIN, sseredact } from './cli.js';
 import { HANG_SECONDS, shell } from './shell.js';
 
 const ENGINES = 'addon' in loadAddon() ? (['ts', 'vectorscan'] as const) : (['ts'] as const);
@@ -238,5 +238,20 @@ describe('keyed fingerprints (item 9)', () => {
     const [finding] = redact(SECRET_LINE, { literals: [AWS_KEY], builtin: false }).findings;
     // This process and the CLI share the test run's XDG_CONFIG_HOME (test/cache-home.ts).
     expect(finding?.fingerprint).toBe(await fingerprintOf({}));
+  });
+});
+
+test('SIGUSR1 neither stops a run nor opens a debugger: the line after it is redacted, status 0', async () => {
+  const child = execa(BIN, [], { stdin: 'pipe', reject: false });
+  child.stdin!.write('first line\n');
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  child.kill('SIGUSR1');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.stdin!.end(`${SECRET_LINE}\n`);
+  const result = await child;
+  expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({
+    exitCode: 0,
+    stdout: 'first line\nkey [REDACTED:aws-access-key-id] here',
+    stderr: '',
   });
 });
