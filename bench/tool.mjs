@@ -69,14 +69,4 @@ export function option(name, fallback) {
   return at === -1 ? fallback : args[at + 1];
 }
 
-/** A small seeded PRNG (mulberry32): a bench that generates its input builds the same one every run. */
-export function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random } from './random.mjs';

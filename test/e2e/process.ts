@@ -68,14 +68,5 @@ export function drained(stream: Writable): Promise<void> {
 export const MiB = 1024 * 1024;
 export const inMB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** A small seeded PRNG (mulberry32), for kill points and the like: a failure's seed replays it. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, for kill points and the like: a failure's seed replays it. */
+export { random as seededRandom } from '../../bench/random.mjs';
