@@ -179,10 +179,15 @@ class Redactor implements StreamRedactor {
   write(chunk: Uint8Array): Uint8Array {
     if (this.ended) throw new Error('write after end');
     if (chunk.length === 0) return EMPTY;
+    this.scan(chunk);
+    return this.advance(false, false);
+  }
+
+  /** Takes `chunk` into the holdback and through the engine, its candidates to the confirmer. */
+  private scan(chunk: Uint8Array): void {
     this.buffer.append(chunk);
     const floor = this.retainedFrom;
     this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
-    return this.advance(false, false);
   }
 
   release(): Uint8Array {
@@ -196,11 +201,8 @@ class Redactor implements StreamRedactor {
       return EMPTY;
     }
     this.ended = true;
+    if (last !== undefined && last.length > 0) this.scan(last);
     const floor = this.retainedFrom;
-    if (last !== undefined && last.length > 0) {
-      this.buffer.append(last);
-      this.scanner.write(last, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
-    }
     this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
     const output = this.advance(true, false);
     if (this.onRecycled) {
