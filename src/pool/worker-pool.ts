@@ -277,7 +277,34 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     async close() {
       isClosing = true;
       breakPool(new Error('the scan pool was closed'));
-      await Promise.all(slots.map((slot) => slot.worker?.terminate()));
+      await Promise.all(
+        slots.map(async (slot) => {
+          const worker = slot.worker;
+          if (worker === null) return;
+          // Terminated while it still loads (the native engine's database), a worker can abort the
+          // whole process (a Node-API call fails mid-way): let it finish loading first.
+          if (!slot.isReady && !slot.isEnding) await loaded(worker);
+          await worker.terminate();
+        }),
+      );
     },
   };
+}
+
+/** The longest close() waits for a worker still loading before it terminates it anyway. */
+const LOAD_WAIT_MS = 10_000;
+
+/** Resolves once `worker` says it is ready or exits, or after LOAD_WAIT_MS. */
+function loaded(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LOAD_WAIT_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    worker.once('exit', done);
+    worker.on('message', (reply: { type?: string }) => {
+      if (reply.type === 'ready') done();
+    });
+  });
 }
