@@ -1,4 +1,5 @@
 /** The rule set the property tests share: chunk invariance and engine equivalence. */
+import { withTokenBoundary } from '../src/rules/token-boundary.js';
 import type { RuleSpec } from '../src/types.js';
 
 /** Rules that exercise every construct the engines must get right. */
@@ -20,6 +21,9 @@ export const FEATURE_RULES: RuleSpec[] = [
   { id: 'url', regex: '\\b[a-z][a-z0-9+.-]{1,8}://[a-z]{1,8}:([a-z0-9]{3,10})@', secretGroup: 1 },
   // A token head wider than a dropped head may be: dropped all the same, bounded by separators.
   { id: 'widehead', regex: '\\b[a-z0-9]{12,40}_mk\\b' },
+  // A token boundary (`\b` or a glued escape) before a token head: the ts engine tracks the
+  // escapes and drops the bare token's head.
+  withTokenBoundary({ id: 'glued', regex: '\\b[a-z0-9]{4,12}_gl\\b' }),
   // No anchor and a final loop: the ts engine tracks it up to the loop's first byte.
   { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
 ];

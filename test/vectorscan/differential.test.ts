@@ -133,7 +133,7 @@ describe.skipIf(!('addon' in load))('vectorscan engine as a prefilter', () => {
         // The reference engine must cover the same real matches, or the rule set reads differently.
         expect(uncovered(rules, real, scan(tsEngine, rules, [text], real).candidates)).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.SSEREDACT_FUZZ_RUNS ?? 150) },
     );
   });
 

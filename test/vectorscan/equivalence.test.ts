@@ -41,6 +41,8 @@ const PROPERTY_INPUTS = [
   'zq12',
   'abcdefgh0123456789abcdefghij_mk',
   'ab cdefgh0123456789_mk',
+  '%3dabcdefgh_gl x\\nabcd0123_gl',
+  'ab \x1b[1mabcdefgh_gl',
   's.ab12 xs.abcd s.abcdefg',
 ];
 

@@ -156,8 +156,44 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
     };
   }
   const items = flatten(relaxed);
+  const split = mayDropHeads ? splitOptionalContext(items, flatten(exact)) : null;
+  if (split !== null) return split;
   const anchor = findAnchor(items, 'last');
   return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor, mayDropHeads);
+}
+
+/**
+ * A sequence that begins with a context alternation one of whose alternatives is empty, as the
+ * token boundary `(?:\b|<escapes>)` of the packs (src/rules/token-boundary.ts; `\b` relaxes to
+ * empty), tracked as two alternatives: the sequence without the context, and with its other
+ * alternatives. Together, the context keeps the head from being left out, and a thread alive
+ * through every token; apart, the bare token's head goes (token bytes only: the horizon holds just
+ * the current token) while the escapes, rare bytes, start the only threads. Null when the bare
+ * sequence keeps its head anyway (splitting would only double its positions), or leaves it out
+ * but not as token bytes only.
+ */
+function splitOptionalContext(items: readonly Node[], exactItems: readonly Node[]): TrackedPart | null {
+  const context = items[0];
+  const exactContext = exactItems[0];
+  if (context?.type !== 'alt' || exactContext?.type !== 'alt' || items.length < 2) return null;
+  const kept = context.items.flatMap((item, i) => (item.type === 'empty' ? [] : [{ item, exact: exactContext.items[i]! }]));
+  if (kept.length === context.items.length) return null;
+  const sequence = (head: readonly Node[], rest: readonly Node[]): Node => ({ type: 'concat', items: [...head, ...rest] });
+  const bare = trackedPart(sequence([], items.slice(1)), sequence([], exactItems.slice(1)));
+  // Left out as token bytes only, the bare head holds back just the current token, as the
+  // thread through it did; a wider hold (up to the dropped width of every line) would not do.
+  if (!bare.isHeadDropped || !bare.isDroppedTokenOnly) return null;
+  if (kept.length === 0) return bare;
+  const contextOf = (alternatives: readonly Node[]): Node => (alternatives.length === 1 ? alternatives[0]! : { type: 'alt', items: [...alternatives] });
+  const relaxedAlternatives: Node = {
+    type: 'alt',
+    items: [sequence([], items.slice(1)), sequence([contextOf(kept.map((k) => k.item))], items.slice(1))],
+  };
+  const exactAlternatives: Node = {
+    type: 'alt',
+    items: [sequence([], exactItems.slice(1)), sequence([contextOf(kept.map((k) => k.exact))], exactItems.slice(1))],
+  };
+  return trackedPart(relaxedAlternatives, exactAlternatives);
 }
 
 /**

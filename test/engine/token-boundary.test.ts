@@ -1,0 +1,42 @@
+/**
+ * What the ts engine's automaton tracks of a rule behind a token boundary (`(?:\b|<escapes>)`,
+ * src/rules/token-boundary.ts): the escapes start threads, the bare token does not. Tracked as
+ * one alternation, the boundary kept a thread alive through every word of a CI log (80% of its
+ * bytes, for each of seven pack rules); the property tests (chunk invariance, engine
+ * equivalence) check that matches after an escape are still found and held for.
+ */
+import { describe, expect, test } from 'vitest';
+import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
+import { compileRules } from '../../src/rules/compile.js';
+import { withTokenBoundary } from '../../src/rules/token-boundary.js';
+
+const byte = (character: string): number => character.charCodeAt(0);
+
+function automatonOf(regex: string) {
+  return buildPositionAutomaton(compileRules([withTokenBoundary({ id: 'rule', regex })]));
+}
+
+describe('ts engine automaton of a rule behind a token boundary', () => {
+  const automaton = automatonOf('\\b[a-z0-9]{14}\\.atlasv1\\.[a-z0-9\\-_=]{60,70}\\b');
+
+  test.each(['a', 'z', '7'])('no thread starts on token byte %s', (character) => {
+    expect([...automaton.startsOn[byte(character)]!]).toEqual([]);
+  });
+
+  test.each(['%', '\\', '\x1b', '.'])('a thread starts on %j (an escape, or the anchor)', (character) => {
+    expect(automaton.startsOn[byte(character)]!.length).toBeGreaterThan(0);
+  });
+
+  test('the bare head is left out, bounded by separators', () => {
+    expect({ isHeadDropped: automaton.isHeadDropped[0], isDroppedTokenOnly: automaton.isDroppedTokenOnly[0], droppedWidth: automaton.droppedWidth[0] }).toEqual({
+      isHeadDropped: 1,
+      isDroppedTokenOnly: 1,
+      droppedWidth: 23,
+    });
+  });
+
+  test('a head whose anchor holds a separator (`==:`) stays tracked: left out, it would hold back more than the current token', () => {
+    const withSeparator = automatonOf('\\b[A-Za-z0-9+/]{22}==:[A-Za-z0-9]{32}\\b');
+    expect(withSeparator.startsOn[byte('a')]!.length).toBeGreaterThan(0);
+  });
+});
