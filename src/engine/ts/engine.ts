@@ -15,7 +15,7 @@ import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.j
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
-/** Bytes scanned per pass of the inner loop: the most an unbuilt entry makes it scan twice. */
+/** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
 
 interface HeadDroppedWidths {
@@ -60,8 +60,10 @@ class TsScanner implements Scanner {
     let i = 0;
     while (i < length) {
       // The inner loop only moves `state` along the table and notes what the flags say: a call
-      // or any other write of `state` in it makes V8's code for it about half as fast. An
-      // unbuilt entry leads to the sentinel, which runs on to the block's end; then back to it.
+      // or any other write of `state` in it makes V8's code for it about half as fast. It stops at
+      // an unbuilt entry (flags of the sentinel), which is built after it; then back to the loop.
+      // (Running on through the sentinel to the block's end, as it did, scanned up to BLOCK bytes
+      // twice per state built: most of all while a run of new states is built, byte after byte.)
       const table = dfa.table; // a step may have grown or flushed it
       const blockEnd = Math.min(length, i + BLOCK);
       let recorded = 0;
@@ -79,9 +81,10 @@ class TsScanner implements Scanner {
           records[recorded++] = i;
           records[recorded++] = state;
           records[recorded++] = lastIdle;
-        } else if (unbuilt < 0) {
+        } else {
           unbuilt = i;
           unbuiltFrom = from;
+          break;
         }
       }
       for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, records[r + 2]!, base + records[r]! + 1, onMatch);
