@@ -5,7 +5,7 @@
  * in one run (DESIGN §8 and issue 17 ask for ratios measured side by side).
  *
  *   node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native]
- *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"]
+ *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR]
  *                      [--shapes all|ci-log,dense,one-line,base64,minified-js]
  *                      [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]
  *
@@ -20,6 +20,9 @@
  *   sseredact  `cat FILE | node bin/sseredact --engine E > /dev/null` for each engine of --engine
  *              (default: ts and vectorscan, ts alone when the addon does not load); `--tool`
  *              replaces the command, e.g. `--tool cat`; 'skipped: not built' without dist/
+ *   base       with `--base DIR` (another checkout, built: e.g. the commit a change starts from),
+ *              `cat FILE | DIR/bin/sseredact --engine E > /dev/null` for each engine, so that a
+ *              change is measured against its base in the same run
  *   sed        `cat FILE | sed -E -f bench/secrets.sed > /dev/null`, the same token shapes
  *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - > /dev/null`,
  *              built from bench/native-ceiling.c with `cc -O2 ... -lhs` when it and libhs exist,
@@ -60,7 +63,7 @@ const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
 if (flags.has('help')) {
   process.stdout.write(
-    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--shapes all|${SHAPES.join(',')}] [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
+    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR] [--shapes all|${SHAPES.join(',')}] [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
   );
   process.exit(0);
 }
@@ -379,8 +382,21 @@ function plannedRows(tools, native) {
   const rows = [{ name: 'cat', label: 'cat | cat', argv: ['cat'] }];
   if (tools.skipped) rows.push({ name: 'sseredact', label: 'cat | sseredact', skipped: tools.skipped });
   else rows.push(...tools.tools.map((tool) => ({ ...tool, isSseredact: true, label: `cat | ${tool.label}${flags.has('tool') ? ' (--tool)' : ''}` })));
+  if (typeof flags.get('base') === 'string') {
+    const base = flags.get('base');
+    rows.push(
+      ...engines.map((engine) => ({
+        name: `base-${engine}`,
+        isSseredact: true,
+        label: `cat | base sseredact --engine ${engine}`,
+        argv: [join(base, 'bin', 'sseredact'), '--engine', engine],
+      })),
+    );
+  }
   rows.push({ name: 'sed', label: 'cat | sed -E -f bench/secrets.sed', argv: ['sed', '-E', '-f', join(ROOT, 'bench', 'secrets.sed')] });
-  const selected = rows.filter((row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')));
+  const selected = rows.filter(
+    (row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')) || (row.name.startsWith('base') && only.has('base')),
+  );
   if (native) selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS -', ...native });
   return selected;
 }
@@ -447,6 +463,16 @@ function printCorpus({ shape, size: bytes }, rows, native, needles) {
       `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included), the base of "vs native": ${native.seconds.toFixed(2)} s, ${native.rate.toFixed(1)} MiB/s${native.catRate ? `, ${percent(native.rate / native.catRate)} of cat|cat` : ''}\n`,
     );
   }
+  const againstBase = rows
+    .filter((row) => row.name.startsWith('sseredact') && row.ms)
+    .flatMap((row) => {
+      const engine = row.argv[row.argv.indexOf('--engine') + 1];
+      const base = rows.find((candidate) => candidate.name === `base-${engine}` && candidate.ms);
+      if (!base) return [];
+      const cpu = row.cpuSeconds && base.cpuSeconds ? `, ${times(row.cpuSeconds / base.cpuSeconds)} the CPU seconds` : '';
+      return [`--engine ${engine} ${times(row.ms / base.ms)} the wall time${cpu}`];
+    });
+  if (againstBase.length > 0) process.stdout.write(`against the base (--base, same run): ${againstBase.join('; ')}\n`);
   const recallRows = rows
     .filter((row) => row.recall)
     .map((row) =>
