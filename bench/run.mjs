@@ -5,7 +5,7 @@
  * in one run (DESIGN §8 and issue 17 ask for ratios measured side by side).
  *
  *   node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native]
- *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"]
+ *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR]
  *                      [--shapes all|ci-log,dense,one-line,base64,minified-js]
  *                      [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]
  *
@@ -20,6 +20,9 @@
  *   sseredact  `cat FILE | node bin/sseredact --engine E > /dev/null` for each engine of --engine
  *              (default: ts and vectorscan, ts alone when the addon does not load); `--tool`
  *              replaces the command, e.g. `--tool cat`; 'skipped: not built' without dist/
+ *   base       with `--base DIR` (another checkout, built: e.g. the commit a change starts from),
+ *              `cat FILE | DIR/bin/sseredact --engine E > /dev/null` for each engine, so that a
+ *              change is measured against its base in the same run
  *   sed        `cat FILE | sed -E -f bench/secrets.sed > /dev/null`, the same token shapes
  *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - > /dev/null`,
  *              built from bench/native-ceiling.c with `cc -O2 ... -lhs` when it and libhs exist,
@@ -31,8 +34,8 @@
  * the pipe), from `/usr/bin/time -f %M` or, without it, from polling /proc/PID/status VmHWM.
  * CPU seconds (user + system of the measured process, median over the runs; steadier than wall
  * time on a shared machine) need /usr/bin/time, and are '-' without it. Ratios are printed for
- * both: "vs cat|cat" and "vs sed" by wall time, "CPU vs sed" by CPU seconds, and "vs native" by
- * wall time against the native ceiling's scan alone (see below).
+ * both: "vs cat|cat" and "vs sed" by wall time, "CPU vs sed" by CPU seconds, "vs native" by
+ * wall time and "CPU vs native" by CPU seconds against the native ceiling's scan alone (see below).
  * A run that takes over --timeout seconds (default 300) is killed and its row marked failed.
  *
  * Recall (one extra, untimed run per row but cat and native): the output is piped through this
@@ -60,7 +63,7 @@ const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
 if (flags.has('help')) {
   process.stdout.write(
-    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--shapes all|${SHAPES.join(',')}] [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
+    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR] [--shapes all|${SHAPES.join(',')}] [--shape-size 64MiB] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
   );
   process.exit(0);
 }
@@ -379,8 +382,21 @@ function plannedRows(tools, native) {
   const rows = [{ name: 'cat', label: 'cat | cat', argv: ['cat'] }];
   if (tools.skipped) rows.push({ name: 'sseredact', label: 'cat | sseredact', skipped: tools.skipped });
   else rows.push(...tools.tools.map((tool) => ({ ...tool, isSseredact: true, label: `cat | ${tool.label}${flags.has('tool') ? ' (--tool)' : ''}` })));
+  if (typeof flags.get('base') === 'string') {
+    const base = flags.get('base');
+    rows.push(
+      ...engines.map((engine) => ({
+        name: `base-${engine}`,
+        isSseredact: true,
+        label: `cat | base sseredact --engine ${engine}`,
+        argv: [join(base, 'bin', 'sseredact'), '--engine', engine],
+      })),
+    );
+  }
   rows.push({ name: 'sed', label: 'cat | sed -E -f bench/secrets.sed', argv: ['sed', '-E', '-f', join(ROOT, 'bench', 'secrets.sed')] });
-  const selected = rows.filter((row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')));
+  const selected = rows.filter(
+    (row) => !only || only.has(row.name) || (row.name.startsWith('sseredact') && only.has('sseredact')) || (row.name.startsWith('base') && only.has('base')),
+  );
   if (native) selected.push({ name: 'native', label: 'cat | native-ceiling PATTERNS -', ...native });
   return selected;
 }
@@ -392,7 +408,8 @@ function addRatios(rows, bytes) {
   const sed = rows.find((row) => row.name === 'sed');
   const sedRate = throughput(sed);
   const native = rows.find((row) => row.name === 'native' && row.stdout);
-  const scanSeconds = Number(/seconds=([\d.]+)/.exec(native?.stdout ?? '')?.[1]);
+  const scanSeconds = Number(/\bseconds=([\d.]+)/.exec(native?.stdout ?? '')?.[1]);
+  const scanCpuSeconds = Number(/\bcpu_seconds=([\d.]+)/.exec(native?.stdout ?? '')?.[1]);
   const nativeRate = scanSeconds > 0 ? bytes / MiB / scanSeconds : undefined;
   const over = (value, base) => (value !== undefined && base ? value / base : undefined);
   for (const row of rows) {
@@ -403,8 +420,10 @@ function addRatios(rows, bytes) {
     // Fewer CPU seconds is faster: sed's over the row's.
     row.cpuVsSed = row.cpuSeconds ? over(sed?.cpuSeconds, row.cpuSeconds) : undefined;
     row.vsNative = row === native ? undefined : over(row.rate, nativeRate);
+    // The native scan's CPU seconds over the row's (a startup of the row's included).
+    row.cpuVsNative = row === native || !row.cpuSeconds || !(scanCpuSeconds > 0) ? undefined : scanCpuSeconds / row.cpuSeconds;
   }
-  return { seconds: scanSeconds, rate: nativeRate, catRate };
+  return { seconds: scanSeconds, cpuSeconds: scanCpuSeconds, rate: nativeRate, catRate };
 }
 
 const percent = (fraction) => (fraction === undefined ? '-' : `${(fraction * 100).toFixed(1)}%`);
@@ -425,7 +444,7 @@ async function addRecall(rows, file, sidecar) {
 function printCorpus({ shape, size: bytes }, rows, native, needles) {
   process.stdout.write(`\n${shape}, ${formatBytes(bytes)}\n`);
   printTable(
-    ['command', 'wall s', 'CPU s', 'MiB/s', 'peak RSS MB', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'runs'],
+    ['command', 'wall s', 'CPU s', 'MiB/s', 'peak RSS MB', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'CPU vs native', 'runs'],
     rows.map((row) => {
       if (row.skipped || row.failed) return [row.label, `${row.skipped ? 'skipped' : 'failed'}: ${row.skipped ?? row.failed}`];
       return [
@@ -438,15 +457,26 @@ function printCorpus({ shape, size: bytes }, rows, native, needles) {
         times(row.vsSed),
         times(row.cpuVsSed),
         percent(row.vsNative),
+        percent(row.cpuVsNative),
         row.runs,
       ];
     }),
   );
   if (native.rate !== undefined) {
     process.stdout.write(
-      `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included), the base of "vs native": ${native.seconds.toFixed(2)} s, ${native.rate.toFixed(1)} MiB/s${native.catRate ? `, ${percent(native.rate / native.catRate)} of cat|cat` : ''}\n`,
+      `native-ceiling wall time includes compiling the patterns; its scan alone (reads from the pipe included), the base of "vs native": ${native.seconds.toFixed(2)} s${native.cpuSeconds > 0 ? ` (${native.cpuSeconds.toFixed(2)} CPU s, the base of "CPU vs native")` : ''}, ${native.rate.toFixed(1)} MiB/s${native.catRate ? `, ${percent(native.rate / native.catRate)} of cat|cat` : ''}\n`,
     );
   }
+  const againstBase = rows
+    .filter((row) => row.name.startsWith('sseredact') && row.ms)
+    .flatMap((row) => {
+      const engine = row.argv[row.argv.indexOf('--engine') + 1];
+      const base = rows.find((candidate) => candidate.name === `base-${engine}` && candidate.ms);
+      if (!base) return [];
+      const cpu = row.cpuSeconds && base.cpuSeconds ? `, ${times(row.cpuSeconds / base.cpuSeconds)} the CPU seconds` : '';
+      return [`--engine ${engine} ${times(row.ms / base.ms)} the wall time${cpu}`];
+    });
+  if (againstBase.length > 0) process.stdout.write(`against the base (--base, same run): ${againstBase.join('; ')}\n`);
   const recallRows = rows
     .filter((row) => row.recall)
     .map((row) =>
@@ -473,13 +503,13 @@ const isSedMissing = (rows) => rows.some((row) => row.name === 'sed' && row.isOu
 function printSummary(measured) {
   process.stdout.write('\nshapes side by side (each ratio against the baselines of its own corpus; "vs sed" is "-" where sed printed less than half its input)\n');
   printTable(
-    ['shape', 'size', 'command', 'MiB/s', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'leaks'],
+    ['shape', 'size', 'command', 'MiB/s', 'vs cat|cat', 'vs sed', 'CPU vs sed', 'vs native', 'CPU vs native', 'leaks'],
     measured.flatMap(({ corpus, rows }) =>
       rows
         .filter((row) => row.isSseredact)
         .map((row) =>
           row.failed || row.skipped
-            ? [corpus.shape, formatBytes(corpus.size), row.label, '-', '-', '-', '-', '-', 'failed']
+            ? [corpus.shape, formatBytes(corpus.size), row.label, '-', '-', '-', '-', '-', '-', 'failed']
             : [
                 corpus.shape,
                 formatBytes(corpus.size),
@@ -489,6 +519,7 @@ function printSummary(measured) {
                 isSedMissing(rows) ? '-' : times(row.vsSed),
                 isSedMissing(rows) ? '-' : times(row.cpuVsSed),
                 percent(row.vsNative),
+                percent(row.cpuVsNative),
                 row.recall ? (row.recall.failed ? 'failed' : row.recall.leaks) : '-',
               ],
         ),

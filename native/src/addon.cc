@@ -7,12 +7,14 @@
 // call returns only the number of spans, which it has written into a Float64Array the stream owns
 // (triples: id, start, end; doubles hold offsets exactly up to 2^53).
 //
-// A span is never wider than the pattern's maxWidth: a report that would widen it further starts a
-// new span. That keeps the meaning sseredact's confirmer gives a match (id, start, end): every
-// real match inside the span starts in [max(start, end - maxWidth), end - minWidth], and the
-// confirmer searches exactly those starts. (A span of any width would hide the starts of the
-// earlier matches in it below end - maxWidth.) Without start of match the start of a report is
-// end - maxWidth, so reports with different ends never merge: each end is its own span.
+// A report joins the open span of its pattern when their starts overlap or touch, no newline lies
+// between the span's end and the report's, and the span stays at most twice the pattern's
+// maxWidth wide; otherwise it starts a new span. Every real match inside a span then starts in
+// [start, end - minWidth], which the confirmer searches; since no newline lies between the ends,
+// the last newline before the span's end is the last one before each of them, by which the
+// confirmer bounds the starts of a rule that cannot match a newline. Without start of match a
+// report's start is end - maxWidth, so a run of ends (`[A-Za-z0-9]{20,}` reports every byte of
+// a long token) becomes one span, not one per byte: fewer objects cross into JavaScript.
 //
 // Objects:
 //   compile(expressions, flags, ids, maxWidths, mode) -> Database   (throws per-pattern errors)
@@ -208,6 +210,10 @@ struct Collector {
   std::vector<Span> open;
   std::vector<uint32_t> openIds;
   std::vector<Span> spans;
+  // The bytes of the scan call under way and the stream offset of their first byte (null at end()).
+  const char* data = nullptr;
+  double dataStart = 0;
+  size_t dataLength = 0;
 
   explicit Collector(const Compiled* c) : compiled(c), open(c->maxWidthById.size(), Span{0, 0, -1}) {}
 
@@ -225,14 +231,22 @@ struct Collector {
     if (span.end < 0) {
       span = Span{static_cast<double>(id), start, end};
       openIds.push_back(id);
-    } else if (start <= span.end &&
-               std::max(span.end, end) - std::min(span.start, start) <= compiled->maxWidthById[id]) {
+    } else if (start <= span.end && std::max(span.end, end) - std::min(span.start, start) <= 2 * compiled->maxWidthById[id] &&
+               !HasNewlineBetween(span.end, end)) {
       span.start = std::min(span.start, start);
       span.end = std::max(span.end, end);
     } else {
       spans.push_back(span);
       span = Span{static_cast<double>(id), start, end};
     }
+  }
+
+  // Whether a newline may lie in [from, to) (stream offsets): bytes outside the scan call's count as one.
+  bool HasNewlineBetween(double from, double to) const {
+    if (to <= from) return false;
+    if (data == nullptr || from < dataStart || to > dataStart + static_cast<double>(dataLength)) return true;
+    const size_t at = static_cast<size_t>(from - dataStart);
+    return std::memchr(data + at, '\n', static_cast<size_t>(to - from)) != nullptr;
   }
 
   // Flushes the open spans; spans come out ordered by end, then start, then id.
@@ -324,14 +338,19 @@ class Stream : public Napi::ObjectWrap<Stream> {
     const size_t step = size_t{1} << 30;
     while (left > 0) {
       const size_t length = std::min(left, step);
+      collector_->data = data;
+      collector_->dataStart = scanned_;
+      collector_->dataLength = length;
       hs_error_t code = TheRuntime().scanStream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
                                        OnMatch, collector_.get());
+      collector_->data = nullptr;
       if (code != HS_SUCCESS) {
         collector_->Clear();
         throw HsError(env, "hs_scan_stream", code);
       }
       data += length;
       left -= length;
+      scanned_ += static_cast<double>(length);
     }
     return Deliver(env);
   }
@@ -341,6 +360,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
   Napi::Value End(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     hs_error_t code = TheRuntime().resetStream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
+    scanned_ = 0;
     if (code != HS_SUCCESS) {
       collector_->Clear();
       throw HsError(env, "hs_reset_stream", code);
@@ -352,6 +372,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
 
   void Reset(const Napi::CallbackInfo& info) {
     Check(info.Env(), "hs_reset_stream", TheRuntime().resetStream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
+    scanned_ = 0;
   }
 
   void Close(const Napi::CallbackInfo& info) {
@@ -364,6 +385,8 @@ class Stream : public Napi::ObjectWrap<Stream> {
   std::shared_ptr<Compiled> compiled_;
   std::unique_ptr<Collector> collector_;
   hs_stream_t* stream_ = nullptr;
+  // Bytes scanned since the stream was opened or last reset: the stream offset of the next chunk.
+  double scanned_ = 0;
   Napi::Reference<Napi::Float64Array> spans_;
 };
 

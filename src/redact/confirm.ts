@@ -123,7 +123,9 @@ export class Confirmer {
     }
     const rule = this.rules[match.rule]!;
     const high = match.lastStart ?? match.end - rule.minWidth;
-    let low = Math.max(match.start, match.end - rule.maxWidth, this.cursors.get(match.rule) ?? 0, floor);
+    // match.start already bounds the start (an engine may report a run of ends as one match, whose
+    // first end is up to maxWidth before its last: end - maxWidth would hide those starts).
+    let low = Math.max(match.start, this.cursors.get(match.rule) ?? 0, floor);
     if (high < low) return;
     // A match without newlines starts after the last one before its reported end: engines that
     // know only ends (end - maxWidth) would otherwise send the search back over whole lines.

@@ -4,9 +4,17 @@
  * away (EPIPE, as under `| head`) is not an error: the sink reports itself closed and the pipeline
  * stops reading. Any other write error (a full disk) is: the next `write` or `end` throws
  * SseredactError('output') naming the sink (exit 3).
+ *
+ * A pipe written in large pieces (stdout under `sseredact | cmd`) is widened to
+ * {@link WRITE_PIPE_SIZE} on the first such write (src/pipes.ts), so that a 1 MiB piece goes in
+ * at once while the reader keeps up, instead of in sixteen sleeps on a 64 KiB pipe.
  */
 import type { Writable } from 'node:stream';
 import { SseredactError, describeSystemError } from '../errors.js';
+import { DEFAULT_PIPE_CAPACITY, widenPipe } from '../pipes.js';
+
+/** What a pipe written in pieces larger than it holds is widened to: the size of the redactor's largest pieces. */
+const WRITE_PIPE_SIZE = 1024 * 1024;
 
 export interface ByteSink {
   /** Writes `bytes`; resolves when the consumer can take more. No-op once closed. */
@@ -41,6 +49,7 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
     if (stream.errored) onError(stream.errored);
     if (failure) throw failure;
   };
+  let isWidened = false;
   return {
     get isClosed() {
       return isClosed;
@@ -50,6 +59,11 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
       // A destroyed stream (a socket reset or timed out) would never drain: its reader is gone.
       if (stream.destroyed) isClosed = true;
       if (isClosed || bytes.length === 0) return;
+      if (!isWidened && bytes.length > DEFAULT_PIPE_CAPACITY) {
+        isWidened = true;
+        const fd = (stream as { fd?: unknown }).fd;
+        if (typeof fd === 'number') widenPipe(fd, WRITE_PIPE_SIZE);
+      }
       if (!stream.write(bytes)) {
         await whenWritable(stream);
         check();

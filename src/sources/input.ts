@@ -7,16 +7,15 @@
  * - a regular file (`< file` included): synchronous reads of {@link FILE_READ_SIZE}. A file read
  *   never waits for a writer, and a read stream's reads each cost a round trip through libuv's
  *   thread pool;
- * - a pipe or socket (`cmd | sseredact`, `<(cmd)`): one read at a time of whatever has come in, up
- *   to {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once. A pipe holds 64 KiB unless
+ * - a pipe or socket (`cmd | sseredact`, `<(cmd)`): reads of whatever has come in, up to
+ *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once, one read ahead of the consumer. A pipe holds 64 KiB unless
  *   widened: one that the writer keeps full is widened to 1 MiB where the addon can (see
- *   {@link widenPipe}), which cut the CPU time of `cat log | sseredact` by about a third;
+ *   src/pipes.ts), which cut the CPU time of `cat log | sseredact` by about a third;
  * - anything else (a terminal, a device): a read stream.
  */
 import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, read, readFileSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { SseredactError, describeSystemError } from '../errors.js';
+import { DEFAULT_PIPE_CAPACITY, widenPipe } from '../pipes.js';
 
 /** Bytes of one read of a regular file: fewer, larger chunks cost the redactor less per byte. */
 const FILE_READ_SIZE = 1024 * 1024;
@@ -107,43 +106,46 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
 /**
  * A pipe or socket: each read takes all that has come in, up to {@link PIPE_READ_SIZE}, into one
  * reused buffer, and yields a copy of exactly what it read (a short read costs no large allocation).
- * A pipe found full (a writer ahead of us) is widened ({@link widenPipe}).
+ * The next read is under way (on libuv's thread pool) while the consumer works on that copy, so a
+ * writer that keeps up never leaves the redactor waiting for a read. A pipe found full (a writer
+ * ahead of us) is widened (src/pipes.ts). A consumer that stops early leaves the read under
+ * way to finish on its own; an owned descriptor is closed only after it.
  */
 async function* readPipe(fd: number, { isOwned }: Descriptor): AsyncGenerator<Uint8Array> {
   const buffer = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
+  let pending: Promise<ReadResult> | null = settledRead(fd, buffer);
   try {
     let isWidened = false;
     for (;;) {
-      const count = await readInto(fd, buffer);
-      if (count === 0) return;
-      if (!isWidened && count >= DEFAULT_PIPE_CAPACITY) {
-        widenPipe(fd);
+      const read = await pending;
+      pending = null;
+      if ('error' in read) throw read.error;
+      if (read.count === 0) return;
+      if (!isWidened && read.count >= DEFAULT_PIPE_CAPACITY) {
+        // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
+        widenPipe(fd, PIPE_READ_SIZE);
         isWidened = true;
       }
-      yield Buffer.from(buffer.subarray(0, count));
+      const chunk = Buffer.from(buffer.subarray(0, read.count));
+      pending = settledRead(fd, buffer);
+      yield chunk;
     }
   } finally {
-    if (isOwned) closeQuietly(fd);
+    if (isOwned) {
+      if (pending === null) closeQuietly(fd);
+      else void pending.then(() => closeQuietly(fd));
+    }
   }
 }
 
-/** What a Linux pipe holds unless widened. */
-const DEFAULT_PIPE_CAPACITY = 64 * 1024;
+type ReadResult = { readonly count: number } | { readonly error: unknown };
 
-/**
- * Asks for a pipe that holds {@link PIPE_READ_SIZE}, so that a writer can get that far ahead while
- * a chunk is being redacted and the next read takes it all. Node has no call for it: the addon of
- * native/ carries one beside Vectorscan's. Without the addon (or off Linux) the pipe stays as it is.
- */
-function widenPipe(fd: number): void {
-  if (process.env.SSEREDACT_VECTORSCAN === 'off') return;
-  try {
-    // src/sources/ and dist/sources/ are both two levels below the package root.
-    const native = createRequire(import.meta.url)(fileURLToPath(new URL('../../native/index.js', import.meta.url))) as { widenPipe?: (fd: number, bytes: number) => number };
-    native.widenPipe?.(fd, PIPE_READ_SIZE);
-  } catch {
-    // No addon built: reads stay at the pipe's default capacity.
-  }
+/** A read that never rejects: it may settle while nobody awaits it (a consumer busy, or gone). */
+function settledRead(fd: number, buffer: Buffer): Promise<ReadResult> {
+  return readInto(fd, buffer).then(
+    (count) => ({ count }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function readInto(fd: number, buffer: Buffer): Promise<number> {

@@ -1,12 +1,15 @@
 /**
  * Output sinks (src/sinks/output.ts) at their failures, through the real bin/sseredact: a write
  * that fails must fail the run however the input comes, whatever the order in which Node reports
- * the failure and the end of the input.
+ * the failure and the end of the input. And a pipe written in large pieces, which is widened.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createWriteStream, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { loadAddon } from '../../src/engine/vectorscan/addon.js';
+import { createByteSink } from '../../src/sinks/output.js';
 import { AWS_KEY } from './cli.js';
 import { HANG_SECONDS, shell } from './shell.js';
 
@@ -25,5 +28,34 @@ describe('a records file that cannot be written (/dev/full)', () => {
   ])('input from %s: exit 3, one line', async (_label, script) => {
     const result = await shell(`${script} > /dev/null`);
     expect({ status: result.statuses.at(-1), stderr: result.stderr }).toEqual({ status: 3, stderr: 'sseredact: cannot write records to /dev/full: no space left on device' });
+  });
+});
+
+describe.skipIf('error' in loadAddon())('a pipe written in pieces larger than it holds', () => {
+  test('is widened to 1 MiB on the first such piece, so the piece goes in while the reader is busy', async () => {
+    const fifo = join(scratch, 'out');
+    execFileSync('mkfifo', [fifo]);
+    const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stream = createWriteStream(fifo);
+    await new Promise((resolve) => stream.once('open', resolve));
+    const sink = createByteSink(stream, { ownsStream: true });
+    const piece = Buffer.alloc(256 * 1024, 'x');
+    const written = sink.write(piece);
+    // Asking for 0 bytes changes nothing and says what the pipe holds now.
+    const load = loadAddon();
+    const capacity = 'addon' in load ? load.addon.widenPipe(readEnd, 0) : -1;
+    const received = Buffer.alloc(piece.length);
+    let total = 0;
+    while (total < piece.length) {
+      try {
+        total += readSync(readEnd, received, total, piece.length - total, null);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // EAGAIN: not written yet
+      }
+    }
+    await written;
+    await sink.end();
+    closeSync(readEnd);
+    expect({ capacity, total }).toEqual({ capacity: 1024 * 1024, total: piece.length });
   });
 });

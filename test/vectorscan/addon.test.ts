@@ -120,18 +120,23 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
     ]);
   });
 
-  test('a span never grows wider than the pattern maxWidth', () => {
-    const stream = compile(['[a-z]+'], [0], [4]).open();
+  test('a run of ends is one span, at most twice the pattern maxWidth wide', () => {
+    const stream = compile(['[a-z]+'], [0], [4], false).open();
     const count = stream.scan(bytes('abcdefghij'));
-    // Reports end at 1..10 with leftmost start 0, clamped to end - 4: the span stops at width 4.
+    // Reports end at 1..10, each starting at end - 4 without start of match: ends 1..5 make a span
+    // of width 8 (its start clamped at 0), ends 6..10 the next.
     expect(spansOf(stream, count)).toEqual([
-      [0, 0, 4],
-      [0, 1, 5],
-      [0, 2, 6],
-      [0, 3, 7],
-      [0, 4, 8],
-      [0, 5, 9],
-      [0, 6, 10],
+      [0, 0, 5],
+      [0, 2, 10],
+    ]);
+  });
+
+  test('a newline between two ends keeps them in spans of their own', () => {
+    const stream = compile(['[a-z]+'], [0], [4], false).open();
+    // Merged, the span's end (7) would have a newline before it that the matches ending at 1 and 2 have not.
+    expect(spansOf(stream, stream.scan(bytes('ab\nabcd')))).toEqual([
+      [0, 0, 2],
+      [0, 0, 7],
     ]);
   });
 

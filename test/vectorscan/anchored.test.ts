@@ -26,6 +26,14 @@ describe('anchoredPrefix', () => {
     ],
     ['a class head before the anchor stays in', '[a-z]{2}tok\\s', '[\\x61-\\x7a]{2}\\x74\\x6f\\x6b', 5, 5],
     ['each alternative is cut on its own', '(?:abc\\s+x|defg\\s*y)', '(?:\\x61\\x62\\x63|\\x64\\x65\\x66\\x67)', 3, 4],
+    [
+      'into the item where a newline can come, up to it in each alternative',
+      'token[a-z]{0,4}(?:=|>\\s{0,8})[0-9]{8}',
+      '\\x74\\x6f\\x6b\\x65\\x6e[\\x61-\\x7a]{0,4}(?:\\x3d|\\x3e)',
+      6,
+      10,
+    ],
+    ['an alternative that may start with a newline adds the empty string', 'token(?:=|\\s+)x', '\\x74\\x6f\\x6b\\x65\\x6e(?:\\x3d|)', 5, 6],
     ['no anchor, but a long newline-free start', '[0-9]{15,16}\\|[a-z]{8}[\\s;]', '[\\x30-\\x39]{15,16}\\x7c[\\x61-\\x7a]{8}', 24, 25],
   ])('%s', (_label, regex, printed, minWidth, maxWidth) => {
     expect(prefixOf(regex)).toEqual({ node: printed, minWidth, maxWidth, canMatchNewline: false });

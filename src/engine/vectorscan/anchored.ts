@@ -11,7 +11,8 @@
  * whole rule on, as it does for the ts engine's rules tracked up to an anchor.
  *
  * The prefix runs from the rule's start through its first anchor (regex/anchors.ts), and on
- * while no newline can come into it: a longer prefix reports fewer candidates. A rule without an
+ * while no newline can come into it, into the first item where one can (up to that place in each
+ * of its alternatives): a longer prefix reports fewer candidates. A rule without an
  * anchor can still have a prefix: its newline-free start, when that is at least
  * {@link MIN_UNANCHORED_WIDTH} bytes long (`\d{15,16}\|[0-9a-z_-]{27,40}` before a terminator
  * such as `[\s;]`), since such a pattern is rare in text. A top-level alternation gets a prefix
@@ -80,10 +81,38 @@ function prefixOf(node: Node): AnchoredPrefix | null {
   if (!canMatchNewline(through(end))) {
     while (end + 1 < items.length && !canMatchNewline(items[end + 1]!)) end++;
   }
-  const prefix = through(end);
+  const head = end + 1 < items.length && !canMatchNewline(through(end)) ? newlineFreeHead(items[end + 1]!) : null;
+  const prefix: Node = head === null ? through(end) : { type: 'concat', items: [...items.slice(0, end + 1), head] };
   const { min, max } = widths(prefix);
   if (anchor === null && min < MIN_UNANCHORED_WIDTH) return null;
   return { node: prefix, minWidth: min, maxWidth: max, canMatchNewline: canMatchNewline(prefix) };
+}
+
+/**
+ * What every match of `node` begins with, up to the first place a newline can come in: `node`
+ * itself when it cannot match one; null when that is nothing (a newline may come first). The
+ * alternation after a keyword (`(?:[ \t]{0,4}=|>[ \t\r\n]{0,8})`) thus adds `(?:[ \t]{0,4}=|>)` to
+ * the prefix: a keyword followed by no assignment (`sqlalchemy-1.4.whl`) is then no candidate.
+ */
+function newlineFreeHead(node: Node): Node | null {
+  if (!canMatchNewline(node)) return node;
+  switch (node.type) {
+    case 'concat': {
+      const at = node.items.findIndex(canMatchNewline);
+      const head = newlineFreeHead(node.items[at]!);
+      const items = head === null ? node.items.slice(0, at) : [...node.items.slice(0, at), head];
+      return items.length === 0 ? null : { type: 'concat', items };
+    }
+    case 'alt': {
+      const heads = node.items.map(newlineFreeHead);
+      // A branch that can start with a newline begins with the empty string only.
+      return heads.every((head) => head === null) ? null : { type: 'alt', items: heads.map((head): Node => head ?? { type: 'empty' }) };
+    }
+    case 'repeat':
+      return node.min > 0 ? newlineFreeHead(node.child) : null;
+    default:
+      return null;
+  }
 }
 
 /** The anchored prefix of a rule's (capped) tree, or null when some match has no anchor. */
