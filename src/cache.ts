@@ -1,7 +1,8 @@
 /**
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
- * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts) and the
- * rule compiler's analyses (rules/analysis-cache.ts).
+ * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts), the ts
+ * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
+ * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
  *
  * One file per kind and input, `<dir>/<kind>-<key>.db`, where the key is a SHA-256 of everything
  * the entry depends on (the caller's parts, and always the package's version). A file is trusted

@@ -200,15 +200,24 @@ export function buildProgramsInBackground(rules: readonly CompiledRule[], delayM
   const recipe = source?.recipe;
   if (source === undefined || recipe === null || recipe === undefined || source.store !== null) return;
   source.recipe = null;
+  const failed = (why: string): void => source.log(`programs: the background build failed (${why}); compiling each on first use`);
   const build = (): void => {
-    const worker = new Worker(new URL('./program-worker.js', import.meta.url), { workerData: recipe });
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./program-worker.js', import.meta.url), { workerData: recipe });
+    } catch (error) {
+      // A spec that cannot be cloned to a thread, or no thread to be had: not this run's failure.
+      failed(error instanceof Error ? error.message : String(error));
+      return;
+    }
     worker.unref();
     worker.on('message', ({ file, messages }: ProgramsBuilt) => {
       for (const message of messages) source.log(message);
       source.store = programsOf(file, recipe.key, recipe.specs.length, source.log);
-      source.log(source.store === null ? 'programs: the background build failed; compiling each on first use' : `programs: ${recipe.specs.length} built in the background`);
+      if (source.store === null) failed('its entry is unusable');
+      else source.log(`programs: ${recipe.specs.length} built in the background`);
     });
-    worker.on('error', (error) => source.log(`programs: the background build failed (${error.message}); compiling each on first use`));
+    worker.on('error', (error) => failed(error.message));
   };
   setTimeout(build, delayMs).unref();
 }
