@@ -1,7 +1,8 @@
 /**
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
- * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts) and the
- * rule compiler's analyses (rules/analysis-cache.ts).
+ * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts), the ts
+ * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
+ * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
  *
  * One file per kind and input, `<dir>/<kind>-<key>.db`, where the key is a SHA-256 of everything
  * the entry depends on (the caller's parts, and always the package's version). A file is trusted
@@ -20,6 +21,22 @@
  *     48      32    SHA-256 of meta || data
  *     80      M     meta (UTF-8 JSON, the caller's)
  *     80+M    D     data (the caller's bytes: hs_serialize_database output, or nothing)
+ *
+ * An entry too large to read and checksum at every start (the confirmer's programs, one part per
+ * rule: rules/program-cache.ts) is *parted* instead: format byte 2, and its checksum covers only
+ * the meta and a table of its parts, each with a SHA-256 of its own that is checked when the part
+ * is first used (a bad part is a miss of that part alone):
+ *
+ *     offset  size  field
+ *     0       8     magic "SSRVSDB" + format version byte 2
+ *     8       32    key (raw SHA-256)
+ *     40      4     meta length M
+ *     44      4     part count N
+ *     48      32    SHA-256 of meta || part table
+ *     80      M     meta (UTF-8 JSON, the caller's)
+ *     T       40N   part table, T = 80 + M rounded up to 8: per part its offset in the file, its
+ *                   length (4 bytes each) and its SHA-256 (32)
+ *     ...           the parts, each at an offset that is a multiple of 8 (typed arrays view them)
  *
  * Writes go to a temporary file renamed into place, so a reader never sees half a file; two
  * processes computing the same entry at once both write whole files and the last rename wins.
@@ -42,7 +59,10 @@ import { dirname, join } from 'node:path';
 
 // The magic predates the rule analyses; the format is the same, so it stays.
 const MAGIC = Buffer.from('SSRVSDB\x01', 'latin1');
+const PARTED_MAGIC = Buffer.from('SSRVSDB\x02', 'latin1');
 const HEADER_SIZE = 80;
+/** Bytes per part in a parted entry's table: offset, length, SHA-256. */
+const PART_ROW_SIZE = 40;
 /** The largest entry read (the built-in pack's database is under 1 MiB): a bound, not a guess. */
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
@@ -66,7 +86,7 @@ export function cacheKey(parts: readonly string[]): string {
 }
 
 /** What a cache holds: the file name's prefix. */
-export type CacheKind = 'vectorscan' | 'rules' | 'ts';
+export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs';
 
 export function cachePath(directory: string, kind: CacheKind, key: string): string {
   return join(directory, `${kind}-${key}.db`);
@@ -84,6 +104,13 @@ export interface CacheEntry {
 /** What a read found: the entry, or why the file cannot be used (a miss, never an error). */
 export type CacheRead = { readonly entry: CacheEntry } | { readonly miss: string };
 
+/** Why `file` is not an entry with `magic` for `key`, or null. */
+function checkHeader(file: Buffer, key: string, magic: Buffer): { readonly miss: string } | null {
+  if (file.length < HEADER_SIZE || !file.subarray(0, 8).equals(magic)) return { miss: 'not a cache file of this version' };
+  if (file.subarray(8, 40).toString('hex') !== key) return { miss: 'cache file of another rule set' };
+  return null;
+}
+
 /** Reads and verifies the entry for `key`; never throws, never blocks. */
 export function readCache(directory: string, kind: CacheKind, key: string): CacheRead {
   const untrusted = untrustedDirectory(directory);
@@ -91,8 +118,8 @@ export function readCache(directory: string, kind: CacheKind, key: string): Cach
   const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES);
   if ('miss' in read) return read;
   const file = read.bytes;
-  if (file.length < HEADER_SIZE || !file.subarray(0, 8).equals(MAGIC)) return { miss: 'not a cache file of this version' };
-  if (file.subarray(8, 40).toString('hex') !== key) return { miss: 'cache file of another rule set' };
+  const wrong = checkHeader(file, key, MAGIC);
+  if (wrong !== null) return wrong;
   const metaLength = file.readUInt32LE(40);
   const dataLength = file.readUInt32LE(44);
   if (HEADER_SIZE + metaLength + dataLength !== file.length) return { miss: 'truncated cache file' };
@@ -102,11 +129,15 @@ export function readCache(directory: string, kind: CacheKind, key: string): Cach
   return { entry: { meta: meta.toString('utf8'), data: new Uint8Array(data) } };
 }
 
+/** What a use of a private file gave, or why the file could not be used. */
+type PrivateRead<T> = { readonly value: T } | { readonly miss: string; readonly absent: boolean };
+
 /**
- * The bytes of the file at `path` when it is a regular file of at most `maxBytes` that this user
- * alone could have written, else why not (never throws, never blocks). Also for the fingerprint key.
+ * Opens `path` and hands its descriptor and size to `use` when it is a regular file of at most
+ * `maxBytes` that this user alone could have written, else says why not (never throws, never
+ * blocks: an error in `use` is a miss too).
  */
-export function readPrivateFile(path: string, maxBytes: number): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
+function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, size: number) => T): PrivateRead<T> {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would wait for a writer; O_NOFOLLOW: no links.
@@ -121,15 +152,31 @@ export function readPrivateFile(path: string, maxBytes: number): { readonly byte
     const unsafe = foreignWritable(stat, false);
     if (unsafe !== null) return { miss: `${path} ${unsafe}; not used`, absent: false };
     if (stat.size > maxBytes) return { miss: `${path} is larger than ${maxBytes} bytes; not used`, absent: false };
-    const bytes = Buffer.allocUnsafe(stat.size);
-    let filled = 0;
-    for (let count = 1; filled < bytes.length && count > 0; filled += count) count = readSync(fd, bytes, filled, bytes.length - filled, filled);
-    return { bytes: bytes.subarray(0, filled) };
+    return { value: use(fd, stat.size) };
   } catch (error) {
     return { miss: `unreadable: ${String(error)}`, absent: false };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads from `fd` at `position` into `bytes` until they are full or the file ends; the count read. */
+function readAt(fd: number, bytes: Uint8Array, position: number): number {
+  let filled = 0;
+  for (let count = 1; filled < bytes.length && count > 0; filled += count) count = readSync(fd, bytes, filled, bytes.length - filled, position + filled);
+  return filled;
+}
+
+/**
+ * The bytes of the file at `path` when it is a regular file of at most `maxBytes` that this user
+ * alone could have written, else why not (never throws, never blocks). Also for the fingerprint key.
+ */
+export function readPrivateFile(path: string, maxBytes: number): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
+  const read = withPrivateFile(path, maxBytes, (fd, size) => {
+    const bytes = Buffer.allocUnsafe(size);
+    return bytes.subarray(0, readAt(fd, bytes, 0));
+  });
+  return 'miss' in read ? read : { bytes: read.value };
 }
 
 /**
@@ -188,15 +235,142 @@ export function makeDirectory(directory: string): void {
   for (const path of missing) mkdirSync(path, { mode: 0o700 });
 }
 
+/** The 80-byte header: magic, key, the two lengths, the checksum. */
+function header(magic: Buffer, key: string, lengths: readonly [number, number], sum: Buffer): Buffer {
+  const bytes = Buffer.alloc(HEADER_SIZE);
+  magic.copy(bytes, 0);
+  Buffer.from(key, 'hex').copy(bytes, 8);
+  bytes.writeUInt32LE(lengths[0], 40);
+  bytes.writeUInt32LE(lengths[1], 44);
+  sum.copy(bytes, 48);
+  return bytes;
+}
+
 /** Writes the entry for `key` atomically; returns an error message instead of throwing. */
 export function writeCache(directory: string, kind: CacheKind, key: string, entry: CacheEntry): string | null {
   const meta = Buffer.from(entry.meta, 'utf8');
-  const header = Buffer.alloc(HEADER_SIZE);
-  MAGIC.copy(header, 0);
-  Buffer.from(key, 'hex').copy(header, 8);
-  header.writeUInt32LE(meta.length, 40);
-  header.writeUInt32LE(entry.data.length, 44);
-  checksum(meta, entry.data).copy(header, 48);
+  return writeCacheFile(directory, kind, key, Buffer.concat([header(MAGIC, key, [meta.length, entry.data.length], checksum(meta, entry.data)), meta, entry.data]));
+}
+
+/** A parted entry as read: its meta, and its parts, each checked on its first use. */
+export interface PartedEntry {
+  readonly meta: string;
+  readonly partCount: number;
+  /**
+   * Part `index`'s bytes when they match their SHA-256, else null. A view of the entry's file at
+   * an offset that is a multiple of 8 (callers view it as typed arrays, and must not write it).
+   */
+  part(index: number): Uint8Array | null;
+}
+
+export type PartedRead = { readonly entry: PartedEntry } | { readonly miss: string };
+
+const alignTo8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** A parted entry's file: see the layout above. */
+export function encodePartedEntry(key: string, meta: string, parts: readonly Uint8Array[]): Uint8Array {
+  const metaBytes = Buffer.from(meta, 'utf8');
+  const tableAt = alignTo8(HEADER_SIZE + metaBytes.length);
+  const table = Buffer.alloc(parts.length * PART_ROW_SIZE);
+  let end = alignTo8(tableAt + table.length);
+  const offsets = parts.map((part, i) => {
+    const offset = end;
+    table.writeUInt32LE(offset, i * PART_ROW_SIZE);
+    table.writeUInt32LE(part.length, i * PART_ROW_SIZE + 4);
+    createHash('sha256')
+      .update(part)
+      .digest()
+      .copy(table, i * PART_ROW_SIZE + 8);
+    end = alignTo8(offset + part.length);
+    return offset;
+  });
+  const file = new Uint8Array(end);
+  file.set(header(PARTED_MAGIC, key, [metaBytes.length, parts.length], checksum(metaBytes, table)), 0);
+  file.set(metaBytes, HEADER_SIZE);
+  file.set(table, tableAt);
+  parts.forEach((part, i) => file.set(part, offsets[i]!));
+  return file;
+}
+
+/** Where a parted entry's part table ends: its head (header, meta, table) is the file up to there. */
+function partedHeadLength(header: Buffer): number {
+  return alignTo8(HEADER_SIZE + header.readUInt32LE(40)) + header.readUInt32LE(44) * PART_ROW_SIZE;
+}
+
+/**
+ * The parted entry for `key` whose head is `head` (at least its header) in a file of `fileLength`
+ * bytes, its parts read with `readRange` (a fresh or 8-aligned array, or null), or why it is not one.
+ */
+function partedEntry(head: Buffer, key: string, fileLength: number, readRange: (offset: number, length: number) => Uint8Array | null): PartedRead {
+  const wrong = checkHeader(head, key, PARTED_MAGIC);
+  if (wrong !== null) return wrong;
+  const metaLength = head.readUInt32LE(40);
+  const partCount = head.readUInt32LE(44);
+  const tableEnd = partedHeadLength(head);
+  if (tableEnd > head.length || tableEnd > fileLength) return { miss: 'truncated cache file' };
+  const meta = head.subarray(HEADER_SIZE, HEADER_SIZE + metaLength);
+  const table = head.subarray(tableEnd - partCount * PART_ROW_SIZE, tableEnd);
+  if (!checksum(meta, table).equals(head.subarray(48, 80))) return { miss: 'corrupt cache file (checksum)' };
+  const offsetOf = (index: number): number => table.readUInt32LE(index * PART_ROW_SIZE);
+  const lengthOf = (index: number): number => table.readUInt32LE(index * PART_ROW_SIZE + 4);
+  // Parts are written in order: a file cut short loses the last one.
+  if (partCount > 0 && offsetOf(partCount - 1) + lengthOf(partCount - 1) > fileLength) return { miss: 'truncated cache file' };
+  return {
+    entry: {
+      meta: meta.toString('utf8'),
+      partCount,
+      part(index) {
+        if (!Number.isInteger(index) || index < 0 || index >= partCount) return null;
+        const offset = offsetOf(index);
+        const length = lengthOf(index);
+        if (offset % 8 !== 0 || offset < tableEnd || offset + length > fileLength) return null;
+        const part = readRange(offset, length);
+        const sum = table.subarray(index * PART_ROW_SIZE + 8, (index + 1) * PART_ROW_SIZE);
+        return part !== null && createHash('sha256').update(part).digest().equals(sum) ? part : null;
+      },
+    },
+  };
+}
+
+/** The parted entry for `key` in `bytes`, a whole file encodePartedEntry wrote (in another thread), or why it is not one; never throws. */
+export function decodePartedEntry(bytes: Uint8Array, key: string): PartedRead {
+  const file = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return partedEntry(file, key, file.length, (offset, length) => {
+    const part = file.subarray(offset, offset + length);
+    // Parts are viewed as typed arrays: copied when the file itself is not 8-aligned.
+    return part.byteOffset % 8 === 0 ? part : new Uint8Array(part);
+  });
+}
+
+/**
+ * Reads the parted entry for `key`: only its head (header, meta, part table), checked; each part
+ * is read from the file, and checked, when it is asked for (never throws, never blocks). A part
+ * whose file has gone or changed since is null, as a damaged one is.
+ */
+export function readPartedCache(directory: string, kind: CacheKind, key: string): PartedRead {
+  const untrusted = untrustedDirectory(directory);
+  if (untrusted !== null) return { miss: untrusted };
+  const path = cachePath(directory, kind, key);
+  const read = withPrivateFile(path, MAX_ENTRY_BYTES, (fd, size) => {
+    const header = Buffer.alloc(HEADER_SIZE);
+    const headerLength = readAt(fd, header, 0);
+    if (headerLength < HEADER_SIZE || checkHeader(header, key, PARTED_MAGIC) !== null) return { head: header.subarray(0, headerLength), size };
+    const head = Buffer.alloc(Math.min(partedHeadLength(header), size));
+    return { head: head.subarray(0, readAt(fd, head, 0)), size };
+  });
+  if ('miss' in read) return read;
+  const readRange = (offset: number, length: number): Uint8Array | null => {
+    const range = withPrivateFile(path, MAX_ENTRY_BYTES, (fd) => {
+      const part = new Uint8Array(length);
+      return readAt(fd, part, offset) === length ? part : null;
+    });
+    return 'miss' in range ? null : range.value;
+  };
+  return partedEntry(read.value.head, key, read.value.size, readRange);
+}
+
+/** Writes a whole entry file (`writeCache`'s, or `encodePartedEntry`'s) for `key` atomically; returns an error message instead of throwing. */
+export function writeCacheFile(directory: string, kind: CacheKind, key: string, file: Uint8Array): string | null {
   const target = cachePath(directory, kind, key);
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
@@ -208,7 +382,7 @@ export function writeCache(directory: string, kind: CacheKind, key: string, entr
   if (untrusted !== null) return untrusted;
   try {
     // 'wx': a name someone else planted (a link, a FIFO) is an error, never followed or opened.
-    writeFileSync(temporary, Buffer.concat([header, meta, entry.data]), { mode: 0o600, flag: 'wx' });
+    writeFileSync(temporary, file, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, target);
     return null;
   } catch (error) {

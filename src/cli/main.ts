@@ -10,7 +10,7 @@ import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../p
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
 import { useInFlightCache } from '../redact/in-flight.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
-import { warmPrograms } from '../rules/compile.js';
+import { buildProgramsInBackground } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
 import { literalRules, maskEnvRules, parseLiteralFile } from '../rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from '../rules/ruleset.js';
@@ -77,12 +77,12 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
 /**
  * The rules of a command that redacts streams, with what its first lines would otherwise build on
  * the hot path: the in-flight analysis comes from the cache at its first use, the Pike VM
- * programs are built in the background.
+ * programs from theirs, or on a miss from a build in a worker thread.
  */
 async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
   const ruleSet = await compileChosenRules(options, log);
   useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
-  warmPrograms(ruleSet.rules);
+  buildProgramsInBackground(ruleSet.rules);
   return ruleSet;
 }
 

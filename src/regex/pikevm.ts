@@ -24,8 +24,8 @@ const ASSERTION_KINDS: readonly AssertionKind[] = ['streamStart', 'streamEnd', '
 
 /**
  * A compiled pattern for {@link searchProgram}. Typed arrays only, about 13 bytes an instruction:
- * a counted repeat expands into thousands of instructions, and every rule's program may be built
- * ahead of its first candidate (see warmPrograms in rules/compile.ts).
+ * a counted repeat expands into thousands of instructions. They are what the program cache keeps
+ * on disk (see {@link encodeProgram}, rules/program-cache.ts).
  */
 export interface Program {
   /**
@@ -47,12 +47,14 @@ export interface Program {
    */
   readonly prefix: readonly ByteSet[];
   /**
-   * The byte pairs a match can start with: 256 rows of 8 words, row b1 holding every b2 that can
-   * follow a first byte b1; null when some match is a single byte. A rule whose matches start with
-   * an optional head or a keyword list (`api_key`, `token`, ...) has no fixed prefix, and would
-   * start a thread on almost every letter.
+   * The byte pairs a match can start with: per first byte b1, the row of `startPairSets` that holds
+   * every b2 that can follow it; null when some match is a single byte. A rule whose matches start
+   * with an optional head or a keyword list (`api_key`, `token`, ...) has no fixed prefix, and
+   * would start a thread on almost every letter. Rows are interned: most first bytes share one.
    */
-  readonly startPairs: Uint32Array | null;
+  readonly startPairRows: Uint16Array | null;
+  /** The distinct rows of `startPairRows`, 8 words each (row 0: no second byte). */
+  readonly startPairSets: Uint32Array;
   /** 1 for the bytes a match can start with (the first prefix set; every byte when the prefix is empty): the search skips the rest unchecked. */
   readonly startBytes: Uint8Array;
   /**
@@ -219,17 +221,20 @@ function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, f
   return found;
 }
 
-/** See {@link Program.startPairs}. */
-function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Uint32Array | null {
+/** What a program whose matches may be a single byte has for start pairs. */
+const NO_START_PAIRS: Pick<Program, 'startPairRows' | 'startPairSets'> = { startPairRows: null, startPairSets: new Uint32Array(0) };
+
+/** See {@link Program.startPairRows}. */
+function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Pick<Program, 'startPairRows' | 'startPairSets'> {
   const seen = new Uint32Array(ops.length);
   let stamp = 1;
   const first = byteInstructionsFrom(ops, xs, ys, 0, seen, stamp);
-  if (first === null) return null;
+  if (first === null) return NO_START_PAIRS;
   const pairs = new Uint32Array(256 * 8);
   const follow = new Uint32Array(8);
   for (const pc of first) {
     const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen, ++stamp);
-    if (second === null) return null;
+    if (second === null) return NO_START_PAIRS;
     follow.fill(0);
     for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[setOf[next]! * 8 + word]!;
     const set = setOf[pc]! * 8;
@@ -238,7 +243,21 @@ function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Ui
       for (let word = 0; word < 8; word++) pairs[byte * 8 + word]! |= follow[word]!;
     }
   }
-  return pairs;
+  const startPairRows = new Uint16Array(256);
+  const rows = [new Uint32Array(8)];
+  const rowOf = new Map([[String(rows[0]), 0]]);
+  for (let byte = 0; byte < 256; byte++) {
+    const pair = pairs.subarray(byte * 8, byte * 8 + 8);
+    let row = rowOf.get(String(pair));
+    if (row === undefined) {
+      row = rows.push(pair) - 1;
+      rowOf.set(String(pair), row);
+    }
+    startPairRows[byte] = row;
+  }
+  const startPairSets = new Uint32Array(rows.length * 8);
+  rows.forEach((row, index) => startPairSets.set(row, index * 8));
+  return { startPairRows, startPairSets };
 }
 
 /** Words of a row of Program.takeSets: 8 of bytes, then the Match bit. */
@@ -473,11 +492,147 @@ export function compileProgram(ast: Node, groupCount: number): Program {
     ys,
     setOf,
     sets,
-    startPairs: startPairsOf(ops, xs, ys, setOf, sets),
+    ...startPairsOf(ops, xs, ys, setOf, sets),
     ...takesOf(ops, xs, ys, setOf, sets),
     slotCount: (groupCount + 1) * 2,
     prefix,
     startBytes: Uint8Array.from({ length: 256 }, (_, byte) => (prefix.length === 0 || hasByte(prefix[0]!, byte) ? 1 : 0)),
+  };
+}
+
+/** The int32 words before an encoded program's arrays (see {@link encodeProgram}). */
+const HEADER_WORDS = 6;
+
+/** What an encoded program's header says: its arrays' lengths. */
+interface Shape {
+  readonly instructions: number;
+  readonly sets: number;
+  readonly takeRows: number;
+  readonly prefixSets: number;
+  /** Rows of startPairSets; -1 when startPairRows is null. */
+  readonly pairRows: number;
+  readonly slotCount: number;
+}
+
+function encodedLength({ instructions, sets, takeRows, prefixSets, pairRows }: Shape): number {
+  const words = HEADER_WORDS + 2 * instructions + 8 * sets + REACH_WORDS * takeRows + 8 * prefixSets + 8 * Math.max(pairRows, 0);
+  const halves = 2 * instructions + (pairRows < 0 ? 0 : 256);
+  return 4 * words + 2 * halves + instructions + 256;
+}
+
+/** The arrays of an encoded program, as views of `buffer` from `byteOffset` on (4-aligned). */
+function viewsOf(buffer: ArrayBufferLike, byteOffset: number, shape: Shape) {
+  let at = byteOffset + 4 * HEADER_WORDS;
+  const take = <T>(make: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, bytesEach: number, length: number): T => {
+    const view = new make(buffer, at, length);
+    at += bytesEach * length;
+    return view;
+  };
+  const { instructions: n, pairRows } = shape;
+  return {
+    xs: take(Int32Array, 4, n),
+    ys: take(Int32Array, 4, n),
+    sets: take(Uint32Array, 4, 8 * shape.sets),
+    takeSets: take(Uint32Array, 4, REACH_WORDS * shape.takeRows),
+    prefix: take(Uint32Array, 4, 8 * shape.prefixSets),
+    startPairSets: take(Uint32Array, 4, 8 * Math.max(pairRows, 0)),
+    setOf: take(Uint16Array, 2, n),
+    takes: take(Uint16Array, 2, n),
+    startPairRows: pairRows < 0 ? null : take(Uint16Array, 2, 256),
+    ops: take(Uint8Array, 1, n),
+    startBytes: take(Uint8Array, 1, 256),
+  };
+}
+
+/**
+ * A program as bytes, for the program cache (rules/program-cache.ts), in this host's byte order
+ * (the cache key names it): six int32 (instructions n, byte sets s, take rows t, prefix sets p,
+ * start pair rows r or -1 for none, slotCount), then as 32-bit words xs and ys (n each), sets
+ * (8s), takeSets (9t), prefix (8p) and startPairSets (8r); as 16-bit setOf and takes (n each) and
+ * startPairRows (256, or none); as bytes ops (n) and startBytes (256).
+ */
+export function encodeProgram(program: Program): Uint8Array {
+  const shape: Shape = {
+    instructions: program.ops.length,
+    sets: program.sets.length / 8,
+    takeRows: program.takeSets.length / REACH_WORDS,
+    prefixSets: program.prefix.length,
+    pairRows: program.startPairRows === null ? -1 : program.startPairSets.length / 8,
+    slotCount: program.slotCount,
+  };
+  const buffer = new ArrayBuffer(encodedLength(shape));
+  new Int32Array(buffer, 0, HEADER_WORDS).set([shape.instructions, shape.sets, shape.takeRows, shape.prefixSets, shape.pairRows, shape.slotCount]);
+  const views = viewsOf(buffer, 0, shape);
+  views.xs.set(program.xs);
+  views.ys.set(program.ys);
+  views.sets.set(program.sets);
+  views.takeSets.set(program.takeSets);
+  program.prefix.forEach((set, i) => views.prefix.set(set, i * 8));
+  views.startPairSets.set(program.startPairSets);
+  views.setOf.set(program.setOf);
+  views.takes.set(program.takes);
+  if (program.startPairRows !== null) views.startPairRows?.set(program.startPairRows);
+  views.ops.set(program.ops);
+  views.startBytes.set(program.startBytes);
+  return new Uint8Array(buffer);
+}
+
+/**
+ * The program {@link encodeProgram} gave `bytes`, as views of them (copied once if they are not
+ * 4-aligned), or null when they are not one: wrong lengths, or an operand that could send the
+ * search out of the program, backwards (every epsilon move of a capped tree goes forward, which is
+ * what bounds a closure), or outside its slots, sets and rows. O(instructions).
+ */
+export function decodeProgram(encoded: Uint8Array): Program | null {
+  const bytes = encoded.byteOffset % 4 === 0 ? encoded : encoded.slice();
+  if (bytes.length < 4 * HEADER_WORDS) return null;
+  const [instructions, sets, takeRows, prefixSets, pairRows, slotCount] = new Int32Array(bytes.buffer, bytes.byteOffset, HEADER_WORDS) as unknown as number[];
+  const shape: Shape = { instructions: instructions!, sets: sets!, takeRows: takeRows!, prefixSets: prefixSets!, pairRows: pairRows!, slotCount: slotCount! };
+  const isShape =
+    shape.instructions >= 1 &&
+    shape.sets >= 0 &&
+    shape.sets <= 0xffff &&
+    shape.takeRows >= 1 &&
+    shape.takeRows <= 0xffff &&
+    shape.prefixSets >= 0 &&
+    shape.prefixSets <= MAX_PREFIX &&
+    shape.pairRows >= -1 &&
+    shape.pairRows <= 257 &&
+    shape.pairRows !== 0 &&
+    shape.slotCount >= 2 &&
+    shape.slotCount % 2 === 0;
+  if (!isShape || encodedLength(shape) !== bytes.length) return null;
+  const views = viewsOf(bytes.buffer, bytes.byteOffset, shape);
+  const { ops, xs, ys, setOf, takes, startPairRows, startBytes } = views;
+  const n = shape.instructions;
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    const x = xs[pc]!;
+    const y = ys[pc]!;
+    const next = pc + 1 < n;
+    const isValid =
+      op === Op.Bytes
+        ? next && setOf[pc]! < shape.sets
+        : op === Op.Split
+          ? x > pc && x < n && y > pc && y < n
+          : op === Op.Jump
+            ? x > pc && x < n
+            : op === Op.Save
+              ? next && x >= 0 && x < shape.slotCount
+              : op === Op.Assert
+                ? next && x >= 0 && x < ASSERTION_KINDS.length
+                : op === Op.Reset
+                  ? next && x >= 0 && x <= y && y <= shape.slotCount
+                  : op === Op.Match;
+    if (!isValid || takes[pc]! >= shape.takeRows) return null;
+  }
+  for (let byte = 0; byte < 256; byte++) {
+    if (startBytes[byte]! > 1 || (startPairRows !== null && startPairRows[byte]! >= shape.pairRows)) return null;
+  }
+  return {
+    ...views,
+    slotCount: shape.slotCount,
+    prefix: Array.from({ length: shape.prefixSets }, (_, i) => views.prefix.subarray(i * 8, i * 8 + 8)),
   };
 }
 
@@ -588,10 +743,10 @@ export interface SearchProbe {
 }
 
 /** Whether a match can start with the two bytes at `position` (true while the second is not in the window). */
-function hasStartPair({ startPairs }: Program, { bytes, offset, limit }: SearchWindow, position: number): boolean {
-  if (startPairs === null || position + 1 >= limit) return true;
+function hasStartPair({ startPairRows, startPairSets }: Program, { bytes, offset, limit }: SearchWindow, position: number): boolean {
+  if (startPairRows === null || position + 1 >= limit) return true;
   const second = bytes[position + 1 - offset]!;
-  return ((startPairs[bytes[position - offset]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 1;
+  return ((startPairSets[startPairRows[bytes[position - offset]!]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 1;
 }
 
 /** Whether a match can start at `position`, by its first two bytes and its prefix; see {@link SearchProbe} for `probe`. */

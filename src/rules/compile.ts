@@ -2,6 +2,7 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
+import { Worker } from 'node:worker_threads';
 import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
 import { SseredactError } from '../errors.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
@@ -14,14 +15,16 @@ import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './a
 import { literalForms } from './load/literals.js';
 import type { LoadedRuleSpec } from './load/schema.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
+import { type ProgramStore, programKey, programsOf, readPrograms } from './program-cache.js';
+import type { ProgramRecipe, ProgramsBuilt } from './program-worker.js';
 
 /** Default for `--max-match`: no match may be wider than this many bytes. */
 export const DEFAULT_MAX_MATCH = 4096;
 
 /**
  * A compiled rule. After a warm start (see CompileOptions.cacheDirectory) its tree is parsed and
- * its predicates compiled on first use: reading `ast`, `jsSource`, `program` or `keep` costs that
- * rule's parse or predicates once.
+ * its predicates compiled on first use: reading `ast`, `jsSource` or `keep` costs that rule's parse
+ * or predicates once; its `program` comes from the program cache, else it is compiled on first use.
  */
 export interface CompiledRule extends EngineRule, RuleAnalysis {
   readonly spec: RuleSpec | LiteralSetSpec;
@@ -48,11 +51,13 @@ function isLiteralSetSpec(spec: RuleSpec | LiteralSetSpec): spec is LiteralSetSp
 export interface CompileOptions {
   readonly maxMatch?: number;
   /**
-   * Directory of the rule analysis cache (./analysis-cache.ts); without one every rule is parsed
-   * and analysed at compile time. On a hit no rule is parsed before it is used.
+   * Directory of the rule analysis cache (./analysis-cache.ts) and the program cache
+   * (./program-cache.ts); without one every rule is parsed and analysed at compile time, and each
+   * program compiled on first use. On a hit no rule is parsed before it is used, and no program
+   * is compiled at all.
    */
   readonly cacheDirectory?: string;
-  /** Told about analysis cache misses and write failures. */
+  /** Told about cache misses and write failures. */
   readonly log?: (message: string) => void;
 }
 
@@ -107,6 +112,11 @@ function analyse(spec: RuleSpec, { ast }: Tree): RuleAnalysis {
   return { minWidth: min, maxWidth: max, canMatchNewline: canMatchNewline(ast), needsRightContext: needsRightContext(ast) };
 }
 
+/** A regex rule's EngineRule.source: its cap and its pattern, which decide its capped tree. */
+function regexSource(spec: RuleSpec, maxMatch: number): string {
+  return `${maxMatch}:${spec.regex}`;
+}
+
 /** `make`, called on first use only. */
 function once<T>(make: () => T): () => T {
   let made: { readonly value: T } | undefined;
@@ -116,11 +126,21 @@ function once<T>(make: () => T): () => T {
   };
 }
 
-/** The rule over `tree` and `keep` (called on every use: they memoize) and the analysis of that tree. */
-function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tree, analysis: RuleAnalysis, keep: () => SecretPredicate | null): CompiledRule {
+/**
+ * The rule over `tree` and `keep` (called on every use: they memoize) and the analysis of that
+ * tree; its program is `cachedProgram()` when that has one at the first use, else compiled then.
+ */
+function ruleOf(
+  spec: RuleSpec,
+  index: number,
+  maxMatch: number,
+  tree: () => Tree,
+  analysis: RuleAnalysis,
+  keep: () => SecretPredicate | null,
+  cachedProgram: () => Program | null,
+): CompiledRule {
   const jsSource = once(() => printJsSource(tree().ast));
-  // Built on the rule's first candidate: most rules of a big pack never need one in a run.
-  const program = once(() => compileProgram(tree().ast, tree().groupCount));
+  const program = once(() => cachedProgram() ?? compileProgram(tree().ast, tree().groupCount));
   return {
     index,
     id: spec.id,
@@ -132,7 +152,7 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
     maxWidth: analysis.maxWidth,
     canMatchNewline: analysis.canMatchNewline,
     needsRightContext: analysis.needsRightContext,
-    source: `${maxMatch}:${spec.regex}`,
+    source: regexSource(spec, maxMatch),
     // Packs and rule files give examples (LoadedRuleSpec); RuleSpec itself has none.
     examples: (spec as LoadedRuleSpec).examples?.match ?? [],
     secretGroup: spec.secretGroup ?? 0,
@@ -149,34 +169,57 @@ function ruleOf(spec: RuleSpec, index: number, maxMatch: number, tree: () => Tre
   };
 }
 
-/**
- * How long warmPrograms waits before it starts: a short run (`echo hi | sseredact`) ends first and
- * builds no program it does not need; a long one has them all within a second or so.
- */
-const WARM_UP_DELAY_MS = 50;
+/** Where the regex rules of a set compiled with a cache directory take their programs from. */
+interface ProgramSource {
+  /** The cached programs, once read or built; until then each rule compiles its own on first use. */
+  store: ProgramStore | null;
+  /** What a background build needs, once started null (one build per set). */
+  recipe: ProgramRecipe | null;
+  readonly log: (message: string) => void;
+}
+
+const programSources = new WeakMap<readonly CompiledRule[], ProgramSource>();
 
 /**
- * Builds the Pike VM program of every regex rule in the background, `delayMs` after the call,
- * widest rules first (their counted repeats make the biggest programs), one rule per turn of the
- * event loop: a rule's first candidate then finds its program built instead of compiling it while
- * a line waits (DESIGN §8, latency). The timer and turns are unref'd, so they never keep the
- * process alive; a rule whose program fails to build is left for its first candidate, which
- * reports the error. All programs of the built-in secrets pack take ~8 MB (224,000 instructions).
+ * How long buildProgramsInBackground waits before it starts: a short run (`echo hi | sseredact`)
+ * ends first and starts no thread; a long one has every program within a second or so.
  */
-export function warmPrograms(rules: readonly CompiledRule[], delayMs = WARM_UP_DELAY_MS): void {
-  const queue = rules.filter((rule) => rule.literals === null).sort((a, b) => b.maxWidth - a.maxWidth);
-  let next = 0;
-  const warmNext = (): void => {
-    const rule = queue[next++];
-    if (rule === undefined) return;
+const BUILD_DELAY_MS = 50;
+
+/**
+ * On a program cache miss of `rules` (compiled by compileRules with a cache directory), builds the
+ * program of every regex rule in a worker thread, `delayMs` after the call, and caches them; each
+ * rule not yet used then takes its program from there. Off the main thread, so that no line waits
+ * on it (DESIGN §8, latency); the timer and the thread are unref'd, so they never keep the process
+ * alive (a run that ends first caches nothing, and a next run builds again). Any failure is told
+ * to the set's log and leaves each rule to compile its program on first use. Does nothing on a
+ * hit, without a cache, or the second time.
+ */
+export function buildProgramsInBackground(rules: readonly CompiledRule[], delayMs = BUILD_DELAY_MS): void {
+  const source = programSources.get(rules);
+  const recipe = source?.recipe;
+  if (source === undefined || recipe === null || recipe === undefined || source.store !== null) return;
+  source.recipe = null;
+  const failed = (why: string): void => source.log(`programs: the background build failed (${why}); compiling each on first use`);
+  const build = (): void => {
+    let worker: Worker;
     try {
-      void rule.program;
-    } catch {
-      // Reported where the program is needed.
+      worker = new Worker(new URL('./program-worker.js', import.meta.url), { workerData: recipe });
+    } catch (error) {
+      // A spec that cannot be cloned to a thread, or no thread to be had: not this run's failure.
+      failed(error instanceof Error ? error.message : String(error));
+      return;
     }
-    setImmediate(warmNext).unref();
+    worker.unref();
+    worker.on('message', ({ file, messages }: ProgramsBuilt) => {
+      for (const message of messages) source.log(message);
+      source.store = programsOf(file, recipe.key, recipe.specs.length, source.log);
+      if (source.store === null) failed('its entry is unusable');
+      else source.log(`programs: ${recipe.specs.length} built in the background`);
+    });
+    worker.on('error', (error) => failed(error.message));
   };
-  setTimeout(warmNext, delayMs).unref();
+  setTimeout(build, delayMs).unref();
 }
 
 /** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */
@@ -251,7 +294,11 @@ export function streamLiteralRule(spec: LiteralSetSpec, index: number, widths: {
 
 /** Compiles one rule; throws SseredactError('rule') naming it on bad syntax or an unusable pattern. */
 export function compileRule(spec: RuleSpec, index: number, options: CompileOptions = {}): CompiledRule {
-  const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
+  return compileRegexRule(spec, index, options.maxMatch ?? DEFAULT_MAX_MATCH, () => null);
+}
+
+/** compileRule, with a program from `cachedProgram` when it has one at the first use. */
+function compileRegexRule(spec: RuleSpec, index: number, maxMatch: number, cachedProgram: () => Program | null): CompiledRule {
   const tree = cappedTree(spec, maxMatch);
   const analysis = analyse(spec, tree);
   const keep = compilePredicates(spec.id, spec.predicates);
@@ -262,13 +309,16 @@ export function compileRule(spec: RuleSpec, index: number, options: CompileOptio
     () => tree,
     analysis,
     () => keep,
+    cachedProgram,
   );
 }
 
 /**
  * Compiles a rule set; rule ids must be unique. With a cache directory, a set analysed before
  * takes its analyses from the cache and parses each rule (and compiles its predicates) on first
- * use; any other set is compiled in full (so a bad rule fails here) and its analyses cached.
+ * use; any other set is compiled in full (so a bad rule fails here) and its analyses cached. Its
+ * regex rules take their programs from the program cache (read here: the file and its table, ~1
+ * ms on the built-in pack); on a miss see buildProgramsInBackground.
  */
 export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, options: CompileOptions = {}): CompiledRule[] {
   const maxMatch = options.maxMatch ?? DEFAULT_MAX_MATCH;
@@ -277,14 +327,17 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
   const regexSpecs = specs.filter((spec): spec is RuleSpec => !isLiteralSetSpec(spec));
   const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(regexSpecs, maxMatch) };
   const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, regexSpecs.length, log);
+  const programs = cache === null ? null : programSourceOf(regexSpecs, maxMatch, cache.directory, log);
   const seen = new Set<string>();
   let regexIndex = 0;
   const rules = specs.map((spec, index) => {
     if (seen.has(spec.id)) throw ruleError(spec, 'duplicate rule id');
     seen.add(spec.id);
     if (isLiteralSetSpec(spec)) return compileLiteralSet(spec, index);
-    const analysis = cached?.[regexIndex++];
-    if (analysis === undefined) return compileRule(spec, index, options);
+    const programIndex = regexIndex++;
+    const cachedProgram = programs === null ? () => null : () => programs.store?.program(programIndex) ?? null;
+    const analysis = cached?.[programIndex];
+    if (analysis === undefined) return compileRegexRule(spec, index, maxMatch, cachedProgram);
     // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
     return ruleOf(
       spec,
@@ -293,8 +346,10 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
       once(() => cappedTree(spec, maxMatch)),
       analysis,
       once(() => compilePredicates(spec.id, spec.predicates)),
+      cachedProgram,
     );
   });
+  if (programs !== null) programSources.set(rules, programs);
   if (cache !== null && cached === null)
     writeAnalyses(
       cache.directory,
@@ -303,4 +358,11 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
       log,
     );
   return rules;
+}
+
+/** The program source of a set's regex rules: the cached programs, else a recipe to build them from. */
+function programSourceOf(specs: readonly RuleSpec[], maxMatch: number, cacheDirectory: string, log: (message: string) => void): ProgramSource {
+  const key = programKey(specs.map((spec) => regexSource(spec, maxMatch)));
+  const store = readPrograms(cacheDirectory, key, specs.length, log);
+  return { store, recipe: store === null ? { specs, maxMatch, cacheDirectory, key } : null, log };
 }
