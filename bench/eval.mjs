@@ -14,7 +14,8 @@
  *   that is no secret and that a redactor rightly keeps (README: "sometimes with the variable
  *   name or a whole key block"; gitleaks' kubernetes-secret-yaml even captures `name: value`):
  *   a leading `name = ` / `name: "` / `"name"=>` / `name: |` (YAML block) assignment, and in a
- *   URL the scheme, the user name and everything from the `@` on. Only the rest (at least 8
+ *   URL the scheme, the user name and everything from the `@` on; around a private key block
+ *   (a whole service-account object), everything but the key's body. Only the rest (at least 8
  *   bytes, else all of it) must be redacted: secretOfExpected().
  * - a record whose label depends on more than its text (`label_depends_on`: rule options,
  *   user-defined patterns, comment directives, the file name; or a path-only rule with no text)
@@ -107,6 +108,12 @@ function isTextLabel(record) {
 
 /** `name = `, `name: "`, `"name"=>`, `name := '`, `name: |` + newline (YAML block scalar). */
 const ASSIGNMENT_PREFIX = /^\s*["']?[A-Za-z_.$@-][\w.$@-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[|>][+-]?[ \t]*\n\s*)?["']?/;
+/**
+ * The body of a private key block: where a source flags a whole object (secretlint's gcp rule
+ * reports a service-account JSON from `{` to `}`), the key inside it is the secret; its markers,
+ * the project id and the client e-mail are not.
+ */
+const PRIVATE_KEY_BODY = /-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----([\s\S]+?)-----END/;
 /** `scheme://user:password@host...` (schemes may stack: `jdbc:mysql://`); the password may hold `@`. */
 const URL_WITH_PASSWORD = /^(?:[A-Za-z][\w+.-]*:)+\/\/[^:@/\s]*:(\S+)@[^@\s]*$/;
 const URL_SCHEME = /^(?:[A-Za-z][\w+.-]*:)+\/\//;
@@ -117,6 +124,8 @@ const URL_SCHEME = /^(?:[A-Za-z][\w+.-]*:)+\/\//;
  */
 function secretOfExpected(record, expected) {
   if (record.expect_method === 'literal-secret-argument') return { offset: 0, length: expected.length };
+  const key = PRIVATE_KEY_BODY.exec(expected);
+  if (key) return { offset: key.index + key[0].length - key[1].length, length: key[1].length };
   const password = URL_WITH_PASSWORD.exec(expected);
   if (password) return { offset: expected.lastIndexOf('@') - password[1].length, length: password[1].length };
   const prefix = URL_SCHEME.exec(expected) ?? ASSIGNMENT_PREFIX.exec(expected);
