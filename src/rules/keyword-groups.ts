@@ -5,7 +5,8 @@
  * one, each such rule keeps its own threads alive in the engines' automata after each of its
  * keywords; with a few hundred providers the ts engine's lazy DFA thrashed on ordinary code. So a
  * rule set compiles them as one rule per tail: `(?i:<every member's keywords, longest first>)` +
- * the tail. Adding a provider adds keywords to an alternation, not a rule.
+ * the tail (at most MAX_MEMBERS rules a group). Adding a provider adds keywords to an
+ * alternation, not a rule.
  *
  * A group is an ordinary rule to the engines, the confirmer and the oracle (its regex defines its
  * findings, DESIGN §2); only the name a finding carries is resolved after the match
@@ -45,6 +46,14 @@ export interface KeywordGroupSpec extends LoadedRuleSpec {
 }
 
 type AnySpec = RuleSpec | LiteralSetSpec;
+
+/**
+ * The most rules one group holds; more of one shape make several groups. Vectorscan scans a keyword
+ * rule by its anchored prefix (keywords, name, assignment) and refused that of the 85 providers of
+ * 32 letters and digits in the set ("Pattern is too large"), leaving the group to the ts engine
+ * inside the Vectorscan scanner; 60 were accepted.
+ */
+const MAX_MEMBERS = 40;
 
 type KeywordRule = LoadedRuleSpec & { readonly keywordGroup: KeywordGroupKey };
 
@@ -89,18 +98,25 @@ function groupSpec(key: KeywordGroupKey, members: readonly LoadedRuleSpec[]): Ke
 
 /**
  * `specs` with the keyword rules of each group (same group key, secretGroup, predicates and
- * source) replaced by one group rule at the place of its first member. A group of one stays the
- * rule it is; every other spec is passed through.
+ * source; MAX_MEMBERS at most, in order) replaced by one group rule at the place of its first
+ * member: `<key id>`, then `<key id>.2`, ... A group of one stays the rule it is; every other spec
+ * is passed through.
  */
 export function groupKeywordRules(specs: readonly AnySpec[]): AnySpec[] {
-  const groups = new Map<string, KeywordRule[]>();
-  const slotOf = (spec: KeywordRule): string => JSON.stringify([spec.keywordGroup.id, spec.keywordGroup.tail, spec.secretGroup ?? 0, spec.predicates ?? null, spec.source ?? null]);
+  const counts = new Map<string, number>();
+  const groups = new Map<string, { readonly key: KeywordGroupKey; readonly members: KeywordRule[] }>();
+  const slots = new Map<KeywordRule, string>();
   for (const spec of specs) {
     if (!isKeywordRule(spec)) continue;
-    const slot = slotOf(spec);
-    const members = groups.get(slot);
-    if (members === undefined) groups.set(slot, [spec]);
-    else members.push(spec);
+    const kind = JSON.stringify([spec.keywordGroup.id, spec.keywordGroup.tail, spec.secretGroup ?? 0, spec.predicates ?? null, spec.source ?? null]);
+    const count = counts.get(kind) ?? 0;
+    counts.set(kind, count + 1);
+    const chunk = Math.floor(count / MAX_MEMBERS);
+    const slot = `${chunk}:${kind}`;
+    slots.set(spec, slot);
+    const group = groups.get(slot);
+    if (group !== undefined) group.members.push(spec);
+    else groups.set(slot, { key: chunk === 0 ? spec.keywordGroup : { ...spec.keywordGroup, id: `${spec.keywordGroup.id}.${chunk + 1}` }, members: [spec] });
   }
   const out: AnySpec[] = [];
   for (const spec of specs) {
@@ -108,9 +124,9 @@ export function groupKeywordRules(specs: readonly AnySpec[]): AnySpec[] {
       out.push(spec);
       continue;
     }
-    const members = groups.get(slotOf(spec))!;
+    const { key, members } = groups.get(slots.get(spec)!)!;
     if (members.length === 1) out.push(spec);
-    else if (members[0] === spec) out.push(groupSpec(spec.keywordGroup, members));
+    else if (members[0] === spec) out.push(groupSpec(key, members));
   }
   return out;
 }

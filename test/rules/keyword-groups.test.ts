@@ -4,8 +4,12 @@
  * chunking) as in the oracle; list and SARIF consumers see the providers.
  */
 import { describe, expect, test } from 'vitest';
+import { tsEngine } from '../../src/engine/ts/engine.js';
+import { loadAddon } from '../../src/engine/vectorscan/addon.js';
+import { createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
 import { findingRuleId, groupKeywordRules, ruleIdentities } from '../../src/rules/keyword-groups.js';
 import type { LoadedRuleSpec } from '../../src/rules/load/schema.js';
+import { loadPack } from '../../src/rules/packs/index.js';
 import { keywordTableRules } from '../../src/rules/packs/keyword-table.js';
 import { oracleFindings } from '../oracle.js';
 import { everyBytes, redactChunks, ruleSetOf } from '../support.js';
@@ -37,7 +41,15 @@ describe('groupKeywordRules', () => {
   test('a rule left out before grouping (--disable, a replacing rule) is not in the group', () => {
     const grouped = groupKeywordRules(SPECS.filter((spec) => spec.id !== 'zeta-secret'));
     expect(ruleIdentities(ruleSetOf(grouped).rules).map((rule) => rule.id)).toEqual(['acme-api-key', 'acmecorp-token', 'omega-client']);
-    expect(grouped[0]!.regex).not.toContain('zeta');
+    expect((grouped[0] as LoadedRuleSpec).regex).not.toContain('zeta');
+  });
+
+  test('a shape with more providers than a group holds makes several groups, each named after the first', () => {
+    const many = Array.from({ length: 45 }, (_, i) => row(`p${i}-key`, [`prov${String(i).padStart(2, '0')}`], 'hex32', HEX));
+    const specs = keywordTableRules({ family: 'kw', shapes: SHAPES, providers: many }, 'test', { source: 'test', placeholders: true })!;
+    expect(groupKeywordRules(specs).map((spec) => spec.id)).toEqual(['kw.hex32', 'kw.hex32.2']);
+    const { findings } = redactChunks(ruleSetOf(specs), [Buffer.from(`PROV03_KEY=${HEX}\nprov44_token: ${HEX}\n`)]);
+    expect(findings.map((finding) => finding.ruleId)).toEqual(['p3-key', 'p44-key']);
   });
 
   test('a grouped rule set lists the providers, with their descriptions', () => {
@@ -79,4 +91,17 @@ describe('findings of a group are named after the provider', () => {
     expect(findingRuleId(group!, Buffer.from(`AcMeCoRp_key=${HEX}`))).toBe('acmecorp-token');
     expect(findingRuleId(group!, Buffer.from(`acme_key=${HEX}`))).toBe('acme-api-key');
   });
+});
+
+const addon = loadAddon();
+
+// A group too large for Vectorscan would run on the ts engine inside the Vectorscan scanner (see
+// MAX_MEMBERS): slower, and silently so.
+test.skipIf(!('addon' in addon))('Vectorscan scans every keyword group of the secrets pack itself, none is left to the fallback engine', () => {
+  const rules = ruleSetOf(loadPack('secrets')).rules.filter((rule) => rule.literals === null);
+  const engine = createVectorscanEngine((addon as { addon: Parameters<typeof createVectorscanEngine>[0] }).addon, { fallback: tsEngine });
+  const { modes } = engine.compile(rules).stats;
+  const groups = rules.flatMap((rule, position) => ('members' in rule.spec ? [`${rule.id}: ${modes[position]}`] : []));
+  expect(groups.length).toBeGreaterThan(10);
+  expect(groups.filter((group) => group.endsWith(': fallback'))).toEqual([]);
 });
