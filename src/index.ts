@@ -28,6 +28,7 @@ import { redactWebResponse } from './proxy/response.js';
 import { useInFlightCache } from './redact/in-flight.js';
 import { chooseRuleSpecs } from './rules/choose.js';
 import { DEFAULT_MAX_MATCH } from './rules/compile.js';
+import { ruleIdentities } from './rules/keyword-groups.js';
 import { maskEnvRules } from './rules/load/literals.js';
 import { type RuleSet, compileRuleSet } from './rules/ruleset.js';
 import type { LocatedFinding, RuleSpec } from './types.js';
@@ -161,7 +162,7 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
   });
   const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
   useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory() });
-  return { ruleIds: ruleSet.rules.map((rule) => rule.id), ruleSet };
+  return { ruleIds: ruleIdentities(ruleSet.rules).map((rule) => rule.id), ruleSet };
 }
 
 /** The stream opener (src/pipeline/) of a library redactor's options: the CLI's own. */

@@ -10,6 +10,7 @@
 import { isShadowed, mayRetry, retryCost } from '../src/redact/confirm.js';
 import { MAX_REGION, type Replacement, regionRuleId, renderReplacement } from '../src/redact/replace.js';
 import { type CompiledRule, secretGroupOf } from '../src/rules/compile.js';
+import { findingRuleId } from '../src/rules/keyword-groups.js';
 
 export interface OracleFinding {
   readonly ruleId: string;
@@ -40,7 +41,7 @@ export function oracleFindings(rules: readonly CompiledRule[], input: Uint8Array
         }
         continue;
       }
-      findings.push({ ruleId: rule.id, rule: rule.index, match, secret });
+      findings.push({ ruleId: findingRuleId(rule, input.subarray(match.start, match.end)), rule: rule.index, match, secret });
     }
   }
   return findings;

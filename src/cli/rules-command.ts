@@ -2,20 +2,20 @@
 import { createStreamRedactor } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
 import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
+import { findingRuleId, ruleIdentities } from '../rules/keyword-groups.js';
 import { type DropReason, compileRejection, shannonEntropy } from '../rules/predicates.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { Source } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
 import { stdoutColors } from './terminal.js';
 
-/** Prints one line per rule: id, where it comes from, description. */
+/** Prints one line per rule (a keyword group's members one by one): id, where it comes from, description. */
 export async function listRules(ruleSet: RuleSet): Promise<number> {
-  const idWidth = Math.max(...ruleSet.rules.map((rule) => rule.id.length));
-  const sourceWidth = Math.max(...ruleSet.rules.map((rule) => (rule.spec.source ?? '').length));
+  const rules = ruleIdentities(ruleSet.rules);
+  const idWidth = Math.max(...rules.map((rule) => rule.id.length));
+  const sourceWidth = Math.max(...rules.map((rule) => (rule.source ?? '').length));
   const colors = await stdoutColors();
-  const lines = ruleSet.rules.map((rule) =>
-    `${colors.bold(rule.id.padEnd(idWidth))}  ${colors.dim((rule.spec.source ?? '').padEnd(sourceWidth))}  ${rule.spec.description ?? ''}`.trimEnd(),
-  );
+  const lines = rules.map((rule) => `${colors.bold(rule.id.padEnd(idWidth))}  ${colors.dim((rule.source ?? '').padEnd(sourceWidth))}  ${rule.description ?? ''}`.trimEnd());
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }
@@ -60,9 +60,10 @@ function droppedCandidates(rule: CompiledRule, sample: Buffer, text: string): st
     const span = indices[group];
     if (span === undefined || span[1] <= span[0]) continue;
     const secret = sample.subarray(span[0], span[1]);
-    const reason = reject(secret, { match: sample.subarray(match.index, match.index + match[0].length) });
+    const matchBytes = sample.subarray(match.index, match.index + match[0].length);
+    const reason = reject(secret, { match: matchBytes });
     if (reason === null) continue;
-    lines.push(`${rule.id}\t${locate(text, span[0])}\tbytes ${span[0]}-${span[1]}\tdropped: ${describeDrop(reason, predicates?.minEntropy, secret)}`);
+    lines.push(`${findingRuleId(rule, matchBytes)}\t${locate(text, span[0])}\tbytes ${span[0]}-${span[1]}\tdropped: ${describeDrop(reason, predicates?.minEntropy, secret)}`);
   }
   return lines;
 }

@@ -11,6 +11,7 @@ import { type NotScanned, type ScanTotals, scanTargets } from '../pipeline/scan.
 import { scanHistory } from '../pipeline/scan-history.js';
 import type { ScanJournal } from '../pipeline/scan-journal.js';
 import { parseReplacement, renderReplacement } from '../redact/replace.js';
+import { ruleIdentities } from '../rules/keyword-groups.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { scanAnnotation } from '../sinks/github.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
@@ -135,7 +136,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   }
   tally.streams = run.files;
   tally.bytes = run.bytes;
-  if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleSet.rules, VERSION), null, 2)}\n`);
+  if (options.sarif) await stdout.write(`${JSON.stringify(sarifLog(sarifFindings, ruleIdentities(ruleSet.rules), VERSION), null, 2)}\n`);
   else await stdout.write(options.json ? tally.summaryRecord() : formatSummary(tally.findings, pathsWithFindings.size));
   if (options.stats && run.totals !== null) process.stderr.write(scanStatsText(run.totals));
   // A file not scanned may hold a secret: the run cannot pass, whatever else it found.

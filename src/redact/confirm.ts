@@ -30,6 +30,7 @@
 
 import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
 import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
+import { findingRuleId } from '../rules/keyword-groups.js';
 import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
 
@@ -278,10 +279,11 @@ export class Confirmer {
     const secretBytes = buffer.view(secret.start, secret.end);
     // Allowlists may look at the whole match, never at the rest of the line: how much of a line is
     // in the buffer depends on chunking, and the findings must not.
-    if (rule.keep && !rule.keep(secretBytes, { match: buffer.view(match.start, match.end) })) return false;
+    const matchBytes = buffer.view(match.start, match.end);
+    if (rule.keep && !rule.keep(secretBytes, { match: matchBytes })) return false;
     onFinding({
       rule: rule.index,
-      ruleId: rule.id,
+      ruleId: findingRuleId(rule, matchBytes),
       match: { start: match.start, end: match.end },
       secret: { start: secret.start, end: secret.end },
       secretBytes: secretBytes.slice(),

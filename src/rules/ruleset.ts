@@ -6,6 +6,7 @@ import type { Database, Engine } from '../engine/engine.js';
 import { type LiteralRule, withLiteralRules } from '../engine/literal/database.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { type CompileOptions, type CompiledRule, compileRules } from './compile.js';
+import { groupKeywordRules } from './keyword-groups.js';
 
 export interface RuleSet {
   readonly rules: readonly CompiledRule[];
@@ -18,10 +19,11 @@ export interface RuleSetOptions extends CompileOptions {
 
 /**
  * Compiles `specs` and builds the database: the engine's over the regex rules, with the literal
- * sets scanned beside it (engine/literal/). Throws SseredactError('rule' | 'engine').
+ * sets scanned beside it (engine/literal/). The keyword-provider rules of one token shape compile
+ * as one rule (./keyword-groups.ts). Throws SseredactError('rule' | 'engine').
  */
 export function compileRuleSet(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, options: RuleSetOptions): RuleSet {
-  const rules = compileRules(specs, options);
+  const rules = compileRules(groupKeywordRules(specs), options);
   const literalRules: LiteralRule[] = [];
   for (const rule of rules) if (rule.literals !== null && rule.literals !== 'stream') literalRules.push({ index: rule.index, literals: rule.literals });
   const database = options.engine.compile(rules.filter((rule) => rule.literals === null));

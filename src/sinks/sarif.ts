@@ -12,7 +12,8 @@
  *                             "partialFingerprints": {"sseredact/secret/v1": "9f86d0…"}}],
  *                "columnKind": "utf16CodeUnits"}]}
  *
- * - `rules`: the rules that found something, in rule-set order; `ruleIndex` points into them.
+ * - `rules`: the rules that found something, in rule-set order (a keyword group's findings by the
+ *   member they are named after); `ruleIndex` points into them.
  * - `uri`: the path from the top of the repository (the caller passes findings with such paths; the
  *   working directory outside a repository), `/`-separated and percent-encoded: what GitHub maps.
  * - `properties`: with `scan --git`, the commit that added the secret (`commit`, `author`, `email`,
@@ -24,12 +25,12 @@
  *   same alert across runs, wherever its line moves. The secret itself never appears.
  */
 import { placeFingerprint } from '../fingerprint.js';
-import type { RuleSpec, ScanFinding } from '../types.js';
+import type { ScanFinding } from '../types.js';
 
-/** What the log says of a rule: its id and description (a compiled rule is one). */
+/** What the log says of a rule: its id and description. */
 interface DescribedRule {
   readonly id: string;
-  readonly spec: Pick<RuleSpec, 'description'>;
+  readonly description?: string;
 }
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -42,21 +43,22 @@ function utf16Column(lines: Uint8Array, offset: number): number {
   return Buffer.from(lines.subarray(lineStart, offset)).toString('utf8').length + 1;
 }
 
-function describe(rule: DescribedRule): string {
-  return rule.spec.description ?? rule.id;
-}
-
-/** The SARIF log of `findings` (all of a run), found with `rules`; `version` is sseredact's. */
+/**
+ * The SARIF log of `findings` (all of a run), found with `rules` (as users know them: findings
+ * name them by id); `version` is sseredact's.
+ */
 export function sarifLog(findings: readonly ScanFinding[], rules: readonly DescribedRule[], version: string): object {
-  const fired = [...new Set(findings.map((finding) => finding.rule))].sort((a, b) => a - b);
-  const ruleIndex = new Map(fired.map((rule, index) => [rule, index]));
+  const order = new Map(rules.map((rule, index) => [rule.id, index]));
+  const rank = (id: string): number => order.get(id) ?? rules.length;
+  const describe = (id: string): string => rules[rank(id)]?.description ?? id;
+  const fired = [...new Set(findings.map((finding) => finding.ruleId))].sort((a, b) => rank(a) - rank(b));
+  const ruleIndex = new Map(fired.map((id, index) => [id, index]));
   const results = findings.map((finding) => {
-    const rule = rules[finding.rule]!;
     return {
       ruleId: finding.ruleId,
-      ruleIndex: ruleIndex.get(finding.rule)!,
+      ruleIndex: ruleIndex.get(finding.ruleId)!,
       level: 'error',
-      message: { text: `A secret found by rule ${finding.ruleId}: ${describe(rule)}` },
+      message: { text: `A secret found by rule ${finding.ruleId}: ${describe(finding.ruleId)}` },
       locations: [
         {
           physicalLocation: {
@@ -83,12 +85,11 @@ export function sarifLog(findings: readonly ScanFinding[], rules: readonly Descr
           driver: {
             name: 'sseredact',
             version,
-            rules: fired.map((index) => {
-              const rule = rules[index]!;
+            rules: fired.map((id) => {
               return {
-                id: rule.id,
-                shortDescription: { text: describe(rule) },
-                fullDescription: { text: describe(rule) },
+                id,
+                shortDescription: { text: describe(id) },
+                fullDescription: { text: describe(id) },
                 defaultConfiguration: { level: 'error' },
                 properties: { tags: ['security', 'secret'] },
               };

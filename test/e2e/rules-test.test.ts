@@ -48,3 +48,16 @@ test('rules test names the predicate that dropped each candidate', async () => {
     '',
   ]);
 });
+
+test('rules list and rules test name a keyword provider, though its shape group scans as one rule', async () => {
+  const list = Buffer.from((await sseredact(['rules', 'list'])).stdout as unknown as Uint8Array).toString();
+  expect(list).toMatch(/^mixpanel-api-secret +pack:secrets\/keyword-providers +Mixpanel /m);
+  expect(list).not.toMatch(/^keyword-providers\./m);
+  const input = 'MIXPANEL_API_SECRET=Zd0xL2aWf13UPH9SInf7ltJmhpgmeXSd\nINFURA_KEY=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n';
+  const result = await sseredact(['rules', 'test', '-'], { input, reject: false });
+  const lines = Buffer.from(result.stdout as unknown as Uint8Array)
+    .toString()
+    .split('\n');
+  expect(lines).toContain('mixpanel-api-secret\t1:21\tbytes 20-52\t(32 bytes)');
+  expect(lines).toContain('infura-api-key\t2:12\tbytes 64-96\tdropped: entropy 0.00 < 3');
+});

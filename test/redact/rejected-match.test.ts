@@ -19,6 +19,7 @@ import { tsEngine } from '../../src/engine/ts/engine.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { parseReplacement } from '../../src/redact/replace.js';
 import { secretGroupOf } from '../../src/rules/compile.js';
+import { findingRuleId, ruleIdentities } from '../../src/rules/keyword-groups.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import { packExamples } from '../adversarial/attacks.js';
 import { oracleRedact } from '../oracle.js';
@@ -50,13 +51,16 @@ const caseArb = fc.oneof(fc.constantFrom(...EXAMPLES), fc.constantFrom(...EXAMPL
     .map((parts) => ({ example, prefix: parts.join('') })),
 );
 
-/** The rule's match that starts at `at`, if any: its secret, and whether the predicates keep it. */
+/**
+ * The rule's match that starts at `at`, if any: its secret, and whether the predicates keep it. A
+ * keyword provider's rule is its keyword group, and the match must be named after the provider.
+ */
 function ruleMatchAt(ruleId: string, text: string, at: number): { secret: readonly [number, number]; isKept: boolean } | null {
-  const rule = RULE_SETS.get('ts')!.rules.find((candidate) => candidate.id === ruleId)!;
+  const rule = RULE_SETS.get('ts')!.rules.find((candidate) => ruleIdentities([candidate]).some((identity) => identity.id === ruleId))!;
   const re = new RegExp(rule.jsSource, 'dy');
   re.lastIndex = at;
   const indices = re.exec(text)?.indices;
-  if (!indices) return null;
+  if (!indices || findingRuleId(rule, Buffer.from(text.slice(indices[0]![0], indices[0]![1]), 'latin1')) !== ruleId) return null;
   const secret = indices[secretGroupOf(rule.secretGroup, indices.length - 1, (group) => indices[group] !== undefined && indices[group]![1] > indices[group]![0])];
   if (!secret || secret[1] <= secret[0]) return null;
   const bytes = Buffer.from(text, 'latin1');

@@ -5,24 +5,27 @@
  */
 import { describe, expect, test } from 'vitest';
 import { compileRules } from '../../src/rules/compile.js';
-import { parseRuleFile } from '../../src/rules/load/schema.js';
-import { expandKeywordTable } from '../../src/rules/packs/keyword-table.js';
+import { keywordTableRules } from '../../src/rules/packs/keyword-table.js';
 import { findSecrets } from './helpers.js';
 
 const SHAPES = { hex32: { regex: '[0-9A-Fa-f]{32}', entropy: 3, description: '32 hex digits' } };
 const TOKEN = '9f1c2b7e4a6d8c0f3e5b7a9d1c3e5f70';
 const table = (providers: unknown[]) => ({ family: 'keyword-providers', shapes: SHAPES, providers });
+const DEFAULTS = { source: 'test', placeholders: true };
 const ROW = { id: 'acme-api-key', provider: 'Acme', keywords: ['acme', 'acme_corp'], shape: 'hex32', example: TOKEN };
 
 function secrets(text: string): string[] {
-  const [rule] = compileRules(parseRuleFile(expandKeywordTable(table([ROW]), 'test'), 'test', { source: 'test', placeholders: true }));
+  const [rule] = compileRules(keywordTableRules(table([ROW]), 'test', DEFAULTS)!);
   return findSecrets(rule!, Buffer.from(text, 'latin1')).map((finding) => finding.secret);
 }
 
 describe('keyword-provider table', () => {
-  test('a file without a providers table is left as it is', () => {
-    const data = { rules: [] };
-    expect(expandKeywordTable(data, 'test')).toBe(data);
+  test('a file without a providers table is no table', () => {
+    expect(keywordTableRules({ rules: [] }, 'test', DEFAULTS)).toBeNull();
+  });
+
+  test("each rule knows its shape's group", () => {
+    expect(keywordTableRules(table([ROW]), 'test', DEFAULTS)![0]!.keywordGroup?.id).toBe('keyword-providers.hex32');
   });
 
   test.each([
@@ -45,6 +48,6 @@ describe('keyword-provider table', () => {
     [[{ ...ROW, example: 1 }], 'test: providers[0]: expected id, provider, shape and example strings'],
     [{}, 'test: providers: expected a list'],
   ])('refuses a malformed table: %j', (providers, message) => {
-    expect(() => expandKeywordTable(table(providers as unknown[]), 'test')).toThrow(message);
+    expect(() => keywordTableRules(table(providers as unknown[]), 'test', DEFAULTS)).toThrow(message);
   });
 });

@@ -38,6 +38,14 @@ async function sarifOf(files: Record<string, string>, args: readonly string[]): 
 }
 
 describe('scan --sarif', () => {
+  test('a keyword provider found by its shape group is logged under its own rule id and description', async () => {
+    const { log } = await sarifOf({ 'app.env': 'mixpanel_project = "Zd0xL2aWf13UPH9SInf7ltJmhpgmeXSd"\ninfura_project: ba79d7edf2ebeaec2f064509f433c12e\n' }, ['.']);
+    const [run] = log.runs;
+    expect(run!.results.map((result) => result.ruleId)).toEqual(['mixpanel-api-secret', 'infura-api-key']);
+    for (const result of run!.results) expect(run!.tool.driver.rules[result.ruleIndex]!.id).toBe(result.ruleId);
+    expect(run!.tool.driver.rules.map((rule) => rule.shortDescription.text)).toEqual([expect.stringMatching(/^Mixpanel /), expect.stringMatching(/^Infura /)]);
+  });
+
   test('the fields SARIF 2.1.0 and code scanning require', async () => {
     const { exitCode, log } = await sarifOf({ 'src/doc.txt': CONTENT }, [...RULES, '.']);
     expect(exitCode).toBe(1);

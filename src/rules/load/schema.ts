@@ -16,6 +16,7 @@
  */
 import { SseredactError } from '../../errors.js';
 import type { RuleSpec } from '../../types.js';
+import type { KeywordGroupKey } from '../keyword-groups.js';
 import type { AllowlistSpec, ExtendedPredicates } from '../predicates.js';
 
 /** Texts a rule must find something in (`match`) and must stay silent on (`noMatch`). */
@@ -32,6 +33,8 @@ export interface LoadedRuleSpec extends RuleSpec {
   /** What the secret looks like and where that format is documented. */
   readonly format?: string;
   readonly examples?: RuleExamples;
+  /** A rule of the keyword-provider table: the group it scans in (../keyword-groups.ts). Not a file field. */
+  readonly keywordGroup?: KeywordGroupKey;
 }
 
 /** Defaults a loader applies to every entry of one file. */

@@ -4,7 +4,7 @@
  * The loader reads them at run time; it runs at every start, so it only reads and validates JSON
  * (about a millisecond per hundred rules) and caches the result for the process. A rule that opens
  * with `\b` gets a token boundary there (../token-boundary.ts): `\b` or an escape glued to the token.
- * A file with a `providers` table instead of `rules` is expanded into rules first (./keyword-table.ts).
+ * A file with a `providers` table instead of `rules` is read as rules by ./keyword-table.ts.
  *
  * @example
  *   const specs = loadPack('secrets'); // RuleSpec[] with source 'pack:secrets/<family>'
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { SseredactError } from '../../errors.js';
 import { type LoadedRuleSpec, parseRuleFile } from '../load/schema.js';
 import { withTokenBoundary } from '../token-boundary.js';
-import { expandKeywordTable } from './keyword-table.js';
+import { keywordTableRules } from './keyword-table.js';
 
 /** The packs that ship with sseredact. */
 export type PackName = 'secrets' | 'pii';
@@ -62,7 +62,8 @@ export function loadPack(name: PackName): LoadedRuleSpec[] {
     } catch (error) {
       throw new SseredactError('rule', `${where}: ${(error as Error).message}`, { cause: error });
     }
-    for (const spec of parseRuleFile(expandKeywordTable(data, where), where, { source: `pack:${name}/${family}`, placeholders: true })) {
+    const defaults = { source: `pack:${name}/${family}`, placeholders: true };
+    for (const spec of keywordTableRules(data, where, defaults) ?? parseRuleFile(data, where, defaults)) {
       const other = seen.get(spec.id);
       if (other !== undefined) throw new SseredactError('rule', `${where}: rule ${spec.id}: id: also defined in ${other}`);
       seen.set(spec.id, file);

@@ -14,8 +14,14 @@
  * the secret, ended by a byte that cannot continue it. Its examples come from the row's `example`:
  * found after `MIXPANEL_API_KEY=` and as a JSON field; not found after an unrelated name, as a
  * template variable, or cut short. Errors name the file and the row.
+ *
+ * Every rule of one shape has the same regex after its keywords: a rule set scans them as one
+ * rule whose findings are named after the provider whose keyword matched (../keyword-groups.ts),
+ * so that a few hundred rows cost the automata an alternation of keywords, not a few hundred rules.
  */
 import { SseredactError } from '../../errors.js';
+import { escapeRegex } from '../keyword-groups.js';
+import { type EntryDefaults, type LoadedRuleSpec, parseRuleFile } from '../load/schema.js';
 
 /** The name part and assignment operators of a keyword rule (gitleaks' generic assignment forms). */
 const ASSIGNMENT =
@@ -59,17 +65,20 @@ function readRow(where: string, index: number, value: unknown): ProviderRow {
   return { id, provider, keywords, shape, example };
 }
 
-const escapeRegex = (text: string): string => text.replace(/[.\\+*?^$()[\]{}|-]/g, '\\$&');
+/** The regex of a shape's rules after their keywords: name tail and assignment, the shape as the secret, a byte that cannot continue it. */
+function tailOf(shape: Shape): string {
+  // The shape's own bytes may not continue the token: a longer run is another token.
+  const bytes = shape.regex.match(/^\[([^\]]+)\]/)?.[1] ?? '0-9A-Za-z';
+  return `${ASSIGNMENT}(${shape.regex})(?:[^${bytes}]|$)`;
+}
 
 /** The rule of one row, in the pack file schema (load/schema.ts). */
 function ruleOfRow(row: ProviderRow, shape: Shape): Record<string, unknown> {
   const name = row.keywords[0]!.toUpperCase().replace(/[.-]/g, '_');
-  // The shape's own bytes may not continue the token: a longer run is another token.
-  const bytes = shape.regex.match(/^\[([^\]]+)\]/)?.[1] ?? '0-9A-Za-z';
   return {
     id: row.id,
     description: `${row.provider} credential (${shape.description}) assigned to a name holding ${row.keywords.join(' / ')}.`,
-    regex: `(?i:${row.keywords.map(escapeRegex).join('|')})${ASSIGNMENT}(${shape.regex})(?:[^${bytes}]|$)`,
+    regex: `(?i:${row.keywords.map(escapeRegex).join('|')})${tailOf(shape)}`,
     secretGroup: 1,
     keywords: [...row.keywords],
     entropy: shape.entropy,
@@ -82,21 +91,28 @@ function ruleOfRow(row: ProviderRow, shape: Shape): Record<string, unknown> {
 }
 
 /**
- * When `data` is a keyword-provider table (it has `providers`), the equivalent rule file
- * `{ family, rules }`; any other data is returned as it is. Throws SseredactError('rule') naming
- * the file and row on a malformed table or a row whose shape is not defined.
+ * When `data` is a keyword-provider table (it has `providers`), its rules, each with the key of
+ * its shape's group (`<family>.<shape>`, ../keyword-groups.ts); null for any other data. Throws
+ * SseredactError('rule') naming the file and row on a malformed table or a row whose shape is not
+ * defined.
  */
-export function expandKeywordTable(data: unknown, where: string): unknown {
-  if (!isRecord(data) || !('providers' in data)) return data;
-  const { shapes, providers } = data;
+export function keywordTableRules(data: unknown, where: string, defaults: EntryDefaults): LoadedRuleSpec[] | null {
+  if (!isRecord(data) || !('providers' in data)) return null;
+  const { family, shapes, providers } = data;
+  if (typeof family !== 'string') throw new SseredactError('rule', `${where}: family: expected the name of the table`);
   if (!isRecord(shapes)) throw new SseredactError('rule', `${where}: shapes: expected a table of token shapes`);
   if (!Array.isArray(providers)) throw new SseredactError('rule', `${where}: providers: expected a list`);
   const known = new Map(Object.entries(shapes).map(([name, value]) => [name, readShape(where, name, value)]));
+  const shapeNames: string[] = [];
   const rules = providers.map((value, index) => {
     const row = readRow(where, index, value);
     const shape = known.get(row.shape);
     if (shape === undefined) throw new SseredactError('rule', `${where}: providers[${index}] (${row.id}): unknown shape ${JSON.stringify(row.shape)}`);
+    shapeNames.push(row.shape);
     return ruleOfRow(row, shape);
   });
-  return { family: data.family, rules };
+  return parseRuleFile({ rules }, where, defaults).map((spec, index) => {
+    const shape = shapeNames[index]!;
+    return { ...spec, keywordGroup: { id: `${family}.${shape}`, tail: tailOf(known.get(shape)!) } };
+  });
 }
