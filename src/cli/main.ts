@@ -177,7 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const log = logger(options.verbose);
       // Imported here: its report and git modules are no part of a redacting start.
       const { scan } = await import('./scan-command.js');
-      status = await scan(paths, options, await compileChosenRules(options, log), log);
+      status = await scan(paths, options, () => compileChosenRules(options, log), log);
     },
     // Imported here: the HTTP server is no part of a redacting start.
     proxy: async (options) => {
