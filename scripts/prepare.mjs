@@ -1,4 +1,4 @@
-// npm's `prepare`: builds dist/ (what bin/sseredact runs) in a checkout, and where npm prepares
+// npm's `prepare`: builds dist/ and the CLI's bundle (what bin/sseredact runs) in a checkout, and where npm prepares
 // this package as a git dependency, as the pre-commit framework installs a `language: node` hook
 // (`npm install -g git+file://…`). There npm exports npm_config_global=true to the install it runs
 // for our devDependencies, which then installs the package globally instead and leaves no
@@ -7,6 +7,7 @@
 // built by the real install), then build. Output goes to stderr: `npm pack` callers read stdout.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const stdio = ['ignore', 2, 2];
@@ -37,3 +38,5 @@ if (tsc === null) {
   process.exit(1);
 }
 run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+// As `npm run build`: the bundle is made from what tsc wrote (rolldown.config.mjs). Its bin is not in its exports map.
+run(process.execPath, [join(dirname(require.resolve('rolldown/package.json')), 'bin', 'cli.mjs'), '-c', 'rolldown.config.mjs']);

@@ -18,7 +18,7 @@ import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { sarifLog } from '../sinks/sarif.js';
 import { formatFinding, formatSummary } from '../sinks/text-report.js';
-import { listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
+import { type ScanTarget, listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { repositoryRoot } from './discover-config.js';
 import { EXIT_INTERNAL, EXIT_OK } from './exit.js';
@@ -47,18 +47,41 @@ interface ScanProgress {
   label: string;
 }
 
-/** Runs the scan the options choose; `onFinding` hears each finding, its path as the report shows it. */
+/** A note about one path, for --verbose. */
+function noteLogger(log: (message: string) => void): (path: string, note: string) => void {
+  return (path, note) => log(`${path}: ${note}`);
+}
+
+/** `--max-file-size` as the listing and history options take it. */
+function maxFileSizeOption(options: ScanCommandOptions): { maxFileSize?: number } {
+  return options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
+}
+
+/** The files a scan of files or of the index reads; null for a scan of history (`--git [RANGE]`), which lists nothing first. */
+function listTargets(paths: readonly string[], options: ScanCommandOptions, log: (message: string) => void): Promise<ScanTarget[]> | null {
+  if (options.git === true || typeof options.git === 'string') return null;
+  const onNote = noteLogger(log);
+  return options.staged
+    ? listStagedTargets(paths, { ...maxFileSizeOption(options), onNote })
+    : listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSizeOption(options), onNote });
+}
+
+/**
+ * Runs the scan the options choose on `listing` ({@link listTargets}; null: history); `onFinding`
+ * hears each finding, its path as the report shows it.
+ */
 async function runScan(
   paths: readonly string[],
   options: ScanCommandOptions,
   ruleSet: RuleSet,
+  listing: Promise<ScanTarget[]> | null,
   log: (message: string) => void,
   progress: ScanProgress,
   onFinding: (finding: ScanFinding) => Promise<void>,
 ): Promise<ScanRun> {
-  const onNote = (path: string, note: string): void => log(`${path}: ${note}`);
-  const maxFileSize = options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
-  if (options.git === true || typeof options.git === 'string') {
+  const onNote = noteLogger(log);
+  const maxFileSize = maxFileSizeOption(options);
+  if (listing === null) {
     if (options.staged) throw new SseredactError('usage', 'scan: --git and --staged cannot be used together');
     const range = typeof options.git === 'string' ? { range: options.git } : {};
     const journal = await openJournal(paths, options, ruleSet, { range: range.range }, log);
@@ -71,9 +94,7 @@ async function runScan(
       journal,
     };
   }
-  const targets = options.staged
-    ? await listStagedTargets(paths, { ...maxFileSize, onNote })
-    : await listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSize, onNote });
+  const targets = await listing;
   progress.label = `scanning ${targets.length} file${targets.length === 1 ? '' : 's'}`;
   progress.spinner.update(progress.label);
   const onNotScanned = ({ path, detail }: NotScanned): void => {
@@ -85,8 +106,17 @@ async function runScan(
   return { files: totals.files, bytes: totals.bytes, what: `${totals.files} file(s), ${totals.bytes} bytes; skipped ${totals.binaryFiles} binary file(s)`, totals, journal };
 }
 
-/** Scans `paths` (with --staged or --git: git pathspecs; none: the working directory, the whole index or all history). */
-export async function scan(paths: readonly string[], options: ScanCommandOptions, ruleSet: RuleSet, log: (message: string) => void): Promise<number> {
+/**
+ * Scans `paths` (with --staged or --git: git pathspecs; none: the working directory, the whole
+ * index or all history) with the rules `compileRules` gives.
+ */
+export async function scan(paths: readonly string[], options: ScanCommandOptions, compileRules: () => Promise<RuleSet>, log: (message: string) => void): Promise<number> {
+  // The files are listed while the rules compile: git runs beside the compile, which a pre-commit
+  // scan would otherwise wait for first. A listing's error is reported after the rules' own, as
+  // when one followed the other.
+  const listing = listTargets(paths, options, log);
+  listing?.catch(() => {});
+  const ruleSet = await compileRules();
   const root = repositoryRoot();
   // History paths already are from the top; the others are relative to the working directory.
   const toRepositoryPath = (path: string): string => relative(root, resolve(path)).split(sep).join('/');
@@ -104,7 +134,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const annotates = options.github ?? process.env.GITHUB_ACTIONS === 'true';
   const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
   const progress: ScanProgress = { spinner: startProgress('scanning'), label: 'scanning' };
-  const run = await runScan(paths, options, ruleSet, log, progress, async (finding) => {
+  const run = await runScan(paths, options, ruleSet, listing, log, progress, async (finding) => {
     const placed = { finding, repositoryPath: repositoryPath(finding) };
     if (fingerprintFiles.has(placed.repositoryPath) || isBaselineLine(finding.lines)) return;
     const why = acceptance.accepts(placed);

@@ -27,10 +27,12 @@ async function versionVerbose(): Promise<string> {
 }
 
 describe('the packed tarball', () => {
-  test('ships the native sources, the man page and the packs, and no tests or sources of the CLI', async () => {
+  test('ships the native sources, the man page, the packs and the CLI bundle, and no tests or sources of the CLI', async () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/sseredact', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']));
+    expect(files).toEqual(
+      expect.arrayContaining(['bin/sseredact', 'dist/bundle/sseredact.js', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']),
+    );
     expect(files.some((file) => file.startsWith('src/rules/packs/secrets/'))).toBe(true);
     expect(files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual([]);
   });

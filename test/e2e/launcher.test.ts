@@ -1,0 +1,49 @@
+/**
+ * The launcher (bin/sseredact) runs the CLI's bundle that `npm run build` makes (dist/bundle/,
+ * rolldown.config.mjs), not the ~70 modules tsc wrote, and the bundled CLI behaves as the
+ * modules do: the other e2e tests drive it. Which files Node loads is recorded by a module hook
+ * given with NODE_OPTIONS.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { AWS_KEY, sseredact } from './cli.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'sseredact-launcher-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Hooks that append the URL of every file module Node loads to $SSEREDACT_TEST_LOADED. */
+const RECORD_LOADS = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(process.env.SSEREDACT_TEST_LOADED, url + '\\n');
+  return next(url, context);
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RECORD_LOADS)}`)});`;
+
+/** The files of this package (paths from its root) that `sseredact args` loads. */
+async function loadedFiles(args: readonly string[], input: string): Promise<{ files: string[]; stdout: string; exitCode: number | undefined }> {
+  const record = join(directory, `loaded-${args.join('-')}.txt`);
+  const run = await sseredact(args, {
+    input,
+    encoding: 'utf8',
+    env: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, SSEREDACT_TEST_LOADED: record },
+  });
+  const root = new URL('../../', import.meta.url).href;
+  const files = readFileSync(record, 'utf8')
+    .split('\n')
+    .filter((url) => url.startsWith(root))
+    .map((url) => url.slice(root.length));
+  return { files, stdout: String(run.stdout), exitCode: run.exitCode };
+}
+
+test.each([
+  { args: ['--engine', 'ts'], exitCode: 0, says: `key [REDACTED:aws-access-key-id]\n` },
+  { args: ['scan', '-', '--engine', 'ts'], exitCode: 1, says: 'aws-access-key-id' },
+])('sseredact $args loads the bundle, none of the modules tsc wrote', async ({ args, exitCode, says }) => {
+  const run = await loadedFiles(args, `key ${AWS_KEY}\n`);
+  expect(run.files).toContain('dist/bundle/sseredact.js');
+  expect(run.files.filter((file) => file.startsWith('dist/') && !file.startsWith('dist/bundle/'))).toEqual([]);
+  expect(run.stdout).toContain(says);
+  expect(run.exitCode).toBe(exitCode);
+});
