@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import { execa } from 'execa';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type FakeUpstream, anthropicEvents, openaiEvents, replayEvents, startFakeUpstream } from '../../bench/fake-upstream.mjs';
 import { describeEngines } from '../../src/engine/select.js';
 import { compileRules, redact } from '../../src/index.js';
@@ -242,13 +242,16 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
       // The confirmer throws on the key's match (the fault): what came before it went out, nothing after.
       expect({ isCutOff: failure instanceof Error, hasFirstToken: seen.includes('"content":"Hello, "') }).toEqual({ isCutOff: true, hasFirstToken: true });
       expect(seen).not.toMatch(new RegExp(`${AWS_KEY.slice(4, 12)}|${AWS_KEY.slice(12)}|keep it safe|\\[DONE\\]`));
-      await sleep(100);
-      expect(
+      // The log line is written when the proxy sees the cut-off, which a loaded machine may delay.
+      const logLines = () =>
         proxy
           .stderr()
           .split('\n')
-          .filter((line) => line.includes('/v1/chat/completions')),
-      ).toEqual([expect.stringMatching(/^sseredact: POST \/v1\/chat\/completions 200 sse \d+>\d+ bytes findings: none [\d.]+ ms failed$/)]);
+          .filter((line) => line.includes('/v1/chat/completions'));
+      const failedLine = [expect.stringMatching(/^sseredact: POST \/v1\/chat\/completions 200 sse \d+>\d+ bytes findings: none [\d.]+ ms failed$/)];
+      await vi.waitFor(() => expect(logLines()).toEqual(failedLine), { timeout: 10_000, interval: 50 });
+      await sleep(100);
+      expect(logLines()).toEqual(failedLine);
     } finally {
       await proxy.stop();
     }
@@ -332,7 +335,10 @@ describe.each(ENGINES)('proxy, %s engine', (engine) => {
         return Buffer.from(await response.arrayBuffer()).toString();
       }),
     );
-    const mismatched = responses.flatMap((got, i) => (got === redactAlone(streams[i]!.join(''), 'openai').toString() ? [] : [i]));
+    const mismatched = responses.flatMap((got, i) => {
+      const alone = redactAlone(streams[i]!.join(''), 'openai').toString();
+      return got === alone ? [] : [{ i, got, alone }];
+    });
     expect(mismatched).toEqual([]);
     expect(responses.some((got) => got.includes(AWS_KEY.slice(4, 12)))).toBe(false);
   });
