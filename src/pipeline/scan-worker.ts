@@ -8,7 +8,8 @@
  * each thread still builds for itself, lazily, as its first files need them: the ts engine's DFA
  * states and the confirmer's Pike VM programs (bench, ts: ~1.5 CPU s over the first 60 MB).
  *
- * Reading: a file is read whole in one synchronous call, as on the main thread (src/sources/scan-targets.ts).
+ * Reading: a file is read whole, synchronously, into the one buffer the worker reuses
+ * (createWholeFileReader in src/sources/scan-targets.ts), as on the main thread with --jobs 1.
  *
  * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT set to one of
  *   scan-crash:NAME       the worker dies (an uncaught error) on every try of the file named NAME
@@ -23,7 +24,7 @@ import type { EngineName } from '../engine/engine.js';
 import { selectEngine } from '../engine/select.js';
 import { serveTasks } from '../pool/serve.js';
 import { compileRuleSet } from '../rules/ruleset.js';
-import { readWholeFile } from '../sources/scan-targets.js';
+import { createWholeFileReader } from '../sources/scan-targets.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
 
@@ -56,11 +57,13 @@ async function injectFault(path: string, attempt: number): Promise<void> {
   }
 }
 
-/** The task's bytes, or the message naming why its file cannot be read. */
+const readFile = createWholeFileReader();
+
+/** The task's bytes (a file's: until the next task's are read), or the message naming why its file cannot be read. */
 function readTask(task: ScanTask): Uint8Array | string {
   if ('bytes' in task) return task.bytes;
   try {
-    return readWholeFile(task.file, task.path);
+    return readFile(task.file, task.path);
   } catch (error) {
     return (error as Error).message;
   }
