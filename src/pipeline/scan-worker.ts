@@ -4,9 +4,13 @@
  * {@link createFileScanner} as the main thread. It compiles nothing the main thread has not just
  * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts), a
  * Vectorscan database or the ts engine's position automaton (engine/ts/automaton-cache.ts) from
- * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready). What
- * each thread still builds for itself, lazily, as its first files need them: the ts engine's DFA
- * states and the confirmer's Pike VM programs (bench, ts: ~1.5 CPU s over the first 60 MB).
+ * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready; ~150
+ * CPU ms). Any other cache that compileRuleSet reads reaches the workers the same way, through the
+ * same directory and key. What each thread still builds for itself, lazily, as its first files
+ * need them (CPU per thread over the first 16 MB, bench tree): the ts engine's DFA states (~0.5 s),
+ * the confirmer's Pike VM programs (~0.17 s) and V8's optimised code (~0.13-0.25 s). On two idle
+ * cores the workers build them at the same time, so this costs --jobs 2 about the wall time it
+ * costs --jobs 1; it takes CPU from the other worker only on a busy machine.
  *
  * Reading: a file is read whole, synchronously, into the one buffer the worker reuses
  * (createWholeFileReader in src/sources/scan-targets.ts), as on the main thread with --jobs 1.
