@@ -17,12 +17,15 @@
  * from bench/corpus.mjs, cut into files whose sizes spread from a few hundred bytes to a few
  * times the mean (size / files), 100 to a directory, committed to a git repository so that
  * scan and git grep list the same files. Prints one row per command: wall seconds (best of
- * --runs), its CPU seconds (user + system, every thread; GNU time), files/s, MB/s, and the ratio
- * to `git grep`; then the staged latency per engine (median of --staged-runs, wall and CPU). rg is skipped when it is not installed (Debian: apt-get install
- * ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
+ * --runs), its CPU seconds (user + system, every thread; GNU time), files/s, MB/s, and the ratios
+ * to `git grep` and `rg`; then per engine the --jobs 2 / --jobs 1 ratio beside that of the
+ * machine's ceiling for it: two `--jobs 1` processes at once, each on half of the directories (no
+ * pool, no shared thread: what two cores give two independent scans); then the staged latency per
+ * engine (median of --staged-runs, wall and CPU). rg is skipped when it is not installed (Debian:
+ * apt-get install ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCorpus, parseSize } from './corpus.mjs';
@@ -90,17 +93,35 @@ function writeTree(dir, count, total) {
 /** GNU time, for the CPU seconds (user + system, all threads) a command used: on a shared machine, wall time measures the others too. */
 const GNU_TIME = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true']).status === 0 ? '/usr/bin/time' : null;
 
-/** Best wall and CPU seconds of `runs` runs of argv in `cwd` (its exit status must be in `ok`); CPU is NaN without GNU time. */
-function time(argv, cwd, ok, count = runs) {
+/** Runs argv in `cwd` (its exit status must be in `ok`) and resolves with its CPU seconds (NaN without GNU time). */
+function runOnce(argv, cwd, ok) {
+  const command = GNU_TIME === null ? argv : [GNU_TIME, '-f', 'cpu %U %S', ...argv];
+  const child = spawn(command[0], command.slice(1), { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data) => {
+    if (stderr.length < 1 << 16) stderr += data;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (!ok.includes(status)) return reject(new Error(`${argv.join(' ')}: exit ${status}: ${stderr.slice(0, 300)}`));
+      const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      resolve(cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN);
+    });
+  });
+}
+
+/**
+ * Best wall and CPU seconds of `runs` runs of the commands `argvs` started together (one, or the
+ * two halves of the ceiling row) in `cwd`; each exit status must be in `ok`; CPU is their sum.
+ */
+async function time(argvs, cwd, ok, count = runs) {
   let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
   for (let run = 0; run < count; run++) {
-    const command = GNU_TIME === null ? argv : [GNU_TIME, '-f', 'cpu %U %S', ...argv];
     const started = performance.now();
-    const result = spawnSync(command[0], command.slice(1), { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+    const cpus = await Promise.all(argvs.map((argv) => runOnce(argv, cwd, ok)));
     const wall = (performance.now() - started) / 1000;
-    if (!ok.includes(result.status)) throw new Error(`${argv.join(' ')}: exit ${result.status}: ${String(result.stderr).slice(0, 300)}`);
-    const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(String(result.stderr));
-    if (wall < best.wall) best = { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN };
+    if (wall < best.wall) best = { wall, cpu: cpus.reduce((sum, cpu) => sum + cpu, 0) };
   }
   return best;
 }
@@ -139,40 +160,52 @@ try {
   const total = treeIn(dir);
   const patterns = sedPatterns();
   const rows = [];
+  // The tree's directories in two halves of about as many files each (100 a directory), for the ceiling row.
+  const directories = readdirSync(dir).filter((name) => /^d\d+$/.test(name));
+  const halves = [directories.slice(0, directories.length >> 1), directories.slice(directories.length >> 1)];
+  const scanArgv = (engine, jobs, paths) => [BIN, 'scan', '--engine', engine, '--jobs', jobs, ...paths];
   for (const engine of engines) {
-    for (const jobs of ['1', '2'])
-      rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argv: [BIN, 'scan', '--engine', engine, '--jobs', jobs, '.'], ok: [0, 1] });
+    for (const jobs of ['1', '2']) rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argvs: [scanArgv(engine, jobs, ['.'])], ok: [0, 1] });
+    rows.push({ name: `  ${engine}: 2 processes --jobs 1, half each`, engine, argvs: halves.map((half) => scanArgv(engine, '1', half)), ok: [0, 1] });
   }
-  rows.push({ name: 'git grep -c -E (same token shapes)', argv: ['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])], ok: [0, 1] });
+  rows.push({ name: 'git grep -c -E (same token shapes)', argvs: [['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])]], ok: [0, 1] });
   const hasRg = spawnSync('rg', ['--version']).status === 0;
   if (hasRg)
     rows.push({
       name: 'rg -c --no-unicode (same token shapes)',
-      argv: ['rg', '-c', '--no-unicode', ...patterns.flatMap(({ regex, ignoreCase }) => ['-e', ignoreCase ? `(?i)${regex}` : regex]), '.'],
+      argvs: [['rg', '-c', '--no-unicode', ...patterns.flatMap(({ regex, ignoreCase }) => ['-e', ignoreCase ? `(?i)${regex}` : regex]), '.']],
       ok: [0, 1],
     });
   // A warm compiled-rule cache, as every run after the first has.
-  for (const engine of engines) time([BIN, 'scan', '--engine', engine, '--jobs', '1', join(dir, 'd000', 'f00000.log')], dir, [0, 1], 1);
+  for (const engine of engines) await time([scanArgv(engine, '1', [join(dir, 'd000', 'f00000.log')])], dir, [0, 1], 1);
   process.stdout.write(
     `load average before: ${loadavg()
       .map((load) => load.toFixed(1))
       .join(' ')} (${availableParallelism()} cores)\n`,
   );
-  const results = rows.map((row) => {
-    const { wall, cpu } = time(row.argv, dir, row.ok);
-    return { ...row, seconds: wall, cpu };
-  });
+  const results = [];
+  for (const row of rows) {
+    const { wall, cpu } = await time(row.argvs, dir, row.ok);
+    results.push({ ...row, seconds: wall, cpu });
+  }
   const gitGrep = results.find((row) => row.name.startsWith('git grep'));
-  process.stdout.write(`\n${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'files/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'vs git grep'.padStart(12)}\n`);
+  const rg = results.find((row) => row.name.startsWith('rg '));
+  const ratio = (baseline, row) => (baseline === undefined ? '-' : `${(baseline.seconds / row.seconds).toFixed(2)}x`);
+  process.stdout.write(
+    `\n${'command'.padEnd(48)} ${'wall s'.padStart(8)} ${'cpu s'.padStart(8)} ${'files/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'vs git grep'.padStart(12)} ${'vs rg'.padStart(8)}\n`,
+  );
   for (const row of results) {
     process.stdout.write(
-      `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${row.cpu.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${`${(gitGrep.seconds / row.seconds).toFixed(2)}x`.padStart(12)}\n`,
+      `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${row.cpu.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${ratio(gitGrep, row).padStart(12)} ${ratio(rg, row).padStart(8)}\n`,
     );
   }
   if (!hasRg) process.stdout.write('rg: skipped (not installed; Debian: apt-get install ripgrep)\n');
   for (const engine of engines) {
-    const ones = results.filter((row) => row.name.includes(`--engine ${engine} `));
-    process.stdout.write(`${engine}: --jobs 2 is ${(ones[0].seconds / ones[1].seconds).toFixed(2)}x --jobs 1\n`);
+    const [one, two] = results.filter((row) => row.name.includes(`--engine ${engine} `));
+    const ceiling = results.find((row) => row.engine === engine);
+    process.stdout.write(
+      `${engine}: --jobs 2 is ${(one.seconds / two.seconds).toFixed(2)}x --jobs 1 (CPU ${(two.cpu / one.cpu).toFixed(2)}x); two processes on halves: ${(one.seconds / ceiling.seconds).toFixed(2)}x\n`,
+    );
   }
 
   // Pre-commit: 50 staged files, about 192 KB, no secrets (outside the tree: its repository is its own).
@@ -186,8 +219,9 @@ try {
   process.stdout.write(`\nscan --staged, 50 files (${text.length} bytes), median of ${stagedRuns}:\n`);
   for (const engine of engines) {
     const argv = [BIN, 'scan', '--staged', '--engine', engine];
-    time(argv, repo, [0, 1], 1);
-    const times = Array.from({ length: stagedRuns }, () => time(argv, repo, [0, 1], 1));
+    await time([argv], repo, [0, 1], 1);
+    const times = [];
+    for (let run = 0; run < stagedRuns; run++) times.push(await time([argv], repo, [0, 1], 1));
     const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
     process.stdout.write(
       `  ${engine.padEnd(12)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,

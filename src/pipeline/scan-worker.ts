@@ -4,11 +4,16 @@
  * {@link createFileScanner} as the main thread. It compiles nothing the main thread has not just
  * compiled: the rule analyses come from the start-up cache (src/rules/analysis-cache.ts), a
  * Vectorscan database or the ts engine's position automaton (engine/ts/automaton-cache.ts) from
- * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready). What
- * each thread still builds for itself, lazily, as its first files need them: the ts engine's DFA
- * states and the confirmer's Pike VM programs (bench, ts: ~1.5 CPU s over the first 60 MB).
+ * theirs, all written by the main thread's compile (`--stats`: each worker's time to ready; ~150
+ * CPU ms). Any other cache that compileRuleSet reads reaches the workers the same way, through the
+ * same directory and key. What each thread still builds for itself, lazily, as its first files
+ * need them (CPU per thread over the first 16 MB, bench tree): the ts engine's DFA states (~0.5 s),
+ * the confirmer's Pike VM programs (~0.17 s) and V8's optimised code (~0.13-0.25 s). On two idle
+ * cores the workers build them at the same time, so this costs --jobs 2 about the wall time it
+ * costs --jobs 1; it takes CPU from the other worker only on a busy machine.
  *
- * Reading: a file is read whole in one synchronous call, as on the main thread (src/sources/scan-targets.ts).
+ * Reading: a file is read whole, synchronously, into the one buffer the worker reuses
+ * (createWholeFileReader in src/sources/scan-targets.ts), as on the main thread with --jobs 1.
  *
  * Test-only fault injection: with NODE_ENV=test and SSEREDACT_TEST_FAULT set to one of
  *   scan-crash:NAME       the worker dies (an uncaught error) on every try of the file named NAME
@@ -23,7 +28,7 @@ import type { EngineName } from '../engine/engine.js';
 import { selectEngine } from '../engine/select.js';
 import { serveTasks } from '../pool/serve.js';
 import { compileRuleSet } from '../rules/ruleset.js';
-import { readWholeFile } from '../sources/scan-targets.js';
+import { createWholeFileReader } from '../sources/scan-targets.js';
 import type { LiteralSetSpec, RuleSpec } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
 
@@ -56,11 +61,13 @@ async function injectFault(path: string, attempt: number): Promise<void> {
   }
 }
 
-/** The task's bytes, or the message naming why its file cannot be read. */
+const readFile = createWholeFileReader();
+
+/** The task's bytes (a file's: until the next task's are read), or the message naming why its file cannot be read. */
 function readTask(task: ScanTask): Uint8Array | string {
   if ('bytes' in task) return task.bytes;
   try {
-    return readWholeFile(task.file, task.path);
+    return readFile(task.file, task.path);
   } catch (error) {
     return (error as Error).message;
   }

@@ -27,7 +27,7 @@ import { availableParallelism } from 'node:os';
 import { SseredactError } from '../errors.js';
 import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import type { ScanTarget } from '../sources/scan-targets.js';
+import { type ScanTarget, createWholeFileReader } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { type FileScan, createFileScanner } from './scan-file.js';
 import type { ScanJournal } from './scan-journal.js';
@@ -123,10 +123,11 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
   let pool: WorkerPoolStats | null = null;
   if (!usesPool) {
     const scanFile = createFileScanner(ruleSet);
+    const readFile = createWholeFileReader();
     for (const [index, target] of targets.entries()) {
       let scanned = journal?.finished(unitOfTarget(index));
       if (scanned === undefined) {
-        const bytes = await target.read();
+        const bytes = target.file === undefined ? await target.read() : readFile(target.file, target.path);
         scanned = { ...scanFile(target.path, bytes), size: bytes.length };
         journal?.record(unitOfTarget(index), scanned);
       }

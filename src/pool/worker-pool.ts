@@ -10,11 +10,13 @@
  *   this thread, even when this thread is slow to hear it (a busy machine) and its tasks take
  *   less than a millisecond each (most files of a tree). The most a worker can end with more than
  *   another is then what it holds: small, as the largest tasks come last.
+ * - Messages: the tasks handed to a worker at once go in one message, and a worker replies in
+ *   batches (./serve.ts); which task it runs, and since when, it writes in shared memory.
  * - Timeout: a task that runs longer than `taskTimeoutMs` ends as `timeout`; its worker is
  *   terminated (synchronous code cannot be interrupted any other way) and replaced.
  * - Crash: when a worker dies (an uncaught error, an exit, out of memory), the task it was running
- *   is retried once on a fresh worker, then ends as `crash`; the tasks it held behind it go back
- *   to the queue without losing a try.
+ *   is retried once on a fresh worker, then ends as `crash`; the other tasks it held (those behind
+ *   it, and those it finished but had not replied for yet) go back to the queue without losing a try.
  * - A worker that dies before it is ready (its script failed to load or initialise) breaks the
  *   pool: every task then rejects with that error, and so does every later `run`.
  *
@@ -23,7 +25,7 @@
  * (measured in the worker) and restarts; the deepest the queue got.
  */
 import { Worker } from 'node:worker_threads';
-import type { TaskReply, TaskRequest } from './serve.js';
+import { NOT_RUNNING, PROGRESS_BYTES, RUNNING, STARTED, type TaskBatch, type TaskReply, type TaskRequest, type TaskResult, type WorkerStart } from './serve.js';
 
 /** How one task ended. `error`: the task's handler threw (its message); the worker lives on. */
 export type TaskOutcome<R> =
@@ -81,6 +83,8 @@ const MIN_HELD = 2;
 const HELD_SIZE = 1024 * 1024;
 /** ...and fewer than this many (tasks of size 0: stdin, empty files). */
 const MAX_HELD = 64;
+/** Between two tasks of a worker that holds more, how soon its next task's deadline is looked at. */
+const BETWEEN_TASKS_CHECK_MS = 50;
 
 interface PendingTask<T, R> {
   readonly id: number;
@@ -98,8 +102,11 @@ interface Slot<T, R> {
   /** When the slot's current worker was started, and how long its first one took to get ready. */
   startedAt: number;
   startMs: number | null;
-  /** Handed to the worker, in the order it runs them: the first is running. */
+  /** Handed to the worker and not replied for yet, in the order it runs them. */
   held: PendingTask<T, R>[];
+  /** Which of them the worker runs, and since when (./serve.ts): shared with the current worker. */
+  progress: BigInt64Array;
+  /** Set while `held` is not empty and tasks have a timeout: when it fires, the running task's deadline is checked. */
   timer: NodeJS.Timeout | null;
   /** Set when the pool itself ended the worker (timeout, close): its exit is no crash. */
   isEnding: boolean;
@@ -144,18 +151,43 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     wakeRoomWaiters();
   };
 
-  const armTimer = (slot: Slot<T, R>): void => {
+  /** The task the slot's worker runs and when it started (Date.now() milliseconds), or null between tasks. */
+  const runningIn = ({ progress }: Slot<T, R>): { id: number; startedAt: number } | null => {
+    for (;;) {
+      const id = Atomics.load(progress, RUNNING);
+      if (id === NOT_RUNNING) return null;
+      const startedAt = Atomics.load(progress, STARTED);
+      // The worker writes STARTED before RUNNING: the same id read again means STARTED is that task's.
+      if (Atomics.load(progress, RUNNING) === id) return { id: Number(id), startedAt: Number(startedAt) };
+    }
+  };
+
+  /**
+   * Ends the task the slot's worker has run for `taskTimeoutMs` as a timeout, else checks again at
+   * the running task's deadline (between tasks: in BETWEEN_TASKS_CHECK_MS). Stops while the slot
+   * holds no task.
+   */
+  const watch = (slot: Slot<T, R>): void => {
     if (slot.timer !== null) clearTimeout(slot.timer);
     slot.timer = null;
-    const running = slot.held[0];
-    if (running === undefined || options.taskTimeoutMs === null) return;
+    const timeoutMs = options.taskTimeoutMs;
+    if (timeoutMs === null || slot.held.length === 0 || slot.isEnding) return;
+    const running = runningIn(slot);
+    const now = Date.now();
+    if (running !== null && now - running.startedAt >= timeoutMs) {
+      const timedOut = slot.held.findIndex((pending) => pending.id === running.id);
+      if (timedOut >= 0) {
+        slot.held.splice(timedOut, 1)[0]!.resolve({ kind: 'timeout' });
+        slot.isEnding = true;
+        void slot.worker?.terminate();
+        return;
+      }
+    }
+    const wait = running === null ? Math.min(timeoutMs, BETWEEN_TASKS_CHECK_MS) : running.startedAt + timeoutMs - now;
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      slot.held.shift();
-      running.resolve({ kind: 'timeout' });
-      slot.isEnding = true;
-      void slot.worker?.terminate();
-    }, options.taskTimeoutMs);
+      watch(slot);
+    }, wait);
   };
 
   const wantsMore = ({ held }: Slot<T, R>): boolean => {
@@ -168,32 +200,37 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
 
   const dispatch = (): void => {
     for (const slot of slots) {
-      while (slot.isReady && !slot.isEnding && queue.length > 0 && wantsMore(slot)) {
+      if (!slot.isReady || slot.isEnding) continue;
+      const batch: TaskRequest<T>[] = [];
+      while (queue.length > 0 && wantsMore(slot)) {
         const pending = queue.shift()!;
         slot.held.push(pending);
-        const request: TaskRequest<T> = { id: pending.id, task: pending.task, attempt: TRIES - pending.tries + 1 };
-        slot.worker?.postMessage(request);
-        if (slot.held.length === 1) armTimer(slot);
+        batch.push({ id: pending.id, task: pending.task, attempt: TRIES - pending.tries + 1 });
       }
+      if (batch.length === 0) continue;
+      slot.worker?.postMessage(batch satisfies TaskBatch<T>);
+      if (slot.timer === null) watch(slot);
     }
     wakeRoomWaiters();
+  };
+
+  const onResult = (slot: Slot<T, R>, result: TaskResult<R>): void => {
+    // A result for a task that already timed out (it finished as the timer fired) is dropped.
+    const index = slot.held.findIndex((pending) => pending.id === result.id);
+    if (index < 0) return;
+    const pending = slot.held.splice(index, 1)[0]!;
+    slot.tasks++;
+    slot.busyMs += result.busyMs;
+    pending.resolve(result.type === 'done' ? { kind: 'done', value: result.value } : { kind: 'error', message: result.message });
   };
 
   const onReply = (slot: Slot<T, R>, reply: TaskReply<R>): void => {
     if (reply.type === 'ready') {
       slot.isReady = true;
       slot.startMs ??= performance.now() - slot.startedAt;
-      dispatch();
-      return;
+    } else {
+      for (const result of reply.results) onResult(slot, result);
     }
-    const running = slot.held[0];
-    // A reply for a task that already timed out (it finished as the timer fired) is dropped.
-    if (running === undefined || running.id !== reply.id) return;
-    slot.held.shift();
-    slot.tasks++;
-    slot.busyMs += reply.busyMs;
-    running.resolve(reply.type === 'done' ? { kind: 'done', value: reply.value } : { kind: 'error', message: reply.message });
-    armTimer(slot);
     dispatch();
   };
 
@@ -206,28 +243,44 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
       breakPool(new Error(`a scan worker failed to start: ${why}`));
       return;
     }
-    const [running, ...behind] = slot.held.splice(0);
-    if (running !== undefined && !slot.isEnding) {
-      running.tries--;
-      if (running.tries > 0) enqueue(running);
-      else running.resolve({ kind: 'crash', message: why });
-    } else if (running !== undefined) {
-      enqueue(running);
+    const held = slot.held.splice(0);
+    if (!slot.isEnding) {
+      // The task it died on: the one it was running, else the first it had not replied for.
+      const running = runningIn(slot);
+      const diedOn = held.splice(
+        Math.max(
+          0,
+          held.findIndex((pending) => pending.id === running?.id),
+        ),
+        1,
+      )[0];
+      if (diedOn !== undefined) {
+        diedOn.tries--;
+        if (diedOn.tries > 0) enqueue(diedOn);
+        else diedOn.resolve({ kind: 'crash', message: why });
+      }
     }
-    for (const pending of behind) enqueue(pending);
+    for (const pending of held) enqueue(pending);
     slot.restarts++;
     start(slot);
     dispatch();
   };
 
   const start = (slot: Slot<T, R>): void => {
-    const worker = new Worker(options.script, { workerData: options.workerData });
+    // A fresh progress buffer per worker: a dead worker's last write cannot be read as its successor's.
+    const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+    slot.progress = new BigInt64Array(progress);
+    Atomics.store(slot.progress, RUNNING, NOT_RUNNING);
+    const worker = new Worker(options.script, { workerData: { data: options.workerData, progress } satisfies WorkerStart });
     slot.worker = worker;
     slot.startedAt = performance.now();
     slot.isReady = false;
     slot.isEnding = false;
     slot.lastError = null;
-    worker.on('message', (reply: TaskReply<R>) => onReply(slot, reply));
+    // Replies of a worker the slot has replaced (it was terminated) are dropped: its tasks went back to the queue.
+    worker.on('message', (reply: TaskReply<R>) => {
+      if (slot.worker === worker) onReply(slot, reply);
+    });
     worker.on('error', (error: Error) => {
       slot.lastError = error.message;
     });
@@ -241,6 +294,7 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     const slot: Slot<T, R> = {
       worker: null,
       held: [],
+      progress: new BigInt64Array(PROGRESS_BYTES / 8),
       timer: null,
       isReady: false,
       startedAt: 0,
@@ -283,7 +337,8 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
           if (worker === null) return;
           // Terminated while it still loads (the native engine's database), a worker can abort the
           // whole process (a Node-API call fails mid-way): let it finish loading first.
-          if (!slot.isReady && !slot.isEnding) await loaded(worker);
+          // (threadId is -1 once it has exited: a worker that failed to start is not waited for.)
+          if (!slot.isReady && !slot.isEnding && worker.threadId !== -1) await loaded(worker);
           await worker.terminate();
         }),
       );
