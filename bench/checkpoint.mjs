@@ -38,7 +38,7 @@ function run(engine, out, every) {
   const args = ['--engine', engine, '-o', out, '--records', `${out}.ndjson`, input];
   if (every !== null) args.push('--checkpoint', checkpoint, '--checkpoint-every', every, '--verbose');
   const started = process.hrtime.bigint();
-  // Through its shebang line and the node flags there, as users run it.
+  // Through its launcher, as users run it.
   const result = spawnSync(BIN, args, { env, encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`sseredact ${args.join(' ')}: exit ${result.status}: ${result.stderr.trim().split('\n').at(-1)}`);

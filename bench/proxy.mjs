@@ -101,7 +101,7 @@ function readEvents(url, onEvent = () => {}, agent = undefined) {
 const MODES = { sse: [], openai: ['--sse-json', 'openai'] };
 
 async function startProxy(engine, mode) {
-  // The launcher itself, so its shebang's node flags apply as they do for users.
+  // The launcher itself, as users run it.
   const child = spawn(BIN, ['proxy', '--upstream', upstream.url, '--listen', '127.0.0.1:0', ...MODES[mode], '--engine', engine], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

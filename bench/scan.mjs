@@ -8,7 +8,7 @@
  *   node bench/scan.mjs [--files 10000] [--size 500MiB] [--runs 1] [--engines ts,vectorscan]
  *                       [--staged-runs 7] [--dir DIR] [--keep]
  *
- * sseredact runs through its launcher (bin/sseredact and the node flags of its first line), as a
+ * sseredact runs through its launcher (bin/sseredact), as a
  * user's shell and the pre-commit hook run it. The load average is printed before and after: the
  * --jobs 2 ratio means little when other processes take the cores.
  *

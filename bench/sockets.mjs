@@ -40,7 +40,7 @@ const PAYLOAD = Buffer.concat([...generateCorpus({ bytes: SIZE, seed: SEED })]);
 
 /** Starts a server; resolves with its pid, port and a stop function once it listens. */
 async function startServer(engine) {
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', BIN, '--listen', 'tcp://127.0.0.1:0', '--engine', engine, '--max-connections', String(CONNECTIONS + 10)], {
+  const child = spawn(process.execPath, [BIN, '--listen', 'tcp://127.0.0.1:0', '--engine', engine, '--max-connections', String(CONNECTIONS + 10)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

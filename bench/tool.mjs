@@ -1,6 +1,6 @@
 /**
  * How the benchmarks find the command under test: `bin/sseredact` run as users run it, through
- * its shebang line and the node flags there (with `--engine NAME` only when its `--help` lists
+ * its shebang line (with `--engine NAME` only when its `--help` lists
  * `--engine`), or any command given with `--tool "cmd args"` (e.g. `--tool cat`).
  */
 import { spawnSync } from 'node:child_process';
