@@ -1,21 +1,23 @@
 /**
  * The built-in rule packs: data files, one per provider family or category, under
  * `src/rules/packs/<pack>/<family>.json` (shipped as they are: package.json lists src/rules/packs).
- * The loader reads them at run time; it runs at every start, so it only reads and validates JSON
- * (about a millisecond per hundred rules) and caches the result for the process. A rule that opens
+ * The loader runs at every start: it reads the pack's prebuilt file (./prebuilt.ts, written by
+ * `npm run build`) where there is a fresh one, else reads and validates the JSON files (about a
+ * millisecond per hundred rules), and caches the result for the process. A rule that opens
  * with `\b` gets a token boundary there (../token-boundary.ts): `\b` or an escape glued to the token.
  * A file with a `providers` table instead of `rules` is read as rules by ./keyword-table.ts.
  *
  * @example
  *   const specs = loadPack('secrets'); // RuleSpec[] with source 'pack:secrets/<family>'
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SseredactError } from '../../errors.js';
 import { type LoadedRuleSpec, parseRuleFile } from '../load/schema.js';
 import { withTokenBoundary } from '../token-boundary.js';
 import { keywordTableRules } from './keyword-table.js';
+import { packFiles, readPrebuiltPack, writePrebuiltPack } from './prebuilt.js';
 
 /** The packs that ship with sseredact. */
 export type PackName = 'secrets' | 'pii';
@@ -25,6 +27,9 @@ export type PackName = 'secrets' | 'pii';
 // paths: by URL (converted on every call) or path.join (normalized on every call) a pack's hundreds
 // of files take ~2 ms longer, at every start.
 const PACKS_DIR = fileURLToPath(new URL('../../../src/rules/packs/', import.meta.url));
+// Beside this module: dist/rules/packs/ once built; src/rules/packs/ has none, so the tests that
+// import the sources read the JSON files.
+const PREBUILT_DIR = fileURLToPath(new URL('./', import.meta.url));
 
 const cache = new Map<PackName, readonly LoadedRuleSpec[]>();
 
@@ -44,10 +49,33 @@ export function listPacks(): PackName[] {
 export function loadPack(name: PackName): LoadedRuleSpec[] {
   const cached = cache.get(name);
   if (cached !== undefined) return [...cached];
+  // In a checkout (the loader's source beside the data) the JSON files may have changed since the
+  // build; an installed package ships only the data, as its build read it.
+  const inCheckout = existsSync(`${PACKS_DIR}index.ts`);
+  const specs = readPrebuiltPack(prebuiltFile(name), join(PACKS_DIR, name), inCheckout) ?? readPackFiles(name);
+  cache.set(name, specs);
+  return [...specs];
+}
+
+/** Writes each pack's prebuilt file from its JSON files (scripts/prebuild-packs.mjs); returns their paths. */
+export function prebuildPacks(): string[] {
+  return listPacks().map((name) => {
+    const file = prebuiltFile(name);
+    writePrebuiltPack(file, join(PACKS_DIR, name), () => readPackFiles(name));
+    return file;
+  });
+}
+
+function prebuiltFile(name: PackName): string {
+  return `${PREBUILT_DIR}${name}.prebuilt.json`;
+}
+
+/** The rules of pack `name` read from its JSON files, the truth that a prebuilt file is made of. */
+export function readPackFiles(name: PackName): LoadedRuleSpec[] {
   const dir = join(PACKS_DIR, name);
   let files: string[];
   try {
-    files = readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
+    files = packFiles(dir);
   } catch (error) {
     throw new SseredactError('rule', `pack ${name}: cannot read ${dir}: ${(error as Error).message}`, { cause: error });
   }
@@ -70,6 +98,5 @@ export function loadPack(name: PackName): LoadedRuleSpec[] {
       specs.push(withTokenBoundary(spec));
     }
   }
-  cache.set(name, specs);
-  return [...specs];
+  return specs;
 }
