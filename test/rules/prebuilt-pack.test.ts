@@ -1,7 +1,8 @@
 /**
  * The prebuilt pack files (src/rules/packs/prebuilt.ts) that `npm run build` writes into
- * dist/rules/packs/: each holds exactly the rules its pack's JSON files give, and a prebuilt file
- * that is missing, unreadable or older than the pack files it was made from is not read.
+ * dist/rules/packs/: each holds exactly the rules its pack's JSON files give, and in a checkout a
+ * prebuilt file that is missing, unreadable, or older than the pack files it was made from or the
+ * loader tsc wrote is not read.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,15 +15,16 @@ import { readPrebuiltPack, writePrebuiltPack } from '../../src/rules/packs/prebu
 
 const BUILT = fileURLToPath(new URL('../../dist/rules/packs/', import.meta.url));
 const SOURCES = fileURLToPath(new URL('../../src/rules/packs/', import.meta.url));
+const checkoutSources = (pack: string) => ({ dir: join(SOURCES, pack), loaderFile: `${BUILT}index.js` });
 
 describe.each(listPacks())('the built prebuilt file of pack %s', (pack) => {
   test('is there and as fresh as the pack files (`npm run build` writes it)', () => {
     expect(existsSync(`${BUILT}${pack}.prebuilt.json`)).toBe(true);
-    expect(readPrebuiltPack(`${BUILT}${pack}.prebuilt.json`, join(SOURCES, pack), true)).not.toBeNull();
+    expect(readPrebuiltPack(`${BUILT}${pack}.prebuilt.json`, checkoutSources(pack))).not.toBeNull();
   });
 
   test("holds the rules the pack's JSON files give, in their order", () => {
-    expect(readPrebuiltPack(`${BUILT}${pack}.prebuilt.json`, join(SOURCES, pack), false)).toEqual(readPackFiles(pack));
+    expect(readPrebuiltPack(`${BUILT}${pack}.prebuilt.json`, null)).toEqual(readPackFiles(pack));
   });
 });
 
@@ -31,15 +33,17 @@ describe('a prebuilt file', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   const specs: LoadedRuleSpec[] = [{ id: 'a', regex: 'a{3}', source: 'pack:test/a', predicates: { placeholders: true } }];
 
-  /** A pack directory with two files and its prebuilt file, fresh; returns their paths. */
-  function freshPack(name: string): { dir: string; file: string } {
+  /** A pack directory with two files, a loader and the pack's prebuilt file, fresh; returns their paths. */
+  function freshPack(name: string): { dir: string; loaderFile: string; file: string } {
     const dir = join(scratch, name);
+    const loaderFile = join(scratch, `${name}.loader.js`);
     const file = join(scratch, `${name}.prebuilt.json`);
     mkdirSync(dir);
     writeFileSync(join(dir, 'a.json'), '{"rules":[]}');
     writeFileSync(join(dir, 'b.json'), '{"rules":[]}');
+    writeFileSync(loaderFile, '');
     writePrebuiltPack(file, dir, () => specs);
-    return { dir, file };
+    return { dir, loaderFile, file };
   }
 
   /** Moves a file's mtime a second on, as an edit after the build would. */
@@ -54,17 +58,19 @@ describe('a prebuilt file', () => {
     { change: 'a pack file grown', edit: (dir: string) => writeFileSync(join(dir, 'b.json'), '{"rules": []}'), isRead: false },
     { change: 'a pack file added', edit: (dir: string) => writeFileSync(join(dir, 'c.json'), '{"rules":[]}'), isRead: false },
     { change: 'a pack file removed', edit: (dir: string) => unlinkSync(join(dir, 'b.json')), isRead: false },
+    { change: 'the loader compiled again', edit: (_dir: string, _file: string, loaderFile: string) => touch(loaderFile), isRead: false },
     { change: 'the prebuilt file cut short', edit: (_dir: string, file: string) => writeFileSync(file, '{"files":[["a.json",'), isRead: false },
     { change: 'the prebuilt file missing', edit: (_dir: string, file: string) => unlinkSync(file), isRead: false },
   ])('after $change, in a checkout: read $isRead', ({ change, edit, isRead }) => {
-    const { dir, file } = freshPack(change.replaceAll(' ', '-'));
-    edit(dir, file);
-    expect(readPrebuiltPack(file, dir, true)).toEqual(isRead ? specs : null);
+    const { dir, loaderFile, file } = freshPack(change.replaceAll(' ', '-'));
+    edit(dir, file, loaderFile);
+    expect(readPrebuiltPack(file, { dir, loaderFile })).toEqual(isRead ? specs : null);
   });
 
   test("is read without its stamps checked where the pack files are an installed package's", () => {
-    const { dir, file } = freshPack('installed');
+    const { dir, loaderFile, file } = freshPack('installed');
     touch(join(dir, 'a.json'));
-    expect(readPrebuiltPack(file, dir, false)).toEqual(specs);
+    touch(loaderFile);
+    expect(readPrebuiltPack(file, null)).toEqual(specs);
   });
 });

@@ -30,6 +30,7 @@ const PACKS_DIR = fileURLToPath(new URL('../../../src/rules/packs/', import.meta
 // Beside this module: dist/rules/packs/ once built; src/rules/packs/ has none, so the tests that
 // import the sources read the JSON files.
 const PREBUILT_DIR = fileURLToPath(new URL('./', import.meta.url));
+const LOADER_FILE = fileURLToPath(import.meta.url);
 
 const cache = new Map<PackName, readonly LoadedRuleSpec[]>();
 
@@ -49,10 +50,10 @@ export function listPacks(): PackName[] {
 export function loadPack(name: PackName): LoadedRuleSpec[] {
   const cached = cache.get(name);
   if (cached !== undefined) return [...cached];
-  // In a checkout (the loader's source beside the data) the JSON files may have changed since the
-  // build; an installed package ships only the data, as its build read it.
-  const inCheckout = existsSync(`${PACKS_DIR}index.ts`);
-  const specs = readPrebuiltPack(prebuiltFile(name), join(PACKS_DIR, name), inCheckout) ?? readPackFiles(name);
+  // In a checkout (the loader's source beside the data) the JSON files or the loader may have
+  // changed since the build; an installed package ships only the data, as its build read it.
+  const sources = existsSync(`${PACKS_DIR}index.ts`) ? { dir: join(PACKS_DIR, name), loaderFile: LOADER_FILE } : null;
+  const specs = readPrebuiltPack(prebuiltFile(name), sources) ?? readPackFiles(name);
   cache.set(name, specs);
   return [...specs];
 }

@@ -5,7 +5,8 @@
  * A start parses that one file instead (~10 ms less on the secrets pack). The JSON files stay the
  * truth: the prebuilt file is generated from them, never edited, and it records each pack file's
  * name, size and modification time so that a checkout whose pack files changed after the build
- * reads those files instead.
+ * reads those files instead; so does one where tsc ran after the build (the loader's code may
+ * make other rules of the same files).
  *
  *     { "files": [["age.json", 1043, 1764698400000.5], ...], "specs": [LoadedRuleSpec, ...] }
  */
@@ -50,17 +51,27 @@ export function writePrebuiltPack(file: string, dir: string, load: () => LoadedR
   renameSync(`${file}.tmp`, file);
 }
 
+/** What a checkout's prebuilt file must be as fresh as: its pack directory and the loader tsc wrote. */
+export interface PackSources {
+  readonly dir: string;
+  readonly loaderFile: string;
+}
+
 /**
- * The specs of the prebuilt file `file`, or null when there is none, it is unreadable, or (with
- * `checkStamps`) a file of the pack directory `dir` was added, removed or changed since the build:
- * the caller then reads the pack's files. Without `checkStamps` (an installed package, whose pack
- * files are the ones its build read) only the one file is read.
+ * The specs of the prebuilt file `file`, or null when there is none, it is unreadable, or (given
+ * `sources`, in a checkout) a file of the pack directory was added, removed or changed since the
+ * build, or the loader is newer than the prebuilt file: the caller then reads the pack's files.
+ * With `sources` null (an installed package, whose files are the ones its build read and wrote)
+ * only the one file is read.
  */
-export function readPrebuiltPack(file: string, dir: string, checkStamps: boolean): LoadedRuleSpec[] | null {
+export function readPrebuiltPack(file: string, sources: PackSources | null): LoadedRuleSpec[] | null {
   let pack: PrebuiltPack;
   try {
     pack = JSON.parse(readFileSync(file, 'utf8')) as PrebuiltPack;
-    if (checkStamps && !sameStamps(pack.files, stampsOf(dir, packFiles(dir)))) return null;
+    if (sources !== null) {
+      if (statSync(sources.loaderFile).mtimeMs > statSync(file).mtimeMs) return null;
+      if (!sameStamps(pack.files, stampsOf(sources.dir, packFiles(sources.dir)))) return null;
+    }
   } catch {
     return null;
   }
