@@ -5,7 +5,7 @@
  * cold on both engines (issue 17, item 5; DESIGN §8), `sseredact scan --staged` on 50 staged
  * files with no secret < 300 ms (issue 18, item 6).
  *
- *   node bench/startup.mjs [--runs 20] [--cold-runs 3] [--engine ts,vectorscan]
+ *   node bench/startup.mjs [--runs 20] [--cold-runs 3] [--engine ts,vectorscan] [--base DIR]
  *
  * Every command runs through the launcher (bin/sseredact), as a user's shell and the pre-commit
  * hook run it, --runs times after one unmeasured run that fills the cache, the commands taking
@@ -22,6 +22,10 @@
  * cache), loading the engine and compiling its database (with its cache); medians and minimums in
  * ms, and the CPU time of the whole process (node's own start included).
  *
+ * With `--base DIR` (another checkout, built: e.g. the commit a change starts from) its launcher's
+ * `echo hi` rows (cold and warm) and its phases are measured in the same run, taking turns with
+ * this checkout's, and the ratios of this checkout's medians to the base's are printed.
+ *
  * Every run caches into a temporary XDG_CACHE_HOME, removed at the end with the repository: the
  * user's cache is never read or written. On a shared machine read the ratios to `node -e 0`, the
  * minimums and the CPU time, and the load average printed before and after.
@@ -30,6 +34,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { generateCorpus, parseFlags } from './corpus.mjs';
 import { BIN, ROOT, defaultEngines, exitQuietlyOnEpipe } from './tool.mjs';
 
@@ -38,6 +43,7 @@ exitQuietlyOnEpipe();
 const runs = Number(flags.get('runs') ?? 20);
 const coldRuns = Number(flags.get('cold-runs') ?? 3);
 const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',');
+const base = typeof flags.get('base') === 'string' ? String(flags.get('base')) : null;
 const scratch = mkdtempSync(join(tmpdir(), 'sseredact-startup-'));
 const cacheHome = join(scratch, 'cache');
 const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
@@ -86,9 +92,9 @@ function stagedRepository(dir) {
 }
 
 // What compileChosenRules (src/cli/main.ts) does for the default options, timed step by step.
-const PHASES = `
+const phasesOf = (root) => `
 const t0 = performance.now();
-const dist = ${JSON.stringify(new URL('../dist/', import.meta.url).href)};
+const dist = ${JSON.stringify(pathToFileURL(join(root, 'dist/')).href)};
 await import(dist + 'bundle/sseredact.js');
 const t1 = performance.now();
 const { defaultCacheDirectory } = await import(dist + 'cache.js');
@@ -138,20 +144,21 @@ async function main() {
     { label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] },
     { label: 'sseredact --version', argv: [BIN, '--version'] },
     ...engines.map((engine) => ({ label: `echo hi | sseredact --engine ${engine}`, argv: [BIN, '--engine', engine], engine })),
+    ...(base === null ? [] : engines.map((engine) => ({ label: `echo hi | base --engine ${engine}`, argv: [join(base, 'bin', 'sseredact'), '--engine', engine], engine }))),
     ...engines.map((engine) => ({ label: `scan --staged --engine ${engine}`, argv: [BIN, 'scan', '--staged', '--engine', engine], cwd: repo })),
   ];
-  // Cold first: each engine's first run on an empty cache, --cold-runs times.
-  const cold = new Map();
-  for (const row of rows.filter((r) => r.engine !== undefined)) {
-    const times = [];
-    for (let i = 0; i < coldRuns; i++) {
+  // Cold first: each engine's first run on an empty cache, --cold-runs times, the rows taking turns.
+  const coldRows = rows.filter((r) => r.engine !== undefined);
+  const coldTimes = coldRows.map(() => []);
+  for (let i = 0; i < coldRuns; i++) {
+    for (const [index, row] of coldRows.entries()) {
       rmSync(join(cacheHome, 'sseredact'), { recursive: true, force: true });
       const { ms: wall, stdout } = await run(row.argv);
       if (stdout !== 'hi\n') throw new Error(`${row.argv.join(' ')} printed ${JSON.stringify(stdout)}`);
-      times.push(wall);
+      coldTimes[index].push(wall);
     }
-    cold.set(row.label, median(times));
   }
+  const cold = new Map(coldRows.map((row, index) => [row.label, median(coldTimes[index])]));
   const results = await measure(rows);
   const floor = median(results[0].walls);
   process.stdout.write(`${'command'.padEnd(38)}    cold  median     p90     min  CPU mean  median/floor (ms)\n`);
@@ -162,19 +169,33 @@ async function main() {
       `${row.label.padEnd(38)} ${ms(cold.get(row.label) ?? Number.NaN)} ${ms(median(walls))} ${ms(quantile(walls, 0.9))} ${ms(Math.min(...walls))} ${ms(cpu)}   ${ratio}\n`,
     );
   }
+  const medianOf = (label) => median(results[rows.findIndex((row) => row.label === label)].walls);
+  for (const engine of base === null ? [] : engines) {
+    const label = `echo hi | sseredact --engine ${engine}`;
+    const baseLabel = `echo hi | base --engine ${engine}`;
+    const cpuOf = (wanted) => results[rows.findIndex((row) => row.label === wanted)].cpu;
+    process.stdout.write(
+      `--engine ${engine} against the base: cold ${(cold.get(label) / cold.get(baseLabel)).toFixed(2)}x, warm median ${(medianOf(label) / medianOf(baseLabel)).toFixed(2)}x, CPU ${(cpuOf(label) / cpuOf(baseLabel)).toFixed(2)}x\n`,
+    );
+  }
   process.stdout.write(`(scan --staged: 50 files, ${stagedBytes} bytes staged, no secret; cold: median of ${coldRuns} runs on an empty cache)\n`);
   process.stdout.write('targets: echo hi <= 150 ms warm and <= 400 ms cold (issue 17), scan --staged < 300 ms (issue 18), both engines\n');
+  const checkouts = [{ name: '', root: ROOT }, ...(base === null ? [] : [{ name: 'base ', root: base }])];
   for (const engine of engines) {
-    const phases = [];
+    const phases = checkouts.map(() => []);
     for (let i = 0; i < runs; i++) {
-      const { stdout } = await run([process.execPath, '--input-type=module', '-e', PHASES, engine]);
-      phases.push(JSON.parse(stdout));
+      for (const [index, { root }] of checkouts.entries()) {
+        const { stdout } = await run([process.execPath, '--input-type=module', '-e', phasesOf(root), engine]);
+        phases[index].push(JSON.parse(stdout));
+      }
     }
-    const names = Object.keys(phases[0]);
-    const figures = (pick) => names.map((name) => `${name} ${pick(phases.map((p) => p[name])).toFixed(1)}`).join(', ');
-    process.stdout.write(`\nphases, --engine ${engine}, warm cache, median ms: ${figures(median)}\n`);
-    // On a shared machine the minimum is the steadier figure: what the work takes when it is not waiting.
-    process.stdout.write(`phases, --engine ${engine}, warm cache, minimum ms: ${figures((values) => Math.min(...values))}\n`);
+    for (const [index, { name }] of checkouts.entries()) {
+      const names = Object.keys(phases[index][0]);
+      const figures = (pick) => names.map((phase) => `${phase} ${pick(phases[index].map((p) => p[phase])).toFixed(1)}`).join(', ');
+      process.stdout.write(`\n${name}phases, --engine ${engine}, warm cache, median ms: ${figures(median)}\n`);
+      // On a shared machine the minimum is the steadier figure: what the work takes when it is not waiting.
+      process.stdout.write(`${name}phases, --engine ${engine}, warm cache, minimum ms: ${figures((values) => Math.min(...values))}\n`);
+    }
   }
   process.stdout.write(`load average after: ${loadavg()[0].toFixed(1)}\n`);
 }
