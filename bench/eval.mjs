@@ -201,9 +201,11 @@ function isRedacted(findings, start, end) {
   return true;
 }
 
+/** The counts kept per family and in total. */
+const COUNTS = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, unscorable: 0, unscorableFound: 0 };
 const stats = new Map();
 const stat = (family) => {
-  if (!stats.has(family)) stats.set(family, { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, unscorable: 0, unscorableFound: 0, misses: [] });
+  if (!stats.has(family)) stats.set(family, { ...COUNTS, misses: [] });
   return stats.get(family);
 };
 
@@ -274,7 +276,7 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
 
 const pct = (n, d) => (d === 0 ? '    -' : `${((100 * n) / d).toFixed(1).padStart(5)}`);
 const families = [...stats.keys()].sort();
-const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, unscorable: 0, unscorableFound: 0 };
+const total = { ...COUNTS };
 for (const s of stats.values()) for (const key of Object.keys(total)) total[key] += s[key];
 
 /** Clean text: null when skipped (`--no-clean`). */
