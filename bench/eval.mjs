@@ -23,6 +23,9 @@
  *   rates. An `fp` that depends on the file path also goes there (the secret is real, only the
  *   path exempts it); a `tp` that depends on the file path still holds its secret in the text and
  *   is scored.
+ * - a `tp` record whose label names no secret is "unscorable" (isUnscorable: the source could not
+ *   tie its label to bytes, or it reports a public identifier such as an Azure tenant id): it stays
+ *   in the recall figure, and the summary prints recall without such records beside it.
  * - an `fp` record only says that the source's rule must stay silent, so it counts as a false
  *   positive when a rule of the *same family* fires; "fp any" also counts any rule at all: that is
  *   the share of texts redaction would change (the issue's target). An fp record on which another
@@ -109,6 +112,18 @@ function isTextLabel(record) {
   return !depends.some((dependency) => CONFIG_DEPENDENCIES.has(dependency));
 }
 
+/** A source's finding that names a public identifier, not a credential (Azure tenant and client ids, AWS account ids). */
+const IDENTIFIER_MESSAGE = /(?:Tenant|Client|Account)Id$/i;
+
+/**
+ * Whether a `tp` record's label names no secret to redact (see the header): the source could not
+ * tie its label to bytes (`expect_method: unresolved`: a generator's line taken without its rule),
+ * or the source's message says it reports an identifier, which its provider documents as public.
+ */
+function isUnscorable(record) {
+  return record.expect_method === 'unresolved' || (record.message_ids ?? []).some((id) => IDENTIFIER_MESSAGE.test(id));
+}
+
 /** `name = `, `name: "`, `"name"=>`, `name := '`, `name: |` + newline (YAML block scalar). */
 const ASSIGNMENT_PREFIX = /^\s*["']?[A-Za-z_.$@-][\w.$@-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:[|>][+-]?[ \t]*\n\s*)?["']?/;
 /**
@@ -186,9 +201,11 @@ function isRedacted(findings, start, end) {
   return true;
 }
 
+/** The counts kept per family and in total. */
+const COUNTS = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, unscorable: 0, unscorableFound: 0 };
 const stats = new Map();
 const stat = (family) => {
-  if (!stats.has(family)) stats.set(family, { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0, misses: [] });
+  if (!stats.has(family)) stats.set(family, { ...COUNTS, misses: [] });
   return stats.get(family);
 };
 
@@ -234,7 +251,11 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
               return at >= 0 && isRedacted(findings, at + offset, at + offset + length);
             });
       if (found) s.tpFound++;
-      else s.misses.push(`tp ${record.id}: ${JSON.stringify(record.expect[0] ?? record.text).slice(0, 100)}`);
+      if (isUnscorable(record)) {
+        s.unscorable++;
+        if (found) s.unscorableFound++;
+        else s.misses.push(`tp (unscorable) ${record.id}: ${JSON.stringify(record.expect[0] ?? record.text).slice(0, 100)}`);
+      } else if (!found) s.misses.push(`tp ${record.id}: ${JSON.stringify(record.expect[0] ?? record.text).slice(0, 100)}`);
     } else if ((record.gitleaks_engine_hits ?? []).some((rule) => rule !== record.rule)) {
       // Another gitleaks rule fires on this text: it holds a real-looking secret that only the
       // labelled rule must leave alone. Counted apart, not as a false positive.
@@ -255,7 +276,7 @@ for (const file of ['gitleaks.jsonl', 'secretlint.jsonl']) {
 
 const pct = (n, d) => (d === 0 ? '    -' : `${((100 * n) / d).toFixed(1).padStart(5)}`);
 const families = [...stats.keys()].sort();
-const total = { exTp: 0, exTpFound: 0, exFp: 0, exFpFired: 0, tp: 0, tpFound: 0, fp: 0, fpFired: 0, fpAny: 0, contested: 0, notText: 0 };
+const total = { ...COUNTS };
 for (const s of stats.values()) for (const key of Object.keys(total)) total[key] += s[key];
 
 /** Clean text: null when skipped (`--no-clean`). */
@@ -282,6 +303,8 @@ function cleanTextRun() {
 const engineList = await defaultEngines();
 const clean = cleanTextRun();
 const recall = total.tp === 0 ? 0 : total.tpFound / total.tp;
+const scorable = { tp: total.tp - total.unscorable, found: total.tpFound - total.unscorableFound };
+const scorableRecall = scorable.tp === 0 ? 0 : scorable.found / scorable.tp;
 const falseAlarms = total.fp === 0 ? 0 : total.fpAny / total.fp;
 
 if (asJson) {
@@ -294,6 +317,7 @@ if (asJson) {
         families: Object.fromEntries(families.map((f) => [f, { ...stats.get(f), misses: undefined }])),
         total,
         recall,
+        scorableRecall,
         falseAlarms,
         clean,
       },
@@ -322,7 +346,7 @@ if (asJson) {
     for (const d of clean.disagreements.slice(0, 10)) console.log(`  ENGINES DISAGREE on ${d.path}: ${JSON.stringify(d)}`);
   }
   console.log(
-    `\nsummary: labelled corpus recall ${recall.toFixed(4)} (${total.tpFound}/${total.tp}), false alarms ${falseAlarms.toFixed(4)} (${total.fpAny}/${total.fp} fp texts where any rule fires)`,
+    `\nsummary: labelled corpus recall ${recall.toFixed(4)} (${total.tpFound}/${total.tp}; ${scorableRecall.toFixed(4)}, ${scorable.found}/${scorable.tp}, without the ${total.unscorable} unscorable), false alarms ${falseAlarms.toFixed(4)} (${total.fpAny}/${total.fp} fp texts where any rule fires)`,
   );
   if (clean !== null) {
     console.log(

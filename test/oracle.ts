@@ -54,11 +54,11 @@ export interface OracleResult {
 }
 
 export function oracleRedact(rules: readonly CompiledRule[], input: Uint8Array, replacement: Replacement): OracleResult {
-  return oracleRedactFindings(oracleFindings(rules, input), input, replacement);
+  return oracleRedactFindings(oracleFindings(rules, input), input, replacement, rules);
 }
 
 /** The redaction of `input` given all its findings (of any rules, in any order): merged regions replaced. */
-export function oracleRedactFindings(findings: readonly OracleFinding[], input: Uint8Array, replacement: Replacement): OracleResult {
+export function oracleRedactFindings(findings: readonly OracleFinding[], input: Uint8Array, replacement: Replacement, rules: readonly CompiledRule[]): OracleResult {
   const all = [...findings].sort((a, b) => a.secret.start - b.secret.start || a.rule - b.rule);
   const regions: Array<{ start: number; end: number; findings: OracleFinding[] }> = [];
   // Spans that overlap or touch merge, up to MAX_REGION bytes a region (see replace.ts).
@@ -77,7 +77,7 @@ export function oracleRedactFindings(findings: readonly OracleFinding[], input: 
   const inOrder: OracleFinding[] = [];
   for (const region of regions) {
     pieces.push(input.subarray(at, region.start));
-    pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), regionRuleId(region.findings)));
+    pieces.push(renderReplacement(replacement, input.subarray(region.start, region.end), regionRuleId(region.findings, rules)));
     inOrder.push(...region.findings);
     at = region.end;
   }

@@ -10,6 +10,7 @@
  */
 import { createRedactorPool } from '../redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
+import { isGenericRule } from '../rules/generic-rules.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { compileScanScope } from '../rules/scan-scope.js';
 import type { Finding, LocatedFinding, ScanFinding, Span } from '../types.js';
@@ -78,15 +79,17 @@ class LineIndex {
 
 /**
  * One finding per secret: where rules find the very same bytes (`aws-access-key-id` and the generic
- * `key = value` rule on AKIA...), the report names the narrowest match, as a redaction does.
+ * `key = value` rule on AKIA...), the report names a provider's rule before a generic one, then the
+ * narrowest match, as a redaction does (regionRuleId).
  */
-function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[]): T[] {
+function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[], rules: RuleSet['rules']): T[] {
   const secretOf = ({ finding }: T): string => `${finding.secret.start}:${finding.secret.end}`;
+  const generic = ({ finding }: T): number => (isGenericRule(rules[finding.rule]!) ? 1 : 0);
   const width = ({ finding }: T): number => finding.match.end - finding.match.start;
   const kept = new Map<string, T>();
   for (const entry of counted) {
     const other = kept.get(secretOf(entry));
-    if (other === undefined || width(entry) < width(other)) kept.set(secretOf(entry), entry);
+    if (other === undefined || generic(entry) < generic(other) || (generic(entry) === generic(other) && width(entry) < width(other))) kept.set(secretOf(entry), entry);
   }
   return counted.filter((entry) => kept.get(secretOf(entry)) === entry);
 }
@@ -134,7 +137,7 @@ export function createFileScanner(ruleSet: RuleSet): (path: string, bytes: Uint8
       const scope = { path, match: bytes.subarray(finding.match.start, finding.match.end), line: bytes.subarray(lines.start, lines.end) };
       return isInScope(finding, scope) ? [{ finding, lines: scope.line, linesStart: lines.start }] : [];
     });
-    const findings = oneFindingPerSecret(counted).map(({ finding, lines, linesStart }): ScanFinding => {
+    const findings = oneFindingPerSecret(counted, ruleSet.rules).map(({ finding, lines, linesStart }): ScanFinding => {
       const end = lineIndex.position(finding.secret.end);
       return { ...finding, path, endLine: end.line, endColumn: end.column, lines: new Uint8Array(lines), linesStart, fileSecrets };
     });

@@ -342,7 +342,7 @@ class Redactor implements StreamRedactor {
 
   private replace(region: Region): Uint8Array {
     const findings = region.findings;
-    const replacement = renderReplacement(this.replacementFor(findings), this.buffer.view(region.start, region.end), regionRuleId(findings));
+    const replacement = renderReplacement(this.replacementFor(findings), this.buffer.view(region.start, region.end), regionRuleId(findings, this.ruleSet.rules));
     for (const finding of findings) this.onFinding?.(finding);
     return replacement;
   }

@@ -64,6 +64,20 @@ const SECRETS: ReadonlyArray<readonly [string, string, string, string]> = [
   ['Redis URL with no user', 'REDIS_URL=redis://:T7kpW2qLz9Xc@cache:6379/0', 'T7kpW2qLz9Xc', '@cache:6379/0'],
   ['AMQP URL', 'amqps://svc:Hq3Lr8Vx2Kp9@mq.internal:5671/vhost', 'Hq3Lr8Vx2Kp9', 'amqps://svc:'],
   ['SendGrid key glued to letters', `\x1b[32mkey${SENDGRID}\x1b[0m`, SENDGRID, '\x1b[32mkey'],
+  [
+    '.npmrc token of any format',
+    '//npm.pkg.github.com/:_authToken=111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    '111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    '//npm.pkg.github.com/:_authToken=',
+  ],
+  ['Linear key longer than 40', 'LINEAR=lin_api_f1g2kLGLqdezihCUTzgIAUk6d9wvCnStWrvEXAMPLE', 'lin_api_f1g2kLGLqdezihCUTzgIAUk6d9wvCnStWrvEXAMPLE', 'LINEAR='],
+  ['MessageBird client id', 'const MessageBirdClientID = "d6b2c7e1-4f0a-4c8e-9b3d-7a15e2f9c480"', 'd6b2c7e1-4f0a-4c8e-9b3d-7a15e2f9c480', 'const MessageBirdClientID = "'],
+];
+
+/** [line, rule]: a provider's secret under a name a generic rule also reads is named after the provider. */
+const NAMED: ReadonlyArray<readonly [string, string]> = [
+  ['MIXPANEL_API_SECRET=Zd0xL2aWf13UPH9SInf7ltJmhpgmeXSd', 'mixpanel-api-secret'],
+  ['LOGGLY_TOKEN=58b669ec-bf48-4f91-a1d9-e8c1e8503040', 'loggly-token'],
 ];
 
 /** [what, text]: PII that --pii redacts. */
@@ -125,6 +139,22 @@ describe('secret shapes through the CLI', () => {
   test('every engine prints the same bytes', () => {
     expect(outputs.length).toBe(engines.length);
     for (const output of outputs) expect(output).toEqual(outputs[0]);
+  });
+});
+
+describe('one finding per secret, named after the provider', () => {
+  test.each(NAMED)('%s: %s', async (line, rule) => {
+    for (const engine of engines) {
+      const redacted = await sseredact(['--engine', engine], { input: `${line}\n` });
+      expect(Buffer.from(redacted.stdout as Uint8Array).toString()).toBe(`${line.slice(0, line.indexOf('=') + 1)}[REDACTED:${rule}]\n`);
+      const scanned = await sseredact(['scan', '--engine', engine, '--json', '-'], { input: `${line}\n` });
+      const findings = Buffer.from(scanned.stdout as Uint8Array)
+        .toString()
+        .split('\n')
+        .filter((record) => record.includes('"type":"finding"'))
+        .map((record) => JSON.parse(record).rule);
+      expect(findings).toEqual([rule]);
+    }
   });
 });
 

@@ -82,7 +82,7 @@ function oracleOf(ruleSet: RuleSet, input: Uint8Array) {
   const base = ruleSet.rules.filter((rule) => rule.literals !== 'stream');
   const commandRule = ruleSet.rules.find((rule) => rule.id === GITHUB_COMMAND_RULE_ID)!.index;
   const maskRule = ruleSet.rules.find((rule) => rule.id === GITHUB_MASK_RULE_ID)!.index;
-  return oracleRedactFindings([...oracleFindings(base, input), ...oracleMaskFindings(input, commandRule, maskRule)], input, TEMPLATE);
+  return oracleRedactFindings([...oracleFindings(base, input), ...oracleMaskFindings(input, commandRule, maskRule)], input, TEMPLATE, ruleSet.rules);
 }
 
 /** Pieces that make command lines, near misses, values and their encodings meet in every order. */

@@ -56,7 +56,7 @@ describe.each(engines)('--sse-json on the %s engine', (_name, engine) => {
     ['a secret in an earlier member of a repeated name', `data: {"k":"${AWS}","k":"x"}\n\n`, `data: {"k":"[REDACTED:aws-access-key-id]","k":"x"}\n\n`],
     ['a card number written as a JSON number', `data: {"pan": ${CARD}}\n\n`, 'data: {"pan": "[REDACTED:pii-payment-card]"}\n\n'],
     ['a card number in an array of numbers', `data: {"x":[1,${CARD},2.5e3]}\n\n`, 'data: {"x":[1,"[REDACTED:pii-payment-card]",2.5e3]}\n\n'],
-    ['a secret that needs its member name', `data: {"aws_secret_access_key": "${AWS_SECRET}"}\n\n`, 'data: {"aws_secret_access_key": "[REDACTED:generic-api-key]"}\n\n'],
+    ['a secret that needs its member name', `data: {"aws_secret_access_key": "${AWS_SECRET}"}\n\n`, 'data: {"aws_secret_access_key": "[REDACTED:aws-secret-access-key]"}\n\n'],
     ['a password that needs its member name', 'data: {"password": "Xq7!mP2#vL9zQ"}\n\n', 'data: {"password": "[REDACTED:generic-password]"}\n\n'],
     ['a secret used as a member name', `data: {"${AWS}": 1}\n\n`, 'data: {"[REDACTED:aws-access-key-id]": 1}\n\n'],
     ['a secret written with escapes', `data: {"e":"\\u0041KIA3SQC2PRH67RHIL\\u0041S"}\n\n`, 'data: {"e":"[REDACTED:aws-access-key-id]"}\n\n'],
