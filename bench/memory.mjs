@@ -5,7 +5,7 @@
  * baseline measured in the same run.
  *
  *   node bench/memory.mjs [--sizes 16MiB,256MiB,1GiB] [--engine ts[,vectorscan]] [--base DIR]
- *                         [--seed 1] [--keep-corpus] [--timeout 600]
+ *                         [--seed 1] [--keep-corpus] [--breakdown] [--timeout 600]
  *
  * Rows, per engine of --engine (default: both when the addon loads): `echo hi | sseredact`, then
  * `cat FILE | sseredact --engine E > /dev/null` for each CI log of --sizes (bench/corpus.mjs,
@@ -16,6 +16,12 @@
  * Peak RSS is the measured process's own (the right-hand side of the pipe), by `/usr/bin/time -f
  * %M`; CPU seconds are its user + system time. Columns: peak RSS, what it adds to `echo hi`, and,
  * per engine, the spread from the smallest to the largest size.
+ *
+ * `--breakdown` also samples the measured process's /proc/PID/smaps every 200 ms and prints, for
+ * the sample with the largest RSS, where it lies, by a heuristic reading of the mappings: the node
+ * binary and shared libraries (file-backed), malloc's main heap (`[heap]`: ArrayBuffer contents,
+ * native allocations), malloc's thread arenas (anonymous mappings that start on a 64 MiB boundary),
+ * other anonymous mappings under 1 MiB (mostly V8's heap pages) and from 1 MiB (large ArrayBuffers).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -37,6 +43,8 @@ const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',
 const seed = String(flags.get('seed') ?? '1');
 const timeoutSeconds = Number(flags.get('timeout') ?? 600);
 const base = typeof flags.get('base') === 'string' ? flags.get('base') : null;
+const isBreakdownWanted = flags.has('breakdown');
+const SAMPLE_MS = 200;
 const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
 
 const log = (text) => process.stderr.write(`${text}\n`);
@@ -63,17 +71,74 @@ function measure(input, argv) {
     const stderr = [];
     child.stderr.on('data', (chunk) => stderr.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    let largest = null;
+    const sampler = isBreakdownWanted
+      ? setInterval(() => {
+          const sample = sampleMappings(child.pid, argv[0]);
+          if (sample !== null && (largest === null || sample.total > largest.total)) largest = sample;
+        }, SAMPLE_MS)
+      : null;
     child.on('close', (status, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler ?? undefined);
       const fields = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
       rmSync(out, { force: true });
       if (status !== 0 || fields.length !== 3) {
         reject(new Error(`${argv.join(' ')}: exit ${status ?? signal} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`));
         return;
       }
-      resolve({ rssMB: fields[0] / 1024, cpuSeconds: fields[1] + fields[2] });
+      resolve({ rssMB: fields[0] / 1024, cpuSeconds: fields[1] + fields[2], largest });
     });
   });
+}
+
+/** The pid of the process under `pid` (itself included) that runs `program`, or null. */
+function processRunning(pid, program) {
+  const read = (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  if (read(`/proc/${pid}/cmdline`).split('\0')[0] === program) return pid;
+  for (const child of read(`/proc/${pid}/task/${pid}/children`).split(' ').filter(Boolean)) {
+    const found = processRunning(Number(child), program);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** RSS in KiB by kind of mapping (see --breakdown) of the process under `pid` that runs `program`, and its total; null when it is not running. */
+function sampleMappings(pid, program) {
+  const target = processRunning(pid, program);
+  let text;
+  try {
+    text = target === null ? '' : readFileSync(`/proc/${target}/smaps`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kinds = {};
+  let kind = null;
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping !== null) {
+      const start = BigInt(`0x${mapping[1]}`);
+      const size = BigInt(`0x${mapping[2]}`) - start;
+      const name = mapping[3];
+      if (name === '[heap]') kind = 'malloc heap';
+      else if (name.startsWith('/')) kind = 'binary and libraries';
+      else if (name !== '') kind = 'other';
+      else if (start % (64n << 20n) === 0n) kind = 'malloc thread arenas';
+      else kind = size < 1n << 20n ? 'anonymous < 1 MiB (V8 heap)' : 'anonymous >= 1 MiB';
+    } else if (line.startsWith('Rss:') && kind !== null) {
+      const kib = Number(line.split(/\s+/)[1]);
+      kinds[kind] = (kinds[kind] ?? 0) + kib;
+      total += kib;
+    }
+  }
+  return total === 0 ? null : { total, kinds };
 }
 
 const quoted = (path) => `'${path.replaceAll("'", "'\\''")}'`;
@@ -109,10 +174,13 @@ async function main() {
   if (!flags.has('keep-corpus')) for (const file of files) rmSync(file, { force: true });
 }
 
-function print(label, input, { rssMB, cpuSeconds }, floor) {
+function print(label, input, { rssMB, cpuSeconds, largest }, floor) {
   process.stdout.write(
     `${label.padEnd(40)} ${input.padStart(9)} ${rssMB.toFixed(1).padStart(8)} ${(rssMB - floor.rssMB).toFixed(1).padStart(8)} ${cpuSeconds.toFixed(2).padStart(7)}\n`,
   );
+  if (largest === null || largest === undefined) return;
+  const parts = Object.entries(largest.kinds).sort((a, b) => b[1] - a[1]);
+  process.stdout.write(`${''.padEnd(6)}largest sample ${(largest.total / 1024).toFixed(1)} MB: ${parts.map(([kind, kib]) => `${kind} ${(kib / 1024).toFixed(1)}`).join(', ')}\n`);
 }
 
 main().catch((error) => {
