@@ -4,7 +4,8 @@
  * `echo hi | sseredact` under 150 ms with a warm compiled-rule cache).
  *
  *   node bench/latency.mjs [--lines 1000] [--interval 1] [--startups 20] [--pace timer|spin]
- *                          [--engine ts[,vectorscan]] [--tool "cmd args"] [--timeout 60]
+ *                          [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR] [--rounds 1]
+ *                          [--timeout 60]
  *
  * Latency: the command under test runs once; after 50 unmeasured warm-up lines, one clean
  * CI-log line (with a sequence number) is written to its stdin every --interval ms, and the time
@@ -12,12 +13,17 @@
  * done through `cat` first, which shows what the harness and the pipes alone cost. `--pace
  * timer` (default) sleeps between lines and spins only the last 0.2 ms; `--pace spin` spins
  * throughout (more exact pacing, but it keeps a CPU busy). A command still running --timeout
- * seconds after it started is killed and reported as failed.
+ * seconds after it started is killed and reported as failed. With `--base DIR` (another built
+ * checkout) each engine's row is followed by DIR/bin/sseredact's; `--rounds N` measures every row
+ * N times, interleaved, and prints the median of each figure over the rounds: on a shared machine
+ * a p99 is mostly the load of the moment, which rows measured side by side share.
  *
  * Start-up: `echo hi | CMD` (stdin "hi\n", then EOF) --startups times after one unmeasured run
  * that warms any cache; median and max wall time from spawn to exit, with `node -e 0` as the floor.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseFlags } from './corpus.mjs';
 import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
@@ -31,6 +37,8 @@ const intervalMs = Number(flags.get('interval') ?? 1);
 const startups = Number(flags.get('startups') ?? 20);
 const paceMode = String(flags.get('pace') ?? 'timer');
 const timeoutSeconds = Number(flags.get('timeout') ?? 60);
+const base = typeof flags.get('base') === 'string' ? flags.get('base') : null;
+const rounds = Number(flags.get('rounds') ?? 1);
 
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -140,25 +148,42 @@ async function measureStartup(argv, count, expected) {
 
 const ms = (value) => value.toFixed(3).padStart(8);
 
+const median = (values) => values.toSorted((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
 async function main() {
   const tools = resolveTools({ tool: flags.get('tool'), engines: String(flags.get('engine') ?? (await defaultEngines())).split(',') });
   const measured = tools.tools ?? [];
-  process.stdout.write(`line latency: ${lineCount} clean lines, one every ${intervalMs} ms (after ${WARM_UP_LINES} warm-up lines); node ${process.version}\n`);
+  process.stdout.write(
+    `line latency: ${lineCount} clean lines, one every ${intervalMs} ms (after ${WARM_UP_LINES} warm-up lines); node ${process.version}; load ${loadAverage()}\n`,
+  );
+  if (rounds > 1) process.stdout.write(`medians over ${rounds} rounds, rows interleaved\n`);
   process.stdout.write(`${'command'.padEnd(32)}      p50      p99      max  (ms)\n`);
   const rows = [{ label: 'cat (harness floor)', argv: ['cat'] }];
-  rows.push(...measured.map((tool) => ({ label: tool.label, argv: tool.argv })));
-  for (const row of rows) {
-    try {
-      const sorted = await measureLatency(row.argv);
-      process.stdout.write(`${row.label.padEnd(32)} ${ms(quantile(sorted, 0.5))} ${ms(quantile(sorted, 0.99))} ${ms(sorted[sorted.length - 1])}\n`);
-    } catch (error) {
-      process.stdout.write(`${row.label.padEnd(32)} failed: ${error.message}\n`);
+  for (const tool of measured) {
+    rows.push({ label: tool.label, argv: tool.argv });
+    if (base !== null) rows.push({ label: `base ${tool.label.replace(/^sseredact /, '')}`, argv: [join(base, 'bin', 'sseredact'), ...tool.argv.slice(1)] });
+  }
+  for (const row of rows) row.figures = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const row of rows) {
+      if (row.error !== undefined) continue;
+      try {
+        const sorted = await measureLatency(row.argv);
+        row.figures.push([quantile(sorted, 0.5), quantile(sorted, 0.99), sorted[sorted.length - 1]]);
+      } catch (error) {
+        row.error = error.message;
+      }
     }
+  }
+  for (const row of rows) {
+    if (row.error !== undefined) process.stdout.write(`${row.label.padEnd(32)} failed: ${row.error}\n`);
+    else process.stdout.write(`${row.label.padEnd(32)} ${[0, 1, 2].map((at) => ms(median(row.figures.map((figure) => figure[at])))).join(' ')}\n`);
   }
   if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
 
   if (startups > 0) await printStartups(measured);
-  process.stdout.write('targets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n');
+  process.stdout.write(`load at the end ${loadAverage()}\ntargets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n`);
 }
 
 /** The start-up table: `echo hi | CMD` for node itself and each measured tool. */

@@ -61,11 +61,10 @@ function listsOf(offsets: Int32Array, values: Int32Array): Int32Array[] | null {
 }
 
 function arraysOf(automaton: PositionAutomaton): Int32Array[] {
-  const sets = new Int32Array(automaton.sets.length * 8);
-  automaton.sets.forEach((set, p) => sets.set(set, p * 8));
   return [
-    sets,
-    ...flattenLists(automaton.follow),
+    new Int32Array(automaton.setWords.buffer, automaton.setWords.byteOffset, automaton.setWords.length),
+    automaton.followOffsets,
+    automaton.followTargets,
     automaton.acceptsRule,
     ...flattenLists(automaton.startsOn),
     automaton.acceptsAtEnd,
@@ -124,7 +123,7 @@ function fromBytes(data: Uint8Array): Int32Array {
 function writeAutomata(directory: string, key: string, what: string, automata: readonly PositionAutomaton[], extra: readonly Int32Array[], log: (message: string) => void): void {
   const arrays = [...automata.flatMap(arraysOf), ...extra];
   const meta = JSON.stringify({
-    automata: automata.map((automaton) => ({ positions: automaton.sets.length, rules: automaton.isTruncated.length })),
+    automata: automata.map((automaton) => ({ positions: automaton.positionRule.length, rules: automaton.isTruncated.length })),
     extra: extra.length,
     lengths: arrays.map((array) => array.length),
   });
@@ -140,15 +139,14 @@ function expectedLengths(positions: number, rules: number): Array<number | null>
 /** The automaton in `arrays` (ARRAYS_PER_AUTOMATON of them, lengths checked) of `count` positions and `rules` rules, or null if it is malformed. */
 function automatonOf(arrays: readonly Int32Array[], count: number, rules: number): PositionAutomaton | null {
   const [sets, followOffsets, followTargets, acceptsRule, startOffsets, startPositions, acceptsAtEnd, positionRule, ...perRule] = arrays;
-  const follow = listsOf(followOffsets!, followTargets!);
   const startsOn = listsOf(startOffsets!, startPositions!);
-  if (follow === null || startsOn === null || !everyIn(followTargets!, 0, count) || !everyIn(startPositions!, 0, count)) return null;
+  if (!isOffsets(followOffsets!, followTargets!.length) || startsOn === null || !everyIn(followTargets!, 0, count) || !everyIn(startPositions!, 0, count)) return null;
   if (!everyIn(positionRule!, 0, rules) || !everyIn(acceptsRule!, -1, rules) || !everyIn(acceptsAtEnd!, -1, rules)) return null;
   const [isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth] = perRule as Int32Array[];
-  const setWords = new Uint32Array(sets!.buffer, sets!.byteOffset, sets!.length);
   return {
-    sets: Array.from({ length: count }, (_, p) => setWords.subarray(p * 8, p * 8 + 8)),
-    follow,
+    setWords: new Uint32Array(sets!.buffer, sets!.byteOffset, sets!.length),
+    followOffsets: followOffsets!,
+    followTargets: followTargets!,
     acceptsRule: acceptsRule!,
     startsOn,
     acceptsAtEnd: acceptsAtEnd!,
@@ -162,6 +160,13 @@ function automatonOf(arrays: readonly Int32Array[], count: number, rules: number
     isDroppedTokenOnly: Uint8Array.from(isDroppedTokenOnly!),
     droppedHeadDepth: droppedHeadDepth!,
   };
+}
+
+/** Whether `offsets` start at 0, never go down, and end at `length`. */
+function isOffsets(offsets: Int32Array, length: number): boolean {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== length) return false;
+  for (let i = 1; i < offsets.length; i++) if (offsets[i]! < offsets[i - 1]!) return false;
+  return true;
 }
 
 /** Whether every value of `array` is in `[from, to)`. */
@@ -238,7 +243,14 @@ export function readAutomaton(directory: string, key: string, log: (message: str
  * the entry holds the forward automaton, then the backward follow lists and the secret kinds.
  */
 export function writeInFlightAutomata(directory: string, key: string, automata: InFlightAutomata, log: (message: string) => void): void {
-  writeAutomata(directory, key, 'in-flight automata', [automata.forward], [...flattenLists(automata.backward.follow), Int32Array.from(automata.secretKind)], log);
+  writeAutomata(
+    directory,
+    key,
+    'in-flight automata',
+    [automata.forward],
+    [automata.backward.followOffsets, automata.backward.followTargets, Int32Array.from(automata.secretKind)],
+    log,
+  );
 }
 
 /** The cached in-flight automata under `key`, or null (told to `log`) on any miss. */
@@ -247,13 +259,14 @@ export function readInFlightAutomata(directory: string, key: string, log: (messa
   if (decoded === null) return null;
   const [forward] = decoded.automata;
   const [backwardOffsets, backwardTargets, secretKind] = decoded.extra;
-  const count = forward?.sets.length ?? 0;
-  const backwardFollow = decoded.automata.length === 1 && decoded.extra.length === 3 && backwardOffsets!.length === count + 1 ? listsOf(backwardOffsets!, backwardTargets!) : null;
-  if (backwardFollow !== null && everyIn(backwardTargets!, 0, count) && secretKind!.length === count && everyIn(secretKind!, 0, SECRET_INNER + 1)) {
+  const count = forward?.positionRule.length ?? 0;
+  const isBackwardFollow =
+    decoded.automata.length === 1 && decoded.extra.length === 3 && backwardOffsets!.length === count + 1 && isOffsets(backwardOffsets!, backwardTargets!.length);
+  if (isBackwardFollow && everyIn(backwardTargets!, 0, count) && secretKind!.length === count && everyIn(secretKind!, 0, SECRET_INNER + 1)) {
     const noStarts = new Int32Array(0);
     return {
       forward: forward!,
-      backward: { ...forward!, follow: backwardFollow, startsOn: Array.from({ length: 256 }, () => noStarts) },
+      backward: { ...forward!, followOffsets: backwardOffsets!, followTargets: backwardTargets!, startsOn: Array.from({ length: 256 }, () => noStarts) },
       secretKind: Uint8Array.from(secretKind!),
     };
   }

@@ -93,13 +93,11 @@ export class LazyDfa {
     private readonly maxStates = MAX_STATES,
     private readonly maxBytes = MAX_CACHE_BYTES,
   ) {
-    this.positionHash = pseudoRandom(automaton.sets.length);
-    this.mark = new Uint32Array(automaton.sets.length);
-    this.nextPositions = new Int32Array(automaton.sets.length);
-    this.setWords = new Uint32Array(automaton.sets.length * 8);
-    automaton.sets.forEach((set, p) => {
-      this.setWords.set(set, p * 8);
-    });
+    const count = automaton.positionRule.length;
+    this.positionHash = pseudoRandom(count);
+    this.mark = new Uint32Array(count);
+    this.nextPositions = new Int32Array(count);
+    this.setWords = automaton.setWords;
     this.addFixedStates();
   }
 
@@ -194,7 +192,7 @@ export class LazyDfa {
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
   step(state: number, byte: number): number {
     const { setWords, mark, positionHash } = this;
-    const { follow, startsOn } = this.automaton;
+    const { followOffsets, followTargets, startsOn } = this.automaton;
     const word = byte >>> 5;
     const bit = byte & 31;
     const generation = ++this.markGeneration;
@@ -205,9 +203,10 @@ export class LazyDfa {
     let hash = 0;
     const from = this.positions[state]!;
     for (let i = 0; i < from.length; i++) {
-      const targets = follow[from[i]!]!;
-      for (let j = 0; j < targets.length; j++) {
-        const q = targets[j]!;
+      const p = from[i]!;
+      const end = followOffsets[p + 1]!;
+      for (let j = followOffsets[p]!; j < end; j++) {
+        const q = followTargets[j]!;
         if (mark[q] !== generation && ((setWords[q * 8 + word]! >>> bit) & 1) === 1) {
           mark[q] = generation;
           next[count++] = q;

@@ -20,10 +20,11 @@ const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
 
 export interface PositionAutomaton {
-  /** The byte set each position consumes. */
-  readonly sets: readonly ByteSet[];
-  /** For each position, the positions that may follow it. */
-  readonly follow: readonly Int32Array[];
+  /** The byte set each position consumes, 8 words a position (one array: not an object per position). */
+  readonly setWords: Uint32Array;
+  /** For each position p, the positions that may follow it: followTargets[followOffsets[p] .. followOffsets[p + 1]). */
+  readonly followOffsets: Int32Array;
+  readonly followTargets: Int32Array;
   /** For each position, the rule index whose match ends there, or -1. */
   readonly acceptsRule: Int32Array;
   /** For each byte, the positions a match may start with on that byte. */
@@ -452,14 +453,28 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
   return positions;
 }
 
-/** Each position's targets, once each. */
-function dedupedFollow(follow: readonly number[][]): Int32Array[] {
-  return follow.map((targets) => {
+/** Each position's targets, once each, as offsets and targets (see PositionAutomaton.followOffsets). */
+function dedupedFollow(follow: readonly number[][]): { followOffsets: Int32Array; followTargets: Int32Array } {
+  const lists = follow.map((targets) => {
     const sorted = Int32Array.from(targets).sort();
     let length = 0;
     for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[length++] = sorted[i]!;
-    return length === sorted.length ? sorted : sorted.slice(0, length);
+    return sorted.subarray(0, length);
   });
+  const followOffsets = new Int32Array(lists.length + 1);
+  lists.forEach((list, p) => {
+    followOffsets[p + 1] = followOffsets[p]! + list.length;
+  });
+  const followTargets = new Int32Array(followOffsets[lists.length]!);
+  lists.forEach((list, p) => followTargets.set(list, followOffsets[p]!));
+  return { followOffsets, followTargets };
+}
+
+/** The sets as one array, 8 words a position. */
+function setWordsOf(sets: readonly ByteSet[]): Uint32Array {
+  const words = new Uint32Array(sets.length * 8);
+  sets.forEach((set, p) => words.set(set, p * 8));
+  return words;
 }
 
 /** Per byte, the positions of `starts` whose set holds it. */
@@ -506,8 +521,8 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   for (const p of endMarkers) acceptsRule[p] = -1;
 
   return {
-    sets,
-    follow: dedupedFollow(follow),
+    setWords: setWordsOf(sets),
+    ...dedupedFollow(follow),
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn: startsByByte(sets, starts),
     acceptsAtEnd,
@@ -584,11 +599,11 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
   follow.forEach((targets, p) => {
     for (const q of targets) predecessors[q]!.push(p);
   });
-  const shared = { sets, acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
+  const shared = { setWords: setWordsOf(sets), acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
   const none = new Int32Array(0);
   return {
-    forward: { ...shared, follow: dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
-    backward: { ...shared, follow: dedupedFollow(predecessors), startsOn: Array.from({ length: 256 }, () => none) },
+    forward: { ...shared, ...dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
+    backward: { ...shared, ...dedupedFollow(predecessors), startsOn: Array.from({ length: 256 }, () => none) },
     secretKind: secretKinds(sets, follow, predecessors, inSecret, (p) => isLongTree[positionTree[p]!]!),
   };
 }
