@@ -8,6 +8,11 @@
  * A pipe written in large pieces (stdout under `sseredact | cmd`) is widened to
  * {@link WRITE_PIPE_SIZE} on the first such write (src/pipes.ts), so that a 1 MiB piece goes in
  * at once while the reader keeps up, instead of in sixteen sleeps on a 64 KiB pipe.
+ *
+ * The caller may change or reuse the bytes it wrote once `write` resolves (the redactor lends its
+ * buffer, a source its read buffer): a stream that writes at once (stdout on a pipe or a file, on
+ * Linux) takes no copy; one that queued them (a file's write stream, a full socket) is waited for
+ * until it has written them, and from then on gets copies, so that it keeps its queue.
  */
 import type { Writable } from 'node:stream';
 import { SseredactError, describeSystemError } from '../errors.js';
@@ -17,7 +22,10 @@ import { DEFAULT_PIPE_CAPACITY, widenPipe } from '../pipes.js';
 const WRITE_PIPE_SIZE = 1024 * 1024;
 
 export interface ByteSink {
-  /** Writes `bytes`; resolves when the consumer can take more. No-op once closed. */
+  /**
+   * Writes `bytes`; resolves when the consumer can take more and the caller may change `bytes`
+   * (the sink no longer needs them). No-op once closed.
+   */
   write(bytes: Uint8Array | string): Promise<void>;
   /** True once the reader has gone away. */
   readonly isClosed: boolean;
@@ -50,6 +58,8 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
     if (failure) throw failure;
   };
   let isWidened = false;
+  /** Whether the stream has queued bytes it was given: it gets copies from then on. */
+  let isQueueing = false;
   return {
     get isClosed() {
       return isClosed;
@@ -64,10 +74,22 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
         const fd = (stream as { fd?: unknown }).fd;
         if (typeof fd === 'number') widenPipe(fd, WRITE_PIPE_SIZE);
       }
-      if (!stream.write(bytes)) {
-        await whenWritable(stream);
+      if (typeof bytes === 'string' || isQueueing) {
+        if (!stream.write(typeof bytes === 'string' ? bytes : Buffer.from(bytes))) await whenWritable(stream);
         check();
+        return;
       }
+      let isBelowLimit = true;
+      const written = new Promise<void>((resolve) => {
+        isBelowLimit = stream.write(bytes, () => resolve());
+      });
+      if (stream.writableLength > 0) {
+        // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
+        isQueueing = true;
+        await written;
+      }
+      if (!isBelowLimit && stream.writableLength > 0) await whenWritable(stream);
+      check();
     },
     async end() {
       check();
