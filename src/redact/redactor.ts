@@ -191,11 +191,17 @@ class Redactor implements StreamRedactor {
     return this.advance(false, false);
   }
 
-  /** Takes `chunk` into the holdback and through the engine, its candidates to the confirmer. */
+  /**
+   * Takes `chunk` into the holdback and through the engine, its candidates to the confirmer. The
+   * engine gets the holdback's copy: a caller may reuse the chunk's memory once this write returns
+   * (the CLI's sources do), and an engine that keeps bytes (a literal set's carry) copies them with
+   * `slice()`, which on a Buffer would be a view.
+   */
   private scan(chunk: Uint8Array): void {
+    const from = this.buffer.scannedUpTo;
     this.buffer.append(chunk);
     const floor = this.retainedFrom;
-    this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
+    this.scanner.write(this.buffer.view(from, this.buffer.scannedUpTo), (match) => this.confirmer.addCandidate(match, floor, this.buffer));
   }
 
   release(): Uint8Array {

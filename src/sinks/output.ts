@@ -10,9 +10,9 @@
  * at once while the reader keeps up, instead of in sixteen sleeps on a 64 KiB pipe.
  *
  * The caller may change or reuse the bytes it wrote once `write` resolves (the redactor lends its
- * buffer, a source its read buffer): a stream that writes at once (stdout on a pipe or a file, on
- * Linux) takes no copy; one that queued them (a file's write stream, a full socket) is waited for
- * until it has written them, and from then on gets copies, so that it keeps its queue.
+ * buffer, a source its read buffer): no copy is taken, and a stream that queued them (a file's
+ * write stream, a full socket, a stdout that is not read) is waited for until it has written them.
+ * A stream that writes at once (stdout on a pipe or a file, on Linux) costs no wait.
  */
 import type { Writable } from 'node:stream';
 import { SseredactError, describeSystemError } from '../errors.js';
@@ -58,8 +58,6 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
     if (failure) throw failure;
   };
   let isWidened = false;
-  /** Whether the stream has queued bytes it was given: it gets copies from then on. */
-  let isQueueing = false;
   return {
     get isClosed() {
       return isClosed;
@@ -74,8 +72,8 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
         const fd = (stream as { fd?: unknown }).fd;
         if (typeof fd === 'number') widenPipe(fd, WRITE_PIPE_SIZE);
       }
-      if (typeof bytes === 'string' || isQueueing) {
-        if (!stream.write(typeof bytes === 'string' ? bytes : Buffer.from(bytes))) await whenWritable(stream);
+      if (typeof bytes === 'string') {
+        if (!stream.write(bytes)) await whenWritable(stream);
         check();
         return;
       }
@@ -83,12 +81,11 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
       const written = new Promise<void>((resolve) => {
         isBelowLimit = stream.write(bytes, () => resolve());
       });
-      if (stream.writableLength > 0) {
-        // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
-        isQueueing = true;
-        await written;
-      }
-      if (!isBelowLimit && stream.writableLength > 0) await whenWritable(stream);
+      // Listened for at once: 'drain' comes only while the stream still owes it.
+      const drained = isBelowLimit ? null : whenWritable(stream);
+      // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
+      if (stream.writableLength > 0) await written;
+      if (drained !== null) await drained;
       check();
     },
     async end() {
