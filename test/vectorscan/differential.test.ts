@@ -82,13 +82,14 @@ function scan(engine: Engine, rules: readonly EngineRule[], chunks: readonly str
 
 /**
  * Whether candidate `c` points at real match `m` the way the confirmer reads a candidate: it
- * searches the starts [max(c.start, c.end - maxWidth), c.lastStart ?? c.end - minWidth]
- * (redact/confirm.ts). A candidate with `lastStart` ends where the engine saw a prefix of the
+ * searches the starts [c.start, c.lastStart ?? c.end - minWidth] (redact/confirm.ts; the addon
+ * merges a run of ends into one span up to 2x maxWidth wide, whose start is its first end's
+ * bound). A candidate with `lastStart` ends where the engine saw a prefix of the
  * match end (types.ts, Match); any other must end no earlier than the match.
  */
 function pointsAt(c: Match, m: Match, rule: EngineRule): boolean {
   const isPrefixEnd = c.lastStart !== undefined;
-  return c.rule === m.rule && Math.max(c.start, c.end - rule.maxWidth) <= m.start && m.start <= (c.lastStart ?? c.end - rule.minWidth) && (isPrefixEnd || m.end <= c.end);
+  return c.rule === m.rule && c.start <= m.start && m.start <= (c.lastStart ?? c.end - rule.minWidth) && (isPrefixEnd || m.end <= c.end);
 }
 
 function uncovered(rules: readonly EngineRule[], real: readonly Match[], candidates: readonly Match[]): Match[] {
