@@ -85,7 +85,7 @@ export async function testRules(ruleSet: RuleSet, source: Source): Promise<numbe
       ),
   });
   for await (const chunk of source.chunks) {
-    chunks.push(chunk.slice());
+    chunks.push(Buffer.from(chunk)); // a copy: the source reuses its read buffer
     redactor.write(chunk);
   }
   redactor.end();

@@ -69,8 +69,11 @@ export type StreamFindings =
   | { readonly locate?: true; readonly onFinding?: (finding: LocatedFinding, context?: SseFindingContext) => void }
   | { readonly locate: false; readonly onFinding?: (finding: Finding) => void };
 
-/** A stream to open: its name (for `--verbose`) and what it reports. */
-export type StreamRequest = StreamFindings & { readonly name?: string };
+/**
+ * A stream to open: its name (for `--verbose`), what it reports, and whether a plain (non-SSE)
+ * redactor may lend its outputs (RedactOptions.lendsOutput).
+ */
+export type StreamRequest = StreamFindings & { readonly name?: string; readonly lendsOutput?: boolean };
 
 /** A stream's redactor; plain (non-SSE) ones also say where the stream may be cut (checkpoints). */
 export type OpenedRedactor = ByteRedactor & Partial<Pick<StreamRedactor, 'isAtCleanPoint'>>;
@@ -108,8 +111,9 @@ export function createStreamOpener(ruleSet: RuleSet, options: StreamOptions = {}
   const textRuleSet = options.githubMasks ? withGithubMaskRules(ruleSet, options.onWarning ? { onWarning: options.onWarning } : {}) : ruleSet;
   return (request = {}) => {
     const name = request.name ?? 'stream';
-    const openRedactor = createRedactorPool(ruleSet, { ...replacements, ...request } as RedactOptions);
-    const openText = textRuleSet === ruleSet ? openRedactor : createRedactorPool(textRuleSet, { ...replacements, ...request } as RedactOptions);
+    // SSE keeps its units' outputs as parts of events: they are copies.
+    const openRedactor = createRedactorPool(ruleSet, { ...replacements, ...request, lendsOutput: false } as RedactOptions);
+    const openText = createRedactorPool(textRuleSet, { ...replacements, ...request } as RedactOptions);
     const openSse = (contentPath?: string): ByteRedactor =>
       createSseRedactor({
         openRedactor,

@@ -72,6 +72,7 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     records || sinks.onLocated
       ? openStream({
           name: source.name,
+          lendsOutput: true,
           locate: true,
           onFinding: (finding, context) => {
             tally.add(finding);
@@ -82,7 +83,8 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
               );
           },
         })
-      : openStream({ name: source.name, locate: false, onFinding: (finding) => tally.add(finding) });
+      : openStream({ name: source.name, lendsOutput: true, locate: false, onFinding: (finding) => tally.add(finding) });
+  // The redactor lends its output until its next call: each is written (the sink resolves) first.
   const writeOut = async (bytes: Uint8Array): Promise<void> => {
     if (output) await output.write(bytes);
     if (records && pending.length > 0) await records.write(pending.splice(0).join(''));

@@ -44,6 +44,12 @@ interface ReplacementOptions {
    * when every finding in it comes from rules that agree on one, `replacement` otherwise.
    */
   readonly ruleReplacements?: ReadonlyArray<Replacement | undefined>;
+  /**
+   * What write, end and release return may be views of the redactor's buffer, valid only until
+   * its next call: for a caller done with each output before it feeds more (the CLI, whose sink
+   * resolves once it has written the bytes). Without it, outputs are the caller's to keep (copies).
+   */
+  readonly lendsOutput?: boolean;
 }
 
 /**
@@ -145,6 +151,8 @@ class Redactor implements StreamRedactor {
   /** Absolute offset before which every match is reported and decided (see the module doc). */
   private retainedFrom = 0;
   private ended = false;
+  /** Where a lent output of several pieces is joined: fresh memory for every output would cost page faults and collections. */
+  private joined = EMPTY;
 
   constructor(
     private readonly ruleSet: RuleSet,
@@ -183,11 +191,17 @@ class Redactor implements StreamRedactor {
     return this.advance(false, false);
   }
 
-  /** Takes `chunk` into the holdback and through the engine, its candidates to the confirmer. */
+  /**
+   * Takes `chunk` into the holdback and through the engine, its candidates to the confirmer. The
+   * engine gets the holdback's copy: a caller may reuse the chunk's memory once this write returns
+   * (the CLI's sources do), and an engine that keeps bytes (a literal set's carry) copies them with
+   * `slice()`, which on a Buffer would be a view.
+   */
   private scan(chunk: Uint8Array): void {
+    const from = this.buffer.scannedUpTo;
     this.buffer.append(chunk);
     const floor = this.retainedFrom;
-    this.scanner.write(chunk, (match) => this.confirmer.addCandidate(match, floor, this.buffer));
+    this.scanner.write(this.buffer.view(from, this.buffer.scannedUpTo), (match) => this.confirmer.addCandidate(match, floor, this.buffer));
   }
 
   release(): Uint8Array {
@@ -329,8 +343,22 @@ class Redactor implements StreamRedactor {
       this.emittedUpTo = passUpTo;
     }
     if (pieces.length === 0) return EMPTY;
-    // Views alias the buffer, which the next write may overwrite: always hand out a copy.
-    return pieces.length === 1 ? pieces[0]!.slice() : Buffer.concat(pieces);
+    // Views alias the buffer, which the next write may overwrite: lent, or copied for the caller.
+    if (this.options.lendsOutput !== true) return pieces.length === 1 ? pieces[0]!.slice() : Buffer.concat(pieces);
+    return pieces.length === 1 ? pieces[0]! : this.join(pieces);
+  }
+
+  /** `pieces` joined in the reused {@link joined} buffer (lent output only). */
+  private join(pieces: readonly Uint8Array[]): Uint8Array {
+    let length = 0;
+    for (const piece of pieces) length += piece.length;
+    if (this.joined.length < length) this.joined = new Uint8Array(Math.max(length, this.joined.length * 2));
+    let at = 0;
+    for (const piece of pieces) {
+      this.joined.set(piece, at);
+      at += piece.length;
+    }
+    return this.joined.subarray(0, length);
   }
 
   private replacementFor(findings: readonly Finding[]): Replacement {

@@ -8,6 +8,11 @@
  * A pipe written in large pieces (stdout under `sseredact | cmd`) is widened to
  * {@link WRITE_PIPE_SIZE} on the first such write (src/pipes.ts), so that a 1 MiB piece goes in
  * at once while the reader keeps up, instead of in sixteen sleeps on a 64 KiB pipe.
+ *
+ * The caller may change or reuse the bytes it wrote once `write` resolves (the redactor lends its
+ * buffer, a source its read buffer): no copy is taken, and a stream that queued them (a file's
+ * write stream, a full socket, a stdout that is not read) is waited for until it has written them.
+ * A stream that writes at once (stdout on a pipe or a file, on Linux) costs no wait.
  */
 import type { Writable } from 'node:stream';
 import { SseredactError, describeSystemError } from '../errors.js';
@@ -17,7 +22,10 @@ import { DEFAULT_PIPE_CAPACITY, widenPipe } from '../pipes.js';
 const WRITE_PIPE_SIZE = 1024 * 1024;
 
 export interface ByteSink {
-  /** Writes `bytes`; resolves when the consumer can take more. No-op once closed. */
+  /**
+   * Writes `bytes`; resolves when the consumer can take more and the caller may change `bytes`
+   * (the sink no longer needs them). No-op once closed.
+   */
   write(bytes: Uint8Array | string): Promise<void>;
   /** True once the reader has gone away. */
   readonly isClosed: boolean;
@@ -64,10 +72,21 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
         const fd = (stream as { fd?: unknown }).fd;
         if (typeof fd === 'number') widenPipe(fd, WRITE_PIPE_SIZE);
       }
-      if (!stream.write(bytes)) {
-        await whenWritable(stream);
+      if (typeof bytes === 'string') {
+        if (!stream.write(bytes)) await whenWritable(stream);
         check();
+        return;
       }
+      let isBelowLimit = true;
+      const written = new Promise<void>((resolve) => {
+        isBelowLimit = stream.write(bytes, () => resolve());
+      });
+      // Listened for at once: 'drain' comes only while the stream still owes it.
+      const drained = isBelowLimit ? null : whenWritable(stream);
+      // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
+      if (stream.writableLength > 0) await written;
+      if (drained !== null) await drained;
+      check();
     },
     async end() {
       check();

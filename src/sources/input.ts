@@ -12,6 +12,10 @@
  *   widened: one that the writer keeps full is widened to 1 MiB where the addon can (see
  *   src/pipes.ts), which cut the CPU time of `cat log | sseredact` by about a third;
  * - anything else (a terminal, a device): a read stream.
+ *
+ * Files and pipes are read into buffers the source reuses (fresh 1 MiB buffers cost page faults
+ * and garbage collections at every read): a chunk is the consumer's until it asks for the next
+ * one, and a consumer that keeps bytes longer copies them (see {@link Source.chunks}).
  */
 import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, read, readFileSync, readSync, statSync } from 'node:fs';
 import { SseredactError, describeSystemError } from '../errors.js';
@@ -27,6 +31,11 @@ const STREAM_READ_SIZE = 64 * 1024;
 export interface Source {
   /** The stream's name in records and errors: the path, or `-` for stdin. */
   readonly name: string;
+  /**
+   * The stream's bytes. Each chunk stays as it is only until the next one is asked for: its buffer
+   * is then read into again. The pipeline asks for the next chunk once the output of this one is
+   * written (ByteSink.write resolves when the sink no longer needs the bytes).
+   */
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
@@ -91,8 +100,8 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
   try {
     // Without a start, reads go on from the descriptor's own position (stdin may be part read).
     let position = start ?? null;
+    const buffer = Buffer.allocUnsafeSlow(FILE_READ_SIZE);
     for (;;) {
-      const buffer = Buffer.allocUnsafeSlow(FILE_READ_SIZE);
       const count = readSync(fd, buffer, 0, FILE_READ_SIZE, position);
       if (count === 0) return;
       if (position !== null) position += count;
@@ -105,15 +114,16 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
 
 /**
  * A pipe or socket: each read takes all that has come in, up to {@link PIPE_READ_SIZE}, into one
- * reused buffer, and yields a copy of exactly what it read (a short read costs no large allocation).
- * The next read is under way (on libuv's thread pool) while the consumer works on that copy, so a
- * writer that keeps up never leaves the redactor waiting for a read. A pipe found full (a writer
- * ahead of us) is widened (src/pipes.ts). A consumer that stops early leaves the read under
- * way to finish on its own; an owned descriptor is closed only after it.
+ * of two buffers, which take turns: the next read is under way (on libuv's thread pool) into the
+ * other buffer while the consumer works on a chunk, so a writer that keeps up never leaves the
+ * redactor waiting for a read. A pipe found full (a writer ahead of us) is widened
+ * (src/pipes.ts). A consumer that stops early leaves the read under way to finish on its own; an
+ * owned descriptor is closed only after it.
  */
 async function* readPipe(fd: number, { isOwned }: Descriptor): AsyncGenerator<Uint8Array> {
-  const buffer = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
-  let pending: Promise<ReadResult> | null = settledRead(fd, buffer);
+  let filling = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
+  let spare = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
+  let pending: Promise<ReadResult> | null = settledRead(fd, filling);
   try {
     let isWidened = false;
     for (;;) {
@@ -126,8 +136,10 @@ async function* readPipe(fd: number, { isOwned }: Descriptor): AsyncGenerator<Ui
         widenPipe(fd, PIPE_READ_SIZE);
         isWidened = true;
       }
-      const chunk = Buffer.from(buffer.subarray(0, read.count));
-      pending = settledRead(fd, buffer);
+      const chunk = filling.subarray(0, read.count);
+      // The spare buffer's chunk is done with: the consumer asked for this one.
+      [filling, spare] = [spare, filling];
+      pending = settledRead(fd, filling);
       yield chunk;
     }
   } finally {

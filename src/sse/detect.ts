@@ -95,7 +95,7 @@ export function createAutoRedactor(open: { readonly text: () => ByteRedactor; re
   return {
     write(chunk) {
       if (chosen !== null) return chosen.write(chunk);
-      head.push(chunk);
+      head.push(Buffer.from(chunk)); // held past this write: a source reuses its buffers
       headLength += chunk.length;
       const redactor = choose(false);
       return redactor === null ? new Uint8Array(0) : start(redactor);
@@ -103,7 +103,9 @@ export function createAutoRedactor(open: { readonly text: () => ByteRedactor; re
     end() {
       if (chosen !== null) return chosen.end();
       const redactor = choose(true) as ByteRedactor;
-      return Buffer.concat([start(redactor), redactor.end()]);
+      // Copied before the next call: a text redactor may lend its output (RedactOptions.lendsOutput).
+      const head = Buffer.from(start(redactor));
+      return Buffer.concat([head, redactor.end()]);
     },
   };
 }

@@ -160,7 +160,8 @@ export function createSseRedactor(options: SseRedactOptions): SseRedactor {
     return concat(parts);
   };
   return {
-    write: (chunk) => run(framer.write(chunk), false),
+    // A copy: the framer keeps views of an unfinished event's lines, and a source reuses its buffers.
+    write: (chunk) => run(framer.write(Buffer.from(chunk)), false),
     end: () => run(framer.end(), true),
   };
 }

@@ -1,12 +1,14 @@
 /**
  * Output sinks (src/sinks/output.ts) at their failures, through the real bin/sseredact: a write
  * that fails must fail the run however the input comes, whatever the order in which Node reports
- * the failure and the end of the input. And a pipe written in large pieces, which is widened.
+ * the failure and the end of the input. A pipe written in large pieces, which is widened; a
+ * stream that queues what it is written, while the caller reuses its bytes.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, createWriteStream, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { createByteSink } from '../../src/sinks/output.js';
@@ -57,5 +59,28 @@ describe.skipIf('error' in loadAddon())('a pipe written in pieces larger than it
     await sink.end();
     closeSync(readEnd);
     expect({ capacity, total }).toEqual({ capacity: 1024 * 1024, total: piece.length });
+  });
+});
+
+describe('a sink over a stream that queues what it is written (a file write stream, a full socket)', () => {
+  test('the caller may change its bytes once write resolves: the stream still writes what it was given', async () => {
+    const written: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        setTimeout(() => {
+          written.push(chunk.toString('latin1'));
+          done();
+        }, 5);
+      },
+    });
+    const sink = createByteSink(stream, { ownsStream: true });
+    // One buffer, reused for every write, as the redactor's lent output and a source's read buffers are.
+    const bytes = Buffer.alloc(6);
+    for (const fill of ['a', 'b', 'c']) {
+      bytes.fill(fill);
+      await sink.write(bytes);
+    }
+    await sink.end();
+    expect(written.join('')).toBe('aaaaaabbbbbbcccccc');
   });
 });

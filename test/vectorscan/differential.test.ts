@@ -82,8 +82,9 @@ function scan(engine: Engine, rules: readonly EngineRule[], chunks: readonly str
 
 /**
  * Whether candidate `c` points at real match `m` the way the confirmer reads a candidate: it
- * searches the starts [c.start, c.lastStart ?? c.end - minWidth] (redact/confirm.ts: an engine
- * may report a run of ends as one match, so c.start, not c.end - maxWidth, is the low bound). A candidate with `lastStart` ends where the engine saw a prefix of the
+ * searches the starts [c.start, c.lastStart ?? c.end - minWidth] (redact/confirm.ts; the addon
+ * merges a run of ends into one span up to 2x maxWidth wide, whose start is its first end's
+ * bound). A candidate with `lastStart` ends where the engine saw a prefix of the
  * match end (types.ts, Match); any other must end no earlier than the match.
  */
 function pointsAt(c: Match, m: Match, rule: EngineRule): boolean {

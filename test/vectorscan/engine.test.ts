@@ -44,13 +44,24 @@ describe.skipIf(!('addon' in load))('vectorscan engine', () => {
     scanner.write(bytes('key AKIAABCDEFGHIJKLMNOP pass'), onMatch);
     scanner.write(bytes('word.'), onMatch);
     scanner.end(onMatch);
-    // The word boundaries are dropped (pattern.ts), so 'pass' is already a candidate in the first
-    // chunk; the run continues in the second, from the same start.
+    // The leading word boundary is dropped, the one where the match ends is kept (pattern.ts): 'pass'
+    // at the end of the first chunk is no candidate yet, 'password' is once the '.' after it comes.
     expect(matches).toEqual([
       { rule: 0, start: 4, end: 24 },
-      { rule: 1, start: 25, end: 29 },
       { rule: 1, start: 25, end: 33 },
     ]);
+  });
+
+  test('a fixed-width token ending in a word boundary is no candidate inside a longer word', () => {
+    // The legacy Vault token shape, and the stack-trace frame that made it 4.9k candidates per 64 MiB of CI log.
+    const scanner = engineWith()
+      .compile(compileRules([{ id: 'vault', regex: '\\bs\\.[A-Za-z0-9]{24}\\b' }]))
+      .open();
+    const { matches, onMatch } = collect();
+    scanner.write(bytes('at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n'), onMatch);
+    scanner.write(bytes('token s.AbCdEfGhIjKlMnOpQrStUvWx\n'), onMatch);
+    scanner.end(onMatch);
+    expect(matches).toEqual([{ rule: 0, start: 84, end: 110 }]);
   });
 
   test('with firstTreatment som: som where Vectorscan takes it, end where start tracking is too large', () => {

@@ -38,7 +38,10 @@ describe('printHyperscan', () => {
     ['a group under a repeat', '(ab)+', '(?:\\x61\\x62)+'],
     ['stream anchors', '^a$', '\\A\\x61\\z'],
     ['line anchors', '(?m)^a$', '(?m:^)\\x61(?m:$)'],
-    ['word boundaries are dropped (they cost Vectorscan its fast paths)', '\\ba\\B', '\\x61'],
+    ['word boundaries are dropped (they cost Vectorscan its fast paths)', '\\ba\\Bb', '\\x61\\x62'],
+    ['a word boundary where the match ends is kept', '\\bs\\.[a-z]{3}\\b', '\\x73\\x2e[\\x61-\\x7a]{3}\\b'],
+    ['a word boundary that ends a last branch is kept', 'x(?:a\\b|b)', '\\x78(?:\\x61\\b|\\x62)'],
+    ['a word boundary inside a repeat is dropped', '(?:a\\b)+', '(?:\\x61)+'],
     ['an impossible branch is dropped', '[^\\x00-\\xff]|b', '\\x62'],
   ])('%s: %s', (_label, source, expected) => {
     expect(print(source)).toBe(expected);
