@@ -199,8 +199,13 @@ const PLACEHOLDER_VARIABLE =
 /** Instructions or stand-ins in words: `your_token`, `REPLACE_WITH_PASSWORD`, `api_key_here`, `mypassword`. */
 const PLACEHOLDER_WORDS =
   /^(?:(?:your|insert|enter|replace[-_ ]?(?:with|me)?)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here|my[-_ ]?(?:pass(?:word)?|passwd|pwd|secret|token|api[-_ ]?key|key))$/i;
-/** Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds latin1). */
-const PLACEHOLDER_PART = /\*{4}|[xX]{4}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+/**
+ * Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds
+ * latin1). An x run counts when it stands alone (`xoxb-xxxx-xxxx`, `sk_live_xxxx`) or is 8 long
+ * (`AKIAXXXXXXXXXXXXXXXX`): random base62 holds `xXxx` once in ~17k 40-character tokens and a
+ * PEM body once in ~700 keys, which dropped real keys as placeholders.
+ */
+const PLACEHOLDER_PART = /\*{4}|[xX]{8}|(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
 
 /**
  * True when `secret` (latin1) is a template variable or a dummy value, or, given the `match`

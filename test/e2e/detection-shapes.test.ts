@@ -142,6 +142,46 @@ describe('secret shapes through the CLI', () => {
   });
 });
 
+/** A generated key whose body holds `xXxx` by chance (bench/corpus.mjs, dense shape, seed 1): once dropped as a placeholder. */
+const PEM_BODY_WITH_X_RUN = [
+  'iNxBgSm73xyrf5kYWe0KRa5mXenyhFyBU7/AN/g+H58+ry5FqdyxXxxqT0thyXUu',
+  'UaEIzkMFHGFP/C1V+XsGFWGhdwiEK2MU+3JVEBzEmjDlWdjUzkyopuGz7PsKjOqM',
+  'sxzTBQqt2usjL6COvhf5XnRc9aZTsZCGPFuiKxADffVfSP3RSBJp/SnZmAOeQY07',
+  '9ZKheE4z98A11ysariPJBbwGl3itF0i9SF7f4u1lxQ2nhQF/6lX+PfVh9oO3Li1Z',
+  'jRsqMAymN6FuFFJvAhZcxB4FUrvLC+ZUsF1APtiRvTM1EU8aMQTB71TQAvp6P1fN',
+  'DQ/Cy43IKprOLXncsJA4P6P3qdf4yi+fS9mkDBfITThsKBRl8Ktfn+eb69zSmpdP',
+  'yh0+HxuVgl1pkzz2CPR62HQHELKr1bouxcP6Tcf57by4n04KZgpocT+uUuqt+r6L',
+  'l1x6GxkWIMhwM2u2uVyDecqLNa9wl3S/7KqQs+bgtZ0yNBHPS44+jAN+Hm5Pjr6F',
+  'tPKKINbcZRu1wm5P4Pv7Jap+62FUkL9kx0/Z6tOB+Ez3CIIqmncOWuCmwuhTxgom',
+  'u8LlJ63ul9cVp5DUq4df5SaPy6QaJRJerfIUXes32J+ZiXfd/N8xw5+5IOQrW6Fl',
+  'iq2sBVKXQ20b83m8L5NgZmfMuWDNe6XdRIejsHHOrGe86wuhOqj/zXeYBHQD/t23',
+  'gVPz6ZqnWe/pyFMyZys/bXVr+1amMM5eFQ22nDaiZbMKEoElo8sOrwrZnAqmxyj8',
+  '9Z1bdGDwLYK3g8AdJz+cP3q/od/PzQ8LXOkQPhXG+vMX1KQEZ2wmLPxJPvOPyw0S',
+  'hUXc8sOkNbBRtb7drDLFYGwPHxQTIQjAZy5kaPGxoimh3zg3414iBngfJ16immZC',
+  'FKiJARtRoBDZsdx503WfYW+fREencpFvMfXBF+uyDTOQ8QIp0ROeXTnq+HIhF2FQ',
+  '2v3cq+2i9UmgQW6JZbXt/47KNHA0C0cY11a/pWksZSf6DKTQ2LukgO/FXxuUIma4',
+  'yrWGt+sEoP2jfY5ERgaePBwtdu+D3hJBXzyo3q2oJYAn+ylr5nS+CgQEBEawH+pf',
+  'zNmk3x2z8PA+Sm6xaB7uLzFmnxGZnOaVDVvzP/iM+FlL4OWbirhOvm1UCcGXPz/U',
+  '7Q880mclnl2b5bvsyIcEAyz9z2JjTpg3m6AfEVoLCQTqmLnPW+Xsj9mLawYsYF0L',
+  'xnIdP8WLS6mw/ANcd0FqnwkNuGkL+/0PHtWsgPqNCJHfKFHKIKbZ6DrWasHTlbWq',
+  'dhRfL5psOFqukZtxWBzMUW5bozRnsr+45prmuogdCgmsCiZsV9JS5yolnEPpvpx8',
+  'N28gIrIQQxVJKh1FUqLsqhAmLnr3z6WroRZGGyh3G6JEbMKhLP2IsMYIfSQYAAaL',
+  'hvAtamqCNEsSq/r4kXn59n68O2ljpfGwd1ovecB7swclW+2tDihFPhxjKkv6V32O',
+  'keCPbQXwULme9mGO81kNiq/lTqqmjuZ7/8xKKuz21as37d0wkhRvfVjJtjNt4xa+',
+  'WFdVCgGgz1hnl2pfPfeeTq9z3+W+VnyXooDNaOTvWT6Foe0RbfesClDJbKvMyvtt',
+  'X1/4zibubA7Iz7ncSCM4GDzo',
+].join('\n');
+
+describe('a private key whose random body holds an x run', () => {
+  test.each(engines)('is redacted on %s', async (engine) => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY_WITH_X_RUN}\n-----END PRIVATE KEY-----\n`;
+    const redacted = await sseredact(['--engine', engine], { input: `+ cat /tmp/deploy_key\n${key}+ chmod 600 /tmp/deploy_key\n` });
+    const output = Buffer.from(redacted.stdout as Uint8Array).toString();
+    expect(output).toContain('[REDACTED:private-key]');
+    for (const line of PEM_BODY_WITH_X_RUN.split('\n')) expect(output).not.toContain(line.slice(0, 16));
+  });
+});
+
 describe('one finding per secret, named after the provider', () => {
   test.each(NAMED)('%s: %s', async (line, rule) => {
     for (const engine of engines) {

@@ -147,6 +147,9 @@ describe('placeholders', () => {
     '%API_KEY%',
     '********',
     'sk_live_xxxxxxxxxxxx',
+    'xoxb-xxxx-xxxx',
+    '1234-XXXX',
+    'AKIAXXXXXXXXXXXXXXXX',
     'abc...',
     'your_api_key',
     'insert-token-here',
@@ -156,9 +159,18 @@ describe('placeholders', () => {
     'mypassword',
     'my_secret',
   ])('%s is a placeholder', (text) => expect(isPlaceholder(text)).toBe(true));
-  test.each(['$ecretPass42', 'Zq8Lr2Vx9Kp4Wm7Tn3Bc', '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', 'p4ss*word', 'x.y', 'mySecret789', 'mysql', 'replaced4Kq9'])('%s is not', (text) =>
-    expect(isPlaceholder(text)).toBe(false),
-  );
+  test.each([
+    '$ecretPass42',
+    'Zq8Lr2Vx9Kp4Wm7Tn3Bc',
+    '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',
+    'p4ss*word',
+    'x.y',
+    'mySecret789',
+    'mysql',
+    'replaced4Kq9',
+    'Zq8Lr2VxXxxKp4Wm7Tn3Bc',
+    'UBU7/AN/g+H58+ry5FqdyxXxxqT0thyXUu',
+  ])('%s is not', (text) => expect(isPlaceholder(text)).toBe(false));
 
   test.each([
     ['postgres://postgres:postgres@localhost:5432/db', 'postgres', true],
