@@ -55,4 +55,10 @@ describe('ts engine automaton of a rule behind a token boundary', () => {
       droppedWidth: 24,
     });
   });
+
+  // Candidates at every `data:` would each send the confirmer over the widest match, lines and all.
+  test('a rule that may span lines keeps its head before its first anchor', () => {
+    const spanning = buildPositionAutomaton(compileRules([{ id: 'secret-data', regex: '(?m)^[ \\t]{0,8}data:[ \\t]*\\n(?s:.{0,100}?)kind: Secret' }]));
+    expect({ isHeadDropped: spanning.isHeadDropped[0], startsOnSpace: spanning.startsOn[byte(' ')]!.length > 0 }).toEqual({ isHeadDropped: 0, startsOnSpace: true });
+  });
 });

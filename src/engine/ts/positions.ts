@@ -164,9 +164,10 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
   if (part.isHeadDropped || !mayDropHeads) return part;
   // A head too wide to leave out before the last anchor may be narrow enough before the first
   // (`://` of `[A-Za-z][A-Za-z0-9+.-]{1,20}://[0-9A-Za-z_]{20,255}:x-oauth-basic@`): tracked whole,
-  // it kept a thread alive through every word.
+  // it kept a thread alive through every word. Not for a match that may span lines: the confirmer
+  // would search up to the widest match after every first anchor (`data:` of a Kubernetes secret).
   const first = findAnchor(items, 'first');
-  if (first === null || first.end >= anchor.end) return part;
+  if (first === null || first.end >= anchor.end || canMatchNewline(relaxed)) return part;
   const early = partUpTo(items, flatten(exact), first, mayDropHeads);
   return early.isHeadDropped ? early : part;
 }
