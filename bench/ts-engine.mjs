@@ -72,7 +72,7 @@ const dfa = database.dfa;
 let state = 0;
 let idle = 0;
 for (let i = 0; i < input.length; i++) {
-  let entry = dfa.table[(state << 8) | input[i]];
+  let entry = dfa.table[(state << dfa.rowShift) | dfa.byteClass[input[i]]];
   if (entry >> FLAG_BITS === SENTINEL) {
     const next = dfa.step(state, input[i]);
     entry = (next << FLAG_BITS) | dfa.flags[next];

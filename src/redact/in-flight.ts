@@ -39,7 +39,7 @@
  * rule sets a command or the library marks with useInFlightCache.
  */
 import { inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
-import { FLAG_BITS, LazyDfa, UNBUILT } from '../engine/ts/dfa.js';
+import { LazyDfa } from '../engine/ts/dfa.js';
 import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata } from '../engine/ts/positions.js';
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
 
@@ -161,10 +161,6 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
   let forwardGeneration = forward.generation;
   let backwardGeneration = backward.generation;
 
-  const step = (dfa: LazyDfa, state: number, byte: number): number => {
-    const entry = dfa.table[(state << 8) | byte]!;
-    return entry === UNBUILT ? dfa.step(state, byte) : entry >> FLAG_BITS;
-  };
   /** Drops what the caches know when either DFA flushed; true when one did. */
   const isFlushed = (): boolean => {
     if (forward.generation === forwardGeneration && backward.generation === backwardGeneration) return false;
@@ -209,7 +205,7 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
     // Forward: the threads started in the tail, after each byte.
     let at = 0;
     for (let j = 0; j < length; j++) {
-      at = step(forward, at, tail[j]!);
+      at = forward.next(at, tail[j]!);
       forwardStates[j] = at;
     }
     if (at === 0) return horizons;
@@ -236,7 +232,7 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
         if ((kinds & INNER) !== 0) inner = j;
       }
       if (j === 0) break;
-      back = step(backward, back, tail[j - 1]!);
+      back = backward.next(back, tail[j - 1]!);
       if (isFlushed()) return holdAll();
     }
     horizons.any = offset + any;
@@ -250,7 +246,7 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
     secretHorizons: analyse,
     isMatchInFlight(tail) {
       let at = 0;
-      for (let j = 0; j < tail.length; j++) at = step(forward, at, tail[j]!);
+      for (let j = 0; j < tail.length; j++) at = forward.next(at, tail[j]!);
       return at !== 0;
     },
   };

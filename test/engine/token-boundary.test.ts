@@ -35,8 +35,30 @@ describe('ts engine automaton of a rule behind a token boundary', () => {
     });
   });
 
-  test('a head whose anchor holds a separator (`==:`) stays tracked: left out, it would hold back more than the current token', () => {
+  // The horizon then holds up to its dropped width of the current line; what leaves is still what
+  // the in-flight analysis allows (test/redact/holdback-table.test.ts).
+  test('a head whose anchor holds a separator (`==:`) is left out too, bounded by its width', () => {
     const withSeparator = automatonOf('\\b[A-Za-z0-9+/]{22}==:[A-Za-z0-9]{32}\\b');
-    expect(withSeparator.startsOn[byte('a')]!.length).toBeGreaterThan(0);
+    expect({
+      startsOnA: withSeparator.startsOn[byte('a')]!.length,
+      isHeadDropped: withSeparator.isHeadDropped[0],
+      isDroppedTokenOnly: withSeparator.isDroppedTokenOnly[0],
+      droppedWidth: withSeparator.droppedWidth[0],
+    }).toEqual({ startsOnA: 0, isHeadDropped: 1, isDroppedTokenOnly: 0, droppedWidth: 25 });
+  });
+
+  test('a head too wide before its last anchor is left out before its first (`://` of a URL)', () => {
+    const url = automatonOf('[A-Za-z][A-Za-z0-9+.-]{1,20}://([0-9A-Za-z_]{20,255}):x-oauth-basic@');
+    expect({ startsOnA: url.startsOn[byte('a')]!.length, isHeadDropped: url.isHeadDropped[0], droppedWidth: url.droppedWidth[0] }).toEqual({
+      startsOnA: 0,
+      isHeadDropped: 1,
+      droppedWidth: 24,
+    });
+  });
+
+  // Candidates at every `data:` would each send the confirmer over the widest match, lines and all.
+  test('a rule that may span lines keeps its head before its first anchor', () => {
+    const spanning = buildPositionAutomaton(compileRules([{ id: 'secret-data', regex: '(?m)^[ \\t]{0,8}data:[ \\t]*\\n(?s:.{0,100}?)kind: Secret' }]));
+    expect({ isHeadDropped: spanning.isHeadDropped[0], startsOnSpace: spanning.startsOn[byte(' ')]!.length > 0 }).toEqual({ isHeadDropped: 0, startsOnSpace: true });
   });
 });

@@ -9,6 +9,7 @@
  * little beyond its table row, one of hundreds several times that, and what must stay bounded is
  * the process's memory, not a count.
  */
+import { type ByteSet, hasByte } from '../../regex/ast.js';
 import type { PositionAutomaton } from './positions.js';
 
 /** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
@@ -24,16 +25,17 @@ export const SENTINEL = 1;
 export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
 
 /**
- * Most states a 16-bit entry can name (state id and 2 flag bits). 16-bit entries make a state's row
- * 512 bytes: half the cache misses of 32-bit entries on a table of many states.
+ * Most states a 16-bit entry can name (state id and 2 flag bits). 16-bit entries and a column per
+ * byte class (see byteClassesOf) make a state's row 256 bytes on the built-in pack (96 classes
+ * rounded up to 128), against 512 with a column per byte and 1 KiB with 32-bit entries.
  */
 const MAX_STATES = 16384;
 
 /**
  * The default budget of a cache, in bytes (see stateBytes). The built-in secrets pack averages
- * ~800 bytes a state and builds ~11,000 states over 64 MiB of CI log, 16,000 over 256 MiB: this
- * lets the cache grow to ~13,000 before a flush. A flush is dear (rebuilding the busy states
- * took ~0.5 CPU seconds in bench; a 6 MiB budget flushed every ~20 MiB and scanned 1.7x slower).
+ * ~550 bytes a state and builds ~11,800 states over 64 MiB of CI log, ~15,700 over 32 MiB of
+ * base64: this lets the cache grow to MAX_STATES before a flush. A flush is dear: with 512-byte
+ * rows the base64 flushed 5 times per pass and scanned at 26 MiB per CPU second, not 125.
  */
 const MAX_CACHE_BYTES = 10 * 1024 * 1024;
 
@@ -46,8 +48,12 @@ const LIST_OVERHEAD_BYTES = 96;
 const NONE = new Int32Array(0);
 
 export class LazyDfa {
-  /** table[(state << 8) | byte] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
-  table = new Uint16Array(256 * 64).fill(UNBUILT);
+  /** table[(state << rowShift) | byteClass[byte]] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
+  table: Uint16Array;
+  /** Per byte, its column in a state's row (see byteClassesOf). */
+  readonly byteClass: Uint8Array;
+  /** A row holds 1 << rowShift entries: the byte classes rounded up to a power of two, so an index is a shift and an or. */
+  readonly rowShift: number;
   /** IDLE and/or ACCEPTS bits per state. */
   flags = new Uint8Array(64);
   /**
@@ -98,6 +104,10 @@ export class LazyDfa {
     this.mark = new Uint32Array(count);
     this.nextPositions = new Int32Array(count);
     this.setWords = automaton.setWords;
+    const classes = byteClassesOf(automaton.setWords);
+    this.byteClass = classes.byteClass;
+    this.rowShift = 32 - Math.clz32(classes.count - 1);
+    this.table = new Uint16Array(64 << this.rowShift).fill(UNBUILT);
     this.addFixedStates();
   }
 
@@ -140,7 +150,7 @@ export class LazyDfa {
   private add(positions: Int32Array, hash: number): number {
     const sameHash = this.ids.get(hash);
     const id = this.positions.length;
-    if ((id + 1) * 256 > this.table.length) this.grow();
+    if ((id + 1) << this.rowShift > this.table.length) this.grow();
     if (sameHash === undefined) this.ids.set(hash, [id]);
     else sameHash.push(id);
     this.positions.push(positions);
@@ -170,7 +180,7 @@ export class LazyDfa {
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
     this.droppedHeadDepths[id] = droppedHeadDepth;
-    this.cacheBytes += stateBytes(positions, this.accepts[id]!, this.acceptsAtEnd[id]!);
+    this.cacheBytes += stateBytes(Uint16Array.BYTES_PER_ELEMENT << this.rowShift, positions, this.accepts[id]!, this.acceptsAtEnd[id]!);
     return id;
   }
 
@@ -187,6 +197,12 @@ export class LazyDfa {
     this.depths = doubled(this.depths);
     this.separatorDepths = doubled(this.separatorDepths);
     this.droppedHeadDepths = doubled(this.droppedHeadDepths);
+  }
+
+  /** The state after `state` on `byte` (its id, no flag bits), built if it is not yet: for loops that need no flags. */
+  next(state: number, byte: number): number {
+    const entry = this.table[(state << this.rowShift) | this.byteClass[byte]!]!;
+    return entry === UNBUILT ? this.step(state, byte) : entry >> FLAG_BITS;
   }
 
   /** Builds (and caches) the transition of `state` on `byte`; returns the next state's id (no flag bits). */
@@ -233,7 +249,7 @@ export class LazyDfa {
       }
       id = this.add(positions, hash);
     }
-    this.table[(state << 8) | byte] = (id << FLAG_BITS) | this.flags[id]!;
+    this.table[(state << this.rowShift) | this.byteClass[byte]!] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
   }
 
@@ -257,9 +273,38 @@ export class LazyDfa {
  * What a state costs in memory, by estimate: its table row, its positions and accepted rules, and
  * the objects that hold them. Lists shared by many states (the empty one) count nothing.
  */
-function stateBytes(positions: Int32Array, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
+function stateBytes(rowBytes: number, positions: Int32Array, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
   const listBytes = (list: Int32Array): number => (list.length === 0 ? 0 : LIST_OVERHEAD_BYTES + list.byteLength);
-  return 256 * Uint16Array.BYTES_PER_ELEMENT + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
+  return rowBytes + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
+}
+
+/**
+ * The byte classes of an automaton: two bytes share one when every position's set holds both or
+ * neither, so every transition is the same on both and a row needs a column per class, not per
+ * byte (96 classes on the built-in pack). Each distinct set splits the classes it cuts in two.
+ */
+function byteClassesOf(setWords: Uint32Array): { readonly byteClass: Uint8Array; readonly count: number } {
+  let byteClass = new Uint8Array(256);
+  let count = 1;
+  const seen = new Set<string>();
+  const splits = new Int16Array(512);
+  for (let at = 0; at < setWords.length; at += 8) {
+    const set: ByteSet = setWords.subarray(at, at + 8);
+    const key = set.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // (old class, whether the set holds the byte) numbered in order of first appearance.
+    splits.fill(-1);
+    const split = new Uint8Array(256);
+    count = 0;
+    for (let byte = 0; byte < 256; byte++) {
+      const pair = byteClass[byte]! * 2 + (hasByte(set, byte) ? 1 : 0);
+      if (splits[pair] === -1) splits[pair] = count++;
+      split[byte] = splits[pair]!;
+    }
+    byteClass = split;
+  }
+  return { byteClass, count };
 }
 
 /** `length` well-mixed 32-bit numbers (xorshift32 from a fixed seed: the same ids on every run). */

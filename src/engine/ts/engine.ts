@@ -65,13 +65,14 @@ class TsScanner implements Scanner {
       // (Running on through the sentinel to the block's end, as it did, scanned up to BLOCK bytes
       // twice per state built: most of all while a run of new states is built, byte after byte.)
       const table = dfa.table; // a step may have grown or flushed it
+      const { byteClass, rowShift } = dfa;
       const blockEnd = Math.min(length, i + BLOCK);
       let recorded = 0;
       let unbuilt = -1;
       let unbuiltFrom = 0;
       for (; i < blockEnd; i++) {
         const from = state;
-        const entry = table[(from << 8) | chunk[i]!]!;
+        const entry = table[(from << rowShift) | byteClass[chunk[i]!]!]!;
         state = entry >> FLAG_BITS;
         const flags = entry & (ACCEPTS | IDLE);
         if (flags === 0) continue;

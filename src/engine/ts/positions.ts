@@ -160,7 +160,17 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
   const split = mayDropHeads ? splitOptionalContext(items, flatten(exact)) : null;
   if (split !== null) return split;
   const anchor = findAnchor(items, 'last');
-  return anchor === null ? withoutTrailingLoop(relaxed, exact) : partUpTo(items, flatten(exact), anchor, mayDropHeads);
+  if (anchor === null) return withoutTrailingLoop(relaxed, exact);
+  const part = partUpTo(items, flatten(exact), anchor, mayDropHeads);
+  if (part.isHeadDropped || !mayDropHeads) return part;
+  // A head too wide to leave out before the last anchor may be narrow enough before the first
+  // (`://` of `[A-Za-z][A-Za-z0-9+.-]{1,20}://[0-9A-Za-z_]{20,255}:x-oauth-basic@`): tracked whole,
+  // it kept a thread alive through every word. Not for a match that may span lines: the confirmer
+  // would search up to the widest match after every first anchor (`data:` of a Kubernetes secret).
+  const first = findAnchor(items, 'first');
+  if (first === null || first.end >= anchor.end || canMatchNewline(relaxed)) return part;
+  const early = partUpTo(items, flatten(exact), first, mayDropHeads);
+  return early.isHeadDropped ? early : part;
 }
 
 /**
@@ -168,10 +178,9 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
  * token boundary `(?:\b|<escapes>)` of the packs (src/rules/token-boundary.ts; `\b` relaxes to
  * empty), tracked as two alternatives: the sequence without the context, and with its other
  * alternatives. Together, the context keeps the head from being left out, and a thread alive
- * through every token; apart, the bare token's head goes (token bytes only: the horizon holds just
- * the current token) while the escapes, rare bytes, start the only threads. Null when the bare
- * sequence keeps its head anyway (splitting would only double its positions), or leaves it out
- * but not as token bytes only.
+ * through every token; apart, the bare token's head goes (the horizon holds the current token, or
+ * a few bytes of the current line) while the escapes, rare bytes, start the only threads. Null when the bare
+ * sequence keeps its head anyway (splitting would only double its positions).
  */
 function splitOptionalContext(items: readonly Node[], exactItems: readonly Node[]): TrackedPart | null {
   const context = items[0];
@@ -181,9 +190,12 @@ function splitOptionalContext(items: readonly Node[], exactItems: readonly Node[
   if (kept.length === context.items.length) return null;
   const sequence = (head: readonly Node[], rest: readonly Node[]): Node => ({ type: 'concat', items: [...head, ...rest] });
   const bare = trackedPart(sequence([], items.slice(1)), sequence([], exactItems.slice(1)));
-  // Left out as token bytes only, the bare head holds back just the current token, as the
-  // thread through it did; a wider hold (up to the dropped width of every line) would not do.
-  if (!bare.isHeadDropped || !bare.isDroppedTokenOnly) return null;
+  // Left out as token bytes only, the bare head bounds the horizon by the current token; left out
+  // with an anchor that holds separators (`==:`, `://`), by its dropped width on the current line
+  // (at most MAX_DROPPED_PREFIX, see partUpTo): the bytes emitted stay those the in-flight
+  // analysis allows (src/redact/in-flight.ts), while a thread through the head lived on 65-82% of
+  // a CI log's bytes (tableau, url-password).
+  if (!bare.isHeadDropped) return null;
   if (kept.length === 0) return bare;
   const contextOf = (alternatives: readonly Node[]): Node => (alternatives.length === 1 ? alternatives[0]! : { type: 'alt', items: [...alternatives] });
   const relaxedAlternatives: Node = {
