@@ -6,7 +6,7 @@
  * then the pre-commit latency: `sseredact scan --staged` on 50 small staged files.
  *
  *   node bench/scan.mjs [--files 10000] [--size 500MiB] [--runs 1] [--engines ts,vectorscan]
- *                       [--staged-runs 7] [--dir DIR] [--keep]
+ *                       [--staged-runs 7] [--dir DIR] [--keep] [--base DIR] [--skip-grep]
  *
  * sseredact runs through its launcher (bin/sseredact), as a
  * user's shell and the pre-commit hook run it. The load average is printed before and after: the
@@ -23,6 +23,9 @@
  * pool, no shared thread: what two cores give two independent scans); then the staged latency per
  * engine (median of --staged-runs, wall and CPU). rg is skipped when it is not installed (Debian:
  * apt-get install ripgrep). Figures on a shared machine are noisy: read the ratios of one run.
+ * `--base DIR` (another checkout, built: e.g. the commit a change starts from) adds its --jobs 1
+ * and --jobs 2 rows and staged latency, run beside this checkout's, so a change is measured
+ * against its base in the same run. `--skip-grep` leaves out git grep (tens of seconds) and rg.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,10 @@ const runs = Number(option('--runs', '1'));
 const stagedRuns = Number(option('--staged-runs', '7'));
 const engines = String(option('--engines', await defaultEngines())).split(',');
 const keep = process.argv.includes('--keep');
+const base = option('--base', undefined);
+const skipGrep = process.argv.includes('--skip-grep');
+/** This checkout's launcher, and the base's with --base, each with the label its rows carry. */
+const builds = [{ label: '', bin: BIN }, ...(base === undefined ? [] : [{ label: 'base ', bin: join(base, 'bin', 'sseredact') }])];
 const GIT_ENV = {
   ...process.env,
   GIT_CONFIG_GLOBAL: '/dev/null',
@@ -163,13 +170,16 @@ try {
   // The tree's directories in two halves of about as many files each (100 a directory), for the ceiling row.
   const directories = readdirSync(dir).filter((name) => /^d\d+$/.test(name));
   const halves = [directories.slice(0, directories.length >> 1), directories.slice(directories.length >> 1)];
-  const scanArgv = (engine, jobs, paths) => [BIN, 'scan', '--engine', engine, '--jobs', jobs, ...paths];
+  const scanArgv = (engine, jobs, paths, bin = BIN) => [bin, 'scan', '--engine', engine, '--jobs', jobs, ...paths];
   for (const engine of engines) {
-    for (const jobs of ['1', '2']) rows.push({ name: `sseredact scan --engine ${engine} --jobs ${jobs}`, argvs: [scanArgv(engine, jobs, ['.'])], ok: [0, 1] });
+    for (const { label, bin } of builds) {
+      for (const jobs of ['1', '2'])
+        rows.push({ name: `${label}sseredact scan --engine ${engine} --jobs ${jobs}`, build: label, engine, argvs: [scanArgv(engine, jobs, ['.'], bin)], ok: [0, 1] });
+    }
     rows.push({ name: `  ${engine}: 2 processes --jobs 1, half each`, engine, argvs: halves.map((half) => scanArgv(engine, '1', half)), ok: [0, 1] });
   }
-  rows.push({ name: 'git grep -c -E (same token shapes)', argvs: [['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])]], ok: [0, 1] });
-  const hasRg = spawnSync('rg', ['--version']).status === 0;
+  if (!skipGrep) rows.push({ name: 'git grep -c -E (same token shapes)', argvs: [['git', 'grep', '-c', '-E', ...patterns.flatMap(({ regex }) => ['-e', regex])]], ok: [0, 1] });
+  const hasRg = !skipGrep && spawnSync('rg', ['--version']).status === 0;
   if (hasRg)
     rows.push({
       name: 'rg -c --no-unicode (same token shapes)',
@@ -177,7 +187,7 @@ try {
       ok: [0, 1],
     });
   // A warm compiled-rule cache, as every run after the first has.
-  for (const engine of engines) await time([scanArgv(engine, '1', [join(dir, 'd000', 'f00000.log')])], dir, [0, 1], 1);
+  for (const engine of engines) for (const { bin } of builds) await time([scanArgv(engine, '1', [join(dir, 'd000', 'f00000.log')], bin)], dir, [0, 1], 1);
   process.stdout.write(
     `load average before: ${loadavg()
       .map((load) => load.toFixed(1))
@@ -199,13 +209,15 @@ try {
       `${row.name.padEnd(48)} ${row.seconds.toFixed(2).padStart(8)} ${row.cpu.toFixed(2).padStart(8)} ${(files / row.seconds).toFixed(0).padStart(9)} ${(total / 1e6 / row.seconds).toFixed(1).padStart(8)} ${ratio(gitGrep, row).padStart(12)} ${ratio(rg, row).padStart(8)}\n`,
     );
   }
-  if (!hasRg) process.stdout.write('rg: skipped (not installed; Debian: apt-get install ripgrep)\n');
+  if (!hasRg && !skipGrep) process.stdout.write('rg: skipped (not installed; Debian: apt-get install ripgrep)\n');
   for (const engine of engines) {
-    const [one, two] = results.filter((row) => row.name.includes(`--engine ${engine} `));
-    const ceiling = results.find((row) => row.engine === engine);
-    process.stdout.write(
-      `${engine}: --jobs 2 is ${(one.seconds / two.seconds).toFixed(2)}x --jobs 1 (CPU ${(two.cpu / one.cpu).toFixed(2)}x); two processes on halves: ${(one.seconds / ceiling.seconds).toFixed(2)}x\n`,
-    );
+    const ceiling = results.find((row) => row.engine === engine && row.build === undefined);
+    for (const { label } of builds) {
+      const [one, two] = results.filter((row) => row.engine === engine && row.build === label);
+      process.stdout.write(
+        `${label}${engine}: --jobs 2 is ${(one.seconds / two.seconds).toFixed(2)}x --jobs 1 (CPU ${(two.cpu / one.cpu).toFixed(2)}x); two processes on halves: ${(one.seconds / ceiling.seconds).toFixed(2)}x\n`,
+      );
+    }
   }
 
   // Pre-commit: 50 staged files, about 192 KB, no secrets (outside the tree: its repository is its own).
@@ -218,14 +230,16 @@ try {
   git(repo, ['add', '-A']);
   process.stdout.write(`\nscan --staged, 50 files (${text.length} bytes), median of ${stagedRuns}:\n`);
   for (const engine of engines) {
-    const argv = [BIN, 'scan', '--staged', '--engine', engine];
-    await time([argv], repo, [0, 1], 1);
-    const times = [];
-    for (let run = 0; run < stagedRuns; run++) times.push(await time([argv], repo, [0, 1], 1));
-    const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
-    process.stdout.write(
-      `  ${engine.padEnd(12)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,
-    );
+    for (const { label, bin } of builds) {
+      const argv = [bin, 'scan', '--staged', '--engine', engine];
+      await time([argv], repo, [0, 1], 1);
+      const times = [];
+      for (let run = 0; run < stagedRuns; run++) times.push(await time([argv], repo, [0, 1], 1));
+      const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
+      process.stdout.write(
+        `  ${`${label}${engine}`.padEnd(16)} wall ${ms(median(times.map((t) => t.wall)))} (min ${ms(Math.min(...times.map((t) => t.wall)))}), cpu ${ms(median(times.map((t) => t.cpu)))}\n`,
+      );
+    }
   }
   process.stdout.write(
     `load average after: ${loadavg()
