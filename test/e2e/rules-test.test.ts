@@ -12,7 +12,7 @@ import { sseredact } from './cli.js';
 const RULES = `rules:
   - id: demo-token
     description: demo token with every predicate
-    regex: 'demo_([0-9A-Za-z]{12})'
+    regex: 'demo_([0-9A-Za-z-]{12})'
     secretGroup: 1
     entropy: 2.5
     stopwords: [sample]
@@ -31,7 +31,7 @@ test('rules test names the predicate that dropped each candidate', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'sseredact-rules-test-'));
   const rules = join(directory, 'rules.yaml');
   writeFileSync(rules, RULES);
-  const input = ['demo_k3Vq8Lr2Vx9P', 'demo_aaaaaaaaaaaa', 'demo_sampleXy12Zq', 'demo_ALLOWEDxy12Z', 'demo_xxxxk3Vq8Lr2', 'card 4111111111111112'].join('\n');
+  const input = ['demo_k3Vq8Lr2Vx9P', 'demo_aaaaaaaaaaaa', 'demo_sampleXy12Zq', 'demo_ALLOWEDxy12Z', 'demo_k3Vq-xxxx-L2', 'card 4111111111111112'].join('\n');
   const result = await sseredact(['rules', 'test', '--no-builtin', '--rules', rules, '-'], { input, reject: false });
   expect(result.exitCode).toBe(1);
   expect(
