@@ -73,8 +73,8 @@ describe('ts engine compile cache', () => {
 
   test.each([
     ['meta that is not JSON', 'x', 0],
-    ['a length that does not fit the positions', '{"positions":1,"rules":1,"lengths":[9,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 279],
-    ['data shorter than the lengths', '{"positions":1,"rules":1,"lengths":[8,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 200],
+    ['a length that does not fit the positions', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[9,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 279],
+    ['data shorter than the lengths', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[8,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 200],
     // Zeros but for the second follow offset (int 9): one follow target that the data does not hold.
     ['follow offsets past their targets', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[8,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 278, 9],
   ])('an entry with %s is a miss, then built again', (_label, meta, dataBytes, oneAt?: number) => {
