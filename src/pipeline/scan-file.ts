@@ -10,7 +10,7 @@
  */
 import { createRedactorPool } from '../redact/redactor.js';
 import { DEFAULT_TEMPLATE, parseReplacement } from '../redact/replace.js';
-import { isGenericRule } from '../rules/generic-rules.js';
+import { compareNaming } from '../rules/generic-rules.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { compileScanScope } from '../rules/scan-scope.js';
 import type { Finding, LocatedFinding, ScanFinding, Span } from '../types.js';
@@ -84,12 +84,10 @@ class LineIndex {
  */
 function oneFindingPerSecret<T extends { readonly finding: LocatedFinding }>(counted: readonly T[], rules: RuleSet['rules']): T[] {
   const secretOf = ({ finding }: T): string => `${finding.secret.start}:${finding.secret.end}`;
-  const generic = ({ finding }: T): number => (isGenericRule(rules[finding.rule]!) ? 1 : 0);
-  const width = ({ finding }: T): number => finding.match.end - finding.match.start;
   const kept = new Map<string, T>();
   for (const entry of counted) {
     const other = kept.get(secretOf(entry));
-    if (other === undefined || generic(entry) < generic(other) || (generic(entry) === generic(other) && width(entry) < width(other))) kept.set(secretOf(entry), entry);
+    if (other === undefined || compareNaming(entry.finding, other.finding, rules) < 0) kept.set(secretOf(entry), entry);
   }
   return counted.filter((entry) => kept.get(secretOf(entry)) === entry);
 }

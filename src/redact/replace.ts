@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { SseredactError } from '../errors.js';
-import { isGenericRule } from '../rules/generic-rules.js';
+import { compareNaming } from '../rules/generic-rules.js';
 
 export type Replacement =
   /** A template: `{rule}` (see {@link regionRuleId}), `{len}` (bytes replaced), `{hash}` (keyed, see below). */
@@ -47,17 +47,16 @@ interface NamedFinding {
 }
 
 /**
- * The rule a region is named after: a provider's rule before a generic one (../rules/generic-rules.ts),
- * then the finding with the narrowest match (the most specific rule: `aws-access-key-id` rather than
- * a `key = value` rule that covers the same bytes), then the earliest secret, then the first rule.
+ * The rule a region is named after: the first by compareNaming (../rules/generic-rules.ts: a
+ * provider's rule before a generic one, then the narrowest match), then the earliest secret, then
+ * the first rule.
  * `rules` are the rule set's, by index.
  */
 export function regionRuleId(findings: readonly NamedFinding[], rules: readonly { readonly spec: object }[]): string {
-  const generic = (f: NamedFinding): number => (isGenericRule(rules[f.rule]!) ? 1 : 0);
-  const width = (f: NamedFinding): number => f.match.end - f.match.start;
   const best = findings.reduce((a, b) => {
-    if (generic(b) !== generic(a)) return generic(b) < generic(a) ? b : a;
-    return width(b) < width(a) || (width(b) === width(a) && (b.secret.start < a.secret.start || (b.secret.start === a.secret.start && b.rule < a.rule))) ? b : a;
+    const order = compareNaming(b, a, rules);
+    if (order !== 0) return order < 0 ? b : a;
+    return b.secret.start < a.secret.start || (b.secret.start === a.secret.start && b.rule < a.rule) ? b : a;
   });
   return best.ruleId;
 }
