@@ -44,12 +44,12 @@ import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
 
 /**
- * States kept per DFA before its cache is flushed. The tails are short and repeat (log lines,
- * prose), and these states hold many positions each (every class-run rule a word may start), so
- * the cache is small: on the built-in pack and a 64 MiB CI log, 2,048 states cost the ts engine's
- * peak RSS ~40 MB more than 512 did. It still adds to the engine's own (a limitation).
+ * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~650 bytes a state
+ * on the built-in pack, so ~3,000 states). Tails are short line ends and most of their bytes need
+ * a new state; a flush throws the warm ones away with the rest. Over 256 MiB of CI log (1 MiB
+ * writes) a cap of 512 states flushed 35 times and built 26,579 states; this cap, twice and 19,833.
  */
-const MAX_STATES_EACH = 512;
+const MAX_BYTES_EACH = 2 * 1024 * 1024;
 
 /** Pairs of states remembered (their product could reach millions between two flushes). */
 const MAX_SHARED_ENTRIES = 65536;
@@ -149,8 +149,8 @@ function buildAutomata(rules: readonly CompiledRule[]): InFlightAutomata {
 }
 
 function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
-  const forward = new LazyDfa(automata.forward, MAX_STATES_EACH);
-  const backward = new LazyDfa(automata.backward, MAX_STATES_EACH);
+  const forward = new LazyDfa(automata.forward, undefined, MAX_BYTES_EACH);
+  const backward = new LazyDfa(automata.backward, undefined, MAX_BYTES_EACH);
   const { secretKind } = automata;
   /** Per byte of the tail: the forward DFA state after it (threads started in the tail, alive there). */
   let forwardStates = new Int32Array(64);
