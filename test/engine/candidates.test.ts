@@ -10,9 +10,13 @@ import { compileRules } from '../../src/rules/compile.js';
 import type { Match } from '../../src/types.js';
 
 const rules = compileRules([{ id: 'vault-like', regex: '\\b(?:hvs\\.[A-Za-z0-9_-]{90,120}|s\\.[A-Za-z0-9]{24}\\b)' }]);
+const anchoredRules = compileRules([
+  { id: 'figma-like', regex: 'fig[dou]_[A-Za-z0-9_-]{38,42}' },
+  { id: 'ionic-like', regex: 'ion_[A-Za-z0-9]{42}\\b' },
+]);
 
-function candidates(text: string): Match[] {
-  const scanner = tsEngine.compile(rules).open();
+function candidates(text: string, ruleSet = rules): Match[] {
+  const scanner = tsEngine.compile(ruleSet).open();
   const found: Match[] = [];
   scanner.write(new TextEncoder().encode(text), (match) => found.push(match));
   scanner.end((match) => found.push(match));
@@ -29,5 +33,25 @@ describe('ts engine candidates of a rule tracked whole', () => {
     const text = `token s.${token} done`;
     const end = text.indexOf(' done');
     expect(candidates(text).some((match) => match.end === end && match.start <= end - 26)).toBe(true);
+  });
+});
+
+describe('ts engine candidates of a rule tracked up to its anchor', () => {
+  test.each([
+    ['a word that holds the anchor but not the bytes after it', 'parseConfig(path) config loaded'],
+    ['the anchor followed by a run shorter than the rule counts', 'duration_ms":481 version_3.11 action_run[case-7]'],
+  ])('%s is no candidate', (_, text) => {
+    expect(candidates(text, anchoredRules)).toEqual([]);
+  });
+
+  test.each([
+    ['figma-like', `figd_${'a1B2-'.repeat(8)}`],
+    ['ionic-like', `ion_${'a1B2c3'.repeat(7)}`],
+  ])('a real %s match still has a candidate whose bounds hold its start', (id, secret) => {
+    const text = `key: ${secret} done`;
+    const start = text.indexOf(secret);
+    const rule = anchoredRules.findIndex((r) => r.id === id);
+    const found = candidates(text, anchoredRules).filter((match) => match.rule === rule);
+    expect(found.some((match) => match.start <= start && (match.lastStart ?? match.start) >= start)).toBe(true);
   });
 });

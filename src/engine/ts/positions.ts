@@ -19,9 +19,17 @@ const MAX_EXACT_REPEAT = 4;
 const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
 
+/** Per byte, its class (its column in a DFA state's row, see byteClassesOf), and how many classes there are. */
+export interface ByteClasses {
+  readonly byteClass: Uint8Array;
+  readonly count: number;
+}
+
 export interface PositionAutomaton {
   /** The byte set each position consumes, 8 words a position (one array: not an object per position). */
   readonly setWords: Uint32Array;
+  /** The byte classes of setWords. */
+  readonly byteClasses: ByteClasses;
   /** For each position p, the positions that may follow it: followTargets[followOffsets[p] .. followOffsets[p + 1]). */
   readonly followOffsets: Int32Array;
   readonly followTargets: Int32Array;
@@ -233,11 +241,13 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   // An alternative's head may go only where it begins the match: with items kept before the
   // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
   if (first < end) last = partOfAnchor(false);
-  const tail = last.isTruncated ? [] : stoppedRuns(items, end);
-  const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
+  const runs = last.isTruncated ? [] : stoppedRuns(items, end);
+  const fixed = last.isTruncated ? { relaxed: [], exact: [], isCut: false } : fixedTail(items, exactItems, end + 1 + runs.length);
+  const tail = [...runs, ...fixed.relaxed];
+  const exactTail = [...exactItems.slice(end + 1, end + 1 + runs.length), ...fixed.exact];
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
-    isTruncated: last.isTruncated || end + tail.length < items.length - 1,
+    isTruncated: last.isTruncated || fixed.isCut || end + tail.length < items.length - 1,
     isHeadDropped: first > 0 || last.isHeadDropped,
     prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
     prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
@@ -266,6 +276,35 @@ function stoppedRuns(items: readonly Node[], end: number): Node[] {
     next += 2;
   }
   return items.slice(end + 1, next);
+}
+
+/**
+ * The fixed-width items after an anchor and its stopped runs, tracked too: single byte sets
+ * (`[dou]_` after `fig`) up to a class run, then that run's first copies (the rule's own fewest,
+ * at most MAX_EXACT_REPEAT: `[A-Za-z0-9]{42}` after `ion_`). Cut there, the part `isCut` (the
+ * confirmer checks the rest). With the anchor alone tracked, every `config` and `duration_ms` of a
+ * CI log was a candidate (figma and ionic made 40% of them); now their threads die a few bytes on.
+ * No newline in them (see stoppedRuns).
+ */
+function fixedTail(items: readonly Node[], exactItems: readonly Node[], from: number): { relaxed: Node[]; exact: Node[]; isCut: boolean } {
+  const relaxed: Node[] = [];
+  const exact: Node[] = [];
+  for (let i = from; i < items.length; i++) {
+    const item = items[i]!;
+    const exactItem = exactItems[i]!;
+    if (item.type === 'bytes' && !hasByte(item.set, NEWLINE)) {
+      relaxed.push(item);
+      exact.push(exactItem);
+      continue;
+    }
+    if (item.type !== 'repeat' || item.child.type !== 'bytes' || exactItem.type !== 'repeat' || hasByte(item.child.set, NEWLINE)) break;
+    const copies = Math.min(exactItem.min, MAX_EXACT_REPEAT);
+    if (copies === 0) break;
+    relaxed.push({ type: 'repeat', child: item.child, min: copies, max: copies, greedy: true });
+    exact.push({ ...exactItem, min: copies, max: copies });
+    return { relaxed, exact, isCut: copies < exactItem.max };
+  }
+  return { relaxed, exact, isCut: false };
 }
 
 function isDisjoint(a: ByteSet, b: ByteSet): boolean {
@@ -489,6 +528,35 @@ function setWordsOf(sets: readonly ByteSet[]): Uint32Array {
   return words;
 }
 
+/**
+ * The byte classes of an automaton: two bytes share one when every position's set holds both or
+ * neither, so every transition is the same on both and a row needs a column per class, not per
+ * byte (96 classes on the built-in pack). Each distinct set splits the classes it cuts in two.
+ */
+export function byteClassesOf(setWords: Uint32Array): ByteClasses {
+  let byteClass = new Uint8Array(256);
+  let count = 1;
+  const seen = new Set<string>();
+  const splits = new Int16Array(512);
+  for (let at = 0; at < setWords.length; at += 8) {
+    const set: ByteSet = setWords.subarray(at, at + 8);
+    const key = set.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // (old class, whether the set holds the byte) numbered in order of first appearance.
+    splits.fill(-1);
+    const split = new Uint8Array(256);
+    count = 0;
+    for (let byte = 0; byte < 256; byte++) {
+      const pair = byteClass[byte]! * 2 + (hasByte(set, byte) ? 1 : 0);
+      if (splits[pair] === -1) splits[pair] = count++;
+      split[byte] = splits[pair]!;
+    }
+    byteClass = split;
+  }
+  return { byteClass, count };
+}
+
 /** Per byte, the positions of `starts` whose set holds it. */
 function startsByByte(sets: readonly ByteSet[], starts: readonly number[]): Int32Array[] {
   const lists: number[][] = Array.from({ length: 256 }, () => []);
@@ -532,8 +600,10 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   });
   for (const p of endMarkers) acceptsRule[p] = -1;
 
+  const setWords = setWordsOf(sets);
   return {
-    setWords: setWordsOf(sets),
+    setWords,
+    byteClasses: byteClassesOf(setWords),
     ...dedupedFollow(follow),
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn: startsByByte(sets, starts),
@@ -611,7 +681,8 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
   follow.forEach((targets, p) => {
     for (const q of targets) predecessors[q]!.push(p);
   });
-  const shared = { setWords: setWordsOf(sets), acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
+  const setWords = setWordsOf(sets);
+  const shared = { setWords, byteClasses: byteClassesOf(setWords), acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
   const none = new Int32Array(0);
   return {
     forward: { ...shared, ...dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
