@@ -241,13 +241,11 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   // An alternative's head may go only where it begins the match: with items kept before the
   // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
   if (first < end) last = partOfAnchor(false);
-  const runs = last.isTruncated ? [] : stoppedRuns(items, end);
-  const fixed = last.isTruncated ? { relaxed: [], exact: [], isCut: false } : fixedTail(items, exactItems, end + 1 + runs.length);
-  const tail = [...runs, ...fixed.relaxed];
-  const exactTail = [...exactItems.slice(end + 1, end + 1 + runs.length), ...fixed.exact];
+  const tail = last.isTruncated ? [] : stoppedRuns(items, end);
+  const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
-    isTruncated: last.isTruncated || fixed.isCut || end + tail.length < items.length - 1,
+    isTruncated: last.isTruncated || end + tail.length < items.length - 1,
     isHeadDropped: first > 0 || last.isHeadDropped,
     prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
     prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
@@ -259,52 +257,31 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
 }
 
 /**
- * The items after an anchor (at `end`) worth tracking too: each a run of a class without blanks
- * followed by a byte the class lacks, but not a newline, as `[^\s:@/"'<>]{1,64}:` after `://`.
- * Such a thread dies at the first separator, and the candidates left are the few anchors that
- * the stop byte follows (every URL but the ones with a password was a candidate of the URL
- * password rules). No newline in them: the horizon bounds such threads by the last newline.
+ * The items after an anchor (at `end`) worth tracking too: single byte sets (`[dou]_` after
+ * `fig`), and runs of a class without blanks each followed by a byte the class lacks, but not a
+ * newline, as `[^\s:@/"'<>]{1,64}:` after `://`. Such a thread dies at the first byte that does
+ * not fit or the first separator, and the candidates left are the few anchors those bytes follow
+ * (every URL but the ones with a password was a candidate of the URL password rules, every
+ * `config` of a CI log one of figma's). No newline in them: the horizon bounds such threads by the
+ * last newline. Not a trailing class run's first copies (`[A-Za-z0-9]{42}` after `ion_`): tracked
+ * 4 deep, they halved a CI log's candidates but built 18% more DFA states, took ~10 MB more peak
+ * RSS on the dense bench shape and saved no CPU.
  */
 function stoppedRuns(items: readonly Node[], end: number): Node[] {
   let next = end + 1;
   for (;;) {
-    const run = items[next];
+    const item = items[next];
+    if (item?.type === 'bytes' && !hasByte(item.set, NEWLINE)) {
+      next += 1;
+      continue;
+    }
     const stop = items[next + 1];
-    if (run?.type !== 'repeat' || run.child.type !== 'bytes' || stop?.type !== 'bytes') break;
-    const runSet = run.child.set;
+    if (item?.type !== 'repeat' || item.child.type !== 'bytes' || stop?.type !== 'bytes') break;
+    const runSet = item.child.set;
     if (byteSetSize(stop.set) > 2 || !isDisjoint(runSet, stop.set) || !isDisjoint(runSet, SPACE_BYTES) || hasByte(stop.set, NEWLINE)) break;
     next += 2;
   }
   return items.slice(end + 1, next);
-}
-
-/**
- * The fixed-width items after an anchor and its stopped runs, tracked too: single byte sets
- * (`[dou]_` after `fig`) up to a class run, then that run's first copies (the rule's own fewest,
- * at most MAX_EXACT_REPEAT: `[A-Za-z0-9]{42}` after `ion_`). Cut there, the part `isCut` (the
- * confirmer checks the rest). With the anchor alone tracked, every `config` and `duration_ms` of a
- * CI log was a candidate (figma and ionic made 40% of them); now their threads die a few bytes on.
- * No newline in them (see stoppedRuns).
- */
-function fixedTail(items: readonly Node[], exactItems: readonly Node[], from: number): { relaxed: Node[]; exact: Node[]; isCut: boolean } {
-  const relaxed: Node[] = [];
-  const exact: Node[] = [];
-  for (let i = from; i < items.length; i++) {
-    const item = items[i]!;
-    const exactItem = exactItems[i]!;
-    if (item.type === 'bytes' && !hasByte(item.set, NEWLINE)) {
-      relaxed.push(item);
-      exact.push(exactItem);
-      continue;
-    }
-    if (item.type !== 'repeat' || item.child.type !== 'bytes' || exactItem.type !== 'repeat' || hasByte(item.child.set, NEWLINE)) break;
-    const copies = Math.min(exactItem.min, MAX_EXACT_REPEAT);
-    if (copies === 0) break;
-    relaxed.push({ type: 'repeat', child: item.child, min: copies, max: copies, greedy: true });
-    exact.push({ ...exactItem, min: copies, max: copies });
-    return { relaxed, exact, isCut: copies < exactItem.max };
-  }
-  return { relaxed, exact, isCut: false };
 }
 
 function isDisjoint(a: ByteSet, b: ByteSet): boolean {
