@@ -4,11 +4,13 @@
  * how often its DFA is idle (no thread in flight, the bytes a literal prefilter could skip), how
  * many candidates it reports, and what its lazy DFA built. Needs `npm run build` (imports dist/).
  *
- *   node bench/ts-engine.mjs FILE [--dist DIR] [--chunk 65536] [--runs 3]
+ *   node bench/ts-engine.mjs FILE [--dist DIR] [--chunk 65536] [--runs 3] [--rules 10]
  *
  * `--dist` scans with another build (e.g. a checkout of main) for a side-by-side figure. The
  * built-in secrets pack is compiled without a cache. Prints MiB/s of the best run, CPU seconds of
  * the process and MiB per CPU second of the scan (first run, which builds the DFA, and best), idle bytes as a share of the input, candidates per MiB, DFA states and flushes.
+ * `--rules N` also prints the N rules that make the most candidates and the N whose threads are
+ * in flight on the most bytes (what keeps the DFA busy: the rules a prefilter would have to skip).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,12 +20,13 @@ import { parseFlags } from './corpus.mjs';
 const [file, ...rest] = process.argv.slice(2);
 const flags = parseFlags(rest);
 if (file === undefined || file.startsWith('--')) {
-  process.stderr.write('usage: node bench/ts-engine.mjs FILE [--dist DIR] [--chunk 65536] [--runs 3]\n');
+  process.stderr.write('usage: node bench/ts-engine.mjs FILE [--dist DIR] [--chunk 65536] [--runs 3] [--rules 10]\n');
   process.exit(2);
 }
 const dist = pathToFileURL(`${resolve(String(flags.get('dist') ?? new URL('../dist', import.meta.url).pathname))}/`);
 const chunkBytes = Number(flags.get('chunk') ?? 65536);
 const runs = Number(flags.get('runs') ?? 3);
+const topRules = Number(flags.get('rules') ?? 0);
 const MiB = 1024 * 1024;
 
 const { compileRule } = await import(new URL('rules/compile.js', dist).href);
@@ -46,8 +49,10 @@ const compileMs = performance.now() - compileStarted;
 const input = readFileSync(file);
 
 let candidates = 0;
-const onMatch = () => {
+const candidatesByRule = new Map();
+const onMatch = (match) => {
   candidates++;
+  candidatesByRule.set(match.rule, (candidatesByRule.get(match.rule) ?? 0) + 1);
 };
 let bestMs = Infinity;
 let bestCpuMs = Infinity;
@@ -55,6 +60,7 @@ let firstCpuMs = 0;
 for (let run = 0; run < runs; run++) {
   const scanner = database.open();
   candidates = 0;
+  candidatesByRule.clear();
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   for (let offset = 0; offset < input.length; offset += chunkBytes) scanner.write(input.subarray(offset, offset + chunkBytes), onMatch);
@@ -69,6 +75,11 @@ for (let run = 0; run < runs; run++) {
 // The share of bytes after which nothing is in flight, walked along the built table (private to
 // the database: a figure for this bench, not an interface).
 const dfa = database.dfa;
+// With --rules, also the bytes each rule has a thread in flight on (the rules of each state's
+// positions, counted once per state and byte: a state's rules are listed once, when first entered).
+const positionRule = dfa.automaton.positionRule;
+const busyBytes = new Float64Array(rules.length);
+const rulesOfState = new Map();
 let state = 0;
 let idle = 0;
 for (let i = 0; i < input.length; i++) {
@@ -79,6 +90,15 @@ for (let i = 0; i < input.length; i++) {
   }
   state = entry >> FLAG_BITS;
   if ((entry & 3) === IDLE) idle++;
+  else if (topRules > 0) {
+    const key = `${dfa.generation}:${state}`;
+    let inFlight = rulesOfState.get(key);
+    if (inFlight === undefined) {
+      inFlight = [...new Set(Array.from(dfa.positions[state], (p) => positionRule[p]))];
+      rulesOfState.set(key, inFlight);
+    }
+    for (const rule of inFlight) busyBytes[rule]++;
+  }
 }
 
 const usage = process.resourceUsage();
@@ -104,3 +124,10 @@ process.stdout.write(
     .map(([key, value]) => `${key}: ${value}`)
     .join('\n')}\n`,
 );
+if (topRules > 0) {
+  const top = (values) => [...values].sort((a, b) => b[1] - a[1]).slice(0, topRules);
+  process.stdout.write(`\nmost candidates (of ${candidates}):\n`);
+  for (const [rule, count] of top(candidatesByRule)) process.stdout.write(`  ${String(count).padStart(8)}  ${rules[rule].id}\n`);
+  process.stdout.write('\nin flight on most bytes:\n');
+  for (const [rule, bytes] of top(busyBytes.entries())) process.stdout.write(`  ${((100 * bytes) / input.length).toFixed(1).padStart(5)}%  ${rules[rule].id}\n`);
+}

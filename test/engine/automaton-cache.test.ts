@@ -71,15 +71,22 @@ describe('ts engine compile cache', () => {
     expect(readAutomaton(cacheDirectory, automatonKey(rules.slice(1)), () => {})).toBeNull();
   });
 
+  // One position, one rule: sets, byte classes (256 and their count), follow offsets and targets,
+  // acceptsRule, startsOn offsets and positions, acceptsAtEnd, positionRule, then 8 arrays per rule.
+  const META = '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[8,257,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}';
+  // Ints of such an entry: its class count (1 makes the zeros elsewhere a valid automaton) and the second follow offset.
+  const CLASS_COUNT = 264;
+  const SECOND_FOLLOW_OFFSET = 266;
   test.each([
-    ['meta that is not JSON', 'x', 0],
-    ['a length that does not fit the positions', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[9,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 279],
-    ['data shorter than the lengths', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[8,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 200],
-    // Zeros but for the second follow offset (int 9): one follow target that the data does not hold.
-    ['follow offsets past their targets', '{"automata":[{"positions":1,"rules":1}],"extra":0,"lengths":[8,2,0,1,257,0,1,1,1,1,1,1,1,1,1,1]}', 4 * 278, 9],
-  ])('an entry with %s is a miss, then built again', (_label, meta, dataBytes, oneAt?: number) => {
+    ['meta that is not JSON', 'x', 0, []],
+    ['a length that does not fit the positions', META.replace('[8,', '[9,'), 4 * 536, [CLASS_COUNT + 1]],
+    ['data shorter than the lengths', META, 4 * 200, []],
+    ['a byte class past the class count', META, 4 * 535, [CLASS_COUNT, 8]],
+    // One follow target that the data does not hold.
+    ['follow offsets past their targets', META, 4 * 535, [CLASS_COUNT, SECOND_FOLLOW_OFFSET]],
+  ])('an entry with %s is a miss, then built again', (_label, meta, dataBytes, ones: number[]) => {
     const data = new Uint8Array(dataBytes);
-    if (oneAt !== undefined) data[oneAt * 4] = 1;
+    for (const at of ones) data[at * 4] = 1;
     writeCache(cacheDirectory, 'ts', automatonKey(rules), { meta, data });
     const messages: string[] = [];
     expect(readAutomaton(cacheDirectory, automatonKey(rules), (message) => messages.push(message))).toBeNull();

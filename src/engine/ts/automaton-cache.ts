@@ -13,7 +13,7 @@
  *
  * Meta (JSON): `{"automata": [{"positions": P, "rules": R}, ...], "extra": E, "lengths": [...]}`,
  * the length of each array below, in order. Data: those arrays as little-endian int32, one after
- * the other: per automaton sets (P x 8 words), follow offsets (P + 1) and targets, acceptsRule,
+ * the other: per automaton sets (P x 8 words), byte classes (256, then their count), follow offsets (P + 1) and targets, acceptsRule,
  * startsOn offsets (257) and positions, acceptsAtEnd, positionRule (P each), then per rule
  * isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth,
  * isDroppedTokenOnly, droppedHeadDepth (R each); then E extra arrays (for the in-flight automata:
@@ -25,7 +25,7 @@ import type { EngineRule } from '../engine.js';
 import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './positions.js';
 
 /** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '5';
+const AUTOMATON_VERSION = '6';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {
@@ -63,6 +63,7 @@ function listsOf(offsets: Int32Array, values: Int32Array): Int32Array[] | null {
 function arraysOf(automaton: PositionAutomaton): Int32Array[] {
   return [
     new Int32Array(automaton.setWords.buffer, automaton.setWords.byteOffset, automaton.setWords.length),
+    Int32Array.of(...automaton.byteClasses.byteClass, automaton.byteClasses.count),
     automaton.followOffsets,
     automaton.followTargets,
     automaton.acceptsRule,
@@ -81,7 +82,7 @@ function arraysOf(automaton: PositionAutomaton): Int32Array[] {
 }
 
 /** Arrays per automaton: see the layout above. */
-const ARRAYS_PER_AUTOMATON = 16;
+const ARRAYS_PER_AUTOMATON = 17;
 
 // Typed arrays use the host's byte order; entries are little-endian. On a little-endian host (all
 // that Node runs on in practice) the bytes are copied as they are: a value at a time through a
@@ -133,18 +134,21 @@ function writeAutomata(directory: string, key: string, what: string, automata: r
 
 /** The expected length of each array of an automaton of P positions and R rules (null where it varies). */
 function expectedLengths(positions: number, rules: number): Array<number | null> {
-  return [positions * 8, positions + 1, null, positions, 257, null, positions, positions, ...Array.from({ length: 8 }, () => rules)];
+  return [positions * 8, 257, positions + 1, null, positions, 257, null, positions, positions, ...Array.from({ length: 8 }, () => rules)];
 }
 
 /** The automaton in `arrays` (ARRAYS_PER_AUTOMATON of them, lengths checked) of `count` positions and `rules` rules, or null if it is malformed. */
 function automatonOf(arrays: readonly Int32Array[], count: number, rules: number): PositionAutomaton | null {
-  const [sets, followOffsets, followTargets, acceptsRule, startOffsets, startPositions, acceptsAtEnd, positionRule, ...perRule] = arrays;
+  const [sets, classes, followOffsets, followTargets, acceptsRule, startOffsets, startPositions, acceptsAtEnd, positionRule, ...perRule] = arrays;
   const startsOn = listsOf(startOffsets!, startPositions!);
+  const classCount = classes![256]!;
+  if (classCount < 1 || classCount > 256 || !everyIn(classes!.subarray(0, 256), 0, classCount)) return null;
   if (!isOffsets(followOffsets!, followTargets!.length) || startsOn === null || !everyIn(followTargets!, 0, count) || !everyIn(startPositions!, 0, count)) return null;
   if (!everyIn(positionRule!, 0, rules) || !everyIn(acceptsRule!, -1, rules) || !everyIn(acceptsAtEnd!, -1, rules)) return null;
   const [isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth] = perRule as Int32Array[];
   return {
     setWords: new Uint32Array(sets!.buffer, sets!.byteOffset, sets!.length),
+    byteClasses: { byteClass: Uint8Array.from(classes!.subarray(0, 256)), count: classCount },
     followOffsets: followOffsets!,
     followTargets: followTargets!,
     acceptsRule: acceptsRule!,

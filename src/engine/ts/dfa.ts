@@ -9,7 +9,6 @@
  * little beyond its table row, one of hundreds several times that, and what must stay bounded is
  * the process's memory, not a count.
  */
-import { type ByteSet, hasByte } from '../../regex/ast.js';
 import type { PositionAutomaton } from './positions.js';
 
 /** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
@@ -26,7 +25,7 @@ export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
 
 /**
  * Most states a 16-bit entry can name (state id and 2 flag bits). 16-bit entries and a column per
- * byte class (see byteClassesOf) make a state's row 256 bytes on the built-in pack (96 classes
+ * byte class (see PositionAutomaton.byteClasses) make a state's row 256 bytes on the built-in pack (96 classes
  * rounded up to 128), against 512 with a column per byte and 1 KiB with 32-bit entries.
  */
 const MAX_STATES = 16384;
@@ -50,7 +49,7 @@ const NONE = new Int32Array(0);
 export class LazyDfa {
   /** table[(state << rowShift) | byteClass[byte]] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
   table: Uint16Array;
-  /** Per byte, its column in a state's row (see byteClassesOf). */
+  /** Per byte, its column in a state's row (see PositionAutomaton.byteClasses). */
   readonly byteClass: Uint8Array;
   /** A row holds 1 << rowShift entries: the byte classes rounded up to a power of two, so an index is a shift and an or. */
   readonly rowShift: number;
@@ -104,7 +103,8 @@ export class LazyDfa {
     this.mark = new Uint32Array(count);
     this.nextPositions = new Int32Array(count);
     this.setWords = automaton.setWords;
-    const classes = byteClassesOf(automaton.setWords);
+    // The classes come with the automaton (and its cache entry): computing them took 3-5 ms per DFA at every start.
+    const classes = automaton.byteClasses;
     this.byteClass = classes.byteClass;
     this.rowShift = 32 - Math.clz32(classes.count - 1);
     this.table = new Uint16Array(64 << this.rowShift).fill(UNBUILT);
@@ -276,35 +276,6 @@ export class LazyDfa {
 function stateBytes(rowBytes: number, positions: Int32Array, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
   const listBytes = (list: Int32Array): number => (list.length === 0 ? 0 : LIST_OVERHEAD_BYTES + list.byteLength);
   return rowBytes + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
-}
-
-/**
- * The byte classes of an automaton: two bytes share one when every position's set holds both or
- * neither, so every transition is the same on both and a row needs a column per class, not per
- * byte (96 classes on the built-in pack). Each distinct set splits the classes it cuts in two.
- */
-function byteClassesOf(setWords: Uint32Array): { readonly byteClass: Uint8Array; readonly count: number } {
-  let byteClass = new Uint8Array(256);
-  let count = 1;
-  const seen = new Set<string>();
-  const splits = new Int16Array(512);
-  for (let at = 0; at < setWords.length; at += 8) {
-    const set: ByteSet = setWords.subarray(at, at + 8);
-    const key = set.join(',');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    // (old class, whether the set holds the byte) numbered in order of first appearance.
-    splits.fill(-1);
-    const split = new Uint8Array(256);
-    count = 0;
-    for (let byte = 0; byte < 256; byte++) {
-      const pair = byteClass[byte]! * 2 + (hasByte(set, byte) ? 1 : 0);
-      if (splits[pair] === -1) splits[pair] = count++;
-      split[byte] = splits[pair]!;
-    }
-    byteClass = split;
-  }
-  return { byteClass, count };
 }
 
 /** `length` well-mixed 32-bit numbers (xorshift32 from a fixed seed: the same ids on every run). */

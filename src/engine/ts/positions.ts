@@ -19,9 +19,17 @@ const MAX_EXACT_REPEAT = 4;
 const MAX_COUNTED_PREFIX = 1;
 const MAX_EXPANDED_POSITIONS = 64;
 
+/** Per byte, its class (its column in a DFA state's row, see byteClassesOf), and how many classes there are. */
+export interface ByteClasses {
+  readonly byteClass: Uint8Array;
+  readonly count: number;
+}
+
 export interface PositionAutomaton {
   /** The byte set each position consumes, 8 words a position (one array: not an object per position). */
   readonly setWords: Uint32Array;
+  /** The byte classes of setWords. */
+  readonly byteClasses: ByteClasses;
   /** For each position p, the positions that may follow it: followTargets[followOffsets[p] .. followOffsets[p + 1]). */
   readonly followOffsets: Int32Array;
   readonly followTargets: Int32Array;
@@ -249,19 +257,27 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
 }
 
 /**
- * The items after an anchor (at `end`) worth tracking too: each a run of a class without blanks
- * followed by a byte the class lacks, but not a newline, as `[^\s:@/"'<>]{1,64}:` after `://`.
- * Such a thread dies at the first separator, and the candidates left are the few anchors that
- * the stop byte follows (every URL but the ones with a password was a candidate of the URL
- * password rules). No newline in them: the horizon bounds such threads by the last newline.
+ * The items after an anchor (at `end`) worth tracking too: single byte sets (`[dou]_` after
+ * `fig`), and runs of a class without blanks each followed by a byte the class lacks, but not a
+ * newline, as `[^\s:@/"'<>]{1,64}:` after `://`. Such a thread dies at the first byte that does
+ * not fit or the first separator, and the candidates left are the few anchors those bytes follow
+ * (every URL but the ones with a password was a candidate of the URL password rules, every
+ * `config` of a CI log one of figma's). No newline in them: the horizon bounds such threads by the
+ * last newline. Not a trailing class run's first copies (`[A-Za-z0-9]{42}` after `ion_`): tracked
+ * 4 deep, they halved a CI log's candidates but built 18% more DFA states, took ~10 MB more peak
+ * RSS on the dense bench shape and saved no CPU.
  */
 function stoppedRuns(items: readonly Node[], end: number): Node[] {
   let next = end + 1;
   for (;;) {
-    const run = items[next];
+    const item = items[next];
+    if (item?.type === 'bytes' && !hasByte(item.set, NEWLINE)) {
+      next += 1;
+      continue;
+    }
     const stop = items[next + 1];
-    if (run?.type !== 'repeat' || run.child.type !== 'bytes' || stop?.type !== 'bytes') break;
-    const runSet = run.child.set;
+    if (item?.type !== 'repeat' || item.child.type !== 'bytes' || stop?.type !== 'bytes') break;
+    const runSet = item.child.set;
     if (byteSetSize(stop.set) > 2 || !isDisjoint(runSet, stop.set) || !isDisjoint(runSet, SPACE_BYTES) || hasByte(stop.set, NEWLINE)) break;
     next += 2;
   }
@@ -489,6 +505,35 @@ function setWordsOf(sets: readonly ByteSet[]): Uint32Array {
   return words;
 }
 
+/**
+ * The byte classes of an automaton: two bytes share one when every position's set holds both or
+ * neither, so every transition is the same on both and a row needs a column per class, not per
+ * byte (96 classes on the built-in pack). Each distinct set splits the classes it cuts in two.
+ */
+export function byteClassesOf(setWords: Uint32Array): ByteClasses {
+  let byteClass = new Uint8Array(256);
+  let count = 1;
+  const seen = new Set<string>();
+  const splits = new Int16Array(512);
+  for (let at = 0; at < setWords.length; at += 8) {
+    const set: ByteSet = setWords.subarray(at, at + 8);
+    const key = set.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // (old class, whether the set holds the byte) numbered in order of first appearance.
+    splits.fill(-1);
+    const split = new Uint8Array(256);
+    count = 0;
+    for (let byte = 0; byte < 256; byte++) {
+      const pair = byteClass[byte]! * 2 + (hasByte(set, byte) ? 1 : 0);
+      if (splits[pair] === -1) splits[pair] = count++;
+      split[byte] = splits[pair]!;
+    }
+    byteClass = split;
+  }
+  return { byteClass, count };
+}
+
 /** Per byte, the positions of `starts` whose set holds it. */
 function startsByByte(sets: readonly ByteSet[], starts: readonly number[]): Int32Array[] {
   const lists: number[][] = Array.from({ length: 256 }, () => []);
@@ -532,8 +577,10 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   });
   for (const p of endMarkers) acceptsRule[p] = -1;
 
+  const setWords = setWordsOf(sets);
   return {
-    setWords: setWordsOf(sets),
+    setWords,
+    byteClasses: byteClassesOf(setWords),
     ...dedupedFollow(follow),
     acceptsRule: Int32Array.from(acceptsRule),
     startsOn: startsByByte(sets, starts),
@@ -611,7 +658,8 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
   follow.forEach((targets, p) => {
     for (const q of targets) predecessors[q]!.push(p);
   });
-  const shared = { setWords: setWordsOf(sets), acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
+  const setWords = setWordsOf(sets);
+  const shared = { setWords, byteClasses: byteClassesOf(setWords), acceptsRule: noAccepts, acceptsAtEnd: noAccepts, positionRule, ...perRule };
   const none = new Int32Array(0);
   return {
     forward: { ...shared, ...dedupedFollow(follow), startsOn: startsByByte(sets, starts) },
