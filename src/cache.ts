@@ -1,6 +1,6 @@
 /**
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
- * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts), the ts
+ * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the ts
  * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
  * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
  *
