@@ -2,6 +2,7 @@
  * The vectorscan engine's database (./engine.ts explains the treatments): each rule's treatment,
  * the compile of the set, and the compile cache (src/cache.ts) that spares a warm start both.
  */
+import { fileURLToPath } from 'node:url';
 import { cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
 import { SseredactError } from '../../errors.js';
 import type { Engine, EngineRule } from '../engine.js';
@@ -33,7 +34,19 @@ export interface VectorscanOptions {
    * that tests can cover it.
    */
   readonly firstTreatment?: 'som' | 'end' | 'prefilter';
+  /**
+   * Directory of the databases built when the package was installed (native/build-database.js),
+   * read when the cache misses; null: none. Default: the package's {@link PREBUILT_DIRECTORY}.
+   */
+  readonly prebuiltDirectory?: string | null;
 }
+
+/**
+ * Where the package's install script keeps the built-in pack's database, so that a first run
+ * need not compile it (about a second of CPU): a cache entry like the user's, under the same key,
+ * so one built for other rules, another release, Vectorscan or CPU is never read.
+ */
+export const PREBUILT_DIRECTORY = fileURLToPath(new URL('../../../native/build/database/', import.meta.url));
 
 /** What Vectorscan can scan for one rule. */
 interface Target {
@@ -211,6 +224,26 @@ export interface Built extends CachedPlan {
   readonly fromCache: boolean;
 }
 
+/**
+ * The database of the entry for `key` in `directory` (the user's cache or the install-time one),
+ * or why it is not to be used: none there, unreadable, corrupt, bad metadata, refused by
+ * Vectorscan, or missing a rule's example. Never throws.
+ */
+function readDatabase(addon: Addon, rules: readonly EngineRule[], directory: string, key: string): Omit<Built, 'expressions'> | { readonly miss: string } {
+  const read = readCache(directory, 'vectorscan', key);
+  if (!('entry' in read)) return read;
+  const cached = parseMeta(read.entry.meta, rules.length);
+  if (cached === null) return { miss: 'bad metadata' };
+  const inputs = nativeInputs(rules, cached.modes, cached.prefixes, addon);
+  try {
+    const database = inputs.positions.length === 0 && read.entry.data.length === 0 ? null : addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags);
+    const missed = missedExample(rules, cached.modes, database);
+    return missed === null ? { ...cached, database, fromCache: true } : { miss: `does not find rule ${missed}'s example` };
+  } catch (error) {
+    return { miss: `unusable (${(error as Error).message})` };
+  }
+}
+
 /** The compiled set, from the cache when a verified entry exists, else compiled and cached. */
 export function buildDatabase(addon: Addon, rules: readonly EngineRule[], options: VectorscanOptions): Built {
   const log = options.log ?? (() => undefined);
@@ -235,28 +268,16 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
     return modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
   };
 
-  if (directory !== null) {
-    const read = readCache(directory, 'vectorscan', key);
-    if ('entry' in read) {
-      const cached = parseMeta(read.entry.meta, rules.length);
-      if (cached !== null) {
-        const inputs = nativeInputs(rules, cached.modes, cached.prefixes, addon);
-        const warm = { ...cached, expressions: printed(cached.modes), fromCache: true };
-        try {
-          const database = inputs.positions.length === 0 && read.entry.data.length === 0 ? null : addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags);
-          const missed = missedExample(rules, cached.modes, database);
-          if (missed === null) return { ...warm, database };
-          log(`vectorscan: cached database does not find rule ${missed}'s example; compiling`);
-        } catch (error) {
-          log(`vectorscan: cached database unusable (${(error as Error).message}); compiling`);
-        }
-      } else {
-        log('vectorscan: cached database has bad metadata; compiling');
-      }
-    } else {
-      log(`vectorscan: ${read.miss}; compiling ${rules.length} rules`);
-    }
+  for (const [where, from] of [
+    ['cached', directory],
+    ['install-time', options.prebuiltDirectory === undefined ? PREBUILT_DIRECTORY : options.prebuiltDirectory],
+  ] as const) {
+    if (from === null) continue;
+    const read = readDatabase(addon, rules, from, key);
+    if (!('miss' in read)) return { ...read, expressions: printed(read.modes) };
+    log(`vectorscan: ${where} database: ${read.miss}`);
   }
+  log(`vectorscan: compiling ${rules.length} rules`);
 
   const targets = rules.map(targetOf);
   const plan = planRules(addon, rules, targets, first, options.fallback !== undefined);
