@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EngineRule } from '../../src/engine/engine.js';
 import { type Addon, loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
@@ -83,6 +83,22 @@ describe.skipIf(!('addon' in load))('the install-time database', () => {
     expect(first.messages).toContainEqual('vectorscan: install-time database: corrupt cache file (checksum)');
     expect(first.matches).toEqual(compiled.matches);
     expect(compile(RULES, { cacheDirectory, prebuiltDirectory: null }).fromCache).toBe(true);
+  });
+
+  // Files here are root's only when the tests run as root; process.getuid() then plays another user.
+  test.skipIf(process.getuid?.() !== 0)("root's serves another user (a package installed with sudo), where root's cache would not", () => {
+    buildAtInstall(RULES);
+    compile(RULES, { cacheDirectory, prebuiltDirectory: null });
+    vi.spyOn(process, 'getuid').mockReturnValue(1000);
+    try {
+      const first = compile(RULES, { cacheDirectory, prebuiltDirectory });
+      expect({ fromCache: first.fromCache, messages: first.messages }).toEqual({
+        fromCache: true,
+        messages: [`vectorscan: cached database: directory ${cacheDirectory} is owned by user 0, not by this user (1000); not used`],
+      });
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   test('one built for other rules is never read, even under their name', () => {

@@ -3,7 +3,7 @@
  * the compile of the set, and the compile cache (src/cache.ts) that spares a warm start both.
  */
 import { fileURLToPath } from 'node:url';
-import { cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
+import { type Owners, cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
 import { SseredactError } from '../../errors.js';
 import type { Engine, EngineRule } from '../engine.js';
 import { type Addon, type KnownAnswer, type NativeDatabase, isNativeCompileError, missedKnownAnswer } from './addon.js';
@@ -229,8 +229,8 @@ export interface Built extends CachedPlan {
  * or why it is not to be used: none there, unreadable, corrupt, bad metadata, refused by
  * Vectorscan, or missing a rule's example. Never throws.
  */
-function readDatabase(addon: Addon, rules: readonly EngineRule[], directory: string, key: string): Omit<Built, 'expressions'> | { readonly miss: string } {
-  const read = readCache(directory, 'vectorscan', key);
+function readDatabase(addon: Addon, rules: readonly EngineRule[], directory: string, key: string, owners: Owners): Omit<Built, 'expressions'> | { readonly miss: string } {
+  const read = readCache(directory, 'vectorscan', key, owners);
   if (!('entry' in read)) return read;
   const cached = parseMeta(read.entry.meta, rules.length);
   if (cached === null) return { miss: 'bad metadata' };
@@ -268,12 +268,13 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
     return modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
   };
 
-  for (const [where, from] of [
-    ['cached', directory],
-    ['install-time', options.prebuiltDirectory === undefined ? PREBUILT_DIRECTORY : options.prebuiltDirectory],
+  // A package installed by root (npm install -g under sudo) has root's install-time database.
+  for (const [where, from, owners] of [
+    ['cached', directory, 'user'],
+    ['install-time', options.prebuiltDirectory === undefined ? PREBUILT_DIRECTORY : options.prebuiltDirectory, 'user or root'],
   ] as const) {
     if (from === null) continue;
-    const read = readDatabase(addon, rules, from, key);
+    const read = readDatabase(addon, rules, from, key, owners);
     if (!('miss' in read)) return { ...read, expressions: printed(read.modes) };
     log(`vectorscan: ${where} database: ${read.miss}`);
   }
