@@ -30,7 +30,8 @@ function build() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sseredact-database-'));
   try {
     const env = { ...process.env, HOME: home, XDG_CACHE_HOME: home, XDG_CONFIG_HOME: home };
-    const run = spawnSync(process.execPath, [path.join(root, 'bin', 'sseredact'), '--engine', 'vectorscan'], { cwd: home, env, input: '', encoding: 'utf8' });
+    // The timeout is for a hung run, which must not hang the install (a compile takes seconds).
+    const run = spawnSync(process.execPath, [path.join(root, 'bin', 'sseredact'), '--engine', 'vectorscan'], { cwd: home, env, input: '', encoding: 'utf8', timeout: 300_000 });
     if (run.status !== 0) return `sseredact exited ${run.status ?? run.signal}: ${(run.stderr || String(run.error)).trim()}`;
     const cache = path.join(home, 'sseredact');
     const built = fs.readdirSync(cache).filter((name) => name.startsWith('vectorscan-'));
