@@ -20,9 +20,14 @@ const strict = process.argv.includes('--strict');
 const root = path.join(__dirname, '..');
 const target = path.join(__dirname, 'build', 'database');
 
+const isBuilt = fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'));
+
+// In a checkout the install runs before the build, and `prepare` runs this script after it: quietly.
+if (!isBuilt && !strict) process.exit(0);
+
 /** Builds the database into `target`; why not, or null. */
 function build() {
-  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return 'sseredact is not built yet';
+  if (!isBuilt) return 'sseredact is not built';
   if (!fs.existsSync(path.join(__dirname, 'build', 'Release', 'sseredact_vectorscan.node'))) return 'the addon is not built';
   // The directory holds one database, the one for this build's rules and addon; the old one goes
   // first, or the run would read it instead of compiling.
