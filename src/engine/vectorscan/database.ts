@@ -3,7 +3,7 @@
  * the compile of the set, and the compile cache (src/cache.ts) that spares a warm start both.
  */
 import { fileURLToPath } from 'node:url';
-import { type Owners, cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
+import { type CacheEntry, type Owners, cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
 import { SseredactError } from '../../errors.js';
 import type { Engine, EngineRule } from '../engine.js';
 import { type Addon, type KnownAnswer, type NativeDatabase, isNativeCompileError, missedKnownAnswer } from './addon.js';
@@ -229,7 +229,13 @@ export interface Built extends CachedPlan {
  * or why it is not to be used: none there, unreadable, corrupt, bad metadata, refused by
  * Vectorscan, or missing a rule's example. Never throws.
  */
-function readDatabase(addon: Addon, rules: readonly EngineRule[], directory: string, key: string, owners: Owners): Omit<Built, 'expressions'> | { readonly miss: string } {
+function readDatabase(
+  addon: Addon,
+  rules: readonly EngineRule[],
+  directory: string,
+  key: string,
+  owners: Owners,
+): { readonly built: Omit<Built, 'expressions'>; readonly entry: CacheEntry } | { readonly miss: string } {
   const read = readCache(directory, 'vectorscan', key, owners);
   if (!('entry' in read)) return read;
   const cached = parseMeta(read.entry.meta, rules.length);
@@ -238,7 +244,7 @@ function readDatabase(addon: Addon, rules: readonly EngineRule[], directory: str
   try {
     const database = inputs.positions.length === 0 && read.entry.data.length === 0 ? null : addon.deserialize(read.entry.data, inputs.ids, inputs.maxWidths, inputs.flags);
     const missed = missedExample(rules, cached.modes, database);
-    return missed === null ? { ...cached, database, fromCache: true } : { miss: `does not find rule ${missed}'s example` };
+    return missed === null ? { built: { ...cached, database, fromCache: true }, entry: read.entry } : { miss: `does not find rule ${missed}'s example` };
   } catch (error) {
     return { miss: `unusable (${(error as Error).message})` };
   }
@@ -268,6 +274,10 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
     return modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
   };
 
+  const cache = (entry: CacheEntry) => {
+    const failure = directory === null ? null : writeCache(directory, 'vectorscan', key, entry);
+    if (failure !== null) log(`vectorscan: ${failure}`);
+  };
   // A package installed by root (npm install -g under sudo) has root's install-time database.
   for (const [where, from, owners] of [
     ['cached', directory, 'user'],
@@ -275,8 +285,13 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
   ] as const) {
     if (from === null) continue;
     const read = readDatabase(addon, rules, from, key, owners);
-    if (!('miss' in read)) return { ...read, expressions: printed(read.modes) };
-    log(`vectorscan: ${where} database: ${read.miss}`);
+    if ('miss' in read) {
+      log(`vectorscan: ${where} database: ${read.miss}`);
+      continue;
+    }
+    // Copied into the user's cache, warm starts need the package's file no more than after a compile.
+    if (where === 'install-time') cache(read.entry);
+    return { ...read.built, expressions: printed(read.built.modes) };
   }
   log(`vectorscan: compiling ${rules.length} rules`);
 
@@ -292,13 +307,7 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
     log(`vectorscan: rule ${rule.id}: ${mode} (${plan.reasons[position] ?? ''})`);
   });
   const prefixes = plan.modes.map((mode, position) => (mode === 'prefix' ? prefixWidthsOf(targets[position]!) : null));
-  if (directory !== null) {
-    const failure = writeCache(directory, 'vectorscan', key, {
-      meta: JSON.stringify({ modes: plan.modes, prefixes }),
-      data: database === null ? new Uint8Array(0) : database.serialize(),
-    });
-    if (failure !== null) log(`vectorscan: ${failure}`);
-  }
+  cache({ meta: JSON.stringify({ modes: plan.modes, prefixes }), data: database === null ? new Uint8Array(0) : database.serialize() });
   const expressions = plan.modes.map((mode, position) => (isScanned(mode) ? scannedExpression(targets[position]!, mode) : null));
   return { database, modes: plan.modes, prefixes, expressions: () => expressions, fromCache: false };
 }
