@@ -14,7 +14,11 @@ const gyp = process.env.npm_config_node_gyp;
 const [command, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp', ['rebuild']];
 const result = spawnSync(command, args, { cwd: __dirname, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' });
 
-if (result.status === 0) process.exit(0);
+if (result.status === 0) {
+  // The built-in rules' database, so that the first run need not compile it; never fails the install.
+  spawnSync(process.execPath, [path.join(__dirname, 'build-database.js')], { stdio: 'inherit' });
+  process.exit(0);
+}
 
 if (strict) {
   console.error('sseredact-vectorscan: the build failed (see above)');

@@ -1,6 +1,6 @@
 /**
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
- * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts), the ts
+ * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the ts
  * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
  * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
  *
@@ -111,11 +111,17 @@ function checkHeader(file: Buffer, key: string, magic: Buffer): { readonly miss:
   return null;
 }
 
+/**
+ * Whose files are trusted besides this user's: no one's (a user's cache), or root's too (what a
+ * package installed by root ships, as the vectorscan engine's install-time database).
+ */
+export type Owners = 'user' | 'user or root';
+
 /** Reads and verifies the entry for `key`; never throws, never blocks. */
-export function readCache(directory: string, kind: CacheKind, key: string): CacheRead {
-  const untrusted = untrustedDirectory(directory);
+export function readCache(directory: string, kind: CacheKind, key: string, owners: Owners = 'user'): CacheRead {
+  const untrusted = untrustedDirectory(directory, owners);
   if (untrusted !== null) return { miss: untrusted };
-  const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES);
+  const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES, owners);
   if ('miss' in read) return read;
   const file = read.bytes;
   const wrong = checkHeader(file, key, MAGIC);
@@ -137,7 +143,7 @@ type PrivateRead<T> = { readonly value: T } | { readonly miss: string; readonly 
  * `maxBytes` that this user alone could have written, else says why not (never throws, never
  * blocks: an error in `use` is a miss too).
  */
-function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, size: number) => T): PrivateRead<T> {
+function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, size: number) => T, owners: Owners = 'user'): PrivateRead<T> {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would wait for a writer; O_NOFOLLOW: no links.
@@ -149,7 +155,7 @@ function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, si
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { miss: `${path} is not a regular file; not used`, absent: false };
-    const unsafe = foreignWritable(stat, false);
+    const unsafe = foreignWritable(stat, false, owners);
     if (unsafe !== null) return { miss: `${path} ${unsafe}; not used`, absent: false };
     if (stat.size > maxBytes) return { miss: `${path} is larger than ${maxBytes} bytes; not used`, absent: false };
     return { value: use(fd, stat.size) };
@@ -171,11 +177,16 @@ function readAt(fd: number, bytes: Uint8Array, position: number): number {
  * The bytes of the file at `path` when it is a regular file of at most `maxBytes` that this user
  * alone could have written, else why not (never throws, never blocks). Also for the fingerprint key.
  */
-export function readPrivateFile(path: string, maxBytes: number): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
-  const read = withPrivateFile(path, maxBytes, (fd, size) => {
-    const bytes = Buffer.allocUnsafe(size);
-    return bytes.subarray(0, readAt(fd, bytes, 0));
-  });
+export function readPrivateFile(path: string, maxBytes: number, owners: Owners = 'user'): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
+  const read = withPrivateFile(
+    path,
+    maxBytes,
+    (fd, size) => {
+      const bytes = Buffer.allocUnsafe(size);
+      return bytes.subarray(0, readAt(fd, bytes, 0));
+    },
+    owners,
+  );
   return 'miss' in read ? read : { bytes: read.value };
 }
 
@@ -183,10 +194,10 @@ export function readPrivateFile(path: string, maxBytes: number): { readonly byte
  * Why `stat` (a cache file or directory, or with `isAncestor` a directory above one) could have
  * been written by another user, or null. Without user ids (Windows) there is nothing to check.
  */
-function foreignWritable(stat: Stats, isAncestor: boolean): string | null {
+function foreignWritable(stat: Stats, isAncestor: boolean, owners: Owners = 'user'): string | null {
   const uid = process.getuid?.();
   if (uid === undefined) return null;
-  if (stat.uid !== uid && !(isAncestor && stat.uid === 0)) return `is owned by user ${stat.uid}, not by this user (${uid})`;
+  if (stat.uid !== uid && !((isAncestor || owners === 'user or root') && stat.uid === 0)) return `is owned by user ${stat.uid}, not by this user (${uid})`;
   const sticky = isAncestor && stat.isDirectory() && (stat.mode & 0o1000) !== 0;
   if ((stat.mode & 0o022) !== 0 && !sticky) return `is writable by ${(stat.mode & 0o002) !== 0 ? 'others' : 'its group'}`;
   return null;
@@ -196,7 +207,7 @@ function foreignWritable(stat: Stats, isAncestor: boolean): string | null {
  * Why a private directory (the cache's, the fingerprint key's) must not be used, or null;
  * 'nothing cached' when it does not exist.
  */
-export function untrustedDirectory(directory: string): string | null {
+export function untrustedDirectory(directory: string, owners: Owners = 'user'): string | null {
   let real: string;
   try {
     real = realpathSync(directory);
@@ -207,7 +218,7 @@ export function untrustedDirectory(directory: string): string | null {
     for (let path = real, isAncestor = false; ; path = dirname(path), isAncestor = true) {
       const stat = statSync(path);
       if (!stat.isDirectory()) return `${directory} is not a directory; not used`;
-      const unsafe = foreignWritable(stat, isAncestor);
+      const unsafe = foreignWritable(stat, isAncestor, owners);
       if (unsafe !== null) return `directory ${path === real ? directory : `${directory}: ${path}`} ${unsafe}; not used`;
       if (dirname(path) === path) return null;
     }

@@ -2,7 +2,8 @@
  * The packed tarball as a user installs it (`npm install -g`), into a temporary prefix: first where
  * the addon cannot build (Vectorscan's header hidden), which must install quietly on the ts engine,
  * then `npm rebuild -g sseredact` (the hint the CLI gives) where it can, which must bring the
- * vectorscan engine. The man page must be linked, and the CLI must redact either way.
+ * vectorscan engine and the built-in rules' database (a first run compiles nothing). The man page
+ * must be linked, and the CLI must redact either way.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,16 @@ describe('the packed tarball', () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
     expect(files).toEqual(
-      expect.arrayContaining(['bin/sseredact', 'dist/bundle/sseredact.js', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']),
+      expect.arrayContaining([
+        'bin/sseredact',
+        'dist/bundle/sseredact.js',
+        'dist/index.js',
+        'man/sseredact.1',
+        'native/binding.gyp',
+        'native/build-database.js',
+        'native/install.js',
+        'native/src/addon.cc',
+      ]),
     );
     expect(files.some((file) => file.startsWith('src/rules/packs/secrets/'))).toBe(true);
     expect(files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual([]);
@@ -49,7 +59,10 @@ describe('the packed tarball', () => {
     if (!hasVectorscan) return;
     await npm(['rebuild', '-g', 'sseredact']);
     expect(await versionVerbose()).toMatch(/engine vectorscan: available: Vectorscan/);
-    const native = await execa(bin, ['--engine', 'vectorscan'], { input: `key ${KEY}\n` });
+    // The install built the database of the built-in rules: a first run (empty cache) reads it, compiles nothing.
+    const native = await execa(bin, ['--engine', 'vectorscan', '--verbose'], { input: `key ${KEY}\n`, env: { XDG_CACHE_HOME: join(directory, 'first-run-cache') } });
     expect(native.stdout).toBe('key [REDACTED:aws-access-key-id]');
+    expect(native.stderr).toMatch(/vectorscan: cached database: nothing cached/);
+    expect(native.stderr).not.toMatch(/vectorscan: (install-time database|compiling)/);
   }, 300_000);
 });
