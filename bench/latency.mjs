@@ -18,11 +18,21 @@
  * N times, interleaved, and prints the median of each figure over the rounds: on a shared machine
  * a p99 is mostly the load of the moment, which rows measured side by side share.
  *
+ * Why a p99 moves on a loaded machine, and the columns that say it: a line costs each process it
+ * passes through a wake-up, and a process woken while every core is busy waits in the run queue
+ * (the harness's own `cat` floor went from 0.4 to 3.5 ms p99 with the load alone). So each row
+ * also prints, per measured line, what /proc says of the command's threads over the measured
+ * lines (Linux): its CPU time, its context switches (each one a sleep and a wake-up, the part of a
+ * line's cost that the load multiplies) and its time waiting in the run queue; and `harness wait`
+ * is the harness's own run-queue time per line (its reads of the output are late by that much).
+ * Those counts hardly move with the load; the p99 does. Per round, `p99-floor` is the row's p99
+ * less cat's in the same round (min..max over the rounds).
+ *
  * Start-up: `echo hi | CMD` (stdin "hi\n", then EOF) --startups times after one unmeasured run
  * that warms any cache; median and max wall time from spawn to exit, with `node -e 0` as the floor.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags } from './corpus.mjs';
 import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
@@ -65,8 +75,44 @@ function line(seq) {
 }
 
 /**
+ * CPU time, run-queue wait (ns, /proc/PID/task/TID/schedstat) and context switches summed over
+ * the threads of `pid`; zeros where /proc cannot say (not Linux, or the process gone).
+ */
+function threadCounters(pid) {
+  const counters = { cpuNs: 0, waitNs: 0, switches: 0 };
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return counters;
+  }
+  for (const tid of tids) {
+    try {
+      const [cpuNs, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      counters.cpuNs += cpuNs;
+      counters.waitNs += waitNs;
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) counters.switches += Number(match[1]);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return counters;
+}
+
+/** Per measured line: what `counters` gained from `before` to `after` (CPU and wait in µs). */
+function perLine(before, after, lines) {
+  return {
+    cpuUs: (after.cpuNs - before.cpuNs) / 1000 / lines,
+    waitUs: (after.waitNs - before.waitNs) / 1000 / lines,
+    switches: (after.switches - before.switches) / lines,
+  };
+}
+
+/**
  * Writes WARM_UP_LINES + lineCount lines through `argv`, one per interval; returns the measured
- * latencies in ms, sorted, or throws when a line never comes back.
+ * latencies in ms, sorted, and the command's and the harness's counters per measured line
+ * ({@link perLine}), or throws when a line never comes back.
  */
 async function measureLatency(argv) {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
@@ -106,12 +152,18 @@ async function measureLatency(argv) {
   child.stdin.write(line(0));
   while (received === 0 && !hasExited && performance.now() - writtenAt[0] < FIRST_LINE_WAIT_MS) await sleep(1);
   let due = performance.now();
+  let before = null;
   for (let seq = 1; seq < total && !hasExited; seq++) {
     due += intervalMs;
     await pace(due);
+    if (seq === WARM_UP_LINES) before = { command: threadCounters(child.pid), harness: threadCounters(process.pid) };
     writtenAt[seq] = performance.now();
     child.stdin.write(line(seq));
   }
+  // The last line's way out is counted too: wait for it (a command that fails is caught below).
+  while (received < total && !hasExited && performance.now() - due < FIRST_LINE_WAIT_MS) await sleep(1);
+  const counters =
+    before === null ? null : { command: perLine(before.command, threadCounters(child.pid), lineCount), harness: perLine(before.harness, threadCounters(process.pid), lineCount) };
   child.stdin.end();
   const status = await exited;
   clearTimeout(timer);
@@ -119,7 +171,7 @@ async function measureLatency(argv) {
     const why = isTimedOut ? `killed after --timeout ${timeoutSeconds} s` : `exit ${status}`;
     throw new Error(`${argv.join(' ')}: ${received}/${total} lines came back (${why}) ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`);
   }
-  return latencies.sort((a, b) => a - b);
+  return { sorted: latencies.sort((a, b) => a - b), counters };
 }
 
 /**
@@ -147,6 +199,9 @@ async function measureStartup(argv, count, expected) {
 }
 
 const ms = (value) => value.toFixed(3).padStart(8);
+/** The latency quantiles printed (the last is the max), and where p99 is among them. */
+const QUANTILES = [0.5, 0.9, 0.99, 0.999, 1];
+const P99_AT = 2;
 
 const median = (values) => values.toSorted((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -157,28 +212,39 @@ async function main() {
   process.stdout.write(
     `line latency: ${lineCount} clean lines, one every ${intervalMs} ms (after ${WARM_UP_LINES} warm-up lines); node ${process.version}; load ${loadAverage()}\n`,
   );
-  if (rounds > 1) process.stdout.write(`medians over ${rounds} rounds, rows interleaved\n`);
-  process.stdout.write(`${'command'.padEnd(32)}      p50      p99      max  (ms)\n`);
+  if (rounds > 1) process.stdout.write(`medians over ${rounds} rounds, rows interleaved; p99-floor: min..max over the rounds\n`);
+  process.stdout.write(`${'command'.padEnd(28)}      p50      p90      p99    p99.9      max  p99-floor (ms) | per line: cpu us  switches  wait us  harness wait us\n`);
   const rows = [{ label: 'cat (harness floor)', argv: ['cat'] }];
   for (const tool of measured) {
-    rows.push({ label: tool.label, argv: tool.argv });
-    if (base !== null) rows.push({ label: `base ${tool.label.replace(/^sseredact /, '')}`, argv: [join(base, 'bin', 'sseredact'), ...tool.argv.slice(1)] });
+    rows.push({ label: tool.label.replace(/^sseredact --engine /, 'sseredact '), argv: tool.argv });
+    if (base !== null) rows.push({ label: `base ${tool.label.replace(/^sseredact --engine /, '')}`, argv: [join(base, 'bin', 'sseredact'), ...tool.argv.slice(1)] });
   }
-  for (const row of rows) row.figures = [];
+  for (const row of rows) row.rounds = [];
   for (let round = 0; round < rounds; round++) {
     for (const row of rows) {
       if (row.error !== undefined) continue;
       try {
-        const sorted = await measureLatency(row.argv);
-        row.figures.push([quantile(sorted, 0.5), quantile(sorted, 0.99), sorted[sorted.length - 1]]);
+        const { sorted, counters } = await measureLatency(row.argv);
+        row.rounds.push({ quantiles: QUANTILES.map((q) => quantile(sorted, q)), counters });
       } catch (error) {
         row.error = error.message;
       }
     }
   }
+  const floorP99 = rows[0].rounds.map((figures) => figures.quantiles[P99_AT]);
   for (const row of rows) {
-    if (row.error !== undefined) process.stdout.write(`${row.label.padEnd(32)} failed: ${row.error}\n`);
-    else process.stdout.write(`${row.label.padEnd(32)} ${[0, 1, 2].map((at) => ms(median(row.figures.map((figure) => figure[at])))).join(' ')}\n`);
+    if (row.error !== undefined) {
+      process.stdout.write(`${row.label.padEnd(28)} failed: ${row.error}\n`);
+      continue;
+    }
+    const quantiles = QUANTILES.map((_, at) => ms(median(row.rounds.map((figures) => figures.quantiles[at]))));
+    const aboveFloor = row.rounds.map((figures, round) => figures.quantiles[P99_AT] - (floorP99[round] ?? NaN));
+    const spread = row === rows[0] ? ''.padStart(14) : `${Math.min(...aboveFloor).toFixed(2)}..${Math.max(...aboveFloor).toFixed(2)}`.padStart(14);
+    const counters = row.rounds.map((figures) => figures.counters).filter((counter) => counter !== null);
+    const count = (pick, digits) => (counters.length === 0 ? '-' : median(counters.map(pick)).toFixed(digits));
+    process.stdout.write(
+      `${row.label.padEnd(28)} ${quantiles.join(' ')} ${spread}      | ${count((c) => c.command.cpuUs, 0).padStart(13)} ${count((c) => c.command.switches, 2).padStart(9)} ${count((c) => c.command.waitUs, 0).padStart(8)} ${count((c) => c.harness.waitUs, 0).padStart(16)}\n`,
+    );
   }
   if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
 

@@ -8,9 +8,11 @@
  *   never waits for a writer, and a read stream's reads each cost a round trip through libuv's
  *   thread pool;
  * - a pipe or socket (`cmd | sseredact`, `<(cmd)`): reads of whatever has come in, up to
- *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once, one read ahead of the consumer. A pipe holds 64 KiB unless
- *   widened: one that the writer keeps full is widened to 1 MiB where the addon can (see
- *   src/pipes.ts), which cut the CPU time of `cat log | sseredact` by about a third;
+ *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once: on the main thread while the
+ *   writer brings a little at a time, one read ahead on the thread pool while it keeps the pipe
+ *   full (see {@link readPipe}). A pipe holds 64 KiB unless widened: one that the writer keeps
+ *   full is widened to 1 MiB where the addon can (see src/pipes.ts), which cut the CPU time of
+ *   `cat log | sseredact` by about a third;
  * - anything else (a terminal, a device): a read stream.
  *
  * Files and pipes are read into buffers the source reuses (fresh 1 MiB buffers cost page faults
@@ -18,6 +20,7 @@
  * one, and a consumer that keeps bytes longer copies them (see {@link Source.chunks}).
  */
 import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, read, readFileSync, readSync, statSync } from 'node:fs';
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { SseredactError, describeSystemError } from '../errors.js';
 import { DEFAULT_PIPE_CAPACITY, widenPipe } from '../pipes.js';
 
@@ -113,55 +116,124 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
 }
 
 /**
- * A pipe or socket: each read takes all that has come in, up to {@link PIPE_READ_SIZE}, into one
- * of two buffers, which take turns: the next read is under way (on libuv's thread pool) into the
- * other buffer while the consumer works on a chunk, so a writer that keeps up never leaves the
- * redactor waiting for a read. A pipe found full (a writer ahead of us) is widened
- * (src/pipes.ts). A consumer that stops early leaves the read under way to finish on its own; an
- * owned descriptor is closed only after it.
+ * A pipe or socket. How the next read is done depends on the last one:
+ * - a read that found the pipe full (64 KiB or more: the writer is ahead) is followed at once by
+ *   the next, on libuv's thread pool, into the other of two buffers: that read runs beside the
+ *   redaction of this chunk, so a writer that keeps up never leaves the redactor waiting. A pipe
+ *   found full is widened (src/pipes.ts);
+ * - after a shorter read (a writer that brings a line at a time) nothing is read until the
+ *   consumer asks, and then on the main thread, when the descriptor is readable (a
+ *   {@link Poller}): a thread-pool read per line wakes a pool thread and costs two more context
+ *   switches, which were most of a clean line's p99 latency.
+ * The poller makes the descriptor non-blocking, so a read ahead that finds the pipe empty fails
+ * with EAGAIN, and the next chunk comes from the poller. A consumer that stops early leaves a read
+ * under way to finish on its own; an owned descriptor is closed only after it.
  */
 async function* readPipe(fd: number, { isOwned }: Descriptor): AsyncGenerator<Uint8Array> {
-  let filling = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
-  let spare = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
-  let pending: Promise<ReadResult> | null = settledRead(fd, filling);
+  const buffers = [Buffer.allocUnsafeSlow(PIPE_READ_SIZE), Buffer.allocUnsafeSlow(PIPE_READ_SIZE)] as const;
+  // The poller reads only when the consumer has asked for the next chunk, so into either buffer.
+  const poller = openPoller(fd, buffers[0]);
+  let readAhead: Promise<ReadResult> | null = null;
   try {
     let isWidened = false;
     for (;;) {
-      const read = await pending;
-      pending = null;
+      let read = readAhead === null ? null : await readAhead;
+      readAhead = null;
+      if (read === null || isWouldBlock(read)) read = await (poller === null ? settledRead(fd, buffers[0]) : poller.read());
       if ('error' in read) throw read.error;
       if (read.count === 0) return;
-      if (!isWidened && read.count >= DEFAULT_PIPE_CAPACITY) {
-        // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
-        widenPipe(fd, PIPE_READ_SIZE);
-        isWidened = true;
+      const chunk = read.buffer.subarray(0, read.count);
+      if (read.count >= DEFAULT_PIPE_CAPACITY) {
+        if (!isWidened) {
+          // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
+          widenPipe(fd, PIPE_READ_SIZE);
+          isWidened = true;
+        }
+        readAhead = settledRead(fd, read.buffer === buffers[0] ? buffers[1] : buffers[0]);
       }
-      const chunk = filling.subarray(0, read.count);
-      // The spare buffer's chunk is done with: the consumer asked for this one.
-      [filling, spare] = [spare, filling];
-      pending = settledRead(fd, filling);
       yield chunk;
     }
   } finally {
-    if (isOwned) {
-      if (pending === null) closeQuietly(fd);
-      else void pending.then(() => closeQuietly(fd));
-    }
+    const release = (): void => {
+      // libuv closes the descriptor with the poller's handle, except stdin, stdout and stderr.
+      poller?.close();
+      if (isOwned && (poller === null || fd <= 2)) closeQuietly(fd);
+    };
+    if (readAhead === null) release();
+    else void readAhead.then(release);
   }
 }
 
-type ReadResult = { readonly count: number } | { readonly error: unknown };
+type ReadResult = { readonly count: number; readonly buffer: Buffer } | { readonly error: unknown };
+
+/** A read that found nothing to read on a non-blocking descriptor. */
+function isWouldBlock(read: ReadResult): boolean {
+  return 'error' in read && (read.error as NodeJS.ErrnoException | null)?.code === 'EAGAIN';
+}
 
 /** A read that never rejects: it may settle while nobody awaits it (a consumer busy, or gone). */
 function settledRead(fd: number, buffer: Buffer): Promise<ReadResult> {
-  return readInto(fd, buffer).then(
-    (count) => ({ count }),
-    (error: unknown) => ({ error }),
-  );
+  return new Promise((resolve) => read(fd, buffer, 0, buffer.length, null, (error, count) => resolve(error ? { error } : { count, buffer })));
 }
 
-function readInto(fd: number, buffer: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, null, (error, count) => (error ? reject(error) : resolve(count))));
+/** Reads a descriptor on the main thread when it is readable (libuv's epoll), one read per call. */
+interface Poller {
+  /** The next read into the poller's buffer: a count of 0 at the end, never a rejection. */
+  read(): Promise<ReadResult>;
+  /** Stops polling for good, and closes the descriptor unless it is 0, 1 or 2. */
+  close(): void;
+}
+
+/**
+ * A poller of `fd` (a pipe or a stream socket), or null for a descriptor libuv cannot poll (a
+ * datagram socket): reads then wait on the thread pool. It is node's own non-blocking reading (a
+ * net.Socket, as process.stdin is on a pipe), into `buffer` instead of a fresh one per read.
+ */
+function openPoller(fd: number, buffer: Buffer): Poller | null {
+  // A read that came in while nobody waited (the socket reads once as it opens), and the end.
+  let ready: ReadResult | null = null;
+  let ended: ReadResult | null = null;
+  let onRead: ((result: ReadResult) => void) | null = null;
+  const settle = (result: ReadResult): void => {
+    if ('error' in result || result.count === 0) ended ??= result;
+    else if (onRead === null) ready = result;
+    const resolve = onRead;
+    onRead = null;
+    resolve?.(result);
+  };
+  let socket: Socket;
+  try {
+    // net.connect() passes its onread option (documented there) through this constructor.
+    const options: SocketConstructorOpts & { readonly onread: OnReadOpts } = {
+      fd,
+      readable: true,
+      writable: false,
+      onread: {
+        buffer,
+        callback: (count) => {
+          settle({ count, buffer });
+          return false; // no more reads until the next read() resumes the socket
+        },
+      },
+    };
+    socket = new Socket(options);
+  } catch {
+    return null;
+  }
+  socket.on('end', () => settle({ count: 0, buffer }));
+  socket.on('error', (error) => settle({ error }));
+  return {
+    read() {
+      const result = ready ?? ended;
+      ready = null;
+      if (result !== null) return Promise.resolve(result);
+      return new Promise((resolve) => {
+        onRead = resolve;
+        socket.resume();
+      });
+    },
+    close: () => socket.destroy(),
+  };
 }
 
 function closeQuietly(fd: number): void {

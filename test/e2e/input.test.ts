@@ -1,16 +1,17 @@
 /**
  * How inputs are read (src/sources/input.ts): a regular file, stdin as a file, a pipe the writer
- * keeps full (widened to 1 MiB where the addon is built), a pipe that brings one line at a time;
- * through the real bin/sseredact, and the chunks of a pipe source itself.
+ * keeps full (widened to 1 MiB where the addon is built), a pipe that brings one line at a time
+ * (read on the main thread), a pipe that goes from full to a trickle; through the real
+ * bin/sseredact, and the chunks of a pipe source itself.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { openInput } from '../../src/sources/input.js';
-import { AWS_KEY } from './cli.js';
+import { AWS_KEY, BIN } from './cli.js';
 import { HANG_SECONDS, shell } from './shell.js';
 
 const HAS_ADDON = 'addon' in loadAddon();
@@ -108,5 +109,61 @@ describe('a pipe source reuses its read buffers', () => {
     ]);
     expect({ stdout: piped.stdout, statuses: piped.statuses }).toEqual({ stdout: whole.stdout, statuses: [0, 0] });
     expect(whole.stdout).toContain('[REDACTED:aws-access-key-id]');
+  });
+});
+
+/** Voluntary context switches (each a sleep, then a wake-up) of the threads of `pid` other than the main one. */
+function otherThreadWakeUps(pid: number): number {
+  let wakeUps = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (Number(tid) === pid) continue;
+    wakeUps += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'))?.[1]);
+  }
+  return wakeUps;
+}
+
+describe.skipIf(!existsSync('/proc/self/task'))('a pipe that brings one line at a time', () => {
+  test.each(ENGINES)('--engine %s: is read on the main thread, not by waking a thread of the pool for every line', async (engine) => {
+    const lines = 300;
+    const child = spawn(process.execPath, [BIN, '--engine', engine, '--verbose'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.setEncoding('latin1');
+    child.stderr.on('data', (text: string) => (log += text));
+    let seen = '';
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (text: string) => (seen += text));
+    const echoed = async (line: string): Promise<void> => {
+      child.stdin.write(line);
+      while (!seen.endsWith(line)) await new Promise((resolve) => child.stdout.once('data', resolve));
+    };
+    await echoed('a first line, after start-up\n');
+    // A program cache miss starts a thread that builds the programs, and writes them through the
+    // pool: counted from its end (the log says when), only the lines' reads wake anything.
+    while (log.includes('programs:') && !/programs: .*(built in the background|failed)/.test(log)) await new Promise((resolve) => child.stderr.once('data', resolve));
+    const before = otherThreadWakeUps(child.pid!);
+    for (let i = 0; i < lines; i++) await echoed(`clean line ${i}\n`);
+    const woken = otherThreadWakeUps(child.pid!) - before;
+    child.stdin.end();
+    await new Promise((resolve) => child.on('close', resolve));
+    // A read on the thread pool wakes a pool thread at least once per line; the rest (GC helpers) wake far less.
+    expect({ lines, isBelowQuarter: woken < lines / 4, woken }).toEqual({ lines, isBelowQuarter: true, woken });
+  });
+});
+
+describe('a pipe that goes from full to a trickle', () => {
+  test('gives every byte: the read ahead that finds the pipe empty gives way to a read on the main thread', async () => {
+    const fifo = join(scratch, 'burst');
+    execFileSync('mkfifo', [fifo]);
+    // 256 KiB at once (reads of 64 KiB or more, each followed by a read ahead), a pause in which a
+    // read ahead finds the pipe empty, then two lines.
+    const writer = spawn('sh', ['-c', `{ head -c 262144 /dev/zero; sleep 0.3; printf 'one\\n'; sleep 0.1; printf 'two\\n'; } > "${fifo}"`], { stdio: 'ignore' });
+    const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
+    let total = 0;
+    let tail = '';
+    for await (const chunk of openInput(fifo).chunks) {
+      total += chunk.length;
+      tail = (tail + Buffer.from(chunk).toString('latin1')).slice(-8);
+    }
+    expect({ isWritten: await isWritten, total, tail }).toEqual({ isWritten: true, total: 262144 + 8, tail: '\0one\ntwo\n'.slice(-8) });
   });
 });
