@@ -2,7 +2,8 @@
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
  * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/engine.ts), the ts
  * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
- * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
+ * (rules/analysis-cache.ts), the confirmer's programs (rules/program-cache.ts) and V8's code of
+ * the CLI's bundle (cli/bundle-loader.ts).
  *
  * One file per kind and input, `<dir>/<kind>-<key>.db`, where the key is a SHA-256 of everything
  * the entry depends on (the caller's parts, and always the package's version). A file is trusted
@@ -86,7 +87,7 @@ export function cacheKey(parts: readonly string[]): string {
 }
 
 /** What a cache holds: the file name's prefix. */
-export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs';
+export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs' | 'code';
 
 export function cachePath(directory: string, kind: CacheKind, key: string): string {
   return join(directory, `${kind}-${key}.db`);

@@ -52,8 +52,13 @@ async function loadRuleFiles(paths: readonly string[], log: Log): Promise<Loaded
  * the peak as low as both did.
  */
 function collectEarly(): void {
+  onStartedUp();
+  onStartedUp = () => {};
   setFlagsFromString('--optimize-for-size');
 }
+
+/** What runCli was told to call once the start-up is over, before V8's flags change (bin/sseredact: it saves the code cache). */
+let onStartedUp: () => void = () => {};
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
@@ -214,7 +219,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Runs the command and exits the process with its status once output is flushed. */
-export async function runCli(argv: readonly string[]): Promise<never> {
+/**
+ * Runs the command and exits the process with its status once output is flushed; `startedUp` is
+ * called once the rules are compiled (never, for a command that compiles none).
+ */
+export async function runCli(argv: readonly string[], startedUp: () => void = () => {}): Promise<never> {
+  onStartedUp = startedUp;
   return exitWhenFlushed(await main(argv));
 }

@@ -31,7 +31,17 @@ describe('the packed tarball', () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
     expect(files).toEqual(
-      expect.arrayContaining(['bin/sseredact', 'dist/bundle/sseredact.js', 'dist/index.js', 'man/sseredact.1', 'native/binding.gyp', 'native/install.js', 'native/src/addon.cc']),
+      expect.arrayContaining([
+        'bin/sseredact',
+        'bin/package.json',
+        'dist/bundle/sseredact.cjs',
+        'dist/bundle-loader/bundle-loader.cjs',
+        'dist/index.js',
+        'man/sseredact.1',
+        'native/binding.gyp',
+        'native/install.js',
+        'native/src/addon.cc',
+      ]),
     );
     expect(files.some((file) => file.startsWith('src/rules/packs/secrets/'))).toBe(true);
     expect(files.filter((file) => file.startsWith('test/') || (file.endsWith('.ts') && !file.endsWith('.d.ts')))).toEqual([]);
