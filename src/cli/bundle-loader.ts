@@ -16,7 +16,8 @@
  * data, the entry is written again (temp and rename) with the code V8 then holds for each file
  * this run loaded (every function it ran so far, not only the top level), and the old entry's data
  * for the files it did not load. The entry is a
- * parted one: meta `{"files": [[name, sourceSha256], ...]}`, part i the cached data of file i.
+ * parted one: meta `{"files": [[name, sourceSha256], ...], "complete": true}`, part i the cached
+ * data of file i; `complete` when the run that wrote it got to the end of its start-up.
  * Its key is the bundle's directory (one entry per installation), Node's version, the machine and
  * Node's options.
  */
@@ -42,19 +43,27 @@ interface LoadedFile {
   readonly isCached: boolean;
 }
 
-/** The cached data in `entry` by file name, with the SHA-256 of the source it was made from. */
-function cachedFilesOf(entry: PartedEntry): Map<string, { readonly sourceHash: string; readonly part: number }> {
+/** What an entry holds: the cached data by file name, with the SHA-256 of the source it was made from. */
+interface CachedFiles {
+  readonly files: Map<string, { readonly sourceHash: string; readonly part: number }>;
+  /** Whether the run that wrote it got to the end of its start-up (see LoadedBundle.saveCode), so holds the code of all of it. */
+  readonly isComplete: boolean;
+}
+
+function cachedFilesOf(entry: PartedEntry | null): CachedFiles {
   const files = new Map<string, { readonly sourceHash: string; readonly part: number }>();
   try {
-    const listed = (JSON.parse(entry.meta) as { files?: unknown } | null)?.files;
-    if (!Array.isArray(listed) || listed.length !== entry.partCount) return files;
+    const meta = entry === null ? null : (JSON.parse(entry.meta) as { files?: unknown; complete?: unknown } | null);
+    const listed = meta?.files;
+    if (!Array.isArray(listed) || listed.length !== entry?.partCount) return { files, isComplete: false };
     listed.forEach((file: unknown, part) => {
       if (Array.isArray(file) && typeof file[0] === 'string' && typeof file[1] === 'string') files.set(file[0], { sourceHash: file[1], part });
     });
+    return { files, isComplete: meta?.complete === true };
   } catch {
     // Meta that is no JSON: no file has cached data.
+    return { files, isComplete: false };
   }
-  return files;
 }
 
 /** A loaded bundle. */
@@ -64,8 +73,9 @@ export interface LoadedBundle {
   /**
    * Says that the start-up is over, before V8's flags change (src/cli/main.ts sets one once the
    * rules are compiled): V8 rejects code cached under other flags than a start's. Writes the entry
-   * when a file loaded so far had no cached code; a file loaded later is not cached. Called at exit
-   * when it was not before; only the first call does anything.
+   * when a file loaded so far had no cached code, or the entry was written by a run that ended
+   * before this point; a file loaded later is not cached. At exit, when it was not called, the
+   * entry is written if a file loaded had no cached code. Only the first call does anything.
    */
   readonly saveCode: () => void;
 }
@@ -81,7 +91,7 @@ export function loadBundle(entryPath: string, cacheDirectory: string = defaultCa
   const key = cacheKey(['sseredact-code', CODE_VERSION, process.version, process.arch, directory, process.execArgv.join(' '), process.env.NODE_OPTIONS ?? '']);
   const read = readPartedCache(cacheDirectory, 'code', key);
   const entry = 'entry' in read ? read.entry : null;
-  const cachedFiles = entry === null ? new Map() : cachedFilesOf(entry);
+  const { files: cachedFiles, isComplete } = cachedFilesOf(entry);
   const loaded = new Map<string, LoadedFile>();
 
   const load = (name: string): unknown => {
@@ -109,10 +119,11 @@ export function loadBundle(entryPath: string, cacheDirectory: string = defaultCa
   };
 
   let isSaved = false;
-  const saveCode = (): void => {
+  const save = (isStartedUp: boolean): void => {
     if (isSaved) return;
     isSaved = true;
-    if ([...loaded.values()].every((file) => file.isCached)) return;
+    // An entry written before a start-up's end (`--help` first) lacks what a start-up runs: the next that ends one writes it again.
+    if ([...loaded.values()].every((file) => file.isCached) && (isComplete || !isStartedUp)) return;
     try {
       const files: Array<[string, string]> = [];
       const parts: Uint8Array[] = [];
@@ -126,11 +137,11 @@ export function loadBundle(entryPath: string, cacheDirectory: string = defaultCa
         files.push([name, cached.sourceHash]);
         parts.push(part);
       }
-      writeCacheFile(cacheDirectory, 'code', key, encodePartedEntry(key, JSON.stringify({ files }), parts));
+      writeCacheFile(cacheDirectory, 'code', key, encodePartedEntry(key, JSON.stringify({ files, complete: isStartedUp }), parts));
     } catch {
       // The cache is an optimisation: a run never fails for it, nor says anything about it.
     }
   };
-  process.on('exit', saveCode);
-  return { exports: load(basename(entryPath)), saveCode };
+  process.on('exit', () => save(false));
+  return { exports: load(basename(entryPath)), saveCode: () => save(true) };
 }

@@ -14,10 +14,10 @@ import { AWS_KEY, sseredact } from './cli.js';
 const directory = mkdtempSync(join(tmpdir(), 'sseredact-launcher-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Hooks that append the URL of every file module Node loads to $SSEREDACT_TEST_LOADED. */
+/** Hooks that append the process id and URL of every file module Node loads to $SSEREDACT_TEST_LOADED. */
 const RECORD_LOADS = `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
-  if (url.startsWith('file:')) appendFileSync(process.env.SSEREDACT_TEST_LOADED, url + '\\n');
+  if (url.startsWith('file:')) appendFileSync(process.env.SSEREDACT_TEST_LOADED, process.pid + ' ' + url + '\\n');
   return next(url, context);
 }`;
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RECORD_LOADS)}`)});`;
@@ -26,14 +26,18 @@ const REGISTER = `import { register } from 'node:module'; register(${JSON.string
 async function loadedFiles(args: readonly string[], input: string, cacheHome: string): Promise<{ files: string[]; stdout: string; exitCode: number | undefined }> {
   const record = join(directory, `loaded-${args.join('-')}.txt`);
   rmSync(record, { force: true });
-  const run = await sseredact(args, {
+  const subprocess = sseredact(args, {
     input,
     encoding: 'utf8',
     env: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, SSEREDACT_TEST_LOADED: record, XDG_CACHE_HOME: cacheHome },
   });
+  const run = await subprocess;
   const root = new URL('../../', import.meta.url).href;
+  // Lines of this process only: a program builder it starts (src/rules/compile.ts) has its NODE_OPTIONS too.
   const files = readFileSync(record, { encoding: 'utf8', flag: 'a+' })
     .split('\n')
+    .filter((line) => line.startsWith(`${subprocess.pid} `))
+    .map((line) => line.slice(line.indexOf(' ') + 1))
     .filter((url) => url.startsWith(root))
     .map((url) => url.slice(root.length));
   return { files, stdout: String(run.stdout), exitCode: run.exitCode };
@@ -57,4 +61,22 @@ test.each([
   expect({ stdout: again.stdout, exitCode: again.exitCode }).toEqual({ stdout: run.stdout, exitCode: run.exitCode });
   // Written again only when a file's cached code was missing or rejected.
   expect(statSync(path).mtimeMs).toBe(written.mtimeMs);
+});
+
+test('a code cache written by a run that never compiled rules (--version) is written again by the next start-up that does, then kept', async () => {
+  const cacheHome = mkdtempSync(join(directory, 'cache-'));
+  const env = { XDG_CACHE_HOME: cacheHome };
+  await sseredact(['--version'], { env });
+  const entries = join(cacheHome, 'sseredact');
+  const [entry] = readdirSync(entries).filter((name) => name.startsWith('code-'));
+  const path = join(entries, entry!);
+  const identity = () => `${statSync(path).ino}:${statSync(path).mtimeMs}`;
+  const afterVersion = identity();
+
+  const run = async () => String((await sseredact(['--engine', 'ts'], { env, input: `key ${AWS_KEY}\n`, encoding: 'utf8' })).stdout);
+  expect(await run()).toBe('key [REDACTED:aws-access-key-id]\n');
+  const afterStartUp = identity();
+  expect(afterStartUp).not.toBe(afterVersion);
+  expect(await run()).toBe('key [REDACTED:aws-access-key-id]\n');
+  expect(identity()).toBe(afterStartUp);
 });
