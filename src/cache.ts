@@ -2,7 +2,8 @@
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
  * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the ts
  * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
- * (rules/analysis-cache.ts) and the confirmer's programs (rules/program-cache.ts).
+ * (rules/analysis-cache.ts), the confirmer's programs (rules/program-cache.ts) and V8's code of
+ * the CLI's bundle (cli/bundle-loader.ts).
  *
  * One file per kind and input, `<dir>/<kind>-<key>.db`, where the key is a SHA-256 of everything
  * the entry depends on (the caller's parts, and always the package's version). A file is trusted
@@ -40,6 +41,8 @@
  *
  * Writes go to a temporary file renamed into place, so a reader never sees half a file; two
  * processes computing the same entry at once both write whole files and the last rename wins.
+ * An entry too slow to compute at a start (the programs) is built by a process of its own, which
+ * holds `<dir>/<kind>-<key>.lock` (claimBuild) while it runs: one builder at a time.
  *
  * The checksum is no seal: whoever can write the directory can forge an entry that matches it.
  * So, as ssh does with its files, a directory or file that another user could have written is not
@@ -86,7 +89,7 @@ export function cacheKey(parts: readonly string[]): string {
 }
 
 /** What a cache holds: the file name's prefix. */
-export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs';
+export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs' | 'code';
 
 export function cachePath(directory: string, kind: CacheKind, key: string): string {
   return join(directory, `${kind}-${key}.db`);
@@ -343,16 +346,6 @@ function partedEntry(head: Buffer, key: string, fileLength: number, readRange: (
   };
 }
 
-/** The parted entry for `key` in `bytes`, a whole file encodePartedEntry wrote (in another thread), or why it is not one; never throws. */
-export function decodePartedEntry(bytes: Uint8Array, key: string): PartedRead {
-  const file = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return partedEntry(file, key, file.length, (offset, length) => {
-    const part = file.subarray(offset, offset + length);
-    // Parts are viewed as typed arrays: copied when the file itself is not 8-aligned.
-    return part.byteOffset % 8 === 0 ? part : new Uint8Array(part);
-  });
-}
-
 /**
  * Reads the parted entry for `key`: only its head (header, meta, part table), checked; each part
  * is read from the file, and checked, when it is asked for (never throws, never blocks). A part
@@ -380,17 +373,59 @@ export function readPartedCache(directory: string, kind: CacheKind, key: string)
   return partedEntry(read.value.head, key, read.value.size, readRange);
 }
 
-/** Writes a whole entry file (`writeCache`'s, or `encodePartedEntry`'s) for `key` atomically; returns an error message instead of throwing. */
-export function writeCacheFile(directory: string, kind: CacheKind, key: string, file: Uint8Array): string | null {
-  const target = cachePath(directory, kind, key);
-  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+/** Makes the cache directory when it is missing; why it cannot be written to, or null. */
+function writableDirectory(directory: string): string | null {
   try {
     makeDirectory(directory);
   } catch (error) {
     return `cannot write the cache: ${error instanceof Error ? error.message : String(error)}`;
   }
-  const untrusted = untrustedDirectory(directory);
-  if (untrusted !== null) return untrusted;
+  return untrustedDirectory(directory);
+}
+
+/**
+ * How long a build's lock (claimBuild) holds: a builder that has not removed it by then is taken
+ * to have died (a build of the built-in pack's programs takes a few seconds on a loaded machine).
+ */
+const BUILD_LOCK_STALE_MS = 120_000;
+
+/** The lock file of the build of the entry `kind`/`key`: its builder's recipe while it runs. */
+function buildLockPath(directory: string, kind: CacheKind, key: string): string {
+  return join(directory, `${kind}-${key}.lock`);
+}
+
+/**
+ * Claims the build of the entry `kind`/`key` for a builder process: creates its lock file
+ * (buildLockPath) holding `recipe`, which the builder reads and removes when it is done (whether
+ * or not it wrote the entry). Returns the lock's path, or why not: another build holds a lock
+ * younger than BUILD_LOCK_STALE_MS (an older one is removed and claimed anew), or the directory
+ * cannot be used. Never throws, never waits: one builder at a time, however many runs start.
+ */
+export function claimBuild(directory: string, kind: CacheKind, key: string, recipe: string): { readonly lock: string } | { readonly busy: string } {
+  const lock = buildLockPath(directory, kind, key);
+  const unwritable = writableDirectory(directory);
+  if (unwritable !== null) return { busy: unwritable };
+  try {
+    if (Date.now() - lstatSync(lock).mtimeMs < BUILD_LOCK_STALE_MS) return { busy: 'another process is building them' };
+    rmSync(lock, { force: true });
+  } catch {
+    // No lock: claim it below.
+  }
+  try {
+    // 'wx': of two runs that claim at once, one creates the file and the other fails here.
+    writeFileSync(lock, recipe, { mode: 0o600, flag: 'wx' });
+    return { lock };
+  } catch (error) {
+    return { busy: (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'another process is building them' : `cannot write the cache: ${String(error)}` };
+  }
+}
+
+/** Writes a whole entry file (`writeCache`'s, or `encodePartedEntry`'s) for `key` atomically; returns an error message instead of throwing. */
+export function writeCacheFile(directory: string, kind: CacheKind, key: string, file: Uint8Array): string | null {
+  const target = cachePath(directory, kind, key);
+  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const unwritable = writableDirectory(directory);
+  if (unwritable !== null) return unwritable;
   try {
     // 'wx': a name someone else planted (a link, a FIFO) is an error, never followed or opened.
     writeFileSync(temporary, file, { mode: 0o600, flag: 'wx' });

@@ -160,7 +160,9 @@ export function compileRules(options: RuleOptions = {}): CompiledRules {
     disable: options.disable ?? [],
     source: 'api',
   });
-  const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH });
+  // The CLI's cache: analyses and programs it cached serve here; a miss compiles each program on
+  // first use (no builder process: a library starts none in its host).
+  const ruleSet = compileRuleSet(specs, { engine: selectEngine(options.engine ?? 'ts'), maxMatch: options.maxMatch ?? DEFAULT_MAX_MATCH, cacheDirectory: defaultCacheDirectory() });
   useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory() });
   return { ruleIds: ruleIdentities(ruleSet.rules).map((rule) => rule.id), ruleSet };
 }

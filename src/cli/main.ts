@@ -52,8 +52,13 @@ async function loadRuleFiles(paths: readonly string[], log: Log): Promise<Loaded
  * the peak as low as both did.
  */
 function collectEarly(): void {
+  onStartedUp();
+  onStartedUp = () => {};
   setFlagsFromString('--optimize-for-size');
 }
+
+/** What runCli was told to call once the start-up is over, before V8's flags change (bin/sseredact: it saves the code cache). */
+let onStartedUp: () => void = () => {};
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
@@ -92,7 +97,8 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
 /**
  * The rules of a command that redacts streams, with what its first lines would otherwise build on
  * the hot path: the in-flight analysis comes from the cache at its first use, the Pike VM
- * programs from theirs, or on a miss from a build in a worker thread.
+ * programs from theirs, or on a miss from a build in a process of its own that caches them for the
+ * next run (rules/compile.ts, buildProgramsInBackground).
  */
 async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
   const ruleSet = await compileChosenRules(options, log);
@@ -177,7 +183,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const log = logger(options.verbose);
       // Imported here: its report and git modules are no part of a redacting start.
       const { scan } = await import('./scan-command.js');
-      status = await scan(paths, options, () => compileChosenRules(options, log), log);
+      // Its workers read the programs from the cache: a pre-commit hook's scan fills it for the next.
+      const compileScanRules = async (): Promise<RuleSet> => {
+        const ruleSet = await compileChosenRules(options, log);
+        buildProgramsInBackground(ruleSet.rules);
+        return ruleSet;
+      };
+      status = await scan(paths, options, compileScanRules, log);
     },
     // Imported here: the HTTP server is no part of a redacting start.
     proxy: async (options) => {
@@ -214,7 +226,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Runs the command and exits the process with its status once output is flushed. */
-export async function runCli(argv: readonly string[]): Promise<never> {
+/**
+ * Runs the command and exits the process with its status once output is flushed; `startedUp` is
+ * called once the rules are compiled (never, for a command that compiles none).
+ */
+export async function runCli(argv: readonly string[], startedUp: () => void = () => {}): Promise<never> {
+  onStartedUp = startedUp;
   return exitWhenFlushed(await main(argv));
 }

@@ -2,7 +2,11 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { claimBuild } from '../cache.js';
 import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
 import { SseredactError } from '../errors.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
@@ -15,8 +19,8 @@ import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './a
 import { literalForms } from './load/literals.js';
 import type { LoadedRuleSpec } from './load/schema.js';
 import { type SecretPredicate, compilePredicates } from './predicates.js';
-import { type ProgramStore, programKey, programsOf, readPrograms } from './program-cache.js';
-import type { ProgramRecipe, ProgramsBuilt } from './program-worker.js';
+import type { ProgramRecipe } from './program-builder.js';
+import { type ProgramStore, programKey, readPrograms } from './program-cache.js';
 
 /** Default for `--max-match`: no match may be wider than this many bytes. */
 export const DEFAULT_MAX_MATCH = 4096;
@@ -181,19 +185,25 @@ interface ProgramSource {
 const programSources = new WeakMap<readonly CompiledRule[], ProgramSource>();
 
 /**
- * How long buildProgramsInBackground waits before it starts: a short run (`echo hi | sseredact`)
- * ends first and starts no thread; a long one has every program within a second or so.
+ * How long buildProgramsInBackground waits before it starts the builder while the run goes on: a
+ * short run starts it as it exits instead, so that the builder does not compete with it.
  */
 const BUILD_DELAY_MS = 50;
 
+/** Below normal: the builder takes the CPU a foreground run leaves. */
+const BUILDER_PRIORITY = 10;
+
 /**
  * On a program cache miss of `rules` (compiled by compileRules with a cache directory), builds the
- * program of every regex rule in a worker thread, `delayMs` after the call, and caches them; each
- * rule not yet used then takes its program from there. Off the main thread, so that no line waits
- * on it (DESIGN §8, latency); the timer and the thread are unref'd, so they never keep the process
- * alive (a run that ends first caches nothing, and a next run builds again). Any failure is told
- * to the set's log and leaves each rule to compile its program on first use. Does nothing on a
- * hit, without a cache, or the second time.
+ * program of every regex rule in a detached process (./program-builder.ts), which caches them:
+ * `delayMs` after the call, or when the process exits if that comes first, so that a run shorter
+ * than the build (`echo hi`, a pre-commit hook) fills the cache for the next one without waiting
+ * for it. A run still going when the builder ends takes its programs from the entry then (each
+ * rule not yet used); until then each compiles its own on first use. Off the main thread and
+ * unref'd, so no line waits on it (DESIGN §8, latency) and it never keeps the process alive. One
+ * builder at a time per rule set (src/cache.ts, claimBuild): a run that finds one at work leaves
+ * it be. Any failure is told to the set's log and leaves each rule to compile its program on first
+ * use. Does nothing on a hit, without a cache, or the second time.
  */
 export function buildProgramsInBackground(rules: readonly CompiledRule[], delayMs = BUILD_DELAY_MS): void {
   const source = programSources.get(rules);
@@ -201,25 +211,44 @@ export function buildProgramsInBackground(rules: readonly CompiledRule[], delayM
   if (source === undefined || recipe === null || recipe === undefined || source.store !== null) return;
   source.recipe = null;
   const failed = (why: string): void => source.log(`programs: the background build failed (${why}); compiling each on first use`);
-  const build = (): void => {
-    let worker: Worker;
+  const build = (isExiting: boolean): void => {
+    clearTimeout(timer);
+    process.off('exit', buildAtExit);
+    const claim = claimBuild(recipe.cacheDirectory, 'programs', recipe.key, JSON.stringify(recipe));
+    if ('busy' in claim) {
+      source.log(`programs: not built by this run (${claim.busy}); compiling each on first use`);
+      return;
+    }
+    let builder: ReturnType<typeof spawn>;
     try {
-      worker = new Worker(new URL('./program-worker.js', import.meta.url), { workerData: recipe });
+      // Its own session and no stdio of ours: it outlives this process and never holds its pipes open.
+      builder = spawn(process.execPath, [fileURLToPath(new URL('./program-builder.js', import.meta.url)), claim.lock], { detached: true, stdio: 'ignore' });
     } catch (error) {
-      // A spec that cannot be cloned to a thread, or no thread to be had: not this run's failure.
+      rmSync(claim.lock, { force: true });
       failed(error instanceof Error ? error.message : String(error));
       return;
     }
-    worker.unref();
-    worker.on('message', ({ file, messages }: ProgramsBuilt) => {
-      for (const message of messages) source.log(message);
-      source.store = programsOf(file, recipe.key, recipe.specs.length, source.log);
+    builder.unref();
+    builder.on('error', (error) => {
+      rmSync(claim.lock, { force: true });
+      failed(error.message);
+    });
+    try {
+      if (builder.pid !== undefined) setPriority(builder.pid, BUILDER_PRIORITY);
+    } catch {
+      // Gone already, or not allowed: it builds at the priority it has.
+    }
+    if (isExiting) return;
+    builder.on('exit', (code) => {
+      if (code !== 0) return failed(`exit status ${code}`);
+      source.store = readPrograms(recipe.cacheDirectory, recipe.key, recipe.specs.length, source.log);
       if (source.store === null) failed('its entry is unusable');
       else source.log(`programs: ${recipe.specs.length} built in the background`);
     });
-    worker.on('error', (error) => failed(error.message));
   };
-  setTimeout(build, delayMs).unref();
+  const buildAtExit = (): void => build(true);
+  const timer = setTimeout(() => build(false), delayMs).unref();
+  process.once('exit', buildAtExit);
 }
 
 /** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */

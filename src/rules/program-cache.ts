@@ -15,7 +15,7 @@
  * miss compiles, never trusts. Meta (JSON): `{"programs": N}`.
  */
 import { endianness } from 'node:os';
-import { type PartedEntry, cacheKey, decodePartedEntry, encodePartedEntry, readPartedCache, writeCacheFile } from '../cache.js';
+import { type PartedEntry, cacheKey, encodePartedEntry, readPartedCache, writeCacheFile } from '../cache.js';
 import { type Program, decodeProgram, encodeProgram } from '../regex/pikevm.js';
 
 /** Bump when compileProgram can give another program for the same tree, or encodeProgram another layout. */
@@ -64,20 +64,8 @@ export function readPrograms(directory: string, key: string, count: number, log:
   return storeOf(read.entry, count, log);
 }
 
-/** Caches `programs` under `key` and returns the entry file; a failure to write it is told to `log`, never thrown. */
-export function writePrograms(directory: string, key: string, programs: readonly Program[], log: (message: string) => void): Uint8Array {
-  const file = encodePartedEntry(key, JSON.stringify({ programs: programs.length }), programs.map(encodeProgram));
-  const failure = writeCacheFile(directory, 'programs', key, file);
+/** Caches `programs` under `key`; a failure to write them is told to `log`, never thrown. */
+export function writePrograms(directory: string, key: string, programs: readonly Program[], log: (message: string) => void): void {
+  const failure = writeCacheFile(directory, 'programs', key, encodePartedEntry(key, JSON.stringify({ programs: programs.length }), programs.map(encodeProgram)));
   if (failure !== null) log(`programs: ${failure}`);
-  return file;
-}
-
-/** The store of the entry file that writePrograms returned (in another thread), or null (told to `log`). */
-export function programsOf(file: Uint8Array, key: string, count: number, log: (message: string) => void): ProgramStore | null {
-  const read = decodePartedEntry(file, key);
-  if ('miss' in read) {
-    log(`programs: ${read.miss}`);
-    return null;
-  }
-  return storeOf(read.entry, count, log);
 }

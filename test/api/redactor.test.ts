@@ -3,6 +3,9 @@
  * TransformStream must give exactly what redact() gives on the whole input, however the input is
  * chunked, and must fail closed.
  */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
@@ -329,5 +332,25 @@ describe('rule choices the CLI has', () => {
     expect(disabled.findings.map((f) => f.rule)).not.toContain('aws-access-key-id');
     expect(() => compileRules({ disable: ['no-such-rule'] })).toThrow(/--disable no-such-rule: no such rule/);
     expect(redact('key AKIAZ7VQ3XJ5K2LMN4PQ', { engine: 'auto' }).output.toString()).toBe('key [REDACTED:aws-access-key-id]');
+  });
+});
+
+describe('the cache', () => {
+  test("compileRules keeps its rules' analyses in the CLI's cache ($XDG_CACHE_HOME/sseredact), and a second compile takes them from there", () => {
+    const home = process.env.XDG_CACHE_HOME;
+    const directory = mkdtempSync(join(tmpdir(), 'sseredact-library-cache-'));
+    process.env.XDG_CACHE_HOME = directory;
+    try {
+      const options = { builtin: false, rules: [{ id: 'library-cache', regex: 'lib_[a-z]{12}' }] };
+      compileRules(options);
+      const entries = () => readdirSync(join(directory, 'sseredact')).filter((name) => name.startsWith('rules-'));
+      expect(entries()).toHaveLength(1);
+      const written = statSync(join(directory, 'sseredact', entries()[0]!)).mtimeMs;
+      expect(redact('x lib_abcdefghijkl y', { compiled: compileRules(options) }).output.toString()).toBe('x [REDACTED:library-cache] y');
+      expect(statSync(join(directory, 'sseredact', entries()[0]!)).mtimeMs).toBe(written);
+    } finally {
+      process.env.XDG_CACHE_HOME = home;
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -34,7 +34,9 @@ describe('the packed tarball', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'bin/sseredact',
-        'dist/bundle/sseredact.js',
+        'bin/package.json',
+        'dist/bundle/sseredact.cjs',
+        'dist/bundle-loader/bundle-loader.cjs',
         'dist/index.js',
         'man/sseredact.1',
         'native/binding.gyp',

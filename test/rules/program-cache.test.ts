@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type Program, compileProgram, decodeProgram, encodeProgram, searchProgram } from '../../src/regex/pikevm.js';
 import { type CompiledRule, compileRules } from '../../src/rules/compile.js';
-import { programKey, programsOf, writePrograms } from '../../src/rules/program-cache.js';
+import { programKey, writePrograms } from '../../src/rules/program-cache.js';
 import type { LiteralSetSpec, RuleSpec } from '../../src/types.js';
 
 // Counts compiles: a hit must compile no program.
@@ -149,20 +149,6 @@ describe('compileRules with a program cache', () => {
     const got = regexRules(rules).map((rule) => matches(rule.program));
     expect(compiles).toHaveBeenCalledTimes(0);
     expect(got).toEqual(uncachedMatches());
-  });
-
-  test('the entry the background build sends back serves as the file does', () => {
-    const rules = regexRules(compileRules(SPECS, { maxMatch: 256 }));
-    const key = programKey(rules.map((rule) => rule.source));
-    const file = writePrograms(
-      directory,
-      key,
-      rules.map((rule) => rule.program),
-      log,
-    );
-    const store = programsOf(file, key, REGEX_COUNT, log)!;
-    expect(rules.map((_, i) => matches(store.program(i)!))).toEqual(uncachedMatches());
-    expect(programsOf(file, programKey(['other']), REGEX_COUNT, log)).toBeNull();
   });
 
   const damaged = (change: (file: Buffer) => Buffer) => (path: string) => writeFileSync(path, change(readFileSync(path)));
