@@ -26,6 +26,7 @@
 import { availableParallelism } from 'node:os';
 import { SseredactError } from '../errors.js';
 import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
+import { buildProgramsInBackground } from '../rules/compile.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { type ScanTarget, createWholeFileReader } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
@@ -134,6 +135,9 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
       await report(scanned, scanned.size, counts, onFinding);
     }
   } else {
+    // Long enough (seconds) to fill the program cache on a miss, for the next run's workers, a
+    // pre-commit scan and redaction; a short scan would end before the build and only lose the CPU.
+    buildProgramsInBackground(ruleSet.rules);
     const poolOptions = { jobs: Math.min(jobs, pending.length), fileTimeoutMs, maxMatch: options.maxMatch, journal };
     pool = await scanOnPool(ruleSet, targets, sizes, poolOptions, async (outcome, target) => {
       if (outcome.kind === 'done') {
