@@ -17,7 +17,7 @@ import { scanAnnotation } from '../sinks/github.js';
 import { FindingTally, findingRecord } from '../sinks/ndjson.js';
 import { createByteSink } from '../sinks/output.js';
 import { sarifLog } from '../sinks/sarif.js';
-import { formatFinding, formatSummary } from '../sinks/text-report.js';
+import { type TextReportOptions, formatFinding, formatSummary } from '../sinks/text-report.js';
 import { type ScanTarget, listFileTargets, listStagedTargets } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
 import { repositoryRoot } from './discover-config.js';
@@ -57,13 +57,18 @@ function maxFileSizeOption(options: ScanCommandOptions): { maxFileSize?: number 
   return options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize };
 }
 
-/** The files a scan of files or of the index reads; null for a scan of history (`--git [RANGE]`), which lists nothing first. */
-function listTargets(paths: readonly string[], options: ScanCommandOptions, log: (message: string) => void): Promise<ScanTarget[]> | null {
+/**
+ * The files a scan of files or of the index reads, and what to wait for before the rules compile
+ * (`listed`: never rejects); null for a scan of history (`--git [RANGE]`), which lists nothing first.
+ */
+function listTargets(paths: readonly string[], options: ScanCommandOptions, log: (message: string) => void): { listed: Promise<void>; targets: Promise<ScanTarget[]> } | null {
   if (options.git === true || typeof options.git === 'string') return null;
   const onNote = noteLogger(log);
-  return options.staged
-    ? listStagedTargets(paths, { ...maxFileSizeOption(options), onNote })
-    : listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSizeOption(options), onNote });
+  // The index: listed before the compile (a few milliseconds), so that `git cat-file` then reads
+  // the blobs beside it. The compile holds this thread, and with it the list's arrival: cat-file
+  // started after it cost a pre-commit scan ~20 ms.
+  if (options.staged) return listStagedTargets(paths, { ...maxFileSizeOption(options), onNote });
+  return { listed: Promise.resolve(), targets: listFileTargets(paths.length > 0 ? paths : ['.'], { useGit: options.git !== false, ...maxFileSizeOption(options), onNote }) };
 }
 
 /**
@@ -74,7 +79,7 @@ async function runScan(
   paths: readonly string[],
   options: ScanCommandOptions,
   ruleSet: RuleSet,
-  listing: Promise<ScanTarget[]> | null,
+  listing: { targets: Promise<ScanTarget[]> } | null,
   log: (message: string) => void,
   progress: ScanProgress,
   onFinding: (finding: ScanFinding) => Promise<void>,
@@ -94,7 +99,7 @@ async function runScan(
       journal,
     };
   }
-  const targets = await listing;
+  const targets = await listing.targets;
   progress.label = `scanning ${targets.length} file${targets.length === 1 ? '' : 's'}`;
   progress.spinner.update(progress.label);
   const onNotScanned = ({ path, detail }: NotScanned): void => {
@@ -111,11 +116,12 @@ async function runScan(
  * index or all history) with the rules `compileRules` gives.
  */
 export async function scan(paths: readonly string[], options: ScanCommandOptions, compileRules: () => Promise<RuleSet>, log: (message: string) => void): Promise<number> {
-  // The files are listed while the rules compile: git runs beside the compile, which a pre-commit
-  // scan would otherwise wait for first. A listing's error is reported after the rules' own, as
-  // when one followed the other.
+  // The files are listed while the rules compile (a tree's listing can take longer than the
+  // compile), all but the first step of a staged one (listTargets). A listing's error is reported
+  // after the rules' own, as when one followed the other.
   const listing = listTargets(paths, options, log);
-  listing?.catch(() => {});
+  listing?.targets.catch(() => {});
+  await listing?.listed;
   const ruleSet = await compileRules();
   const root = repositoryRoot();
   // History paths already are from the top; the others are relative to the working directory.
@@ -132,7 +138,12 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
   const pathsWithFindings = new Set<string>();
   // Annotations go to stderr, beside whichever report stdout carries; on by default in a GitHub Actions job.
   const annotates = options.github ?? process.env.GITHUB_ACTIONS === 'true';
-  const report = { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
+  // chalk is imported for the first finding shown as text: a clean pre-commit scan does not wait for it (~10 ms).
+  let report: TextReportOptions | undefined;
+  const textOf = async (finding: ScanFinding): Promise<string> => {
+    report ??= { showSecret: options.showSecret, colors: await stdoutColors(), mask: (secret: Uint8Array) => renderReplacement(PREVIEW_MASK, secret, '') };
+    return formatFinding(finding, report);
+  };
   const progress: ScanProgress = { spinner: startProgress('scanning'), label: 'scanning' };
   const run = await runScan(paths, options, ruleSet, listing, log, progress, async (finding) => {
     const placed = { finding, repositoryPath: repositoryPath(finding) };
@@ -153,7 +164,7 @@ export async function scan(paths: readonly string[], options: ScanCommandOptions
     if (options.sarif) sarifFindings.push({ ...finding, path: placed.repositoryPath });
     await progress.spinner.around(async () => {
       if (annotates) process.stderr.write(scanAnnotation(finding));
-      if (!options.sarif) await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, recordFields(finding)) : formatFinding(finding, report));
+      if (!options.sarif) await stdout.write(options.json ? findingRecord(finding, finding.path, options.showSecret, recordFields(finding)) : await textOf(finding));
     });
   }).finally(() => progress.spinner.stop());
   const acceptedNote = accepted.baseline + accepted['ignore file'] > 0 ? `, and ${accepted.baseline} in the baseline, ${accepted['ignore file']} in an ignore file` : '';

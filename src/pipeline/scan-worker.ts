@@ -8,7 +8,8 @@
  * CPU ms). Any other cache that compileRuleSet reads reaches the workers the same way, through the
  * same directory and key. What each thread still builds for itself, lazily, as its first files
  * need them (CPU per thread over the first 16 MB, bench tree): the ts engine's DFA states (~0.5 s),
- * the confirmer's Pike VM programs (~0.17 s) and V8's optimised code (~0.13-0.25 s). On two idle
+ * the confirmer's Pike VM programs (~0.17 s; only on a program cache miss, which the pool's scan
+ * fills in the background for the next run: ./scan.ts) and V8's optimised code (~0.13-0.25 s). On two idle
  * cores the workers build them at the same time, so this costs --jobs 2 about the wall time it
  * costs --jobs 1; it takes CPU from the other worker only on a busy machine.
  *

@@ -183,29 +183,47 @@ function statOrThrow(path: string): Stats {
   }
 }
 
+/** The targets of `scan --staged`, in two steps: git lists the staged files, then reads their blobs. */
+export interface StagedTargets {
+  /** Settles (never rejects) once git has listed the files: their blobs are being read from then on. */
+  readonly listed: Promise<void>;
+  readonly targets: Promise<ScanTarget[]>;
+}
+
 /**
  * The targets for `scan --staged [PATHSPEC...]`: the staged contents of the files the next commit
- * adds or changes, reported relative to the working directory. Throws SseredactError('usage')
- * outside a git work tree.
+ * adds or changes, reported relative to the working directory. `targets` rejects with
+ * SseredactError('usage') outside a git work tree.
  */
-export async function listStagedTargets(pathspecs: readonly string[], options: Pick<FileTargetOptions, 'maxFileSize' | 'onNote'>): Promise<ScanTarget[]> {
+export function listStagedTargets(pathspecs: readonly string[], options: Pick<FileTargetOptions, 'maxFileSize' | 'onNote'>): StagedTargets {
   const cwd = process.cwd();
   // Both git runs at once (a pre-commit scan waits for each); outside a work tree, the first says so.
   // Run from the working directory, git reads the pathspecs relative to it (and lists paths from the top).
   const listing = listStagedFiles(cwd, pathspecs);
   listing.catch(() => {});
-  const root = await workTreeRoot(cwd);
-  if (root === null) throw new SseredactError('usage', 'scan --staged: not inside a git work tree');
-  const staged = await listing;
-  const contents = await readBlobs(
-    cwd,
-    staged.map((file) => file.blob),
-  );
-  const targets = staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), size: contents[index]!.length, read: async () => contents[index]! }));
-  const limit = options.maxFileSize;
-  return targets.filter((target, index) => {
-    const isTooLarge = limit !== undefined && contents[index]!.length > limit;
-    if (isTooLarge) options.onNote(target.path, `skipped: ${contents[index]!.length} bytes staged, over --max-file-size`);
-    return !isTooLarge;
+  const located = (async () => {
+    const root = await workTreeRoot(cwd);
+    if (root === null) throw new SseredactError('usage', 'scan --staged: not inside a git work tree');
+    return { root, staged: await listing };
+  })();
+  const targets = located.then(async ({ root, staged }) => {
+    const contents = await readBlobs(
+      cwd,
+      staged.map((file) => file.blob),
+    );
+    const all = staged.map((file, index) => ({ path: relative(cwd, join(root, file.path)), size: contents[index]!.length, read: async () => contents[index]! }));
+    const limit = options.maxFileSize;
+    return all.filter((target, index) => {
+      const isTooLarge = limit !== undefined && contents[index]!.length > limit;
+      if (isTooLarge) options.onNote(target.path, `skipped: ${contents[index]!.length} bytes staged, over --max-file-size`);
+      return !isTooLarge;
+    });
   });
+  return {
+    listed: located.then(
+      () => {},
+      () => {},
+    ),
+    targets,
+  };
 }

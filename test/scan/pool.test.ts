@@ -7,11 +7,16 @@
  *   scanned and the status is 3, while every other file is still reported; a worker that dies once
  *   is replaced and the file retried (the test-only faults of src/pipeline/scan-worker.ts:
  *   NODE_ENV=test SSEREDACT_TEST_FAULT=scan-hang:NAME | scan-crash:NAME | scan-crash-once:NAME);
- * - --stats counts what was scanned, skipped and not scanned, and names each worker.
+ * - --stats counts what was scanned, skipped and not scanned, and names each worker;
+ * - a pool scan fills the program cache on a miss (a build in the background), for the next run.
  *
  * The tree is small (a few dozen files, sizes from empty to 300 KB: more than one 256 KiB slice)
  * so that the suite stays fast; SSEREDACT_POOL_TEST_FILES=N makes it larger.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { AWS_KEY, sseredact } from '../e2e/cli.js';
@@ -160,6 +165,38 @@ describe.each(ENGINES)('scan on the worker pool, engine %s', (engine) => {
       expect(perWorker).toBe(FILES + 4);
       const oneThread = await scan(dir, ['--engine', engine, '--jobs', '1', '--stats', '.']);
       expect(oneThread.stderr.split('\n')[1]).toBe('sseredact: stats: on the main thread (no workers for a small input, or --jobs 1)');
+    },
+    TIMEOUT,
+  );
+});
+
+describe('the program cache from a scan', () => {
+  test(
+    'a scan on the pool builds the programs in the background and caches them: the next scan reads them',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'sseredact-scan-programs-'));
+      try {
+        const env = { ...ENV, XDG_CACHE_HOME: home };
+        // stdin held open keeps the pool scan going until the build is over (or 45 s have gone by).
+        const run = sseredact(['scan', '--engine', 'ts', '--jobs', '2', '-v', '-'], { env, encoding: 'utf8' });
+        let told = '';
+        run.stderr!.on('data', (chunk: Buffer | string) => {
+          told += String(chunk);
+        });
+        run.stdin!.write(`aws_key = ${AWS_KEY}\n`);
+        for (let waited = 0; waited < 45_000 && !/programs: (\d+ built in the background|the background build failed)/.test(told); waited += 100) await sleep(100);
+        run.stdin!.end();
+        const cold = await run;
+        expect(cold.exitCode).toBe(1);
+        expect(String(cold.stderr)).toMatch(/programs: nothing cached(.|\n)*programs: \d+ built in the background/);
+        expect(readdirSync(join(home, 'sseredact')).filter((name) => name.startsWith('programs-'))).toHaveLength(1);
+
+        const warm = await sseredact(['scan', '--engine', 'ts', '--jobs', '2', '-v', '-'], { env, input: `aws_key = ${AWS_KEY}\n`, encoding: 'utf8' });
+        expect(warm.exitCode).toBe(1);
+        expect(String(warm.stderr)).not.toMatch(/programs:/);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     },
     TIMEOUT,
   );
