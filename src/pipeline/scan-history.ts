@@ -10,7 +10,6 @@
  *
  * Memory: one file's added lines of one commit at a time (see git-history.ts).
  */
-import { buildProgramsInBackground } from '../rules/compile.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { readAddedLines } from '../sources/git-history.js';
 import type { ScanFinding } from '../types.js';
@@ -50,9 +49,6 @@ function lineInCommit(lineNumbers: readonly number[], line: number): number {
  * newest commit first, and is awaited. Throws SseredactError('io') when git fails (a bad range).
  */
 export async function scanHistory(ruleSet: RuleSet, cwd: string, options: HistoryScanOptions, onFinding: (finding: ScanFinding) => Promise<void>): Promise<HistoryTotals> {
-  // A history runs long: on a program cache miss, its rules take their programs from a build in
-  // the background as they come in, and the next run from the cache (scan.ts builds it for a pool).
-  buildProgramsInBackground(ruleSet.rules);
   const scanFile = createFileScanner(ruleSet);
   const totals = { commits: 0, files: 0, bytes: 0, skippedFiles: 0, findings: 0 };
   let lastCommit = '';

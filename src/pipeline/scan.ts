@@ -24,10 +24,8 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { SseredactError } from '../errors.js';
 import { type TaskOutcome, type WorkerPoolStats, createWorkerPool } from '../pool/worker-pool.js';
-import { buildProgramsInBackground } from '../rules/compile.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { type ScanTarget, createWholeFileReader } from '../sources/scan-targets.js';
 import type { ScanFinding } from '../types.js';
@@ -124,10 +122,6 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
   const usesPool = pending.length > 0 && (fileTimeoutMs !== null || (jobs > 1 && (options.jobs !== undefined || isLarge)));
   let pool: WorkerPoolStats | null = null;
   if (!usesPool) {
-    // A small input is over in a moment: V8's --optimize-for-size, which the CLI sets to keep a
-    // long run's memory flat, would only add a full collection of its memory reducer to it (one
-    // per pre-commit scan on the ts engine, 10-45 ms on this thread).
-    if (!isLarge) setFlagsFromString('--no-optimize-for-size');
     const scanFile = createFileScanner(ruleSet);
     const readFile = createWholeFileReader();
     for (const [index, target] of targets.entries()) {
@@ -140,9 +134,6 @@ export async function scanTargets(ruleSet: RuleSet, targets: readonly ScanTarget
       await report(scanned, scanned.size, counts, onFinding);
     }
   } else {
-    // Long enough (seconds) to fill the program cache on a miss, for the next run's workers, a
-    // pre-commit scan and redaction; a short scan would end before the build and only lose the CPU.
-    buildProgramsInBackground(ruleSet.rules);
     const poolOptions = { jobs: Math.min(jobs, pending.length), fileTimeoutMs, maxMatch: options.maxMatch, journal };
     pool = await scanOnPool(ruleSet, targets, sizes, poolOptions, async (outcome, target) => {
       if (outcome.kind === 'done') {
