@@ -55,9 +55,8 @@ function endStartUp(): void {
  * the rules are compiled: on the launcher's command line, with the 1 MiB young generation once
  * asked for there, it made the start-up's compile collect garbage all along (`echo hi`: ~200 ms
  * CPU instead of ~150). A young generation can only be sized at launch, and this flag alone keeps
- * the peak as low as both did. Not for scan: it reads each file whole, and the flag would add a
- * full collection to a pre-commit scan (10-45 ms) and shrink each pool worker's young generation
- * to 2 MB (~200 scavenges per worker on a large tree).
+ * the peak as low as both did. Scan chooses for itself (pipeline/scan.ts): a small one is over
+ * before the flag could pay for the full collection it adds.
  */
 function collectEarly(): void {
   setFlagsFromString('--optimize-for-size');
