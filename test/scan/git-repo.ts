@@ -1,12 +1,20 @@
 /** Real temporary git repositories and directories for the scan tests. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { afterAll } from 'vitest';
 
-/** A fresh directory holding `files` (path -> content), outside any git work tree. */
+/** The directories made for the test file that imports this module: removed after its last test. */
+const madeDirectories: string[] = [];
+afterAll(() => {
+  for (const dir of madeDirectories.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory holding `files` (path -> content), outside any git work tree; removed after the file's tests. */
 export function directoryWith(files: Readonly<Record<string, string | Uint8Array>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sseredact-scan-'));
+  madeDirectories.push(dir);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
