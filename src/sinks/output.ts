@@ -77,14 +77,21 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
         check();
         return;
       }
-      let isBelowLimit = true;
-      const written = new Promise<void>((resolve) => {
-        isBelowLimit = stream.write(bytes, () => resolve());
+      // The promise of the write's end is made only when there is one to wait for: a pipe's
+      // write is mostly done at once, and a line-rate stream's every allocation counts (p99).
+      let isWritten = false;
+      let onWritten: (() => void) | null = null;
+      const isBelowLimit = stream.write(bytes, () => {
+        isWritten = true;
+        onWritten?.();
       });
       // Listened for at once: 'drain' comes only while the stream still owes it.
       const drained = isBelowLimit ? null : whenWritable(stream);
       // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
-      if (stream.writableLength > 0) await written;
+      if (stream.writableLength > 0 && !isWritten)
+        await new Promise<void>((resolve) => {
+          onWritten = resolve;
+        });
       if (drained !== null) await drained;
       check();
     },
