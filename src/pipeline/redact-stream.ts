@@ -90,8 +90,8 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
   };
   const writeOut = (bytes: Uint8Array): Promise<void> => {
-    if (!records) return output ? output.write(bytes) : Promise.resolve();
-    return output ? output.write(bytes).then(writeRecords) : writeRecords();
+    const written = output ? output.write(bytes) : Promise.resolve();
+    return records ? written.then(writeRecords) : written;
   };
   const feed = (bytes: Uint8Array): Promise<void> => {
     tally.bytes += bytes.length;
