@@ -4,12 +4,12 @@
  * would run it (GitHub's `bash -e`, with GITHUB_ACTIONS=true and the step's env; GitLab's lines in
  * one shell), with `make` a stand-in build that prints secrets and `npx sseredact` this checkout.
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { AWS_KEY } from '../e2e/cli.js';
 
@@ -22,9 +22,13 @@ const TOKEN = 'tok-9d2f6a1c44e07b3e';
 const PASSWORD = 'pw-Qx7-hunter2-staging';
 const SESSION = 'sess-4b1d9e77c';
 
+/** Every directory of this file's runs is made in here, and removed with it. */
+const scratch = mkdtempSync(join(tmpdir(), 'sseredact-ci-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 /** A directory for PATH: `make` prints a job log with secrets (exit $MAKE_STATUS), `npx sseredact` runs bin/sseredact. */
 function shims(): string {
-  const bin = mkdtempSync(join(tmpdir(), 'sseredact-ci-bin-'));
+  const bin = mkdtempSync(join(scratch, 'bin-'));
   const make = [
     '#!/bin/sh',
     'echo "deploying with $DEPLOY_TOKEN"',
@@ -42,7 +46,7 @@ function shims(): string {
 
 const PATH_WITH_SHIMS = `${shims()}:${process.env.PATH}`;
 
-async function runScript(script: string, env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'sseredact-ci-'))) {
+async function runScript(script: string, env: Record<string, string>, cwd = mkdtempSync(join(scratch, 'job-'))) {
   const result = await execa('bash', ['-e', '-c', `exec 2>&1\n${script}`], { cwd, env: { ...env, PATH: PATH_WITH_SHIMS }, reject: false });
   return { status: result.exitCode, log: String(result.stdout) };
 }
@@ -80,7 +84,7 @@ describe('README: GitHub Actions', () => {
   });
 
   test('the scan step: a committed secret fails it with an ::error annotation, not the secret', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'sseredact-ci-checkout-'));
+    const cwd = mkdtempSync(join(scratch, 'checkout-'));
     writeFileSync(join(cwd, 'deploy.env'), `AWS=${AWS_KEY}\n`);
     const { status, log } = await runScript(scanStep!.run!, stepEnv(scanStep), cwd);
     expect(status).toBe(1);
