@@ -42,18 +42,21 @@ export interface Program {
   /** 2 × (capture groups + 1). */
   readonly slotCount: number;
   /**
-   * Byte sets every match starts with, in order (at least the first byte's set): a position whose
-   * bytes do not fit them starts no thread, so a rule with a literal prefix pays only where it occurs.
+   * Byte sets every match starts with, in order (at least the first byte's set), 8 words each: a
+   * position whose bytes do not fit them starts no thread, so a rule with a literal prefix pays only
+   * where it occurs.
    */
-  readonly prefix: readonly ByteSet[];
+  readonly prefix: Uint32Array;
   /**
    * The byte pairs a match can start with: per first byte b1, the row of `startPairSets` that holds
-   * every b2 that can follow it; null when some match is a single byte. A rule whose matches start
-   * with an optional head or a keyword list (`api_key`, `token`, ...) has no fixed prefix, and
-   * would start a thread on almost every letter. Rows are interned: most first bytes share one.
+   * every b2 that can follow it (when some match is a single byte, every first byte has the row of
+   * every byte). A rule whose matches start with an optional head or a keyword list (`api_key`,
+   * `token`, ...) has no fixed prefix, and would start a thread on almost every letter. Rows are
+   * interned: most first bytes share one. Never null: a field that is sometimes null gives V8's
+   * optimized searches a field type that changes under them (a deoptimization each, then a recompile).
    */
-  readonly startPairRows: Uint16Array | null;
-  /** The distinct rows of `startPairRows`, 8 words each (row 0: no second byte). */
+  readonly startPairRows: Uint16Array;
+  /** The distinct rows of `startPairRows`, 8 words each (row 0: no second byte, or every byte; see above). */
   readonly startPairSets: Uint32Array;
   /** 1 for the bytes a match can start with (the first prefix set; every byte when the prefix is empty): the search skips the rest unchecked. */
   readonly startBytes: Uint8Array;
@@ -221,20 +224,22 @@ function byteInstructionsFrom(ops: Uint8Array, xs: Int32Array, ys: Int32Array, f
   return found;
 }
 
-/** What a program whose matches may be a single byte has for start pairs. */
-const NO_START_PAIRS: Pick<Program, 'startPairRows' | 'startPairSets'> = { startPairRows: null, startPairSets: new Uint32Array(0) };
+/** What a program whose matches may be a single byte has for start pairs: every pair. */
+function everyStartPair(): Pick<Program, 'startPairRows' | 'startPairSets'> {
+  return { startPairRows: new Uint16Array(256), startPairSets: new Uint32Array(8).fill(0xffffffff) };
+}
 
 /** See {@link Program.startPairRows}. */
 function startPairsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16Array, sets: Uint32Array): Pick<Program, 'startPairRows' | 'startPairSets'> {
   const seen = new Uint32Array(ops.length);
   let stamp = 1;
   const first = byteInstructionsFrom(ops, xs, ys, 0, seen, stamp);
-  if (first === null) return NO_START_PAIRS;
+  if (first === null) return everyStartPair();
   const pairs = new Uint32Array(256 * 8);
   const follow = new Uint32Array(8);
   for (const pc of first) {
     const second = byteInstructionsFrom(ops, xs, ys, pc + 1, seen, ++stamp);
-    if (second === null) return NO_START_PAIRS;
+    if (second === null) return everyStartPair();
     follow.fill(0);
     for (const next of second) for (let word = 0; word < 8; word++) follow[word]! |= sets[setOf[next]! * 8 + word]!;
     const set = setOf[pc]! * 8;
@@ -485,18 +490,33 @@ export function compileProgram(ast: Node, groupCount: number): Program {
   const xs = code.xs.slice(0, code.length);
   const ys = code.ys.slice(0, code.length);
   const setOf = code.setOf.slice(0, code.length);
-  const prefix = requiredPrefix(ast);
+  const prefixSets = requiredPrefix(ast);
+  const prefix = new Uint32Array(prefixSets.length * 8);
+  prefixSets.forEach((set, i) => prefix.set(set, i * 8));
+  const { startPairRows, startPairSets } = startPairsOf(ops, xs, ys, setOf, sets);
+  const { takes, takeSets } = takesOf(ops, xs, ys, setOf, sets);
+  const startBytes = Uint8Array.from({ length: 256 }, (_, byte) => (prefixSets.length === 0 || hasByte(prefixSets[0]!, byte) ? 1 : 0));
+  return programOf({ ops, xs, ys, setOf, sets, slotCount: (groupCount + 1) * 2, prefix, startPairRows, startPairSets, startBytes, takes, takeSets });
+}
+
+/**
+ * A program as one object literal, its fields always in this order: compiled and decoded programs
+ * then share one hidden class, so the searches' optimized code sees one shape, never two.
+ */
+function programOf(fields: Program): Program {
   return {
-    ops,
-    xs,
-    ys,
-    setOf,
-    sets,
-    ...startPairsOf(ops, xs, ys, setOf, sets),
-    ...takesOf(ops, xs, ys, setOf, sets),
-    slotCount: (groupCount + 1) * 2,
-    prefix,
-    startBytes: Uint8Array.from({ length: 256 }, (_, byte) => (prefix.length === 0 || hasByte(prefix[0]!, byte) ? 1 : 0)),
+    ops: fields.ops,
+    xs: fields.xs,
+    ys: fields.ys,
+    setOf: fields.setOf,
+    sets: fields.sets,
+    slotCount: fields.slotCount,
+    prefix: fields.prefix,
+    startPairRows: fields.startPairRows,
+    startPairSets: fields.startPairSets,
+    startBytes: fields.startBytes,
+    takes: fields.takes,
+    takeSets: fields.takeSets,
   };
 }
 
@@ -509,14 +529,14 @@ interface Shape {
   readonly sets: number;
   readonly takeRows: number;
   readonly prefixSets: number;
-  /** Rows of startPairSets; -1 when startPairRows is null. */
+  /** Rows of startPairSets. */
   readonly pairRows: number;
   readonly slotCount: number;
 }
 
 function encodedLength({ instructions, sets, takeRows, prefixSets, pairRows }: Shape): number {
-  const words = HEADER_WORDS + 2 * instructions + 8 * sets + REACH_WORDS * takeRows + 8 * prefixSets + 8 * Math.max(pairRows, 0);
-  const halves = 2 * instructions + (pairRows < 0 ? 0 : 256);
+  const words = HEADER_WORDS + 2 * instructions + 8 * sets + REACH_WORDS * takeRows + 8 * prefixSets + 8 * pairRows;
+  const halves = 2 * instructions + 256;
   return 4 * words + 2 * halves + instructions + 256;
 }
 
@@ -535,10 +555,10 @@ function viewsOf(buffer: ArrayBufferLike, byteOffset: number, shape: Shape) {
     sets: take(Uint32Array, 4, 8 * shape.sets),
     takeSets: take(Uint32Array, 4, REACH_WORDS * shape.takeRows),
     prefix: take(Uint32Array, 4, 8 * shape.prefixSets),
-    startPairSets: take(Uint32Array, 4, 8 * Math.max(pairRows, 0)),
+    startPairSets: take(Uint32Array, 4, 8 * pairRows),
     setOf: take(Uint16Array, 2, n),
     takes: take(Uint16Array, 2, n),
-    startPairRows: pairRows < 0 ? null : take(Uint16Array, 2, 256),
+    startPairRows: take(Uint16Array, 2, 256),
     ops: take(Uint8Array, 1, n),
     startBytes: take(Uint8Array, 1, 256),
   };
@@ -547,17 +567,17 @@ function viewsOf(buffer: ArrayBufferLike, byteOffset: number, shape: Shape) {
 /**
  * A program as bytes, for the program cache (rules/program-cache.ts), in this host's byte order
  * (the cache key names it): six int32 (instructions n, byte sets s, take rows t, prefix sets p,
- * start pair rows r or -1 for none, slotCount), then as 32-bit words xs and ys (n each), sets
+ * start pair rows r, slotCount), then as 32-bit words xs and ys (n each), sets
  * (8s), takeSets (9t), prefix (8p) and startPairSets (8r); as 16-bit setOf and takes (n each) and
- * startPairRows (256, or none); as bytes ops (n) and startBytes (256).
+ * startPairRows (256); as bytes ops (n) and startBytes (256).
  */
 export function encodeProgram(program: Program): Uint8Array {
   const shape: Shape = {
     instructions: program.ops.length,
     sets: program.sets.length / 8,
     takeRows: program.takeSets.length / REACH_WORDS,
-    prefixSets: program.prefix.length,
-    pairRows: program.startPairRows === null ? -1 : program.startPairSets.length / 8,
+    prefixSets: program.prefix.length / 8,
+    pairRows: program.startPairSets.length / 8,
     slotCount: program.slotCount,
   };
   const buffer = new ArrayBuffer(encodedLength(shape));
@@ -567,11 +587,11 @@ export function encodeProgram(program: Program): Uint8Array {
   views.ys.set(program.ys);
   views.sets.set(program.sets);
   views.takeSets.set(program.takeSets);
-  program.prefix.forEach((set, i) => views.prefix.set(set, i * 8));
+  views.prefix.set(program.prefix);
   views.startPairSets.set(program.startPairSets);
   views.setOf.set(program.setOf);
   views.takes.set(program.takes);
-  if (program.startPairRows !== null) views.startPairRows?.set(program.startPairRows);
+  views.startPairRows.set(program.startPairRows);
   views.ops.set(program.ops);
   views.startBytes.set(program.startBytes);
   return new Uint8Array(buffer);
@@ -596,9 +616,8 @@ export function decodeProgram(encoded: Uint8Array): Program | null {
     shape.takeRows <= 0xffff &&
     shape.prefixSets >= 0 &&
     shape.prefixSets <= MAX_PREFIX &&
-    shape.pairRows >= -1 &&
+    shape.pairRows >= 1 &&
     shape.pairRows <= 257 &&
-    shape.pairRows !== 0 &&
     shape.slotCount >= 2 &&
     shape.slotCount % 2 === 0;
   if (!isShape || encodedLength(shape) !== bytes.length) return null;
@@ -627,13 +646,9 @@ export function decodeProgram(encoded: Uint8Array): Program | null {
     if (!isValid || takes[pc]! >= shape.takeRows) return null;
   }
   for (let byte = 0; byte < 256; byte++) {
-    if (startBytes[byte]! > 1 || (startPairRows !== null && startPairRows[byte]! >= shape.pairRows)) return null;
+    if (startBytes[byte]! > 1 || startPairRows[byte]! >= shape.pairRows) return null;
   }
-  return {
-    ...views,
-    slotCount: shape.slotCount,
-    prefix: Array.from({ length: shape.prefixSets }, (_, i) => views.prefix.subarray(i * 8, i * 8 + 8)),
-  };
+  return programOf({ ...views, slotCount: shape.slotCount });
 }
 
 /** The bytes a search runs over, with what it knows about the stream around them. */
@@ -744,7 +759,7 @@ export interface SearchProbe {
 
 /** Whether a match can start with the two bytes at `position` (true while the second is not in the window). */
 function hasStartPair({ startPairRows, startPairSets }: Program, { bytes, offset, limit }: SearchWindow, position: number): boolean {
-  if (startPairRows === null || position + 1 >= limit) return true;
+  if (position + 1 >= limit) return true;
   const second = bytes[position + 1 - offset]!;
   return ((startPairSets[startPairRows[bytes[position - offset]!]! * 8 + (second >>> 5)]! >>> (second & 31)) & 1) === 1;
 }
@@ -754,9 +769,13 @@ function canStartAt(program: Program, window: SearchWindow, position: number, pr
   const { prefix } = program;
   const { bytes, offset } = window;
   if (!hasStartPair(program, window, position)) return false;
-  const available = Math.min(prefix.length, window.limit - position);
-  for (let j = 0; j < available; j++) if (!hasByte(prefix[j]!, bytes[position + j - offset]!)) return false;
-  if (available === prefix.length) return true;
+  const prefixLength = prefix.length >>> 3;
+  const available = Math.min(prefixLength, window.limit - position);
+  for (let j = 0; j < available; j++) {
+    const byte = bytes[position + j - offset]!;
+    if (((prefix[j * 8 + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) return false;
+  }
+  if (available === prefixLength) return true;
   if (probe && available >= 0) {
     probe.reachedLimit = true; // the prefix may complete in later bytes
     probe.secretFrom = Math.min(probe.secretFrom, position);

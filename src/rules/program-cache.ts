@@ -19,7 +19,7 @@ import { type PartedEntry, cacheKey, encodePartedEntry, readPartedCache, writeCa
 import { type Program, decodeProgram, encodeProgram } from '../regex/pikevm.js';
 
 /** Bump when compileProgram can give another program for the same tree, or encodeProgram another layout. */
-const PROGRAM_VERSION = '1';
+const PROGRAM_VERSION = '2';
 
 /** The cache key of the programs of the regex rules with these `source`s, in order. */
 export function programKey(sources: readonly string[]): string {

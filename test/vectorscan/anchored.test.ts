@@ -65,6 +65,11 @@ describe('withoutUnanchoredHead', () => {
     ['a rule that starts with a literal has none', 'ghp_[a-z]{36}', null],
     ['a suffix under 8 bytes would report ends all over text', '[0-9a-f]{32}-us[0-9]{1,2}', null],
     ['no literal at all', '[a-z]{10}[0-9]{10}', null],
+    [
+      'a head that can match empty goes, and the alternation behind it is cut per alternative',
+      '(?:\\b|%[0-9A-F]{2})(?:EAA[a-z]{9}|[0-9]{15}\\|[a-z]{9})',
+      '(?:\\x45\\x41\\x41[\\x61-\\x7a]{9}|\\x7c[\\x61-\\x7a]{9})',
+    ],
   ])('%s', (_label, regex, tail) => {
     expect(tailOf(regex)).toBe(tail);
   });
