@@ -60,6 +60,7 @@ function endStartUp(): void {
  */
 function collectEarly(): void {
   setFlagsFromString('--optimize-for-size');
+  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /** What runCli was told to call once the start-up is over, before V8's flags change (bin/sseredact: it saves the code cache). */
