@@ -5,7 +5,7 @@ import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
 import { findingRuleId, ruleIdentities } from '../rules/keyword-groups.js';
 import { type DropReason, compileRejection, shannonEntropy } from '../rules/predicates.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import type { Source } from '../sources/input.js';
+import { type Source, forEachChunk } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
 import { stdoutColors } from './terminal.js';
 
@@ -84,10 +84,11 @@ export async function testRules(ruleSet: RuleSet, source: Source): Promise<numbe
         `${colors.bold.red(finding.ruleId)}\t${colors.green(`${finding.line}:${finding.column}`)}\tbytes ${finding.secret.start}-${finding.secret.end}\t(${finding.secret.end - finding.secret.start} bytes)`,
       ),
   });
-  for await (const chunk of source.chunks) {
+  await forEachChunk(source.chunks, (chunk) => {
     chunks.push(Buffer.from(chunk)); // a copy: the source reuses its read buffer
     redactor.write(chunk);
-  }
+    return true;
+  });
   redactor.end();
   const fired = lines.length > 0;
   const sample = Buffer.concat(chunks);

@@ -15,7 +15,7 @@
 
 import { type FindingTally, findingRecord } from '../sinks/ndjson.js';
 import type { ByteSink } from '../sinks/output.js';
-import type { Source } from '../sources/input.js';
+import { type Source, forEachChunk } from '../sources/input.js';
 import type { LocatedFinding } from '../types.js';
 import type { StreamOpener } from './open-stream.js';
 
@@ -85,18 +85,19 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
         })
       : openStream({ name: source.name, lendsOutput: true, locate: false, onFinding: (finding) => tally.add(finding) });
   // The redactor lends its output until its next call: each is written (the sink resolves) first.
-  // Not async where it need not be: a promise fewer per chunk for a line-rate stream to collect.
-  const writeRecords = async (): Promise<void> => {
-    if (records && pending.length > 0) await records.write(pending.splice(0).join(''));
+  // A write done at once makes no promise (ByteSink.write): a line-rate stream's chunk then costs
+  // none, and the next chunk is taken in the same turn (forEachChunk).
+  const writeRecords = (): Promise<void> | undefined => (records && pending.length > 0 ? records.write(pending.splice(0).join('')) : undefined);
+  const writeOut = (bytes: Uint8Array): Promise<void> | undefined => {
+    const written = output?.write(bytes);
+    if (!records) return written;
+    return written === undefined ? writeRecords() : written.then(writeRecords);
   };
-  const writeOut = (bytes: Uint8Array): Promise<void> => {
-    const written = output ? output.write(bytes) : Promise.resolve();
-    return records ? written.then(writeRecords) : written;
-  };
-  const feed = (bytes: Uint8Array): Promise<void> => {
+  const feed = (bytes: Uint8Array): Promise<void> | undefined => {
     tally.bytes += bytes.length;
     return writeOut(redactor.write(bytes));
   };
+  const isReaderHere = (): boolean => !isOutputClosed(sinks);
   // The resumed run's tally already counts this stream. A new run's first checkpoint is its start,
   // so that a run killed before the next one leaves files a resumed run knows.
   if (from === undefined) {
@@ -104,16 +105,14 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     await checkpoints?.save({ offset: 0, lines: 0 });
   }
   if (checkpoints === undefined) {
-    for await (const chunk of source.chunks) {
-      await feed(chunk);
-      if (isOutputClosed(sinks)) return;
-    }
+    await forEachChunk(source.chunks, (chunk) => feed(chunk)?.then(isReaderHere) ?? isReaderHere());
+    if (isOutputClosed(sinks)) return;
   } else {
     const isAtCleanPoint = redactor.isAtCleanPoint?.bind(redactor);
     if (isAtCleanPoint === undefined) throw new Error('checkpoints need a plain stream redactor');
     let position = from ?? { offset: 0, lines: 0 };
     let due = position.offset + checkpoints.every;
-    for await (const chunk of source.chunks) {
+    await forEachChunk(source.chunks, async (chunk) => {
       // Cut after the chunk's last newline once a checkpoint is due; if the redactor is not clean
       // there (a match in flight), the next chunk's last newline is tried.
       const cut = position.offset + chunk.length >= due ? chunk.lastIndexOf(0x0a) + 1 : 0;
@@ -129,8 +128,9 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
       const rest = cut > 0 ? chunk.subarray(cut) : chunk;
       await feed(rest);
       position = { offset: position.offset + rest.length, lines: position.lines + countNewlines(rest) };
-      if (isOutputClosed(sinks)) return;
-    }
+      return isReaderHere();
+    });
+    if (isOutputClosed(sinks)) return;
   }
   await writeOut(redactor.end());
 }

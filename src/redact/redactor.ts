@@ -31,7 +31,7 @@
 import type { Scanner } from '../engine/engine.js';
 import { SseredactError } from '../errors.js';
 import type { RuleSet } from '../rules/ruleset.js';
-import type { Finding, LocatedFinding, Span } from '../types.js';
+import type { Finding, LocatedFinding, Match, Span } from '../types.js';
 import { Confirmer } from './confirm.js';
 import { HoldbackBuffer } from './holdback.js';
 import { type InFlightAnalysis, inFlightAnalysis } from './in-flight.js';
@@ -153,6 +153,10 @@ class Redactor implements StreamRedactor {
   private ended = false;
   /** Where a lent output of several pieces is joined: fresh memory for every output would cost page faults and collections. */
   private joined = EMPTY;
+  // The engine's and the confirmer's callbacks, made once: a closure per chunk is garbage a
+  // line-rate stream collects (a young-generation pause is a clean line's p99).
+  private readonly onCandidate = (match: Match): void => this.confirmer.addCandidate(match, this.retainedFrom, this.buffer);
+  private readonly onConfirmed = (finding: Finding): void => this.addFinding(finding);
 
   constructor(
     private readonly ruleSet: RuleSet,
@@ -200,8 +204,7 @@ class Redactor implements StreamRedactor {
   private scan(chunk: Uint8Array): void {
     const from = this.buffer.scannedUpTo;
     this.buffer.append(chunk);
-    const floor = this.retainedFrom;
-    this.scanner.write(this.buffer.view(from, this.buffer.scannedUpTo), (match) => this.confirmer.addCandidate(match, floor, this.buffer));
+    this.scanner.write(this.buffer.view(from, this.buffer.scannedUpTo), this.onCandidate);
   }
 
   release(): Uint8Array {
@@ -216,8 +219,7 @@ class Redactor implements StreamRedactor {
     }
     this.ended = true;
     if (last !== undefined && last.length > 0) this.scan(last);
-    const floor = this.retainedFrom;
-    this.scanner.end((match) => this.confirmer.addCandidate(match, floor, this.buffer));
+    this.scanner.end(this.onCandidate);
     const output = this.advance(true, false);
     if (this.onRecycled) {
       this.reset();
@@ -249,12 +251,12 @@ class Redactor implements StreamRedactor {
     const buffer = this.buffer;
     const scanned = buffer.scannedUpTo;
     if (isStreamEnd) {
-      this.confirmer.run({ buffer, horizon: Infinity, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
+      this.confirmer.run({ buffer, horizon: Infinity, isStreamEnd, tracksEnds: this.tracksEnds }, this.onConfirmed);
       this.mergeBefore(Infinity);
       return this.emit(Infinity, scanned);
     }
     const horizon = Math.max(Math.min(this.scanner.horizon(), scanned), buffer.base);
-    this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, (finding) => this.addFinding(finding));
+    this.confirmer.run({ buffer, horizon, isStreamEnd, tracksEnds: this.tracksEnds }, this.onConfirmed);
     let secretHorizon = scanned;
     // Literal sets keep their exact bound: their secrets are whole secrets, no byte says nothing.
     const literals = Math.min(this.scanner.exactSecretHorizon?.() ?? scanned, scanned);
@@ -327,6 +329,7 @@ class Redactor implements StreamRedactor {
    * regions pass. Never emits past `bound`: the confirmer still needs the bytes from there on.
    */
   private emit(bound: number, safe: number): Uint8Array {
+    if (this.regions.length === 0 || this.regions[0]!.start >= safe) return this.pass(safe);
     const pieces: Uint8Array[] = [];
     let emitted = 0;
     for (const region of this.regions) {
@@ -346,6 +349,14 @@ class Redactor implements StreamRedactor {
     // Views alias the buffer, which the next write may overwrite: lent, or copied for the caller.
     if (this.options.lendsOutput !== true) return pieces.length === 1 ? pieces[0]!.slice() : Buffer.concat(pieces);
     return pieces.length === 1 ? pieces[0]! : this.join(pieces);
+  }
+
+  /** Emits the bytes up to `safe`, which no region touches (a clean line): one view, no list of pieces. */
+  private pass(safe: number): Uint8Array {
+    if (safe <= this.emittedUpTo) return EMPTY;
+    const bytes = this.buffer.view(this.emittedUpTo, safe);
+    this.emittedUpTo = safe;
+    return this.options.lendsOutput === true ? bytes : bytes.slice();
   }
 
   /** `pieces` joined in the reused {@link joined} buffer (lent output only). */

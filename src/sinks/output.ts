@@ -24,9 +24,10 @@ const WRITE_PIPE_SIZE = 1024 * 1024;
 export interface ByteSink {
   /**
    * Writes `bytes`; resolves when the consumer can take more and the caller may change `bytes`
-   * (the sink no longer needs them). No-op once closed.
+   * (the sink no longer needs them), or returns undefined when that is so at once (no promise to
+   * collect per line of a line-rate stream). No-op once closed. May throw instead of rejecting.
    */
-  write(bytes: Uint8Array | string): Promise<void>;
+  write(bytes: Uint8Array | string): Promise<void> | undefined;
   /** True once the reader has gone away. */
   readonly isClosed: boolean;
   /** Flushes and finishes the underlying stream (not for stdout). */
@@ -62,38 +63,47 @@ export function createByteSink(stream: Writable, options: ByteSinkOptions): Byte
     get isClosed() {
       return isClosed;
     },
-    async write(bytes) {
+    write(bytes) {
       check();
       // A destroyed stream (a socket reset or timed out) would never drain: its reader is gone.
       if (stream.destroyed) isClosed = true;
-      if (isClosed || bytes.length === 0) return;
+      if (isClosed || bytes.length === 0) return undefined;
       if (!isWidened && bytes.length > DEFAULT_PIPE_CAPACITY) {
         isWidened = true;
         const fd = (stream as { fd?: unknown }).fd;
         if (typeof fd === 'number') widenPipe(fd, WRITE_PIPE_SIZE);
       }
       if (typeof bytes === 'string') {
-        if (!stream.write(bytes)) await whenWritable(stream);
+        if (!stream.write(bytes)) return whenWritable(stream).then(check);
         check();
-        return;
+        return undefined;
       }
-      // The promise of the write's end is made only when there is one to wait for: a pipe's
-      // write is mostly done at once, and a line-rate stream's every allocation counts (p99).
+      // A pipe's write is mostly done at once: then the stream has neither the caller's bytes
+      // nor a limit passed, and there is nothing to wait for.
       let isWritten = false;
       let onWritten: (() => void) | null = null;
       const isBelowLimit = stream.write(bytes, () => {
         isWritten = true;
         onWritten?.();
       });
+      // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
+      const isQueued = stream.writableLength > 0 && !isWritten;
+      if (isBelowLimit && !isQueued) {
+        check();
+        return undefined;
+      }
       // Listened for at once: 'drain' comes only while the stream still owes it.
       const drained = isBelowLimit ? null : whenWritable(stream);
-      // Queued: the stream keeps the caller's bytes until it has written them (a failed write calls back too).
-      if (stream.writableLength > 0 && !isWritten)
-        await new Promise<void>((resolve) => {
-          onWritten = resolve;
-        });
-      if (drained !== null) await drained;
-      check();
+      const written = isQueued
+        ? new Promise<void>((resolve) => {
+            onWritten = resolve;
+          })
+        : null;
+      return (async () => {
+        await written;
+        await drained;
+        check();
+      })();
     },
     async end() {
       check();
@@ -120,7 +130,7 @@ export function closedWithAny(target: ByteSink | null, outputs: readonly ByteSin
     get isClosed() {
       return outputs.some((output) => output.isClosed);
     },
-    write: (bytes) => (target === null ? Promise.resolve() : target.write(bytes)),
+    write: (bytes) => target?.write(bytes),
     end: () => (target === null ? Promise.resolve() : target.end()),
   };
 }

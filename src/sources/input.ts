@@ -10,7 +10,7 @@
  * - a pipe or socket (`cmd | sseredact`, `<(cmd)`): reads of whatever has come in, up to
  *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once: on the main thread while the
  *   writer brings a little at a time, one read ahead on the thread pool while it keeps the pipe
- *   full (see {@link readPipe}). A pipe holds 64 KiB unless widened: one that the writer keeps
+ *   full (see {@link pumpPipe}). A pipe holds 64 KiB unless widened: one that the writer keeps
  *   full is widened to 1 MiB where the addon can (see src/pipes.ts), which cut the CPU time of
  *   `cat log | sseredact` by about a third;
  * - anything else (a terminal, a device): a read stream.
@@ -35,11 +35,35 @@ export interface Source {
   /** The stream's name in records and errors: the path, or `-` for stdin. */
   readonly name: string;
   /**
-   * The stream's bytes. Each chunk stays as it is only until the next one is asked for: its buffer
-   * is then read into again. The pipeline asks for the next chunk once the output of this one is
-   * written (ByteSink.write resolves when the sink no longer needs the bytes).
+   * The stream's bytes, pulled (an async iterable) or pushed ({@link ChunkPump}: a pipe's short
+   * reads); read them with {@link forEachChunk}. Each chunk stays as it is only until the next one
+   * is asked for: its buffer is then read into again. The pipeline asks for the next chunk once the
+   * output of this one is written (ByteSink.write resolves when the sink no longer needs the bytes).
    */
-  readonly chunks: AsyncIterable<Uint8Array>;
+  readonly chunks: AsyncIterable<Uint8Array> | ChunkPump;
+}
+
+/**
+ * Takes one chunk: true to go on at once, false to stop reading, or a promise of either when it
+ * needs time first (the chunk's bytes are not read into until it settles). A rejection, or a
+ * throw, stops the reading and is what the reading rejects with.
+ */
+export type ChunkConsumer = (chunk: Uint8Array) => boolean | Promise<boolean>;
+
+/**
+ * Chunks handed to a consumer as they come, without a promise per chunk where the consumer needs
+ * none: a line-rate stream's every allocation brings the next young-generation collection (a
+ * clean line's p99) closer, and an async iteration costs a few of them per chunk.
+ */
+export interface ChunkPump {
+  /** Hands every chunk to `consume`, in order; resolves at the end or when it says stop. */
+  pump(consume: ChunkConsumer): Promise<void>;
+}
+
+/** Hands `chunks` (a source's) to `consume` (see {@link ChunkConsumer}); resolves at the end or when it says stop. */
+export async function forEachChunk(chunks: Source['chunks'], consume: ChunkConsumer): Promise<void> {
+  if ('pump' in chunks) return chunks.pump(consume);
+  for await (const chunk of chunks) if (!(await consume(chunk))) return;
 }
 
 /** Where a file source starts reading. */
@@ -61,17 +85,17 @@ export function openInput(path: string, options: InputOptions = {}): Source {
   } catch (error) {
     throw readError(path, error);
   }
-  return { name: path, chunks: readFileChunks(path, options.start) };
+  return { name: path, chunks: { pump: (consume) => pumpFile(path, options.start, consume) } };
 }
 
-async function* readFileChunks(path: string, start: number | undefined): AsyncGenerator<Uint8Array> {
+async function pumpFile(path: string, start: number | undefined, consume: ChunkConsumer): Promise<void> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     throw readError(path, error);
   }
-  yield* readDescriptor(fd, path, { isOwned: true, start });
+  return forEachChunk(readDescriptor(fd, path, { isOwned: true, start }), consume);
 }
 
 interface Descriptor {
@@ -81,12 +105,8 @@ interface Descriptor {
   readonly start?: number | undefined;
 }
 
-/**
- * The chunks of `fd`. A pipe's come straight from readPipe, which names its own errors: one async
- * generator per chunk, not two, for a line-rate stream whose every allocation brings the next
- * young-generation collection (2-3 ms, a clean line's p99) closer.
- */
-function readDescriptor(fd: number, name: string, descriptor: Descriptor): AsyncIterable<Uint8Array> {
+/** The chunks of `fd`: a pipe's are pushed ({@link pumpPipe}, which names its own errors). */
+function readDescriptor(fd: number, name: string, descriptor: Descriptor): Source['chunks'] {
   let kind: 'file' | 'pipe' | 'other';
   try {
     const stat = fstatSync(fd);
@@ -94,7 +114,7 @@ function readDescriptor(fd: number, name: string, descriptor: Descriptor): Async
   } catch {
     kind = 'other'; // the read itself will say what is wrong
   }
-  if (kind === 'pipe') return readPipe(fd, name, descriptor);
+  if (kind === 'pipe') return { pump: (consume) => pumpPipe(fd, name, descriptor, consume) };
   return namingReadErrors(
     name,
     kind === 'file'
@@ -133,17 +153,17 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
  *   the next, on libuv's thread pool, into the other of two buffers: that read runs beside the
  *   redaction of this chunk, so a writer that keeps up never leaves the redactor waiting. A pipe
  *   found full is widened (src/pipes.ts);
- * - after a shorter read (a writer that brings a line at a time) nothing is read until the
- *   consumer asks, and then on the main thread, when the descriptor is readable (a
+ * - after a shorter read (a writer that brings a line at a time) the reads are done on the main
+ *   thread when the descriptor is readable, and each is handed to the consumer as it comes (a
  *   {@link Poller}): a thread-pool read per line wakes a pool thread and costs two more context
  *   switches, which were most of a clean line's p99 latency.
  * The poller makes the descriptor non-blocking, so a read ahead that finds the pipe empty fails
  * with EAGAIN, and the next chunk comes from the poller. A consumer that stops early leaves a read
  * under way to finish on its own; an owned descriptor is closed only after it.
  */
-async function* readPipe(fd: number, name: string, { isOwned }: Descriptor): AsyncGenerator<Uint8Array> {
+async function pumpPipe(fd: number, name: string, { isOwned }: Descriptor, consume: ChunkConsumer): Promise<void> {
   const buffers = [Buffer.allocUnsafeSlow(PIPE_READ_SIZE), Buffer.allocUnsafeSlow(PIPE_READ_SIZE)] as const;
-  // The poller reads only when the consumer has asked for the next chunk, so into either buffer.
+  // The poller reads only while no other read is under way, so into either buffer.
   const poller = openPoller(fd, buffers[0]);
   let readAhead: Promise<ReadResult> | null = null;
   try {
@@ -151,10 +171,12 @@ async function* readPipe(fd: number, name: string, { isOwned }: Descriptor): Asy
     for (;;) {
       let read = readAhead === null ? null : await readAhead;
       readAhead = null;
-      if (read === null || isWouldBlock(read)) read = await (poller === null ? settledRead(fd, buffers[0]) : poller.read());
+      if (read === null || isWouldBlock(read)) {
+        read = await (poller === null ? settledRead(fd, buffers[0]) : poller.pump(consume));
+        if (read === null) return; // the consumer said stop
+      }
       if ('error' in read) throw readError(name, read.error);
       if (read.count === 0) return;
-      const chunk = read.buffer.subarray(0, read.count);
       if (read.count >= DEFAULT_PIPE_CAPACITY) {
         if (!isWidened) {
           // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
@@ -163,7 +185,7 @@ async function* readPipe(fd: number, name: string, { isOwned }: Descriptor): Asy
         }
         readAhead = settledRead(fd, read.buffer === buffers[0] ? buffers[1] : buffers[0]);
       }
-      yield chunk;
+      if (!(await consume(read.buffer.subarray(0, read.count)))) return;
     }
   } finally {
     const release = (): void => {
@@ -188,12 +210,24 @@ function settledRead(fd: number, buffer: Buffer): Promise<ReadResult> {
   return new Promise((resolve) => read(fd, buffer, 0, buffer.length, null, (error, count) => resolve(error ? { error } : { count, buffer })));
 }
 
-/** Reads a descriptor on the main thread when it is readable (libuv's epoll), one read per call. */
+/** Reads a descriptor on the main thread when it is readable (libuv's epoll). */
 interface Poller {
-  /** The next read into the poller's buffer: a count of 0 at the end, never a rejection. */
-  read(): Promise<ReadResult>;
+  /**
+   * Reads into the poller's buffer and hands each short read (under a pipe's default capacity) to
+   * `consume` as it comes, in the read's own callback. Resolves with the first other read: a full
+   * one, the end (a count of 0) or a read error, never rejecting for those; or with null once the
+   * consumer says stop. Rejects with what the consumer throws or rejects with.
+   */
+  pump(consume: ChunkConsumer): Promise<ReadResult | null>;
   /** Stops polling for good, and closes the descriptor unless it is 0, 1 or 2. */
   close(): void;
+}
+
+/** A poller's pump under way. */
+interface Pumping {
+  readonly consume: ChunkConsumer;
+  readonly resolve: (end: ReadResult | null) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -202,16 +236,54 @@ interface Poller {
  * net.Socket, as process.stdin is on a pipe), into `buffer` instead of a fresh one per read.
  */
 function openPoller(fd: number, buffer: Buffer): Poller | null {
-  // A read that came in while nobody waited (the socket reads once as it opens), and the end.
+  // A read that came in while no consumer could take it (the socket reads once as it opens, and
+  // a consumer may be busy with the last chunk), and the end, which every later pump meets.
   let ready: ReadResult | null = null;
   let ended: ReadResult | null = null;
-  let onRead: ((result: ReadResult) => void) | null = null;
-  const settle = (result: ReadResult): void => {
-    if ('error' in result || result.count === 0) ended ??= result;
-    else if (onRead === null) ready = result;
-    const resolve = onRead;
-    onRead = null;
-    resolve?.(result);
+  // The pump under way, while its consumer can take a chunk.
+  let current: Pumping | null = null;
+  /** Gives `result` to the pump under way; true when the socket reads on at once. */
+  const take = (result: ReadResult): boolean => {
+    const pumping = current;
+    if (pumping === null) {
+      ready = result;
+      return false;
+    }
+    if ('error' in result || result.count === 0 || result.count >= DEFAULT_PIPE_CAPACITY) {
+      current = null;
+      pumping.resolve(result);
+      return false;
+    }
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = pumping.consume(result.buffer.subarray(0, result.count));
+    } catch (error) {
+      current = null;
+      pumping.reject(error);
+      return false;
+    }
+    if (answer === true) return true;
+    current = null;
+    if (answer === false) pumping.resolve(null);
+    else answer.then((goOn) => (goOn ? run(pumping) : pumping.resolve(null)), pumping.reject);
+    return false;
+  };
+  /** Runs `pumping`: first what came in meanwhile, then the socket's next reads. */
+  const run = (pumping: Pumping): void => {
+    current = pumping;
+    for (;;) {
+      const result = ready ?? ended;
+      ready = null;
+      if (result === null) {
+        socket.resume();
+        return;
+      }
+      if (!take(result)) return;
+    }
+  };
+  const end = (result: ReadResult): void => {
+    ended ??= result;
+    if (current !== null) take(ended);
   };
   let socket: Socket;
   try {
@@ -220,30 +292,17 @@ function openPoller(fd: number, buffer: Buffer): Poller | null {
       fd,
       readable: true,
       writable: false,
-      onread: {
-        buffer,
-        callback: (count) => {
-          settle({ count, buffer });
-          return false; // no more reads until the next read() resumes the socket
-        },
-      },
+      // false stops the reading until the next run() resumes the socket.
+      onread: { buffer, callback: (count) => take({ count, buffer }) },
     };
     socket = new Socket(options);
   } catch {
     return null;
   }
-  socket.on('end', () => settle({ count: 0, buffer }));
-  socket.on('error', (error) => settle({ error }));
+  socket.on('end', () => end({ count: 0, buffer }));
+  socket.on('error', (error) => end({ error }));
   return {
-    read() {
-      const result = ready ?? ended;
-      ready = null;
-      if (result !== null) return Promise.resolve(result);
-      return new Promise((resolve) => {
-        onRead = resolve;
-        socket.resume();
-      });
-    },
+    pump: (consume) => new Promise((resolve, reject) => run({ consume, resolve, reject })),
     close: () => socket.destroy(),
   };
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
-import { openInput } from '../../src/sources/input.js';
+import { forEachChunk, openInput } from '../../src/sources/input.js';
 import { AWS_KEY, BIN } from './cli.js';
 import { HANG_SECONDS, shell } from './shell.js';
 
@@ -80,12 +80,13 @@ describe.skipIf(!HAS_ADDON)('a pipe the writer keeps full', () => {
     const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
     let total = 0;
     let largest = 0;
-    for await (const chunk of openInput(fifo).chunks) {
+    await forEachChunk(openInput(fifo).chunks, async (chunk) => {
       total += chunk.length;
       largest = Math.max(largest, chunk.length);
       // Busy, as the redactor is with a chunk: the writer fills the pipe meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+      return true;
+    });
     expect({ isWritten: await isWritten, total, isLargerThanDefaultPipe: largest > 64 * KiB }).toEqual({ isWritten: true, total: 8 * 1024 * KiB, isLargerThanDefaultPipe: true });
   });
 });
@@ -160,10 +161,67 @@ describe('a pipe that goes from full to a trickle', () => {
     const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
     let total = 0;
     let tail = '';
-    for await (const chunk of openInput(fifo).chunks) {
+    await forEachChunk(openInput(fifo).chunks, (chunk) => {
       total += chunk.length;
       tail = (tail + Buffer.from(chunk).toString('latin1')).slice(-8);
-    }
+      return true;
+    });
     expect({ isWritten: await isWritten, total, tail }).toEqual({ isWritten: true, total: 262144 + 8, tail: '\0one\ntwo\n'.slice(-8) });
+  });
+});
+
+describe('a pipe that brings one line at a time hands each read to its consumer as it comes', () => {
+  /** A fifo whose writer brings `lines` a tenth of a second apart, and the chunks `consume` got of it. */
+  async function consumeLines(name: string, lines: readonly string[], consume: (chunk: Uint8Array, index: number) => boolean | Promise<boolean>) {
+    const fifo = join(scratch, name);
+    execFileSync('mkfifo', [fifo]);
+    const script = lines.map((line) => `printf '${line}\\n'`).join('; sleep 0.1; ');
+    const writer = spawn('sh', ['-c', `{ ${script}; } > "${fifo}"`], { stdio: 'ignore' });
+    const got: string[] = [];
+    const outcome = await forEachChunk(openInput(fifo).chunks, (chunk) => {
+      // Read out now: the poller reads the next line into the same buffer.
+      got.push(Buffer.from(chunk).toString('latin1'));
+      return consume(chunk, got.length - 1);
+    }).then(
+      () => 'resolved',
+      (error: Error) => `rejected: ${error.message}`,
+    );
+    writer.kill();
+    return { got, outcome };
+  }
+
+  test('a consumer that says stop gets no more chunks', async () => {
+    expect(await consumeLines('stop', ['one', 'two', 'three'], (_, index) => index < 1)).toEqual({ got: ['one\n', 'two\n'], outcome: 'resolved' });
+  });
+
+  test('a consumer that throws ends the reading with its own error', async () => {
+    const consume = (_: Uint8Array, index: number): boolean => {
+      if (index === 1) throw new Error('redactor failed');
+      return true;
+    };
+    expect(await consumeLines('throw', ['one', 'two', 'three'], consume)).toEqual({ got: ['one\n', 'two\n'], outcome: 'rejected: redactor failed' });
+  });
+
+  test('a consumer that takes its time (a slow sink) gets every byte in order, its chunk untouched meanwhile, and can stop later', async () => {
+    const changed: string[] = [];
+    const slow = async (chunk: Uint8Array): Promise<boolean> => {
+      const text = Buffer.from(chunk).toString('latin1');
+      // Meanwhile the writer brings the next lines: they wait in the pipe, and come in one read.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (Buffer.from(chunk).toString('latin1') !== text) changed.push(text);
+      return !text.includes('three');
+    };
+    const { got, outcome } = await consumeLines('slow', ['one', 'two', 'three', 'four', 'five', 'six'], slow);
+    expect({ text: got.join('').slice(0, 14), isLastThree: got.at(-1)?.includes('three'), changed, outcome }).toEqual({
+      text: 'one\ntwo\nthree\n',
+      isLastThree: true,
+      changed: [],
+      outcome: 'resolved',
+    });
+  });
+
+  test('a consumer whose promise rejects ends the reading with its error', async () => {
+    const failing = (_: Uint8Array, index: number): Promise<boolean> => (index === 0 ? Promise.resolve(true) : Promise.reject(new Error('write failed')));
+    expect(await consumeLines('reject', ['one', 'two', 'three'], failing)).toEqual({ got: ['one\n', 'two\n'], outcome: 'rejected: write failed' });
   });
 });
