@@ -26,4 +26,10 @@ export const FEATURE_RULES: RuleSpec[] = [
   withTokenBoundary({ id: 'glued', regex: '\\b[a-z0-9]{4,12}_gl\\b' }),
   // No anchor and a final loop: the ts engine tracks it up to the loop's first byte.
   { id: 'trail', regex: '\\bs\\.[a-z0-9]{4,6}\\b' },
+  // No literal anchor: tracked from the byte that ends the head's run and the short run after it,
+  // of token bytes only (bounded by separators) or with a separator (`:`, bounded by the line).
+  withTokenBoundary({ id: 'dots', regex: '\\b[MNO][a-z0-9_-]{3,5}\\.[a-z0-9]{2}\\.[a-z0-9_-]{3,5}' }),
+  withTokenBoundary({ id: 'slash', regex: '\\b[012]/[0-9]{2,3}/[0-9]{2,3}:[0-9a-f]{4}\\b' }),
+  // An anchor, then a class run: the ts engine tracks the run's first copies.
+  { id: 'copies', regex: 'ion_[A-Za-z0-9]{5}' },
 ];

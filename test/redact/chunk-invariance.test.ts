@@ -58,6 +58,13 @@ const PLANTS = [
   's.ab12',
   'xs.abcd',
   's.abcdefg',
+  'Mab1.x2.abc',
+  'Nq.ab.',
+  'x.ab.cd',
+  '1/23/456:ab12',
+  '2/12/',
+  'ion_Ab12c',
+  'ion_ms',
 ];
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');

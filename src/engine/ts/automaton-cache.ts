@@ -16,7 +16,7 @@
  * the other: per automaton sets (P x 8 words), byte classes (256, then their count), follow offsets (P + 1) and targets, acceptsRule,
  * startsOn offsets (257) and positions, acceptsAtEnd, positionRule (P each), then per rule
  * isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth,
- * isDroppedTokenOnly, droppedHeadDepth (R each); then E extra arrays (for the in-flight automata:
+ * isDroppedTokenOnly, droppedHeadDepth, droppedTokenHeadDepth (R each); then E extra arrays (for the in-flight automata:
  * the backward follow lists and the secret kinds, see writeInFlightAutomata).
  */
 import { endianness } from 'node:os';
@@ -25,7 +25,7 @@ import type { EngineRule } from '../engine.js';
 import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './positions.js';
 
 /** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '6';
+const AUTOMATON_VERSION = '7';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {
@@ -78,11 +78,12 @@ function arraysOf(automaton: PositionAutomaton): Int32Array[] {
     automaton.droppedWidth,
     Int32Array.from(automaton.isDroppedTokenOnly),
     automaton.droppedHeadDepth,
+    automaton.droppedTokenHeadDepth,
   ];
 }
 
 /** Arrays per automaton: see the layout above. */
-const ARRAYS_PER_AUTOMATON = 17;
+const ARRAYS_PER_AUTOMATON = 18;
 
 // Typed arrays use the host's byte order; entries are little-endian. On a little-endian host (all
 // that Node runs on in practice) the bytes are copied as they are: a value at a time through a
@@ -134,7 +135,7 @@ function writeAutomata(directory: string, key: string, what: string, automata: r
 
 /** The expected length of each array of an automaton of P positions and R rules (null where it varies). */
 function expectedLengths(positions: number, rules: number): Array<number | null> {
-  return [positions * 8, 257, positions + 1, null, positions, 257, null, positions, positions, ...Array.from({ length: 8 }, () => rules)];
+  return [positions * 8, 257, positions + 1, null, positions, 257, null, positions, positions, ...Array.from({ length: 9 }, () => rules)];
 }
 
 /** The automaton in `arrays` (ARRAYS_PER_AUTOMATON of them, lengths checked) of `count` positions and `rules` rules, or null if it is malformed. */
@@ -145,7 +146,8 @@ function automatonOf(arrays: readonly Int32Array[], count: number, rules: number
   if (classCount < 1 || classCount > 256 || !everyIn(classes!.subarray(0, 256), 0, classCount)) return null;
   if (!isOffsets(followOffsets!, followTargets!.length) || startsOn === null || !everyIn(followTargets!, 0, count) || !everyIn(startPositions!, 0, count)) return null;
   if (!everyIn(positionRule!, 0, rules) || !everyIn(acceptsRule!, -1, rules) || !everyIn(acceptsAtEnd!, -1, rules)) return null;
-  const [isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth] = perRule as Int32Array[];
+  const [isTruncated, isHeadDropped, trackedMinWidth, trackedMaxWidth, isTokenOnly, droppedWidth, isDroppedTokenOnly, droppedHeadDepth, droppedTokenHeadDepth] =
+    perRule as Int32Array[];
   return {
     setWords: new Uint32Array(sets!.buffer, sets!.byteOffset, sets!.length),
     byteClasses: { byteClass: Uint8Array.from(classes!.subarray(0, 256)), count: classCount },
@@ -163,6 +165,7 @@ function automatonOf(arrays: readonly Int32Array[], count: number, rules: number
     droppedWidth: droppedWidth!,
     isDroppedTokenOnly: Uint8Array.from(isDroppedTokenOnly!),
     droppedHeadDepth: droppedHeadDepth!,
+    droppedTokenHeadDepth: droppedTokenHeadDepth!,
   };
 }
 

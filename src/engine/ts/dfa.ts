@@ -65,6 +65,8 @@ export class LazyDfa {
   separatorDepths = new Int32Array(64);
   /** The most PositionAutomaton.droppedHeadDepth over the rules of a state's positions. */
   droppedHeadDepths = new Int32Array(64);
+  /** The same of PositionAutomaton.droppedTokenHeadDepth. */
+  droppedTokenHeadDepths = new Int32Array(64);
   /** The rules whose match ends on entering each state. */
   accepts: Int32Array[] = [];
   /** The rules that match if the stream ends in each state (rules ending in `$`). */
@@ -170,16 +172,19 @@ export class LazyDfa {
     let depth = 0;
     let separatorDepth = 0;
     let droppedHeadDepth = 0;
+    let droppedTokenHeadDepth = 0;
     for (const p of positions) {
       const rule = this.automaton.positionRule[p]!;
       const width = this.automaton.trackedMaxWidth[rule]!;
       depth = Math.max(depth, width);
       if (this.automaton.isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
       droppedHeadDepth = Math.max(droppedHeadDepth, this.automaton.droppedHeadDepth[rule]!);
+      droppedTokenHeadDepth = Math.max(droppedTokenHeadDepth, this.automaton.droppedTokenHeadDepth[rule]!);
     }
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
     this.droppedHeadDepths[id] = droppedHeadDepth;
+    this.droppedTokenHeadDepths[id] = droppedTokenHeadDepth;
     this.cacheBytes += stateBytes(Uint16Array.BYTES_PER_ELEMENT << this.rowShift, positions, this.accepts[id]!, this.acceptsAtEnd[id]!);
     return id;
   }
@@ -197,6 +202,7 @@ export class LazyDfa {
     this.depths = doubled(this.depths);
     this.separatorDepths = doubled(this.separatorDepths);
     this.droppedHeadDepths = doubled(this.droppedHeadDepths);
+    this.droppedTokenHeadDepths = doubled(this.droppedTokenHeadDepths);
   }
 
   /** The state after `state` on `byte` (its id, no flag bits), built if it is not yet: for loops that need no flags. */
@@ -263,6 +269,7 @@ export class LazyDfa {
     this.depths.fill(0);
     this.separatorDepths.fill(0);
     this.droppedHeadDepths.fill(0);
+    this.droppedTokenHeadDepths.fill(0);
     this.cacheBytes = 0;
     this.generation++;
     this.addFixedStates();

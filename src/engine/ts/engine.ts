@@ -138,6 +138,9 @@ class TsScanner implements Scanner {
     // A live thread past such an anchor started at most its depth back, maybe while the DFA was idle.
     const droppedHeadDepth = Math.min(dfa.droppedHeadDepths[this.state]!, this.maxWidth);
     if (droppedHeadDepth > 0) bound = Math.min(bound, Math.max(this.scannedUpTo - droppedHeadDepth, this.lastNewline + 1));
+    // One of token bytes only started after the last separator, too.
+    const droppedTokenHeadDepth = Math.min(dfa.droppedTokenHeadDepths[this.state]!, this.maxWidth);
+    if (droppedTokenHeadDepth > 0) bound = Math.min(bound, Math.max(this.scannedUpTo - droppedTokenHeadDepth, this.lastNewline + 1, this.lastSeparator));
     return bound;
   }
 

@@ -56,11 +56,14 @@ export interface PositionAutomaton {
   readonly droppedWidth: Int32Array;
   readonly isDroppedTokenOnly: Uint8Array;
   /**
-   * Per rule index: trackedMaxWidth when the rule's head is left out but the automaton follows it
-   * past its anchor (see stoppedRuns), else 0. A thread there may have started before the DFA was
-   * last idle (though not before the last newline).
+   * Per rule index: TrackedPart.pastDroppedHeadWidth, the most bytes from a match's start to the
+   * end of what is tracked over the alternatives whose head is left out but which the automaton
+   * follows past the anchor (see stoppedRuns), else 0. A thread there may have started before the
+   * DFA was last idle (though not before the last newline).
    */
   readonly droppedHeadDepth: Int32Array;
+  /** The same over such alternatives whose bytes are all token bytes: a thread there started after the last separator, too. */
+  readonly droppedTokenHeadDepth: Int32Array;
   /**
    * For each position, the rule that matches there if the stream ends right after it, or -1. `$`
    * (end of stream) becomes a marker position no byte enters; its predecessors accept at the end.
@@ -135,8 +138,13 @@ interface TrackedPart {
   readonly droppedWidth: number;
   /** Whether those alternatives' heads are all token bytes. */
   readonly isDroppedTokenOnly: boolean;
-  /** Whether an alternative whose head was left out is tracked past its anchor. */
-  readonly isTrackedPastDroppedHead: boolean;
+  /**
+   * Over the alternatives whose head was left out and that are tracked past their anchor, with a
+   * separator byte: the most bytes from a match's start to the end of the tracked part (0: none).
+   */
+  readonly pastDroppedHeadWidth: number;
+  /** The same over such alternatives of token bytes only. */
+  readonly pastDroppedTokenHeadWidth: number;
 }
 
 /**
@@ -161,14 +169,15 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
       isTokenOnly: parts.every((part) => part.isTokenOnly),
       droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
       isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
-      isTrackedPastDroppedHead: parts.some((part) => part.isTrackedPastDroppedHead),
+      pastDroppedHeadWidth: Math.max(...parts.map((part) => part.pastDroppedHeadWidth)),
+      pastDroppedTokenHeadWidth: Math.max(...parts.map((part) => part.pastDroppedTokenHeadWidth)),
     };
   }
   const items = flatten(relaxed);
   const split = mayDropHeads ? splitOptionalContext(items, flatten(exact)) : null;
   if (split !== null) return split;
   const anchor = findAnchor(items, 'last');
-  if (anchor === null) return withoutTrailingLoop(relaxed, exact);
+  if (anchor === null) return (mayDropHeads ? partAfterStopByte(items, flatten(exact)) : null) ?? withoutTrailingLoop(relaxed, exact);
   const part = partUpTo(items, flatten(exact), anchor, mayDropHeads);
   if (part.isHeadDropped || !mayDropHeads) return part;
   // A head too wide to leave out before the last anchor may be narrow enough before the first
@@ -218,6 +227,27 @@ function splitOptionalContext(items: readonly Node[], exactItems: readonly Node[
 }
 
 /**
+ * A sequence with no literal anchor tracked from a byte that ends a class run of its head and the
+ * stopped runs after it (see stoppedRuns), as the first `.` of discord's
+ * `[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.` or the second `/` of asana's
+ * `[012]/[0-9]{16}/[0-9]{16}:`: the latest such byte whose head may be left out (see partUpTo),
+ * or null. Tracked whole, discord's head kept a thread alive through every word with an M, N or O
+ * (11% of a CI log's bytes), and that thread was in 62% of the DFA's states.
+ */
+function partAfterStopByte(items: readonly Node[], exactItems: readonly Node[]): TrackedPart | null {
+  for (let end = items.length - 1; end > 0; end--) {
+    const stop = items[end]!;
+    const run = items[end - 1]!;
+    if (stop.type !== 'bytes' || byteSetSize(stop.set) !== 1 || hasByte(stop.set, NEWLINE)) continue;
+    if (run.type !== 'repeat' || run.child.type !== 'bytes' || !isDisjoint(run.child.set, stop.set)) continue;
+    const part = partUpTo(items, exactItems, { start: end, end }, true);
+    // A common byte alone (`.`, `/`) would make a candidate of every one: it needs a run after it.
+    if (part.isHeadDropped && (part.pastDroppedHeadWidth > 0 || part.pastDroppedTokenHeadWidth > 0)) return part;
+  }
+  return null;
+}
+
+/**
  * The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart});
  * without `mayDropHeads`, every byte from the sequence's start on is tracked.
  */
@@ -241,18 +271,25 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   // An alternative's head may go only where it begins the match: with items kept before the
   // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
   if (first < end) last = partOfAnchor(false);
-  const tail = last.isTruncated ? [] : stoppedRuns(items, end);
-  const exactTail = exactItems.slice(end + 1, end + 1 + tail.length);
+  const stopped = last.isTruncated ? [] : stoppedRuns(items, exactItems, end);
+  const copies = first === 0 && !last.isTruncated ? leadingCopies(items[end + 1 + stopped.length], exactItems[end + 1 + stopped.length], isAnchorTokenOnly) : null;
+  const tail = copies === null ? stopped : [...stopped, copies.relaxed];
+  const exactTail = [...exactItems.slice(end + 1, end + 1 + stopped.length), ...(copies === null ? [] : [copies.exact])];
+  const prefixMaxWidth = anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max;
+  const isTokenOnly = isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES);
+  const isPastDroppedHead = first > 0 && tail.length > 0;
   return {
     node: { type: 'concat', items: [...items.slice(first, end), last.node, ...tail] },
-    isTruncated: last.isTruncated || end + tail.length < items.length - 1,
+    // The leading copies are only the first of a run: what follows them is left to the confirmer.
+    isTruncated: last.isTruncated || copies !== null || end + tail.length < items.length - 1,
     isHeadDropped: first > 0 || last.isHeadDropped,
     prefixMinWidth: widths({ type: 'concat', items: [head, ...tail] }).min + last.prefixMinWidth,
-    prefixMaxWidth: anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max,
-    isTokenOnly: isAnchorTokenOnly && bytesWithin({ type: 'concat', items: tail }, TOKEN_BYTES),
+    prefixMaxWidth,
+    isTokenOnly,
     droppedWidth: first > 0 ? anchorMaxWidth : last.droppedWidth,
     isDroppedTokenOnly: first > 0 ? isAnchorTokenOnly : last.isDroppedTokenOnly,
-    isTrackedPastDroppedHead: (first > 0 && tail.length > 0) || last.isTrackedPastDroppedHead,
+    pastDroppedHeadWidth: isPastDroppedHead && !isTokenOnly ? prefixMaxWidth : last.pastDroppedHeadWidth,
+    pastDroppedTokenHeadWidth: isPastDroppedHead && isTokenOnly ? prefixMaxWidth : last.pastDroppedTokenHeadWidth,
   };
 }
 
@@ -263,11 +300,10 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
  * not fit or the first separator, and the candidates left are the few anchors those bytes follow
  * (every URL but the ones with a password was a candidate of the URL password rules, every
  * `config` of a CI log one of figma's). No newline in them: the horizon bounds such threads by the
- * last newline. Not a trailing class run's first copies (`[A-Za-z0-9]{42}` after `ion_`): tracked
- * 4 deep, they halved a CI log's candidates but built 18% more DFA states, took ~10 MB more peak
- * RSS on the dense bench shape and saved no CPU.
+ * last newline. A trailing class run's first copies are another matter (see leadingCopies). A run
+ * of at most MAX_EXACT_STOPPED_RUN copies keeps its own counts.
  */
-function stoppedRuns(items: readonly Node[], end: number): Node[] {
+function stoppedRuns(items: readonly Node[], exactItems: readonly Node[], end: number): Node[] {
   let next = end + 1;
   for (;;) {
     const item = items[next];
@@ -281,8 +317,33 @@ function stoppedRuns(items: readonly Node[], end: number): Node[] {
     if (byteSetSize(stop.set) > 2 || !isDisjoint(runSet, stop.set) || !isDisjoint(runSet, SPACE_BYTES) || hasByte(stop.set, NEWLINE)) break;
     next += 2;
   }
-  return items.slice(end + 1, next);
+  // A short run keeps its own counts: `\.[A-Za-z0-9_-]+\.` would be every dotted name's.
+  return items.slice(end + 1, next).map((item, i) => {
+    const exact = exactItems[end + 1 + i]!;
+    return item.type === 'repeat' && exact.type === 'repeat' && exact.max <= MAX_EXACT_STOPPED_RUN ? exact : item;
+  });
 }
+
+/** Copies of a class run after an anchor tracked in full (see {@link leadingCopies}). */
+const LEADING_COPIES = 3;
+
+/**
+ * The first LEADING_COPIES copies of a class run that every match has after the anchor and its
+ * stopped runs (`[A-Za-z0-9]{42}` after `ion_`), relaxed and exact; null when the item is no such
+ * run, or a run with separator bytes after token bytes. Only for a rule whose head is tracked (a dropped head's thread past its anchor holds bytes
+ * back, see droppedHeadDepth). On a CI log `ion_` of `duration_ms` made 30% of all candidates:
+ * three copies cut the candidates by a third for 1% more DFA steps (four copies, on every rule,
+ * built 18% more states).
+ */
+function leadingCopies(item: Node | undefined, exact: Node | undefined, isTokenOnly: boolean): { relaxed: Node; exact: Node } | null {
+  if (item?.type !== 'repeat' || item.child.type !== 'bytes' || exact?.type !== 'repeat' || exact.min < LEADING_COPIES || hasByte(item.child.set, NEWLINE)) return null;
+  // A part of token bytes only stays one: its threads are bounded by the last separator.
+  if (isTokenOnly && !bytesWithin(item.child, TOKEN_BYTES)) return null;
+  return { relaxed: { ...item, min: LEADING_COPIES, max: LEADING_COPIES }, exact: { ...exact, min: LEADING_COPIES, max: LEADING_COPIES } };
+}
+
+/** The most copies of a stopped run tracked with the rule's own counts (see stoppedRuns). */
+const MAX_EXACT_STOPPED_RUN = 8;
 
 function isDisjoint(a: ByteSet, b: ByteSet): boolean {
   return a.every((word, i) => (word & b[i]!) === 0);
@@ -341,7 +402,8 @@ function wholePart(node: Node, exact: Node, isTruncated: boolean): TrackedPart {
     isTokenOnly: bytesWithin(node, TOKEN_BYTES),
     droppedWidth: 0,
     isDroppedTokenOnly: true,
-    isTrackedPastDroppedHead: false,
+    pastDroppedHeadWidth: 0,
+    pastDroppedTokenHeadWidth: 0,
   };
 }
 
@@ -557,6 +619,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
   const droppedWidth = new Int32Array(ruleCount);
   const isDroppedTokenOnly = new Uint8Array(ruleCount);
   const droppedHeadDepth = new Int32Array(ruleCount);
+  const droppedTokenHeadDepth = new Int32Array(ruleCount);
   const trees = rules.map((rule) => {
     const tracked = trackedPart(relax(rule.ast), relax(rule.ast, Infinity));
     isTruncated[rule.index] = tracked.isTruncated || tracked.isHeadDropped ? 1 : 0;
@@ -566,7 +629,8 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     isTokenOnly[rule.index] = tracked.isTokenOnly ? 1 : 0;
     droppedWidth[rule.index] = tracked.droppedWidth;
     isDroppedTokenOnly[rule.index] = tracked.isDroppedTokenOnly ? 1 : 0;
-    droppedHeadDepth[rule.index] = tracked.isTrackedPastDroppedHead ? tracked.prefixMaxWidth : 0;
+    droppedHeadDepth[rule.index] = tracked.pastDroppedHeadWidth;
+    droppedTokenHeadDepth[rule.index] = tracked.pastDroppedTokenHeadWidth;
     return { rule: rule.index, node: tracked.node };
   });
   const { sets, follow, acceptsRule, positionRule, starts, endMarkers } = glushkov(trees);
@@ -594,6 +658,7 @@ export function buildPositionAutomaton(rules: ReadonlyArray<{ readonly index: nu
     droppedWidth,
     isDroppedTokenOnly,
     droppedHeadDepth,
+    droppedTokenHeadDepth,
   };
 }
 
@@ -653,6 +718,7 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
     droppedWidth: new Int32Array(ruleCount),
     isDroppedTokenOnly: new Uint8Array(ruleCount),
     droppedHeadDepth: new Int32Array(ruleCount),
+    droppedTokenHeadDepth: new Int32Array(ruleCount),
   };
   const predecessors: number[][] = sets.map(() => []);
   follow.forEach((targets, p) => {
