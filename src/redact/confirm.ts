@@ -154,6 +154,8 @@ export class Confirmer {
 
   /** The earliest start still undecided, or Infinity. */
   earliestPending(): number {
+    // Most passes have nothing pending: iterating an empty Set still allocates an iterator.
+    if (this.active.size === 0 && this.decided.length === 0) return Infinity;
     let earliest = this.decided.reduce((start, match) => Math.min(start, match.start), Infinity);
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
@@ -171,6 +173,7 @@ export class Confirmer {
    */
   earliestSecret(startsBefore = Infinity): number {
     let earliest = Infinity;
+    if (this.active.size === 0) return earliest;
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       const first = queue.ranges[queue.head]!;
@@ -187,6 +190,7 @@ export class Confirmer {
       this.decided = [];
       for (const match of decided) this.report(this.rules[match.rule]!, match, match, context.buffer, onFinding);
     }
+    if (this.active.size === 0) return;
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       this.runRule(this.rules[index]!, queue, context, onFinding);
