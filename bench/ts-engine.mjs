@@ -94,7 +94,7 @@ for (let i = 0; i < input.length; i++) {
     const key = `${dfa.generation}:${state}`;
     let inFlight = rulesOfState.get(key);
     if (inFlight === undefined) {
-      inFlight = [...new Set(Array.from(dfa.positions[state], (p) => positionRule[p]))];
+      inFlight = [...new Set(Array.from(dfa.positionsOf(state), (p) => positionRule[p]))];
       rulesOfState.set(key, inFlight);
     }
     for (const rule of inFlight) busyBytes[rule]++;
@@ -113,7 +113,7 @@ const row = {
   'scan MiB per CPU s, best run': (input.length / MiB / (bestCpuMs / 1000)).toFixed(1),
   'idle %': ((100 * idle) / input.length).toFixed(1),
   'candidates/MiB': (candidates / (input.length / MiB)).toFixed(0),
-  states: dfa.positions.length,
+  states: dfa.stateCount,
   flushes: dfa.generation,
   'cache MiB': (dfa.cacheBytes / MiB).toFixed(1),
   'process CPU s': cpuSeconds.toFixed(2),

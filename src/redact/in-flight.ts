@@ -174,19 +174,7 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
     const key = from * 32768 + to;
     const known = sharedKinds.get(key);
     if (known !== undefined) return known;
-    const a = forward.positions[from]!;
-    const b = backward.positions[to]!;
-    let kinds = 0;
-    for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-      if (a[i]! < b[j]!) i++;
-      else if (a[i]! > b[j]!) j++;
-      else {
-        kinds |= 1 << secretKind[a[i]!]!;
-        i++;
-        j++;
-      }
-    }
-    kinds &= ~1; // kind 0: outside the secret
+    const kinds = forward.sharedKinds(from, backward, to, secretKind) & ~1; // kind 0: outside the secret
     if (sharedKinds.size >= MAX_SHARED_ENTRIES) sharedKinds.clear();
     sharedKinds.set(key, kinds);
     return kinds;
@@ -212,7 +200,7 @@ function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {
     // Backward from the threads alive at the end: where each of them was at each byte.
     let back = asBackward.get(at);
     if (back === undefined) {
-      back = backward.intern(forward.positions[at]!);
+      back = backward.intern(forward.positionsOf(at));
       asBackward.set(at, back);
     }
     // A flush meanwhile made the recorded states stale: hold the whole tail (the next call rebuilds).

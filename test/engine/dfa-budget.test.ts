@@ -53,11 +53,29 @@ describe('lazy DFA cache budget', () => {
     const budget = Math.floor(whole.peakBytes / 4);
     const bounded = new LazyDfa(automaton, undefined, budget);
     const small = scan(bounded, bytes);
-    console.log(`states ${unbounded.positions.length}, ${whole.peakBytes} bytes unbounded; budget ${budget}: ${bounded.generation} flushes, peak ${small.peakBytes} bytes`);
+    console.log(`states ${unbounded.stateCount}, ${whole.peakBytes} bytes unbounded; budget ${budget}: ${bounded.generation} flushes, peak ${small.peakBytes} bytes`);
     expect(bounded.generation).toBeGreaterThan(0);
     // The state that finds the cache full is built after the flush: one state over at most.
     expect(small.peakBytes).toBeLessThanOrEqual(budget + (2 << bounded.rowShift) + 4096);
     expect(small.accepted).toEqual(whole.accepted);
+  });
+
+  // A scanner keeps its state's positions to find the state again after a flush, which reuses the
+  // slab they were in: what positionsOf gives must be theirs still after the flush.
+  test('the positions of a state survive a flush, and find an equal state in the new generation', () => {
+    // A budget of one byte: every new state flushes the cache and takes the slab's first place.
+    const dfa = new LazyDfa(automaton, undefined, 1);
+    let state = 0;
+    for (const byte of new TextEncoder().encode('ghp_abc')) state = dfa.next(state, byte);
+    const positions = dfa.positionsOf(state);
+    const kept = Array.from(positions);
+    const generation = dfa.generation;
+    state = 0;
+    for (const byte of new TextEncoder().encode('AKIA0123')) state = dfa.next(state, byte);
+    expect(dfa.generation).toBeGreaterThan(generation);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(Array.from(positions)).toEqual(kept);
+    expect(Array.from(dfa.positionsOf(dfa.intern(positions)))).toEqual(kept);
   });
 
   // A row has a column per byte class, not per byte: a wrong class would reuse another byte's

@@ -8,6 +8,10 @@
  * "Full" is counted in bytes (see stateBytes), not in states: a state of a few positions costs
  * little beyond its table row, one of hundreds several times that, and what must stay bounded is
  * the process's memory, not a count.
+ *
+ * States' positions live in one slab and their lookup in typed arrays, not in an object per state:
+ * the memory is what the slabs hold (kept, not freed, across flushes), and building a state
+ * allocates nothing on the heap but the rare list of accepted rules.
  */
 import type { PositionAutomaton } from './positions.js';
 
@@ -38,8 +42,8 @@ const MAX_STATES = 16384;
  */
 const MAX_CACHE_BYTES = 10 * 1024 * 1024;
 
-/** What a state costs beyond its row and its positions: flags and depths, the typed array of its positions, its entry among the ids. */
-const STATE_OVERHEAD_BYTES = 160;
+/** What a state costs beyond its row and its positions: flags, four depths, slab offset, hash and bucket link (29 bytes), two list slots, spare room of grown arrays. */
+const STATE_OVERHEAD_BYTES = 48;
 /** What a non-empty list of accepted rules costs beyond its entries (a typed array of its own). */
 const LIST_OVERHEAD_BYTES = 96;
 
@@ -71,15 +75,23 @@ export class LazyDfa {
   accepts: Int32Array[] = [];
   /** The rules that match if the stream ends in each state (rules ending in `$`). */
   acceptsAtEnd: Int32Array[] = [];
-  /** The positions of each state, sorted. */
-  positions: Int32Array[] = [];
+  /** The positions of all states, each state's sorted, one after the other (see positionStart). */
+  private positionSlab = new Int32Array(1024);
+  /** Per state, where its positions start in positionSlab; they end where the next state's start (stateCount + 1 entries). */
+  private positionStart = new Int32Array(65);
+  /** The states built in this generation, the fixed ones included. */
+  stateCount = 0;
   /** Bumped on every flush: state ids from an older generation are invalid. */
   generation = 0;
   /** The bytes the states built since the last flush cost (see stateBytes). */
   cacheBytes = 0;
 
-  /** State ids by the hash of their positions (the sum of their positionHash); ids of equal hash share a list. */
-  private readonly ids = new Map<number, number[]>();
+  /** Per hash bucket (the low bits of a state's hash), the last state built in it, or -1. */
+  private buckets: Int32Array;
+  /** Per state, the state built before it in its bucket, or -1. */
+  private sameBucket = new Int32Array(64);
+  /** Per state, the hash of its positions (the sum of their positionHash). */
+  private stateHash = new Int32Array(64);
   /** Per position, a pseudo-random number: a state's hash is their sum, so it needs no sorted positions. */
   private readonly positionHash: Int32Array;
   /** Per position, `markGeneration` while it is in the set being built or looked up. */
@@ -110,18 +122,46 @@ export class LazyDfa {
     this.byteClass = classes.byteClass;
     this.rowShift = 32 - Math.clz32(classes.count - 1);
     this.table = new Uint16Array(64 << this.rowShift).fill(UNBUILT);
+    this.buckets = new Int32Array(bucketCount(Math.min(maxStates, MAX_STATES))).fill(-1);
     this.addFixedStates();
   }
 
-  /** State 0, nothing in flight, and the SENTINEL (outside `ids`, so no step reaches it). */
+  /** State 0, nothing in flight, and the SENTINEL (in no bucket, so no step reaches it). */
   private addFixedStates(): void {
     this.intern(NONE);
-    this.positions.push(NONE);
+    this.positionStart[2] = this.positionStart[1]!;
+    this.stateCount = 2;
     this.accepts.push(NONE);
     this.acceptsAtEnd.push(NONE);
   }
 
-  /** The id of the state with these positions (sorted), creating it if needed; the state keeps `positions`. */
+  /** The positions of `state`, sorted: a copy, which stays valid after a flush (to find the state again with `intern`). */
+  positionsOf(state: number): Int32Array {
+    const start = this.positionStart[state]!;
+    const end = this.positionStart[state + 1]!;
+    return start === end ? NONE : this.positionSlab.slice(start, end);
+  }
+
+  /** 1 << kind[p], or'ed over the positions p of both state `a` of this DFA and state `b` of `other` (their automata number positions alike). */
+  sharedKinds(a: number, other: LazyDfa, b: number, kind: Uint8Array): number {
+    const slabA = this.positionSlab;
+    const slabB = other.positionSlab;
+    const endA = this.positionStart[a + 1]!;
+    const endB = other.positionStart[b + 1]!;
+    let kinds = 0;
+    for (let i = this.positionStart[a]!, j = other.positionStart[b]!; i < endA && j < endB; ) {
+      if (slabA[i]! < slabB[j]!) i++;
+      else if (slabA[i]! > slabB[j]!) j++;
+      else {
+        kinds |= 1 << kind[slabA[i]!]!;
+        i++;
+        j++;
+      }
+    }
+    return kinds;
+  }
+
+  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them). */
   intern(positions: Int32Array): number {
     const generation = ++this.markGeneration;
     let hash = 0;
@@ -135,27 +175,32 @@ export class LazyDfa {
 
   /** The id of the state whose `count` positions are the ones marked `generation` (their hash `hash`), or -1. */
   private findMarked(hash: number, count: number, generation: number): number {
-    const sameHash = this.ids.get(hash);
-    if (sameHash === undefined) return -1;
-    const mark = this.mark;
-    for (const known of sameHash) {
-      const positions = this.positions[known]!;
-      if (positions.length !== count) continue;
-      let i = 0;
-      while (i < count && mark[positions[i]!] === generation) i++;
-      if (i === count) return known;
+    const { mark, positionSlab, positionStart, stateHash, sameBucket } = this;
+    for (let known = this.buckets[hash & (this.buckets.length - 1)]!; known >= 0; known = sameBucket[known]!) {
+      if (stateHash[known] !== hash) continue;
+      const start = positionStart[known]!;
+      const end = start + count;
+      if (positionStart[known + 1] !== end) continue;
+      let i = start;
+      while (i < end && mark[positionSlab[i]!] === generation) i++;
+      if (i === end) return known;
     }
     return -1;
   }
 
   /** Creates the state with these positions (sorted; not a state yet; `hash` the sum of their positionHash). */
   private add(positions: Int32Array, hash: number): number {
-    const sameHash = this.ids.get(hash);
-    const id = this.positions.length;
+    const id = this.stateCount;
     if ((id + 1) << this.rowShift > this.table.length) this.grow();
-    if (sameHash === undefined) this.ids.set(hash, [id]);
-    else sameHash.push(id);
-    this.positions.push(positions);
+    const bucket = hash & (this.buckets.length - 1);
+    this.sameBucket[id] = this.buckets[bucket]!;
+    this.buckets[bucket] = id;
+    this.stateHash[id] = hash;
+    const start = this.positionStart[id]!;
+    if (start + positions.length > this.positionSlab.length) this.positionSlab = grown(this.positionSlab, start + positions.length);
+    this.positionSlab.set(positions, start);
+    this.positionStart[id + 1] = start + positions.length;
+    this.stateCount = id + 1;
     const rules = new Set<number>();
     for (const p of positions) {
       const rule = this.automaton.acceptsRule[p]!;
@@ -191,7 +236,7 @@ export class LazyDfa {
 
   /** Whether one more state would take the cache past its budget. */
   private isFull(): boolean {
-    return this.positions.length >= Math.min(this.maxStates, MAX_STATES) || this.cacheBytes >= this.maxBytes;
+    return this.stateCount >= Math.min(this.maxStates, MAX_STATES) || this.cacheBytes >= this.maxBytes;
   }
 
   private grow(): void {
@@ -203,6 +248,9 @@ export class LazyDfa {
     this.separatorDepths = doubled(this.separatorDepths);
     this.droppedHeadDepths = doubled(this.droppedHeadDepths);
     this.droppedTokenHeadDepths = doubled(this.droppedTokenHeadDepths);
+    this.sameBucket = doubled(this.sameBucket);
+    this.stateHash = doubled(this.stateHash);
+    this.positionStart = grown(this.positionStart, this.flags.length + 1);
   }
 
   /** The state after `state` on `byte` (its id, no flag bits), built if it is not yet: for loops that need no flags. */
@@ -223,9 +271,10 @@ export class LazyDfa {
     const next = this.nextPositions;
     let count = 0;
     let hash = 0;
-    const from = this.positions[state]!;
-    for (let i = 0; i < from.length; i++) {
-      const p = from[i]!;
+    const slab = this.positionSlab;
+    const fromEnd = this.positionStart[state + 1]!;
+    for (let i = this.positionStart[state]!; i < fromEnd; i++) {
+      const p = slab[i]!;
       const end = followOffsets[p + 1]!;
       for (let j = followOffsets[p]!; j < end; j++) {
         const q = followTargets[j]!;
@@ -247,7 +296,7 @@ export class LazyDfa {
     }
     let id = this.findMarked(hash, count, generation);
     if (id < 0) {
-      const positions = next.slice(0, count).sort();
+      const positions = next.subarray(0, count).sort();
       // Only a new state can take the cache past its budget.
       if (this.isFull()) {
         this.flush();
@@ -260,8 +309,8 @@ export class LazyDfa {
   }
 
   private flush(): void {
-    this.ids.clear();
-    this.positions = [];
+    this.buckets.fill(-1);
+    this.stateCount = 0;
     this.accepts = [];
     this.acceptsAtEnd = [];
     this.table.fill(UNBUILT);
@@ -296,6 +345,18 @@ function pseudoRandom(length: number): Int32Array {
     numbers[i] = x;
   }
   return numbers;
+}
+
+/** Hash buckets for up to `states` states: a power of two, about two states a bucket at most. */
+function bucketCount(states: number): number {
+  return 1 << Math.max(6, 32 - Math.clz32(Math.max(1, states >> 1) - 1));
+}
+
+/** A copy of `array` at least `length` long (twice as long, or more), zero-filled past the old end. */
+function grown(array: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const copy = new Int32Array(Math.max(length, array.length * 2));
+  copy.set(array);
+  return copy;
 }
 
 /** A copy of `array` twice as long, zero-filled past the old end. */

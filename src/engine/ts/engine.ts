@@ -99,7 +99,7 @@ class TsScanner implements Scanner {
     }
     this.state = state;
     this.generation = dfa.generation;
-    this.statePositions = dfa.positions[state]!;
+    this.statePositions = dfa.positionsOf(state);
     this.lastIdle = lastIdle;
     if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
       const newline = chunk.lastIndexOf(0x0a);
