@@ -44,10 +44,11 @@ import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
 
 /**
- * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~650 bytes a state
- * on the built-in pack, so ~3,000 states). Tails are short line ends and most of their bytes need
- * a new state; a flush throws the warm ones away with the rest. Over 256 MiB of CI log (1 MiB
- * writes) a cap of 512 states flushed 35 times and built 26,579 states; this cap, twice and 19,833.
+ * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~540 bytes a state
+ * on the built-in pack, now that states' positions share one slab, so ~3,900 states). Tails are
+ * short line ends and most of their bytes need a new state; a flush throws the warm ones away with
+ * the rest. Over 256 MiB of CI log (1 MiB writes) a cap of 512 states flushed 35 times and built
+ * 26,579 states; this cap (at ~650 bytes a state then), twice and 19,833.
  */
 const MAX_BYTES_EACH = 2 * 1024 * 1024;
 
