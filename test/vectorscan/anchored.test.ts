@@ -65,6 +65,8 @@ describe('withoutUnanchoredHead', () => {
     ['a rule that starts with a literal has none', 'ghp_[a-z]{36}', null],
     ['a suffix under 8 bytes would report ends all over text', '[0-9a-f]{32}-us[0-9]{1,2}', null],
     ['no literal at all', '[a-z]{10}[0-9]{10}', null],
+    ['narrow bytes before the first literal stay, as a few literals', '[a-z]{2,4}[012]/[0-9]{9}', '[\\x30-\\x32]\\x2f[\\x30-\\x39]{9}'],
+    ['wider ones go', '[a-z]{2,4}[0-9a-f]/[0-9]{9}', '\\x2f[\\x30-\\x39]{9}'],
     [
       'a head that can match empty goes, and the alternation behind it is cut per alternative',
       '(?:\\b|%[0-9A-F]{2})(?:EAA[a-z]{9}|[0-9]{15}\\|[a-z]{9})',

@@ -11,7 +11,7 @@ import { type AnchoredPrefix, anchoredPrefix, withoutUnanchoredHead } from './an
 import { printHyperscan } from './pattern.js';
 
 /** Bump when the printed expressions or the cached meta change meaning: old cache files then miss. */
-const TRANSLATION_VERSION = '8';
+const TRANSLATION_VERSION = '9';
 
 export type PatternMode = 'som' | 'end' | 'prefix' | 'prefilter' | 'fallback' | 'never';
 
