@@ -32,10 +32,12 @@ const WINDOW = 10;
 
 /**
  * Leaks the table and the fuzz target found that others own, per engine: rule ids whose attacks may
- * leak until the owner fixes them (then the entry goes). Empty: the one found (the ts engine missed a
- * curl-header-credential after another curl line) was fixed in the ts engine's keyword cut.
+ * leak until the owner fixes them (then the entry goes). Each has a `test.fails` in
+ * known-leaks.test.ts that goes red once it is fixed. Open: the vectorscan engine misses an
+ * authress-access-key cut between its `sc` and its `_` when the key starts 20 or more bytes into
+ * the stream (found by the fuzz target on 2026-12-03; stop 27's build has it too).
  */
-export const KNOWN_LEAKS: Record<string, readonly string[]> = {};
+export const KNOWN_LEAKS: Record<string, readonly string[]> = { vectorscan: ['authress-access-key'] };
 
 /** Every `match` example of every rule of `pack`, but rules anchored at a line start (they describe a document shape). */
 export function packExamples(pack: PackName): PackExample[] {
