@@ -94,6 +94,37 @@ export function missedCanary(addon: Addon): string | null {
   return null;
 }
 
+/**
+ * A match whose two-byte anchor a write cuts (`c_`, 36 bytes into the first write), which Debian
+ * 12's Vectorscan 5.4.9 loses in streaming mode: its double-shufti accelerator skips a scan call's
+ * last byte when that byte begins such an anchor (VectorCamp/vectorscan#402, fixed upstream in
+ * 2026). The fuzz target found it on an Authress key cut after its `sc`.
+ */
+const CUT_ANCHOR = { expression: String.raw`(?:sc|ext)_[0-9a-z]{5,30}\.[0-9a-z]{4,6}\.acc`, writes: [`${'x'.repeat(36)} sc`, '_kmv9hriafiafe.ckmb.acc'] };
+
+const cutAnchorLosses = new WeakMap<Addon, boolean>();
+
+/**
+ * Whether `addon` loses the match of {@link CUT_ANCHOR} (once per addon: a compile, ~2 ms). Such a
+ * Vectorscan leaks secrets that a read cuts at the wrong byte, so `--engine auto` does not choose it.
+ */
+export function losesCutAnchors(addon: Addon): boolean {
+  let loses = cutAnchorLosses.get(addon);
+  if (loses === undefined) {
+    const database = addon.compile([CUT_ANCHOR.expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(64), addon.constants.HS_MODE_STREAM);
+    const stream = database.open();
+    try {
+      let spans = 0;
+      for (const write of CUT_ANCHOR.writes) spans += stream.scan(Buffer.from(write, 'latin1'));
+      loses = spans + stream.end() === 0;
+    } finally {
+      stream.close();
+    }
+    cutAnchorLosses.set(addon, loses);
+  }
+  return loses;
+}
+
 /** An input a database must report pattern `id` somewhere in (a rule's own example). */
 export interface KnownAnswer {
   readonly id: number;
