@@ -5,7 +5,10 @@
  */
 const dist = new URL('../dist/', import.meta.url);
 
-/** The engine's database for `specs` (rule specs; default: the built-in secrets pack) and its expressions, one per scanned rule. */
+/**
+ * The engine's database for `specs` (rule specs; default: the built-in secrets pack), its
+ * expressions, one per scanned rule, and the runtime copy it runs on (native-ceiling's --runtime).
+ */
 export async function enginePatterns(specs, { firstTreatment = 'end' } = {}) {
   const { compileRule } = await import(new URL('rules/compile.js', dist).href);
   const { loadAddon } = await import(new URL('engine/vectorscan/addon.js', dist).href);
@@ -23,5 +26,5 @@ export async function enginePatterns(specs, { firstTreatment = 'end' } = {}) {
     }
   }
   const database = createVectorscanEngine(load.addon, { cacheDirectory: null, fallback: tsEngine, firstTreatment }).compile(rules);
-  return { database, expressions: database.stats.expressions.filter((expression) => expression !== null) };
+  return { database, expressions: database.stats.expressions.filter((expression) => expression !== null), runtime: load.addon.runtime() };
 }

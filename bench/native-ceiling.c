@@ -8,7 +8,7 @@
  *
  * Usage:
  *
- *     native-ceiling PATTERNS INPUT [--som] [--repeat N]
+ *     native-ceiling PATTERNS INPUT [--som] [--repeat N] [--runtime NAME]
  *
  *   PATTERNS  a file of Vectorscan expressions, one per line (blank lines skipped), compiled
  *             together in streaming mode without flags: print them from the rules with
@@ -25,9 +25,10 @@
  *
  *     bytes=1073741824 seconds=0.912 cpu_seconds=0.905 mb_per_s=1177.3 matches=52310 patterns=22 som=20
  *
- * Runtime: like the addon (native/src/addon.cc), on a CPU with AVX-512 it streams through the
- * library's AVX2 copy (avx2_hs_*) and compiles for AVX2, since Debian's 5.4.9 AVX-512 copy misses
- * matches; the ceiling scans as the engine does.
+ * Runtime: `--runtime NAME` streams through the library's copy NAME (avx512, avx2, corei7, core2:
+ * NAME_hs_*) and compiles for it, as the addon does (native/src/addon.cc, "Runtimes"); the drivers
+ * pass the copy the engine chose, so that the ceiling scans as the engine does. Without it, the
+ * library dispatches by CPU.
  *
  * MB/s is 10^6 bytes per second of the best pass, counting the read()s (as a pipe filter pays
  * them); cpu_seconds is the CPU time of the pass with the fewest (user + system), the steadier
@@ -103,17 +104,22 @@ static struct {
   hs_platform_info_t platform;
 } runtime = {hs_open_stream, hs_scan_stream, hs_close_stream, {0}};
 
-static void choose_runtime(void) {
+static void choose_runtime(const char *name) {
   if (hs_populate_platform(&runtime.platform) != HS_SUCCESS) fail(3, "hs_populate_platform", NULL);
-  const unsigned long long avx512 = HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI;
-  void *open_stream = dlsym(RTLD_DEFAULT, "avx2_hs_open_stream");
-  void *scan_stream = dlsym(RTLD_DEFAULT, "avx2_hs_scan_stream");
-  void *close_stream = dlsym(RTLD_DEFAULT, "avx2_hs_close_stream");
-  if (!(runtime.platform.cpu_features & avx512) || !open_stream || !scan_stream || !close_stream) return;
-  *(void **)&runtime.open_stream = open_stream;
-  *(void **)&runtime.scan_stream = scan_stream;
-  *(void **)&runtime.close_stream = close_stream;
-  runtime.platform.cpu_features &= ~avx512;
+  if (!name) return;
+  char symbol[64];
+  void *calls[3];
+  const char *suffixes[3] = {"open_stream", "scan_stream", "close_stream"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(symbol, sizeof symbol, "%s_hs_%s", name, suffixes[i]);
+    calls[i] = dlsym(RTLD_DEFAULT, symbol);
+    if (!calls[i]) fail(2, "--runtime: the library has no such copy", symbol);
+  }
+  *(void **)&runtime.open_stream = calls[0];
+  *(void **)&runtime.scan_stream = calls[1];
+  *(void **)&runtime.close_stream = calls[2];
+  if (strcmp(name, "avx512") != 0) runtime.platform.cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
+  if (strcmp(name, "avx512") != 0 && strcmp(name, "avx2") != 0) runtime.platform.cpu_features = 0;
 }
 
 /* Compiles the set; with som, each pattern that refuses HS_FLAG_SOM_LEFTMOST alone goes without. */
@@ -173,19 +179,21 @@ int main(int argc, char **argv) {
   const char *patterns_path = NULL, *input_path = NULL;
   int som = 0;
   long repeat = 1;
+  const char *runtime_name = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--som") == 0) som = 1;
     else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--runtime") == 0 && i + 1 < argc) runtime_name = argv[++i];
     else if (!patterns_path) patterns_path = argv[i];
     else if (!input_path) input_path = argv[i];
-    else fail(2, "usage", "native-ceiling PATTERNS INPUT [--som] [--repeat N]");
+    else fail(2, "usage", "native-ceiling PATTERNS INPUT [--som] [--repeat N] [--runtime NAME]");
   }
-  if (!patterns_path || !input_path || repeat < 1) fail(2, "usage", "native-ceiling PATTERNS INPUT [--som] [--repeat N]");
+  if (!patterns_path || !input_path || repeat < 1) fail(2, "usage", "native-ceiling PATTERNS INPUT [--som] [--repeat N] [--runtime NAME]");
   int from_stdin = strcmp(input_path, "-") == 0;
   if (from_stdin && repeat > 1) fail(2, "usage", "--repeat needs a file, not standard input");
 
   unsigned int count = 0, som_count = 0;
-  choose_runtime();
+  choose_runtime(runtime_name);
   char **patterns = read_patterns(patterns_path, &count);
   hs_database_t *db = compile(patterns, count, som, &som_count);
   hs_scratch_t *scratch = NULL;

@@ -42,7 +42,7 @@ if (!input || args.length > 1) {
 
 const dist = new URL('../dist/', import.meta.url);
 const specs = rulesFile ? (await import(new URL('rules/load/file.js', dist))).loadRuleFile(rulesFile) : undefined;
-const { database, expressions } = await enginePatterns(specs, { firstTreatment: som ? 'som' : 'end' });
+const { database, expressions, runtime } = await enginePatterns(specs, { firstTreatment: som ? 'som' : 'end' });
 
 const work = join(tmpdir(), 'sseredact-native-ceiling');
 mkdirSync(work, { recursive: true });
@@ -53,7 +53,9 @@ if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) 
 }
 const patterns = join(work, 'patterns.txt');
 writeFileSync(patterns, `${expressions.join('\n')}\n`);
-const ceilingLine = execFileSync(binary, [patterns, input, ...(som ? ['--som'] : []), '--repeat', String(repeat)], { encoding: 'utf8' }).trim();
+const ceilingLine = execFileSync(binary, [patterns, input, ...(som ? ['--som'] : []), '--repeat', String(repeat), ...(runtime === 'hs' ? [] : ['--runtime', runtime])], {
+  encoding: 'utf8',
+}).trim();
 console.log(ceilingLine);
 
 if (withEngine) {

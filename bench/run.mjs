@@ -119,16 +119,19 @@ function prepareCorpus({ shape, size: bytes }) {
   return { file, sidecar };
 }
 
-/** Writes the Vectorscan expressions the engine compiles for the built-in pack, one a line; returns the file. */
+/**
+ * Writes the Vectorscan expressions the engine compiles for the built-in pack, one a line; returns
+ * native-ceiling's arguments for them: the file, and the runtime copy the engine scans with.
+ */
 async function writeNativePatterns() {
-  const { expressions } = await enginePatterns();
+  const { expressions, runtime } = await enginePatterns();
   const file = join(workDir, 'native-patterns.txt');
   writeFileSync(file, `${expressions.join('\n')}\n`);
-  return file;
+  return [file, ...(runtime === 'hs' ? [] : ['--runtime', runtime])];
 }
 
 /**
- * Builds bench/native-ceiling.c (another owner's; usage `native-ceiling PATTERNS INPUT [--som]`,
+ * Builds bench/native-ceiling.c (another owner's; usage `native-ceiling PATTERNS INPUT [--som] [--runtime NAME]`,
  * prints one key=value line, no redacted bytes) when it and libhs exist; returns `{ argv }` to run
  * it on stdin, or `{ skipped }` with the reason.
  */
@@ -143,7 +146,8 @@ async function prepareNative() {
     if (built.status !== 0) return { skipped: `build failed: ${(built.stderr || built.error?.message || '').trim().split('\n')[0]}` };
   }
   try {
-    return { argv: [binary, await writeNativePatterns(), '-'], hasNoOutput: true };
+    const [patterns, ...runtime] = await writeNativePatterns();
+    return { argv: [binary, patterns, '-', ...runtime], hasNoOutput: true };
   } catch (error) {
     return { skipped: `cannot print the patterns from dist/ (npm run build?): ${error.message.split('\n')[0]}` };
   }

@@ -20,7 +20,7 @@
 //   compile(expressions, flags, ids, maxWidths, mode) -> Database   (throws per-pattern errors)
 //   deserialize(bytes, ids, maxWidths, flags)         -> Database
 //   check(expression, flags, mode)                    -> null | Vectorscan's error message
-//   platform(), version(), runtime(), validPlatform()
+//   platform(), version(), runtime(), runtimes(), useRuntime(name), validPlatform()
 //   widenPipe(fd, bytes)                              -> the pipe's capacity afterwards, or -1
 //   Database: size(), streamSize(), info(), serialize(), open() -> Stream
 //   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close()
@@ -33,12 +33,16 @@
 // its own); every database created in that thread grows it with hs_alloc_scratch. Scanning never
 // calls back into JS, so the scratch is never in use twice.
 //
-// Runtime: Debian's libvectorscan is a "fat" build, one copy of the scanning runtime per
-// instruction set, picked by CPU at load. In 5.4.9 the AVX-512 copy misses matches: `W[a-z ]+W`
-// finds nothing in 64 or more bytes of `a` followed by `Wab cdW` (an accelerator's tail mask,
-// VectorCamp/vectorscan#378, fixed upstream in 2026). Where the CPU has AVX-512 and the library
-// exports the AVX2 copy (avx2_hs_*), streams run on that copy and databases are compiled for AVX2
-// (without the AVX-512 feature bits), which scans those inputs correctly. runtime() says which.
+// Runtimes: Debian's libvectorscan is a "fat" build, one copy of the scanning runtime per
+// instruction set (avx512_hs_*, avx2_hs_*, corei7_hs_*, core2_hs_*), which hs_* dispatches by CPU.
+// Copies of 5.4.9 have bugs the others lack: the AVX-512 copy finds nothing in `W[a-z ]+W` after
+// 64 bytes of `a` (an accelerator's tail mask, VectorCamp/vectorscan#378), and the AVX-512 and
+// AVX2 copies lose a match whose two-byte anchor a scan call cuts (double-shufti's last byte,
+// VectorCamp/vectorscan#402); both fixed upstream in 2026. runtimes() lists the copies this CPU
+// can run, fastest first; useRuntime() picks one per thread for the databases compiled or loaded
+// after it, and each database keeps the copy it was made for (its platform is that copy's).
+// src/engine/vectorscan/addon.ts takes the first copy that finds its known answers. A library
+// without the copies (not a fat build) has one runtime, "hs", dispatched by the library itself.
 //
 // Errors: every Vectorscan error becomes a JS Error whose `code` is the hs error name
 // (HS_NOMEM, HS_INVALID, ...); compile errors also carry `expression` (index in the list), `id`
@@ -101,38 +105,60 @@ struct Runtime {
 };
 
 template <typename Function>
-bool Resolve(const char* symbol, Function* target) {
-  void* address = dlsym(RTLD_DEFAULT, symbol);
+bool Resolve(const std::string& symbol, Function* target) {
+  void* address = dlsym(RTLD_DEFAULT, symbol.c_str());
   if (address == nullptr) return false;
   *target = reinterpret_cast<Function>(address);
   return true;
 }
 
-Runtime ChooseRuntime() {
-  Runtime runtime;
-  runtime.name = "dispatched by CPU";
-  if (hs_populate_platform(&runtime.platform) != HS_SUCCESS) return runtime;
-  const unsigned long long avx512 = HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI;
-  if ((runtime.platform.cpu_features & avx512) == 0) return runtime;
-  Runtime avx2 = runtime;
-  if (Resolve("avx2_hs_open_stream", &avx2.openStream) && Resolve("avx2_hs_scan_stream", &avx2.scanStream) &&
-      Resolve("avx2_hs_reset_stream", &avx2.resetStream) && Resolve("avx2_hs_close_stream", &avx2.closeStream)) {
-    avx2.platform.cpu_features &= ~avx512;
-    avx2.name = "AVX2 copy (this CPU's AVX-512 copy is avoided)";
-    return avx2;
+// The copy whose symbols start with `prefix`, compiled for `platform`, if the library exports it.
+bool ResolveCopy(const char* prefix, const hs_platform_info_t& platform, std::vector<Runtime>* runtimes) {
+  Runtime copy;
+  copy.name = prefix;
+  copy.platform = platform;
+  const std::string p = std::string(prefix) + "_hs_";
+  if (!Resolve(p + "open_stream", &copy.openStream) || !Resolve(p + "scan_stream", &copy.scanStream) ||
+      !Resolve(p + "reset_stream", &copy.resetStream) || !Resolve(p + "close_stream", &copy.closeStream)) {
+    return false;
   }
-  runtime.name = "dispatched by CPU (AVX-512)";
-  return runtime;
+  runtimes->push_back(copy);
+  return true;
 }
 
-const Runtime& TheRuntime() {
-  static const Runtime runtime = ChooseRuntime();
-  return runtime;
+std::vector<Runtime> FindRuntimes() {
+  hs_platform_info_t native{};
+  if (hs_populate_platform(&native) != HS_SUCCESS) return {Runtime{"hs"}};
+  std::vector<Runtime> runtimes;
+  const unsigned long long avx512 = HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI;
+  hs_platform_info_t platform = native;
+  if ((native.cpu_features & avx512) != 0) ResolveCopy("avx512", platform, &runtimes);
+  platform.cpu_features &= ~avx512;
+  if ((native.cpu_features & HS_CPU_FEATURES_AVX2) != 0) ResolveCopy("avx2", platform, &runtimes);
+  platform.cpu_features = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt")) ResolveCopy("corei7", platform, &runtimes);
+  if (__builtin_cpu_supports("ssse3")) ResolveCopy("core2", platform, &runtimes);
+#endif
+  if (runtimes.empty()) {
+    Runtime dispatched{"hs"};
+    dispatched.platform = native;
+    runtimes.push_back(dispatched);
+  }
+  return runtimes;
+}
+
+// The copies this CPU can run, fastest first; never empty.
+const std::vector<Runtime>& Runtimes() {
+  static const std::vector<Runtime> runtimes = FindRuntimes();
+  return runtimes;
 }
 
 // Per-environment (per-thread) state.
 struct AddonData {
   hs_scratch_t* scratch = nullptr;
+  // The copy new databases are made for (useRuntime()).
+  const Runtime* runtime = &Runtimes().front();
   Napi::FunctionReference databaseConstructor;
   Napi::FunctionReference streamConstructor;
   ~AddonData() {
@@ -146,6 +172,8 @@ AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 // object and every Stream opened on it, so a stream outliving its Database object stays valid.
 struct Compiled {
   hs_database_t* db = nullptr;
+  // The copy that scans it: the one it was compiled or loaded for.
+  const Runtime* runtime = nullptr;
   // maxWidth per pattern id (ids index this vector directly).
   std::vector<double> maxWidthById;
   // Whether the pattern tracks its start (HS_FLAG_SOM_LEFTMOST): without it, `from` is always 0.
@@ -178,6 +206,7 @@ std::shared_ptr<Compiled> MakeCompiled(Napi::Env env, const std::vector<uint32_t
     throw Napi::TypeError::New(env, "ids, maxWidths and flags must have the same length");
   }
   auto compiled = std::make_shared<Compiled>();
+  compiled->runtime = Data(env).runtime;
   uint32_t maxId = 0;
   for (uint32_t id : ids) maxId = std::max(maxId, id);
   if (maxId > (1u << 24)) throw Napi::RangeError::New(env, "pattern id too large");
@@ -295,12 +324,12 @@ class Stream : public Napi::ObjectWrap<Stream> {
     }
     compiled_ = *info[0].As<Napi::External<std::shared_ptr<Compiled>>>().Data();
     collector_ = std::make_unique<Collector>(compiled_.get());
-    Check(info.Env(), "hs_open_stream", TheRuntime().openStream(compiled_->db, 0, &stream_));
+    Check(info.Env(), "hs_open_stream", compiled_->runtime->openStream(compiled_->db, 0, &stream_));
     spans_ = Napi::Persistent(Napi::Float64Array::New(info.Env(), 3 * 64));
   }
 
   ~Stream() override {
-    if (stream_ != nullptr) TheRuntime().closeStream(stream_, nullptr, nullptr, nullptr);
+    if (stream_ != nullptr) compiled_->runtime->closeStream(stream_, nullptr, nullptr, nullptr);
   }
 
  private:
@@ -341,7 +370,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
       collector_->data = data;
       collector_->dataStart = scanned_;
       collector_->dataLength = length;
-      hs_error_t code = TheRuntime().scanStream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
+      hs_error_t code = compiled_->runtime->scanStream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
                                        OnMatch, collector_.get());
       collector_->data = nullptr;
       if (code != HS_SUCCESS) {
@@ -359,7 +388,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
   // stream is back at offset 0 afterwards.
   Napi::Value End(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    hs_error_t code = TheRuntime().resetStream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
+    hs_error_t code = compiled_->runtime->resetStream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
     scanned_ = 0;
     if (code != HS_SUCCESS) {
       collector_->Clear();
@@ -371,13 +400,13 @@ class Stream : public Napi::ObjectWrap<Stream> {
   Napi::Value Spans(const Napi::CallbackInfo&) { return spans_.Value(); }
 
   void Reset(const Napi::CallbackInfo& info) {
-    Check(info.Env(), "hs_reset_stream", TheRuntime().resetStream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
+    Check(info.Env(), "hs_reset_stream", compiled_->runtime->resetStream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
     scanned_ = 0;
   }
 
   void Close(const Napi::CallbackInfo& info) {
     if (stream_ == nullptr) return;
-    hs_error_t code = TheRuntime().closeStream(stream_, nullptr, nullptr, nullptr);
+    hs_error_t code = compiled_->runtime->closeStream(stream_, nullptr, nullptr, nullptr);
     stream_ = nullptr;
     Check(info.Env(), "hs_close_stream", code);
   }
@@ -493,7 +522,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
   for (const std::string& expression : expressions) pointers.push_back(expression.c_str());
   hs_compile_error_t* compileError = nullptr;
   hs_error_t code = hs_compile_multi(pointers.data(), flags.data(), ids.data(),
-                                     static_cast<unsigned int>(expressions.size()), mode, &TheRuntime().platform,
+                                     static_cast<unsigned int>(expressions.size()), mode, &compiled->runtime->platform,
                                      &compiled->db, &compileError);
   if (code == HS_COMPILER_ERROR && compileError != nullptr) {
     const int expression = compileError->expression;
@@ -528,7 +557,7 @@ Napi::Value CheckPattern(const Napi::CallbackInfo& info) {
   hs_database_t* db = nullptr;
   hs_compile_error_t* compileError = nullptr;
   hs_error_t code = hs_compile(expression.c_str(), info[1].As<Napi::Number>().Uint32Value(),
-                               info[2].As<Napi::Number>().Uint32Value(), &TheRuntime().platform, &db, &compileError);
+                               info[2].As<Napi::Number>().Uint32Value(), &Data(env).runtime->platform, &db, &compileError);
   if (db != nullptr) hs_free_database(db);
   if (code == HS_COMPILER_ERROR && compileError != nullptr) {
     Napi::String message = Napi::String::New(env, compileError->message != nullptr ? compileError->message : "unknown error");
@@ -560,7 +589,7 @@ Napi::Value Deserialize(const Napi::CallbackInfo& info) {
 // platform() -> { tune, cpuFeatures }: what compiled databases are specialised for.
 Napi::Value Platform(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const hs_platform_info_t& platform = TheRuntime().platform;
+  const hs_platform_info_t& platform = Data(env).runtime->platform;
   Napi::Object result = Napi::Object::New(env);
   result.Set("tune", Napi::Number::New(env, platform.tune));
   result.Set("cpuFeatures", Napi::Number::New(env, static_cast<double>(platform.cpu_features)));
@@ -569,8 +598,27 @@ Napi::Value Platform(const Napi::CallbackInfo& info) {
 
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hs_version()); }
 
-// runtime() -> which copy of Vectorscan's runtime streams use (see the header).
-Napi::Value RuntimeName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), TheRuntime().name); }
+// runtime() -> the name of the copy new databases are made for (see the header).
+Napi::Value RuntimeName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), Data(info.Env()).runtime->name); }
+
+// runtimes() -> the names of the copies this CPU can run, fastest first.
+Napi::Value RuntimeNames(const Napi::CallbackInfo& info) {
+  Napi::Array names = Napi::Array::New(info.Env(), Runtimes().size());
+  for (size_t i = 0; i < Runtimes().size(); i++) names.Set(static_cast<uint32_t>(i), Runtimes()[i].name);
+  return names;
+}
+
+// useRuntime(name): databases compiled or loaded after it, in this thread, run on that copy.
+void UseRuntime(const Napi::CallbackInfo& info) {
+  const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  for (const Runtime& runtime : Runtimes()) {
+    if (runtime.name == name) {
+      Data(info.Env()).runtime = &runtime;
+      return;
+    }
+  }
+  throw Napi::TypeError::New(info.Env(), "useRuntime(name): no runtime named '" + name + "' (see runtimes())");
+}
 
 Napi::Value ValidPlatform(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), hs_valid_platform() == HS_SUCCESS);
@@ -629,6 +677,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("platform", Napi::Function::New(env, Platform, "platform"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("runtime", Napi::Function::New(env, RuntimeName, "runtime"));
+  exports.Set("runtimes", Napi::Function::New(env, RuntimeNames, "runtimes"));
+  exports.Set("useRuntime", Napi::Function::New(env, UseRuntime, "useRuntime"));
   exports.Set("validPlatform", Napi::Function::New(env, ValidPlatform, "validPlatform"));
   exports.Set("widenPipe", Napi::Function::New(env, WidenPipe, "widenPipe"));
   return exports;

@@ -1,14 +1,14 @@
 /**
  * Chooses the engine for `--engine auto|ts|vectorscan` (DESIGN §4): `auto` takes vectorscan when
- * its addon loads and does not lose matches cut by a read (losesCutAnchors: Debian 12's 5.4.9
- * does), and ts otherwise, and says which under --verbose; `vectorscan` without the addon is a
- * usage error that tells how to install it.
+ * its addon loads (on a runtime copy that finds every canary: ./vectorscan/addon.ts) and ts
+ * otherwise, and says which under --verbose; `vectorscan` without the addon is a usage error that
+ * tells how to install it.
  */
 import { defaultCacheDirectory } from '../cache.js';
 import { SseredactError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { createTsEngine } from './ts/engine.js';
-import { loadAddon, losesCutAnchors } from './vectorscan/addon.js';
+import { type AddonLoad, loadAddon } from './vectorscan/addon.js';
 import { createVectorscanEngine } from './vectorscan/engine.js';
 
 export type EngineChoice = 'auto' | 'ts' | 'vectorscan';
@@ -39,16 +39,18 @@ export function selectEngine(choice: EngineChoice, log?: (message: string) => vo
     log?.(`engine: ts (${load.error.message})`);
     return tsEngine;
   }
-  if (choice === 'auto' && losesCutAnchors(load.addon)) {
-    log?.(`engine: ts (Vectorscan ${load.addon.version().trim()} loses matches that a read cuts, VectorCamp/vectorscan#402; --engine vectorscan uses it anyway)`);
-    return tsEngine;
-  }
-  log?.(`engine: vectorscan ${load.addon.version().trim()}`);
+  log?.(`engine: vectorscan ${load.addon.version().trim()} (runtime: ${runtimeNote(load)})`);
   return createVectorscanEngine(load.addon, {
     fallback: tsEngine,
     cacheDirectory,
     ...(log !== undefined ? { log } : {}),
   });
+}
+
+/** The runtime copy in use, and the faster ones passed over and why. */
+function runtimeNote(load: Extract<AddonLoad, { readonly addon: unknown }>): string {
+  const copy = `${load.addon.runtime()} copy`;
+  return load.passedOver.length === 0 ? copy : `${copy}; passed over: ${load.passedOver.join('; ')}`;
 }
 
 export interface EngineDescription {
@@ -67,7 +69,7 @@ export function describeEngines(): EngineDescription[] {
       : {
           name: 'vectorscan',
           available: true,
-          detail: `Vectorscan ${load.addon.version().trim()} (${load.from}; runtime: ${load.addon.runtime()})${losesCutAnchors(load.addon) ? '; loses matches that a read cuts (VectorCamp/vectorscan#402): --engine auto takes ts' : ''}`,
+          detail: `Vectorscan ${load.addon.version().trim()} (${load.from}; runtime: ${runtimeNote(load)})`,
         };
   return [{ name: 'ts', available: true, detail: 'built in (pure TypeScript)' }, vectorscan];
 }

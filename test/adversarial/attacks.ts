@@ -32,16 +32,12 @@ const WINDOW = 10;
 
 /**
  * Leaks the table and the fuzz target found that others own, per engine: rule ids whose attacks may
- * leak until the owner fixes them (then the entry goes). Each has a `test.fails` in
- * known-leaks.test.ts that goes red once it is fixed. Open: the vectorscan engine misses an
- * authress-access-key cut between its `sc` and its `_` when 16 or more bytes of the write come
- * before it (found by the fuzz target on 2026-12-03; stop 27's build has it too). It is Debian
- * 12's Vectorscan 5.4.9: its double-shufti accelerator skips a scan call's last byte when that
- * byte is the first of a two-byte anchor (`c_` here), so an anchor cut by a write is lost
- * (VectorCamp/vectorscan#402, fixed upstream in 2026). `(?:sc|ext)_[0-9a-z]{5,30}\.[0-9a-z]{4,6}\.acc`
- * alone shows it on the raw addon; any rule whose anchor Vectorscan accelerates that way can.
+ * leak until the owner fixes them (then the entry goes), each with a `test.fails` that goes red
+ * once it is fixed. None is open. The last one, an authress-access-key cut between its `sc` and
+ * its `_` on the vectorscan engine (Debian 12's AVX2 copy of Vectorscan 5.4.9,
+ * VectorCamp/vectorscan#402), is fixed by the runtime choice and held by cut-anchor.test.ts.
  */
-export const KNOWN_LEAKS: Record<string, readonly string[]> = { vectorscan: ['authress-access-key'] };
+export const KNOWN_LEAKS: Record<string, readonly string[]> = {};
 
 /** Every `match` example of every rule of `pack`, but rules anchored at a line start (they describe a document shape). */
 export function packExamples(pack: PackName): PackExample[] {

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
-import { type Addon, type NativeStream, isNativeCompileError, loadAddon, missedCanary } from '../../src/engine/vectorscan/addon.js';
+import { type Addon, type NativeStream, chooseRuntime, isNativeCompileError, loadAddon, missedCanary } from '../../src/engine/vectorscan/addon.js';
 
 const load = loadAddon();
 const addon = 'addon' in load ? load.addon : (undefined as unknown as Addon);
@@ -30,6 +30,43 @@ function compile(expressions: string[], ids: number[], maxWidths: number[], som 
   );
 }
 
+/**
+ * `addon` whose streams pass each scan call's span count through `keep` (with the call's number
+ * since the stream opened or ended): a broken runtime copy's losses.
+ */
+function losing(keep: (stream: NativeStream, count: number, call: number) => number): Addon {
+  return {
+    ...addon,
+    compile: (...args) => {
+      const database = addon.compile(...args);
+      return {
+        size: () => database.size(),
+        streamSize: () => database.streamSize(),
+        info: () => database.info(),
+        serialize: () => database.serialize(),
+        open: () => {
+          const stream = database.open();
+          let call = 0;
+          return {
+            scan: (chunk) => keep(stream, stream.scan(chunk), call++),
+            end: () => {
+              const count = keep(stream, stream.end(), call);
+              call = 0;
+              return count;
+            },
+            spans: () => stream.spans(),
+            close: () => stream.close(),
+            reset: () => {
+              call = 0;
+              stream.reset();
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
 describe.skipIf(!('addon' in load))('vectorscan addon', () => {
   test('reports the version and the platform', () => {
     expect(addon.version()).toMatch(/^\d+\.\d+\.\d+/);
@@ -38,7 +75,7 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
   });
 
   // Debian's 5.4.9 AVX-512 runtime finds nothing here once 64 bytes come before the match; the
-  // addon runs the AVX2 copy on such CPUs (native/src/addon.cc). A regression leaks secrets.
+  // loader passes over that copy (chooseRuntime). A regression leaks secrets.
   test.each([0, 1, 63, 64, 65, 100, 127, 128, 200, 1000])('a class run after %i bytes of text is found (AVX-512 tail bug)', (pad) => {
     const stream = compile(['W[a-z ]+W'], [0], [64], false).open();
     const input = `${'a'.repeat(pad)}Wab cdW`;
@@ -47,33 +84,47 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
 
   test('the loader refuses a runtime that misses a canary match', () => {
     expect(missedCanary(addon)).toBeNull();
-    // The same addon with streams that drop every match past offset 64, as the broken runtime does.
-    const blind: Addon = {
-      ...addon,
-      compile: (...args) => {
-        const database = addon.compile(...args);
-        return {
-          ...database,
-          open: () => {
-            const stream = database.open();
-            const dropLate = (count: number) => (count > 0 && stream.spans()[2]! > 64 ? 0 : count);
-            return {
-              ...stream,
-              scan: (chunk) => dropLate(stream.scan(chunk)),
-              end: () => dropLate(stream.end()),
-              spans: () => stream.spans(),
-              close: () => stream.close(),
-              reset: () => stream.reset(),
-            };
-          },
-          size: () => database.size(),
-          streamSize: () => database.streamSize(),
-          info: () => database.info(),
-          serialize: () => database.serialize(),
-        };
-      },
-    };
+    // Streams that drop every match past offset 64, as the AVX-512 copy does.
+    const blind = losing((stream, count) => (count > 0 && stream.spans()[2]! > 64 ? 0 : count));
     expect(missedCanary(blind)).toMatch(/W\[a-z \]\+W.* 71 bytes/);
+  });
+
+  test('chooseRuntime takes the fastest copy that finds every canary and says why it passed over faster ones', () => {
+    const chosen = addon.runtime();
+    try {
+      const choice = chooseRuntime(addon);
+      const copies = addon.runtimes();
+      expect(choice.runtime).not.toBeNull();
+      expect(missedCanary(addon)).toBeNull();
+      const faster = copies.slice(0, copies.indexOf(choice.runtime!));
+      expect(choice.passedOver.map((reason) => reason.split(' ')[0])).toEqual(faster);
+      for (const copy of faster) {
+        addon.useRuntime(copy);
+        expect(missedCanary(addon)).not.toBeNull();
+      }
+    } finally {
+      addon.useRuntime(chosen);
+    }
+  });
+
+  test('chooseRuntime passes over a copy that loses a match cut by a write (vectorscan#402), and finds none when every copy does', () => {
+    const chosen = addon.runtime();
+    // A stream's second and later writes find nothing, as a copy that loses an anchor cut between them.
+    const cutBlind = losing((_, count, call) => (call > 0 ? 0 : count));
+    let current = 'lossy';
+    const twoCopies: Addon = {
+      ...addon,
+      runtimes: () => ['lossy', chosen],
+      runtime: () => current,
+      useRuntime: (name) => {
+        current = name;
+      },
+      compile: (...args) => (current === 'lossy' ? cutBlind : addon).compile(...args),
+    };
+    const choice = chooseRuntime(twoCopies);
+    expect(choice.runtime).toBe(chosen);
+    expect(choice.passedOver).toEqual([expect.stringMatching(/^lossy misses \/\(\?:sc\|ext\)_.* on 62 bytes .* cut after 39$/)]);
+    expect(chooseRuntime({ ...twoCopies, runtimes: () => ['lossy'] }).runtime).toBeNull();
   });
 
   test('a compile error names the pattern id and carries Vectorscan message', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { describeEngines, selectEngine } from '../../src/engine/select.js';
 import { tsEngine } from '../../src/engine/ts/engine.js';
-import { type Addon, loadAddon, losesCutAnchors } from '../../src/engine/vectorscan/addon.js';
+import { type Addon, loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { type VectorscanOptions, createVectorscanEngine } from '../../src/engine/vectorscan/engine.js';
 import { isErrorOfType } from '../../src/errors.js';
 import { compileRules } from '../../src/rules/compile.js';
@@ -329,31 +329,11 @@ describe('engine selection', () => {
     expect(describeEngines().find((e) => e.name === 'vectorscan')?.available).toBe(false);
   });
 
-  test.skipIf(!('addon' in load))('with the addon, vectorscan chooses it; auto does unless it loses matches a read cuts, and says so', () => {
-    const addon = (load as { addon: Addon }).addon;
+  test.skipIf(!('addon' in load))('with the addon, auto and vectorscan choose it and say which runtime copy', () => {
     const messages: string[] = [];
-    const loses = losesCutAnchors(addon);
-    expect(selectEngine('auto', (m) => messages.push(m), { cacheDirectory: null }).name).toBe(loses ? 'ts' : 'vectorscan');
-    expect(messages[0]).toMatch(loses ? /^engine: ts \(Vectorscan \d.*vectorscan#402; --engine vectorscan uses it anyway\)$/ : /^engine: vectorscan \d/);
+    expect(selectEngine('auto', (m) => messages.push(m), { cacheDirectory: null }).name).toBe('vectorscan');
+    expect(messages[0]).toMatch(/^engine: vectorscan \d\S* \(runtime: \w+ copy(; passed over: .+)?\)$/);
     expect(selectEngine('vectorscan').name).toBe('vectorscan');
-    expect(describeEngines().find((e) => e.name === 'vectorscan')?.detail).toMatch(loses ? /^Vectorscan \d.*vectorscan#402\): --engine auto takes ts$/ : /^Vectorscan \d/);
-  });
-
-  test.skipIf(!('addon' in load))('losesCutAnchors: true exactly when the addon finds an anchor whole but not cut by a write', () => {
-    const addon = (load as { addon: Addon }).addon;
-    const database = addon.compile(
-      [String.raw`(?:sc|ext)_[0-9a-z]{5,30}\.[0-9a-z]{4,6}\.acc`],
-      Uint32Array.of(0),
-      Uint32Array.of(0),
-      Float64Array.of(64),
-      addon.constants.HS_MODE_STREAM,
-    );
-    const stream = database.open();
-    const text = `${'x'.repeat(36)} sc_kmv9hriafiafe.ckmb.acc`;
-    const whole = stream.scan(Buffer.from(text)) + stream.end();
-    const cut = stream.scan(Buffer.from(text.slice(0, 39))) + stream.scan(Buffer.from(text.slice(39))) + stream.end();
-    stream.close();
-    expect(whole).toBe(1);
-    expect(losesCutAnchors(addon)).toBe(cut === 0);
+    expect(describeEngines().find((e) => e.name === 'vectorscan')?.detail).toMatch(/^Vectorscan \d.*; runtime: \w+ copy/);
   });
 });

@@ -64,8 +64,12 @@ export interface Addon {
   check(expression: string, flags: number, mode: number): string | null;
   platform(): { readonly tune: number; readonly cpuFeatures: number };
   version(): string;
-  /** Which copy of Vectorscan's runtime the streams use (native/src/addon.cc explains the choice). */
+  /** The copy of Vectorscan's runtime that databases made from now on, in this thread, run on. */
   runtime(): string;
+  /** The copies this CPU can run, fastest first (native/src/addon.cc, "Runtimes"); never empty. */
+  runtimes(): string[];
+  /** Makes `name` (one of runtimes()) the copy for databases compiled or loaded from now on, in this thread. */
+  useRuntime(name: string): void;
   validPlatform(): boolean;
   /** Not Vectorscan: widens a pipe for src/sources/input.ts; the capacity afterwards, or -1 (no pipe, no such call). */
   widenPipe(fd: number, bytes: number): number;
@@ -76,53 +80,47 @@ export function isNativeCompileError(error: unknown): error is NativeCompileErro
 }
 
 /**
- * Inputs a correct Vectorscan matches, which a known-broken build does not: the AVX-512 copy of
- * Debian's 5.4.9 runtime finds nothing in the second one (native/src/addon.cc, "Runtime").
+ * Inputs a correct Vectorscan matches, which a known-broken runtime copy does not
+ * (native/src/addon.cc, "Runtimes"). Debian 12's 5.4.9: the AVX-512 copy finds nothing in the
+ * second (VectorCamp/vectorscan#378); the AVX-512 and AVX2 copies lose the third, whose two-byte
+ * anchor `c_` a write cuts 36 bytes into the stream (double-shufti skips a scan call's last byte
+ * when it begins a pair, VectorCamp/vectorscan#402; the fuzz target found it on an Authress key).
+ * Both fixed upstream in 2026. Each stream's writes are scanned in turn.
  */
-const CANARIES: ReadonlyArray<{ readonly expression: string; readonly input: string; readonly end: number }> = [
-  { expression: 'W[a-z ]+W', input: 'Wab cdW', end: 7 },
-  { expression: 'W[a-z ]+W', input: `${'a'.repeat(64)}Wab cdW`, end: 71 },
+const CANARIES: ReadonlyArray<{ readonly expression: string; readonly streams: ReadonlyArray<{ readonly writes: readonly string[]; readonly end: number }> }> = [
+  {
+    expression: 'W[a-z ]+W',
+    streams: [
+      { writes: ['Wab cdW'], end: 7 },
+      { writes: [`${'a'.repeat(64)}Wab cdW`], end: 71 },
+    ],
+  },
+  {
+    expression: String.raw`(?:sc|ext)_[0-9a-z]{5,30}\.[0-9a-z]{4,6}\.acc`,
+    streams: [{ writes: [`${'x'.repeat(36)} sc`, '_kmv9hriafiafe.ckmb.acc'], end: 62 }],
+  },
 ];
 
-/** Null when the addon finds every canary's match, else what it missed (it must not be used then). */
+/**
+ * Null when the addon's current runtime finds every canary's match, else what it missed: a
+ * runtime that misses one must not be used, since it would let secrets through.
+ */
 export function missedCanary(addon: Addon): string | null {
-  for (const { expression, input, end } of CANARIES) {
-    const database = addon.compile([expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(input.length), addon.constants.HS_MODE_STREAM);
-    const [spans] = scanEach(database, [Buffer.from(input, 'latin1')]);
-    if (spans?.length !== 1 || spans[0]?.end !== end) return `/${expression}/ on ${input.length} bytes ending in ${JSON.stringify(input.slice(-7))}`;
+  for (const { expression, streams } of CANARIES) {
+    const maxWidth = Math.max(...streams.map(({ end }) => end));
+    const database = addon.compile([expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(maxWidth), addon.constants.HS_MODE_STREAM);
+    const found = scanEach(
+      database,
+      streams.map(({ writes }) => writes.map((write) => Buffer.from(write, 'latin1'))),
+    );
+    const missed = streams.find(({ end }, at) => found[at]?.length !== 1 || found[at]![0]!.end !== end);
+    if (missed !== undefined) {
+      const input = missed.writes.join('');
+      const cut = missed.writes.length > 1 ? ` cut after ${missed.writes[0]!.length}` : '';
+      return `/${expression}/ on ${input.length} bytes ending in ${JSON.stringify(input.slice(-7))}${cut}`;
+    }
   }
   return null;
-}
-
-/**
- * A match whose two-byte anchor a write cuts (`c_`, 36 bytes into the first write), which Debian
- * 12's Vectorscan 5.4.9 loses in streaming mode: its double-shufti accelerator skips a scan call's
- * last byte when that byte begins such an anchor (VectorCamp/vectorscan#402, fixed upstream in
- * 2026). The fuzz target found it on an Authress key cut after its `sc`.
- */
-const CUT_ANCHOR = { expression: String.raw`(?:sc|ext)_[0-9a-z]{5,30}\.[0-9a-z]{4,6}\.acc`, writes: [`${'x'.repeat(36)} sc`, '_kmv9hriafiafe.ckmb.acc'] };
-
-const cutAnchorLosses = new WeakMap<Addon, boolean>();
-
-/**
- * Whether `addon` loses the match of {@link CUT_ANCHOR} (once per addon: a compile, ~2 ms). Such a
- * Vectorscan leaks secrets that a read cuts at the wrong byte, so `--engine auto` does not choose it.
- */
-export function losesCutAnchors(addon: Addon): boolean {
-  let loses = cutAnchorLosses.get(addon);
-  if (loses === undefined) {
-    const database = addon.compile([CUT_ANCHOR.expression], Uint32Array.of(0), Uint32Array.of(0), Float64Array.of(64), addon.constants.HS_MODE_STREAM);
-    const stream = database.open();
-    try {
-      let spans = 0;
-      for (const write of CUT_ANCHOR.writes) spans += stream.scan(Buffer.from(write, 'latin1'));
-      loses = spans + stream.end() === 0;
-    } finally {
-      stream.close();
-    }
-    cutAnchorLosses.set(addon, loses);
-  }
-  return loses;
 }
 
 /** An input a database must report pattern `id` somewhere in (a rule's own example). */
@@ -138,23 +136,23 @@ export interface KnownAnswer {
 export function missedKnownAnswer(database: NativeDatabase, answers: readonly KnownAnswer[]): KnownAnswer | null {
   const found = scanEach(
     database,
-    answers.map((answer) => answer.input),
+    answers.map((answer) => [answer.input]),
   );
   return answers.find((answer, position) => !found[position]?.some((span) => span.id === answer.id)) ?? null;
 }
 
-/** The spans `database` reports on each input, each scanned as a whole stream of its own. */
-function scanEach(database: NativeDatabase, inputs: readonly Uint8Array[]): Array<Array<{ readonly id: number; readonly end: number }>> {
+/** The spans `database` reports on each stream, given as its writes, each stream scanned on its own. */
+function scanEach(database: NativeDatabase, streams: ReadonlyArray<readonly Uint8Array[]>): Array<Array<{ readonly id: number; readonly end: number }>> {
   const stream = database.open();
   try {
-    return inputs.map((input) => {
+    return streams.map((writes) => {
       const found: Array<{ id: number; end: number }> = [];
       const collect = (count: number): void => {
         const spans = stream.spans();
         for (let at = 0; at < count * 3; at += 3) found.push({ id: spans[at] ?? -1, end: spans[at + 2] ?? -1 });
       };
-      collect(stream.scan(input));
-      collect(stream.end()); // which also takes the stream back to offset 0 for the next input
+      for (const write of writes) collect(stream.scan(write));
+      collect(stream.end()); // which also takes the stream back to offset 0 for the next one
       return found;
     });
   } finally {
@@ -162,8 +160,27 @@ function scanEach(database: NativeDatabase, inputs: readonly Uint8Array[]): Arra
   }
 }
 
-/** The addon, or why it could not be loaded. */
-export type AddonLoad = { readonly addon: Addon; readonly from: string } | { readonly error: Error };
+/**
+ * Makes the fastest runtime copy that finds every canary the addon's runtime (useRuntime), and
+ * says why each faster one was passed over; runtime null when none finds them all. Fail closed: a
+ * copy that misses a match would let secrets through.
+ */
+export function chooseRuntime(addon: Addon): { readonly runtime: string | null; readonly passedOver: readonly string[] } {
+  const passedOver: string[] = [];
+  for (const runtime of addon.runtimes()) {
+    addon.useRuntime(runtime);
+    const missed = missedCanary(addon);
+    if (missed === null) return { runtime, passedOver };
+    passedOver.push(`${runtime} misses ${missed}`);
+  }
+  return { runtime: null, passedOver };
+}
+
+/**
+ * The addon on the first runtime copy that finds every canary, with the faster copies passed over
+ * and why; or why it could not be loaded.
+ */
+export type AddonLoad = { readonly addon: Addon; readonly from: string; readonly passedOver: readonly string[] } | { readonly error: Error };
 
 let loaded: AddonLoad | undefined;
 
@@ -188,13 +205,12 @@ export function loadAddon(): AddonLoad {
     } else if (!addon.validPlatform()) {
       errors.push(`${path}: this CPU lacks the instructions Vectorscan was built for`);
     } else {
-      // Fail closed: a runtime that misses a match would let secrets through.
-      const missed = missedCanary(addon);
-      if (missed === null) {
-        loaded = { addon, from: path };
+      const choice = chooseRuntime(addon);
+      if (choice.runtime !== null) {
+        loaded = { addon, from: path, passedOver: choice.passedOver };
         return loaded;
       }
-      errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${missed}; runtime: ${addon.runtime()})`);
+      errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${choice.passedOver.join('; ')})`);
     }
   } catch (error) {
     errors.push(`${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
