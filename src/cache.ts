@@ -6,7 +6,7 @@
  * the CLI's bundle (cli/bundle-loader.ts).
  *
  * One file per kind and input, `<dir>/<kind>-<key>.db`, where the key is a SHA-256 of everything
- * the entry depends on (the caller's parts, and always the package's version). A file is trusted
+ * the entry depends on (the caller's parts, and always the package's version and build). A file is trusted
  * only when its header, key, lengths and checksum all agree; anything else (truncated, corrupt,
  * written by another version or machine) is reported as a miss and overwritten by the caller's
  * fresh result. Vectorscan's own hs_deserialize_database does not checksum the bytecode, so the
@@ -72,6 +72,21 @@ const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 /** The package's version, part of every key: entries from another release are never reused. */
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/**
+ * The hash of the sources this build was made from (scripts/build-id.mjs writes it beside the
+ * built modules), part of every key: builds with different code never share entries. Running from
+ * src/ (the tests) there is none; those runs use caches of their own.
+ */
+const BUILD_ID = readBuildId();
+
+function readBuildId(): string {
+  try {
+    return readFileSync(new URL('./build-id.txt', import.meta.url), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** `$XDG_CACHE_HOME/sseredact`, else `~/.cache/sseredact`. */
 export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -79,12 +94,12 @@ export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env): str
 }
 
 /**
- * Hex SHA-256 of the package's version and the parts, each prefixed with its UTF-8 length and a
+ * Hex SHA-256 of the package's version, the build's id and the parts, each prefixed with its UTF-8 length and a
  * colon so that no two lists hash alike. One string, hashed at once: a key over a large rule set
  * has thousands of parts.
  */
 export function cacheKey(parts: readonly string[]): string {
-  const text = [PACKAGE_VERSION, ...parts].map((part) => `${Buffer.byteLength(part)}:${part}`).join('');
+  const text = [PACKAGE_VERSION, BUILD_ID, ...parts].map((part) => `${Buffer.byteLength(part)}:${part}`).join('');
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 

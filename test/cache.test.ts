@@ -26,9 +26,17 @@ describe('cache file', () => {
     expect(cacheKey(one)).not.toBe(cacheKey(other));
   });
 
-  test("every key covers the package's version", () => {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect(key).toBe(createHash('sha256').update(`${version.length}:${version}1:a1:b`).digest('hex'));
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+  test("every key covers the package's version (and no build id, run from src/)", () => {
+    expect(key).toBe(createHash('sha256').update(`${version.length}:${version}0:1:a1:b`).digest('hex'));
+  });
+
+  test("the built code's keys also cover its build id, the hash of the sources it was built from", async () => {
+    const buildId = readFileSync(new URL('../dist/build-id.txt', import.meta.url), 'utf8').trim();
+    expect(buildId).toMatch(/^[0-9a-f]{64}$/);
+    const built = (await import(new URL('../dist/cache.js', import.meta.url).href)) as typeof import('../src/cache.js');
+    expect(built.cacheKey(['a', 'b'])).toBe(createHash('sha256').update(`${version.length}:${version}64:${buildId}1:a1:b`).digest('hex'));
   });
 
   test('kinds live in different files', () => {
