@@ -43,11 +43,12 @@
  * line of a PEM block) and every bait phrase from the corpus sidecar. LEAKS is the number of planted
  * secrets any part of which is still in the output; "baits kept" counts near misses left intact.
  *
- * The corpus is cached as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log and
- * reused when present; it is deleted at the end unless --keep-corpus.
+ * With --keep-corpus the corpus is kept as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log,
+ * and any run reuses it when present; without, a run generates its own and deletes it at the end
+ * (two runs at once never delete each other's).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DENSE_FACTOR, GENERATOR_VERSION, SHAPES, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
@@ -101,22 +102,32 @@ function plannedCorpora() {
   return corpora;
 }
 
-/** Returns `{ file, sidecar }`, generating the corpus unless a complete cached copy exists. */
+/**
+ * Returns `{ file, sidecar, isOwn }`: the kept corpus of that name when a complete copy exists
+ * (--keep-corpus made it; never deleted here), else one this run generates: under the kept name
+ * with --keep-corpus, else under a name of this process's own (isOwn: deleted at the end), so that
+ * two runs at once never delete each other's input.
+ */
 function prepareCorpus({ shape, size: bytes }) {
   // The CI log keeps the name it had before there were shapes.
-  const file = join(workDir, `corpus-v${GENERATOR_VERSION}${shape === 'ci-log' ? '' : `-${shape}`}-seed${seed}-${bytes}.log`);
-  const sidecar = `${file}.secrets.json`;
-  if (existsSync(file) && existsSync(sidecar) && statSync(file).size === bytes) {
-    log(`corpus: reusing ${file}`);
-  } else {
-    const started = performance.now();
-    log(`corpus: generating ${shape} ${formatBytes(bytes)} (seed ${seed}) ...`);
-    writeCorpus({ bytes, seed, shape, out: file, sidecar });
-    log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const kept = join(workDir, `corpus-v${GENERATOR_VERSION}${shape === 'ci-log' ? '' : `-${shape}`}-seed${seed}-${bytes}.log`);
+  if (existsSync(kept) && existsSync(`${kept}.secrets.json`) && statSync(kept).size === bytes) {
+    log(`corpus: reusing ${kept}`);
+    return { file: kept, sidecar: `${kept}.secrets.json`, isOwn: false };
   }
+  const isKept = flags.has('keep-corpus');
+  const file = isKept ? kept : kept.replace(/\.log$/, `-run${process.pid}.log`);
+  const started = performance.now();
+  log(`corpus: generating ${shape} ${formatBytes(bytes)} (seed ${seed}) ...`);
+  // Written aside and renamed: another run never reuses a half-written corpus.
+  const partial = `${file}.partial${process.pid}`;
+  writeCorpus({ bytes, seed, shape, out: partial, sidecar: `${partial}.secrets.json` });
+  renameSync(`${partial}.secrets.json`, `${file}.secrets.json`);
+  renameSync(partial, file);
+  log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   // A fresh corpus may still be being written back to disk, which slows the first reads: flush it.
   spawnSync('sync', [file]);
-  return { file, sidecar };
+  return { file, sidecar: `${file}.secrets.json`, isOwn: !isKept };
 }
 
 /**
@@ -552,7 +563,7 @@ async function main() {
   );
   const measured = [];
   for (const corpus of plannedCorpora()) {
-    const { file, sidecar } = prepareCorpus(corpus);
+    const { file, sidecar, isOwn } = prepareCorpus(corpus);
     // Run the pipe baseline once, unmeasured, so that the file is in the page cache for every row.
     await timeOnce(['cat'], file);
     const rows = plannedRows(tools, native);
@@ -565,7 +576,7 @@ async function main() {
     const needles = isRecallWanted ? await addRecall(rows, file, sidecar) : undefined;
     printCorpus(corpus, rows, nativeScan, needles);
     measured.push({ corpus, rows });
-    if (!flags.has('keep-corpus')) {
+    if (isOwn) {
       rmSync(file, { force: true });
       rmSync(sidecar, { force: true });
     }
