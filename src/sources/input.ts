@@ -31,6 +31,8 @@ const PIPE_READ_SIZE = 1024 * 1024;
 /** Read-stream chunks for everything else (terminals, devices). */
 const STREAM_READ_SIZE = 64 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 export interface Source {
   /** The stream's name in records and errors: the path, or `-` for stdin. */
   readonly name: string;
@@ -47,8 +49,12 @@ export interface Source {
  * Takes one chunk: true to go on at once, false to stop reading, or a promise of either when it
  * needs time first (the chunk's bytes are not read into until it settles). A rejection, or a
  * throw, stops the reading and is what the reading rejects with.
+ *
+ * `isFollowed`: the source is already reading the next bytes without waiting for the writer (a
+ * read ahead of a full pipe) and hands them on at once; if that read finds none, the consumer
+ * first gets an empty chunk (not followed), before the source waits (StreamRedactor.write).
  */
-export type ChunkConsumer = (chunk: Uint8Array) => boolean | Promise<boolean>;
+export type ChunkConsumer = (chunk: Uint8Array, isFollowed: boolean) => boolean | Promise<boolean>;
 
 /**
  * Chunks handed to a consumer as they come, without a promise per chunk where the consumer needs
@@ -63,7 +69,7 @@ export interface ChunkPump {
 /** Hands `chunks` (a source's) to `consume` (see {@link ChunkConsumer}); resolves at the end or when it says stop. */
 export async function forEachChunk(chunks: Source['chunks'], consume: ChunkConsumer): Promise<void> {
   if ('pump' in chunks) return chunks.pump(consume);
-  for await (const chunk of chunks) if (!(await consume(chunk))) return;
+  for await (const chunk of chunks) if (!(await consume(chunk, false))) return;
 }
 
 /** Where a file source starts reading. */
@@ -158,7 +164,10 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
  *   {@link Poller}): a thread-pool read per line wakes a pool thread and costs two more context
  *   switches, which were most of a clean line's p99 latency.
  * The poller makes the descriptor non-blocking, so a read ahead that finds the pipe empty fails
- * with EAGAIN, and the next chunk comes from the poller. A consumer that stops early leaves a read
+ * with EAGAIN, and the next chunk comes from the poller. So a chunk read ahead of is followed
+ * ({@link ChunkConsumer}): the redactor leaves its unfinished line end for the next chunk instead
+ * of analysing it, and when the read ahead finds nothing, an empty chunk lets that end go before
+ * the poller waits. A consumer that stops early leaves a read
  * under way to finish on its own; an owned descriptor is closed only after it.
  */
 async function pumpPipe(fd: number, name: string, { isOwned }: Descriptor, consume: ChunkConsumer): Promise<void> {
@@ -171,6 +180,8 @@ async function pumpPipe(fd: number, name: string, { isOwned }: Descriptor, consu
     for (;;) {
       let read = readAhead === null ? null : await readAhead;
       readAhead = null;
+      // The last chunk said it was followed: what its consumer held for this read goes now.
+      if (read !== null && isWouldBlock(read) && !(await consume(EMPTY, false))) return;
       if (read === null || isWouldBlock(read)) {
         read = await (poller === null ? settledRead(fd, buffers[0]) : poller.pump(consume));
         if (read === null) return; // the consumer said stop
@@ -185,7 +196,8 @@ async function pumpPipe(fd: number, name: string, { isOwned }: Descriptor, consu
         }
         readAhead = settledRead(fd, read.buffer === buffers[0] ? buffers[1] : buffers[0]);
       }
-      if (!(await consume(read.buffer.subarray(0, read.count)))) return;
+      // A read ahead on a blocking descriptor (no poller) may wait for the writer: not followed then.
+      if (!(await consume(read.buffer.subarray(0, read.count), readAhead !== null && poller !== null))) return;
     }
   } finally {
     const release = (): void => {
@@ -256,7 +268,7 @@ function openPoller(fd: number, buffer: Buffer): Poller | null {
     }
     let answer: boolean | Promise<boolean>;
     try {
-      answer = pumping.consume(result.buffer.subarray(0, result.count));
+      answer = pumping.consume(result.buffer.subarray(0, result.count), false);
     } catch (error) {
       current = null;
       pumping.reject(error);
