@@ -121,11 +121,10 @@ function readDescriptor(fd: number, name: string, descriptor: Descriptor): Sourc
     kind = 'other'; // the read itself will say what is wrong
   }
   if (kind === 'pipe') return { pump: (consume) => pumpPipe(fd, name, descriptor, consume) };
+  if (kind === 'file') return { pump: (consume) => pumpRegularFile(fd, name, descriptor, consume) };
   return namingReadErrors(
     name,
-    kind === 'file'
-      ? readRegularFile(fd, descriptor)
-      : createReadStream('', { fd, highWaterMark: STREAM_READ_SIZE, autoClose: descriptor.isOwned, ...(descriptor.start === undefined ? {} : { start: descriptor.start }) }),
+    createReadStream('', { fd, highWaterMark: STREAM_READ_SIZE, autoClose: descriptor.isOwned, ...(descriptor.start === undefined ? {} : { start: descriptor.start }) }),
   );
 }
 
@@ -137,16 +136,22 @@ async function* namingReadErrors(name: string, chunks: AsyncIterable<Uint8Array>
   }
 }
 
-async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): AsyncGenerator<Uint8Array> {
+/** A regular file: a read never waits for a writer, so each chunk is followed ({@link ChunkConsumer}) by the next or by the end. */
+async function pumpRegularFile(fd: number, name: string, { isOwned, start }: Descriptor, consume: ChunkConsumer): Promise<void> {
   try {
     // Without a start, reads go on from the descriptor's own position (stdin may be part read).
     let position = start ?? null;
     const buffer = Buffer.allocUnsafeSlow(FILE_READ_SIZE);
     for (;;) {
-      const count = readSync(fd, buffer, 0, FILE_READ_SIZE, position);
+      let count: number;
+      try {
+        count = readSync(fd, buffer, 0, FILE_READ_SIZE, position);
+      } catch (error) {
+        throw readError(name, error);
+      }
       if (count === 0) return;
       if (position !== null) position += count;
-      yield buffer.subarray(0, count);
+      if (!(await consume(buffer.subarray(0, count), true))) return;
     }
   } finally {
     if (isOwned) closeQuietly(fd);

@@ -195,6 +195,20 @@ describe('a pipe that goes from full to a trickle', () => {
   });
 });
 
+describe('a regular file', () => {
+  test('hands every chunk on as followed: the next read, or the end, never waits for a writer', async () => {
+    const file = join(scratch, 'followed.log');
+    writeFileSync(file, Buffer.alloc(2 * 1024 * KiB + 5, 'a line\n'));
+    const calls: Array<[number, boolean]> = [];
+    await forEachChunk(openInput(file).chunks, (chunk, isFollowed) => calls.push([chunk.length, isFollowed]) > 0);
+    expect(calls).toEqual([
+      [1024 * KiB, true],
+      [1024 * KiB, true],
+      [5, true],
+    ]);
+  });
+});
+
 describe('a pipe read ahead', () => {
   test('hands a chunk on as followed only when a call comes before the source waits: an empty chunk when the read ahead finds nothing', async () => {
     const fifo = join(scratch, 'followed');
