@@ -71,7 +71,7 @@ describe.each(ENGINES)('--engine %s', (engine) => {
     (HANG_SECONDS + 30) * 1000,
   );
 
-  test('the unfinished end of a full read comes out before the writer goes on (its read ahead finds nothing)', async () => {
+  test('the unfinished end of a full read comes out before the writer goes on (the next read finds nothing)', async () => {
     const fifo = join(scratch, `prompt-${engine}`);
     execFileSync('mkfifo', [fifo]);
     // 64 KiB, the fifo's capacity (opened read-write: filled before sseredact opens it), ending
@@ -177,11 +177,11 @@ describe.skipIf(!existsSync('/proc/self/task'))('a pipe that brings one line at 
 });
 
 describe('a pipe that goes from full to a trickle', () => {
-  test('gives every byte: the read ahead that finds the pipe empty gives way to a read on the main thread', async () => {
+  test('gives every byte: the read after a full one that finds the pipe empty gives way to the poller', async () => {
     const fifo = join(scratch, 'burst');
     execFileSync('mkfifo', [fifo]);
-    // 256 KiB at once (reads of 64 KiB or more, each followed by a read ahead), a pause in which a
-    // read ahead finds the pipe empty, then two lines.
+    // 256 KiB at once (reads of 64 KiB or more, each followed by a read at once), a pause in which
+    // such a read finds the pipe empty, then two lines.
     const writer = spawn('sh', ['-c', `{ head -c 262144 /dev/zero; sleep 0.3; printf 'one\\n'; sleep 0.1; printf 'two\\n'; } > "${fifo}"`], { stdio: 'ignore' });
     const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
     let total = 0;
@@ -209,8 +209,8 @@ describe('a regular file', () => {
   });
 });
 
-describe('a pipe read ahead', () => {
-  test('hands a chunk on as followed only when a call comes before the source waits: an empty chunk when the read ahead finds nothing', async () => {
+describe('a pipe found full', () => {
+  test('hands a chunk on as followed only when a call comes before the source waits: an empty chunk when the next read finds nothing', async () => {
     const fifo = join(scratch, 'followed');
     execFileSync('mkfifo', [fifo]);
     // The writer fills the fifo's 64 KiB (opened read-write, so without waiting for a reader),

@@ -65,8 +65,8 @@ describe.each(ENGINES)('holdback within a line on the secrets pack, %s engine', 
   });
 
   // A source reading ahead (StreamRedactor.write's isFollowed): the line's unfinished end waits
-  // for the next write, and an empty one, written when the read ahead finds nothing, lets go of
-  // exactly what the row says, no more held than without the read ahead.
+  // for the next write, and an empty one, written when the next read finds nothing, lets go of
+  // exactly what the row says.
   test.each(ROWS)('%s, written as followed, then an empty write', (_label, text, cut, want) => {
     const input = Buffer.from(text, 'latin1');
     const redactor = createStreamRedactor(ruleSet, { replacement: TEMPLATE });
