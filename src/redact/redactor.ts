@@ -67,7 +67,7 @@ export interface StreamRedactor {
    * that read finds none yet, an empty chunk (or calls end()) before it waits for more. The bytes
    * after the engine's horizon (a line's unfinished end) then wait for that call, as if both
    * writes were one, instead of going through the in-flight analysis: a lazy DFA over text it
-   * has mostly never seen, which cost about as much per 1 MiB write as the rest of the redactor.
+   * has mostly never seen, which cost about twice the rest of the redactor per 1 MiB write (CI log).
    */
   write(chunk: Uint8Array, isFollowed?: boolean): Uint8Array;
   /**
