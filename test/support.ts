@@ -13,11 +13,17 @@ export function ruleSetOf(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, engin
   return compileRuleSet(specs, { engine, maxMatch });
 }
 
-export function redactChunks(ruleSet: RuleSet, chunks: readonly Uint8Array[], replacement: Replacement = TEMPLATE, { lastWithEnd = false } = {}) {
+/**
+ * `readsOn`: every write says it is followed (StreamRedactor.write's isFollowed), as from a full
+ * pipe, and every third is followed by an empty write (the next read found the pipe empty).
+ */
+export function redactChunks(ruleSet: RuleSet, chunks: readonly Uint8Array[], replacement: Replacement = TEMPLATE, { lastWithEnd = false, readsOn = false } = {}) {
   const findings: LocatedFinding[] = [];
   const redactor = createStreamRedactor(ruleSet, { replacement, onFinding: (f) => findings.push(f) });
   const written = lastWithEnd ? chunks.slice(0, -1) : chunks;
-  const pieces = written.map((chunk) => redactor.write(chunk));
+  const pieces = written.flatMap((chunk, index) =>
+    !readsOn ? [redactor.write(chunk)] : index % 3 === 2 ? [redactor.write(chunk, true), redactor.write(new Uint8Array(0))] : [redactor.write(chunk, true)],
+  );
   pieces.push(redactor.end(lastWithEnd ? chunks.at(-1) : undefined));
   return { output: Buffer.concat(pieces), findings };
 }

@@ -93,9 +93,9 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     if (!records) return written;
     return written === undefined ? writeRecords() : written.then(writeRecords);
   };
-  const feed = (bytes: Uint8Array): Promise<void> | undefined => {
+  const feed = (bytes: Uint8Array, isFollowed = false): Promise<void> | undefined => {
     tally.bytes += bytes.length;
-    return writeOut(redactor.write(bytes));
+    return writeOut(redactor.write(bytes, isFollowed));
   };
   const isReaderHere = (): boolean => !isOutputClosed(sinks);
   // The resumed run's tally already counts this stream. A new run's first checkpoint is its start,
@@ -105,7 +105,7 @@ export async function redactSource(source: Source, openStream: StreamOpener, sin
     await checkpoints?.save({ offset: 0, lines: 0 });
   }
   if (checkpoints === undefined) {
-    await forEachChunk(source.chunks, (chunk) => feed(chunk)?.then(isReaderHere) ?? isReaderHere());
+    await forEachChunk(source.chunks, (chunk, isFollowed) => feed(chunk, isFollowed)?.then(isReaderHere) ?? isReaderHere());
     if (isOutputClosed(sinks)) return;
   } else {
     const isAtCleanPoint = redactor.isAtCleanPoint?.bind(redactor);

@@ -8,8 +8,8 @@
  *   never waits for a writer, and a read stream's reads each cost a round trip through libuv's
  *   thread pool;
  * - a pipe or socket (`cmd | sseredact`, `<(cmd)`): reads of whatever has come in, up to
- *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once: on the main thread while the
- *   writer brings a little at a time, one read ahead on the thread pool while it keeps the pipe
+ *   {@link PIPE_READ_SIZE}, so a slow writer's bytes go on at once: when the descriptor is readable
+ *   while the writer brings a little at a time, at once after each chunk while it keeps the pipe
  *   full (see {@link pumpPipe}). A pipe holds 64 KiB unless widened: one that the writer keeps
  *   full is widened to 1 MiB where the addon can (see src/pipes.ts), which cut the CPU time of
  *   `cat log | sseredact` by about a third;
@@ -31,6 +31,8 @@ const PIPE_READ_SIZE = 1024 * 1024;
 /** Read-stream chunks for everything else (terminals, devices). */
 const STREAM_READ_SIZE = 64 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 export interface Source {
   /** The stream's name in records and errors: the path, or `-` for stdin. */
   readonly name: string;
@@ -47,8 +49,13 @@ export interface Source {
  * Takes one chunk: true to go on at once, false to stop reading, or a promise of either when it
  * needs time first (the chunk's bytes are not read into until it settles). A rejection, or a
  * throw, stops the reading and is what the reading rejects with.
+ *
+ * `isFollowed`: the source reads the next bytes as soon as this chunk is consumed, without waiting
+ * for the writer (a full pipe, a regular file), and hands them on at once; if that read finds
+ * none, the consumer first gets an empty chunk (not followed), before the source waits
+ * (StreamRedactor.write).
  */
-export type ChunkConsumer = (chunk: Uint8Array) => boolean | Promise<boolean>;
+export type ChunkConsumer = (chunk: Uint8Array, isFollowed: boolean) => boolean | Promise<boolean>;
 
 /**
  * Chunks handed to a consumer as they come, without a promise per chunk where the consumer needs
@@ -63,7 +70,7 @@ export interface ChunkPump {
 /** Hands `chunks` (a source's) to `consume` (see {@link ChunkConsumer}); resolves at the end or when it says stop. */
 export async function forEachChunk(chunks: Source['chunks'], consume: ChunkConsumer): Promise<void> {
   if ('pump' in chunks) return chunks.pump(consume);
-  for await (const chunk of chunks) if (!(await consume(chunk))) return;
+  for await (const chunk of chunks) if (!(await consume(chunk, false))) return;
 }
 
 /** Where a file source starts reading. */
@@ -115,11 +122,10 @@ function readDescriptor(fd: number, name: string, descriptor: Descriptor): Sourc
     kind = 'other'; // the read itself will say what is wrong
   }
   if (kind === 'pipe') return { pump: (consume) => pumpPipe(fd, name, descriptor, consume) };
+  if (kind === 'file') return { pump: (consume) => pumpRegularFile(fd, name, descriptor, consume) };
   return namingReadErrors(
     name,
-    kind === 'file'
-      ? readRegularFile(fd, descriptor)
-      : createReadStream('', { fd, highWaterMark: STREAM_READ_SIZE, autoClose: descriptor.isOwned, ...(descriptor.start === undefined ? {} : { start: descriptor.start }) }),
+    createReadStream('', { fd, highWaterMark: STREAM_READ_SIZE, autoClose: descriptor.isOwned, ...(descriptor.start === undefined ? {} : { start: descriptor.start }) }),
   );
 }
 
@@ -131,16 +137,22 @@ async function* namingReadErrors(name: string, chunks: AsyncIterable<Uint8Array>
   }
 }
 
-async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): AsyncGenerator<Uint8Array> {
+/** A regular file: a read never waits for a writer, so each chunk is followed ({@link ChunkConsumer}) by the next or by the end. */
+async function pumpRegularFile(fd: number, name: string, { isOwned, start }: Descriptor, consume: ChunkConsumer): Promise<void> {
   try {
     // Without a start, reads go on from the descriptor's own position (stdin may be part read).
     let position = start ?? null;
     const buffer = Buffer.allocUnsafeSlow(FILE_READ_SIZE);
     for (;;) {
-      const count = readSync(fd, buffer, 0, FILE_READ_SIZE, position);
+      let count: number;
+      try {
+        count = readSync(fd, buffer, 0, FILE_READ_SIZE, position);
+      } catch (error) {
+        throw readError(name, error);
+      }
       if (count === 0) return;
       if (position !== null) position += count;
-      yield buffer.subarray(0, count);
+      if (!(await consume(buffer.subarray(0, count), true))) return;
     }
   } finally {
     if (isOwned) closeQuietly(fd);
@@ -149,52 +161,53 @@ async function* readRegularFile(fd: number, { isOwned, start }: Descriptor): Asy
 
 /**
  * A pipe or socket. How the next read is done depends on the last one:
- * - a read that found the pipe full (64 KiB or more: the writer is ahead) is followed at once by
- *   the next, on libuv's thread pool, into the other of two buffers: that read runs beside the
- *   redaction of this chunk, so a writer that keeps up never leaves the redactor waiting. A pipe
- *   found full is widened (src/pipes.ts);
+ * - a read that found the pipe full (64 KiB or more: the writer is ahead) is followed, once its
+ *   chunk is consumed, by the next read at once, on the main thread: the writer has filled the pipe
+ *   again meanwhile, and the read takes it all. A pipe found full is widened (src/pipes.ts). (A
+ *   read ahead on libuv's thread pool, started before the chunk was consumed, cost the same CPU
+ *   time here, but took only what the writer had brought by the time a pool thread ran);
  * - after a shorter read (a writer that brings a line at a time) the reads are done on the main
  *   thread when the descriptor is readable, and each is handed to the consumer as it comes (a
  *   {@link Poller}): a thread-pool read per line wakes a pool thread and costs two more context
  *   switches, which were most of a clean line's p99 latency.
- * The poller makes the descriptor non-blocking, so a read ahead that finds the pipe empty fails
- * with EAGAIN, and the next chunk comes from the poller. A consumer that stops early leaves a read
- * under way to finish on its own; an owned descriptor is closed only after it.
+ * The poller makes the descriptor non-blocking, so the read after a full one never waits: when it
+ * finds the pipe empty (EAGAIN), the next chunk comes from the poller. So a full read's chunk is
+ * followed ({@link ChunkConsumer}): the redactor leaves its unfinished line end for the next chunk
+ * instead of analysing it, and when the read finds nothing, an empty chunk lets that end go before
+ * the poller waits. A descriptor libuv cannot poll stays blocking: its reads wait on the thread
+ * pool, and its chunks are never followed.
  */
 async function pumpPipe(fd: number, name: string, { isOwned }: Descriptor, consume: ChunkConsumer): Promise<void> {
-  const buffers = [Buffer.allocUnsafeSlow(PIPE_READ_SIZE), Buffer.allocUnsafeSlow(PIPE_READ_SIZE)] as const;
-  // The poller reads only while no other read is under way, so into either buffer.
-  const poller = openPoller(fd, buffers[0]);
-  let readAhead: Promise<ReadResult> | null = null;
+  const buffer = Buffer.allocUnsafeSlow(PIPE_READ_SIZE);
+  const poller = openPoller(fd, buffer);
   try {
     let isWidened = false;
+    /** The read done at once after a full one; null: the next comes from the poller. */
+    let next: ReadResult | null = null;
     for (;;) {
-      let read = readAhead === null ? null : await readAhead;
-      readAhead = null;
-      if (read === null || isWouldBlock(read)) {
-        read = await (poller === null ? settledRead(fd, buffers[0]) : poller.pump(consume));
-        if (read === null) return; // the consumer said stop
-      }
+      const read: ReadResult | null = next ?? (await (poller === null ? settledRead(fd, buffer) : poller.pump(consume)));
+      if (read === null) return; // the consumer said stop
       if ('error' in read) throw readError(name, read.error);
       if (read.count === 0) return;
-      if (read.count >= DEFAULT_PIPE_CAPACITY) {
-        if (!isWidened) {
-          // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
-          widenPipe(fd, PIPE_READ_SIZE);
-          isWidened = true;
-        }
-        readAhead = settledRead(fd, read.buffer === buffers[0] ? buffers[1] : buffers[0]);
+      const isFull: boolean = read.count >= DEFAULT_PIPE_CAPACITY;
+      if (isFull && !isWidened) {
+        // So that the writer can get that far ahead while a chunk is redacted, and the next read takes it all.
+        widenPipe(fd, PIPE_READ_SIZE);
+        isWidened = true;
       }
-      if (!(await consume(read.buffer.subarray(0, read.count)))) return;
+      const isFollowed: boolean = isFull && poller !== null;
+      if (!(await consume(read.buffer.subarray(0, read.count), isFollowed))) return;
+      next = isFollowed ? readNow(fd, buffer) : null;
+      if (next !== null && isWouldBlock(next)) {
+        next = null;
+        // What the consumer held for this read goes now, before the poller waits for the writer.
+        if (!(await consume(EMPTY, false))) return;
+      }
     }
   } finally {
-    const release = (): void => {
-      // libuv closes the descriptor with the poller's handle, except stdin, stdout and stderr.
-      poller?.close();
-      if (isOwned && (poller === null || fd <= 2)) closeQuietly(fd);
-    };
-    if (readAhead === null) release();
-    else void readAhead.then(release);
+    // libuv closes the descriptor with the poller's handle, except stdin, stdout and stderr.
+    poller?.close();
+    if (isOwned && (poller === null || fd <= 2)) closeQuietly(fd);
   }
 }
 
@@ -203,6 +216,15 @@ type ReadResult = { readonly count: number; readonly buffer: Buffer } | { readon
 /** A read that found nothing to read on a non-blocking descriptor. */
 function isWouldBlock(read: ReadResult): boolean {
   return 'error' in read && (read.error as NodeJS.ErrnoException | null)?.code === 'EAGAIN';
+}
+
+/** A read on the main thread of a non-blocking descriptor: it never waits (EAGAIN when there is nothing to read). */
+function readNow(fd: number, buffer: Buffer): ReadResult {
+  try {
+    return { count: readSync(fd, buffer, 0, buffer.length, null), buffer };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** A read that never rejects: it may settle while nobody awaits it (a consumer busy, or gone). */
@@ -256,7 +278,7 @@ function openPoller(fd: number, buffer: Buffer): Poller | null {
     }
     let answer: boolean | Promise<boolean>;
     try {
-      answer = pumping.consume(result.buffer.subarray(0, result.count));
+      answer = pumping.consume(result.buffer.subarray(0, result.count), false);
     } catch (error) {
       current = null;
       pumping.reject(error);

@@ -93,8 +93,8 @@ export function createAutoRedactor(open: { readonly text: () => ByteRedactor; re
     return redactor.write(bytes);
   };
   return {
-    write(chunk) {
-      if (chosen !== null) return chosen.write(chunk);
+    write(chunk, isFollowed) {
+      if (chosen !== null) return chosen.write(chunk, isFollowed);
       head.push(Buffer.from(chunk)); // held past this write: a source reuses its buffers
       headLength += chunk.length;
       const redactor = choose(false);

@@ -70,6 +70,31 @@ describe.each(ENGINES)('--engine %s', (engine) => {
     },
     (HANG_SECONDS + 30) * 1000,
   );
+
+  test('the unfinished end of a full read comes out before the writer goes on (the next read finds nothing)', async () => {
+    const fifo = join(scratch, `prompt-${engine}`);
+    execFileSync('mkfifo', [fifo]);
+    // 64 KiB, the fifo's capacity (opened read-write: filled before sseredact opens it), ending
+    // in a prompt; the writer goes on once the prompt is out.
+    const prompt = 'Password: ';
+    const writer = spawn(
+      'bash',
+      ['-c', `exec 3<>"${fifo}"; { yes 'a clean line of log output' | head -c ${65536 - prompt.length}; printf '${prompt}'; } >&3; echo full; read -r _; printf 'typed\\n' >&3`],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    await new Promise((resolve) => writer.stdout.once('data', resolve));
+    const child = spawn(process.execPath, [BIN, '--engine', engine, fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let seen = '';
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (text: string) => {
+      seen += text;
+      if (seen.endsWith(prompt)) writer.stdin.end('go\n');
+    });
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    expect({ status, length: seen.length, end: seen.slice(-16) }).toEqual({ status: 0, length: 65536 + 6, end: `${prompt}typed\n` });
+  });
 });
 
 describe.skipIf(!HAS_ADDON)('a pipe the writer keeps full', () => {
@@ -152,11 +177,11 @@ describe.skipIf(!existsSync('/proc/self/task'))('a pipe that brings one line at 
 });
 
 describe('a pipe that goes from full to a trickle', () => {
-  test('gives every byte: the read ahead that finds the pipe empty gives way to a read on the main thread', async () => {
+  test('gives every byte: the read after a full one that finds the pipe empty gives way to the poller', async () => {
     const fifo = join(scratch, 'burst');
     execFileSync('mkfifo', [fifo]);
-    // 256 KiB at once (reads of 64 KiB or more, each followed by a read ahead), a pause in which a
-    // read ahead finds the pipe empty, then two lines.
+    // 256 KiB at once (reads of 64 KiB or more, each followed by a read at once), a pause in which
+    // such a read finds the pipe empty, then two lines.
     const writer = spawn('sh', ['-c', `{ head -c 262144 /dev/zero; sleep 0.3; printf 'one\\n'; sleep 0.1; printf 'two\\n'; } > "${fifo}"`], { stdio: 'ignore' });
     const isWritten = new Promise((resolve) => writer.on('close', (code) => resolve(code === 0)));
     let total = 0;
@@ -167,6 +192,45 @@ describe('a pipe that goes from full to a trickle', () => {
       return true;
     });
     expect({ isWritten: await isWritten, total, tail }).toEqual({ isWritten: true, total: 262144 + 8, tail: '\0one\ntwo\n'.slice(-8) });
+  });
+});
+
+describe('a regular file', () => {
+  test('hands every chunk on as followed: the next read, or the end, never waits for a writer', async () => {
+    const file = join(scratch, 'followed.log');
+    writeFileSync(file, Buffer.alloc(2 * 1024 * KiB + 5, 'a line\n'));
+    const calls: Array<[number, boolean]> = [];
+    await forEachChunk(openInput(file).chunks, (chunk, isFollowed) => calls.push([chunk.length, isFollowed]) > 0);
+    expect(calls).toEqual([
+      [1024 * KiB, true],
+      [1024 * KiB, true],
+      [5, true],
+    ]);
+  });
+});
+
+describe('a pipe found full', () => {
+  test('hands a chunk on as followed only when a call comes before the source waits: an empty chunk when the next read finds nothing', async () => {
+    const fifo = join(scratch, 'followed');
+    execFileSync('mkfifo', [fifo]);
+    // The writer fills the fifo's 64 KiB (opened read-write, so without waiting for a reader),
+    // says so, and writes its last line only once the consumer has had a call that is not
+    // followed after those bytes: a source that waited for the writer first would hang.
+    const writer = spawn('bash', ['-c', `exec 3<>"${fifo}"; head -c 65536 /dev/zero >&3; echo full; read -r _; printf 'one\\n' >&3`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    await new Promise((resolve) => writer.stdout.once('data', resolve));
+    const calls: Array<[number, boolean]> = [];
+    let total = 0;
+    await forEachChunk(openInput(fifo).chunks, (chunk, isFollowed) => {
+      calls.push([chunk.length, isFollowed]);
+      total += chunk.length;
+      if (total === 65536 && !isFollowed) writer.stdin.end('go\n');
+      return true;
+    });
+    expect(calls).toEqual([
+      [65536, true],
+      [0, false],
+      [4, false],
+    ]);
   });
 });
 

@@ -141,7 +141,7 @@ function expectOracle(
   engine: Engine,
   specs: RuleSpec[],
   input: Buffer,
-  chunkings: Array<[string, Uint8Array[], { lastWithEnd: boolean }?]>,
+  chunkings: Array<[string, Uint8Array[], { lastWithEnd?: boolean; readsOn?: boolean }?]>,
   replacement: (typeof replacements)[number],
 ): void {
   const ruleSet = ruleSetOf(specs, engine, 64);
@@ -172,6 +172,7 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
             ['random', cutAt(input, cuts)],
             // end(last): what scan mode does with a file's last slice.
             ['random, the last chunk given to end()', cutAt(input, cuts), { lastWithEnd: true }],
+            ['random, writes followed, an empty write after every third', cutAt(input, cuts), { readsOn: true }],
           ],
           replacement,
         );
@@ -192,6 +193,7 @@ describe.each(ENGINES)('chunk invariance against the oracle, %s engine', (_name,
             ['after every word, the last given to end()', cutAt(input, wordEnds), { lastWithEnd: true }],
             ['1 byte', everyBytes(input, 1)],
             ['random', cutAt(input, cuts)],
+            ['after every word, writes followed', cutAt(input, wordEnds), { readsOn: true }],
           ],
           replacement,
         );

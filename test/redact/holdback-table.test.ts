@@ -63,4 +63,15 @@ describe.each(ENGINES)('holdback within a line on the secrets pack, %s engine', 
     const rest = Buffer.concat([redactor.write(input.subarray(at)), redactor.end()]).toString('latin1');
     expect(first + rest).toBe(oracleRedact(ruleSet.rules, input, TEMPLATE).output.toString('latin1'));
   });
+
+  // A source reading ahead (StreamRedactor.write's isFollowed): the line's unfinished end waits
+  // for the next write, and an empty one, written when the next read finds nothing, lets go of
+  // exactly what the row says.
+  test.each(ROWS)('%s, written as followed, then an empty write', (_label, text, cut, want) => {
+    const input = Buffer.from(text, 'latin1');
+    const redactor = createStreamRedactor(ruleSet, { replacement: TEMPLATE });
+    const followed = Buffer.from(redactor.write(input.subarray(0, cut ?? input.length), true)).toString('latin1');
+    const settled = Buffer.from(redactor.write(new Uint8Array(0))).toString('latin1');
+    expect({ isPrefix: want.startsWith(followed), whole: followed + settled }).toEqual({ isPrefix: true, whole: want });
+  });
 });
