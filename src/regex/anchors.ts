@@ -63,7 +63,7 @@ function isDistinctive(items: readonly Node[]): boolean {
 /** Bytes that ordinary text and code almost never contain: `Q~` anchors a rule anywhere. */
 const RARE_BYTES = new Set([0x7e, 0x60, 0x5e, 0x7c]); // ~ ` ^ |
 
-function hasRareByte(items: readonly Node[]): boolean {
+export function hasRareByte(items: readonly Node[]): boolean {
   return items.some((item) => item.type === 'bytes' && byteSetSize(item.set) === 1 && RARE_BYTES.has(firstByte(item.set)));
 }
 

@@ -6,6 +6,7 @@
  * equivalence) check that matches after an escape are still found and held for.
  */
 import { describe, expect, test } from 'vitest';
+import { tsEngine } from '../../src/engine/ts/engine.js';
 import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { withTokenBoundary } from '../../src/rules/token-boundary.js';
@@ -60,5 +61,38 @@ describe('ts engine automaton of a rule behind a token boundary', () => {
   test('a rule that may span lines keeps its head before its first anchor', () => {
     const spanning = buildPositionAutomaton(compileRules([{ id: 'secret-data', regex: '(?m)^[ \\t]{0,8}data:[ \\t]*\\n(?s:.{0,100}?)kind: Secret' }]));
     expect({ isHeadDropped: spanning.isHeadDropped[0], startsOnSpace: spanning.startsOn[byte(' ')]!.length > 0 }).toEqual({ isHeadDropped: 0, startsOnSpace: true });
+  });
+});
+
+// Tracked whole, facebook's two alternatives kept a thread on every digit and counted 64 bytes after
+// `EAA` and 27 after `|`: those threads were in a third of the states the DFA built late in a CI log.
+describe('ts engine automaton of a token boundary before an alternation (facebook-access-token)', () => {
+  const facebook = '\\bEAA[A-Za-z0-9]{90,400}\\b|\\b[0-9]{15,16}\\|[A-Za-z0-9_-]{27,40}';
+  const automaton = automatonOf(facebook);
+
+  test.each(['7', 'a'])('no thread starts on token byte %s', (character) => {
+    expect([...automaton.startsOn[byte(character)]!]).toEqual([]);
+  });
+
+  test.each(['E', '|'])('a thread starts on %j (an alternative tracked from its anchor or rare stop byte)', (character) => {
+    expect(automaton.startsOn[byte(character)]!.length).toBeGreaterThan(0);
+  });
+
+  test('the digits before `|` are left out, bounded by their width', () => {
+    expect({ isHeadDropped: automaton.isHeadDropped[0], droppedWidth: automaton.droppedWidth[0], pastDroppedHeadDepth: automaton.droppedHeadDepth[0] }).toEqual({
+      isHeadDropped: 1,
+      droppedWidth: 17,
+      pastDroppedHeadDepth: 20,
+    });
+  });
+
+  test.each(['EAA', '123456789012345|'])('%s and three bytes more make a candidate, not the counted run after it', (anchor) => {
+    const text = `x ${anchor}abc y`;
+    const ends: number[] = [];
+    tsEngine
+      .compile(compileRules([withTokenBoundary({ id: 'rule', regex: facebook })]))
+      .open()
+      .write(Buffer.from(text, 'latin1'), (match) => ends.push(match.end));
+    expect(ends).toEqual([text.indexOf(' y')]);
   });
 });

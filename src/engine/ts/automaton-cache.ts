@@ -25,7 +25,7 @@ import type { EngineRule } from '../engine.js';
 import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './positions.js';
 
 /** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '7';
+const AUTOMATON_VERSION = '8';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {

@@ -7,7 +7,7 @@
  * end of a real match (and some more: the confirmer drops those).
  */
 import { canMatchNewline, widths } from '../../regex/analyze.js';
-import { type AnchorRange, findAnchor, flatten, literalLength } from '../../regex/anchors.js';
+import { type AnchorRange, findAnchor, flatten, hasRareByte, literalLength } from '../../regex/anchors.js';
 import { type ByteSet, NEWLINE, type Node, SPACE_BYTES, byteSetOf, byteSetSize, emptyByteSet, hasByte } from '../../regex/ast.js';
 
 /**
@@ -158,26 +158,15 @@ interface TrackedPart {
  * `.atlasv1.` keeps a thread alive on every word of ordinary text.
  */
 function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPart {
-  if (relaxed.type === 'alt' && exact.type === 'alt') {
-    const parts = relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!, mayDropHeads));
-    return {
-      node: { type: 'alt', items: parts.map((part) => part.node) },
-      isTruncated: parts.some((part) => part.isTruncated),
-      isHeadDropped: parts.some((part) => part.isHeadDropped),
-      prefixMinWidth: Math.min(...parts.map((part) => part.prefixMinWidth)),
-      prefixMaxWidth: Math.max(...parts.map((part) => part.prefixMaxWidth)),
-      isTokenOnly: parts.every((part) => part.isTokenOnly),
-      droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
-      isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
-      pastDroppedHeadWidth: Math.max(...parts.map((part) => part.pastDroppedHeadWidth)),
-      pastDroppedTokenHeadWidth: Math.max(...parts.map((part) => part.pastDroppedTokenHeadWidth)),
-    };
-  }
+  if (relaxed.type === 'alt' && exact.type === 'alt') return alternativesPart(relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!, mayDropHeads)));
   const items = flatten(relaxed);
   const split = mayDropHeads ? splitOptionalContext(items, flatten(exact)) : null;
   if (split !== null) return split;
   const anchor = findAnchor(items, 'last');
-  if (anchor === null) return (mayDropHeads ? partAfterStopByte(items, flatten(exact)) : null) ?? withoutTrailingLoop(relaxed, exact);
+  if (anchor === null) {
+    if (!mayDropHeads) return withoutTrailingLoop(relaxed, exact);
+    return partAfterStopByte(items, flatten(exact)) ?? partPerAlternative(items, flatten(exact)) ?? withoutTrailingLoop(relaxed, exact);
+  }
   const part = partUpTo(items, flatten(exact), anchor, mayDropHeads);
   if (part.isHeadDropped || !mayDropHeads) return part;
   // A head too wide to leave out before the last anchor may be narrow enough before the first
@@ -188,6 +177,42 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
   if (first === null || first.end >= anchor.end || canMatchNewline(relaxed)) return part;
   const early = partUpTo(items, flatten(exact), first, mayDropHeads);
   return early.isHeadDropped ? early : part;
+}
+
+/** The part of an alternation whose alternatives' parts are `parts`. */
+function alternativesPart(parts: readonly TrackedPart[]): TrackedPart {
+  return {
+    node: { type: 'alt', items: parts.map((part) => part.node) },
+    isTruncated: parts.some((part) => part.isTruncated),
+    isHeadDropped: parts.some((part) => part.isHeadDropped),
+    prefixMinWidth: Math.min(...parts.map((part) => part.prefixMinWidth)),
+    prefixMaxWidth: Math.max(...parts.map((part) => part.prefixMaxWidth)),
+    isTokenOnly: parts.every((part) => part.isTokenOnly),
+    droppedWidth: Math.max(...parts.map((part) => part.droppedWidth)),
+    isDroppedTokenOnly: parts.every((part) => part.droppedWidth === 0 || part.isDroppedTokenOnly),
+    pastDroppedHeadWidth: Math.max(...parts.map((part) => part.pastDroppedHeadWidth)),
+    pastDroppedTokenHeadWidth: Math.max(...parts.map((part) => part.pastDroppedTokenHeadWidth)),
+  };
+}
+
+/**
+ * A sequence with no anchor that ends in an alternation each of whose alternatives has one, or a
+ * stop byte to be tracked from (facebook's `(?:EAA[A-Za-z0-9]{90,400}\b|[0-9]{15,16}\|[A-Za-z0-9_-]{27,40})`):
+ * each alternative tracked on its own with what comes before the alternation; null when some
+ * alternative has none (vault's `s\.[A-Za-z0-9]{24}`: tracked whole, its ends stay exact). Tracked
+ * whole, facebook's alternatives counted their trailing runs (64 positions after `EAA`, 27 after
+ * `|`) and its digit run kept a thread alive on every digit: those threads, alive for dozens of
+ * bytes, were in a third of the states the DFA built late in a long CI log.
+ */
+function partPerAlternative(items: readonly Node[], exactItems: readonly Node[]): TrackedPart | null {
+  const last = items.length - 1;
+  const choice = items[last];
+  const exactChoice = exactItems[last];
+  if (choice?.type !== 'alt' || exactChoice?.type !== 'alt') return null;
+  const withPrefix = (sequence: readonly Node[], alternative: Node): Node => ({ type: 'concat', items: [...sequence.slice(0, last), alternative] });
+  const parts = choice.items.map((item, i) => trackedPart(withPrefix(items, item), withPrefix(exactItems, exactChoice.items[i]!)));
+  const isOwn = (part: TrackedPart, i: number): boolean => part.isHeadDropped || findAnchor(flatten(choice.items[i]!), 'last') !== null;
+  return parts.every(isOwn) ? alternativesPart(parts) : null;
 }
 
 /**
@@ -240,7 +265,9 @@ function partAfterStopByte(items: readonly Node[], exactItems: readonly Node[]):
     const run = items[end - 1]!;
     if (stop.type !== 'bytes' || byteSetSize(stop.set) !== 1 || hasByte(stop.set, NEWLINE)) continue;
     if (run.type !== 'repeat' || run.child.type !== 'bytes' || !isDisjoint(run.child.set, stop.set)) continue;
-    const part = partUpTo(items, exactItems, { start: end, end }, true);
+    // A rare stop byte (`|` of facebook's `[0-9]{15,16}\|[A-Za-z0-9_-]{27,40}`) starts a thread
+    // through the first bytes of the run after it, as an anchor does (see leadingCopies).
+    const part = partUpTo(items, exactItems, { start: end, end }, true, hasRareByte([stop]));
     // A common byte alone (`.`, `/`) would make a candidate of every one: it needs a run after it.
     if (part.isHeadDropped && (part.pastDroppedHeadWidth > 0 || part.pastDroppedTokenHeadWidth > 0)) return part;
   }
@@ -249,9 +276,10 @@ function partAfterStopByte(items: readonly Node[], exactItems: readonly Node[]):
 
 /**
  * The part of a sequence up to and including the anchor at `anchor` (see {@link trackedPart});
- * without `mayDropHeads`, every byte from the sequence's start on is tracked.
+ * without `mayDropHeads`, every byte from the sequence's start on is tracked. A trailing run's
+ * first copies are tracked when the head is (see leadingCopies), or with `isCopiedPastHead`.
  */
-function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange, mayDropHeads: boolean): TrackedPart {
+function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: AnchorRange, mayDropHeads: boolean, isCopiedPastHead = false): TrackedPart {
   const { start, end } = anchor;
   const anchorItem = items[end]!;
   const exactAnchor = exactItems[end]!;
@@ -272,7 +300,8 @@ function partUpTo(items: readonly Node[], exactItems: readonly Node[], anchor: A
   // alternation (`curl … --header "` before `(?:api-?)?token`), dropping `api-` would lose `Api-Token`.
   if (first < end) last = partOfAnchor(false);
   const stopped = last.isTruncated ? [] : stoppedRuns(items, exactItems, end);
-  const copies = first === 0 && !last.isTruncated ? leadingCopies(items[end + 1 + stopped.length], exactItems[end + 1 + stopped.length], isAnchorTokenOnly) : null;
+  const copies =
+    (first === 0 || isCopiedPastHead) && !last.isTruncated ? leadingCopies(items[end + 1 + stopped.length], exactItems[end + 1 + stopped.length], isAnchorTokenOnly) : null;
   const tail = copies === null ? stopped : [...stopped, copies.relaxed];
   const exactTail = [...exactItems.slice(end + 1, end + 1 + stopped.length), ...(copies === null ? [] : [copies.exact])];
   const prefixMaxWidth = anchorMaxWidth + widths({ type: 'concat', items: exactTail }).max;
@@ -330,10 +359,11 @@ const LEADING_COPIES = 3;
 /**
  * The first LEADING_COPIES copies of a class run that every match has after the anchor and its
  * stopped runs (`[A-Za-z0-9]{42}` after `ion_`), relaxed and exact; null when the item is no such
- * run, or a run with separator bytes after token bytes. Only for a rule whose head is tracked (a dropped head's thread past its anchor holds bytes
- * back, see droppedHeadDepth). On a CI log `ion_` of `duration_ms` made 30% of all candidates:
- * three copies cut the candidates by a third for 1% more DFA steps (four copies, on every rule,
- * built 18% more states).
+ * run, or a run with separator bytes after token bytes. Only for a rule whose head is tracked (a
+ * dropped head's thread past its anchor holds bytes back, see droppedHeadDepth), or past a rare
+ * stop byte (see partAfterStopByte). On a CI log `ion_` of `duration_ms` made 30% of all
+ * candidates: three copies cut the candidates by a third for 1% more DFA steps (four copies, on
+ * every rule, built 18% more states).
  */
 function leadingCopies(item: Node | undefined, exact: Node | undefined, isTokenOnly: boolean): { relaxed: Node; exact: Node } | null {
   if (item?.type !== 'repeat' || item.child.type !== 'bytes' || exact?.type !== 'repeat' || exact.min < LEADING_COPIES || hasByte(item.child.set, NEWLINE)) return null;
