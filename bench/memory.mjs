@@ -9,8 +9,8 @@
  *
  * Rows, per engine of --engine (default: both when the addon loads): `echo hi | sseredact`, then
  * `cat FILE | sseredact --engine E > /dev/null` for each CI log of --sizes (bench/corpus.mjs,
- * cached as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log like bench/run.mjs's,
- * deleted at the end unless --keep-corpus). With `--base DIR` (another built checkout) the same
+ * kept as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log with --keep-corpus and
+ * reused by any run, else generated per run and deleted at its end, like bench/run.mjs's). With `--base DIR` (another built checkout) the same
  * rows for DIR/bin/sseredact follow each of ours, interleaved, so both see the same load. One
  * unmeasured run on the smallest corpus first fills the compile caches (program cache included).
  * Peak RSS is the measured process's own (the right-hand side of the pipe), by `/usr/bin/time -f
@@ -24,7 +24,7 @@
  * other anonymous mappings under 1 MiB (mostly V8's heap pages) and from 1 MiB (large ArrayBuffers).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERATOR_VERSION, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
@@ -49,14 +49,24 @@ const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
-/** The CI log of `bytes`, generated unless a copy of that size is cached. */
+/**
+ * The CI log of `bytes` and whether this run owns it (deletes it at the end): the kept copy when
+ * --keep-corpus made one, else one generated under the kept name with --keep-corpus, or under a
+ * name of this process's own, so that two runs at once never delete each other's input.
+ */
 function corpusOf(bytes) {
-  const file = join(workDir, `corpus-v${GENERATOR_VERSION}-seed${seed}-${bytes}.log`);
-  if (existsSync(file) && statSync(file).size === bytes) return file;
+  const kept = join(workDir, `corpus-v${GENERATOR_VERSION}-seed${seed}-${bytes}.log`);
+  if (existsSync(kept) && statSync(kept).size === bytes) return { file: kept, isOwn: false };
+  const isKept = flags.has('keep-corpus');
+  const file = isKept ? kept : kept.replace(/\.log$/, `-run${process.pid}.log`);
   mkdirSync(workDir, { recursive: true });
   log(`corpus: generating ${file}`);
-  writeCorpus({ out: file, bytes, seed: Number(seed) });
-  return file;
+  // Written aside and renamed: another run never reuses a half-written corpus.
+  const partial = `${file}.partial${process.pid}`;
+  writeCorpus({ out: partial, sidecar: `${partial}.secrets.json`, bytes, seed: Number(seed) });
+  rmSync(`${partial}.secrets.json`, { force: true });
+  renameSync(partial, file);
+  return { file, isOwn: !isKept };
 }
 
 /**
@@ -146,7 +156,8 @@ const quoted = (path) => `'${path.replaceAll("'", "'\\''")}'`;
 async function main() {
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed for the peak RSS (apt-get install time)`);
   if (!existsSync(BIN)) throw new Error('not built (no bin/sseredact): npm run build');
-  const files = sizes.map(corpusOf);
+  const corpora = sizes.map(corpusOf);
+  const files = corpora.map((corpus) => corpus.file);
   const commands = [{ label: 'sseredact', bin: BIN }];
   if (base !== null) commands.push({ label: 'base', bin: join(base, 'bin', 'sseredact') });
   const uptime = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -171,7 +182,7 @@ async function main() {
     }
   }
   process.stdout.write(`load at the end ${uptime()}\ntargets (issue 17): peak RSS < 100 MB on both engines; 16 MiB and 1 GiB within 10 MB\n`);
-  if (!flags.has('keep-corpus')) for (const file of files) rmSync(file, { force: true });
+  for (const { file, isOwn } of corpora) if (isOwn) rmSync(file, { force: true });
 }
 
 function print(label, input, { rssMB, cpuSeconds, largest }, floor) {
