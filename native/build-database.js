@@ -3,8 +3,8 @@
 // sseredact's first run on this machine reads it instead of compiling for a second
 // (src/engine/vectorscan/database.ts reads it when the user's cache misses). Run by install.js
 // once the addon is built, and by the package's `prepare` after a checkout's first build (an
-// install there runs before dist/ exists); run it again by hand after changing the rules or the
-// translation, or the first run compiles as before.
+// install there runs before dist/ exists); run it again by hand after a build of changed sources
+// (its key holds the build id, dist/build-id.txt) or rules, or the first run compiles as before.
 //
 // The database is made by the CLI itself, on empty input and an empty cache in a temporary
 // directory (its own home, so no user configuration changes the rules), and the entry it caches is
