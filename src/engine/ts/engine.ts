@@ -60,7 +60,6 @@ class TsScanner implements Scanner {
     // this.lastIdle holds). Kept without a branch: where idle and busy bytes take turns (15% of a
     // CI log's bytes are idle), a branch on it was mispredicted so often that the loop ran ~18% slower.
     let idleAt = -1;
-    const lastIdleOf = (at: number): number => (at < 0 ? this.lastIdle : base + at);
     let i = 0;
     while (i < length) {
       // The inner loop only moves `state` along the table and notes what the flags say: a call
@@ -93,19 +92,19 @@ class TsScanner implements Scanner {
           break;
         }
       }
-      for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, lastIdleOf(records[r + 2]!), base + records[r]! + 1, onMatch);
+      for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
       if (unbuilt >= 0) {
         state = dfa.step(unbuiltFrom, chunk[unbuilt]!);
         i = unbuilt + 1;
         const flags = dfa.flags[state]!;
         if ((flags & IDLE) !== 0) idleAt = i;
-        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, lastIdleOf(idleAt), base + i, onMatch);
+        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, this.lastIdleAt(idleAt, base), base + i, onMatch);
       }
     }
     this.state = state;
     this.generation = dfa.generation;
     this.statePositions = dfa.positionsOf(state);
-    this.lastIdle = lastIdleOf(idleAt);
+    this.lastIdle = this.lastIdleAt(idleAt, base);
     if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
       const newline = chunk.lastIndexOf(0x0a);
       if (newline >= 0) this.lastNewline = base + newline;
@@ -155,6 +154,11 @@ class TsScanner implements Scanner {
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const end = this.scannedUpTo;
     for (const rule of dfa.acceptsAtEnd[this.state]!) this.report(rule, this.lastIdle, end, onMatch);
+  }
+
+  /** The absolute last idle offset for `idleAt`, an index in the chunk at `base` or -1 (write's loop). */
+  private lastIdleAt(idleAt: number, base: number): number {
+    return idleAt < 0 ? this.lastIdle : base + idleAt;
   }
 
   private report(rule: number, lastIdle: number, end: number, onMatch: OnMatch): void {
