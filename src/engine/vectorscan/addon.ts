@@ -4,6 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { defaultCacheDirectory } from '../../cache.js';
+import { type RuntimeChoice, chooseRuntimeCached } from './runtime-cache.js';
 
 /** Flag and mode bits of Vectorscan's hs_compile.h. */
 export interface AddonConstants {
@@ -165,7 +167,7 @@ function scanEach(database: NativeDatabase, streams: ReadonlyArray<readonly Uint
  * says why each faster one was passed over; runtime null when none finds them all. Fail closed: a
  * copy that misses a match would let secrets through.
  */
-export function chooseRuntime(addon: Addon): { readonly runtime: string | null; readonly passedOver: readonly string[] } {
+export function chooseRuntime(addon: Addon): RuntimeChoice {
   const passedOver: string[] = [];
   for (const runtime of addon.runtimes()) {
     addon.useRuntime(runtime);
@@ -178,18 +180,22 @@ export function chooseRuntime(addon: Addon): { readonly runtime: string | null; 
 
 /**
  * The addon on the first runtime copy that finds every canary, with the faster copies passed over
- * and why; or why it could not be loaded.
+ * and why, whether that choice came from the cache (./runtime-cache.ts) and why not; or why it
+ * could not be loaded.
  */
-export type AddonLoad = { readonly addon: Addon; readonly from: string; readonly passedOver: readonly string[] } | { readonly error: Error };
+export type AddonLoad =
+  | { readonly addon: Addon; readonly from: string; readonly passedOver: readonly string[]; readonly runtimeCached: boolean; readonly notes: readonly string[] }
+  | { readonly error: Error };
 
 let loaded: AddonLoad | undefined;
 
 /**
  * Loads the addon once per thread from native/ of this package, where the package's install script
- * built it (`npm rebuild sseredact` builds it again). `SSEREDACT_VECTORSCAN=off` in the
+ * built it (`npm rebuild sseredact` builds it again), on the runtime copy cached in
+ * `cacheDirectory` (null: none) or chosen by the canaries. `SSEREDACT_VECTORSCAN=off` in the
  * environment makes it unavailable (to run as on a machine without Vectorscan). Never throws.
  */
-export function loadAddon(): AddonLoad {
+export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory()): AddonLoad {
   if (process.env.SSEREDACT_VECTORSCAN === 'off') {
     return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
   }
@@ -205,9 +211,9 @@ export function loadAddon(): AddonLoad {
     } else if (!addon.validPlatform()) {
       errors.push(`${path}: this CPU lacks the instructions Vectorscan was built for`);
     } else {
-      const choice = chooseRuntime(addon);
+      const choice = chooseRuntimeCached(addon, cacheDirectory, JSON.stringify(CANARIES), () => chooseRuntime(addon));
       if (choice.runtime !== null) {
-        loaded = { addon, from: path, passedOver: choice.passedOver };
+        loaded = { addon, from: path, passedOver: choice.passedOver, runtimeCached: choice.cached, notes: choice.notes };
         return loaded;
       }
       errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${choice.passedOver.join('; ')})`);
