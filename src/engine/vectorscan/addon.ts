@@ -1,8 +1,8 @@
 /**
  * The typed face of the native addon (source in native/, built in place by the package's install
- * script where libvectorscan is present), and its loader. native/src/addon.cc documents each call; the types here mirror it.
+ * script where libvectorscan is present, as native/build/Release/sseredact_vectorscan.node), and
+ * its loader. native/src/addon.cc documents each call; the types here mirror it.
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defaultCacheDirectory } from '../../cache.js';
 import { type RuntimeChoice, chooseRuntimeCached } from './runtime-cache.js';
@@ -200,12 +200,14 @@ export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory(
     return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
   }
   if (loaded !== undefined) return loaded;
-  const require = createRequire(import.meta.url);
   // src/engine/vectorscan/ and dist/engine/vectorscan/ are both three levels below the root.
-  const path = fileURLToPath(new URL('../../../native/index.js', import.meta.url));
+  const path = fileURLToPath(new URL('../../../native/build/Release/sseredact_vectorscan.node', import.meta.url));
   const errors: string[] = [];
   try {
-    const addon = require(path) as Addon;
+    // process.dlopen, not require: a start spends ~1 ms less (no module resolution, no package scope lookup).
+    const module = { exports: {} as Addon };
+    process.dlopen(module, path);
+    const addon = module.exports;
     if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
       errors.push(`${path}: not the sseredact vectorscan addon`);
     } else if (!addon.validPlatform()) {
@@ -219,7 +221,9 @@ export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory(
       errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${choice.passedOver.join('; ')})`);
     }
   } catch (error) {
-    errors.push(`${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    // dlopen's message names the file already.
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    errors.push(message.startsWith(path) ? message : `${path}: ${message}`);
   }
   loaded = { error: new Error(`the vectorscan addon is not available (${errors.join('; ')})`) };
   return loaded;
