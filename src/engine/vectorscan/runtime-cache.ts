@@ -2,14 +2,16 @@
  * The runtime copy chosen on this machine (./addon.ts, chooseRuntime), kept in the cache
  * (src/cache.ts, kind `runtime`) so that a warm start compiles and scans no canary: testing the
  * copies costs a start about 6.5 ms (Debian 12 on an AVX-512 CPU: two copies fail before the
- * third passes), reading the entry a fraction of one.
+ * third passes), identifying the files and reading the entry about 1.5 ms.
  *
  * The key is what decides the choice: the canaries, Vectorscan's library file and the addon's
  * file (path, device, inode, size and modification time of each, as mapped into this process),
  * the CPU (Vectorscan's tune and feature bits, the model name, the copies it can run) and the
  * build (in every key). Anything else (no entry, a corrupt one, a copy the CPU no longer offers,
  * no /proc/self/maps to identify the files by) means testing the copies again: a copy is never
- * used unless the canaries passed on it, on this library, addon and CPU.
+ * used unless the canaries passed on it, on this library, addon and CPU. As for the databases,
+ * whoever can write the cache could name a copy that loses matches: the ownership checks of
+ * src/cache.ts are what keep such an entry out.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
