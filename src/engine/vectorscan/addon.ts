@@ -1,10 +1,10 @@
 /**
- * The typed face of the native addon (source in native/, built in place by the package's install
- * script where libvectorscan is present, as native/build/Release/sseredact_vectorscan.node), and
- * its loader. native/src/addon.cc documents each call; the types here mirror it.
+ * The typed face of the native addon (source in native/, loaded by ./native.ts), and its loader
+ * on a runtime copy that finds every canary. native/src/addon.cc documents each call; the types
+ * here mirror it.
  */
-import { fileURLToPath } from 'node:url';
 import { defaultCacheDirectory } from '../../cache.js';
+import { NATIVE_PATH, nativeModule } from './native.js';
 import { type RuntimeChoice, chooseRuntimeCached } from './runtime-cache.js';
 
 /** Flag and mode bits of Vectorscan's hs_compile.h. */
@@ -200,14 +200,10 @@ export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory(
     return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
   }
   if (loaded !== undefined) return loaded;
-  // src/engine/vectorscan/ and dist/engine/vectorscan/ are both three levels below the root.
-  const path = fileURLToPath(new URL('../../../native/build/Release/sseredact_vectorscan.node', import.meta.url));
+  const path = NATIVE_PATH;
   const errors: string[] = [];
   try {
-    // process.dlopen, not require: a start spends ~1 ms less (no module resolution, no package scope lookup).
-    const module = { exports: {} as Addon };
-    process.dlopen(module, path);
-    const addon = module.exports;
+    const addon = nativeModule() as Addon;
     if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
       errors.push(`${path}: not the sseredact vectorscan addon`);
     } else if (!addon.validPlatform()) {
