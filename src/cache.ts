@@ -1,6 +1,7 @@
 /**
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
- * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the ts
+ * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the
+ * Vectorscan runtime copy chosen for this machine (engine/vectorscan/runtime-cache.ts), the ts
  * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
  * (rules/analysis-cache.ts), the confirmer's programs (rules/program-cache.ts) and V8's code of
  * the CLI's bundle (cli/bundle-loader.ts).
@@ -104,7 +105,7 @@ export function cacheKey(parts: readonly string[]): string {
 }
 
 /** What a cache holds: the file name's prefix. */
-export type CacheKind = 'vectorscan' | 'rules' | 'ts' | 'programs' | 'code';
+export type CacheKind = 'vectorscan' | 'runtime' | 'rules' | 'ts' | 'programs' | 'code';
 
 export function cachePath(directory: string, kind: CacheKind, key: string): string {
   return join(directory, `${kind}-${key}.db`);

@@ -5,8 +5,7 @@
  * native/ carries one (F_SETPIPE_SZ) beside Vectorscan's. Without the addon (or off Linux) a pipe
  * stays as it is.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { nativeModule } from './engine/vectorscan/native.js';
 
 /** What a Linux pipe holds unless widened. */
 export const DEFAULT_PIPE_CAPACITY = 64 * 1024;
@@ -18,9 +17,7 @@ export const DEFAULT_PIPE_CAPACITY = 64 * 1024;
 export function widenPipe(fd: number, bytes: number): void {
   if (process.env.SSEREDACT_VECTORSCAN === 'off') return;
   try {
-    // src/ and dist/ are both one level below the package root.
-    const native = createRequire(import.meta.url)(fileURLToPath(new URL('../native/index.js', import.meta.url))) as { widenPipe?: (fd: number, bytes: number) => number };
-    native.widenPipe?.(fd, bytes);
+    (nativeModule() as { widenPipe?: (fd: number, bytes: number) => number }).widenPipe?.(fd, bytes);
   } catch {
     // No addon built: the pipe keeps its default capacity.
   }

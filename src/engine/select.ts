@@ -29,7 +29,7 @@ export function selectEngine(choice: EngineChoice, log?: (message: string) => vo
   const cacheDirectory = options.cacheDirectory === undefined ? defaultCacheDirectory() : options.cacheDirectory;
   const tsEngine = createTsEngine({ ...(cacheDirectory !== null ? { cacheDirectory } : {}), ...(log !== undefined ? { log } : {}) });
   if (choice === 'ts') return tsEngine;
-  const load = loadAddon();
+  const load = loadAddon(cacheDirectory);
   if ('error' in load) {
     if (choice === 'vectorscan') {
       throw new SseredactError('usage', `--engine vectorscan: the Vectorscan addon is not available; ${INSTALL_HINT}`, {
@@ -39,6 +39,7 @@ export function selectEngine(choice: EngineChoice, log?: (message: string) => vo
     log?.(`engine: ts (${load.error.message})`);
     return tsEngine;
   }
+  for (const note of load.notes) log?.(`vectorscan: ${note}`);
   log?.(`engine: vectorscan ${load.addon.version().trim()} (runtime: ${runtimeNote(load)})`);
   return createVectorscanEngine(load.addon, {
     fallback: tsEngine,
@@ -47,9 +48,9 @@ export function selectEngine(choice: EngineChoice, log?: (message: string) => vo
   });
 }
 
-/** The runtime copy in use, and the faster ones passed over and why. */
+/** The runtime copy in use, whether the choice was cached, and the faster ones passed over and why. */
 function runtimeNote(load: Extract<AddonLoad, { readonly addon: unknown }>): string {
-  const copy = `${load.addon.runtime()} copy`;
+  const copy = `${load.addon.runtime()} copy, ${load.runtimeCached ? 'cached choice' : 'chosen by the canaries'}`;
   return load.passedOver.length === 0 ? copy : `${copy}; passed over: ${load.passedOver.join('; ')}`;
 }
 

@@ -1,9 +1,11 @@
 /**
- * The typed face of the native addon (source in native/, built in place by the package's install
- * script where libvectorscan is present), and its loader. native/src/addon.cc documents each call; the types here mirror it.
+ * The typed face of the native addon (source in native/, loaded by ./native.ts), and its loader
+ * on a runtime copy that finds every canary. native/src/addon.cc documents each call; the types
+ * here mirror it.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { defaultCacheDirectory } from '../../cache.js';
+import { NATIVE_PATH, nativeModule } from './native.js';
+import { type RuntimeChoice, chooseRuntimeCached } from './runtime-cache.js';
 
 /** Flag and mode bits of Vectorscan's hs_compile.h. */
 export interface AddonConstants {
@@ -165,7 +167,7 @@ function scanEach(database: NativeDatabase, streams: ReadonlyArray<readonly Uint
  * says why each faster one was passed over; runtime null when none finds them all. Fail closed: a
  * copy that misses a match would let secrets through.
  */
-export function chooseRuntime(addon: Addon): { readonly runtime: string | null; readonly passedOver: readonly string[] } {
+export function chooseRuntime(addon: Addon): RuntimeChoice {
   const passedOver: string[] = [];
   for (const runtime of addon.runtimes()) {
     addon.useRuntime(runtime);
@@ -178,42 +180,46 @@ export function chooseRuntime(addon: Addon): { readonly runtime: string | null; 
 
 /**
  * The addon on the first runtime copy that finds every canary, with the faster copies passed over
- * and why; or why it could not be loaded.
+ * and why, whether that choice came from the cache (./runtime-cache.ts) and why not; or why it
+ * could not be loaded.
  */
-export type AddonLoad = { readonly addon: Addon; readonly from: string; readonly passedOver: readonly string[] } | { readonly error: Error };
+export type AddonLoad =
+  | { readonly addon: Addon; readonly from: string; readonly passedOver: readonly string[]; readonly runtimeCached: boolean; readonly notes: readonly string[] }
+  | { readonly error: Error };
 
 let loaded: AddonLoad | undefined;
 
 /**
  * Loads the addon once per thread from native/ of this package, where the package's install script
- * built it (`npm rebuild sseredact` builds it again). `SSEREDACT_VECTORSCAN=off` in the
+ * built it (`npm rebuild sseredact` builds it again), on the runtime copy cached in
+ * `cacheDirectory` (null: none) or chosen by the canaries. `SSEREDACT_VECTORSCAN=off` in the
  * environment makes it unavailable (to run as on a machine without Vectorscan). Never throws.
  */
-export function loadAddon(): AddonLoad {
+export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory()): AddonLoad {
   if (process.env.SSEREDACT_VECTORSCAN === 'off') {
     return { error: new Error('the vectorscan addon is disabled by SSEREDACT_VECTORSCAN=off') };
   }
   if (loaded !== undefined) return loaded;
-  const require = createRequire(import.meta.url);
-  // src/engine/vectorscan/ and dist/engine/vectorscan/ are both three levels below the root.
-  const path = fileURLToPath(new URL('../../../native/index.js', import.meta.url));
+  const path = NATIVE_PATH;
   const errors: string[] = [];
   try {
-    const addon = require(path) as Addon;
+    const addon = nativeModule() as Addon;
     if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
       errors.push(`${path}: not the sseredact vectorscan addon`);
     } else if (!addon.validPlatform()) {
       errors.push(`${path}: this CPU lacks the instructions Vectorscan was built for`);
     } else {
-      const choice = chooseRuntime(addon);
+      const choice = chooseRuntimeCached(addon, cacheDirectory, JSON.stringify(CANARIES), () => chooseRuntime(addon));
       if (choice.runtime !== null) {
-        loaded = { addon, from: path, passedOver: choice.passedOver };
+        loaded = { addon, from: path, passedOver: choice.passedOver, runtimeCached: choice.cached, notes: choice.notes };
         return loaded;
       }
       errors.push(`${path}: Vectorscan ${addon.version().trim()} misses matches on this CPU (${choice.passedOver.join('; ')})`);
     }
   } catch (error) {
-    errors.push(`${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    // dlopen's message names the file already.
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    errors.push(message.startsWith(path) ? message : `${path}: ${message}`);
   }
   loaded = { error: new Error(`the vectorscan addon is not available (${errors.join('; ')})`) };
   return loaded;
