@@ -14,7 +14,7 @@
  *
  * Each module keeps its own location: `import.meta.url` in a bundled module becomes the URL of the
  * file it was bundled from, so the paths it resolves from there (the packs, package.json,
- * native/index.js, the scan worker) are those of the unbundled layout.
+ * the native addon, the scan worker) are those of the unbundled layout.
  */
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
