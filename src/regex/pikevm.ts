@@ -160,6 +160,11 @@ class Scratch {
   readonly stack = new ClosureStack();
   /** The slots of the thread being followed through its epsilon closure. */
   readonly slots: Int32Array;
+  /**
+   * The slots of the best match found so far: a greedy tail matches again at every byte it takes
+   * (`[A-Za-z0-9+/=]*` of a private key), and a new array each time was most of a search's garbage.
+   */
+  readonly matched: Int32Array;
 
   constructor(
     readonly size: number,
@@ -168,6 +173,7 @@ class Scratch {
     this.current = new ThreadList(size, slotCount);
     this.next = new ThreadList(size, slotCount);
     this.slots = new Int32Array(slotCount);
+    this.matched = new Int32Array(slotCount);
   }
 }
 
@@ -796,7 +802,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   let next = scratch.next;
   current.clear();
   next.clear();
-  let matched: Slots | null = null;
+  let matched = false;
   const bytes = window.bytes;
   const offset = window.offset;
   // Positions whose byte starts no match; the byte at the limit or past it is left to canStartAt.
@@ -808,7 +814,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   for (let position = from; ; position++) {
     let canStart: boolean;
     if (current.length === 0) {
-      if (matched !== null) break;
+      if (matched) break;
       // Nothing in flight: jump to the next position where a match can start.
       const skipFrom = position;
       for (;;) {
@@ -822,7 +828,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       if (position !== skipFrom) current.clear();
       canStart = true;
     } else {
-      canStart = matched === null && position <= lastStart && canStartAt(program, window, position, probe);
+      canStart = !matched && position <= lastStart && canStartAt(program, window, position, probe);
     }
     if (canStart) addThread(program, scratch, window, current, 0, null, 0, position);
     if (current.length === 0) {
@@ -844,7 +850,8 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
     for (let i = 0; i < current.length; i++) {
       const pc = current.pcs[i]!;
       if (ops[pc] === Op.Match) {
-        matched = current.slots.slice(i * slotCount, i * slotCount + slotCount);
+        for (let slot = 0, at = i * slotCount; slot < slotCount; slot++) scratch.matched[slot] = current.slots[at + slot]!;
+        matched = true;
         break; // lower-priority threads can no longer win
       }
       if (byte < 0 || ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 0) continue;
@@ -863,5 +870,5 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   }
   scratch.current = current;
   scratch.next = next;
-  return matched;
+  return matched ? scratch.matched.slice(0, slotCount) : null;
 }
