@@ -340,13 +340,6 @@ function takesOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16A
   return { takes, takeSets };
 }
 
-/** Whether a thread at `pc` can take `byte` next (-1: the byte is not known yet) or match. */
-function canTake(program: Program, pc: number, byte: number): boolean {
-  if (byte < 0) return true;
-  const row = program.takes[pc]! * REACH_WORDS;
-  return ((program.takeSets[row + (byte >>> 5)]! >>> (byte & 31)) & 1) === 1 || program.takeSets[row + 8] === 1;
-}
-
 /** Most prefix sets checked before a thread starts. */
 const MAX_PREFIX = 16;
 
@@ -702,12 +695,17 @@ function assertionHolds(kind: number, window: SearchWindow, position: number): b
  * (all unset when `from` is null).
  */
 function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, from: ThreadList | null, row: number, position: number): void {
-  const { ops, xs, ys, slotCount } = program;
+  const { ops, xs, ys, slotCount, takes, takeSets } = program;
   const { stack, slots } = scratch;
-  if (from === null) slots.fill(-1, 0, slotCount);
+  if (from === null) for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
   else for (let slot = 0, at = row * slotCount; slot < slotCount; slot++) slots[slot] = from.slots[at + slot]!;
-  // The byte the threads added here wait on: a closure that cannot take it adds nothing that lives.
-  const byte = position < window.limit ? window.bytes[position - window.offset]! : -1;
+  // The byte the threads added here wait on: a closure that can neither take it nor match adds
+  // nothing that lives (Program.takes; asked at every instruction visited, so with the word and
+  // bit of the byte worked out once).
+  const isByteKnown = position < window.limit;
+  const byte = isByteKnown ? window.bytes[position - window.offset]! : 0;
+  const word = byte >>> 5;
+  const bit = byte & 31;
   stack.depth = 0;
   stack.push(startPc, -1, 0);
   while (stack.depth > 0) {
@@ -719,7 +717,9 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
     }
     let pc = stack.pcs[top]!;
     for (;;) {
-      if (!canTake(program, pc, byte) || !list.visit(pc)) break;
+      const takeRow = takes[pc]! * REACH_WORDS;
+      if (isByteKnown && ((takeSets[takeRow + word]! >>> bit) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
+      if (!list.visit(pc)) break;
       const op = ops[pc]!;
       if (op === Op.Jump) {
         pc = xs[pc]!;
@@ -847,6 +847,11 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
     const byte = position < window.limit ? bytes[position - offset]! : -1;
     const word = byte >>> 5;
     const bit = byte & 31;
+    // The byte after it, which a thread moved on to a Bytes instruction must be able to take.
+    const isNextKnown = position + 1 < window.limit;
+    const nextByte = isNextKnown ? bytes[position + 1 - offset]! : 0;
+    const nextWord = nextByte >>> 5;
+    const nextBit = nextByte & 31;
     for (let i = 0; i < current.length; i++) {
       const pc = current.pcs[i]!;
       if (ops[pc] === Op.Match) {
@@ -857,7 +862,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       if (byte < 0 || ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 0) continue;
       const target = pc + 1;
       if (ops[target] !== Op.Bytes) addThread(program, scratch, window, next, target, current, i, position + 1);
-      else if (canTake(program, target, position + 1 < window.limit ? bytes[position + 1 - offset]! : -1) && next.visit(target)) {
+      else if ((!isNextKnown || ((sets[setOf[target]! * 8 + nextWord]! >>> nextBit) & 1) === 1) && next.visit(target)) {
         // A byte straight after a byte (a literal, the fixed copies of a repeat): no closure to follow.
         for (let slot = 0, to = next.length * slotCount, at = i * slotCount; slot < slotCount; slot++) next.slots[to + slot] = current.slots[at + slot]!;
         next.pcs[next.length++] = target;
