@@ -72,8 +72,9 @@ interface PendingStarts {
   /**
    * Where a finding from these starts can begin its secret at the earliest, as the last search
    * that could not decide them saw it (see SearchProbe.secretFrom); undefined until one did.
+   * Always present (never deleted): ranges of one shape keep the walks over them monomorphic.
    */
-  secretFrom?: number;
+  secretFrom: number | undefined;
 }
 
 /** A rule's pending ranges, oldest first; `head` skips the decided ones without shifting. */
@@ -160,9 +161,9 @@ export class Confirmer {
       // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
       last.low = Math.min(last.low, low);
       last.high = Math.max(last.high, high);
-      delete last.secretFrom; // the new starts were not searched
+      last.secretFrom = undefined; // the new starts were not searched
     } else {
-      queue.ranges.push({ low, high });
+      queue.ranges.push({ low, high, secretFrom: undefined });
       this.active.add(match.rule);
     }
   }
