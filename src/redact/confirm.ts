@@ -28,7 +28,7 @@
  * factor, never the match width per byte.
  */
 
-import { type SearchProbe, type Slots, searchProgram } from '../regex/pikevm.js';
+import { type SearchProbe, type SearchWindow, type Slots, searchProgram } from '../regex/pikevm.js';
 import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
 import { findingRuleId } from '../rules/keyword-groups.js';
 import type { Finding, Match, Span } from '../types.js';
@@ -72,8 +72,9 @@ interface PendingStarts {
   /**
    * Where a finding from these starts can begin its secret at the earliest, as the last search
    * that could not decide them saw it (see SearchProbe.secretFrom); undefined until one did.
+   * Always present (never deleted): ranges of one shape keep the walks over them monomorphic.
    */
-  secretFrom?: number;
+  secretFrom: number | undefined;
 }
 
 /** A rule's pending ranges, oldest first; `head` skips the decided ones without shifting. */
@@ -88,6 +89,11 @@ function dropDecided(queue: PendingQueue): void {
     queue.head = 0;
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
+
+/** A search's window, moved from search to search: one object, not one (and a view) per search. */
+type MovingWindow = { -readonly [Field in keyof SearchWindow]: SearchWindow[Field] };
 
 /** What the stream looks like now, for deciding which starts are final. */
 export interface ConfirmContext {
@@ -115,6 +121,11 @@ export class Confirmer {
   /** Exact matches (Match.exact) not reported yet: they need no search. */
   private decided: Match[] = [];
   private readonly probe: SearchProbe = { reachedLimit: false, secretGroup: 0, secretFrom: Infinity };
+  /**
+   * Every search of a pass views the bytes kept (nothing is appended during a pass) from the
+   * buffer's base: a search reads no byte before its first start's, so the wider view changes nothing.
+   */
+  private readonly window: MovingWindow = { bytes: NO_BYTES, offset: 0, limit: 0, isStreamEnd: false };
 
   constructor(private readonly rules: readonly CompiledRule[]) {}
 
@@ -150,9 +161,9 @@ export class Confirmer {
       // Overlapping, adjacent, or (rarely) earlier than the last range: widen it.
       last.low = Math.min(last.low, low);
       last.high = Math.max(last.high, high);
-      delete last.secretFrom; // the new starts were not searched
+      last.secretFrom = undefined; // the new starts were not searched
     } else {
-      queue.ranges.push({ low, high });
+      queue.ranges.push({ low, high, secretFrom: undefined });
       this.active.add(match.rule);
     }
   }
@@ -196,6 +207,9 @@ export class Confirmer {
       for (const match of decided) this.report(this.rules[match.rule]!, match, match, context.buffer, onFinding);
     }
     if (this.active.size === 0) return;
+    const { buffer } = context;
+    this.window.bytes = buffer.view(buffer.base, buffer.scannedUpTo);
+    this.window.offset = buffer.base;
     for (const index of this.active) {
       const queue = this.pending.get(index)!;
       this.runRule(this.rules[index]!, queue, context, onFinding);
@@ -207,6 +221,7 @@ export class Confirmer {
         dropDecided(queue);
       }
     }
+    this.window.bytes = NO_BYTES; // not to keep the buffer's storage once it grows
   }
 
   private runRule(rule: CompiledRule, queue: PendingQueue, context: ConfirmContext, onFinding: (finding: Finding) => void): void {
@@ -240,9 +255,10 @@ export class Confirmer {
         last++;
         lastStart = Math.min(ranges[last]!.high, bound);
       }
-      const from = Math.max(buffer.base, range.low - 1);
       const windowEnd = Math.min(limit, lastStart + rule.maxWidth + 1);
-      const window = { bytes: buffer.view(from, windowEnd), offset: from, limit: windowEnd, isStreamEnd: context.isStreamEnd && windowEnd === limit };
+      const window = this.window;
+      window.limit = windowEnd;
+      window.isStreamEnd = context.isStreamEnd && windowEnd === limit;
       const slots = searchProgram(rule.program, window, range.low, lastStart);
       if (slots === null) {
         // No match starts in [low, lastStart]; nor in the gaps between the ranges, or the engine
@@ -310,8 +326,9 @@ export class Confirmer {
     const limit = buffer.scannedUpTo;
     const lastStart = Math.min(range.high, limit - 1);
     if (lastStart < range.low) return false;
-    const from = Math.max(buffer.base, range.low - 1);
-    const window = { bytes: buffer.view(from, limit), offset: from, limit, isStreamEnd: false };
+    const window = this.window;
+    window.limit = limit;
+    window.isStreamEnd = false;
     this.probe.secretGroup = enclosingSecretGroup(rule.secretGroup);
     const slots = searchProgram(rule.program, window, range.low, lastStart, this.probe);
     if (this.probe.reachedLimit) {

@@ -160,6 +160,11 @@ class Scratch {
   readonly stack = new ClosureStack();
   /** The slots of the thread being followed through its epsilon closure. */
   readonly slots: Int32Array;
+  /**
+   * The slots of the best match found so far: a greedy tail matches again at every byte it takes
+   * (`[A-Za-z0-9+/=]*` of a private key), and a new array each time was most of a search's garbage.
+   */
+  readonly matched: Int32Array;
 
   constructor(
     readonly size: number,
@@ -168,6 +173,7 @@ class Scratch {
     this.current = new ThreadList(size, slotCount);
     this.next = new ThreadList(size, slotCount);
     this.slots = new Int32Array(slotCount);
+    this.matched = new Int32Array(slotCount);
   }
 }
 
@@ -332,13 +338,6 @@ function takesOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array, setOf: Uint16A
   const takeSets = new Uint32Array(rows.length * REACH_WORDS);
   rows.forEach((row, index) => takeSets.set(row, index * REACH_WORDS));
   return { takes, takeSets };
-}
-
-/** Whether a thread at `pc` can take `byte` next (-1: the byte is not known yet) or match. */
-function canTake(program: Program, pc: number, byte: number): boolean {
-  if (byte < 0) return true;
-  const row = program.takes[pc]! * REACH_WORDS;
-  return ((program.takeSets[row + (byte >>> 5)]! >>> (byte & 31)) & 1) === 1 || program.takeSets[row + 8] === 1;
 }
 
 /** Most prefix sets checked before a thread starts. */
@@ -696,12 +695,17 @@ function assertionHolds(kind: number, window: SearchWindow, position: number): b
  * (all unset when `from` is null).
  */
 function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, from: ThreadList | null, row: number, position: number): void {
-  const { ops, xs, ys, slotCount } = program;
+  const { ops, xs, ys, slotCount, takes, takeSets } = program;
   const { stack, slots } = scratch;
-  if (from === null) slots.fill(-1, 0, slotCount);
+  if (from === null) for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
   else for (let slot = 0, at = row * slotCount; slot < slotCount; slot++) slots[slot] = from.slots[at + slot]!;
-  // The byte the threads added here wait on: a closure that cannot take it adds nothing that lives.
-  const byte = position < window.limit ? window.bytes[position - window.offset]! : -1;
+  // The byte the threads added here wait on: a closure that can neither take it nor match adds
+  // nothing that lives (Program.takes; asked at every instruction visited, so with the word and
+  // bit of the byte worked out once).
+  const isByteKnown = position < window.limit;
+  const byte = isByteKnown ? window.bytes[position - window.offset]! : 0;
+  const word = byte >>> 5;
+  const bit = byte & 31;
   stack.depth = 0;
   stack.push(startPc, -1, 0);
   while (stack.depth > 0) {
@@ -713,7 +717,9 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
     }
     let pc = stack.pcs[top]!;
     for (;;) {
-      if (!canTake(program, pc, byte) || !list.visit(pc)) break;
+      const takeRow = takes[pc]! * REACH_WORDS;
+      if (isByteKnown && ((takeSets[takeRow + word]! >>> bit) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
+      if (!list.visit(pc)) break;
       const op = ops[pc]!;
       if (op === Op.Jump) {
         pc = xs[pc]!;
@@ -796,7 +802,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   let next = scratch.next;
   current.clear();
   next.clear();
-  let matched: Slots | null = null;
+  let matched = false;
   const bytes = window.bytes;
   const offset = window.offset;
   // Positions whose byte starts no match; the byte at the limit or past it is left to canStartAt.
@@ -808,7 +814,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   for (let position = from; ; position++) {
     let canStart: boolean;
     if (current.length === 0) {
-      if (matched !== null) break;
+      if (matched) break;
       // Nothing in flight: jump to the next position where a match can start.
       const skipFrom = position;
       for (;;) {
@@ -822,7 +828,7 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
       if (position !== skipFrom) current.clear();
       canStart = true;
     } else {
-      canStart = matched === null && position <= lastStart && canStartAt(program, window, position, probe);
+      canStart = !matched && position <= lastStart && canStartAt(program, window, position, probe);
     }
     if (canStart) addThread(program, scratch, window, current, 0, null, 0, position);
     if (current.length === 0) {
@@ -841,16 +847,22 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
     const byte = position < window.limit ? bytes[position - offset]! : -1;
     const word = byte >>> 5;
     const bit = byte & 31;
+    // The byte after it, which a thread moved on to a Bytes instruction must be able to take.
+    const isNextKnown = position + 1 < window.limit;
+    const nextByte = isNextKnown ? bytes[position + 1 - offset]! : 0;
+    const nextWord = nextByte >>> 5;
+    const nextBit = nextByte & 31;
     for (let i = 0; i < current.length; i++) {
       const pc = current.pcs[i]!;
       if (ops[pc] === Op.Match) {
-        matched = current.slots.slice(i * slotCount, i * slotCount + slotCount);
+        for (let slot = 0, at = i * slotCount; slot < slotCount; slot++) scratch.matched[slot] = current.slots[at + slot]!;
+        matched = true;
         break; // lower-priority threads can no longer win
       }
       if (byte < 0 || ((sets[setOf[pc]! * 8 + word]! >>> bit) & 1) === 0) continue;
       const target = pc + 1;
       if (ops[target] !== Op.Bytes) addThread(program, scratch, window, next, target, current, i, position + 1);
-      else if (canTake(program, target, position + 1 < window.limit ? bytes[position + 1 - offset]! : -1) && next.visit(target)) {
+      else if ((!isNextKnown || ((sets[setOf[target]! * 8 + nextWord]! >>> nextBit) & 1) === 1) && next.visit(target)) {
         // A byte straight after a byte (a literal, the fixed copies of a repeat): no closure to follow.
         for (let slot = 0, to = next.length * slotCount, at = i * slotCount; slot < slotCount; slot++) next.slots[to + slot] = current.slots[at + slot]!;
         next.pcs[next.length++] = target;
@@ -863,5 +875,5 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   }
   scratch.current = current;
   scratch.next = next;
-  return matched;
+  return matched ? scratch.matched.slice(0, slotCount) : null;
 }

@@ -60,14 +60,22 @@ export interface PredicateContext {
 /** A compiled predicate: true when the finding is kept. */
 export type SecretPredicate = (secret: Uint8Array, context?: PredicateContext) => boolean;
 
+/**
+ * The counts of shannonEntropy, zeroed again as it reads them: a new array (and two iterators)
+ * for every match checked was over a tenth of the confirmer's time on the dense shape.
+ */
+const byteCounts = new Uint32Array(256);
+
 /** Shannon entropy of `bytes`, in bits per byte. */
 export function shannonEntropy(bytes: Uint8Array): number {
   if (bytes.length === 0) return 0;
-  const counts = new Uint32Array(256);
-  for (const byte of bytes) counts[byte]!++;
+  for (let i = 0; i < bytes.length; i++) byteCounts[bytes[i]!]!++;
   let entropy = 0;
-  for (const count of counts) {
+  // By byte value, as ever: the same sum in the same order, to the last bit.
+  for (let byte = 0; byte < 256; byte++) {
+    const count = byteCounts[byte]!;
     if (count === 0) continue;
+    byteCounts[byte] = 0;
     const p = count / bytes.length;
     entropy -= p * Math.log2(p);
   }
