@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Database } from '../../src/engine/engine.js';
 import { automatonKey } from '../../src/engine/ts/automaton-cache.js';
-import { type BuiltStates, FLAG_BITS, LazyDfa, SENTINEL, UNBUILT } from '../../src/engine/ts/dfa.js';
+import { type BuiltStates, FLAG_BITS, LazyDfa, MAX_STATES, SENTINEL, UNBUILT } from '../../src/engine/ts/dfa.js';
 import { dfaKey, keepDfa, readDfaStates, writeDfaStates } from '../../src/engine/ts/dfa-cache.js';
 import { createTsEngine } from '../../src/engine/ts/engine.js';
 import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
@@ -185,6 +185,37 @@ describe('the ts DFA kept across runs', () => {
     const dfa = new LazyDfa(automaton, 100);
     expect(dfa.restore(scannedStates())).toBe(false);
     expect(dfa.stateCount).toBe(2);
+  });
+
+  test('a restored DFA with every state an entry can name flushes before it builds one more', () => {
+    // States 2.. of one position each, then of two: distinct, none of them {1, 2}.
+    const count = automaton.positionRule.length;
+    const sets = [[], [], ...Array.from({ length: MAX_STATES - 2 }, (_, i) => (i < count ? [i] : [0, i - count + 1]))];
+    const positionStart = new Int32Array(MAX_STATES + 1);
+    sets.forEach((set, i) => {
+      positionStart[i + 1] = positionStart[i]! + set.length;
+    });
+    const perState = () => new Int32Array(MAX_STATES);
+    const none = new Int32Array(0);
+    const states: BuiltStates = {
+      positionStart,
+      positions: Int32Array.from(sets.flat()),
+      stateHash: perState(),
+      depths: perState(),
+      separatorDepths: perState(),
+      droppedHeadDepths: perState(),
+      droppedTokenHeadDepths: perState(),
+      accepts: sets.map(() => none),
+      acceptsAtEnd: sets.map(() => none),
+      builtAt: none,
+      builtEntries: new Uint16Array(0),
+    };
+    const dfa = new LazyDfa(automaton);
+    expect(dfa.restore(states)).toBe(true);
+    expect(dfa.stateCount).toBe(MAX_STATES);
+    const state = dfa.intern(Int32Array.of(1, 2));
+    expect(state).toBeLessThan(MAX_STATES);
+    expect(Array.from(dfa.positionsOf(state))).toEqual([1, 2]);
   });
 
   const dfaFile = () => join(cacheDirectory, readdirSync(cacheDirectory).find((name) => name === `ts-${key}.db`)!);

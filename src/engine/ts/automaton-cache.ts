@@ -129,7 +129,7 @@ function decode(metaText: string, data: Uint8Array): Decoded | null {
   const expected = [...shapes.flatMap(({ positions, rules }) => expectedLengths(positions as number, rules as number)), ...Array.from({ length: extra as number }, () => null)];
   if (lengths.length !== expected.length || !lengths.every((length, i) => Number.isInteger(length) && length >= 0 && (expected[i] === null || length === expected[i]))) return null;
   if (lengths.reduce((n: number, length: number) => n + length * 4, 0) !== data.length) return null;
-  // One copy into an aligned int32 array, then views of it.
+  // One int32 array over the bytes (a copy only where they are not aligned), then views of it.
   const all = fromBytes(data, Int32Array);
   let at = 0;
   const arrays = (lengths as number[]).map((length) => {

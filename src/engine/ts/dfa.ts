@@ -38,7 +38,7 @@ export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
  * byte class (see PositionAutomaton.byteClasses) make a state's row 256 bytes on the built-in pack (96 classes
  * rounded up to 128), against 512 with a column per byte and 1 KiB with 32-bit entries.
  */
-const MAX_STATES = 16384;
+export const MAX_STATES = 16384;
 
 /**
  * The default budget of a cache, in bytes (see stateBytes). The built-in secrets pack averages
@@ -194,7 +194,7 @@ export class LazyDfa {
     return kinds;
   }
 
-  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them). */
+  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them; after a flush if the DFA holds MAX_STATES). */
   intern(positions: Int32Array): number {
     const generation = ++this.markGeneration;
     let hash = 0;
@@ -203,7 +203,11 @@ export class LazyDfa {
       hash = (hash + this.positionHash[positions[i]!]!) | 0;
     }
     const known = this.findMarked(hash, positions.length, generation);
-    return known >= 0 ? known : this.add(positions, hash);
+    if (known >= 0) return known;
+    // Steps flush before the cache is full, but a restored DFA may be full (and a scanner interns
+    // after it): a state past the most an entry can name would be named as another.
+    if (this.stateCount >= MAX_STATES) this.flush();
+    return this.add(positions, hash);
   }
 
   /** The id of the state whose `count` positions are the ones marked `generation` (their hash `hash`), or -1. */
@@ -427,7 +431,8 @@ export class LazyDfa {
     if (!isOffsets(positionStart, positions.length) || positionStart[2] !== 0) return false;
     if (!everyIn(positions, 0, this.automaton.positionRule.length) || !depthArrays.every((depths) => everyIn(depths, 0, 2 ** 31))) return false;
 
-    this.resize(Math.max(this.flags.length, 1 << (32 - Math.clz32(count))));
+    // Room for one more state (as growing by steps would leave), but never for more than any DFA holds.
+    this.resize(Math.max(this.flags.length, Math.min(MAX_STATES, 1 << (32 - Math.clz32(count)))));
     this.positionSlab = positions.slice();
     this.positionStart.set(positionStart);
     // The fixed states are the flush's.
@@ -440,8 +445,9 @@ export class LazyDfa {
     const ruleCount = this.automaton.isTruncated.length;
     const rowBytes = Uint16Array.BYTES_PER_ELEMENT << this.rowShift;
     for (let id = 2; id < count; id++) {
-      const accepted = accepts[id]!.length === 0 ? NONE : accepts[id]!;
-      const atEnd = acceptsAtEnd[id]!.length === 0 ? NONE : acceptsAtEnd[id]!;
+      // Copies: the lists given may be views of a larger buffer (a cache entry's).
+      const accepted = accepts[id]!.length === 0 ? NONE : accepts[id]!.slice();
+      const atEnd = acceptsAtEnd[id]!.length === 0 ? NONE : acceptsAtEnd[id]!.slice();
       if (!everyIn(accepted, 0, ruleCount) || !everyIn(atEnd, 0, ruleCount)) return false;
       this.accepts.push(accepted);
       this.acceptsAtEnd.push(atEnd);

@@ -32,9 +32,16 @@ export function toBytes(arrays: ReadonlyArray<Int32Array | Uint16Array>): Uint8A
   return data;
 }
 
-/** Little-endian bytes (a whole number of `type`'s elements) as one aligned array of their own. */
-export function fromBytes<T extends Int32Array | Uint16Array>(data: Uint8Array, type: { new (length: number): T; readonly BYTES_PER_ELEMENT: number }): T {
+/**
+ * Little-endian bytes (a whole number of `type`'s elements) as an array: a view of `data` where it
+ * is aligned on a little-endian host (a cache entry as read is), else a copy.
+ */
+export function fromBytes<T extends Int32Array | Uint16Array>(
+  data: Uint8Array,
+  type: { new (length: number): T; new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number },
+): T {
   const size = type.BYTES_PER_ELEMENT;
+  if (IS_LITTLE_ENDIAN_HOST && data.byteOffset % size === 0) return new type(data.buffer, data.byteOffset, data.length / size);
   const all = new type(data.length / size);
   if (IS_LITTLE_ENDIAN_HOST) {
     new Uint8Array(all.buffer).set(data);
