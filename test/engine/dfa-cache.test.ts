@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Database } from '../../src/engine/engine.js';
 import { automatonKey } from '../../src/engine/ts/automaton-cache.js';
@@ -17,6 +18,7 @@ import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { Match } from '../../src/types.js';
+import { cutAt, everyBytes } from '../support.js';
 
 let cacheDirectory: string;
 beforeEach(() => {
@@ -60,15 +62,15 @@ function scannedStates(): BuiltStates {
 }
 
 /**
- * What `count` scanners of `database` report over `text` in `chunk`-byte writes taking turns: per
+ * What `count` scanners of `database` report over `chunks`, their writes taking turns: per
  * scanner, its matches and its horizon after each write (which a scanner in a wrong state shows).
  */
-function scanTogether(database: Database, count: number, chunk: number, text = TEXT): Array<Array<Match | number>> {
+function scanTogether(database: Database, count: number, chunks: readonly Uint8Array[]): Array<Array<Match | number>> {
   const scanners = Array.from({ length: count }, () => database.open());
   const reports = scanners.map((): Array<Match | number> => []);
-  for (let at = 0; at < text.length; at += chunk) {
+  for (const chunk of chunks) {
     scanners.forEach((scanner, i) => {
-      scanner.write(text.subarray(at, at + chunk), (match) => reports[i]!.push(match));
+      scanner.write(chunk, (match) => reports[i]!.push(match));
       reports[i]!.push(scanner.horizon());
     });
   }
@@ -78,7 +80,7 @@ function scanTogether(database: Database, count: number, chunk: number, text = T
 
 /** The ts engine without a cache: what every scan here must report. */
 const UNCACHED = createTsEngine().compile(rules);
-const WANT = scanTogether(UNCACHED, 1, 65536)[0];
+const WANT = scanTogether(UNCACHED, 1, everyBytes(TEXT, 65536))[0];
 
 describe('the ts DFA kept across runs', () => {
   test('restored states are the states a fresh DFA builds, with the transitions it builds', () => {
@@ -128,14 +130,14 @@ describe('the ts DFA kept across runs', () => {
     const log = (message: string) => messages.push(message);
     // States kept from another text (TEXT's halves swapped) have other ids than TEXT's first ones.
     const half = TEXT.length >> 1;
-    scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 1, 65536, Buffer.concat([TEXT.subarray(half), TEXT.subarray(0, half)]));
+    scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 1, [TEXT.subarray(half), TEXT.subarray(0, half)]);
     expect(messages.filter((message) => message.startsWith('ts DFA'))).toEqual(['ts DFA: nothing cached; building its states']);
 
     // Two streams of one database, their writes taking turns: the one that reads the states
     // changes the ids the other holds.
-    const reports = scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 2, chunk);
+    const reports = scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 2, everyBytes(TEXT, chunk));
     expect(messages.at(-1)).toMatch(/^ts DFA: \d+ states from the cache$/);
-    const want = scanTogether(UNCACHED, 1, chunk)[0];
+    const want = scanTogether(UNCACHED, 1, everyBytes(TEXT, chunk))[0];
     expect(reports).toEqual([want, want]);
   });
 
@@ -155,6 +157,22 @@ describe('the ts DFA kept across runs', () => {
     for (const byte of TEXT.subarray(0, at)) want = fresh.next(want, byte);
     expect(positions.length).toBeGreaterThan(0);
     expect(positions).toEqual(Array.from(fresh.positionsOf(want)));
+  });
+
+  // Random pieces of the text cut at random, each by a database that reads states kept by the
+  // cases before it (which write what they built): what the database without a cache reports.
+  test('any piece, any cuts: a database that reads kept states mid-stream reports the same (property)', () => {
+    const pieceArb = fc.record({ from: fc.nat(TEXT.length - 20_000), length: fc.integer({ min: 3000, max: 20_000 }), cuts: fc.array(fc.nat(20_000), { maxLength: 12 }) });
+    const messages: string[] = [];
+    fc.assert(
+      fc.property(pieceArb, ({ from, length, cuts }) => {
+        const chunks = cutAt(TEXT.subarray(from, from + length), cuts);
+        const database = createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules);
+        expect(scanTogether(database, 1, chunks)).toEqual(scanTogether(UNCACHED, 1, chunks));
+      }),
+      { numRuns: Number(process.env.SSEREDACT_FUZZ_RUNS ?? 25) },
+    );
+    expect(messages.filter((message) => / states from the cache$/.test(message)).length).toBeGreaterThan(0);
   });
 
   /** Each a copy of the states with one thing wrong that restore must refuse. */
@@ -177,7 +195,7 @@ describe('the ts DFA kept across runs', () => {
     expect(new LazyDfa(automaton).restore(states)).toBe(true);
     writeDfaStates(cacheDirectory, key, spoil(states), (message) => expect.fail(message));
     const messages: string[] = [];
-    expect(scanTogether(createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules), 1, 65536)).toEqual([WANT]);
+    expect(scanTogether(createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules), 1, everyBytes(TEXT, 65536))).toEqual([WANT]);
     expect(messages).toContain('ts DFA: cached entry malformed; building its states');
   });
 

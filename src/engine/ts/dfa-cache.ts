@@ -4,11 +4,12 @@
  * builds ~8,900 states; building them again is ~30% of such a run (the steps themselves, and the
  * scan loop leaving its fast path at every entry not built yet).
  *
- * When: a run reads the states once its DFA has built LOAD_AFTER_STATES of its own (a short input,
+ * When: a run reads the states once its DFA has built READ_AFTER_STATES of its own (a short input,
  * `echo hi`, never reads them: that keeps a small run as fast and small as without the cache), and
- * writes them at a stream's end when it built SAVE_AFTER_STATES since it read or wrote them. A
- * write is a whole file renamed into place: of runs that end at once, the last one's states stay.
- * Neither ever fails a run: a miss, or a failed write, is told to the log (--verbose).
+ * writes them at a stream's end when it built WRITE_AFTER_STATES since it read or wrote them and
+ * holds at most WRITE_AT_MOST_STATES. A write is a whole file renamed into place: of runs that end
+ * at once, the last one's states stay. Neither ever fails a run: a miss, or a failed write, is
+ * told to the log (--verbose).
  *
  * Key: DFA_VERSION and the automaton's key (the rules, AUTOMATON_VERSION, the build). A stale,
  * corrupt or malformed entry is a miss (LazyDfa.restore checks what it takes), never a DFA.
@@ -19,17 +20,26 @@
  * acceptsAtEnd (offsets and values each, see flattenLists), builtAt; then builtEntries as uint16.
  */
 import { cacheKey, readCache, writeCache } from '../../cache.js';
-import type { BuiltStates, LazyDfa } from './dfa.js';
+import { type BuiltStates, type LazyDfa, MAX_STATES } from './dfa.js';
 import { flattenLists, fromBytes, listsOf, toBytes } from './typed-arrays.js';
 
 /** Bump when the layout above changes, or what a table entry or a state's positions mean. */
 const DFA_VERSION = '1';
 
 /** States a run builds before it reads the kept ones: `echo hi` builds 3, 1 KiB of CI log ~200 (the first bytes of a text build the most). */
-const LOAD_AFTER_STATES = 256;
+const READ_AFTER_STATES = 256;
 
 /** New states that make a stream's end write them: fewer are cheaper to build again than to write (~10 ms) and read. */
-const SAVE_AFTER_STATES = 512;
+const WRITE_AFTER_STATES = 512;
+
+/**
+ * The most states written: a DFA that reads them keeps room for a quarter of what it can hold
+ * before it must flush (a flush throws away what the cache brought, and more). Without it, runs
+ * over texts of other shapes wrote ever more states, until a run that read them flushed: a
+ * 256 MiB CI log after 64 MiB of base64 and of dense secrets took 1.11x the CPU of a run without
+ * the cache (bench/memory.mjs). A run that ends with more leaves what is cached as it is.
+ */
+const WRITE_AT_MOST_STATES = (MAX_STATES * 3) / 4;
 
 /** The cache key of the DFA over the automaton whose key is `automatonKey`. */
 export function dfaKey(automatonKey: string): string {
@@ -118,7 +128,7 @@ export function writeDfaStates(directory: string, key: string, states: BuiltStat
 /** What a database's scanners tell the cache of its DFA. */
 export interface KeptDfa {
   /**
-   * After each step of the DFA, which went to `state`: once it has built LOAD_AFTER_STATES, reads
+   * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES, reads
    * the kept states into it (a new generation). Returns `state`'s id after that.
    */
   afterStep(state: number): number;
@@ -133,7 +143,7 @@ export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (mess
   let keptAt = 0;
   return {
     afterStep(state) {
-      if (isRead || dfa.statesBuilt < LOAD_AFTER_STATES) return state;
+      if (isRead || dfa.statesBuilt < READ_AFTER_STATES) return state;
       isRead = true;
       const states = readDfaStates(directory, key, log);
       if (states === null) return state;
@@ -145,7 +155,7 @@ export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (mess
       return dfa.intern(positions);
     },
     afterStream() {
-      if (dfa.statesBuilt - keptAt < SAVE_AFTER_STATES) return;
+      if (dfa.statesBuilt - keptAt < WRITE_AFTER_STATES || dfa.stateCount > WRITE_AT_MOST_STATES) return;
       keptAt = dfa.statesBuilt;
       writeDfaStates(directory, key, dfa.builtStates(), log);
     },
