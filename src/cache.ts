@@ -2,7 +2,8 @@
  * The on-disk caches of what a start would otherwise compute again (DESIGN §8, start-up under
  * 150 ms with a warm cache): compiled Vectorscan databases (engine/vectorscan/database.ts), the
  * Vectorscan runtime copy chosen for this machine (engine/vectorscan/runtime-cache.ts), the ts
- * engine's automata (engine/ts/automaton-cache.ts), the rule compiler's analyses
+ * engine's automata (engine/ts/automaton-cache.ts) and its DFA's states (engine/ts/dfa-cache.ts:
+ * what a run over the same rules would build again), the rule compiler's analyses
  * (rules/analysis-cache.ts), the confirmer's programs (rules/program-cache.ts) and V8's code of
  * the CLI's bundle (cli/bundle-loader.ts).
  *

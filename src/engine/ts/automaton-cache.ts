@@ -19,10 +19,10 @@
  * isDroppedTokenOnly, droppedHeadDepth, droppedTokenHeadDepth (R each); then E extra arrays (for the in-flight automata:
  * the backward follow lists and the secret kinds, see writeInFlightAutomata).
  */
-import { endianness } from 'node:os';
 import { cacheKey, readCache, writeCache } from '../../cache.js';
 import type { EngineRule } from '../engine.js';
 import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './positions.js';
+import { everyIn, flattenLists, fromBytes, isOffsets, listsOf, toBytes } from './typed-arrays.js';
 
 /** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
 const AUTOMATON_VERSION = '8';
@@ -35,29 +35,6 @@ export function automatonKey(rules: readonly EngineRule[]): string {
 /** The cache key of the in-flight automata of `rules` (each with the group its secret is in). */
 export function inFlightKey(rules: ReadonlyArray<{ readonly index: number; readonly source: string; readonly secretGroup: number }>): string {
   return cacheKey(['sseredact-in-flight-automata', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.secretGroup}:${rule.source}`)]);
-}
-
-/** Lists of int32 as offsets (length + 1) and values, concatenated. */
-function flattenLists(lists: readonly Int32Array[]): [Int32Array, Int32Array] {
-  const offsets = new Int32Array(lists.length + 1);
-  lists.forEach((list, i) => {
-    offsets[i + 1] = offsets[i]! + list.length;
-  });
-  const values = new Int32Array(offsets[lists.length]!);
-  lists.forEach((list, i) => values.set(list, offsets[i]!));
-  return [offsets, values];
-}
-
-/** The lists of {@link flattenLists} again, as views of `values`; null if the offsets do not fit them. */
-function listsOf(offsets: Int32Array, values: Int32Array): Int32Array[] | null {
-  const lists: Int32Array[] = [];
-  for (let i = 0; i + 1 < offsets.length; i++) {
-    const start = offsets[i]!;
-    const end = offsets[i + 1]!;
-    if (start < 0 || end < start || end > values.length) return null;
-    lists.push(values.subarray(start, end));
-  }
-  return lists;
 }
 
 function arraysOf(automaton: PositionAutomaton): Int32Array[] {
@@ -84,42 +61,6 @@ function arraysOf(automaton: PositionAutomaton): Int32Array[] {
 
 /** Arrays per automaton: see the layout above. */
 const ARRAYS_PER_AUTOMATON = 18;
-
-// Typed arrays use the host's byte order; entries are little-endian. On a little-endian host (all
-// that Node runs on in practice) the bytes are copied as they are: a value at a time through a
-// DataView took ~10 ms of every warm ts start.
-const IS_LITTLE_ENDIAN_HOST = endianness() === 'LE';
-
-/** The arrays as little-endian int32 bytes, one after the other. */
-function toBytes(arrays: readonly Int32Array[]): Uint8Array {
-  const data = new Uint8Array(arrays.reduce((n, array) => n + array.byteLength, 0));
-  const view = new DataView(data.buffer);
-  let at = 0;
-  for (const array of arrays) {
-    if (IS_LITTLE_ENDIAN_HOST) {
-      data.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
-      at += array.byteLength;
-    } else {
-      for (const value of array) {
-        view.setInt32(at, value, true);
-        at += 4;
-      }
-    }
-  }
-  return data;
-}
-
-/** Little-endian int32 bytes (a multiple of 4 long) as one aligned Int32Array of their own. */
-function fromBytes(data: Uint8Array): Int32Array {
-  const all = new Int32Array(data.length / 4);
-  if (IS_LITTLE_ENDIAN_HOST) {
-    new Uint8Array(all.buffer).set(data);
-  } else {
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (let i = 0; i < all.length; i++) all[i] = view.getInt32(i * 4, true);
-  }
-  return all;
-}
 
 /** Caches `automata` and `extra` arrays under `key`; a failure is told to `log` as `what`, never thrown. */
 function writeAutomata(directory: string, key: string, what: string, automata: readonly PositionAutomaton[], extra: readonly Int32Array[], log: (message: string) => void): void {
@@ -169,19 +110,6 @@ function automatonOf(arrays: readonly Int32Array[], count: number, rules: number
   };
 }
 
-/** Whether `offsets` start at 0, never go down, and end at `length`. */
-function isOffsets(offsets: Int32Array, length: number): boolean {
-  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== length) return false;
-  for (let i = 1; i < offsets.length; i++) if (offsets[i]! < offsets[i - 1]!) return false;
-  return true;
-}
-
-/** Whether every value of `array` is in `[from, to)`. */
-function everyIn(array: Int32Array, from: number, to: number): boolean {
-  for (let i = 0; i < array.length; i++) if (array[i]! < from || array[i]! >= to) return false;
-  return true;
-}
-
 interface Decoded {
   readonly automata: PositionAutomaton[];
   readonly extra: Int32Array[];
@@ -201,8 +129,8 @@ function decode(metaText: string, data: Uint8Array): Decoded | null {
   const expected = [...shapes.flatMap(({ positions, rules }) => expectedLengths(positions as number, rules as number)), ...Array.from({ length: extra as number }, () => null)];
   if (lengths.length !== expected.length || !lengths.every((length, i) => Number.isInteger(length) && length >= 0 && (expected[i] === null || length === expected[i]))) return null;
   if (lengths.reduce((n: number, length: number) => n + length * 4, 0) !== data.length) return null;
-  // One copy into an aligned int32 array, then views of it.
-  const all = fromBytes(data);
+  // One int32 array over the bytes (a copy only where they are not aligned), then views of it.
+  const all = fromBytes(data, Int32Array);
   let at = 0;
   const arrays = (lengths as number[]).map((length) => {
     const array = all.subarray(at, at + length);

@@ -12,8 +12,15 @@
  * States' positions live in one slab and their lookup in typed arrays, not in an object per state:
  * the memory is what the slabs hold (kept, not freed, across flushes), and building a state
  * allocates nothing on the heap but the rare list of accepted rules.
+ *
+ * What a DFA built can be taken out (`builtStates`) and put into another over the same automaton
+ * (`restore`): the engine keeps it across runs (./dfa-cache.ts). What building a state derives from
+ * its positions (hash, depths, accepted rules) goes with them, so that restoring is copying (deriving
+ * it again took 15-35 ms for 8,900 states, run once before V8 optimises anything); only the flags
+ * and the memory estimate are derived again, from the lengths.
  */
 import type { PositionAutomaton } from './positions.js';
+import { everyIn, isOffsets } from './typed-arrays.js';
 
 /** Flag bits, kept both in `flags` and in the low bits of every table entry (saves a load per byte). */
 export const IDLE = 1;
@@ -32,7 +39,7 @@ export const UNBUILT = (SENTINEL << FLAG_BITS) | IDLE | ACCEPTS;
  * byte class (see PositionAutomaton.byteClasses) make a state's row 256 bytes on the built-in pack (96 classes
  * rounded up to 128), against 512 with a column per byte and 1 KiB with 32-bit entries.
  */
-const MAX_STATES = 16384;
+export const MAX_STATES = 16384;
 
 /**
  * The default budget of a cache, in bytes (see stateBytes). The built-in secrets pack averages
@@ -49,6 +56,31 @@ const LIST_OVERHEAD_BYTES = 96;
 
 /** The empty list, shared: most states accept no rule (a typed array costs about 100 bytes of heap). */
 const NONE = new Int32Array(0);
+
+/**
+ * The states a DFA built, as `builtStates` gives them and `restore` takes them: per state (by id,
+ * the fixed ones first) what it is and what was derived from it, and the table's built entries.
+ */
+export interface BuiltStates {
+  /** Per state, where its positions start in `positions`; they end where the next state's start (states + 1 entries). */
+  readonly positionStart: Int32Array;
+  /** Each state's positions, sorted, one state after the other. */
+  readonly positions: Int32Array;
+  /** Per state, the hash of its positions (to find it again). */
+  readonly stateHash: Int32Array;
+  /** Per state, LazyDfa's depths, separatorDepths, droppedHeadDepths and droppedTokenHeadDepths. */
+  readonly depths: Int32Array;
+  readonly separatorDepths: Int32Array;
+  readonly droppedHeadDepths: Int32Array;
+  readonly droppedTokenHeadDepths: Int32Array;
+  /** Per state, LazyDfa's accepts and acceptsAtEnd. */
+  readonly accepts: readonly Int32Array[];
+  readonly acceptsAtEnd: readonly Int32Array[];
+  /** The index in the table of each entry built, in order... */
+  readonly builtAt: Int32Array;
+  /** ...and the entry. */
+  readonly builtEntries: Uint16Array;
+}
 
 export class LazyDfa {
   /** table[(state << rowShift) | byteClass[byte]] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
@@ -85,6 +117,8 @@ export class LazyDfa {
   generation = 0;
   /** The bytes the states built since the last flush cost (see stateBytes). */
   cacheBytes = 0;
+  /** States added since the DFA was made, over all generations (each one's fixed states among them): restored ones do not count. */
+  statesBuilt = 0;
 
   /** Per hash bucket (the low bits of a state's hash), the last state built in it, or -1. */
   private buckets: Int32Array;
@@ -161,7 +195,7 @@ export class LazyDfa {
     return kinds;
   }
 
-  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them). */
+  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them; after a flush if the DFA holds MAX_STATES). */
   intern(positions: Int32Array): number {
     const generation = ++this.markGeneration;
     let hash = 0;
@@ -170,7 +204,11 @@ export class LazyDfa {
       hash = (hash + this.positionHash[positions[i]!]!) | 0;
     }
     const known = this.findMarked(hash, positions.length, generation);
-    return known >= 0 ? known : this.add(positions, hash);
+    if (known >= 0) return known;
+    // Steps flush before the cache is full, but a restored DFA may be full (and a scanner interns
+    // after it): a state past the most an entry can name would be named as another.
+    if (this.stateCount >= MAX_STATES) this.flush();
+    return this.add(positions, hash);
   }
 
   /** The id of the state whose `count` positions are the ones marked `generation` (their hash `hash`), or -1. */
@@ -191,47 +229,60 @@ export class LazyDfa {
   /** Creates the state with these positions (sorted; not a state yet; `hash` the sum of their positionHash). */
   private add(positions: Int32Array, hash: number): number {
     const id = this.stateCount;
-    if ((id + 1) << this.rowShift > this.table.length) this.grow();
-    const bucket = hash & (this.buckets.length - 1);
-    this.sameBucket[id] = this.buckets[bucket]!;
-    this.buckets[bucket] = id;
-    this.stateHash[id] = hash;
+    if ((id + 1) << this.rowShift > this.table.length) this.resize(this.flags.length * 2);
     const start = this.positionStart[id]!;
     if (start + positions.length > this.positionSlab.length) this.positionSlab = grown(this.positionSlab, start + positions.length);
     this.positionSlab.set(positions, start);
     this.positionStart[id + 1] = start + positions.length;
+    this.link(id, hash);
     this.stateCount = id + 1;
-    const rules = new Set<number>();
-    for (const p of positions) {
-      const rule = this.automaton.acceptsRule[p]!;
-      if (rule >= 0) rules.add(rule);
-    }
-    this.accepts.push(rules.size === 0 ? NONE : Int32Array.from(rules));
-    const atEnd = new Set<number>();
-    for (const p of positions) {
-      const rule = this.automaton.acceptsAtEnd[p]!;
-      if (rule >= 0) atEnd.add(rule);
-    }
-    this.acceptsAtEnd.push(atEnd.size === 0 ? NONE : Int32Array.from(atEnd));
-    this.flags[id] = (positions.length === 0 ? IDLE : 0) | (rules.size > 0 ? ACCEPTS : 0);
+    this.statesBuilt++;
+    return id;
+  }
+
+  /** Puts state `id` (its positions in the slab, their hash `hash`) in its hash bucket and derives what its positions say of it. */
+  private link(id: number, hash: number): void {
+    const bucket = hash & (this.buckets.length - 1);
+    this.sameBucket[id] = this.buckets[bucket]!;
+    this.buckets[bucket] = id;
+    this.stateHash[id] = hash;
+    const { acceptsRule, acceptsAtEnd, positionRule, trackedMaxWidth, isTokenOnly, droppedHeadDepth, droppedTokenHeadDepth } = this.automaton;
+    const slab = this.positionSlab;
+    const start = this.positionStart[id]!;
+    const end = this.positionStart[id + 1]!;
+    let accepts: Set<number> | null = null;
+    let atEnd: Set<number> | null = null;
     let depth = 0;
     let separatorDepth = 0;
-    let droppedHeadDepth = 0;
-    let droppedTokenHeadDepth = 0;
-    for (const p of positions) {
-      const rule = this.automaton.positionRule[p]!;
-      const width = this.automaton.trackedMaxWidth[rule]!;
+    let headDepth = 0;
+    let tokenHeadDepth = 0;
+    for (let i = start; i < end; i++) {
+      const p = slab[i]!;
+      if (acceptsRule[p]! >= 0) {
+        accepts ??= new Set();
+        accepts.add(acceptsRule[p]!);
+      }
+      if (acceptsAtEnd[p]! >= 0) {
+        atEnd ??= new Set();
+        atEnd.add(acceptsAtEnd[p]!);
+      }
+      const rule = positionRule[p]!;
+      const width = trackedMaxWidth[rule]!;
       depth = Math.max(depth, width);
-      if (this.automaton.isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
-      droppedHeadDepth = Math.max(droppedHeadDepth, this.automaton.droppedHeadDepth[rule]!);
-      droppedTokenHeadDepth = Math.max(droppedTokenHeadDepth, this.automaton.droppedTokenHeadDepth[rule]!);
+      if (isTokenOnly[rule] === 0) separatorDepth = Math.max(separatorDepth, width);
+      headDepth = Math.max(headDepth, droppedHeadDepth[rule]!);
+      tokenHeadDepth = Math.max(tokenHeadDepth, droppedTokenHeadDepth[rule]!);
     }
+    const acceptList = accepts === null ? NONE : Int32Array.from(accepts);
+    const atEndList = atEnd === null ? NONE : Int32Array.from(atEnd);
+    this.accepts[id] = acceptList;
+    this.acceptsAtEnd[id] = atEndList;
+    this.flags[id] = (start === end ? IDLE : 0) | (accepts !== null ? ACCEPTS : 0);
     this.depths[id] = depth;
     this.separatorDepths[id] = separatorDepth;
-    this.droppedHeadDepths[id] = droppedHeadDepth;
-    this.droppedTokenHeadDepths[id] = droppedTokenHeadDepth;
-    this.cacheBytes += stateBytes(Uint16Array.BYTES_PER_ELEMENT << this.rowShift, positions, this.accepts[id]!, this.acceptsAtEnd[id]!);
-    return id;
+    this.droppedHeadDepths[id] = headDepth;
+    this.droppedTokenHeadDepths[id] = tokenHeadDepth;
+    this.cacheBytes += stateBytes(Uint16Array.BYTES_PER_ELEMENT << this.rowShift, end - start, acceptList, atEndList);
   }
 
   /** Whether one more state would take the cache past its budget. */
@@ -239,18 +290,19 @@ export class LazyDfa {
     return this.stateCount >= Math.min(this.maxStates, MAX_STATES) || this.cacheBytes >= this.maxBytes;
   }
 
-  private grow(): void {
-    const table = new Uint16Array(this.table.length * 2).fill(UNBUILT);
-    table.set(this.table);
+  /** Makes room for `rows` states (at least as many as are built), the new rows unbuilt. */
+  private resize(rows: number): void {
+    const table = new Uint16Array(rows << this.rowShift).fill(UNBUILT);
+    table.set(this.table.subarray(0, table.length));
     this.table = table;
-    this.flags = doubled(this.flags);
-    this.depths = doubled(this.depths);
-    this.separatorDepths = doubled(this.separatorDepths);
-    this.droppedHeadDepths = doubled(this.droppedHeadDepths);
-    this.droppedTokenHeadDepths = doubled(this.droppedTokenHeadDepths);
-    this.sameBucket = doubled(this.sameBucket);
-    this.stateHash = doubled(this.stateHash);
-    this.positionStart = grown(this.positionStart, this.flags.length + 1);
+    this.flags = resized(this.flags, rows);
+    this.depths = resized(this.depths, rows);
+    this.separatorDepths = resized(this.separatorDepths, rows);
+    this.droppedHeadDepths = resized(this.droppedHeadDepths, rows);
+    this.droppedTokenHeadDepths = resized(this.droppedTokenHeadDepths, rows);
+    this.sameBucket = resized(this.sameBucket, rows);
+    this.stateHash = resized(this.stateHash, rows);
+    this.positionStart = resized(this.positionStart, rows + 1);
   }
 
   /** The state after `state` on `byte` (its id, no flag bits), built if it is not yet: for loops that need no flags. */
@@ -323,15 +375,111 @@ export class LazyDfa {
     this.generation++;
     this.addFixedStates();
   }
+
+  /** The states of this generation (views of the DFA's own arrays, valid until it builds a state or flushes). */
+  builtStates(): BuiltStates {
+    const count = this.stateCount;
+    const rows = this.table.subarray(0, count << this.rowShift);
+    let built = 0;
+    for (let i = 0; i < rows.length; i++) if (rows[i] !== UNBUILT) built++;
+    const builtAt = new Int32Array(built);
+    const builtEntries = new Uint16Array(built);
+    for (let i = 0, j = 0; i < rows.length; i++) {
+      if (rows[i] === UNBUILT) continue;
+      builtAt[j] = i;
+      builtEntries[j++] = rows[i]!;
+    }
+    return {
+      positionStart: this.positionStart.subarray(0, count + 1),
+      positions: this.positionSlab.subarray(0, this.positionStart[count]!),
+      stateHash: this.stateHash.subarray(0, count),
+      depths: this.depths.subarray(0, count),
+      separatorDepths: this.separatorDepths.subarray(0, count),
+      droppedHeadDepths: this.droppedHeadDepths.subarray(0, count),
+      droppedTokenHeadDepths: this.droppedTokenHeadDepths.subarray(0, count),
+      accepts: this.accepts.slice(0, count),
+      acceptsAtEnd: this.acceptsAtEnd.slice(0, count),
+      builtAt,
+      builtEntries,
+    };
+  }
+
+  /**
+   * Replaces the states with `states` (which another DFA over the same automaton built), in a new
+   * generation as after a flush, and returns true; or returns false, leaving the DFA flushed, if
+   * they cannot be such states: more than its budget, arrays of other lengths, the fixed states
+   * not first or not empty, a position or rule out of range, a negative depth, an entry outside
+   * the table or naming no state or not its state's flags. Whether each transition goes where a
+   * step would go, and each depth is the one its positions give, is not checked (that would cost
+   * what building them does): the cache's key and checksum stand for it. Nor is the order of a
+   * state's positions: what a state does never depends on it (steps and lookups mark positions),
+   * and a wrong hash or order could only make a step build a state twice.
+   */
+  restore(states: BuiltStates): boolean {
+    this.flush();
+    if (this.restoreStates(states)) return true;
+    this.flush();
+    return false;
+  }
+
+  private restoreStates(states: BuiltStates): boolean {
+    // The checks are flat loops: this runs once per process, before V8 has optimised anything.
+    const { positionStart, positions, stateHash, accepts, acceptsAtEnd, builtAt, builtEntries } = states;
+    const depthArrays = [states.depths, states.separatorDepths, states.droppedHeadDepths, states.droppedTokenHeadDepths];
+    const count = positionStart.length - 1;
+    if (count < 2 || count > Math.min(this.maxStates, MAX_STATES)) return false;
+    if ([stateHash, ...depthArrays, accepts, acceptsAtEnd].some((array) => array.length !== count) || builtAt.length !== builtEntries.length) return false;
+    if (!isOffsets(positionStart, positions.length) || positionStart[2] !== 0) return false;
+    if (!everyIn(positions, 0, this.automaton.positionRule.length) || !depthArrays.every((depths) => everyIn(depths, 0, 2 ** 31))) return false;
+
+    // Room for one more state (as growing by steps would leave), but never for more than any DFA holds.
+    this.resize(Math.max(this.flags.length, Math.min(MAX_STATES, 1 << (32 - Math.clz32(count)))));
+    this.positionSlab = positions.slice();
+    this.positionStart.set(positionStart);
+    // The fixed states are the flush's.
+    const fromThird = (target: Int32Array, source: Int32Array): void => target.set(source.subarray(2), 2);
+    fromThird(this.stateHash, stateHash);
+    fromThird(this.depths, states.depths);
+    fromThird(this.separatorDepths, states.separatorDepths);
+    fromThird(this.droppedHeadDepths, states.droppedHeadDepths);
+    fromThird(this.droppedTokenHeadDepths, states.droppedTokenHeadDepths);
+    const ruleCount = this.automaton.isTruncated.length;
+    const rowBytes = Uint16Array.BYTES_PER_ELEMENT << this.rowShift;
+    for (let id = 2; id < count; id++) {
+      // Copies: the lists given may be views of a larger buffer (a cache entry's).
+      const accepted = accepts[id]!.length === 0 ? NONE : accepts[id]!.slice();
+      const atEnd = acceptsAtEnd[id]!.length === 0 ? NONE : acceptsAtEnd[id]!.slice();
+      if (!everyIn(accepted, 0, ruleCount) || !everyIn(atEnd, 0, ruleCount)) return false;
+      this.accepts.push(accepted);
+      this.acceptsAtEnd.push(atEnd);
+      const positionCount = positionStart[id + 1]! - positionStart[id]!;
+      this.flags[id] = (positionCount === 0 ? IDLE : 0) | (accepted.length > 0 ? ACCEPTS : 0);
+      this.cacheBytes += stateBytes(rowBytes, positionCount, accepted, atEnd);
+      const bucket = stateHash[id]! & (this.buckets.length - 1);
+      this.sameBucket[id] = this.buckets[bucket]!;
+      this.buckets[bucket] = id;
+    }
+    this.stateCount = count;
+    if (this.cacheBytes > this.maxBytes) return false;
+    const tableLength = count << this.rowShift;
+    for (let i = 0; i < builtAt.length; i++) {
+      const at = builtAt[i]!;
+      const entry = builtEntries[i]!;
+      const next = entry >> FLAG_BITS;
+      if (at < 0 || at >= tableLength || at >> this.rowShift === SENTINEL || next >= count || next === SENTINEL || (entry & (IDLE | ACCEPTS)) !== this.flags[next]) return false;
+      this.table[at] = entry;
+    }
+    return true;
+  }
 }
 
 /**
  * What a state costs in memory, by estimate: its table row, its positions and accepted rules, and
  * the objects that hold them. Lists shared by many states (the empty one) count nothing.
  */
-function stateBytes(rowBytes: number, positions: Int32Array, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
+function stateBytes(rowBytes: number, positionCount: number, accepts: Int32Array, acceptsAtEnd: Int32Array): number {
   const listBytes = (list: Int32Array): number => (list.length === 0 ? 0 : LIST_OVERHEAD_BYTES + list.byteLength);
-  return rowBytes + STATE_OVERHEAD_BYTES + positions.byteLength + listBytes(accepts) + listBytes(acceptsAtEnd);
+  return rowBytes + STATE_OVERHEAD_BYTES + positionCount * Int32Array.BYTES_PER_ELEMENT + listBytes(accepts) + listBytes(acceptsAtEnd);
 }
 
 /** `length` well-mixed 32-bit numbers (xorshift32 from a fixed seed: the same ids on every run). */
@@ -359,9 +507,9 @@ function grown(array: Int32Array, length: number): Int32Array<ArrayBuffer> {
   return copy;
 }
 
-/** A copy of `array` twice as long, zero-filled past the old end. */
-function doubled<T extends Uint8Array | Int32Array>(array: T): T {
-  const copy = new (array.constructor as new (length: number) => T)(array.length * 2);
-  copy.set(array);
+/** A copy of `array` `length` long: cut there, or zero-filled past the old end. */
+function resized<T extends Uint8Array | Int32Array>(array: T, length: number): T {
+  const copy = new (array.constructor as new (length: number) => T)(length);
+  copy.set(array.subarray(0, length));
   return copy;
 }

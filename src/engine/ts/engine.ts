@@ -13,6 +13,7 @@ import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
+import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
@@ -44,6 +45,8 @@ class TsScanner implements Scanner {
     private readonly maxWidth: number,
     /** The most bytes from a match's start to its anchor's end among rules whose head the DFA leaves out (0 if none), token-only heads apart. */
     private readonly headDroppedWidths: HeadDroppedWidths,
+    /** The cache of the DFA's states across runs, if any. */
+    private readonly kept: KeptDfa | null,
   ) {
     this.generation = dfa.generation;
   }
@@ -94,6 +97,7 @@ class TsScanner implements Scanner {
       for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
       if (unbuilt >= 0) {
         state = dfa.step(unbuiltFrom, chunk[unbuilt]!);
+        if (this.kept !== null) state = this.kept.afterStep(state);
         i = unbuilt + 1;
         const flags = dfa.flags[state]!;
         if ((flags & IDLE) !== 0) idleAt = i;
@@ -153,6 +157,7 @@ class TsScanner implements Scanner {
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const end = this.scannedUpTo;
     for (const rule of dfa.acceptsAtEnd[this.state]!) this.report(rule, this.lastIdle, end, onMatch);
+    this.kept?.afterStream();
   }
 
   /** The absolute last idle offset for `idleAt`, an index in the chunk at `base` or -1 (write's loop). */
@@ -188,9 +193,12 @@ class TsDatabase implements Database {
   readonly maxWidth: number;
   private readonly dfa: LazyDfa;
   private readonly headDroppedWidths: HeadDroppedWidths;
+  private readonly kept: KeptDfa | null;
 
-  constructor(rules: readonly EngineRule[], automaton: PositionAutomaton) {
+  /** `keep`: where to keep the DFA's states across runs, if anywhere (./dfa-cache.ts). */
+  constructor(rules: readonly EngineRule[], automaton: PositionAutomaton, keep: ((dfa: LazyDfa) => KeptDfa) | null) {
     this.dfa = new LazyDfa(automaton);
+    this.kept = keep === null ? null : keep(this.dfa);
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
     const widthOf = (tokenOnly: boolean): number =>
       rules.reduce((n, rule) => ((automaton.isDroppedTokenOnly[rule.index] === 1) === tokenOnly ? Math.max(n, automaton.droppedWidth[rule.index]!) : n), 0);
@@ -202,12 +210,15 @@ class TsDatabase implements Database {
   }
 
   open(): Scanner {
-    return new TsScanner(this.dfa, this.maxWidth, this.headDroppedWidths);
+    return new TsScanner(this.dfa, this.maxWidth, this.headDroppedWidths, this.kept);
   }
 }
 
 export interface TsEngineOptions {
-  /** Directory of the compile cache (./automaton-cache.ts, src/cache.ts); without one the automaton is built on every compile. */
+  /**
+   * Directory of the compile cache (./automaton-cache.ts, src/cache.ts) and of the DFA's states
+   * (./dfa-cache.ts); without one the automaton is built on every compile, and the states in every run.
+   */
   readonly cacheDirectory?: string;
   /** Told about cache misses and write failures. */
   readonly log?: (message: string) => void;
@@ -215,21 +226,22 @@ export interface TsEngineOptions {
 
 /**
  * The ts engine; with a cache directory, a compile reads the rule set's automaton from the cache
- * (no regex parsed) or builds and caches it.
+ * (no regex parsed) or builds and caches it, and its DFA's states are kept there across runs.
  */
 export function createTsEngine(options: TsEngineOptions = {}): Engine {
   const { cacheDirectory } = options;
   const log = options.log ?? (() => {});
-  const automatonOf = (rules: readonly EngineRule[]): PositionAutomaton => {
-    if (cacheDirectory === undefined) return buildPositionAutomaton(rules);
+  const compile = (rules: readonly EngineRule[]): TsDatabase => {
+    if (cacheDirectory === undefined) return new TsDatabase(rules, buildPositionAutomaton(rules), null);
     const key = automatonKey(rules);
+    const keep = (dfa: LazyDfa): KeptDfa => keepDfa(dfa, cacheDirectory, dfaKey(key), log);
     const cached = readAutomaton(cacheDirectory, key, log);
-    if (cached !== null) return cached;
+    if (cached !== null) return new TsDatabase(rules, cached, keep);
     const built = buildPositionAutomaton(rules);
     writeAutomaton(cacheDirectory, key, built, log);
-    return built;
+    return new TsDatabase(rules, built, keep);
   };
-  return { name: 'ts', compile: (rules) => new TsDatabase(rules, automatonOf(rules)) };
+  return { name: 'ts', compile };
 }
 
 /** The ts engine without a cache. */

@@ -1,0 +1,163 @@
+/**
+ * The ts engine's lazy DFA kept across runs, in the start-up cache (src/cache.ts, kind `ts`), so
+ * that a run over the same rule set starts with the states earlier runs built. A 64 MiB CI log
+ * builds ~8,900 states; building them again is ~30% of such a run (the steps themselves, and the
+ * scan loop leaving its fast path at every entry not built yet).
+ *
+ * When: a run reads the states once its DFA has built READ_AFTER_STATES of its own (a short input,
+ * `echo hi`, never reads them: that keeps a small run as fast and small as without the cache), and
+ * writes them at a stream's end when it built WRITE_AFTER_STATES since it read or wrote them and
+ * holds at most WRITE_AT_MOST_STATES. A write is a whole file renamed into place: of runs that end
+ * at once, the last one's states stay. Neither ever fails a run: a miss, or a failed write, is
+ * told to the log (--verbose).
+ *
+ * Key: DFA_VERSION and the automaton's key (the rules, AUTOMATON_VERSION, the build). A stale,
+ * corrupt or malformed entry is a miss (LazyDfa.restore checks what it takes), never a DFA.
+ *
+ * Meta (JSON): `{"lengths": [...]}`, the length of each array below. Data: the arrays of
+ * BuiltStates (dfa.ts) as little-endian int32, one after the other: positionStart, positions,
+ * stateHash, depths, separatorDepths, droppedHeadDepths, droppedTokenHeadDepths, accepts and
+ * acceptsAtEnd (offsets and values each, see flattenLists), builtAt; then builtEntries as uint16.
+ */
+import { cacheKey, readCache, writeCache } from '../../cache.js';
+import { type BuiltStates, type LazyDfa, MAX_STATES } from './dfa.js';
+import { flattenLists, fromBytes, listsOf, toBytes } from './typed-arrays.js';
+
+/** Bump when the layout above changes, or what a table entry or a state's positions mean. */
+const DFA_VERSION = '1';
+
+/** States a run builds before it reads the kept ones: `echo hi` builds 3, 1 KiB of CI log ~200 (the first bytes of a text build the most). */
+const READ_AFTER_STATES = 256;
+
+/** New states that make a stream's end write them: fewer are cheaper to build again than to write (~10 ms) and read. */
+const WRITE_AFTER_STATES = 512;
+
+/**
+ * The most states written: a DFA that reads them keeps room for a quarter of what it can hold
+ * before it must flush (a flush throws away what the cache brought, and more). Without it, runs
+ * over texts of other shapes wrote ever more states, until a run that read them flushed: a
+ * 256 MiB CI log after 64 MiB of base64 and of dense secrets took 1.11x the CPU of a run without
+ * the cache (bench/memory.mjs). A run that ends with more leaves what is cached as it is.
+ */
+const WRITE_AT_MOST_STATES = (MAX_STATES * 3) / 4;
+
+/** The cache key of the DFA over the automaton whose key is `automatonKey`. */
+export function dfaKey(automatonKey: string): string {
+  return cacheKey(['sseredact-ts-dfa', DFA_VERSION, automatonKey]);
+}
+
+/** The int32 arrays of `states`, in the order of the layout above. */
+function arraysOf(states: BuiltStates): Int32Array[] {
+  return [
+    states.positionStart,
+    states.positions,
+    states.stateHash,
+    states.depths,
+    states.separatorDepths,
+    states.droppedHeadDepths,
+    states.droppedTokenHeadDepths,
+    ...flattenLists(states.accepts),
+    ...flattenLists(states.acceptsAtEnd),
+    states.builtAt,
+  ];
+}
+
+/** How many int32 arrays arraysOf gives. */
+const INT32_ARRAYS = 12;
+
+/** The states in `meta` and `data` (the arrays' lengths checked, not their values: LazyDfa.restore does), or null. */
+function decode(metaText: string, data: Uint8Array): BuiltStates | null {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(metaText);
+  } catch {
+    return null;
+  }
+  const { lengths } = (meta ?? {}) as { lengths?: unknown };
+  if (!Array.isArray(lengths) || lengths.length !== INT32_ARRAYS + 1 || !lengths.every((length) => Number.isInteger(length) && length >= 0)) return null;
+  const intBytes = (lengths as number[]).slice(0, INT32_ARRAYS).reduce((n, length) => n + length * 4, 0);
+  if (data.length !== intBytes + (lengths[INT32_ARRAYS] as number) * 2) return null;
+  const ints = fromBytes(data.subarray(0, intBytes), Int32Array);
+  let at = 0;
+  const [positionStart, positions, stateHash, depths, separatorDepths, droppedHeadDepths, droppedTokenHeadDepths, acceptOffsets, acceptRules, atEndOffsets, atEndRules, builtAt] = (
+    lengths as number[]
+  )
+    .slice(0, INT32_ARRAYS)
+    .map((length) => {
+      at += length;
+      return ints.subarray(at - length, at);
+    }) as [Int32Array, ...Int32Array[]];
+  const accepts = listsOf(acceptOffsets!, acceptRules!);
+  const acceptsAtEnd = listsOf(atEndOffsets!, atEndRules!);
+  if (accepts === null || acceptsAtEnd === null) return null;
+  return {
+    positionStart,
+    positions: positions!,
+    stateHash: stateHash!,
+    depths: depths!,
+    separatorDepths: separatorDepths!,
+    droppedHeadDepths: droppedHeadDepths!,
+    droppedTokenHeadDepths: droppedTokenHeadDepths!,
+    accepts,
+    acceptsAtEnd,
+    builtAt: builtAt!,
+    builtEntries: fromBytes(data.subarray(intBytes), Uint16Array),
+  };
+}
+
+/** The states kept under `key`, or null (told to `log`) on a miss or a malformed entry. */
+export function readDfaStates(directory: string, key: string, log: (message: string) => void): BuiltStates | null {
+  const read = readCache(directory, 'ts', key);
+  if ('miss' in read) {
+    log(`ts DFA: ${read.miss}; building its states`);
+    return null;
+  }
+  const states = decode(read.entry.meta, read.entry.data);
+  if (states === null) log('ts DFA: cached entry malformed; building its states');
+  return states;
+}
+
+/** Writes `states` under `key`; a failure is told to `log`, never thrown. */
+export function writeDfaStates(directory: string, key: string, states: BuiltStates, log: (message: string) => void): void {
+  const arrays = [...arraysOf(states), states.builtEntries];
+  const meta = JSON.stringify({ lengths: arrays.map((array) => array.length) });
+  const failure = writeCache(directory, 'ts', key, { meta, data: toBytes(arrays) });
+  if (failure !== null) log(`ts DFA: ${failure}`);
+}
+
+/** What a database's scanners tell the cache of its DFA. */
+export interface KeptDfa {
+  /**
+   * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES, reads
+   * the kept states into it (a new generation). Returns `state`'s id after that.
+   */
+  afterStep(state: number): number;
+  /** At a stream's end: writes the DFA's states when it built enough new ones. */
+  afterStream(): void;
+}
+
+/** Keeps `dfa`'s states in `directory` under `key` (see dfaKey), telling misses and failures to `log`. */
+export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (message: string) => void): KeptDfa {
+  let isRead = false;
+  /** dfa.statesBuilt when the states were last read or written. */
+  let keptAt = 0;
+  return {
+    afterStep(state) {
+      if (isRead || dfa.statesBuilt < READ_AFTER_STATES) return state;
+      isRead = true;
+      const states = readDfaStates(directory, key, log);
+      if (states === null) return state;
+      const positions = dfa.positionsOf(state);
+      if (dfa.restore(states)) {
+        keptAt = dfa.statesBuilt;
+        log(`ts DFA: ${dfa.stateCount} states from the cache`);
+      } else log('ts DFA: cached entry malformed; building its states');
+      return dfa.intern(positions);
+    },
+    afterStream() {
+      if (dfa.statesBuilt - keptAt < WRITE_AFTER_STATES || dfa.stateCount > WRITE_AT_MOST_STATES) return;
+      keptAt = dfa.statesBuilt;
+      writeDfaStates(directory, key, dfa.builtStates(), log);
+    },
+  };
+}
