@@ -136,6 +136,9 @@ function isWordyPath(value: string): boolean {
   return parts.length > 1 || isSeveralWords(value);
 }
 
+/** A part of a path that reads as a name: no capital (`usr`, `x86_64`, `id_rsa`, `key.pem`, `~`), or words (`Documents`, `My-Project`). */
+const isNameInPath = (part: string): boolean => !/[A-Z]/.test(part) || isWordy(part);
+
 /** Literals that stand for no value in the languages the generic rules read. */
 const KEYWORDS = new Set(['none', 'null', 'nil', 'true', 'false', 'undefined', 'nan', 'self', 'this', 'cls', 'super', 'new', 'function', 'lambda', 'await', 'typeof']);
 
@@ -145,8 +148,10 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   { name: 'member of self/this/env', bare: false, test: (value) => /^(?:self|this|cls|process\.env|os\.environ|ENV|env)(?:\??\.|\[)/.test(value) },
   // `$(srcdir)/Modules/x.c` (make), `%(password)s`, `%s`, `{password!r}` (Python formats), `#{x}` (Ruby).
   { name: 'template', bare: false, test: (value) => /\$\([A-Za-z_][\w.]*\)|%\([A-Za-z_]\w*\)[sdr]|^%[sdr]$|^#?\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}$/.test(value) },
-  // `/home/user/project`, `./conf/x`, `~/.ssh/id`: a path (the PWD and OLDPWD variables hold one).
-  { name: 'path', bare: false, test: (value) => /^(?:~|\.{1,2})?\/[\w.-]+(?:\/[\w.-]+)+\/?$/.test(value) },
+  // `/home/user/project`, `./conf/x`, `~/.ssh/id`, `/Users/Jane/My-Project`: a path (the PWD and
+  // OLDPWD variables hold one) of parts that read as names. Not `/Z/w3-KDagPZ`: a random password
+  // may hold slashes too, and its parts mix cases as names seldom do.
+  { name: 'path', bare: false, test: (value) => /^(?:~|\.{1,2})?\/[\w.-]+(?:\/[\w.-]+)+\/?$/.test(value) && value.split('/').every(isNameInPath) },
   // `"password", "repository"`, `'pwd', 're_syntax'`: names in a list of names.
   {
     name: 'name in a list',

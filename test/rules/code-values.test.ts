@@ -39,7 +39,12 @@ const CODE: Record<string, readonly string[]> = {
   ],
   Go: ['password := os.Getenv("DB_PASSWORD")', 'apiToken := cfg.ServiceAPIToken'],
   C: ['credential_write_item(stdout, "password", c->password);', '{"spwd", PyInit_spwd},', 'SEC_ERROR_BAD_PASSWORD = SEC_ERROR_BASE + 15,'],
-  shell: ['export DB_PASSWORD=$DB_PASSWORD_FROM_VAULT', '"PWD": "/home/nodeuser/project/node",'],
+  shell: [
+    'export DB_PASSWORD=$DB_PASSWORD_FROM_VAULT',
+    '"PWD": "/home/nodeuser/project/node",',
+    '"OLDPWD": "/Users/Jane/My-Project/etc",',
+    'PWD=~/.password-store/x86_64/id_rsa.gpg',
+  ],
   Makefile: ['Modules/pwdmodule.o: $(srcdir)/Modules/pwdmodule.c $(MODULE_PWD_DEPS)'],
   'YAML/XML': ['password: ${{ secrets.DB_PASSWORD }}', '<password>${db.password}</password>'],
 };
@@ -47,7 +52,8 @@ const CODE: Record<string, readonly string[]> = {
 /** Literal secrets in the same assignment shapes: found. */
 const SECRETS: Record<string, readonly string[]> = {
   'JS/TS': ["const apiKey = 'Zq8Lr2Vx9Kp4Wm7Tn3BcQ';", 'password: "hunter2hunter2"'],
-  Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"'],
+  // A random password with slashes is not a path (bench/run.mjs's 1 GiB CI log planted this one).
+  Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"', 'password = "/Z/w3-KDagPZ"'],
   Go: ['password := "Zq8Lr2Vx9Kp4"'],
   shell: ['export GITHUB_TOKEN=Zq8Lr2Vx9Kp4Wm7Tn3BcQ'],
   '.env': ['DB_PASSWORD=hunter2hunter2', 'SMTP_PASSWORD=Zq8Lr2Vx9Kp4'],
