@@ -36,6 +36,8 @@ const CODE: Record<string, readonly string[]> = {
     'jwt.decode(encoded, "secret", algorithms=["HS256"])',
     'self.passwd = password_mgr',
     'RegEnumKey = win32api.RegEnumKey',
+    'api_key = "/run/secrets/api_key"',
+    'client_secret = "/Users/Jane/Secrets/Client-Secret.txt"',
   ],
   Go: ['password := os.Getenv("DB_PASSWORD")', 'apiToken := cfg.ServiceAPIToken'],
   C: ['credential_write_item(stdout, "password", c->password);', '{"spwd", PyInit_spwd},', 'SEC_ERROR_BAD_PASSWORD = SEC_ERROR_BASE + 15,'],
@@ -53,7 +55,7 @@ const CODE: Record<string, readonly string[]> = {
 const SECRETS: Record<string, readonly string[]> = {
   'JS/TS': ["const apiKey = 'Zq8Lr2Vx9Kp4Wm7Tn3BcQ';", 'password: "hunter2hunter2"'],
   // A random password with slashes is not a path (bench/run.mjs's 1 GiB CI log planted this one).
-  Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"', 'password = "/Z/w3-KDagPZ"'],
+  Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"', 'password = "/Z/w3-KDagPZ"', 'api_key = "/q8Zt/Lm3Xv9Pw2Rk7YnB"'],
   Go: ['password := "Zq8Lr2Vx9Kp4"'],
   shell: ['export GITHUB_TOKEN=Zq8Lr2Vx9Kp4Wm7Tn3BcQ'],
   '.env': ['DB_PASSWORD=hunter2hunter2', 'SMTP_PASSWORD=Zq8Lr2Vx9Kp4'],
