@@ -167,8 +167,9 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   { name: 'call or index', bare: true, test: (value) => /^\(|^[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*\??\.?[([]/.test(value) },
   // `password)`, `self.secret)`, `PyInit_pwd}`, `password]`: an argument before the closing bracket.
   { name: 'argument', bare: true, test: (value) => /^[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*[)\]}]+$/.test(value) },
-  // `algorithm=`, `algorithms=[`: a keyword argument after a positional one.
-  { name: 'keyword argument', bare: true, test: (value) => /^[A-Za-z_]\w*=\[?$/.test(value) },
+  // `algorithm=`, `algorithms=[`: a keyword argument after a positional one, named in words. Not
+  // `Zt6pohm49zX_23qo=`: base64 with one `=` of padding (`.env`: `SECRET_KEY=dGhpc2lz...=`).
+  { name: 'keyword argument', bare: true, test: (value) => isWordy(/^([A-Za-z_]\w*)=\[?$/.exec(value)?.[1] ?? '') },
   // `alice.<span`: highlighted code in HTML (the value runs into a tag).
   { name: 'markup', bare: true, test: (value) => /<[A-Za-z][\w-]*$/.test(value) },
   // `workSecret`, `api_keys_1.APIKeys`, `IdentityTokenProvider`, `credentials`: a variable, a type or a member.

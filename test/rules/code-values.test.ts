@@ -58,7 +58,8 @@ const SECRETS: Record<string, readonly string[]> = {
   Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"', 'password = "/Z/w3-KDagPZ"', 'api_key = "/q8Zt/Lm3Xv9Pw2Rk7YnB"'],
   Go: ['password := "Zq8Lr2Vx9Kp4"'],
   shell: ['export GITHUB_TOKEN=Zq8Lr2Vx9Kp4Wm7Tn3BcQ'],
-  '.env': ['DB_PASSWORD=hunter2hunter2', 'SMTP_PASSWORD=Zq8Lr2Vx9Kp4'],
+  // Base64 with one `=` of padding is no keyword argument (`algorithm=`).
+  '.env': ['DB_PASSWORD=hunter2hunter2', 'SMTP_PASSWORD=Zq8Lr2Vx9Kp4', 'DB_PASSWORD=Zt6pohm49zX_23qo=', 'CLIENT_SECRET=aGVsbG93b3JsZHNlY3JldA='],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
   'YAML/XML': ['password: Tr0ub4dor&3', '<password>CorrectHorseBattery</password>'],
 };
