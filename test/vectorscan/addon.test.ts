@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { type Addon, type NativeStream, chooseRuntime, isNativeCompileError, loadAddon, missedCanary } from '../../src/engine/vectorscan/addon.js';
+import { withStreams } from './fake-addon.js';
 
 const load = loadAddon();
 const addon = 'addon' in load ? load.addon : (undefined as unknown as Addon);
@@ -35,36 +36,23 @@ function compile(expressions: string[], ids: number[], maxWidths: number[], som 
  * since the stream opened or ended): a broken runtime copy's losses.
  */
 function losing(keep: (stream: NativeStream, count: number, call: number) => number): Addon {
-  return {
-    ...addon,
-    compile: (...args) => {
-      const database = addon.compile(...args);
-      return {
-        size: () => database.size(),
-        streamSize: () => database.streamSize(),
-        info: () => database.info(),
-        serialize: () => database.serialize(),
-        open: () => {
-          const stream = database.open();
-          let call = 0;
-          return {
-            scan: (chunk) => keep(stream, stream.scan(chunk), call++),
-            end: () => {
-              const count = keep(stream, stream.end(), call);
-              call = 0;
-              return count;
-            },
-            spans: () => stream.spans(),
-            close: () => stream.close(),
-            reset: () => {
-              call = 0;
-              stream.reset();
-            },
-          };
-        },
-      };
-    },
-  };
+  return withStreams(addon, (stream) => {
+    let call = 0;
+    return {
+      scan: (chunk) => keep(stream, stream.scan(chunk), call++),
+      end: () => {
+        const count = keep(stream, stream.end(), call);
+        call = 0;
+        return count;
+      },
+      spans: () => stream.spans(),
+      close: () => stream.close(),
+      reset: () => {
+        call = 0;
+        stream.reset();
+      },
+    };
+  });
 }
 
 describe.skipIf(!('addon' in load))('vectorscan addon', () => {

@@ -11,6 +11,7 @@ import { writeCache } from '../../src/cache.js';
 import { type Addon, chooseRuntime, loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { chooseRuntimeCached } from '../../src/engine/vectorscan/runtime-cache.js';
 import { sseredact } from '../e2e/cli.js';
+import { withStreams } from './fake-addon.js';
 
 const load = loadAddon(null);
 const addon = 'addon' in load ? load.addon : (undefined as unknown as Addon);
@@ -101,19 +102,13 @@ describe.skipIf(!('addon' in load))('the cached runtime choice', () => {
       ...counting(),
       runtimes: () => ['blind'],
       useRuntime: () => undefined,
-      compile: (...args) => {
-        const database = addon.compile(...args);
-        return {
-          size: () => database.size(),
-          streamSize: () => database.streamSize(),
-          info: () => database.info(),
-          serialize: () => database.serialize(),
-          open: () => {
-            const stream = database.open();
-            return { scan: () => 0, end: () => 0, spans: () => stream.spans(), reset: () => stream.reset(), close: () => stream.close() };
-          },
-        };
-      },
+      compile: withStreams(addon, (stream) => ({
+        scan: () => 0,
+        end: () => 0,
+        spans: () => stream.spans(),
+        reset: () => stream.reset(),
+        close: () => stream.close(),
+      })).compile,
     };
     expect(choose(blind)).toMatchObject({ runtime: null, cached: false });
     expect(readdirSync(directory)).toEqual([]);
