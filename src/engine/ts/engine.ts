@@ -12,12 +12,53 @@
 import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
-import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, UNBUILT } from './dfa.js';
 import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
+
+/** Chunks shorter than this are scanned in one lane (see scanInTwoLanes): below it, what the lanes save is not worth their set-up. */
+const LANE_MIN_BYTES = 4096;
+/** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
+const LANE_SLICE_BYTES = 65536;
+/**
+ * Slices scanned in one lane after two lanes took long to agree (a thread in flight across the
+ * second lane, as on one long line), at most: the first time 1, then twice as many each time
+ * again, until two lanes agree soon.
+ */
+const MOST_ONE_LANE_SLICES = 64;
+
+/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts. */
+interface LaneArrays {
+  readonly states: Uint16Array;
+  readonly firstAccepts: Uint16Array;
+  readonly secondAccepts: Uint16Array;
+}
+
+/**
+ * One set of LaneArrays per database, lent to one scan at a time (~384 KiB, so not one per
+ * scanner: a socket service opens a scanner per stream). Made on first use: a short input never
+ * pays for it. A scan that finds them lent scans in one lane.
+ */
+class LaneArraysLender {
+  private idle: LaneArrays | null | undefined;
+
+  take(): LaneArrays | null {
+    const arrays = this.idle === undefined ? makeLaneArrays() : this.idle;
+    this.idle = null;
+    return arrays;
+  }
+
+  give(arrays: LaneArrays): void {
+    this.idle = arrays;
+  }
+}
+
+function makeLaneArrays(): LaneArrays {
+  return { states: new Uint16Array(LANE_SLICE_BYTES), firstAccepts: new Uint16Array(LANE_SLICE_BYTES), secondAccepts: new Uint16Array(LANE_SLICE_BYTES) };
+}
 
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
@@ -39,6 +80,9 @@ class TsScanner implements Scanner {
   private lastSeparator = 0;
   /** Accepting transitions of one block: (index in the chunk, state, last idle index in the chunk or -1) each. */
   private readonly acceptRecords = new Int32Array(3 * BLOCK);
+  /** Slices to scan in one lane before two lanes are tried again, and how many the next time two lanes do badly (see MOST_ONE_LANE_SLICES). */
+  private oneLaneSlices = 0;
+  private oneLaneBackoff = 1;
 
   constructor(
     private readonly dfa: LazyDfa,
@@ -47,6 +91,9 @@ class TsScanner implements Scanner {
     private readonly headDroppedWidths: HeadDroppedWidths,
     /** The cache of the DFA's states across runs, if any. */
     private readonly kept: KeptDfa | null,
+    private readonly lanes: LaneArraysLender,
+    /** How far back an idle offset can bound anything: the widest tracked part of a match, or maxWidth (the horizon's reach) if wider. */
+    private readonly idleReach: number,
   ) {
     this.generation = dfa.generation;
   }
@@ -55,6 +102,34 @@ class TsScanner implements Scanner {
     const dfa = this.dfa;
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const base = this.scannedUpTo;
+    const length = chunk.length;
+    if (length < LANE_MIN_BYTES) this.scanInOneLane(chunk, base, onMatch);
+    else {
+      for (let from = 0; from < length; from += LANE_SLICE_BYTES) {
+        const slice = chunk.subarray(from, from + LANE_SLICE_BYTES);
+        if (this.oneLaneSlices > 0) this.oneLaneSlices--;
+        else if (this.scanInTwoLanes(slice, base + from, onMatch)) continue;
+        this.scanInOneLane(slice, base + from, onMatch);
+      }
+    }
+    this.generation = dfa.generation;
+    this.statePositions = dfa.positionsOf(this.state);
+    if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline >= 0) this.lastNewline = base + newline;
+    }
+    for (let j = length - 1; j >= 0; j--) {
+      if (!hasByte(TOKEN_BYTES, chunk[j]!)) {
+        this.lastSeparator = base + j + 1;
+        break;
+      }
+    }
+    this.scannedUpTo = base + length;
+  }
+
+  /** Scans `chunk` (at absolute offset `base`) from this.state, building states as it needs them; moves this.state and this.lastIdle past it. */
+  private scanInOneLane(chunk: Uint8Array, base: number, onMatch: OnMatch): void {
+    const dfa = this.dfa;
     const length = chunk.length;
     const records = this.acceptRecords;
     let state = this.state;
@@ -96,8 +171,7 @@ class TsScanner implements Scanner {
       }
       for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
       if (unbuilt >= 0) {
-        state = dfa.step(unbuiltFrom, chunk[unbuilt]!);
-        if (this.kept !== null) state = this.kept.afterStep(state);
+        state = this.build(unbuiltFrom, chunk[unbuilt]!);
         i = unbuilt + 1;
         const flags = dfa.flags[state]!;
         if ((flags & IDLE) !== 0) idleAt = i;
@@ -105,20 +179,140 @@ class TsScanner implements Scanner {
       }
     }
     this.state = state;
-    this.generation = dfa.generation;
-    this.statePositions = dfa.positionsOf(state);
     this.lastIdle = this.lastIdleAt(idleAt, base);
-    if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
-      const newline = chunk.lastIndexOf(0x0a);
-      if (newline >= 0) this.lastNewline = base + newline;
-    }
-    for (let j = length - 1; j >= 0; j--) {
-      if (!hasByte(TOKEN_BYTES, chunk[j]!)) {
-        this.lastSeparator = base + j + 1;
-        break;
+  }
+
+  /**
+   * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES) as two lanes stepped in
+   * turn: the first from this.state, the second from idle, as if nothing were in flight where it
+   * starts, just after a newline past the middle (where the true state is idle most often). A DFA
+   * step waits on the table load before it, so one lane runs at the latency of a load; two
+   * independent lanes overlap theirs (~1.45x the bytes per CPU second). Then the first lane's true
+   * state is stepped on into the second lane's bytes until it is the second lane's state at the
+   * same byte: the true state there holds the second lane's threads and those still in flight from
+   * before, and once the latter have ended the lanes agree byte for byte. So the matches and states
+   * are exactly those of one lane.
+   *
+   * Returns false, having reported and changed nothing, where it does not scan the slice: no
+   * newline near the middle, or a state built on the way flushed the DFA (or the kept states
+   * replaced it). Two lanes back off for a while (backOffFromLanes) when they took long to agree
+   * (a thread in flight across the second lane: its work was then for nothing).
+   */
+  private scanInTwoLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): boolean {
+    const length = chunk.length;
+    const newline = chunk.indexOf(0x0a, length >> 1);
+    if (newline < 0 || newline - (length >> 1) >= LANE_MIN_BYTES || newline + 1 >= length) return false;
+    const scratch = this.lanes.take();
+    if (scratch === null) return false;
+    try {
+      const { states, firstAccepts, secondAccepts } = scratch;
+      const dfa = this.dfa;
+      const generation = dfa.generation;
+      const startPositions = dfa.positionsOf(this.state);
+      const split = newline + 1;
+      const together = length - split;
+      let first = this.state;
+      let second = 0;
+      let firstCount = 0;
+      let secondCount = 0;
+      for (let i = 0, j = split; i < together; i++, j++) {
+        const { table, byteClass, rowShift } = dfa; // a step may have grown the table
+        // No flag but ACCEPTS is looked at: idle offsets are read off the states afterwards (lastIdleBefore).
+        for (; i < together; i++, j++) {
+          const firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
+          const secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
+          first = firstEntry >> FLAG_BITS;
+          second = secondEntry >> FLAG_BITS;
+          states[i] = first;
+          states[j] = second;
+          if (((firstEntry | secondEntry) & ACCEPTS) === 0) continue;
+          if (firstEntry === UNBUILT || secondEntry === UNBUILT) break;
+          if ((firstEntry & ACCEPTS) !== 0) firstAccepts[firstCount++] = i;
+          if ((secondEntry & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+        }
+        if (i === together) break;
+        // An unbuilt entry in a lane: both lanes' steps on these bytes are taken again, building it.
+        firstCount = this.stepLane(i > 0 ? states[i - 1]! : this.state, chunk, i, states, firstAccepts, firstCount);
+        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+        secondCount = this.stepLane(j > split ? states[j - 1]! : 0, chunk, j, states, secondAccepts, secondCount);
+        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+        first = states[i]!;
+        second = states[j]!;
       }
+      // The first lane's last bytes (the split is past the middle), alone.
+      for (let i = together; i < split; i++) {
+        firstCount = this.stepLane(states[i - 1]!, chunk, i, states, firstAccepts, firstCount);
+        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+      }
+      // The true state on from the split, until it agrees with the second lane's.
+      let agreeAt = split;
+      for (let state = states[split - 1]!; agreeAt < length; agreeAt++) {
+        const lane = states[agreeAt]!;
+        firstCount = this.stepLane(state, chunk, agreeAt, states, firstAccepts, firstCount);
+        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+        state = states[agreeAt]!;
+        if (state === lane) break;
+      }
+      if (agreeAt - split > (length - split) >> 1) this.backOffFromLanes();
+      else this.oneLaneBackoff = 1;
+      // `states` holds the true state after each byte; the matches are reported in order.
+      for (let r = 0; r < firstCount; r++) if (firstAccepts[r]! !== agreeAt) this.reportAfter(firstAccepts[r]!, states, base, onMatch);
+      for (let r = 0; r < secondCount; r++) if (secondAccepts[r]! >= agreeAt) this.reportAfter(secondAccepts[r]!, states, base, onMatch);
+      this.lastIdle = this.lastIdleBefore(length, this.idleReach, states, base);
+      this.state = states[length - 1]!;
+      return true;
+    } finally {
+      this.lanes.give(scratch);
     }
-    this.scannedUpTo = base + length;
+  }
+
+  /** After a flush in scanInTwoLanes: this.state found again from its positions, and false. */
+  private giveUpLanes(startPositions: Int32Array): false {
+    this.state = this.dfa.intern(startPositions);
+    return false;
+  }
+
+  private backOffFromLanes(): void {
+    this.oneLaneSlices = this.oneLaneBackoff;
+    this.oneLaneBackoff = Math.min(2 * this.oneLaneBackoff, MOST_ONE_LANE_SLICES);
+  }
+
+  /**
+   * One step of a lane of scanInTwoLanes from `from` on byte `at` of `chunk`, building the entry if
+   * it is not yet: the state goes to states[at], and `at` to `accepts` if the state accepts (their
+   * count, `count`, is returned).
+   */
+  private stepLane(from: number, chunk: Uint8Array, at: number, states: Uint16Array, accepts: Uint16Array, count: number): number {
+    const dfa = this.dfa;
+    const entry = dfa.table[(from << dfa.rowShift) | dfa.byteClass[chunk[at]!]!]!;
+    const state = entry === UNBUILT ? this.build(from, chunk[at]!) : entry >> FLAG_BITS;
+    states[at] = state;
+    if ((dfa.flags[state]! & ACCEPTS) !== 0) accepts[count++] = at;
+    return count;
+  }
+
+  /** Builds the transition of `state` on `byte` (which may flush the DFA, or have the kept states replace it); returns the next state. */
+  private build(state: number, byte: number): number {
+    const next = this.dfa.step(state, byte);
+    return this.kept === null ? next : this.kept.afterStep(next);
+  }
+
+  /** Reports what the state after byte `i` of a slice accepts, its idle offset read off `states` (scanInTwoLanes). */
+  private reportAfter(i: number, states: Uint16Array, base: number, onMatch: OnMatch): void {
+    const state = states[i]!;
+    this.reportAll(state, this.lastIdleBefore(i, this.dfa.depths[state]!, states, base), base + i + 1, onMatch);
+  }
+
+  /**
+   * The last idle offset before byte `i` of a slice whose state after each byte is in `states`,
+   * looked for at most `reach` bytes back. Found nowhere in reach, any offset at least `reach`
+   * bytes back does what the true one does (every use takes the later of it and an offset at most
+   * that far back: a match's start bound, the horizon), so the search ends there.
+   */
+  private lastIdleBefore(i: number, reach: number, states: Uint16Array, base: number): number {
+    const stop = i - reach;
+    for (let j = i - 1; j >= 0 && j >= stop; j--) if (states[j] === 0) return base + j + 1;
+    return stop <= 0 ? this.lastIdle : base + stop;
   }
 
   /** Reports the rules `state` accepts, for a match ending at `end`. */
@@ -185,6 +379,8 @@ class TsScanner implements Scanner {
     this.lastIdle = 0;
     this.lastNewline = -1;
     this.lastSeparator = 0;
+    this.oneLaneSlices = 0;
+    this.oneLaneBackoff = 1;
   }
 }
 
@@ -194,6 +390,8 @@ class TsDatabase implements Database {
   private readonly dfa: LazyDfa;
   private readonly headDroppedWidths: HeadDroppedWidths;
   private readonly kept: KeptDfa | null;
+  private readonly lanes = new LaneArraysLender();
+  private readonly idleReach: number;
 
   /** `keep`: where to keep the DFA's states across runs, if anywhere (./dfa-cache.ts). */
   constructor(rules: readonly EngineRule[], automaton: PositionAutomaton, keep: ((dfa: LazyDfa) => KeptDfa) | null) {
@@ -203,6 +401,7 @@ class TsDatabase implements Database {
     const widthOf = (tokenOnly: boolean): number =>
       rules.reduce((n, rule) => ((automaton.isDroppedTokenOnly[rule.index] === 1) === tokenOnly ? Math.max(n, automaton.droppedWidth[rule.index]!) : n), 0);
     this.headDroppedWidths = { tokenOnly: widthOf(true), other: widthOf(false) };
+    this.idleReach = automaton.trackedMaxWidth.reduce((n, width) => Math.max(n, width), this.maxWidth);
   }
 
   tracksEnds(rule: number): boolean {
@@ -210,7 +409,7 @@ class TsDatabase implements Database {
   }
 
   open(): Scanner {
-    return new TsScanner(this.dfa, this.maxWidth, this.headDroppedWidths, this.kept);
+    return new TsScanner(this.dfa, this.maxWidth, this.headDroppedWidths, this.kept, this.lanes, this.idleReach);
   }
 }
 

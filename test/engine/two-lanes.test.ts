@@ -1,0 +1,138 @@
+/**
+ * The ts engine scans a long chunk as two lanes at once, the second half's from idle, and steps
+ * the true state on until the lanes agree (src/engine/ts/engine.ts, scanInTwoLanes). What it
+ * reports must be what one lane reports: the same candidates with the same bounds, in the same
+ * order, and the same horizon after. Short writes (under 4 KiB) always scan in one lane, so the
+ * same text written whole and written in short pieces compares the two; the texts are made of the
+ * pieces that keep threads in flight across the middle of a chunk (keywords, private key blocks,
+ * headers, long tokens) with the built-in secrets pack.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { createTsEngine, tsEngine } from '../../src/engine/ts/engine.js';
+import { compileRule, compileRules } from '../../src/rules/compile.js';
+import { loadPack } from '../../src/rules/packs/index.js';
+import type { Match } from '../../src/types.js';
+
+const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 200);
+
+const rules = loadPack('secrets').flatMap((spec, index) => {
+  try {
+    const rule = compileRule(spec, index);
+    return rule.literals === null ? [rule] : [];
+  } catch {
+    return [];
+  }
+});
+const indexed = rules.map((rule, index) => ({ ...rule, index }));
+const database = tsEngine.compile(indexed);
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const token = (length: number) => fc.array(fc.constantFrom(...alphabet), { minLength: length, maxLength: length }).map((characters) => characters.join(''));
+const piece = fc.oneof(
+  fc.constantFrom(' ', '\n', '\t', '"', '=', ': ', ', ', '&', '\r\n', '2026-05-01T22:31:48Z ', 'npm info ok '),
+  fc.constantFrom('password = ', 'api_key: ', 'Authorization: Bearer ', 'curl -H "X-Api-Key: ', 'token=', 'client_secret', 'kind: Secret\ndata:\n  '),
+  fc.constantFrom('-----BEGIN RSA PRIVATE KEY-----\n', '-----END RSA PRIVATE KEY-----\n', 'ghp_', 'AKIA', 'xoxb-', 'sk-proj-', 'eyJ', 'glpat-'),
+  token(36),
+  token(76).map((line) => `${line}\n`),
+  fc.string({ unit: 'binary-ascii', maxLength: 40 }),
+);
+const text = fc.array(piece, { minLength: 200, maxLength: 2500 }).map((pieces) => new TextEncoder().encode(pieces.join('')));
+
+/** Scans `input` in pieces of `pieceBytes`, or cut at the offsets `cuts`. */
+function scan(input: Uint8Array, pieceBytes: number | readonly number[], scanned = database): { matches: Match[]; horizon: number } {
+  const scanner = scanned.open();
+  const matches: Match[] = [];
+  const cuts = typeof pieceBytes === 'number' ? Array.from({ length: Math.ceil(input.length / pieceBytes) }, (_, k) => Math.min(input.length, (k + 1) * pieceBytes)) : pieceBytes;
+  let offset = 0;
+  for (const cut of cuts) {
+    scanner.write(input.subarray(offset, cut), (match) => matches.push(match));
+    offset = cut;
+  }
+  const horizon = scanner.horizon();
+  scanner.end((match) => matches.push(match));
+  return { matches, horizon };
+}
+
+describe('ts engine: two lanes report what one lane reports', () => {
+  test('a text written whole (two lanes) and in pieces of 1,000 bytes (one lane)', () => {
+    fc.assert(
+      fc.property(text, (input) => {
+        // The first whole write builds states in its lanes (the text's own pieces), the second finds them built.
+        const whole = scan(input, input.length);
+        expect(whole).toEqual(scan(input, 1000));
+        expect(scan(input, input.length)).toEqual(whole);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('a secret at every offset across the middle of a chunk, where the second lane starts', () => {
+    const secrets = [
+      'api_key = "Zt6pohm49zX_23qoLm3Xv9Pw2Rk7YnB"',
+      'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789',
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----',
+    ];
+    const filler = 'npm info lifecycle ok; token refreshed for user=alice path=/usr/lib\n'.repeat(200);
+    const length = 8192;
+    for (const secret of secrets) {
+      for (let shift = -secret.length - 24; shift <= 24; shift++) {
+        const before = filler.slice(0, length / 2 + shift);
+        const input = new TextEncoder().encode((before + secret + filler).slice(0, length));
+        scan(input, input.length);
+        expect(scan(input, input.length), `${secret.slice(0, 8)} at ${shift}`).toEqual(scan(input, 1000));
+      }
+    }
+  });
+
+  test('a match that ends on the byte where the lanes come to agree', () => {
+    // The first lane's thread of `z` and digits (a rule tracked whole) runs over the newline after
+    // the middle, where the second lane starts, and on to the `x` that ends `7x`: from there the
+    // lanes agree, and the match is the second lane's to report.
+    const pairRules = tsEngine.compile(
+      compileRules([
+        { id: 'digits', regex: 'z[0-9\\n]{20}[A-Z]' },
+        { id: 'pair', regex: '7x' },
+      ]),
+    );
+    for (let shift = 0; shift <= 4; shift++) {
+      const input = new TextEncoder().encode(`${' '.repeat(4090 - shift)}z${'0'.repeat(shift + 5)}\n${'0'.repeat(7)}7x`.padEnd(8192)); // the newline at 4096
+      const whole = scan(input, input.length, pairRules);
+      expect(whole.matches.map((match) => match.end)).toContain(4097 + 9);
+      expect(whole).toEqual(scan(input, 1000, pairRules));
+    }
+  });
+
+  test('the kept states replacing the DFA while two lanes build states', () => {
+    // A run reads the kept states once it has built 256 of its own (src/engine/ts/dfa-cache.ts):
+    // here while the second write's lanes build them, so they give the slice up to one lane, which
+    // must go on from the state the first write left (a token's prefix in flight).
+    const directory = mkdtempSync(join(tmpdir(), 'sseredact-lanes-'));
+    try {
+      const engine = createTsEngine({ cacheDirectory: directory });
+      const [rest] = fc.sample(text, { numRuns: 1, seed: 17 });
+      const input = Buffer.concat([Buffer.from('token: ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n'), rest!]);
+      const inTwoWrites = (): ReturnType<typeof scan> => scan(input, ['token: gh'.length, input.length], engine.compile(indexed));
+      const first = inTwoWrites();
+      expect(first.matches.some((match) => match.start <= 'token: '.length && match.end > 'token: ghp_'.length)).toBe(true);
+      expect(inTwoWrites()).toEqual(first);
+      expect(scan(input, 1000, engine.compile(indexed))).toEqual(first);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('the same over the slices of a write longer than one (64 KiB)', () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 2, maxLength: 4 }), (parts) => {
+        const input = Buffer.concat(parts);
+        const whole = scan(input, input.length);
+        expect(whole).toEqual(scan(input, 1000));
+      }),
+      { numRuns: Math.max(10, RUNS / 10) },
+    );
+  });
+});
