@@ -5,7 +5,7 @@
  * drives it (`next`: the table entry, or a step where the entry is not built yet).
  */
 import { describe, expect, test } from 'vitest';
-import { LazyDfa } from '../../src/engine/ts/dfa.js';
+import { FLAG_BITS, LazyDfa, UNBUILT } from '../../src/engine/ts/dfa.js';
 import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import type { RuleSpec } from '../../src/types.js';
 import { ruleSetOf } from '../support.js';
@@ -46,24 +46,24 @@ describe('lazy DFA cache budget', () => {
   const automaton = buildPositionAutomaton(ruleSetOf(SPECS).rules);
   const bytes = input(200_000);
 
-  test('a small byte budget flushes before the cache outgrows it, and scans the same', () => {
+  test('a small byte budget drops states before the cache outgrows it, and scans the same', () => {
     const unbounded = new LazyDfa(automaton);
     const whole = scan(unbounded, bytes);
     expect(unbounded.generation).toBe(0);
     const budget = Math.floor(whole.peakBytes / 4);
     const bounded = new LazyDfa(automaton, undefined, budget);
     const small = scan(bounded, bytes);
-    console.log(`states ${unbounded.stateCount}, ${whole.peakBytes} bytes unbounded; budget ${budget}: ${bounded.generation} flushes, peak ${small.peakBytes} bytes`);
+    console.log(`states ${unbounded.stateCount}, ${whole.peakBytes} bytes unbounded; budget ${budget}: ${bounded.generation} times made room, peak ${small.peakBytes} bytes`);
     expect(bounded.generation).toBeGreaterThan(0);
-    // The state that finds the cache full is built after the flush: one state over at most.
+    // The state that finds the cache full is built after room is made: one state over at most.
     expect(small.peakBytes).toBeLessThanOrEqual(budget + (2 << bounded.rowShift) + 4096);
     expect(small.accepted).toEqual(whole.accepted);
   });
 
-  // A scanner keeps its state's positions to find the state again after a flush, which reuses the
-  // slab they were in: what positionsOf gives must be theirs still after the flush.
-  test('the positions of a state survive a flush, and find an equal state in the new generation', () => {
-    // A budget of one byte: every new state flushes the cache and takes the slab's first place.
+  // A scanner keeps its state's positions to find the state again after states are dropped, which
+  // reuses the slab they were in: what positionsOf gives must be theirs still after that.
+  test('the positions of a state survive its drop, and find an equal state in the new generation', () => {
+    // A budget of one byte: every new state makes room, dropping the ones built after the idle state.
     const dfa = new LazyDfa(automaton, undefined, 1);
     let state = 0;
     for (const byte of new TextEncoder().encode('ghp_abc')) state = dfa.next(state, byte);
@@ -76,6 +76,24 @@ describe('lazy DFA cache budget', () => {
     expect(kept.length).toBeGreaterThan(0);
     expect(Array.from(positions)).toEqual(kept);
     expect(Array.from(dfa.positionsOf(dfa.intern(positions)))).toEqual(kept);
+  });
+
+  test('making room keeps the states built first, with their ids, and the entries between them', () => {
+    const dfa = new LazyDfa(automaton, 64);
+    let before: number[][] = [];
+    let state = 0;
+    for (const byte of bytes) {
+      if (dfa.stateCount === 64) before = Array.from({ length: 64 }, (_, id) => Array.from(dfa.positionsOf(id)));
+      state = dfa.next(state, byte);
+      if (dfa.generation > 0) break;
+    }
+    expect(dfa.generation).toBe(1);
+    // The later half (32 states) is gone; the one being built then is the 33rd.
+    expect(dfa.stateCount).toBe(33);
+    for (let id = 0; id < 32; id++) expect(Array.from(dfa.positionsOf(id))).toEqual(before[id]);
+    const entries = dfa.table.subarray(0, 33 << dfa.rowShift);
+    expect(entries.every((entry) => entry === UNBUILT || entry >> FLAG_BITS < 33)).toBe(true);
+    expect(entries.some((entry) => entry !== UNBUILT)).toBe(true);
   });
 
   // A row has a column per byte class, not per byte: a wrong class would reuse another byte's

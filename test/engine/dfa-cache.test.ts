@@ -205,7 +205,7 @@ describe('the ts DFA kept across runs', () => {
     expect(dfa.stateCount).toBe(2);
   });
 
-  test('a restored DFA with every state an entry can name flushes before it builds one more', () => {
+  test('a restored DFA with every state an entry can name makes room before it builds one more', () => {
     // States 2.. of one position each, then of two: distinct, none of them {1, 2}.
     const count = automaton.positionRule.length;
     const sets = [[], [], ...Array.from({ length: MAX_STATES - 2 }, (_, i) => (i < count ? [i] : [0, i - count + 1]))];

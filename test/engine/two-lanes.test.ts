@@ -70,6 +70,16 @@ describe('ts engine: two lanes report what one lane reports', () => {
     );
   });
 
+  test('a text of one long line (the lanes split at the middle), of odd length', () => {
+    fc.assert(
+      fc.property(text, (input) => {
+        const line = input.map((byte) => (byte === 0x0a ? 0x20 : byte)).subarray(0, input.length - 1 + (input.length % 2));
+        expect(scan(line, line.length)).toEqual(scan(line, 1000));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   test('a secret at every offset across the middle of a chunk, where the second lane starts', () => {
     const secrets = [
       'api_key = "Zt6pohm49zX_23qoLm3Xv9Pw2Rk7YnB"',
@@ -125,12 +135,22 @@ describe('ts engine: two lanes report what one lane reports', () => {
     }
   });
 
+  test('a slice too short for two lanes goes on from the state the one before left', () => {
+    // Writes of 65,537 bytes: a slice of 64 KiB, then one of a byte, the `p` of a token's prefix.
+    const input = Buffer.from(`${'npm info ok\n'.repeat(6000).slice(0, 65534)}ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n`);
+    const whole = scan(input, input.length);
+    expect(whole.matches.some((match) => match.start <= 65534 && match.end > 65538)).toBe(true);
+    expect(scan(input, 65537)).toEqual(whole);
+  });
+
   test('the same over the slices of a write longer than one (64 KiB)', () => {
     fc.assert(
       fc.property(fc.array(text, { minLength: 2, maxLength: 4 }), (parts) => {
         const input = Buffer.concat(parts);
         const whole = scan(input, input.length);
         expect(whole).toEqual(scan(input, 1000));
+        // Slices of a write are 64 KiB: here the last is a byte (too short for two lanes).
+        expect(scan(input, 65537)).toEqual(whole);
       }),
       { numRuns: Math.max(10, RUNS / 10) },
     );

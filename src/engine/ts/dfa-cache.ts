@@ -33,13 +33,14 @@ const READ_AFTER_STATES = 256;
 const WRITE_AFTER_STATES = 512;
 
 /**
- * The most states written: a DFA that reads them keeps room for a quarter of what it can hold
- * before it must flush (a flush throws away what the cache brought, and more). Without it, runs
- * over texts of other shapes wrote ever more states, until a run that read them flushed: a
- * 256 MiB CI log after 64 MiB of base64 and of dense secrets took 1.11x the CPU of a run without
- * the cache (bench/memory.mjs). A run that ends with more leaves what is cached as it is.
+ * The most states written: a DFA that reads them keeps room for an eighth of what it can hold
+ * before it must make room (LazyDfa drops its later half then). A run that ends with more leaves
+ * what is cached as it is. With a flush in place of that drop, the most was 3/4: runs over texts of
+ * other shapes wrote ever more states, until a run that read them flushed them all (a 256 MiB CI
+ * log after 64 MiB of base64 and of dense secrets took 1.11x the CPU of a run without the cache);
+ * and then a 256 MiB CI log (14,000 states) or dense secrets never kept theirs.
  */
-const WRITE_AT_MOST_STATES = (MAX_STATES * 3) / 4;
+const WRITE_AT_MOST_STATES = (MAX_STATES * 7) / 8;
 
 /** The cache key of the DFA over the automaton whose key is `automatonKey`. */
 export function dfaKey(automatonKey: string): string {

@@ -3,14 +3,15 @@
  *
  * A DFA state is a set of positions (threads in flight); the search is unanchored because every
  * step may also start a match (`startsOn`). State 0 is the empty set: nothing in flight ("idle").
- * States are built on first use; when the cache is full it is flushed and rebuilt on demand, so
- * memory stays bounded whatever the input (a new `generation` tells scanners their ids are stale).
+ * States are built on first use; when the cache is full its later half is dropped and rebuilt on
+ * demand, so memory stays bounded whatever the input (a new `generation` tells scanners their ids
+ * may be stale).
  * "Full" is counted in bytes (see stateBytes), not in states: a state of a few positions costs
  * little beyond its table row, one of hundreds several times that, and what must stay bounded is
  * the process's memory, not a count.
  *
  * States' positions live in one slab and their lookup in typed arrays, not in an object per state:
- * the memory is what the slabs hold (kept, not freed, across flushes), and building a state
+ * the memory is what the slabs hold (kept, not freed, when states are dropped), and building a state
  * allocates nothing on the heap but the rare list of accepted rules.
  *
  * What a DFA built can be taken out (`builtStates`) and put into another over the same automaton
@@ -44,8 +45,8 @@ export const MAX_STATES = 16384;
 /**
  * The default budget of a cache, in bytes (see stateBytes). The built-in secrets pack averages
  * ~550 bytes a state and builds ~11,800 states over 64 MiB of CI log, ~15,700 over 32 MiB of
- * base64: this lets the cache grow to MAX_STATES before a flush. A flush is dear: with 512-byte
- * rows the base64 flushed 5 times per pass and scanned at 26 MiB per CPU second, not 125.
+ * base64: this lets the cache grow to MAX_STATES before it must drop states. That is dear: with 512-byte
+ * rows the base64 flushed (dropped them all) 5 times per pass and scanned at 26 MiB per CPU second, not 125.
  */
 const MAX_CACHE_BYTES = 10 * 1024 * 1024;
 
@@ -113,9 +114,9 @@ export class LazyDfa {
   private positionStart = new Int32Array(65);
   /** The states built in this generation, the fixed ones included. */
   stateCount = 0;
-  /** Bumped on every flush: state ids from an older generation are invalid. */
+  /** Bumped whenever states are dropped: state ids from an older generation may be invalid. */
   generation = 0;
-  /** The bytes the states built since the last flush cost (see stateBytes). */
+  /** The bytes the states held cost (see stateBytes). */
   cacheBytes = 0;
   /** States added since the DFA was made, over all generations (each one's fixed states among them): restored ones do not count. */
   statesBuilt = 0;
@@ -137,7 +138,7 @@ export class LazyDfa {
   private markGeneration = 0;
 
   /**
-   * The cache is flushed before it holds more than `maxStates` states (at most MAX_STATES, the most
+   * The cache drops states before it holds more than `maxStates` states (at most MAX_STATES, the most
    * a 16-bit entry can name) or costs more than `maxBytes` (see stateBytes; the table's spare rows
    * apart, which are at most as many as the rows in use).
    */
@@ -169,7 +170,7 @@ export class LazyDfa {
     this.acceptsAtEnd.push(NONE);
   }
 
-  /** The positions of `state`, sorted: a copy, which stays valid after a flush (to find the state again with `intern`). */
+  /** The positions of `state`, sorted: a copy, which stays valid when states are dropped (to find the state again with `intern`). */
   positionsOf(state: number): Int32Array {
     const start = this.positionStart[state]!;
     const end = this.positionStart[state + 1]!;
@@ -195,7 +196,7 @@ export class LazyDfa {
     return kinds;
   }
 
-  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them; after a flush if the DFA holds MAX_STATES). */
+  /** The id of the state with these positions (sorted), creating it if needed (from a copy of them; after dropping states if the DFA holds MAX_STATES). */
   intern(positions: Int32Array): number {
     const generation = ++this.markGeneration;
     let hash = 0;
@@ -205,9 +206,9 @@ export class LazyDfa {
     }
     const known = this.findMarked(hash, positions.length, generation);
     if (known >= 0) return known;
-    // Steps flush before the cache is full, but a restored DFA may be full (and a scanner interns
+    // Steps drop states before the cache is full, but a restored DFA may be full (and a scanner interns
     // after it): a state past the most an entry can name would be named as another.
-    if (this.stateCount >= MAX_STATES) this.flush();
+    if (this.stateCount >= MAX_STATES) this.evictLaterHalf();
     return this.add(positions, hash);
   }
 
@@ -351,13 +352,42 @@ export class LazyDfa {
       const positions = next.subarray(0, count).sort();
       // Only a new state can take the cache past its budget.
       if (this.isFull()) {
-        this.flush();
+        this.evictLaterHalf();
         return this.intern(positions);
       }
       id = this.add(positions, hash);
     }
     this.table[(state << this.rowShift) | this.byteClass[byte]!] = (id << FLAG_BITS) | this.flags[id]!;
     return id;
+  }
+
+  /**
+   * Makes room in a full cache: keeps the states built first and drops the later half, in a new
+   * generation. A text's common states are built first (the idle state's successors, keyword
+   * prefixes), so most of what a scan needs next is kept, where a flush threw it all away: dense
+   * secrets after a CI log's kept states (src/engine/ts/dfa-cache.ts) rebuilt every state of both.
+   * Only entries into dropped states are unbuilt again; kept ids stay as they were.
+   */
+  private evictLaterHalf(): void {
+    const kept = Math.max(2, this.stateCount >> 1);
+    const keptEntries = kept << this.rowShift;
+    const table = this.table;
+    for (let i = 0; i < keptEntries; i++) if (table[i]! >> FLAG_BITS >= kept && table[i] !== UNBUILT) table[i] = UNBUILT;
+    table.fill(UNBUILT, keptEntries, this.stateCount << this.rowShift);
+    this.accepts.length = kept;
+    this.acceptsAtEnd.length = kept;
+    this.buckets.fill(-1);
+    const rowBytes = Uint16Array.BYTES_PER_ELEMENT << this.rowShift;
+    this.cacheBytes = 0;
+    for (let id = 0; id < kept; id++) {
+      if (id === SENTINEL) continue;
+      const bucket = this.stateHash[id]! & (this.buckets.length - 1);
+      this.sameBucket[id] = this.buckets[bucket]!;
+      this.buckets[bucket] = id;
+      this.cacheBytes += stateBytes(rowBytes, this.positionStart[id + 1]! - this.positionStart[id]!, this.accepts[id]!, this.acceptsAtEnd[id]!);
+    }
+    this.stateCount = kept;
+    this.generation++;
   }
 
   private flush(): void {
@@ -376,7 +406,7 @@ export class LazyDfa {
     this.addFixedStates();
   }
 
-  /** The states of this generation (views of the DFA's own arrays, valid until it builds a state or flushes). */
+  /** The states of this generation (views of the DFA's own arrays, valid until it builds or drops a state). */
   builtStates(): BuiltStates {
     const count = this.stateCount;
     const rows = this.table.subarray(0, count << this.rowShift);

@@ -19,7 +19,7 @@ import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './p
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
 
-/** Chunks shorter than this are scanned in one lane (see scanInTwoLanes): below it, what the lanes save is not worth their set-up. */
+/** Slices shorter than this are scanned in one lane (see scanInTwoLanes): below it, what the lanes save is not worth their set-up. */
 const LANE_MIN_BYTES = 4096;
 /** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
 const LANE_SLICE_BYTES = 65536;
@@ -68,7 +68,7 @@ interface HeadDroppedWidths {
 class TsScanner implements Scanner {
   private state = 0;
   private generation: number;
-  /** Positions of `state`, to find it again after the shared DFA flushed its cache. */
+  /** Positions of `state`, to find it again after the shared DFA dropped states. */
   private statePositions: Int32Array = new Int32Array(0);
   /** Absolute offset of the next byte to scan. */
   private scannedUpTo = 0;
@@ -103,14 +103,9 @@ class TsScanner implements Scanner {
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const base = this.scannedUpTo;
     const length = chunk.length;
-    if (length < LANE_MIN_BYTES) this.scanInOneLane(chunk, base, onMatch);
-    else {
-      for (let from = 0; from < length; from += LANE_SLICE_BYTES) {
-        const slice = chunk.subarray(from, from + LANE_SLICE_BYTES);
-        if (this.oneLaneSlices > 0) this.oneLaneSlices--;
-        else if (this.scanInTwoLanes(slice, base + from, onMatch)) continue;
-        this.scanInOneLane(slice, base + from, onMatch);
-      }
+    for (let from = 0; from < length; from += LANE_SLICE_BYTES) {
+      const slice = length <= LANE_SLICE_BYTES ? chunk : chunk.subarray(from, from + LANE_SLICE_BYTES);
+      if (slice.length < LANE_MIN_BYTES || !this.isTwoLanesTurn() || !this.scanInTwoLanes(slice, base + from, onMatch)) this.scanInOneLane(slice, base + from, onMatch);
     }
     this.generation = dfa.generation;
     this.statePositions = dfa.positionsOf(this.state);
@@ -144,7 +139,7 @@ class TsScanner implements Scanner {
       // an unbuilt entry (flags of the sentinel), which is built after it; then back to the loop.
       // (Running on through the sentinel to the block's end, as it did, scanned up to BLOCK bytes
       // twice per state built: most of all while a run of new states is built, byte after byte.)
-      const table = dfa.table; // a step may have grown or flushed it
+      const table = dfa.table; // a step may have grown it
       const { byteClass, rowShift } = dfa;
       const blockEnd = Math.min(length, i + BLOCK);
       let recorded = 0;
@@ -185,7 +180,8 @@ class TsScanner implements Scanner {
   /**
    * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES) as two lanes stepped in
    * turn: the first from this.state, the second from idle, as if nothing were in flight where it
-   * starts, just after a newline past the middle (where the true state is idle most often). A DFA
+   * starts: just after a newline past the middle (where the true state is idle most often), or at
+   * the middle where none is near (a long line: base64 data, minified code). A DFA
    * step waits on the table load before it, so one lane runs at the latency of a load; two
    * independent lanes overlap theirs (~1.45x the bytes per CPU second). Then the first lane's true
    * state is stepped on into the second lane's bytes until it is the second lane's state at the
@@ -193,15 +189,16 @@ class TsScanner implements Scanner {
    * before, and once the latter have ended the lanes agree byte for byte. So the matches and states
    * are exactly those of one lane.
    *
-   * Returns false, having reported and changed nothing, where it does not scan the slice: no
-   * newline near the middle, or a state built on the way flushed the DFA (or the kept states
-   * replaced it). Two lanes back off for a while (backOffFromLanes) when they took long to agree
+   * Returns false, having reported and changed nothing, where it does not scan the slice: a state
+   * built on the way dropped states of the DFA (or the kept states replaced it), or another scan
+   * holds the scratch arrays. Two lanes back off for a while (backOffFromLanes) when they took long to agree
    * (a thread in flight across the second lane: its work was then for nothing).
    */
   private scanInTwoLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): boolean {
     const length = chunk.length;
-    const newline = chunk.indexOf(0x0a, length >> 1);
-    if (newline < 0 || newline - (length >> 1) >= LANE_MIN_BYTES || newline + 1 >= length) return false;
+    const middle = length >> 1;
+    const newline = chunk.indexOf(0x0a, middle);
+    const split = newline >= 0 && newline - middle < LANE_MIN_BYTES && newline + 1 < length ? newline + 1 : middle;
     const scratch = this.lanes.take();
     if (scratch === null) return false;
     try {
@@ -209,8 +206,7 @@ class TsScanner implements Scanner {
       const dfa = this.dfa;
       const generation = dfa.generation;
       const startPositions = dfa.positionsOf(this.state);
-      const split = newline + 1;
-      const together = length - split;
+      const together = Math.min(split, length - split);
       let first = this.state;
       let second = 0;
       let firstCount = 0;
@@ -239,23 +235,41 @@ class TsScanner implements Scanner {
         first = states[i]!;
         second = states[j]!;
       }
-      // The first lane's last bytes (the split is past the middle), alone.
+      // The longer lane's last bytes, alone.
       for (let i = together; i < split; i++) {
         firstCount = this.stepLane(states[i - 1]!, chunk, i, states, firstAccepts, firstCount);
         if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
       }
+      for (let j = split + together; j < length; j++) {
+        secondCount = this.stepLane(states[j - 1]!, chunk, j, states, secondAccepts, secondCount);
+        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+      }
       // The true state on from the split, until it agrees with the second lane's.
       let agreeAt = split;
-      for (let state = states[split - 1]!; agreeAt < length; agreeAt++) {
+      let state = states[split - 1]!;
+      while (agreeAt < length) {
+        const { table, byteClass, rowShift } = dfa;
+        let entry = UNBUILT;
+        for (; agreeAt < length; agreeAt++) {
+          entry = table[(state << rowShift) | byteClass[chunk[agreeAt]!]!]!;
+          if (entry === UNBUILT || entry >> FLAG_BITS === states[agreeAt]) break;
+          state = entry >> FLAG_BITS;
+          states[agreeAt] = state;
+          if ((entry & ACCEPTS) !== 0) firstAccepts[firstCount++] = agreeAt;
+        }
+        if (agreeAt === length || entry !== UNBUILT) break;
         const lane = states[agreeAt]!;
         firstCount = this.stepLane(state, chunk, agreeAt, states, firstAccepts, firstCount);
         if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
         state = states[agreeAt]!;
         if (state === lane) break;
+        agreeAt++;
       }
-      if (agreeAt - split > (length - split) >> 1) this.backOffFromLanes();
+      // Agreeing late, the second lane's work was mostly for nothing.
+      if (agreeAt - split > (length - split) >> 3) this.backOffFromLanes();
       else this.oneLaneBackoff = 1;
       // `states` holds the true state after each byte; the matches are reported in order.
+      // (An accept on the byte where the lanes agree is in both lists, built there one by one.)
       for (let r = 0; r < firstCount; r++) if (firstAccepts[r]! !== agreeAt) this.reportAfter(firstAccepts[r]!, states, base, onMatch);
       for (let r = 0; r < secondCount; r++) if (secondAccepts[r]! >= agreeAt) this.reportAfter(secondAccepts[r]!, states, base, onMatch);
       this.lastIdle = this.lastIdleBefore(length, this.idleReach, states, base);
@@ -266,9 +280,16 @@ class TsScanner implements Scanner {
     }
   }
 
-  /** After a flush in scanInTwoLanes: this.state found again from its positions, and false. */
+  /** After the DFA dropped states in scanInTwoLanes: this.state found again from its positions, and false. */
   private giveUpLanes(startPositions: Int32Array): false {
     this.state = this.dfa.intern(startPositions);
+    return false;
+  }
+
+  /** Whether a slice long enough for two lanes is to be scanned in two (see MOST_ONE_LANE_SLICES). */
+  private isTwoLanesTurn(): boolean {
+    if (this.oneLaneSlices === 0) return true;
+    this.oneLaneSlices--;
     return false;
   }
 
@@ -291,7 +312,7 @@ class TsScanner implements Scanner {
     return count;
   }
 
-  /** Builds the transition of `state` on `byte` (which may flush the DFA, or have the kept states replace it); returns the next state. */
+  /** Builds the transition of `state` on `byte` (which may drop states of the DFA, or have the kept states replace it); returns the next state. */
   private build(state: number, byte: number): number {
     const next = this.dfa.step(state, byte);
     return this.kept === null ? next : this.kept.afterStep(next);
