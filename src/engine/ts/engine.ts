@@ -24,16 +24,22 @@ const LANE_MIN_BYTES = 4096;
 /** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
 const LANE_SLICE_BYTES = 65536;
 /**
+ * States the second of two lanes builds in a slice, at most (see scanInTwoLanes): enough for the
+ * few it enters before it agrees with the true state in a long line of base64.
+ */
+const SECOND_LANE_BUILDS = 32;
+/**
  * Slices scanned in one lane after two lanes took long to agree (a thread in flight across the
  * second lane, as on one long line), at most: the first time 1, then twice as many each time
  * again, until two lanes agree soon.
  */
 const MOST_ONE_LANE_SLICES = 64;
 
-/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts. */
+/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts (the true state's, and how many, first). */
 interface LaneArrays {
   readonly states: Uint16Array;
   readonly firstAccepts: Uint16Array;
+  firstCount: number;
   readonly secondAccepts: Uint16Array;
 }
 
@@ -57,7 +63,7 @@ class LaneArraysLender {
 }
 
 function makeLaneArrays(): LaneArrays {
-  return { states: new Uint16Array(LANE_SLICE_BYTES), firstAccepts: new Uint16Array(LANE_SLICE_BYTES), secondAccepts: new Uint16Array(LANE_SLICE_BYTES) };
+  return { states: new Uint16Array(LANE_SLICE_BYTES), firstAccepts: new Uint16Array(LANE_SLICE_BYTES), firstCount: 0, secondAccepts: new Uint16Array(LANE_SLICE_BYTES) };
 }
 
 interface HeadDroppedWidths {
@@ -105,7 +111,8 @@ class TsScanner implements Scanner {
     const length = chunk.length;
     for (let from = 0; from < length; from += LANE_SLICE_BYTES) {
       const slice = length <= LANE_SLICE_BYTES ? chunk : chunk.subarray(from, from + LANE_SLICE_BYTES);
-      if (slice.length < LANE_MIN_BYTES || !this.isTwoLanesTurn() || !this.scanInTwoLanes(slice, base + from, onMatch)) this.scanInOneLane(slice, base + from, onMatch);
+      const scanned = slice.length >= LANE_MIN_BYTES && this.isTwoLanesTurn() ? this.scanInTwoLanes(slice, base + from, onMatch) : 0;
+      if (scanned < slice.length) this.scanInOneLane(scanned === 0 ? slice : slice.subarray(scanned), base + from + scanned, onMatch);
     }
     this.generation = dfa.generation;
     this.statePositions = dfa.positionsOf(this.state);
@@ -181,109 +188,158 @@ class TsScanner implements Scanner {
    * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES) as two lanes stepped in
    * turn: the first from this.state, the second from idle, as if nothing were in flight where it
    * starts: just after a newline past the middle (where the true state is idle most often), or at
-   * the middle where none is near (a long line: base64 data, minified code). A DFA
-   * step waits on the table load before it, so one lane runs at the latency of a load; two
-   * independent lanes overlap theirs (~1.45x the bytes per CPU second). Then the first lane's true
-   * state is stepped on into the second lane's bytes until it is the second lane's state at the
-   * same byte: the true state there holds the second lane's threads and those still in flight from
-   * before, and once the latter have ended the lanes agree byte for byte. So the matches and states
-   * are exactly those of one lane.
+   * the middle where none is near (a long line: base64 data, minified code). A DFA step waits on
+   * the table load before it, so one lane runs at the latency of a load; two independent lanes
+   * overlap theirs (~1.4x the bytes per CPU second). Then the first lane's true state is stepped on
+   * into the second lane's bytes until it is the second lane's state at the same byte: the true
+   * state there holds the second lane's threads and those still in flight from before, and once
+   * the latter have ended the lanes agree byte for byte. So the matches and states are exactly
+   * those of one lane.
    *
-   * Returns false, having reported and changed nothing, where it does not scan the slice: a state
-   * built on the way dropped states of the DFA (or the kept states replaced it), or another scan
-   * holds the scratch arrays. Two lanes back off for a while (backOffFromLanes) when they took long to agree
-   * (a thread in flight across the second lane: its work was then for nothing).
+   * The first lane builds the states it needs. The second builds SECOND_LANE_BUILDS at most, then
+   * stops at an unbuilt entry: until it agrees it may be in states one lane never enters (on one
+   * long line, a header's thread in flight everywhere, they made the DFA a third bigger). Returns how many bytes it
+   * scanned, their matches reported and this.state and this.lastIdle after them, for one lane to
+   * scan the rest: all, or up to where the second lane stopped, or, where the lanes did not agree
+   * before it did, up to where the true state got (0 where a state built on the way dropped states
+   * of the DFA, or the kept states replaced it, or another scan holds the scratch arrays). Two
+   * lanes back off for a while (backOffFromLanes) when the second lane did less than half its part.
    */
-  private scanInTwoLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): boolean {
+  private scanInTwoLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): number {
     const length = chunk.length;
     const middle = length >> 1;
     const newline = chunk.indexOf(0x0a, middle);
     const split = newline >= 0 && newline - middle < LANE_MIN_BYTES && newline + 1 < length ? newline + 1 : middle;
-    const scratch = this.lanes.take();
-    if (scratch === null) return false;
+    const lanes = this.lanes.take();
+    if (lanes === null) return 0;
     try {
-      const { states, firstAccepts, secondAccepts } = scratch;
+      const { states, firstAccepts, secondAccepts } = lanes;
       const dfa = this.dfa;
       const generation = dfa.generation;
       const startPositions = dfa.positionsOf(this.state);
       const together = Math.min(split, length - split);
       let first = this.state;
       let second = 0;
-      let firstCount = 0;
       let secondCount = 0;
-      for (let i = 0, j = split; i < together; i++, j++) {
+      let secondBuilt = 0;
+      lanes.firstCount = 0;
+      let i = 0;
+      let j = split;
+      while (i < together) {
         const { table, byteClass, rowShift } = dfa; // a step may have grown the table
+        let firstEntry = 0;
+        let secondEntry = 0;
         // No flag but ACCEPTS is looked at: idle offsets are read off the states afterwards (lastIdleBefore).
         for (; i < together; i++, j++) {
-          const firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
-          const secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
+          firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
+          secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
           first = firstEntry >> FLAG_BITS;
           second = secondEntry >> FLAG_BITS;
           states[i] = first;
           states[j] = second;
           if (((firstEntry | secondEntry) & ACCEPTS) === 0) continue;
           if (firstEntry === UNBUILT || secondEntry === UNBUILT) break;
-          if ((firstEntry & ACCEPTS) !== 0) firstAccepts[firstCount++] = i;
+          if ((firstEntry & ACCEPTS) !== 0) firstAccepts[lanes.firstCount++] = i;
           if ((secondEntry & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
         }
         if (i === together) break;
-        // An unbuilt entry in a lane: both lanes' steps on these bytes are taken again, building it.
-        firstCount = this.stepLane(i > 0 ? states[i - 1]! : this.state, chunk, i, states, firstAccepts, firstCount);
-        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-        secondCount = this.stepLane(j > split ? states[j - 1]! : 0, chunk, j, states, secondAccepts, secondCount);
-        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-        first = states[i]!;
-        second = states[j]!;
-      }
-      // The longer lane's last bytes, alone.
-      for (let i = together; i < split; i++) {
-        firstCount = this.stepLane(states[i - 1]!, chunk, i, states, firstAccepts, firstCount);
-        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-      }
-      for (let j = split + together; j < length; j++) {
-        secondCount = this.stepLane(states[j - 1]!, chunk, j, states, secondAccepts, secondCount);
-        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-      }
-      // The true state on from the split, until it agrees with the second lane's.
-      let agreeAt = split;
-      let state = states[split - 1]!;
-      while (agreeAt < length) {
-        const { table, byteClass, rowShift } = dfa;
-        let entry = UNBUILT;
-        for (; agreeAt < length; agreeAt++) {
-          entry = table[(state << rowShift) | byteClass[chunk[agreeAt]!]!]!;
-          if (entry === UNBUILT || entry >> FLAG_BITS === states[agreeAt]) break;
-          state = entry >> FLAG_BITS;
-          states[agreeAt] = state;
-          if ((entry & ACCEPTS) !== 0) firstAccepts[firstCount++] = agreeAt;
+        if (secondEntry === UNBUILT) {
+          // The second lane stops (before the first got to the split: the first lane's bytes so far are scanned), or builds a few.
+          if (secondBuilt === SECOND_LANE_BUILDS) return this.endLanes(lanes, i, length, 0, i, base, onMatch);
+          secondBuilt++;
+          second = this.build(j > split ? states[j - 1]! : 0, chunk[j]!);
+          if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+          states[j] = second;
         }
-        if (agreeAt === length || entry !== UNBUILT) break;
-        const lane = states[agreeAt]!;
-        firstCount = this.stepLane(state, chunk, agreeAt, states, firstAccepts, firstCount);
-        if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-        state = states[agreeAt]!;
-        if (state === lane) break;
-        agreeAt++;
+        if ((dfa.flags[second]! & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+        // The first lane's step, built if it is not.
+        if (this.walkTrue(lanes, chunk, i, i + 1, i > 0 ? states[i - 1]! : this.state, 0, generation) < 0) return this.giveUpLanes(startPositions);
+        first = states[i]!;
+        i++;
+        j++;
       }
-      // Agreeing late, the second lane's work was mostly for nothing.
-      if (agreeAt - split > (length - split) >> 3) this.backOffFromLanes();
-      else this.oneLaneBackoff = 1;
-      // `states` holds the true state after each byte; the matches are reported in order.
-      // (An accept on the byte where the lanes agree is in both lists, built there one by one.)
-      for (let r = 0; r < firstCount; r++) if (firstAccepts[r]! !== agreeAt) this.reportAfter(firstAccepts[r]!, states, base, onMatch);
-      for (let r = 0; r < secondCount; r++) if (secondAccepts[r]! >= agreeAt) this.reportAfter(secondAccepts[r]!, states, base, onMatch);
-      this.lastIdle = this.lastIdleBefore(length, this.idleReach, states, base);
-      this.state = states[length - 1]!;
-      return true;
+      // The first lane's last bytes, alone, where it is the longer (the split past the middle).
+      if (this.walkTrue(lanes, chunk, together, split, states[together - 1]!, 0, generation) < 0) return this.giveUpLanes(startPositions);
+      /** The second lane's states are its own before this byte. */
+      let secondEnd = length;
+      if (split + together < length) {
+        // The second lane's last byte (the split in the middle of an odd length).
+        const entry = dfa.table[(second << dfa.rowShift) | dfa.byteClass[chunk[length - 1]!]!]!;
+        if (entry === UNBUILT) secondEnd = length - 1;
+        else {
+          states[length - 1] = entry >> FLAG_BITS;
+          if ((entry & ACCEPTS) !== 0) secondAccepts[secondCount++] = length - 1;
+        }
+      }
+      // The true state on from the split until it agrees with the second lane's.
+      const agreeAt = this.walkTrue(lanes, chunk, split, secondEnd, states[split - 1]!, secondEnd, generation);
+      if (agreeAt < 0) return this.giveUpLanes(startPositions);
+      const secondUsed = agreeAt < secondEnd ? secondEnd - agreeAt : 0;
+      return this.endLanes(lanes, secondEnd, length, secondCount, agreeAt, base, onMatch, secondUsed, split);
     } finally {
-      this.lanes.give(scratch);
+      this.lanes.give(lanes);
     }
   }
 
-  /** After the DFA dropped states in scanInTwoLanes: this.state found again from its positions, and false. */
-  private giveUpLanes(startPositions: Int32Array): false {
+  /**
+   * The end of scanInTwoLanes, which scanned the slice (`length` bytes) up to `scanned`: reports
+   * the true state's matches before `agreeAt` and the second lane's from there, sets this.state
+   * and this.lastIdle, and backs off from two lanes unless the second did at least half its part
+   * (`secondUsed` bytes of those from `split`). Returns `scanned`.
+   */
+  private endLanes(lanes: LaneArrays, scanned: number, length: number, secondCount: number, agreeAt: number, base: number, onMatch: OnMatch, secondUsed = 0, split = 0): number {
+    const { states, firstAccepts, secondAccepts, firstCount } = lanes;
+    if (secondUsed < (length - split) >> 1) this.backOffFromLanes();
+    else this.oneLaneBackoff = 1;
+    // (An accept on the byte where the lanes agree is in both lists when it was built there.)
+    for (let r = 0; r < firstCount && firstAccepts[r]! < agreeAt; r++) this.reportAfter(firstAccepts[r]!, states, base, onMatch);
+    for (let k = 0; k < secondCount && secondAccepts[k]! < scanned; k++) if (secondAccepts[k]! >= agreeAt) this.reportAfter(secondAccepts[k]!, states, base, onMatch);
+    if (scanned > 0) {
+      this.lastIdle = this.lastIdleBefore(scanned, this.idleReach, states, base);
+      this.state = states[scanned - 1]!;
+    }
+    return scanned;
+  }
+
+  /**
+   * Steps the true state on from `state` over bytes `from` to `to` of `chunk` into the lane arrays
+   * (its states, its accepts to firstAccepts), building entries it needs. Before byte
+   * `agreeBefore` it stops at the first byte after which it is in the state `states` holds there
+   * (the second lane's), and returns that byte; else `to`; or -1 where a state built dropped
+   * states of the DFA (its generation is no longer `generation`).
+   */
+  private walkTrue(lanes: LaneArrays, chunk: Uint8Array, from: number, to: number, state: number, agreeBefore: number, generation: number): number {
+    const dfa = this.dfa;
+    const { states, firstAccepts } = lanes;
+    let count = lanes.firstCount;
+    let at = from;
+    while (at < to) {
+      const { table, byteClass, rowShift } = dfa;
+      let entry = UNBUILT;
+      for (; at < to; at++) {
+        entry = table[(state << rowShift) | byteClass[chunk[at]!]!]!;
+        if (entry === UNBUILT || (at < agreeBefore && entry >> FLAG_BITS === states[at])) break;
+        state = entry >> FLAG_BITS;
+        states[at] = state;
+        if ((entry & ACCEPTS) !== 0) firstAccepts[count++] = at;
+      }
+      if (at === to || entry !== UNBUILT) break;
+      const lane = states[at]!;
+      state = this.build(state, chunk[at]!);
+      if (dfa.generation !== generation) return -1;
+      states[at] = state;
+      if ((dfa.flags[state]! & ACCEPTS) !== 0) firstAccepts[count++] = at;
+      if (at < agreeBefore && state === lane) break;
+      at++;
+    }
+    lanes.firstCount = count;
+    return at;
+  }
+
+  /** After the DFA dropped states in scanInTwoLanes: this.state found again from its positions, and nothing scanned. */
+  private giveUpLanes(startPositions: Int32Array): 0 {
     this.state = this.dfa.intern(startPositions);
-    return false;
+    return 0;
   }
 
   /** Whether a slice long enough for two lanes is to be scanned in two (see MOST_ONE_LANE_SLICES). */
@@ -296,20 +352,6 @@ class TsScanner implements Scanner {
   private backOffFromLanes(): void {
     this.oneLaneSlices = this.oneLaneBackoff;
     this.oneLaneBackoff = Math.min(2 * this.oneLaneBackoff, MOST_ONE_LANE_SLICES);
-  }
-
-  /**
-   * One step of a lane of scanInTwoLanes from `from` on byte `at` of `chunk`, building the entry if
-   * it is not yet: the state goes to states[at], and `at` to `accepts` if the state accepts (their
-   * count, `count`, is returned).
-   */
-  private stepLane(from: number, chunk: Uint8Array, at: number, states: Uint16Array, accepts: Uint16Array, count: number): number {
-    const dfa = this.dfa;
-    const entry = dfa.table[(from << dfa.rowShift) | dfa.byteClass[chunk[at]!]!]!;
-    const state = entry === UNBUILT ? this.build(from, chunk[at]!) : entry >> FLAG_BITS;
-    states[at] = state;
-    if ((dfa.flags[state]! & ACCEPTS) !== 0) accepts[count++] = at;
-    return count;
   }
 
   /** Builds the transition of `state` on `byte` (which may drop states of the DFA, or have the kept states replace it); returns the next state. */
