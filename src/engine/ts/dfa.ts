@@ -243,9 +243,7 @@ export class LazyDfa {
 
   /** Puts state `id` (its positions in the slab, their hash `hash`) in its hash bucket and derives what its positions say of it. */
   private link(id: number, hash: number): void {
-    const bucket = hash & (this.buckets.length - 1);
-    this.sameBucket[id] = this.buckets[bucket]!;
-    this.buckets[bucket] = id;
+    this.toBucket(id, hash);
     this.stateHash[id] = hash;
     const { acceptsRule, acceptsAtEnd, positionRule, trackedMaxWidth, isTokenOnly, droppedHeadDepth, droppedTokenHeadDepth } = this.automaton;
     const slab = this.positionSlab;
@@ -284,6 +282,13 @@ export class LazyDfa {
     this.droppedHeadDepths[id] = headDepth;
     this.droppedTokenHeadDepths[id] = tokenHeadDepth;
     this.cacheBytes += stateBytes(Uint16Array.BYTES_PER_ELEMENT << this.rowShift, end - start, acceptList, atEndList);
+  }
+
+  /** Puts state `id`, whose positions' hash is `hash`, first in its hash bucket. */
+  private toBucket(id: number, hash: number): void {
+    const bucket = hash & (this.buckets.length - 1);
+    this.sameBucket[id] = this.buckets[bucket]!;
+    this.buckets[bucket] = id;
   }
 
   /** Whether one more state would take the cache past its budget. */
@@ -381,9 +386,7 @@ export class LazyDfa {
     this.cacheBytes = 0;
     for (let id = 0; id < kept; id++) {
       if (id === SENTINEL) continue;
-      const bucket = this.stateHash[id]! & (this.buckets.length - 1);
-      this.sameBucket[id] = this.buckets[bucket]!;
-      this.buckets[bucket] = id;
+      this.toBucket(id, this.stateHash[id]!);
       this.cacheBytes += stateBytes(rowBytes, this.positionStart[id + 1]! - this.positionStart[id]!, this.accepts[id]!, this.acceptsAtEnd[id]!);
     }
     this.stateCount = kept;
@@ -485,9 +488,7 @@ export class LazyDfa {
       const positionCount = positionStart[id + 1]! - positionStart[id]!;
       this.flags[id] = (positionCount === 0 ? IDLE : 0) | (accepted.length > 0 ? ACCEPTS : 0);
       this.cacheBytes += stateBytes(rowBytes, positionCount, accepted, atEnd);
-      const bucket = stateHash[id]! & (this.buckets.length - 1);
-      this.sameBucket[id] = this.buckets[bucket]!;
-      this.buckets[bucket] = id;
+      this.toBucket(id, stateHash[id]!);
     }
     this.stateCount = count;
     if (this.cacheBytes > this.maxBytes) return false;

@@ -245,7 +245,7 @@ class TsScanner implements Scanner {
         if (i === together) break;
         if (secondEntry === UNBUILT) {
           // The second lane stops (before the first got to the split: the first lane's bytes so far are scanned), or builds a few.
-          if (secondBuilt === SECOND_LANE_BUILDS) return this.endLanes(lanes, i, length, 0, i, base, onMatch);
+          if (secondBuilt === SECOND_LANE_BUILDS) return this.endLanes(lanes, i, length, 0, i, base, onMatch, 0, split);
           secondBuilt++;
           second = this.build(j > split ? states[j - 1]! : 0, chunk[j]!);
           if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
@@ -287,7 +287,17 @@ class TsScanner implements Scanner {
    * and this.lastIdle, and backs off from two lanes unless the second did at least half its part
    * (`secondUsed` bytes of those from `split`). Returns `scanned`.
    */
-  private endLanes(lanes: LaneArrays, scanned: number, length: number, secondCount: number, agreeAt: number, base: number, onMatch: OnMatch, secondUsed = 0, split = 0): number {
+  private endLanes(
+    lanes: LaneArrays,
+    scanned: number,
+    length: number,
+    secondCount: number,
+    agreeAt: number,
+    base: number,
+    onMatch: OnMatch,
+    secondUsed: number,
+    split: number,
+  ): number {
     const { states, firstAccepts, secondAccepts, firstCount } = lanes;
     if (secondUsed < (length - split) >> 1) this.backOffFromLanes();
     else this.oneLaneBackoff = 1;
