@@ -23,7 +23,8 @@
 //   platform(), version(), runtime(), runtimes(), useRuntime(name), validPlatform()
 //   widenPipe(fd, bytes)                              -> the pipe's capacity afterwards, or -1
 //   Database: size(), streamSize(), info(), serialize(), open() -> Stream
-//   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close()
+//   Stream:   scan(chunk) -> count, end() -> count, spans() -> Float64Array, reset(), close(),
+//             scanStart(chunk), scanFinish() -> count                (a scan on a thread of its own)
 //
 // Start offsets: a span's start is max(leftmost start reported, end - maxWidth of the pattern),
 // clamped at 0, so a pattern compiled without HS_FLAG_SOM_LEFTMOST (from = 0) gets end - maxWidth,
@@ -32,6 +33,15 @@
 // Scratch: one per thread (Node-API instance data is per environment, so each worker thread has
 // its own); every database created in that thread grows it with hs_alloc_scratch. Scanning never
 // calls back into JS, so the scratch is never in use twice.
+//
+// Background scans: scanStart(chunk) scans the chunk on the stream's own thread and returns at
+// once; scanFinish() waits for that scan and delivers what scan(chunk) would have. Meanwhile
+// JavaScript goes on with earlier chunks' candidates and output on the main thread, on the other core.
+// The stream holds a reference to the chunk until scanFinish() (the caller must not change its
+// bytes in between) and scans with a scratch of its own, cloned on its first background scan: the
+// thread's scratch may be in use by a synchronous scan of another stream. Every other call on the
+// stream throws while a background scan is under way; a stream collected with one under way waits
+// for it.
 //
 // Runtimes: Debian's libvectorscan is a "fat" build, one copy of the scanning runtime per
 // instruction set (avx512_hs_*, avx2_hs_*, corei7_hs_*, core2_hs_*), which hs_* dispatches by CPU.
@@ -54,10 +64,15 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -306,6 +321,72 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   return 0;
 }
 
+// ---- background thread ---------------------------------------------------------------------
+
+// One thread that runs a stream's background scans, one at a time, started on the first and kept
+// until the stream ends. A thread made for each scan starts on the core of the thread that made
+// it and waits there for the scheduler to move it: scans then took 1.4x as long.
+class Worker {
+ public:
+  ~Worker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Runs `job` on the thread; the previous job must be waited for. Throws std::system_error when
+  // no thread can be made.
+  void Start(std::function<void()> job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    job_ = std::move(job);
+    busy_ = true;
+    if (!thread_.joinable()) {
+      try {
+        thread_ = std::thread([this] { Loop(); });
+      } catch (...) {
+        job_ = nullptr;
+        busy_ = false;
+        throw;
+      }
+    }
+    lock.unlock();
+    wake_.notify_one();
+  }
+
+  // Returns once the last job has run.
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return !busy_; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || job_ != nullptr; });
+      if (job_ == nullptr) return;
+      std::function<void()> job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      job();
+      lock.lock();
+      busy_ = false;
+      done_.notify_one();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::function<void()> job_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // ---- Stream --------------------------------------------------------------------------------
 
 class Stream : public Napi::ObjectWrap<Stream> {
@@ -314,7 +395,8 @@ class Stream : public Napi::ObjectWrap<Stream> {
     return DefineClass(env, "Stream",
                        {InstanceMethod("scan", &Stream::Scan), InstanceMethod("end", &Stream::End),
                         InstanceMethod("spans", &Stream::Spans), InstanceMethod("reset", &Stream::Reset),
-                        InstanceMethod("close", &Stream::Close)});
+                        InstanceMethod("close", &Stream::Close), InstanceMethod("scanStart", &Stream::ScanStart),
+                        InstanceMethod("scanFinish", &Stream::ScanFinish)});
   }
 
   explicit Stream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stream>(info) {
@@ -329,13 +411,44 @@ class Stream : public Napi::ObjectWrap<Stream> {
   }
 
   ~Stream() override {
+    worker_.reset();  // waits for a scan under way
     if (stream_ != nullptr) compiled_->runtime->closeStream(stream_, nullptr, nullptr, nullptr);
+    if (ownScratch_ != nullptr) hs_free_scratch(ownScratch_);
   }
 
  private:
   hs_stream_t* Live(Napi::Env env) {
+    if (isScanningInBackground_) throw Napi::Error::New(env, "a background scan is under way: scanFinish() first");
     if (stream_ == nullptr) throw Napi::Error::New(env, "stream is closed");
     return stream_;
+  }
+
+  // Scans `length` bytes at `data` with `scratch`, in calls of at most 1 GiB (hs_scan_stream takes
+  // an unsigned int length); the first error code, or HS_SUCCESS. Calls nothing of Node-API, so
+  // it runs on any thread.
+  hs_error_t ScanBytes(const char* data, size_t left, hs_scratch_t* scratch) {
+    const size_t step = size_t{1} << 30;
+    while (left > 0) {
+      const size_t length = std::min(left, step);
+      collector_->data = data;
+      collector_->dataStart = scanned_;
+      collector_->dataLength = length;
+      hs_error_t code = compiled_->runtime->scanStream(stream_, data, static_cast<unsigned int>(length), 0, scratch, OnMatch,
+                                                       collector_.get());
+      collector_->data = nullptr;
+      if (code != HS_SUCCESS) return code;
+      data += length;
+      left -= length;
+      scanned_ += static_cast<double>(length);
+    }
+    return HS_SUCCESS;
+  }
+
+  static Napi::Uint8Array Chunk(const Napi::CallbackInfo& info, const char* usage) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(info.Env(), usage);
+    }
+    return info[0].As<Napi::Uint8Array>();
   }
 
   // Copies the collected spans into the output array (growing it if needed); returns the count.
@@ -355,31 +468,45 @@ class Stream : public Napi::ObjectWrap<Stream> {
   // scan(chunk: Uint8Array) -> number of spans written to spans().
   Napi::Value Scan(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    hs_stream_t* stream = Live(env);
-    if (info.Length() < 1 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(env, "scan(chunk) needs a Uint8Array");
+    Live(env);
+    Napi::Uint8Array chunk = Chunk(info, "scan(chunk) needs a Uint8Array");
+    hs_error_t code = ScanBytes(reinterpret_cast<const char*>(chunk.Data()), chunk.ElementLength(), Data(env).scratch);
+    if (code != HS_SUCCESS) {
+      collector_->Clear();
+      throw HsError(env, "hs_scan_stream", code);
     }
-    Napi::Uint8Array chunk = info[0].As<Napi::Uint8Array>();
+    return Deliver(env);
+  }
+
+  // scanStart(chunk: Uint8Array): scans the chunk on a thread of its own (see the header).
+  void ScanStart(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Live(env);
+    Napi::Uint8Array chunk = Chunk(info, "scanStart(chunk) needs a Uint8Array");
+    if (ownScratch_ == nullptr) Check(env, "hs_clone_scratch", hs_clone_scratch(Data(env).scratch, &ownScratch_));
+    chunk_ = Napi::Persistent(chunk);
     const char* data = reinterpret_cast<const char*>(chunk.Data());
-    size_t left = chunk.ElementLength();
-    // hs_scan_stream takes an unsigned int length.
-    const size_t step = size_t{1} << 30;
-    while (left > 0) {
-      const size_t length = std::min(left, step);
-      collector_->data = data;
-      collector_->dataStart = scanned_;
-      collector_->dataLength = length;
-      hs_error_t code = compiled_->runtime->scanStream(stream, data, static_cast<unsigned int>(length), 0, Data(env).scratch,
-                                       OnMatch, collector_.get());
-      collector_->data = nullptr;
-      if (code != HS_SUCCESS) {
-        collector_->Clear();
-        throw HsError(env, "hs_scan_stream", code);
-      }
-      data += length;
-      left -= length;
-      scanned_ += static_cast<double>(length);
+    const size_t length = chunk.ElementLength();
+    if (worker_ == nullptr) worker_ = std::make_unique<Worker>();
+    try {
+      worker_->Start([this, data, length] { backgroundCode_ = ScanBytes(data, length, ownScratch_); });
+    } catch (const std::system_error& error) {
+      chunk_.Reset();
+      throw Napi::Error::New(env, std::string("scanStart: no thread for the scan: ") + error.what());
+    }
+    isScanningInBackground_ = true;
+  }
+
+  // scanFinish() -> number of spans written to spans(), as scan(chunk) would have returned.
+  Napi::Value ScanFinish(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!isScanningInBackground_) throw Napi::Error::New(env, "scanFinish() without scanStart()");
+    worker_->Wait();
+    isScanningInBackground_ = false;
+    chunk_.Reset();
+    if (backgroundCode_ != HS_SUCCESS) {
+      collector_->Clear();
+      throw HsError(env, "hs_scan_stream", backgroundCode_);
     }
     return Deliver(env);
   }
@@ -390,6 +517,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
     Napi::Env env = info.Env();
     hs_error_t code = compiled_->runtime->resetStream(Live(env), 0, Data(env).scratch, OnMatch, collector_.get());
     scanned_ = 0;
+    worker_.reset();  // a stream idle between streams keeps no thread
     if (code != HS_SUCCESS) {
       collector_->Clear();
       throw HsError(env, "hs_reset_stream", code);
@@ -402,10 +530,13 @@ class Stream : public Napi::ObjectWrap<Stream> {
   void Reset(const Napi::CallbackInfo& info) {
     Check(info.Env(), "hs_reset_stream", compiled_->runtime->resetStream(Live(info.Env()), 0, nullptr, nullptr, nullptr));
     scanned_ = 0;
+    worker_.reset();
   }
 
   void Close(const Napi::CallbackInfo& info) {
     if (stream_ == nullptr) return;
+    Live(info.Env());
+    worker_.reset();
     hs_error_t code = compiled_->runtime->closeStream(stream_, nullptr, nullptr, nullptr);
     stream_ = nullptr;
     Check(info.Env(), "hs_close_stream", code);
@@ -414,6 +545,13 @@ class Stream : public Napi::ObjectWrap<Stream> {
   std::shared_ptr<Compiled> compiled_;
   std::unique_ptr<Collector> collector_;
   hs_stream_t* stream_ = nullptr;
+  // Background scans (scanStart): the thread, whether one is under way, the chunk it reads, its
+  // scratch and its result.
+  std::unique_ptr<Worker> worker_;
+  bool isScanningInBackground_ = false;
+  Napi::Reference<Napi::Uint8Array> chunk_;
+  hs_scratch_t* ownScratch_ = nullptr;
+  hs_error_t backgroundCode_ = HS_SUCCESS;
   // Bytes scanned since the stream was opened or last reset: the stream offset of the next chunk.
   double scanned_ = 0;
   Napi::Reference<Napi::Float64Array> spans_;

@@ -33,10 +33,23 @@ export interface Database {
 
 export type OnMatch = (match: Match) => void;
 
+/** A chunk being scanned on another thread (Scanner.writeInBackground). */
+export interface BackgroundWrite {
+  /** Waits for the scan; then reports its matches and advances the scanner, exactly as write(chunk, onMatch) would have. */
+  finish(onMatch: OnMatch): void;
+}
+
 /** Per-stream state over a {@link Database}. Never sees another stream's bytes. */
 export interface Scanner {
   /** Scans the next chunk; reports matches (by absolute offsets) that end inside what was scanned. */
   write(chunk: Uint8Array, onMatch: OnMatch): void;
+  /**
+   * For scanners that can scan on another thread (vectorscan): starts scanning the next chunk
+   * there and returns at once, so that the caller goes on with what came before on this one. The
+   * scanner's state (horizon, offsets) stays as it was until {@link BackgroundWrite.finish}, which
+   * must come before any other call on the scanner; the chunk's bytes must not change until then.
+   */
+  writeInBackground?(chunk: Uint8Array): BackgroundWrite;
   /**
    * Every match that starts before `horizon()` has been reported; for rules the database
    * `tracksEnds`, it also ends within what was scanned (at or before the horizon, or before the

@@ -1,25 +1,32 @@
 /**
  * The holdback buffer: the bytes of one stream that are scanned but not yet emitted, plus one byte
- * of left context for the confirmer. A roll buffer: bytes are appended at the end and dropped from
- * the front; storage is compacted or grown only when an append does not fit.
+ * of left context for the confirmer, and those appended but not scanned yet. A roll buffer: bytes
+ * are appended at the end and dropped from the front; storage is compacted or grown only when an
+ * append does not fit.
  *
  * Offsets:
  * - `base`: absolute offset of the first byte still kept.
- * - `scannedUpTo`: absolute offset one past the last byte appended (everything is scanned on append).
- * Memory is O(chunk + the span the redactor holds back), whatever the stream's length.
+ * - `scannedUpTo`: one past the last byte scanned ({@link markScanned}).
+ * - `appendedUpTo`: one past the last byte appended; the bytes from `scannedUpTo` on are not
+ *   scanned yet (an engine may be scanning them on another thread).
+ * Memory is O(the chunks not scanned yet + the span the redactor holds back), whatever the
+ * stream's length.
  */
 export class HoldbackBuffer {
   /** Starts small (SSE mode opens a redactor per event) and grows to what the stream needs. */
   private storage = new Uint8Array(256);
   /** Index in `storage` of the byte at `base`. */
   private head = 0;
+  /** Bytes kept and scanned, from `head` on. */
   private length = 0;
+  /** Bytes after those, appended but not scanned yet (see appendUnscanned). */
+  private unscanned = 0;
   /** Absolute offset of the first byte kept. */
   base = 0;
   /** Newlines in the stream before `base`, and the offset after the last of them (for line/column). */
   private newlinesBeforeBase = 0;
   private lineStartBeforeBase = 0;
-  /** Absolute offset of the last newline appended, or -1. */
+  /** Absolute offset of the last newline scanned, or -1. */
   private lastNewlineOffset = -1;
   /** The last line lookup, to count forward from it (findings come mostly in order). */
   private lineCursor = { offset: 0, line: 1, lineStart: 0 };
@@ -31,18 +38,43 @@ export class HoldbackBuffer {
     return this.base + this.length;
   }
 
-  append(chunk: Uint8Array): void {
-    if (this.head + this.length + chunk.length > this.storage.length) {
-      const needed = this.length + chunk.length;
-      const storage = needed > this.storage.length / 2 ? new Uint8Array(Math.max(needed * 2, this.storage.length)) : this.storage;
-      storage.set(this.storage.subarray(this.head, this.head + this.length), 0);
-      this.storage = storage;
-      this.head = 0;
-    }
-    this.storage.set(chunk, this.head + this.length);
-    const newline = chunk.lastIndexOf(0x0a);
+  /** Absolute offset one past the last byte appended, scanned or not. */
+  get appendedUpTo(): number {
+    return this.base + this.length + this.unscanned;
+  }
+
+  /**
+   * Appends `chunk` after everything kept, not counted as scanned until {@link markScanned}, so
+   * that an engine can scan it on another thread. Moves the bytes kept unless {@link makeRoomFor}
+   * made room for it: the caller appends only while no other thread reads them.
+   */
+  appendUnscanned(chunk: Uint8Array): void {
+    this.makeRoomFor(chunk.length);
+    this.storage.set(chunk, this.head + this.length + this.unscanned);
+    this.unscanned += chunk.length;
+  }
+
+  /** Compacts or grows the storage, if need be, so that `bytes` more can be appended without moving what is kept. */
+  makeRoomFor(bytes: number): void {
+    const kept = this.length + this.unscanned;
+    if (this.head + kept + bytes <= this.storage.length) return;
+    const needed = kept + bytes;
+    // Grown with room to spare: a stream of 1 MiB reads that keeps a few bytes back needs a bit
+    // more than 1 MiB at every append, and fresh storage for each cost page faults and collections.
+    const storage = needed > (this.storage.length * 3) / 4 ? new Uint8Array(Math.max(needed * 2, this.storage.length)) : this.storage;
+    storage.set(this.storage.subarray(this.head, this.head + kept), 0);
+    this.storage = storage;
+    this.head = 0;
+  }
+
+  /** Counts the first `count` bytes appended unscanned as scanned. */
+  markScanned(count: number): void {
+    if (count <= 0) return;
+    if (count > this.unscanned) throw new Error(`markScanned(${count}) with ${this.unscanned} bytes unscanned`);
+    const newline = this.storage.subarray(this.head + this.length, this.head + this.length + count).lastIndexOf(0x0a);
     if (newline >= 0) this.lastNewlineOffset = this.base + this.length + newline;
-    this.length += chunk.length;
+    this.length += count;
+    this.unscanned -= count;
   }
 
   /** Drops the bytes before absolute offset `offset` (no-op for bytes already dropped). */
@@ -60,7 +92,7 @@ export class HoldbackBuffer {
     this.base += count;
   }
 
-  /** The bytes `[from, to)` (absolute, within what is kept), without copying. */
+  /** The bytes `[from, to)` (absolute, within what is kept, scanned or not), without copying. */
   view(from: number, to: number): Uint8Array {
     return this.storage.subarray(this.head + from - this.base, this.head + to - this.base);
   }

@@ -2,6 +2,8 @@
  * The native addon on its own: compile errors, streams, spans, serialization. Skipped when the
  * addon is not built (CI installs libvectorscan-dev, so there it runs).
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { type Addon, type NativeStream, chooseRuntime, isNativeCompileError, loadAddon, missedCanary } from '../../src/engine/vectorscan/addon.js';
@@ -40,6 +42,8 @@ function losing(keep: (stream: NativeStream, count: number, call: number) => num
     let call = 0;
     return {
       scan: (chunk) => keep(stream, stream.scan(chunk), call++),
+      scanStart: (chunk) => stream.scanStart(chunk),
+      scanFinish: () => keep(stream, stream.scanFinish(), call++),
       end: () => {
         const count = keep(stream, stream.end(), call);
         call = 0;
@@ -245,6 +249,65 @@ describe.skipIf(!('addon' in load))('vectorscan addon', () => {
     expect(count).toBe(1000);
     expect(stream.spans().length).toBeGreaterThan(initial);
     expect(spansOf(stream, count)[999]).toEqual([0, 1998, 1999]);
+  });
+
+  test('a background scan reports what scan() reports, and goes on from where it left the stream', () => {
+    const database = compile(['secret[0-9]+', 'k[a-z]{3}'], [7, 2], [64, 4]);
+    const pieces = ['xxxxsec', 're', 't12', '3 and more secret', '9 kabc\nkx', 'yz'];
+    const inTurn = database.open();
+    const background = database.open();
+    const spanned: number[][] = [];
+    const spannedInBackground: number[][] = [];
+    pieces.forEach((piece, i) => {
+      spanned.push(...spansOf(inTurn, inTurn.scan(bytes(piece))));
+      // Every other chunk in the background, so that each kind of call follows the other.
+      if (i % 2 === 0) {
+        background.scanStart(bytes(piece));
+        spannedInBackground.push(...spansOf(background, background.scanFinish()));
+      } else spannedInBackground.push(...spansOf(background, background.scan(bytes(piece))));
+    });
+    expect(spannedInBackground).toEqual(spanned);
+    expect(spanned).toContainEqual([2, 31, 35]);
+  });
+
+  test('a background scan runs while the main thread scans another stream of the same database', () => {
+    const database = compile(['tok_[a-z]{4}'], [4], [8]);
+    const text = `${'log line without anything\n'.repeat(40_000)}tok_abcd\n`;
+    const background = database.open();
+    const other = database.open();
+    background.scanStart(bytes(text));
+    // The main thread's scratch is in use here while the background thread scans with its own.
+    const otherSpans = spansOf(other, other.scan(bytes(text)));
+    const backgroundSpans = spansOf(background, background.scanFinish());
+    expect(backgroundSpans).toEqual(otherSpans);
+    expect(backgroundSpans).toEqual([[4, text.length - 9, text.length - 1]]);
+  });
+
+  test('no other call is taken while a background scan is under way, and scanFinish() needs a scanStart()', () => {
+    const stream = compile(['ab'], [0], [2]).open();
+    expect(() => stream.scanFinish()).toThrow(/without scanStart/);
+    stream.scanStart(bytes('xa'));
+    expect(() => stream.scan(bytes('b'))).toThrow(/under way/);
+    expect(() => stream.scanStart(bytes('b'))).toThrow(/under way/);
+    expect(() => stream.end()).toThrow(/under way/);
+    expect(() => stream.reset()).toThrow(/under way/);
+    expect(() => stream.close()).toThrow(/under way/);
+    expect(stream.scanFinish()).toBe(0);
+    expect(spansOf(stream, stream.scan(bytes('b')))).toEqual([[0, 1, 3]]);
+    expect(() => stream.scanStart('ab' as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  test('a stream collected with a background scan under way waits for it', async () => {
+    const database = compile(['tok_[a-z]{4}'], [4], [8]);
+    const text = bytes('tok_abcd '.repeat(100_000));
+    for (let i = 0; i < 20; i++) database.open().scanStart(text);
+    // Collecting those streams joins their threads first; a crash here would end the test run.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+    const stream = database.open();
+    expect(spansOf(stream, stream.scan(bytes('tok_wxyz')))).toEqual([[4, 0, 8]]);
   });
 
   test('a closed stream throws instead of crashing', () => {

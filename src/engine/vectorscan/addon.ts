@@ -26,6 +26,13 @@ export interface AddonConstants {
 export interface NativeStream {
   /** Scans the next chunk; returns how many spans it wrote to `spans()`. Throws on hs errors. */
   scan(chunk: Uint8Array): number;
+  /**
+   * Starts scanning the next chunk on a thread of its own and returns at once; the chunk's bytes
+   * must not change, and no other call be made on the stream, until {@link scanFinish}.
+   */
+  scanStart(chunk: Uint8Array): void;
+  /** Waits for the scan {@link scanStart} began; returns what `scan(chunk)` would have. Throws on hs errors. */
+  scanFinish(): number;
   /** Reports what only the end decides, then resets the stream to offset 0; returns the count. */
   end(): number;
   /** The output array; replaced by a larger one when a call returns more spans than it holds. */

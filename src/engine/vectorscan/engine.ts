@@ -137,16 +137,44 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
       return matches;
     };
 
+    /** Set between writeInBackground and its finish: no other call may come in between. */
+    let isScanningInBackground = false;
+    const checkIdle = (call: string): void => {
+      if (isScanningInBackground) throw new SseredactError('internal', `vectorscan scanner: ${call} before its background write finished`);
+    };
+    const checkWritable = (): void => {
+      if (ended) throw new SseredactError('internal', 'vectorscan scanner written after end() without reset()');
+      checkIdle('write');
+    };
+    // The fallback engine's matches of `chunk`, merged with the `count` spans the addon reported for it; then the chunk counts as scanned.
+    const finishWrite = (chunk: Uint8Array, count: number, onMatch: OnMatch): void => {
+      const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.write(chunk, collect));
+      deliver(count, fromFallback, onMatch);
+      if (widestWithinLine >= 0) {
+        const newline = chunk.lastIndexOf(0x0a);
+        if (newline >= 0) lastNewline = scannedUpTo + newline;
+      }
+      scannedUpTo += chunk.length;
+    };
+
     return {
       write(chunk, onMatch) {
-        if (ended) throw new SseredactError('internal', 'vectorscan scanner written after end() without reset()');
-        const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.write(chunk, collect));
-        deliver(stream === null ? 0 : stream.scan(chunk), fromFallback, onMatch);
-        if (widestWithinLine >= 0) {
-          const newline = chunk.lastIndexOf(0x0a);
-          if (newline >= 0) lastNewline = scannedUpTo + newline;
-        }
-        scannedUpTo += chunk.length;
+        checkWritable();
+        finishWrite(chunk, stream === null ? 0 : stream.scan(chunk), onMatch);
+      },
+      // The fallback engine scans at finish, on this thread: written earlier, its horizon would
+      // pass matches it has reported but this scanner has not delivered yet.
+      writeInBackground(chunk) {
+        checkWritable();
+        stream?.scanStart(chunk);
+        isScanningInBackground = true;
+        return {
+          finish(onMatch) {
+            if (!isScanningInBackground) throw new SseredactError('internal', 'a background write finished twice');
+            isScanningInBackground = false;
+            finishWrite(chunk, stream === null ? 0 : stream.scanFinish(), onMatch);
+          },
+        };
       },
       horizon() {
         let horizon = scannedUpTo;
@@ -156,12 +184,14 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
         return Math.max(horizon, 0);
       },
       end(onMatch) {
+        checkIdle('end()');
         if (ended) return;
         ended = true;
         const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.end(collect));
         deliver(stream === null ? 0 : stream.end(), fromFallback, onMatch);
       },
       reset() {
+        checkIdle('reset()');
         stream?.reset();
         fallbackScanner?.reset();
         scannedUpTo = 0;
