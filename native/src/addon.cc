@@ -423,18 +423,18 @@ class Stream : public Napi::ObjectWrap<Stream> {
     return stream_;
   }
 
-  // Scans `length` bytes at `data` with `scratch`, in calls of at most 1 GiB (hs_scan_stream takes
-  // an unsigned int length); the first error code, or HS_SUCCESS. Calls nothing of Node-API, so
-  // it runs on any thread.
-  hs_error_t ScanBytes(const char* data, size_t left, hs_scratch_t* scratch) {
+  // Scans `length` bytes at `data` with `scan` (the runtime copy's hs_scan_stream) and `scratch`,
+  // in calls of at most 1 GiB (hs_scan_stream takes an unsigned int length); the first error code,
+  // or HS_SUCCESS. Touches nothing of Node-API nor static data (a background scan may outlast an
+  // exit's destructors), so it runs on any thread.
+  hs_error_t ScanBytes(decltype(&hs_scan_stream) scan, const char* data, size_t left, hs_scratch_t* scratch) {
     const size_t step = size_t{1} << 30;
     while (left > 0) {
       const size_t length = std::min(left, step);
       collector_->data = data;
       collector_->dataStart = scanned_;
       collector_->dataLength = length;
-      hs_error_t code = compiled_->runtime->scanStream(stream_, data, static_cast<unsigned int>(length), 0, scratch, OnMatch,
-                                                       collector_.get());
+      hs_error_t code = scan(stream_, data, static_cast<unsigned int>(length), 0, scratch, OnMatch, collector_.get());
       collector_->data = nullptr;
       if (code != HS_SUCCESS) return code;
       data += length;
@@ -470,7 +470,8 @@ class Stream : public Napi::ObjectWrap<Stream> {
     Napi::Env env = info.Env();
     Live(env);
     Napi::Uint8Array chunk = Chunk(info, "scan(chunk) needs a Uint8Array");
-    hs_error_t code = ScanBytes(reinterpret_cast<const char*>(chunk.Data()), chunk.ElementLength(), Data(env).scratch);
+    hs_error_t code = ScanBytes(compiled_->runtime->scanStream, reinterpret_cast<const char*>(chunk.Data()), chunk.ElementLength(),
+                                Data(env).scratch);
     if (code != HS_SUCCESS) {
       collector_->Clear();
       throw HsError(env, "hs_scan_stream", code);
@@ -489,7 +490,8 @@ class Stream : public Napi::ObjectWrap<Stream> {
     const size_t length = chunk.ElementLength();
     if (worker_ == nullptr) worker_ = std::make_unique<Worker>();
     try {
-      worker_->Start([this, data, length] { backgroundCode_ = ScanBytes(data, length, ownScratch_); });
+      const auto scan = compiled_->runtime->scanStream;
+      worker_->Start([this, scan, data, length] { backgroundCode_ = ScanBytes(scan, data, length, ownScratch_); });
     } catch (const std::system_error& error) {
       chunk_.Reset();
       throw Napi::Error::New(env, std::string("scanStart: no thread for the scan: ") + error.what());
