@@ -4,8 +4,9 @@
  * as anywhere: for CI logs and 10x-dense logs of the built-in secrets pack cut into chunks of
  * 64-400 KiB (the background path's sizes; smaller ones are scanned at once), the output and
  * findings equal one write of the whole input, whatever mix of followed, unfollowed and empty
- * writes comes. Also: what a followed write holds is out once a write is not followed, and a
- * failed background scan lets nothing of its chunk out.
+ * writes comes, with or without literal sets (`--literal`) and `::add-mask::` commands (GitHub
+ * masks) beside the rules, whose scanners wrap the engine's. Also: what a followed write holds is
+ * out once a write is not followed, and a failed background scan lets nothing of its chunk out.
  * 25 cases (SSEREDACT_FUZZ_RUNS sets another count; each case redacts about 2 MiB 4 times).
  */
 import fc from 'fast-check';
@@ -16,6 +17,7 @@ import { selectEngine } from '../../src/engine/select.js';
 import { loadAddon } from '../../src/engine/vectorscan/addon.js';
 import { SseredactError } from '../../src/errors.js';
 import { createStreamRedactor } from '../../src/redact/redactor.js';
+import { withGithubMaskRules } from '../../src/rules/github-masks.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { RuleSet } from '../../src/rules/ruleset.js';
 import type { Finding } from '../../src/types.js';
@@ -34,21 +36,45 @@ function redactWrites(ruleSet: RuleSet, writes: ReadonlyArray<{ readonly chunk: 
   return { output: Buffer.concat(pieces).toString('latin1'), findings };
 }
 
+/** Literal values and masked values planted in the corpora, and the lines that mask them. */
+const LITERALS = ['hunter2-but-longer', 'correct-horse-battery-staple'];
+/** Masked from the first line on; LATER from wherever its command comes. */
+const MASKED = 'opaque-deploy-value-42';
+const LATER = 'masked-from-its-line-on';
+const PLANTS = [...LITERALS, `deploying with ${MASKED} now`, `\n::add-mask::${LATER}\n`, `using ${LATER}`, encodeURIComponent(`${LITERALS[1]}/x`)];
+
+/** A generated log that masks MASKED on its first line and has, every 64 KiB or so (from `seed`), one of PLANTS put in. */
 function corpus(bytes: number, seed: number, dense: boolean): Buffer {
-  return Buffer.concat([...generateCorpus({ bytes, seed, ...(dense ? { shape: 'dense' as const } : {}) })]);
+  const log = Buffer.concat([...generateCorpus({ bytes, seed, ...(dense ? { shape: 'dense' as const } : {}) })]).toString('latin1');
+  const pieces: string[] = [`::add-mask::${MASKED}\n`];
+  let at = 0;
+  for (let i = 0; at < log.length; i++) {
+    const next = Math.min(log.length, at + 40_000 + ((seed * 7919 + i * 104_729) % 50_000));
+    pieces.push(log.slice(at, next), PLANTS[(seed + i) % PLANTS.length]!);
+    at = next;
+  }
+  return Buffer.from(pieces.join(''), 'latin1');
 }
 
 describe.skipIf(!hasAddon)('background scans (vectorscan)', () => {
-  const ruleSet = ruleSetOf(loadPack('secrets'), selectEngine('vectorscan', undefined, { cacheDirectory: null }));
+  const engine = selectEngine('vectorscan', undefined, { cacheDirectory: null });
+  const ruleSet = ruleSetOf(loadPack('secrets'), engine);
+  const ruleSets: Record<'rules' | 'with literal sets' | 'with GitHub masks', RuleSet> = {
+    rules: ruleSet,
+    'with literal sets': ruleSetOf([...loadPack('secrets'), { id: 'team-literals', literals: LITERALS, encodings: true }], engine),
+    'with GitHub masks': withGithubMaskRules(ruleSet),
+  };
 
   test('any mix of followed, unfollowed and empty writes of 64-400 KiB gives one write’s output and findings', () => {
     fc.assert(
       fc.property(
+        fc.constantFrom(...(Object.keys(ruleSets) as Array<keyof typeof ruleSets>)),
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.boolean(),
         fc.array(fc.integer({ min: 64 * KiB, max: 400 * KiB }), { minLength: 2, maxLength: 12 }),
         fc.array(fc.constantFrom('followed', 'followed', 'followed', 'unfollowed', 'empty after'), { minLength: 12, maxLength: 12 }),
-        (seed, dense, sizes, kinds) => {
+        (rules, seed, dense, sizes, kinds) => {
+          const chosen = ruleSets[rules];
           const input = corpus(2048 * KiB, seed, dense);
           let at = 0;
           const cuts = sizes.map((size) => {
@@ -64,9 +90,10 @@ describe.skipIf(!hasAddon)('background scans (vectorscan)', () => {
               ];
             return [{ chunk, followed: kind === 'followed' }];
           });
-          const whole = redactWrites(ruleSet, [{ chunk: input, followed: false }]);
+          const whole = redactWrites(chosen, [{ chunk: input, followed: false }]);
           expect(whole.findings.length).toBeGreaterThan(0);
-          const got = redactWrites(ruleSet, writes);
+          if (rules !== 'rules') expect(whole.output).not.toContain(rules === 'with literal sets' ? LITERALS[0] : `with ${MASKED}`);
+          const got = redactWrites(chosen, writes);
           expect(got.output === whole.output).toBe(true);
           expect(got.findings).toEqual(whole.findings);
         },

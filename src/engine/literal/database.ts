@@ -12,7 +12,7 @@
  * Memory per stream and literal set: the undecided bytes, fewer than the set's longest literal.
  */
 import type { Match } from '../../types.js';
-import type { Database, OnMatch, Scanner } from '../engine.js';
+import type { BackgroundWrite, Database, OnMatch, Scanner } from '../engine.js';
 import type { LiteralAutomaton } from './automaton.js';
 
 /** A literal-set rule, as the literal scanner needs it. */
@@ -83,6 +83,28 @@ export function endLiteralStream(stream: LiteralStream, scannedUpTo: number, onM
   stream.carry = EMPTY;
 }
 
+/**
+ * For a scanner that wraps `scanner` and adds `after(chunk, onMatch)` to each of its writes:
+ * `writeInBackground` as `scanner`'s, with `after` run on this thread at finish (before it, the
+ * wrapper's horizons stay where they were, as the engine interface asks); nothing when `scanner`
+ * cannot write in the background.
+ */
+export function inBackgroundThen(scanner: Scanner, after: (chunk: Uint8Array, onMatch: OnMatch) => void): Pick<Scanner, 'writeInBackground'> {
+  const inBackground = scanner.writeInBackground?.bind(scanner);
+  if (inBackground === undefined) return {};
+  return {
+    writeInBackground(chunk): BackgroundWrite {
+      const pending = inBackground(chunk);
+      return {
+        finish(onMatch) {
+          pending.finish(onMatch);
+          after(chunk, onMatch);
+        },
+      };
+    },
+  };
+}
+
 function openLiteralStreams(rules: readonly LiteralRule[]): LiteralStream[] {
   return rules.map((rule) => openLiteralStream(rule.index, rule.literals, 0));
 }
@@ -103,12 +125,16 @@ export function withLiteralRules(database: Database, rules: readonly LiteralRule
       let streams = openLiteralStreams(rules);
       /** Absolute offset of the next byte to scan. */
       let scannedUpTo = 0;
+      const scanLiterals = (chunk: Uint8Array, onMatch: OnMatch): void => {
+        for (const stream of streams) writeLiteralStream(stream, chunk, scannedUpTo, onMatch);
+        scannedUpTo += chunk.length;
+      };
       return {
         write(chunk, onMatch) {
           scanner.write(chunk, onMatch);
-          for (const stream of streams) writeLiteralStream(stream, chunk, scannedUpTo, onMatch);
-          scannedUpTo += chunk.length;
+          scanLiterals(chunk, onMatch);
         },
+        ...inBackgroundThen(scanner, scanLiterals),
         horizon() {
           return streams.reduce((horizon, stream) => Math.min(horizon, stream.next), scanner.horizon());
         },

@@ -30,7 +30,7 @@
  */
 import type { Database, OnMatch, Scanner } from '../engine.js';
 import type { LiteralAutomaton } from './automaton.js';
-import { type LiteralStream, endLiteralStream, exactMatch, openLiteralStream, writeLiteralStream } from './database.js';
+import { type LiteralStream, endLiteralStream, exactMatch, inBackgroundThen, openLiteralStream, writeLiteralStream } from './database.js';
 
 /** A command line longer than this is redacted in pieces of this size, and its value not masked. */
 export const MAX_COMMAND_BYTES = 16 * 1024;
@@ -250,17 +250,22 @@ export function withGithubMasks(database: Database, rules: GithubMaskRules): Dat
       };
       let commands = new CommandReader(rules, addValue);
       const secretHorizon = (): number => Math.min(commands.horizon(scannedUpTo), masks?.next ?? scannedUpTo);
+      // The commands and masks in `next`: a write's part after the wrapped scanner's.
+      const scanCommands = (next: Uint8Array, report: OnMatch): void => {
+        chunk = next;
+        maskedUpTo = 0;
+        onMatch = report;
+        commands.feed(next, scannedUpTo, report);
+        if (masks) writeLiteralStream(masks, next.subarray(maskedUpTo), scannedUpTo + maskedUpTo, report);
+        scannedUpTo += next.length;
+        chunk = new Uint8Array(0);
+      };
       return {
         write(next, report) {
           scanner.write(next, report);
-          chunk = next;
-          maskedUpTo = 0;
-          onMatch = report;
-          commands.feed(next, scannedUpTo, report);
-          if (masks) writeLiteralStream(masks, next.subarray(maskedUpTo), scannedUpTo + maskedUpTo, report);
-          scannedUpTo += next.length;
-          chunk = new Uint8Array(0);
+          scanCommands(next, report);
         },
+        ...inBackgroundThen(scanner, scanCommands),
         horizon() {
           return Math.min(scanner.horizon(), secretHorizon());
         },
