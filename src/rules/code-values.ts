@@ -40,6 +40,8 @@ const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*$/;
 const WORD = /[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]/g;
 const VOWELS = /[aeiouyAEIOUY]/g;
 const CONSONANT_RUN = /[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{5}/;
+/** No spelled word has a letter three times running (`AAAGNF` in `_AvAAAGNF19bh`, a random password); an acronym may (`WWW`). */
+const TRIPLE_LETTER = /([A-Za-z])\1\1/;
 /** Vowelless words programmers write (`password_mgr`, `password_ptr`, `cfg`). */
 const ABBREVIATIONS = new Set([
   'mgr',
@@ -111,7 +113,7 @@ export function isWordy(identifier: string): boolean {
     letters += word.length;
     if (word.length === 1) singles++;
     else if (ABBREVIATIONS.has(word.toLowerCase()) || (word.length <= 4 && word === word.toUpperCase())) good += word.length;
-    else if (!CONSONANT_RUN.test(word)) {
+    else if (!CONSONANT_RUN.test(word) && !TRIPLE_LETTER.test(word)) {
       const count = word.match(VOWELS)?.length ?? 0;
       if (count > 0) {
         good += word.length;
@@ -145,7 +147,7 @@ const KEYWORDS = new Set(['none', 'null', 'nil', 'true', 'false', 'undefined', '
 export const CODE_SHAPES: readonly CodeShape[] = [
   { name: 'keyword', bare: false, test: (value) => KEYWORDS.has(value.toLowerCase()) },
   // `self.x`, `this.x`, `process.env.X`, `os.environ[`, `opts?.workSecret`, `config.get(`.
-  { name: 'member of self/this/env', bare: false, test: (value) => /^(?:self|this|cls|process\.env|os\.environ|ENV|env)(?:\??\.|\[)/.test(value) },
+  { name: 'member of self/this/env', bare: false, test: (value) => /^(?:self|this|cls|process\.env|os\.environ|ENV|env)(?:\??\.|\[)[\w$.?[\]'"()-]*$/.test(value) },
   // `$(srcdir)/Modules/x.c` (make), `%(password)s`, `%s`, `{password!r}` (Python formats), `#{x}` (Ruby).
   { name: 'template', bare: false, test: (value) => /\$\([A-Za-z_][\w.]*\)|%\([A-Za-z_]\w*\)[sdr]|^%[sdr]$|^#?\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}]*)?\}$/.test(value) },
   // `/home/user/project`, `./conf/x`, `~/.ssh/id`, `/Users/Jane/My-Project`: a path (the PWD and
@@ -169,7 +171,7 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   { name: 'argument', bare: true, test: (value) => /^[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*[)\]}]+$/.test(value) },
   // `algorithm=`, `algorithms=[`: a keyword argument after a positional one, named in words. Not
   // `Zt6pohm49zX_23qo=`: base64 with one `=` of padding (`.env`: `SECRET_KEY=dGhpc2lz...=`).
-  { name: 'keyword argument', bare: true, test: (value) => isWordy(/^([A-Za-z_]\w*)=\[?$/.exec(value)?.[1] ?? '') },
+  { name: 'keyword argument', bare: true, test: (value) => isWordy(/^([a-z_][a-z0-9_]*)=\[?$/.exec(value)?.[1] ?? '') },
   // `alice.<span`: highlighted code in HTML (the value runs into a tag).
   { name: 'markup', bare: true, test: (value) => /<[A-Za-z][\w-]*$/.test(value) },
   // `workSecret`, `api_keys_1.APIKeys`, `IdentityTokenProvider`, `credentials`: a variable, a type or a member.

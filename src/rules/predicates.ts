@@ -17,7 +17,7 @@ import { SseredactError } from '../errors.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
 import { printJsSource } from '../regex/print.js';
 import type { RulePredicates } from '../types.js';
-import { isCodeValue } from './code-values.js';
+import { isCodeValue, isWordy } from './code-values.js';
 
 /**
  * One allowlist as gitleaks defines them: the finding is dropped when the allowlist matches, i.e.
@@ -203,7 +203,15 @@ const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: stri
  * case (`$DB_PASS`, `$db_pass`), as gitleaks' global allowlist has them: `$ecretPass` is a password.
  */
 const PLACEHOLDER_VARIABLE =
-  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%[A-Za-z_][A-Za-z0-9_]{0,100}%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
+  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
+/**
+ * A Windows variable of mixed case (`%ProgramFiles%`, `%SystemRoot%`) when its name reads as
+ * words: `%AAAdwBsBPn2%` is a password that starts and ends with `%`.
+ */
+function isWordyPercentVariable(secret: string): boolean {
+  const name = /^%([A-Za-z_][A-Za-z0-9_]{0,100})%$/.exec(secret)?.[1];
+  return name !== undefined && isWordy(name);
+}
 /** Instructions or stand-ins in words: `your_token`, `REPLACE_WITH_PASSWORD`, `api_key_here`, `mypassword`. */
 const PLACEHOLDER_WORDS =
   /^(?:(?:your|insert|enter|replace[-_ ]?(?:with|me)?)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here|my[-_ ]?(?:pass(?:word)?|passwd|pwd|secret|token|api[-_ ]?key|key))$/i;
@@ -221,7 +229,7 @@ const PLACEHOLDER_PART = /\*{4}|[xX]{8}|(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])
  * the default of database images): the user name stays in the output, so redacting it hides nothing.
  */
 export function isPlaceholder(secret: string, match?: string): boolean {
-  return PLACEHOLDER_VARIABLE.test(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret) || match?.includes(`//${secret}:${secret}@`) === true;
+  return PLACEHOLDER_VARIABLE.test(secret) || isWordyPercentVariable(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret) || match?.includes(`//${secret}:${secret}@`) === true;
 }
 
 /**
