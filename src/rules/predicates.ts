@@ -229,7 +229,13 @@ const PLACEHOLDER_PART = /\*{4}|[xX]{8}|(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])
  * the default of database images): the user name stays in the output, so redacting it hides nothing.
  */
 export function isPlaceholder(secret: string, match?: string): boolean {
-  return PLACEHOLDER_VARIABLE.test(secret) || isWordyPercentVariable(secret) || PLACEHOLDER_WORDS.test(secret) || PLACEHOLDER_PART.test(secret) || match?.includes(`//${secret}:${secret}@`) === true;
+  return (
+    PLACEHOLDER_VARIABLE.test(secret) ||
+    isWordyPercentVariable(secret) ||
+    PLACEHOLDER_WORDS.test(secret) ||
+    PLACEHOLDER_PART.test(secret) ||
+    match?.includes(`//${secret}:${secret}@`) === true
+  );
 }
 
 /**

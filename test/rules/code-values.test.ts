@@ -56,11 +56,25 @@ const SECRETS: Record<string, readonly string[]> = {
   'JS/TS': ["const apiKey = 'Zq8Lr2Vx9Kp4Wm7Tn3BcQ';", 'password: "hunter2hunter2"'],
   // A random password with slashes is not a path (bench/run.mjs's 1 GiB CI log planted this one).
   // Random passwords test/rules/random-passwords.test.ts found dropped: as a Windows variable, a member of ENV.
-  Python: ['password = "s3cr3t-Pa55word"', 'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"', 'password = "/Z/w3-KDagPZ"', 'api_key = "/q8Zt/Lm3Xv9Pw2Rk7YnB"', 'password = "%AAAdwBsBPn2%"', 'password = "ENV.AAAAAuA9$/LX"'],
+  Python: [
+    'password = "s3cr3t-Pa55word"',
+    'client_secret = "Tk8q2Lx9vW4rPzN1Qa7s"',
+    'password = "/Z/w3-KDagPZ"',
+    'api_key = "/q8Zt/Lm3Xv9Pw2Rk7YnB"',
+    'password = "%AAAdwBsBPn2%"',
+    'password = "ENV.AAAAAuA9$/LX"',
+  ],
   Go: ['password := "Zq8Lr2Vx9Kp4"'],
   shell: ['export GITHUB_TOKEN=Zq8Lr2Vx9Kp4Wm7Tn3BcQ'],
   // Base64 with one `=` of padding is no keyword argument (`algorithm=`, snake_case words); `AAAGNF` is no word.
-  '.env': ['DB_PASSWORD=hunter2hunter2', 'SMTP_PASSWORD=Zq8Lr2Vx9Kp4', 'DB_PASSWORD=Zt6pohm49zX_23qo=', 'CLIENT_SECRET=aGVsbG93b3JsZHNlY3JldA=', 'DB_PASSWORD=AhsAvanAOT7=', 'DB_PASSWORD=_AvAAAGNF19bh'],
+  '.env': [
+    'DB_PASSWORD=hunter2hunter2',
+    'SMTP_PASSWORD=Zq8Lr2Vx9Kp4',
+    'DB_PASSWORD=Zt6pohm49zX_23qo=',
+    'CLIENT_SECRET=aGVsbG93b3JsZHNlY3JldA=',
+    'DB_PASSWORD=AhsAvanAOT7=',
+    'DB_PASSWORD=_AvAAAGNF19bh',
+  ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
   'YAML/XML': ['password: Tr0ub4dor&3', '<password>CorrectHorseBattery</password>'],
 };
