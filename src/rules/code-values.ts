@@ -23,6 +23,11 @@ export interface ValueSetting {
   readonly after: string;
   /** The separator is ` = ` with blanks on both sides: an assignment in code (or INI), not .env. */
   readonly spacedAssignment: boolean;
+  /**
+   * An upper-case name right before `=` (`DB_PASSWORD=value`: .env, shell, Dockerfile ENV): the
+   * value is a literal there, whatever it looks like (`qr5.xVbduigj5` is no member access).
+   */
+  readonly envAssignment: boolean;
 }
 
 interface CodeShape {
@@ -175,7 +180,9 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   // `alice.<span`: highlighted code in HTML (the value runs into a tag).
   { name: 'markup', bare: true, test: (value) => /<[A-Za-z][\w-]*$/.test(value) },
   // `workSecret`, `api_keys_1.APIKeys`, `IdentityTokenProvider`, `credentials`: a variable, a type or a member.
-  { name: 'identifier', bare: true, test: (value) => IDENTIFIER_PATH.test(value) && isWordyPath(value) },
+  // Not after `NAME=` (envAssignment): random passwords of letters, digits and `_`, `.` or `$`
+  // read as words now and then (`YINobuzwWev$1`), and a .env file has no variables to name.
+  { name: 'identifier', bare: true, test: (value, setting) => !setting.envAssignment && IDENTIFIER_PATH.test(value) && isWordyPath(value) },
   // `self.password = credentials`: one word assigned in code is a variable (in .env a bare word is `KEY=word`).
   { name: 'variable', bare: true, test: (value, setting) => setting.spacedAssignment && /^[a-z]+$/.test(value) && isWordy(value) },
   // `creditTokenParam(`, `ConversationCursorPage<T>`: the value is followed by a call or type arguments.
@@ -194,18 +201,19 @@ export function codeShapeOf(value: string, setting: ValueSetting): string | null
  */
 export function settingOf(secret: string, match: string): ValueSetting {
   const at = match.lastIndexOf(secret);
-  if (at < 0) return { quoted: false, listed: false, after: '', spacedAssignment: false };
+  if (at < 0) return { quoted: false, listed: false, after: '', spacedAssignment: false, envAssignment: false };
   const before = match.slice(0, at);
   return {
     quoted: /["'`>]$/.test(before),
     listed: /["']\s*,\s*\\?["'`]?$/.test(before),
     after: match.charAt(at + secret.length),
     spacedAssignment: /[ \t]=[ \t]+$/.test(before),
+    envAssignment: /^[A-Z][A-Z0-9_]*=$/.test(before),
   };
 }
 
 /** True when the secret is code, not a credential (see the header); without the match, only the shapes of any value apply. */
 export function isCodeValue(secret: string, match: string | undefined): boolean {
-  const setting = match === undefined ? { quoted: true, listed: false, after: '', spacedAssignment: false } : settingOf(secret, match);
+  const setting = match === undefined ? { quoted: true, listed: false, after: '', spacedAssignment: false, envAssignment: false } : settingOf(secret, match);
   return codeShapeOf(secret, setting) !== null;
 }
