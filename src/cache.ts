@@ -43,6 +43,12 @@
  *
  * Writes go to a temporary file renamed into place, so a reader never sees half a file; two
  * processes computing the same entry at once both write whole files and the last rename wins.
+ *
+ * Size: each release, build and rule set has entries of its own (~12 MB for the built-in packs),
+ * so a directory would only grow. A read that hits marks its entry used (its mtime, at most once a
+ * day); a write that takes the directory past CACHE_BUDGET_BYTES removes the entries used longest
+ * ago until it is back under (pruneCache), and temporary files a dead writer left. A run that
+ * loses an entry another removed just misses it.
  * An entry too slow to compute at a start (the programs) is built by a process of its own, which
  * holds `<dir>/<kind>-<key>.lock` (claimBuild) while it runs: one builder at a time.
  *
@@ -58,7 +64,23 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  futimesSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -70,6 +92,14 @@ const HEADER_SIZE = 80;
 const PART_ROW_SIZE = 40;
 /** The largest entry read (the built-in pack's database is under 1 MiB): a bound, not a guess. */
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+/** The most bytes of entries a cache directory keeps (pruneCache): about ten releases' or rule sets' worth. */
+export const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;
+/** A hit on an entry whose mtime is older than this sets it to now: often enough to order entries by use. */
+const MARK_USED_AFTER_MS = 24 * 60 * 60 * 1000;
+/** A temporary file older than this is a dead writer's: no write takes an hour. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+/** An entry's file name (cachePath). */
+const ENTRY_NAME = /^[a-z]+-[0-9a-f]{64}\.db$/;
 
 /** The package's version, part of every key: entries from another release are never reused. */
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -141,7 +171,7 @@ export type Owners = 'user' | 'user or root';
 export function readCache(directory: string, kind: CacheKind, key: string, owners: Owners = 'user'): CacheRead {
   const untrusted = untrustedDirectory(directory, owners);
   if (untrusted !== null) return { miss: untrusted };
-  const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES, owners);
+  const read = readPrivateFile(cachePath(directory, kind, key), MAX_ENTRY_BYTES, owners, true);
   if ('miss' in read) return read;
   const file = read.bytes;
   const wrong = checkHeader(file, key, MAGIC);
@@ -161,9 +191,10 @@ type PrivateRead<T> = { readonly value: T } | { readonly miss: string; readonly 
 /**
  * Opens `path` and hands its descriptor and size to `use` when it is a regular file of at most
  * `maxBytes` that this user alone could have written, else says why not (never throws, never
- * blocks: an error in `use` is a miss too).
+ * blocks: an error in `use` is a miss too). With `markUsed`, a file used has its mtime set to now
+ * when it is older than MARK_USED_AFTER_MS (pruneCache removes the entries used longest ago).
  */
-function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, size: number) => T, owners: Owners = 'user'): PrivateRead<T> {
+function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, size: number) => T, owners: Owners = 'user', markUsed = false): PrivateRead<T> {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would wait for a writer; O_NOFOLLOW: no links.
@@ -178,11 +209,22 @@ function withPrivateFile<T>(path: string, maxBytes: number, use: (fd: number, si
     const unsafe = foreignWritable(stat, false, owners);
     if (unsafe !== null) return { miss: `${path} ${unsafe}; not used`, absent: false };
     if (stat.size > maxBytes) return { miss: `${path} is larger than ${maxBytes} bytes; not used`, absent: false };
-    return { value: use(fd, stat.size) };
+    const value = use(fd, stat.size);
+    if (markUsed && Date.now() - stat.mtimeMs > MARK_USED_AFTER_MS) markedUsed(fd, stat);
+    return { value };
   } catch (error) {
     return { miss: `unreadable: ${String(error)}`, absent: false };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Sets the mtime of the file open as `fd` to now; a file this user may not touch (root's) keeps its own. */
+function markedUsed(fd: number, stat: Stats): void {
+  try {
+    futimesSync(fd, stat.atime, new Date());
+  } catch {
+    // Not ours to touch: it is not in the directory pruneCache prunes either.
   }
 }
 
@@ -197,7 +239,12 @@ function readAt(fd: number, bytes: Uint8Array, position: number): number {
  * The bytes of the file at `path` when it is a regular file of at most `maxBytes` that this user
  * alone could have written, else why not (never throws, never blocks). Also for the fingerprint key.
  */
-export function readPrivateFile(path: string, maxBytes: number, owners: Owners = 'user'): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
+export function readPrivateFile(
+  path: string,
+  maxBytes: number,
+  owners: Owners = 'user',
+  markUsed = false,
+): { readonly bytes: Buffer } | { readonly miss: string; readonly absent: boolean } {
   const read = withPrivateFile(
     path,
     maxBytes,
@@ -206,6 +253,7 @@ export function readPrivateFile(path: string, maxBytes: number, owners: Owners =
       return bytes.subarray(0, readAt(fd, bytes, 0));
     },
     owners,
+    markUsed,
   );
   return 'miss' in read ? read : { bytes: read.value };
 }
@@ -372,13 +420,19 @@ export function readPartedCache(directory: string, kind: CacheKind, key: string)
   const untrusted = untrustedDirectory(directory);
   if (untrusted !== null) return { miss: untrusted };
   const path = cachePath(directory, kind, key);
-  const read = withPrivateFile(path, MAX_ENTRY_BYTES, (fd, size) => {
-    const header = Buffer.alloc(HEADER_SIZE);
-    const headerLength = readAt(fd, header, 0);
-    if (headerLength < HEADER_SIZE || checkHeader(header, key, PARTED_MAGIC) !== null) return { head: header.subarray(0, headerLength), size };
-    const head = Buffer.alloc(Math.min(partedHeadLength(header), size));
-    return { head: head.subarray(0, readAt(fd, head, 0)), size };
-  });
+  const read = withPrivateFile(
+    path,
+    MAX_ENTRY_BYTES,
+    (fd, size) => {
+      const header = Buffer.alloc(HEADER_SIZE);
+      const headerLength = readAt(fd, header, 0);
+      if (headerLength < HEADER_SIZE || checkHeader(header, key, PARTED_MAGIC) !== null) return { head: header.subarray(0, headerLength), size };
+      const head = Buffer.alloc(Math.min(partedHeadLength(header), size));
+      return { head: head.subarray(0, readAt(fd, head, 0)), size };
+    },
+    'user',
+    true,
+  );
   if ('miss' in read) return read;
   const readRange = (offset: number, length: number): Uint8Array | null => {
     const range = withPrivateFile(path, MAX_ENTRY_BYTES, (fd) => {
@@ -447,6 +501,7 @@ export function writeCacheFile(directory: string, kind: CacheKind, key: string, 
     // 'wx': a name someone else planted (a link, a FIFO) is an error, never followed or opened.
     writeFileSync(temporary, file, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, target);
+    pruneCache(directory, target);
     return null;
   } catch (error) {
     try {
@@ -455,5 +510,51 @@ export function writeCacheFile(directory: string, kind: CacheKind, key: string, 
       // Nothing was written where nothing could be: the error below says why.
     }
     return `cannot write the cache: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * Keeps `directory` under `budget` bytes of entries: removes the entries used longest ago (by
+ * mtime: written, or marked used by a hit) until it is, never `written` (the entry just written);
+ * and removes temporary files older than STALE_TEMPORARY_MS. Touches nothing else (only names an
+ * entry or a temporary file of this module has) and never throws: a file it cannot remove stays.
+ */
+export function pruneCache(directory: string, written: string, budget = CACHE_BUDGET_BYTES): void {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  const entries: Array<{ readonly path: string; readonly bytes: number; readonly usedAt: number }> = [];
+  let total = 0;
+  for (const name of names) {
+    const isTemporary = name.endsWith('.tmp') && ENTRY_NAME.test(name.split('.').slice(0, 2).join('.'));
+    if (!isTemporary && !ENTRY_NAME.test(name)) continue;
+    const path = join(directory, name);
+    try {
+      const stat = lstatSync(path);
+      if (!stat.isFile()) continue;
+      if (isTemporary) {
+        if (now - stat.mtimeMs > STALE_TEMPORARY_MS) rmSync(path, { force: true });
+        continue;
+      }
+      total += stat.size;
+      if (path !== written) entries.push({ path, bytes: stat.size, usedAt: stat.mtimeMs });
+    } catch {
+      // Gone already (another run pruned it), or not ours to remove.
+    }
+  }
+  if (total <= budget) return;
+  entries.sort((a, b) => a.usedAt - b.usedAt);
+  for (const entry of entries) {
+    if (total <= budget) break;
+    try {
+      rmSync(entry.path, { force: true });
+      total -= entry.bytes;
+    } catch {
+      // Not removable: it stays, and so does what it holds.
+    }
   }
 }

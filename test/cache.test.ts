@@ -1,10 +1,10 @@
 /** The cache file format (src/cache.ts): round trips, and every kind of damage is a miss. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { cacheKey, cachePath, readCache, writeCache } from '../src/cache.js';
+import { CACHE_BUDGET_BYTES, cacheKey, cachePath, pruneCache, readCache, writeCache } from '../src/cache.js';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));
 
@@ -100,5 +100,86 @@ describe('cache file', () => {
     const file = join(cacheDirectory, 'file');
     writeFileSync(file, '');
     expect(writeCache(join(file, 'below'), 'vectorscan', key, { meta: '{}', data: bytes('') })).toMatch(/cannot write/);
+  });
+});
+
+/**
+ * The directory's size (src/cache.ts pruneCache): a write that takes it past the budget removes the
+ * entries used longest ago, never the one it wrote; a hit marks an entry used; stale temporary
+ * files go; nothing else in the directory is touched. Entries past the budget are sparse files (a
+ * size without the disk).
+ */
+describe('cache size', () => {
+  const MiB = 1024 * 1024;
+  const DAY_S = 24 * 60 * 60;
+  const entryOf = (part: string) => cachePath(cacheDirectory, 'programs', cacheKey([part]));
+  /** An entry file of `mib` MiB, last used `daysAgo` days ago. */
+  const plant = (path: string, mib: number, daysAgo: number) => {
+    writeFileSync(path, '', { mode: 0o600 });
+    truncateSync(path, mib * MiB);
+    const at = Date.now() / 1000 - daysAgo * DAY_S;
+    utimesSync(path, at, at);
+  };
+  const present = () => new Set(readdirSync(cacheDirectory));
+
+  test('a write past the budget removes the entries used longest ago until it is under', () => {
+    const [oldest, older, recent] = [entryOf('oldest'), entryOf('older'), entryOf('recent')];
+    plant(oldest, 50, 30);
+    plant(older, 50, 20);
+    plant(recent, 50, 1);
+    writeFileSync(join(cacheDirectory, 'notes.txt'), 'not an entry');
+    const key = cacheKey(['new']);
+    expect(CACHE_BUDGET_BYTES).toBe(128 * MiB);
+    expect(writeCache(cacheDirectory, 'vectorscan', key, { meta: '{}', data: bytes('DB') })).toBeNull();
+    const left = present();
+    // 150 MiB and the new entry: removing the oldest brings it to 100 MiB.
+    expect(left.has(basename(oldest))).toBe(false);
+    expect(left.has(basename(older))).toBe(true);
+    expect(left.has(basename(recent))).toBe(true);
+    expect(left.has(basename(cachePath(cacheDirectory, 'vectorscan', key)))).toBe(true);
+    expect(left.has('notes.txt')).toBe(true);
+  });
+
+  test('a directory under the budget loses nothing', () => {
+    plant(entryOf('a'), 60, 400);
+    plant(entryOf('b'), 60, 300);
+    expect(writeCache(cacheDirectory, 'rules', cacheKey(['c']), { meta: '{}', data: bytes('x') })).toBeNull();
+    expect(present().size).toBe(3);
+  });
+
+  test('a hit marks its entry used, so an entry written later but never read goes first', () => {
+    const key = cacheKey(['read']);
+    expect(writeCache(cacheDirectory, 'rules', key, { meta: '{}', data: bytes('kept') })).toBeNull();
+    const read = cachePath(cacheDirectory, 'rules', key);
+    const old = Date.now() / 1000 - 10 * DAY_S;
+    utimesSync(read, old, old);
+    const unread = entryOf('unread');
+    plant(unread, 100, 5);
+    expect('entry' in readCache(cacheDirectory, 'rules', key)).toBe(true);
+    expect(statSync(read).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    pruneCache(cacheDirectory, entryOf('none'), 50 * MiB);
+    expect(present().has(basename(read))).toBe(true);
+    expect(present().has(basename(unread))).toBe(false);
+  });
+
+  test('the entry just written stays, even past the budget on its own', () => {
+    const written = entryOf('big');
+    plant(written, 20, 0);
+    plant(entryOf('other'), 1, 0);
+    pruneCache(cacheDirectory, written, 10 * MiB);
+    expect([...present()]).toEqual([basename(written)]);
+  });
+
+  test("a dead writer's temporary file goes; one being written stays", () => {
+    const target = entryOf('written');
+    const stale = `${target}.123.abcd.tmp`;
+    const fresh = `${target}.456.ef01.tmp`;
+    writeFileSync(stale, 'half');
+    writeFileSync(fresh, 'half');
+    const twoHoursAgo = Date.now() / 1000 - 2 * 60 * 60;
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    pruneCache(cacheDirectory, target);
+    expect(present().has(basename(stale))).toBe(false);
+    expect(present().has(basename(fresh))).toBe(true);
   });
 });
