@@ -43,14 +43,14 @@
  *
  * Writes go to a temporary file renamed into place, so a reader never sees half a file; two
  * processes computing the same entry at once both write whole files and the last rename wins.
+ * An entry too slow to compute at a start (the programs) is built by a process of its own, which
+ * holds `<dir>/<kind>-<key>.lock` (claimBuild) while it runs: one builder at a time.
  *
  * Size: each release, build and rule set has entries of its own (~12 MB for the built-in packs),
  * so a directory would only grow. A read that hits marks its entry used (its mtime, at most once a
  * day); a write that takes the directory past CACHE_BUDGET_BYTES removes the entries used longest
  * ago until it is back under (pruneCache), and temporary files a dead writer left. A run that
  * loses an entry another removed just misses it.
- * An entry too slow to compute at a start (the programs) is built by a process of its own, which
- * holds `<dir>/<kind>-<key>.lock` (claimBuild) while it runs: one builder at a time.
  *
  * The checksum is no seal: whoever can write the directory can forge an entry that matches it.
  * So, as ssh does with its files, a directory or file that another user could have written is not
@@ -98,8 +98,9 @@ export const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;
 const MARK_USED_AFTER_MS = 24 * 60 * 60 * 1000;
 /** A temporary file older than this is a dead writer's: no write takes an hour. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
-/** An entry's file name (cachePath). */
+/** An entry's file name (cachePath), and a temporary one of writeCacheFile's. */
 const ENTRY_NAME = /^[a-z]+-[0-9a-f]{64}\.db$/;
+const TEMPORARY_NAME = /^[a-z]+-[0-9a-f]{64}\.db\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** The package's version, part of every key: entries from another release are never reused. */
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -530,7 +531,7 @@ export function pruneCache(directory: string, written: string, budget = CACHE_BU
   const entries: Array<{ readonly path: string; readonly bytes: number; readonly usedAt: number }> = [];
   let total = 0;
   for (const name of names) {
-    const isTemporary = name.endsWith('.tmp') && ENTRY_NAME.test(name.split('.').slice(0, 2).join('.'));
+    const isTemporary = TEMPORARY_NAME.test(name);
     if (!isTemporary && !ENTRY_NAME.test(name)) continue;
     const path = join(directory, name);
     try {
