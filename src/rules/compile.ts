@@ -157,8 +157,11 @@ function ruleOf(
     canMatchNewline: analysis.canMatchNewline,
     needsRightContext: analysis.needsRightContext,
     source: regexSource(spec, maxMatch),
-    // Packs and rule files give examples (LoadedRuleSpec); RuleSpec itself has none.
-    examples: (spec as LoadedRuleSpec).examples?.match ?? [],
+    // Packs and rule files give examples (LoadedRuleSpec); RuleSpec itself has none. A getter: a
+    // prebuilt pack parses a rule's examples only when they are read (./packs/prebuilt.ts).
+    get examples() {
+      return (spec as LoadedRuleSpec).examples?.match ?? [];
+    },
     secretGroup: spec.secretGroup ?? 0,
     get jsSource() {
       return jsSource();

@@ -80,7 +80,13 @@ function groupSpec(key: KeywordGroupKey, members: readonly LoadedRuleSpec[]): Ke
     description: `${members.length} providers' credentials found by their keywords: ${members.map((member) => member.id).join(', ')}.`,
     regex: `(?i:${alternation.join('|')})${key.tail}`,
     keywords,
-    examples: { match: members.flatMap((member) => member.examples?.match ?? []), noMatch: [] },
+    // A getter: a prebuilt pack parses a member's examples only when they are read (./packs/prebuilt.ts).
+    examples: {
+      get match() {
+        return members.flatMap((member) => member.examples?.match ?? []);
+      },
+      noMatch: [],
+    },
     members: members.map((member) => ({
       id: member.id,
       keywords: member.keywords ?? [],

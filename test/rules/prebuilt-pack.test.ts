@@ -4,7 +4,7 @@
  * prebuilt file that is missing, unreadable, or older than the pack files it was made from or the
  * loader tsc wrote is not read.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,10 @@ describe.each(listPacks())('the built prebuilt file of pack %s', (pack) => {
 describe('a prebuilt file', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'sseredact-prebuilt-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-  const specs: LoadedRuleSpec[] = [{ id: 'a', regex: 'a{3}', source: 'pack:test/a', predicates: { placeholders: true } }];
+  const specs: LoadedRuleSpec[] = [
+    { id: 'a', regex: 'a{3}', source: 'pack:test/a', predicates: { placeholders: true }, format: 'three a', examples: { match: ['aaa'], noMatch: ['aa'] } },
+    { id: 'b', regex: 'b\n', source: 'pack:test/b' },
+  ];
 
   /** A pack directory with two files, a loader and the pack's prebuilt file, fresh; returns their paths. */
   function freshPack(name: string): { dir: string; loaderFile: string; file: string } {
@@ -61,10 +64,28 @@ describe('a prebuilt file', () => {
     { change: 'the loader compiled again', edit: (_dir: string, _file: string, loaderFile: string) => touch(loaderFile), isRead: false },
     { change: 'the prebuilt file cut short', edit: (_dir: string, file: string) => writeFileSync(file, '{"files":[["a.json",'), isRead: false },
     { change: 'the prebuilt file missing', edit: (_dir: string, file: string) => unlinkSync(file), isRead: false },
+    { change: "a rule's docs line missing", edit: (_dir: string, file: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(/[^\n]*\n$/, '')), isRead: false },
+    { change: 'the last docs line cut short', edit: (_dir: string, file: string) => writeFileSync(file, readFileSync(file, 'utf8').slice(0, -2)), isRead: false },
   ])('after $change, in a checkout: read $isRead', ({ change, edit, isRead }) => {
     const { dir, loaderFile, file } = freshPack(change.replaceAll(' ', '-'));
     edit(dir, file, loaderFile);
     expect(readPrebuiltPack(file, { dir, loaderFile })).toEqual(isRead ? specs : null);
+  });
+
+  test("parses a rule's format and examples only when they are read, each rule's on its own", () => {
+    const { file } = freshPack('docs-on-demand');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(specs.length + 2); // the head, a line per rule, the final newline
+    expect(lines[0]).not.toContain('three a');
+    // The second rule's docs line broken: the file is still read, and only that rule's docs fail.
+    writeFileSync(file, [lines[0], lines[1], '{"format":', ''].join('\n'));
+    const read = readPrebuiltPack(file, null);
+    expect(read?.map((spec) => spec.id)).toEqual(['a', 'b']);
+    expect(read?.[0]?.examples).toEqual({ match: ['aaa'], noMatch: ['aa'] });
+    expect(read?.[0]?.format).toBe('three a');
+    expect(() => read?.[1]?.examples).toThrow(SyntaxError);
+    // A copy is a plain object with the values: what spreading a spec gives.
+    expect(Object.getOwnPropertyDescriptor({ ...read?.[0] }, 'format')).toMatchObject({ value: 'three a' });
   });
 
   test("is read without its stamps checked where the pack files are an installed package's", () => {

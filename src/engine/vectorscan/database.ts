@@ -325,31 +325,41 @@ const EXAMPLES_CHECKED = 32;
  * by it, so it needs no check.
  */
 function missedExample(rules: readonly EngineRule[], modes: readonly PatternMode[], database: NativeDatabase | null): string | null {
-  const checked: Array<{ readonly rule: EngineRule; readonly examples: readonly string[] }> = [];
+  const scanned: EngineRule[] = [];
   for (const [position, rule] of rules.entries()) {
     const mode = modes[position];
-    if (mode === 'fallback' || rule.examples === undefined || rule.examples.length === 0) continue;
-    if (mode === 'never' || database === null) return rule.id;
-    checked.push({ rule, examples: rule.examples });
+    if (mode === 'fallback') continue;
+    if (mode === 'never' || database === null) {
+      if (hasExamples(rule)) return rule.id;
+    } else scanned.push(rule);
   }
   if (database === null) return null;
-  const answers = randomSample(checked, EXAMPLES_CHECKED).map(
-    ({ rule, examples }): KnownAnswer => ({
+  // Only the sample's examples are read: a prebuilt pack parses a rule's on demand (src/rules/packs/prebuilt.ts).
+  const answers = randomSample(scanned, EXAMPLES_CHECKED, hasExamples).map(
+    (rule): KnownAnswer => ({
       id: rule.index,
-      input: Buffer.from(examples[Math.floor(Math.random() * examples.length)] ?? '', 'utf8'),
+      input: Buffer.from(rule.examples?.[Math.floor(Math.random() * rule.examples.length)] ?? '', 'utf8'),
     }),
   );
   const missed = missedKnownAnswer(database, answers);
   return missed === null ? null : (rules.find((rule) => rule.index === missed.id)?.id ?? String(missed.id));
 }
 
-/** Up to `count` distinct items of `items`, chosen at random (a partial Fisher-Yates shuffle). */
-function randomSample<T>(items: readonly T[], count: number): T[] {
+function hasExamples(rule: EngineRule): boolean {
+  return rule.examples !== undefined && rule.examples.length > 0;
+}
+
+/**
+ * Up to `count` distinct items of `items` that pass `isWanted`, chosen at random (a partial
+ * Fisher-Yates shuffle, asking `isWanted` only of the items it draws).
+ */
+function randomSample<T>(items: readonly T[], count: number, isWanted: (item: T) => boolean): T[] {
   const pool = [...items];
-  const size = Math.min(count, pool.length);
-  for (let at = 0; at < size; at++) {
+  const sample: T[] = [];
+  for (let at = 0; at < pool.length && sample.length < count; at++) {
     const pick = at + Math.floor(Math.random() * (pool.length - at));
     [pool[at], pool[pick]] = [pool[pick]!, pool[at]!];
+    if (isWanted(pool[at]!)) sample.push(pool[at]!);
   }
-  return pool.slice(0, size);
+  return sample;
 }
