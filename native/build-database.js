@@ -1,16 +1,19 @@
 'use strict';
-// Builds the vectorscan engine's database for the built-in rules into build/database/, so that
-// sseredact's first run on this machine reads it instead of compiling for a second
-// (src/engine/vectorscan/database.ts reads it when the user's cache misses). Run by install.js
-// once the addon is built, and by the package's `prepare` after a checkout's first build (an
-// install there runs before dist/ exists); run it again by hand after a build of changed sources
-// (its key holds the build id, dist/build-id.txt) or rules, or the first run compiles as before.
+// Builds the install-time cache into build/database/: what sseredact caches on a first run of
+// each engine over the built-in rules (the vectorscan engine's database where the addon is built,
+// the ts engine's automaton, the rule analyses, the confirmer's programs, the CLI's compiled code),
+// so that sseredact's first run on this machine starts as a warm one instead of compiling for half
+// a second to a second and a half: a start copies what the user's cache lacks (src/cache.ts,
+// seedCache), and the vectorscan engine also reads its database here on a miss. Run by install.js
+// (whether the addon built or not), and by the package's `prepare` after a checkout's first build
+// (an install there runs before dist/ exists); run it again by hand after a build of changed
+// sources (every key holds the build id, dist/build-id.txt) or rules, or the first run compiles as
+// before.
 //
-// The database is made by the CLI itself, on empty input and an empty cache in a temporary
-// directory (its own home, so no user configuration changes the rules), and the entry it caches is
-// moved here: the entry's key is the one the CLI computes (rules, release, Vectorscan, CPU). It
-// never fails an install: without the addon or dist/ it says why and exits 0; `--strict` (tests)
-// exits 1 instead.
+// The entries are made by the CLI itself, on empty input and an empty cache in a temporary
+// directory (its own home, so no user configuration changes the rules), and moved here: each
+// entry's key is the one the CLI computes (rules, release, build, Node, Vectorscan, CPU). It never
+// fails an install: without dist/ it says why and exits 0; `--strict` (tests) exits 1 instead.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -18,35 +21,49 @@ const path = require('node:path');
 
 const strict = process.argv.includes('--strict');
 const root = path.join(__dirname, '..');
-const target = path.join(__dirname, 'build', 'database');
+// `--into DIR` builds it elsewhere (tests: the run then names DIR as its install-time cache).
+const into = process.argv.indexOf('--into');
+const target = into >= 0 && process.argv[into + 1] !== undefined ? path.resolve(process.argv[into + 1]) : path.join(__dirname, 'build', 'database');
 
 const isBuilt = fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'));
 
 // In a checkout the install runs before the build, and `prepare` runs this script after it: quietly.
 if (!isBuilt && !strict) process.exit(0);
 
-/** Builds the database into `target`; why not, or null. */
+/** An entry's file name, as src/cache.ts names them. */
+const ENTRY_NAME = /^[a-z]+-[0-9a-f]{64}\.db$/;
+/** How long to wait for the confirmer's programs, built by a process of their own (src/rules/compile.ts). */
+const PROGRAMS_TIMEOUT_MS = 120_000;
+
+/** Builds the install-time cache into `target`; why not, or null. */
 function build() {
   if (!isBuilt) return 'sseredact is not built';
-  if (!fs.existsSync(path.join(__dirname, 'build', 'Release', 'sseredact_vectorscan.node'))) return 'the addon is not built';
-  // The directory holds one database, the one for this build's rules and addon; the old one goes
-  // first, or the run would read it instead of compiling.
+  const hasAddon = fs.existsSync(path.join(__dirname, 'build', 'Release', 'sseredact_vectorscan.node'));
+  // The directory holds the entries of this build's rules and addon; the old ones go first, or the
+  // runs would read them instead of compiling.
   fs.rmSync(target, { recursive: true, force: true });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sseredact-database-'));
   try {
     const env = { ...process.env, HOME: home, XDG_CACHE_HOME: home, XDG_CONFIG_HOME: home };
-    // The timeout is for a hung run, which must not hang the install (a compile takes seconds).
-    const run = spawnSync(process.execPath, [path.join(root, 'bin', 'sseredact'), '--engine', 'vectorscan'], { cwd: home, env, input: '', encoding: 'utf8', timeout: 300_000 });
-    if (run.status !== 0) return `sseredact exited ${run.status ?? run.signal}: ${(run.stderr || String(run.error)).trim()}`;
+    for (const engine of hasAddon ? ['vectorscan', 'ts'] : ['ts']) {
+      // The timeout is for a hung run, which must not hang the install (a compile takes seconds).
+      const run = spawnSync(process.execPath, [path.join(root, 'bin', 'sseredact'), '--engine', engine], { cwd: home, env, input: '', encoding: 'utf8', timeout: 300_000 });
+      if (run.status !== 0) return `sseredact --engine ${engine} exited ${run.status ?? run.signal}: ${(run.stderr || String(run.error)).trim()}`;
+    }
     const cache = path.join(home, 'sseredact');
-    const built = fs.readdirSync(cache).filter((name) => name.startsWith('vectorscan-'));
-    if (built.length !== 1) return `the run cached ${built.length} vectorscan databases`;
-    // Group- or world-writable, sseredact would not read it (src/cache.ts), whatever the umask.
+    const waited = waitForPrograms(cache);
+    if (waited !== null) return waited;
+    const built = fs.readdirSync(cache).filter((name) => ENTRY_NAME.test(name));
+    const databases = built.filter((name) => name.startsWith('vectorscan-')).length;
+    if (databases !== (hasAddon ? 1 : 0)) return `the runs cached ${databases} vectorscan databases`;
+    // Group- or world-writable, sseredact would not read them (src/cache.ts), whatever the umask.
     fs.mkdirSync(target, { recursive: true });
     fs.chmodSync(target, 0o755);
-    const file = path.join(target, built[0]);
-    fs.copyFileSync(path.join(cache, built[0]), file);
-    fs.chmodSync(file, 0o644);
+    for (const name of built) {
+      const file = path.join(target, name);
+      fs.copyFileSync(path.join(cache, name), file);
+      fs.chmodSync(file, 0o644);
+    }
     return null;
   } catch (error) {
     return String(error);
@@ -55,8 +72,18 @@ function build() {
   }
 }
 
+/** Waits until `cache` holds the programs' entry and no build lock; why it did not, or null. */
+function waitForPrograms(cache) {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const started = Date.now(); Date.now() - started < PROGRAMS_TIMEOUT_MS; Atomics.wait(pause, 0, 0, 50)) {
+    const names = fs.readdirSync(cache);
+    if (names.some((name) => name.startsWith('programs-') && name.endsWith('.db')) && !names.some((name) => name.endsWith('.lock'))) return null;
+  }
+  return `the confirmer's programs were not built within ${PROGRAMS_TIMEOUT_MS / 1000} s`;
+}
+
 const failure = build();
 if (failure !== null) {
-  console.warn(`sseredact-vectorscan: no install-time database (${failure}); the first run compiles it instead`);
+  console.warn(`sseredact: no install-time cache (${failure}); the first run compiles instead`);
   process.exit(strict ? 1 : 0);
 }

@@ -14,9 +14,13 @@ const gyp = process.env.npm_config_node_gyp;
 const [command, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp', ['rebuild']];
 const result = spawnSync(command, args, { cwd: __dirname, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' });
 
-if (result.status === 0) {
-  // The built-in rules' database, so that the first run need not compile it; never fails the install.
+/** The install-time cache (build-database.js), so that the first run need not compile; never fails the install. */
+function buildInstallTimeCache() {
   spawnSync(process.execPath, [path.join(__dirname, 'build-database.js')], { stdio: 'inherit' });
+}
+
+if (result.status === 0) {
+  buildInstallTimeCache();
   process.exit(0);
 }
 
@@ -38,4 +42,6 @@ try {
 } catch {
   // The log is a convenience; the install goes on without it.
 }
+// The ts engine's part of it, which needs no addon.
+buildInstallTimeCache();
 process.exit(0);

@@ -41,5 +41,5 @@ run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 run(process.execPath, [join(import.meta.dirname, 'prebuild-packs.mjs')]);
 // As `npm run build`: the bundle is made from what tsc wrote (rolldown.config.mjs). Its bin is not in its exports map.
 run(process.execPath, [join(dirname(require.resolve('rolldown/package.json')), 'bin', 'cli.mjs'), '-c', 'rolldown.config.mjs']);
-// The install script ran before dist/ existed: the addon's install-time database is made now (native/build-database.js; never fails).
+// The install script ran before dist/ existed: the install-time cache is made now (native/build-database.js; never fails).
 spawnSync(process.execPath, [join(import.meta.dirname, '..', 'native', 'build-database.js')], { stdio });

@@ -46,6 +46,11 @@
  * An entry too slow to compute at a start (the programs) is built by a process of its own, which
  * holds `<dir>/<kind>-<key>.lock` (claimBuild) while it runs: one builder at a time.
  *
+ * Install time: the package's install runs sseredact once on each engine into a cache of its own
+ * (native/build-database.js) and keeps that cache's entries in INSTALL_TIME_DIRECTORY; a start
+ * copies into the user's cache those it lacks (seedCache), so that a first run (every CI job on
+ * a fresh runner) starts as a warm one instead of compiling for half a second or more.
+ *
  * Size: each release, build and rule set has entries of its own (~12 MB for the built-in packs),
  * so a directory would only grow. A read that hits marks its entry used (its mtime, at most once a
  * day); a write that takes the directory past CACHE_BUDGET_BYTES removes the entries used longest
@@ -83,6 +88,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The magic predates the rule analyses; the format is the same, so it stays.
 const MAGIC = Buffer.from('SSRVSDB\x01', 'latin1');
@@ -98,8 +104,8 @@ export const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;
 const MARK_USED_AFTER_MS = 24 * 60 * 60 * 1000;
 /** A temporary file older than this is a dead writer's: no write takes an hour. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
-/** An entry's file name (cachePath), and a temporary one of writeCacheFile's. */
-const ENTRY_NAME = /^[a-z]+-[0-9a-f]{64}\.db$/;
+/** An entry's file name (cachePath): its kind and key. And a temporary one of writeCacheFile's. */
+const ENTRY_NAME = /^([a-z]+)-([0-9a-f]{64})\.db$/;
 const TEMPORARY_NAME = /^[a-z]+-[0-9a-f]{64}\.db\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** The package's version, part of every key: entries from another release are never reused. */
@@ -137,7 +143,22 @@ export function cacheKey(parts: readonly string[]): string {
 }
 
 /** What a cache holds: the file name's prefix. */
-export type CacheKind = 'vectorscan' | 'runtime' | 'rules' | 'ts' | 'programs' | 'code';
+const CACHE_KINDS = ['vectorscan', 'runtime', 'rules', 'ts', 'programs', 'code'] as const;
+export type CacheKind = (typeof CACHE_KINDS)[number];
+
+/**
+ * The entries the package's install cached (see the module doc): root's where root installed the
+ * package (npm install -g under sudo), so read as 'user or root'.
+ */
+export const INSTALL_TIME_DIRECTORY = fileURLToPath(new URL('../native/build/database/', import.meta.url));
+
+/**
+ * Where seedCache copies from by default. Test-only: with NODE_ENV=test, SSEREDACT_TEST_INSTALL_CACHE
+ * names another directory, or none when empty (the tests' global setup: a test of a cold start
+ * stays cold; a test of seeding names one it made). Read once at load; nothing else sets it.
+ */
+const SEED_DIRECTORY =
+  process.env.NODE_ENV === 'test' && process.env.SSEREDACT_TEST_INSTALL_CACHE !== undefined ? process.env.SSEREDACT_TEST_INSTALL_CACHE || null : INSTALL_TIME_DIRECTORY;
 
 export function cachePath(directory: string, kind: CacheKind, key: string): string {
   return join(directory, `${kind}-${key}.db`);
@@ -557,5 +578,45 @@ export function pruneCache(directory: string, written: string, budget = CACHE_BU
     } catch {
       // Not removable: it stays, and so does what it holds.
     }
+  }
+}
+
+/**
+ * Copies into the cache `directory` each entry of `from` (default INSTALL_TIME_DIRECTORY; null:
+ * none) that it lacks; returns what it did, a line each, for --verbose: one for what it copied
+ * and one per entry it could not (nothing when there was nothing to do). Only regular files of
+ * entry names, in a directory and files that no one but this user or root could have written; a
+ * copy is checked as any entry is when it is read. Never throws: the run compiles what it misses.
+ */
+export function seedCache(directory: string, from: string | null = SEED_DIRECTORY): string[] {
+  if (from === null) return [];
+  let names: string[];
+  try {
+    names = readdirSync(from);
+  } catch {
+    return []; // no install-time cache: a checkout not built, an install without one
+  }
+  const missing = names.filter((name) => ENTRY_NAME.test(name) && !isPresent(join(directory, name)));
+  if (missing.length === 0) return [];
+  const untrusted = untrustedDirectory(from, 'user or root');
+  if (untrusted !== null) return [`install-time cache: ${untrusted}`];
+  const copied: string[] = [];
+  const failures: string[] = [];
+  for (const name of missing) {
+    const [, kind, key] = ENTRY_NAME.exec(name)!;
+    const read = CACHE_KINDS.includes(kind as CacheKind) ? readPrivateFile(join(from, name), MAX_ENTRY_BYTES, 'user or root') : { miss: 'not an entry of this version' };
+    const failure = 'miss' in read ? read.miss : writeCacheFile(directory, kind as CacheKind, key!, read.bytes);
+    if (failure === null) copied.push(kind!);
+    else failures.push(`install-time cache: ${name}: ${failure}`);
+  }
+  return [...(copied.length === 0 ? [] : [`install-time cache: copied ${copied.join(', ')}`]), ...failures];
+}
+
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

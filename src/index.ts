@@ -16,7 +16,7 @@
  * a child process's output.
  */
 import type { Transform } from 'node:stream';
-import { defaultCacheDirectory } from './cache.js';
+import { defaultCacheDirectory, seedCache } from './cache.js';
 import { selectEngine } from './engine/select.js';
 import { SseredactError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
@@ -152,6 +152,7 @@ export interface RedactorOptions extends RuleOptions {
  * 'usage' when the options select no rule at all.
  */
 export function compileRules(options: RuleOptions = {}): CompiledRules {
+  seedCache(defaultCacheDirectory());
   const specs = chooseRuleSpecs({
     packs: options.builtin === false ? [] : (options.packs ?? ['secrets']),
     rules: [...(options.rules ?? []), ...(options.maskEnv ? maskEnvRules(options.maskEnv, process.env) : [])],

@@ -1,10 +1,10 @@
 /** The cache file format (src/cache.ts): round trips, and every kind of damage is a miss. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CACHE_BUDGET_BYTES, cacheKey, cachePath, pruneCache, readCache, writeCache } from '../src/cache.js';
+import { CACHE_BUDGET_BYTES, cacheKey, cachePath, pruneCache, readCache, seedCache, writeCache } from '../src/cache.js';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));
 
@@ -181,5 +181,45 @@ describe('cache size', () => {
     pruneCache(cacheDirectory, target);
     expect(present().has(basename(stale))).toBe(false);
     expect(present().has(basename(fresh))).toBe(true);
+  });
+});
+
+describe('the install-time cache (seedCache)', () => {
+  let installed: string;
+  beforeEach(() => {
+    installed = join(cacheDirectory, 'installed');
+    mkdirSync(installed, { mode: 0o755 });
+  });
+  const target = () => join(cacheDirectory, 'user');
+  const rules = cacheKey(['install-time rules']);
+  const ts = cacheKey(['install-time ts']);
+
+  test('copies each entry the cache lacks, keeps those it has, and touches nothing else', () => {
+    expect(writeCache(installed, 'rules', rules, { meta: 'installed', data: bytes('r') })).toBeNull();
+    expect(writeCache(installed, 'ts', ts, { meta: 'installed', data: bytes('t') })).toBeNull();
+    writeFileSync(join(installed, 'notes.txt'), 'not an entry');
+    writeFileSync(join(installed, `other-${ts}.db`), 'an entry name of no kind of this version');
+    expect(writeCache(target(), 'ts', ts, { meta: "the user's own", data: bytes('u') })).toBeNull();
+
+    expect(seedCache(target(), installed)).toEqual([`install-time cache: copied rules`, `install-time cache: other-${ts}.db: not an entry of this version`]);
+    expect(readCache(target(), 'rules', rules)).toEqual({ entry: { meta: 'installed', data: bytes('r') } });
+    expect(readCache(target(), 'ts', ts)).toEqual({ entry: { meta: "the user's own", data: bytes('u') } });
+    expect(readdirSync(target()).sort()).toEqual([basename(cachePath(target(), 'rules', rules)), basename(cachePath(target(), 'ts', ts))].sort());
+    // A copy is a private file of the user's cache, as any entry written there.
+    expect(statSync(cachePath(target(), 'rules', rules)).mode & 0o777).toBe(0o600);
+    rmSync(join(installed, `other-${ts}.db`));
+    expect(seedCache(target(), installed)).toEqual([]);
+  });
+
+  test('a directory that another user could write to is not copied from', () => {
+    expect(writeCache(installed, 'rules', rules, { meta: 'installed', data: bytes('r') })).toBeNull();
+    chmodSync(installed, 0o775);
+    expect(seedCache(target(), installed)).toEqual([expect.stringMatching(/^install-time cache: directory .* is writable by its group; not used$/)]);
+    expect(readCache(target(), 'rules', rules)).toEqual({ miss: 'nothing cached' });
+  });
+
+  test('no install-time directory, or none named, is nothing to do', () => {
+    expect(seedCache(target(), join(cacheDirectory, 'no-such-directory'))).toEqual([]);
+    expect(seedCache(target(), null)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
-import { defaultCacheDirectory } from '../cache.js';
+import { defaultCacheDirectory, seedCache } from '../cache.js';
 import { describeEngines, selectEngine } from '../engine/select.js';
 import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
@@ -70,6 +70,8 @@ let onStartedUp: () => void = () => {};
 
 /** Loads and compiles the rules the options choose, on the engine they choose. */
 export async function compileChosenRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
+  // A first run after the install starts from what the install cached (src/cache.ts).
+  for (const line of seedCache(defaultCacheDirectory())) log(line);
   const configFiles = options.config ? discoverConfigFiles(repositoryRoot()) : [];
   for (const path of configFiles) log(`config: ${path}`);
   const ruleFiles = await loadRuleFiles([...configFiles, ...options.rules], log);

@@ -2,8 +2,9 @@
  * The packed tarball as a user installs it (`npm install -g`), into a temporary prefix: first where
  * the addon cannot build (Vectorscan's header hidden), which must install quietly on the ts engine,
  * then `npm rebuild -g sseredact` (the hint the CLI gives) where it can, which must bring the
- * vectorscan engine and the built-in rules' database (a first run compiles nothing). The man page
- * must be linked, and the CLI must redact either way.
+ * vectorscan engine and the built-in rules' database (a first run compiles nothing). Either way the
+ * install caches what a first run builds. The man page must be linked, and the CLI must redact
+ * either way.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,13 @@ describe('the packed tarball', () => {
     expect(man.stdout).toMatch(/sseredact - /);
     const redacted = await execa(bin, [], { input: `key ${KEY}\n` });
     expect(redacted.stdout).toBe('key [REDACTED:aws-access-key-id]');
+    // The install cached what a first run builds (native/build-database.js, without the addon too):
+    // a first run on an empty cache copies it and builds nothing (NODE_ENV other than the tests'
+    // own, so that the package's install-time cache is the one read).
+    const first = await execa(bin, ['--verbose'], { input: `key ${KEY}\n`, env: { XDG_CACHE_HOME: join(directory, 'first-run-ts'), NODE_ENV: 'production' } });
+    expect(first.stdout).toBe('key [REDACTED:aws-access-key-id]');
+    expect(first.stderr).toMatch(/install-time cache: copied .*programs.*rules.*ts/);
+    expect(first.stderr).not.toMatch(/nothing cached|building/);
 
     if (!hasVectorscan) return;
     await npm(['rebuild', '-g', 'sseredact']);

@@ -2,8 +2,7 @@
  * The vectorscan engine's database (./engine.ts explains the treatments): each rule's treatment,
  * the compile of the set, and the compile cache (src/cache.ts) that spares a warm start both.
  */
-import { fileURLToPath } from 'node:url';
-import { type CacheEntry, type Owners, cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
+import { type CacheEntry, INSTALL_TIME_DIRECTORY, type Owners, cacheKey, defaultCacheDirectory, readCache, writeCache } from '../../cache.js';
 import { SseredactError } from '../../errors.js';
 import type { Engine, EngineRule } from '../engine.js';
 import { type Addon, type KnownAnswer, type NativeDatabase, isNativeCompileError, missedKnownAnswer } from './addon.js';
@@ -36,17 +35,12 @@ export interface VectorscanOptions {
   readonly firstTreatment?: 'som' | 'end' | 'prefilter';
   /**
    * Directory of the databases built when the package was installed (native/build-database.js),
-   * read when the cache misses; null: none. Default: the package's {@link PREBUILT_DIRECTORY}.
+   * read when the cache misses; null: none. Default: the package's INSTALL_TIME_DIRECTORY
+   * (src/cache.ts): an entry like the user's, under the same key, so one built for other rules,
+   * another release, Vectorscan or CPU is never read.
    */
   readonly prebuiltDirectory?: string | null;
 }
-
-/**
- * Where the package's install script keeps the built-in pack's database, so that a first run
- * need not compile it (about a second of CPU): a cache entry like the user's, under the same key,
- * so one built for other rules, another release, Vectorscan or CPU is never read.
- */
-export const PREBUILT_DIRECTORY = fileURLToPath(new URL('../../../native/build/database/', import.meta.url));
 
 /** What Vectorscan can scan for one rule. */
 interface Target {
@@ -281,7 +275,7 @@ export function buildDatabase(addon: Addon, rules: readonly EngineRule[], option
   // A package installed by root (npm install -g under sudo) has root's install-time database.
   for (const [where, from, owners] of [
     ['cached', directory, 'user'],
-    ['install-time', options.prebuiltDirectory === undefined ? PREBUILT_DIRECTORY : options.prebuiltDirectory, 'user or root'],
+    ['install-time', options.prebuiltDirectory === undefined ? INSTALL_TIME_DIRECTORY : options.prebuiltDirectory, 'user or root'],
   ] as const) {
     if (from === null) continue;
     const read = readDatabase(addon, rules, from, key, owners);
