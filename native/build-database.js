@@ -72,12 +72,17 @@ function build() {
   }
 }
 
-/** Waits until `cache` holds the programs' entry and no build lock; why it did not, or null. */
+/**
+ * Waits until `cache` holds the programs' entry and no build lock; why it did not, or null. The
+ * run took the lock before it started the builder, which removes it when done: with neither the
+ * lock nor the entry there, the build failed.
+ */
 function waitForPrograms(cache) {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (const started = Date.now(); Date.now() - started < PROGRAMS_TIMEOUT_MS; Atomics.wait(pause, 0, 0, 50)) {
     const names = fs.readdirSync(cache);
-    if (names.some((name) => name.startsWith('programs-') && name.endsWith('.db')) && !names.some((name) => name.endsWith('.lock'))) return null;
+    if (names.some((name) => name.endsWith('.lock'))) continue;
+    return names.some((name) => name.startsWith('programs-') && name.endsWith('.db')) ? null : "the confirmer's programs' build failed";
   }
   return `the confirmer's programs were not built within ${PROGRAMS_TIMEOUT_MS / 1000} s`;
 }

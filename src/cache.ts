@@ -598,16 +598,25 @@ export function seedCache(directory: string, from: string | null = SEED_DIRECTOR
   }
   const missing = names.filter((name) => ENTRY_NAME.test(name) && !isPresent(join(directory, name)));
   if (missing.length === 0) return [];
-  const untrusted = untrustedDirectory(from, 'user or root');
+  const untrusted = untrustedDirectory(from, 'user or root') ?? writableDirectory(directory);
   if (untrusted !== null) return [`install-time cache: ${untrusted}`];
   const copied: string[] = [];
   const failures: string[] = [];
   for (const name of missing) {
     const [, kind, key] = ENTRY_NAME.exec(name)!;
     const read = CACHE_KINDS.includes(kind as CacheKind) ? readPrivateFile(join(from, name), MAX_ENTRY_BYTES, 'user or root') : { miss: 'not an entry of this version' };
-    const failure = 'miss' in read ? read.miss : writeCacheFile(directory, kind as CacheKind, key!, read.bytes);
+    if ('miss' in read) {
+      failures.push(`install-time cache: ${name}: ${read.miss}`);
+      continue;
+    }
+    const failure = writeCacheFile(directory, kind as CacheKind, key!, read.bytes);
     if (failure === null) copied.push(kind!);
-    else failures.push(`install-time cache: ${name}: ${failure}`);
+    else {
+      // A cache that refused one write (a read-only file system, a full disk) refuses the others:
+      // not read at every start in vain.
+      failures.push(`install-time cache: ${name}: ${failure}`);
+      break;
+    }
   }
   return [...(copied.length === 0 ? [] : [`install-time cache: copied ${copied.join(', ')}`]), ...failures];
 }

@@ -218,6 +218,13 @@ describe('the install-time cache (seedCache)', () => {
     expect(readCache(target(), 'rules', rules)).toEqual({ miss: 'nothing cached' });
   });
 
+  test('a cache that cannot be written is said once, and nothing is read', () => {
+    expect(writeCache(installed, 'rules', rules, { meta: 'installed', data: bytes('r') })).toBeNull();
+    expect(writeCache(installed, 'ts', ts, { meta: 'installed', data: bytes('t') })).toBeNull();
+    writeFileSync(target(), 'a file where the cache directory should be');
+    expect(seedCache(target(), installed)).toEqual([expect.stringMatching(/^install-time cache: .*not a directory/)]);
+  });
+
   test('no install-time directory, or none named, is nothing to do', () => {
     expect(seedCache(target(), join(cacheDirectory, 'no-such-directory'))).toEqual([]);
     expect(seedCache(target(), null)).toEqual([]);
