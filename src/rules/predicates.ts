@@ -217,11 +217,26 @@ const PLACEHOLDER_WORDS =
   /^(?:(?:your|insert|enter|replace[-_ ]?(?:with|me)?)[-_ ]?[a-z_-]{0,60}|[a-z_-]{0,60}_here|my[-_ ]?(?:pass(?:word)?|passwd|pwd|secret|token|api[-_ ]?key|key))$/i;
 /**
  * Masked runs: `****`, `xxxx`, `...`, the UTF-8 ellipsis as latin1 chars (no `i` flag: it folds
- * latin1). An x run counts when it stands alone (`xoxb-xxxx-xxxx`, `sk_live_xxxx`) or is 8 long
- * (`AKIAXXXXXXXXXXXXXXXX`): random base62 holds `xXxx` once in ~17k 40-character tokens and a
- * PEM body once in ~700 keys, which dropped real keys as placeholders.
+ * latin1). An x run counts when it is 8 long (`AKIAXXXXXXXXXXXXXXXX`) or stands alone
+ * (`xoxb-xxxx-xxxx`, `sk_live_xxxx`: MASK_RUN, see isMasked): random base62 holds `xXxx` once in
+ * ~17k 40-character tokens and a PEM body once in ~700 keys, which dropped real keys as placeholders.
  */
-const PLACEHOLDER_PART = /\*{4}|[xX]{8}|(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+const PLACEHOLDER_PART = /\*{4}|[xX]{8}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+/** A run of 4 to 7 x's that stands alone. */
+const MASK_RUN = /(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])/g;
+/**
+ * The most letters and digits a value with a lone x run may show besides it and still read as
+ * masked: a provider's prefix (`sk_live_`, `xoxb-`) or the last few characters. A random
+ * password that happens to start `XXXX*` shows more (`XXXX*Z-Knt?I8eARwGOV3^e`: 15).
+ */
+const MOST_SHOWN_BESIDE_MASK = 12;
+
+/** Whether `secret` holds a lone x run and little else (see MOST_SHOWN_BESIDE_MASK). */
+function isMasked(secret: string): boolean {
+  MASK_RUN.lastIndex = 0;
+  if (!MASK_RUN.test(secret)) return false;
+  return secret.replace(MASK_RUN, '').replace(/[^A-Za-z0-9]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+}
 
 /**
  * True when `secret` (latin1) is a template variable or a dummy value, or, given the `match`
@@ -234,6 +249,7 @@ export function isPlaceholder(secret: string, match?: string): boolean {
     isWordyPercentVariable(secret) ||
     PLACEHOLDER_WORDS.test(secret) ||
     PLACEHOLDER_PART.test(secret) ||
+    isMasked(secret) ||
     match?.includes(`//${secret}:${secret}@`) === true
   );
 }

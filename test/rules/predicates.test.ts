@@ -149,6 +149,9 @@ describe('placeholders', () => {
     'sk_live_xxxxxxxxxxxx',
     'xoxb-xxxx-xxxx',
     '1234-XXXX',
+    'sk_live_xxxx',
+    'xxxx-xxxx-xxxx-4242',
+    'glpat-xxxx',
     'AKIAXXXXXXXXXXXXXXXX',
     'abc...',
     'your_api_key',
@@ -170,6 +173,9 @@ describe('placeholders', () => {
     'replaced4Kq9',
     'Zq8Lr2VxXxxKp4Wm7Tn3Bc',
     'UBU7/AN/g+H58+ry5FqdyxXxxqT0thyXUu',
+    // A random password that starts with a lone x run: 15 letters and digits beside it.
+    'XXXX*Z-Knt?I8eARwGOV3^e',
+    'xxxx-9fQ2mZ7kLp4Rt8Wv',
   ])('%s is not', (text) => expect(isPlaceholder(text)).toBe(false));
 
   test.each([
