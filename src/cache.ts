@@ -585,7 +585,7 @@ export function pruneCache(directory: string, written: string, budget = CACHE_BU
  * Copies into the cache `directory` each entry of `from` (default INSTALL_TIME_DIRECTORY; null:
  * none) that it lacks; returns what it did, a line each, for --verbose: one for what it copied
  * and one per entry it could not (nothing when there was nothing to do). Only regular files of
- * entry names, in a directory and files that no one but this user or root could have written; a
+ * entry names of the kinds this version has, in a directory and files that no one but this user or root could have written; a
  * copy is checked as any entry is when it is read. Never throws: the run compiles what it misses.
  */
 export function seedCache(directory: string, from: string | null = SEED_DIRECTORY): string[] {
@@ -596,7 +596,8 @@ export function seedCache(directory: string, from: string | null = SEED_DIRECTOR
   } catch {
     return []; // no install-time cache: a checkout not built, an install without one
   }
-  const missing = names.filter((name) => ENTRY_NAME.test(name) && !isPresent(join(directory, name)));
+  // A kind this version does not know (a newer install's) is never read, so never missed.
+  const missing = names.filter((name) => CACHE_KINDS.includes(ENTRY_NAME.exec(name)?.[1] as CacheKind) && !isPresent(join(directory, name)));
   if (missing.length === 0) return [];
   const untrusted = untrustedDirectory(from, 'user or root') ?? writableDirectory(directory);
   if (untrusted !== null) return [`install-time cache: ${untrusted}`];
@@ -604,7 +605,7 @@ export function seedCache(directory: string, from: string | null = SEED_DIRECTOR
   const failures: string[] = [];
   for (const name of missing) {
     const [, kind, key] = ENTRY_NAME.exec(name)!;
-    const read = CACHE_KINDS.includes(kind as CacheKind) ? readPrivateFile(join(from, name), MAX_ENTRY_BYTES, 'user or root') : { miss: 'not an entry of this version' };
+    const read = readPrivateFile(join(from, name), MAX_ENTRY_BYTES, 'user or root');
     if ('miss' in read) {
       failures.push(`install-time cache: ${name}: ${read.miss}`);
       continue;
