@@ -233,9 +233,8 @@ const MOST_SHOWN_BESIDE_MASK = 12;
 
 /** Whether `secret` holds a lone x run and little else (see MOST_SHOWN_BESIDE_MASK). */
 function isMasked(secret: string): boolean {
-  MASK_RUN.lastIndex = 0;
-  if (!MASK_RUN.test(secret)) return false;
-  return secret.replace(MASK_RUN, '').replace(/[^A-Za-z0-9]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+  const shown = secret.replace(MASK_RUN, '');
+  return shown !== secret && shown.replace(/[^A-Za-z0-9]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
 }
 
 /**
