@@ -619,7 +619,7 @@ export function seedCache(directory: string, from: string | null = SEED_DIRECTOR
       break;
     }
   }
-  return [...(copied.length === 0 ? [] : [`install-time cache: copied ${copied.join(', ')}`]), ...failures];
+  return [...(copied.length === 0 ? [] : [`install-time cache: copied ${[...new Set(copied)].join(', ')}`]), ...failures];
 }
 
 function isPresent(path: string): boolean {

@@ -2,7 +2,8 @@
  * The install-time cache through the real scripts and CLI: native/build-database.js (what the
  * install runs) caches what a first run of each engine builds, and a run on an empty cache copies
  * it (src/cache.ts, seedCache) and starts warm: no rule analysed, no automaton built, no programs
- * left to build in the background; a later run has nothing to copy.
+ * left to build in the background, no in-flight analysis built at the first held tail; a later
+ * run has nothing to copy.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,5 +38,14 @@ describe('a first run after the install', () => {
     const next = await sseredact(['--engine', engine, '-v'], { env, input: `key ${AWS_KEY}\n`, encoding: 'utf8' });
     expect(next.stdout).toBe('key [REDACTED:aws-access-key-id]\n');
     expect(next.stderr).not.toMatch(/install-time cache|nothing cached/);
+  });
+
+  test("an event that ends in a secret's prefix reads the in-flight analysis from the copy", async () => {
+    // Its boundary needs the analysis whatever the reads: built there, it held the line 0.3-2 s.
+    const env = { XDG_CACHE_HOME: join(root, 'user-sse'), SSEREDACT_TEST_INSTALL_CACHE: installed };
+    const run = await sseredact(['--engine', 'ts', '--sse', '-v'], { env, input: 'data: key sk-ant-api03-\n\ndata: done\n\n', encoding: 'utf8' });
+    expect(run.stdout).toContain('data: done');
+    expect(run.stderr).toMatch(/install-time cache: copied/);
+    expect(run.stderr).not.toMatch(/nothing cached|building/);
   });
 });
