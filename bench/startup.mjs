@@ -13,8 +13,11 @@
  * minimum wall time from spawn to exit, and the mean CPU time (user + system of the process and
  * the git processes it ran; Linux: /proc/self/stat's cutime and cstime, in 10 ms ticks summed
  * over the runs). `echo hi` gives the command "hi\n" on stdin; cold is the median of --cold-runs
- * runs each on an empty cache. The staged scan runs in a generated repository of 50 files
- * (about 195 KB of CI-log text from bench/corpus.mjs, no secret) with all of them staged.
+ * runs each on an empty cache. Where NODE_EXTRA_CA_CERTS is set (node then parses those
+ * certificates at every start), `node -e 0` and the `echo hi` rows are measured without it as well,
+ * each against the floor of its own environment ("no extra CA"). The staged scan runs in a
+ * generated repository of 50 files (about 195 KB of CI-log text from bench/corpus.mjs, no
+ * secret) with all of them staged.
  *
  * Phases: --runs fresh node processes each time what the CLI does before reading input, in its
  * order, on the warm cache: importing the CLI's bundle (dist/bundle/sseredact.cjs through its
@@ -59,11 +62,20 @@ function childrenCpuMs() {
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
 }
 
-/** Runs `argv` in `cwd` with stdin "hi\n"; resolves to { ms, stdout } and rejects on a non-zero exit. */
-function run(argv, cwd = ROOT) {
+/**
+ * Node reads and parses the certificates NODE_EXTRA_CA_CERTS names at every start, whether the
+ * program makes a TLS connection or not (~38 ms on the machine of issue 17, whose environment sets
+ * it): when it is set, the floor and `echo hi` rows are measured without it too, as most
+ * users' shells run them.
+ */
+const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+const envWithoutExtraCerts = Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'));
+
+/** Runs `argv` in `cwd` (with `runEnv`) with stdin "hi\n"; resolves to { ms, stdout } and rejects on a non-zero exit. */
+function run(argv, cwd = ROOT, runEnv = env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], cwd, env });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], cwd, env: runEnv });
     const out = [];
     child.stdout.on('data', (chunk) => out.push(chunk));
     child.stdin.on('error', () => {});
@@ -129,11 +141,11 @@ const ms = (value) => (Number.isNaN(value) ? '-' : value.toFixed(0)).padStart(7)
  */
 async function measure(rows) {
   const results = rows.map(() => ({ walls: [], cpu: 0 }));
-  for (const row of rows) await run(row.argv, row.cwd);
+  for (const row of rows) await run(row.argv, row.cwd, row.env);
   for (let i = 0; i < runs; i++) {
     for (const [index, row] of rows.entries()) {
       const before = childrenCpuMs();
-      results[index].walls.push((await run(row.argv, row.cwd)).ms);
+      results[index].walls.push((await run(row.argv, row.cwd, row.env)).ms);
       results[index].cpu += (childrenCpuMs() - before) / runs;
     }
   }
@@ -145,11 +157,17 @@ async function main() {
   const repo = join(scratch, 'staged');
   const stagedBytes = stagedRepository(repo);
   const rows = [
-    { label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'] },
+    { label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'], isFloor: true },
     { label: 'sseredact --version', argv: [BIN, '--version'] },
     ...engines.map((engine) => ({ label: `echo hi | sseredact --engine ${engine}`, argv: [BIN, '--engine', engine], engine })),
     ...(base === null ? [] : engines.map((engine) => ({ label: `echo hi | base --engine ${engine}`, argv: [join(base, 'bin', 'sseredact'), '--engine', engine], engine }))),
     ...engines.map((engine) => ({ label: `scan --staged --engine ${engine}`, argv: [BIN, 'scan', '--staged', '--engine', engine], cwd: repo })),
+    ...(EXTRA_CA_CERTS === undefined
+      ? []
+      : [
+          { label: 'node -e 0, no extra CA', argv: [process.execPath, '-e', '0'], env: envWithoutExtraCerts, isFloor: true },
+          ...engines.map((engine) => ({ label: `echo hi | sseredact --engine ${engine}, no extra CA`, argv: [BIN, '--engine', engine], env: envWithoutExtraCerts })),
+        ]),
   ];
   // Cold first: each engine's first run on an empty cache, --cold-runs times, the rows taking turns.
   const coldRows = rows.filter((r) => r.engine !== undefined);
@@ -164,13 +182,16 @@ async function main() {
   }
   const cold = new Map(coldRows.map((row, index) => [row.label, median(coldTimes[index])]));
   const results = await measure(rows);
-  const floor = median(results[0].walls);
-  process.stdout.write(`${'command'.padEnd(38)}    cold  median     p90     min  CPU mean  median/floor (ms)\n`);
+  // Rows without NODE_EXTRA_CA_CERTS against the floor without it.
+  const floorRow = (env) => rows.findIndex((row) => row.isFloor && row.env === env);
+  const width = Math.max(...rows.map((row) => row.label.length));
+  process.stdout.write(`${'command'.padEnd(width)}    cold  median     p90     min  CPU mean  median/floor (ms)\n`);
   for (const [index, row] of rows.entries()) {
     const { walls, cpu } = results[index];
-    const ratio = index === 0 ? '' : `${(median(walls) / floor).toFixed(2)}x`.padStart(13);
+    const floor = floorRow(row.env);
+    const ratio = index === floor ? '' : `${(median(walls) / median(results[floor].walls)).toFixed(2)}x`.padStart(13);
     process.stdout.write(
-      `${row.label.padEnd(38)} ${ms(cold.get(row.label) ?? Number.NaN)} ${ms(median(walls))} ${ms(quantile(walls, 0.9))} ${ms(Math.min(...walls))} ${ms(cpu)}   ${ratio}\n`,
+      `${row.label.padEnd(width)} ${ms(cold.get(row.label) ?? Number.NaN)} ${ms(median(walls))} ${ms(quantile(walls, 0.9))} ${ms(Math.min(...walls))} ${ms(cpu)}   ${ratio}\n`,
     );
   }
   const medianOf = (label) => median(results[rows.findIndex((row) => row.label === label)].walls);
@@ -183,6 +204,12 @@ async function main() {
     );
   }
   process.stdout.write(`(scan --staged: 50 files, ${stagedBytes} bytes staged, no secret; cold: median of ${coldRuns} runs on an empty cache)\n`);
+  if (EXTRA_CA_CERTS !== undefined) {
+    const extra = medianOf('node -e 0 (floor)') - medianOf('node -e 0, no extra CA');
+    process.stdout.write(
+      `(NODE_EXTRA_CA_CERTS is set here: node parses ${EXTRA_CA_CERTS} at every start, ${extra.toFixed(0)} ms of node -e 0; "no extra CA" rows run without it)\n`,
+    );
+  }
   process.stdout.write('targets: echo hi <= 150 ms warm and <= 400 ms cold (issue 17), scan --staged < 300 ms (issue 18), both engines\n');
   const checkouts = [{ name: '', root: ROOT }, ...(base === null ? [] : [{ name: 'base ', root: base }])];
   for (const engine of engines) {
