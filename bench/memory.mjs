@@ -12,7 +12,9 @@
  * kept as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log with --keep-corpus and
  * reused by any run, else generated per run and deleted at its end, like bench/run.mjs's). With `--base DIR` (another built checkout) the same
  * rows for DIR/bin/sseredact follow each of ours, interleaved, so both see the same load. One
- * unmeasured run on the smallest corpus first fills the compile caches (program cache included).
+ * unmeasured run on the smallest corpus first fills the compile caches (program cache included):
+ * a cache of the run's own (XDG_CACHE_HOME, removed at the end; the user's is never touched), so
+ * that what earlier runs over other inputs left there (a DFA's kept states) does not move the figures.
  * Peak RSS is the measured process's own (the right-hand side of the pipe), by `/usr/bin/time -f
  * %M`; CPU seconds are its user + system time. Columns: peak RSS, what it adds to `echo hi`, and,
  * per engine, the spread from the smallest to the largest size.
@@ -24,7 +26,7 @@
  * other anonymous mappings under 1 MiB (mostly V8's heap pages) and from 1 MiB (large ArrayBuffers).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERATOR_VERSION, parseFlags, parseSize, writeCorpus } from './corpus.mjs';
@@ -46,6 +48,9 @@ const base = typeof flags.get('base') === 'string' ? flags.get('base') : null;
 const isBreakdownWanted = flags.has('breakdown');
 const SAMPLE_MS = 200;
 const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
+mkdirSync(workDir, { recursive: true });
+const cacheHome = mkdtempSync(join(workDir, 'cache-'));
+process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
@@ -59,7 +64,6 @@ function corpusOf(bytes) {
   if (existsSync(kept) && statSync(kept).size === bytes) return { file: kept, isOwn: false };
   const isKept = flags.has('keep-corpus');
   const file = isKept ? kept : kept.replace(/\.log$/, `-run${process.pid}.log`);
-  mkdirSync(workDir, { recursive: true });
   log(`corpus: generating ${file}`);
   // Written aside and renamed: another run never reuses a half-written corpus.
   const partial = `${file}.partial${process.pid}`;
@@ -77,7 +81,7 @@ function measure(input, argv) {
   const out = join(workDir, `memory-${process.pid}.txt`);
   const script = `${input} | "${TIME}" -f '%M %U %S' -o "${out}" "$@" > /dev/null`;
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT, env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn('sh', ['-c', script, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT, env: { ...process.env, LC_ALL: 'C', XDG_CACHE_HOME: cacheHome } });
     const stderr = [];
     child.stderr.on('data', (chunk) => stderr.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
