@@ -3,7 +3,8 @@
  * rolldown.config.mjs), not the ~70 modules tsc wrote, and the bundled CLI behaves as the
  * modules do: the other e2e tests drive it. The bundle is CommonJS, loaded with its code cache
  * (src/cli/bundle-loader.ts): which ES modules Node loads is recorded by a module hook given with
- * NODE_OPTIONS (none of dist/), and the code cache entry names the bundle's files that ran.
+ * NODE_OPTIONS (none of dist/), and the code cache entry names the bundle's files that ran. Its
+ * files are ASCII (rolldown.config.mjs escapes the rest).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,4 +80,13 @@ test('a code cache written by a run that never compiled rules (--version) is wri
   expect(afterStartUp).not.toBe(afterVersion);
   expect(await run()).toBe('key [REDACTED:aws-access-key-id]\n');
   expect(identity()).toBe(afterStartUp);
+});
+
+test("the bundle's files are ASCII: V8 keeps a source with one character past Latin-1 as a two-byte string", () => {
+  for (const dir of ['../../dist/bundle/', '../../dist/bundle-loader/']) {
+    const url = new URL(dir, import.meta.url);
+    const files = readdirSync(url).filter((name) => name.endsWith('.cjs'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) expect({ name, ascii: /^[\x00-\x7f]*$/.test(readFileSync(new URL(name, url), 'latin1')) }).toEqual({ name, ascii: true });
+  }
 });
