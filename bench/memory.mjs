@@ -16,8 +16,10 @@
  * a cache of the run's own (XDG_CACHE_HOME, removed at the end; the user's is never touched), so
  * that what earlier runs over other inputs left there (a DFA's kept states) does not move the figures.
  * Peak RSS is the measured process's own (the right-hand side of the pipe), by `/usr/bin/time -f
- * %M`; CPU seconds are its user + system time. Columns: peak RSS, what it adds to `echo hi`, and,
- * per engine, the spread from the smallest to the largest size.
+ * %M`; CPU seconds are its user + system time. Columns: peak RSS, what it adds to `echo hi`, CPU
+ * seconds, and the minor page faults (%R: memory touched the first time, as often as memory is
+ * given back and taken again; ~12 us each on the virtual machine of issue 17, so a fault count is
+ * time there); and, per engine, the spread of peak RSS from the smallest to the largest size.
  *
  * `--breakdown` also samples the measured process's /proc/PID/smaps every 200 ms and prints, for
  * the sample with the largest RSS, where it lies, by a heuristic reading of the mappings: the node
@@ -74,12 +76,12 @@ function corpusOf(bytes) {
 }
 
 /**
- * One run of `sh -c "<input> | /usr/bin/time CMD > /dev/null"`: `{ rssMB, cpuSeconds }`. Throws
+ * One run of `sh -c "<input> | /usr/bin/time CMD > /dev/null"`: `{ rssMB, cpuSeconds, faults }`. Throws
  * when the command fails or outlives --timeout.
  */
 function measure(input, argv) {
   const out = join(workDir, `memory-${process.pid}.txt`);
-  const script = `${input} | "${TIME}" -f '%M %U %S' -o "${out}" "$@" > /dev/null`;
+  const script = `${input} | "${TIME}" -f '%M %U %S %R' -o "${out}" "$@" > /dev/null`;
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', script, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT, env: { ...process.env, LC_ALL: 'C', XDG_CACHE_HOME: cacheHome } });
     const stderr = [];
@@ -97,11 +99,11 @@ function measure(input, argv) {
       clearInterval(sampler ?? undefined);
       const fields = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
       rmSync(out, { force: true });
-      if (status !== 0 || fields.length !== 3) {
+      if (status !== 0 || fields.length !== 4) {
         reject(new Error(`${argv.join(' ')}: exit ${status ?? signal} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`));
         return;
       }
-      resolve({ rssMB: fields[0] / 1024, cpuSeconds: fields[1] + fields[2], largest });
+      resolve({ rssMB: fields[0] / 1024, cpuSeconds: fields[1] + fields[2], faults: fields[3], largest });
     });
   });
 }
@@ -166,7 +168,7 @@ async function main() {
   if (base !== null) commands.push({ label: 'base', bin: join(base, 'bin', 'sseredact') });
   const uptime = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(`peak RSS: CI logs of ${sizes.map((bytes) => `${bytes / MB} MiB`).join(', ')}; node ${process.version}; load ${uptime()}\n`);
-  process.stdout.write(`${'command'.padEnd(40)} ${'input'.padStart(9)} ${'peak MB'.padStart(8)} ${'+echo hi'.padStart(8)} ${'CPU s'.padStart(7)}\n`);
+  process.stdout.write(`${'command'.padEnd(40)} ${'input'.padStart(9)} ${'peak MB'.padStart(8)} ${'+echo hi'.padStart(8)} ${'CPU s'.padStart(7)} ${'faults'.padStart(8)}\n`);
   for (const engine of engines) {
     for (const { bin } of commands) await measure(`cat ${quoted(files[0])}`, [process.execPath, bin, '--engine', engine]);
     const rows = commands.map(({ label, bin }) => ({ label: `${label} --engine ${engine}`, argv: [process.execPath, bin, '--engine', engine], peaks: [] }));
@@ -189,9 +191,9 @@ async function main() {
   for (const { file, isOwn } of corpora) if (isOwn) rmSync(file, { force: true });
 }
 
-function print(label, input, { rssMB, cpuSeconds, largest }, floor) {
+function print(label, input, { rssMB, cpuSeconds, faults, largest }, floor) {
   process.stdout.write(
-    `${label.padEnd(40)} ${input.padStart(9)} ${rssMB.toFixed(1).padStart(8)} ${(rssMB - floor.rssMB).toFixed(1).padStart(8)} ${cpuSeconds.toFixed(2).padStart(7)}\n`,
+    `${label.padEnd(40)} ${input.padStart(9)} ${rssMB.toFixed(1).padStart(8)} ${(rssMB - floor.rssMB).toFixed(1).padStart(8)} ${cpuSeconds.toFixed(2).padStart(7)} ${String(faults).padStart(8)}\n`,
   );
   if (largest === null || largest === undefined) return;
   const parts = Object.entries(largest.kinds).sort((a, b) => b[1] - a[1]);
