@@ -44,7 +44,8 @@ const keepModuleUrls = (outDir) => ({
  */
 const asciiOnly = {
   name: 'ascii-only',
-  // Not renderChunk: rolldown 1.2 wrote two chunks (yaml's and ora's) as they were before it.
+  // Not renderChunk: rolldown 1.2 prints the code renderChunk returns again, and writes the
+  // escapes of string literals back as the characters (yaml's and ora's chunks kept theirs).
   generateBundle(_, bundle) {
     for (const chunk of Object.values(bundle)) {
       if (chunk.type !== 'chunk') continue;
