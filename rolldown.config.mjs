@@ -37,7 +37,7 @@ const keepModuleUrls = (outDir) => ({
  * Writes every character past ASCII as a `\uXXXX` escape (one per UTF-16 unit), so that each
  * file is ASCII. V8 keeps a source with a single character past Latin-1 (an ellipsis in a
  * comment was enough) as a two-byte string, twice its size, and the loader holds it and hashes
- * it at every start: four of a start's files were (~5 ms of `echo hi`). In a string, template,
+ * it at every start: four of a start's files were (~4 ms of `echo hi`). In a string, template,
  * regex or identifier the escape means the character; in a comment it is text. After an odd run of
  * backslashes (an identity escape, `\…`) the backslash is there already.
  * @type {import('rolldown').Plugin}
