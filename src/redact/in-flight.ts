@@ -36,12 +36,16 @@
  *
  * First use: building the automata parses and relaxes every rule (0.3-2 s on the built-in pack),
  * so they are kept in the ts engine's compile cache (../engine/ts/automaton-cache.ts) for the
- * rule sets a command or the library marks with useInFlightCache.
+ * rule sets a command or the library marks with useInFlightCache; a redacting command builds them
+ * in the background when they are not there (buildInFlightInBackground).
  */
-import { inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
+import { buildInBackground } from '../background-build.js';
+import { hasEntry } from '../cache.js';
+import { type InFlightKeyInput, inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
 import { LazyDfa } from '../engine/ts/dfa.js';
 import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata } from '../engine/ts/positions.js';
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
+import type { InFlightRecipe } from './in-flight-builder.js';
 
 /**
  * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~540 bytes a state
@@ -92,6 +96,8 @@ const analyses = new WeakMap<readonly CompiledRule[], InFlightAnalysis>();
 interface CacheUse {
   readonly cacheDirectory: string;
   readonly log: (message: string) => void;
+  /** Whether buildInFlightInBackground was called for the set (it looks once). */
+  isBuildAsked: boolean;
 }
 
 /** Rule sets that use the cache (useInFlightCache): where to read the automata from, or cache them once built. */
@@ -132,7 +138,43 @@ export interface CacheOptions {
  * background would hold such a line up. Never throws for the cache.
  */
 export function useInFlightCache(rules: readonly CompiledRule[], options: CacheOptions): void {
-  if (!analyses.has(rules)) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}) });
+  if (!analyses.has(rules)) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}), isBuildAsked: false });
+}
+
+/**
+ * How long buildInFlightInBackground waits before it starts the builder while the run goes on (a
+ * short run starts it as it exits instead): as long as the program build waits.
+ */
+const BUILD_DELAY_MS = 50;
+
+/**
+ * For a rule set that uses the cache (useInFlightCache) and has no entry there (a rule set of its
+ * own: the install caches the built-in packs'), builds its in-flight automata in a detached process
+ * (./in-flight-builder.ts, started as src/background-build.ts says), which caches them. Then no
+ * later run builds them on its hot path (0.3-2 s of the first line that ends mid-secret, on a set
+ * the size of the built-in pack), nor this one if that line comes after the builder is done: its
+ * first use reads the entry. Costs a key and a stat when the entry is there. Does nothing without
+ * the cache, once the analysis is made, or the second time.
+ */
+export function buildInFlightInBackground(rules: readonly CompiledRule[], delayMs = BUILD_DELAY_MS): void {
+  const cache = caches.get(rules);
+  if (cache === undefined || cache.isBuildAsked || analyses.has(rules)) return;
+  cache.isBuildAsked = true;
+  const inputs = keyInputsOf(rules);
+  const key = inFlightKey(inputs);
+  if (hasEntry(cache.cacheDirectory, 'ts', key)) return;
+  const recipe: InFlightRecipe = { rules: inputs, cacheDirectory: cache.cacheDirectory, key };
+  buildInBackground({
+    directory: cache.cacheDirectory,
+    kind: 'ts',
+    key,
+    recipe: JSON.stringify(recipe),
+    builder: new URL('./in-flight-builder.js', import.meta.url),
+    delayMs,
+    onBusy: (why) => cache.log(`in-flight automata: not built by this run (${why})`),
+    onFailed: (why) => cache.log(`in-flight automata: the background build failed (${why}); built at first use`),
+    onBuilt: () => cache.log('in-flight automata: built in the background'),
+  });
 }
 
 /** The regex rules of `rules`: literal sets keep their own exact horizon (engine/literal/) and have no tree. */
@@ -140,9 +182,13 @@ function regexRulesOf(rules: readonly CompiledRule[]): CompiledRule[] {
   return rules.filter((rule) => rule.literals === null);
 }
 
-/** The cache key: what decides the automata (each rule's pattern, cap and secret group); computing it parses no rule. */
+/** What decides the automata, and so their cache key (each rule's pattern, cap and secret group); getting it parses no rule. */
+function keyInputsOf(rules: readonly CompiledRule[]): InFlightKeyInput[] {
+  return regexRulesOf(rules).map((rule) => ({ index: rule.index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) }));
+}
+
 function keyOf(rules: readonly CompiledRule[]): string {
-  return inFlightKey(regexRulesOf(rules).map((rule) => ({ index: rule.index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
+  return inFlightKey(keyInputsOf(rules));
 }
 
 function buildAutomata(rules: readonly CompiledRule[]): InFlightAutomata {
