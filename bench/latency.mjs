@@ -18,6 +18,10 @@
  * N times, interleaved, and prints the median of each figure over the rounds: on a shared machine
  * a p99 is mostly the load of the moment, which rows measured side by side share.
  *
+ * Each engine's row is followed by the redactor alone, in this process (the library's
+ * createRedactor, fed the same lines at the same pace; from each write to the 'data' event that
+ * carries the line out): what redaction itself costs a line, without the pipes and wake-ups.
+ *
  * Why a p99 moves on a loaded machine, and the columns that say it: a line costs each process it
  * passes through a wake-up, and a process woken while every core is busy waits in the run queue
  * (the harness's own `cat` floor went from 0.4 to 3.5 ms p99 with the load alone). So each row
@@ -34,6 +38,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseFlags } from './corpus.mjs';
 import { ROOT, defaultEngines, exitQuietlyOnEpipe, resolveTools } from './tool.mjs';
 
@@ -120,21 +125,16 @@ async function measureLatency(argv) {
   const writtenAt = new Float64Array(total);
   const latencies = [];
   let received = 0;
-  let partial = '';
   const stderr = [];
   child.stderr.on('data', (chunk) => stderr.push(chunk));
   child.stdout.setEncoding('latin1');
-  child.stdout.on('data', (text) => {
-    const now = performance.now();
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    for (const got of lines) {
-      const seq = Number(/seq=(\d+)$/.exec(got)?.[1]);
-      if (!Number.isInteger(seq)) continue;
+  child.stdout.on(
+    'data',
+    lineReader((seq, now) => {
       received++;
       if (seq >= WARM_UP_LINES) latencies.push(now - writtenAt[seq]);
-    }
-  });
+    }),
+  );
   let hasExited = false;
   child.on('exit', () => {
     hasExited = true;
@@ -172,6 +172,54 @@ async function measureLatency(argv) {
     throw new Error(`${argv.join(' ')}: ${received}/${total} lines came back (${why}) ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`);
   }
   return { sorted: latencies.sort((a, b) => a - b), counters };
+}
+
+/** A 'data' listener for latin1 text that calls `onLine(seq, now)` for each whole line with a sequence number (line()), `now` when its text came. */
+function lineReader(onLine) {
+  let partial = '';
+  return (text) => {
+    const now = performance.now();
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const got of lines) {
+      const seq = Number(/seq=(\d+)$/.exec(got)?.[1]);
+      if (Number.isInteger(seq)) onLine(seq, now);
+    }
+  };
+}
+
+/**
+ * The redactor alone: the library's createRedactor (this checkout's dist/index.js) on `engine`,
+ * in this process, paced as a command's lines are; the time from each write of a line to the
+ * 'data' event that carries it out. What a command's row adds to this one is its pipes, the
+ * wake-ups of two processes and the scheduler. Sorted latencies in ms.
+ */
+async function measureInProcess(engine) {
+  const { createRedactor } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
+  const redactor = createRedactor({ engine });
+  const total = WARM_UP_LINES + lineCount;
+  const writtenAt = new Float64Array(total);
+  const latencies = [];
+  let received = 0;
+  redactor.setEncoding('latin1');
+  redactor.on(
+    'data',
+    lineReader((seq, now) => {
+      received++;
+      if (seq >= WARM_UP_LINES) latencies.push(now - writtenAt[seq]);
+    }),
+  );
+  let due = performance.now();
+  for (let seq = 0; seq < total; seq++) {
+    due += intervalMs;
+    await pace(due);
+    writtenAt[seq] = performance.now();
+    redactor.write(line(seq));
+  }
+  redactor.end();
+  await new Promise((resolve, reject) => redactor.on('end', resolve).on('error', reject).resume());
+  if (received !== total) throw new Error(`in process ${engine}: ${received}/${total} lines came out`);
+  return { sorted: latencies.sort((a, b) => a - b), counters: null };
 }
 
 /**
@@ -217,6 +265,8 @@ async function main() {
   const rows = [{ label: 'cat (harness floor)', argv: ['cat'] }];
   for (const tool of measured) {
     rows.push({ label: tool.label.replace(/^sseredact --engine /, 'sseredact '), argv: tool.argv });
+    const engine = tool.argv[tool.argv.indexOf('--engine') + 1];
+    if (tool.argv.includes('--engine')) rows.push({ label: `  ${engine}, in process`, engine });
     if (base !== null) rows.push({ label: `base ${tool.label.replace(/^sseredact --engine /, '')}`, argv: [join(base, 'bin', 'sseredact'), ...tool.argv.slice(1)] });
   }
   for (const row of rows) row.rounds = [];
@@ -224,7 +274,7 @@ async function main() {
     for (const row of rows) {
       if (row.error !== undefined) continue;
       try {
-        const { sorted, counters } = await measureLatency(row.argv);
+        const { sorted, counters } = row.engine === undefined ? await measureLatency(row.argv) : await measureInProcess(row.engine);
         row.rounds.push({ quantiles: QUANTILES.map((q) => quantile(sorted, q)), counters });
       } catch (error) {
         row.error = error.message;
@@ -239,7 +289,7 @@ async function main() {
     }
     const quantiles = QUANTILES.map((_, at) => ms(median(row.rounds.map((figures) => figures.quantiles[at]))));
     const aboveFloor = row.rounds.map((figures, round) => figures.quantiles[P99_AT] - (floorP99[round] ?? NaN));
-    const spread = row === rows[0] ? ''.padStart(14) : `${Math.min(...aboveFloor).toFixed(2)}..${Math.max(...aboveFloor).toFixed(2)}`.padStart(14);
+    const spread = row === rows[0] || row.engine !== undefined ? ''.padStart(14) : `${Math.min(...aboveFloor).toFixed(2)}..${Math.max(...aboveFloor).toFixed(2)}`.padStart(14);
     const counters = row.rounds.map((figures) => figures.counters).filter((counter) => counter !== null);
     const count = (pick, digits) => (counters.length === 0 ? '-' : median(counters.map(pick)).toFixed(digits));
     process.stdout.write(
