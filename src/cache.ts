@@ -86,6 +86,7 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -165,8 +166,10 @@ export function cachePath(directory: string, kind: CacheKind, key: string): stri
   return join(directory, `${kind}-${key}.db`);
 }
 
-function checksum(meta: Uint8Array, data: Uint8Array): Buffer {
-  return createHash('sha256').update(meta).update(data).digest();
+function checksum(meta: Uint8Array, data: readonly Uint8Array[]): Buffer {
+  const hash = createHash('sha256').update(meta);
+  for (const part of data) hash.update(part);
+  return hash.digest();
 }
 
 export interface CacheEntry {
@@ -212,7 +215,7 @@ export function readCache(directory: string, kind: CacheKind, key: string, owner
       const meta = Buffer.alloc(metaLength);
       const data = new Uint8Array(dataLength);
       if (readAt(fd, meta, HEADER_SIZE) !== metaLength || readAt(fd, data, HEADER_SIZE + metaLength) !== dataLength) return { miss: 'truncated cache file' };
-      if (!checksum(meta, data).equals(header.subarray(48, 80))) return { miss: 'corrupt cache file (checksum)' };
+      if (!checksum(meta, [data]).equals(header.subarray(48, 80))) return { miss: 'corrupt cache file (checksum)' };
       return { entry: { meta: meta.toString('utf8'), data } };
     },
     owners,
@@ -355,10 +358,18 @@ function header(magic: Buffer, key: string, lengths: readonly [number, number], 
   return bytes;
 }
 
+/** An entry to write: its data whole, or as the arrays whose bytes, one after the other, are its data (written as they are, never copied into one). */
+export interface EntryToWrite {
+  readonly meta: string;
+  readonly data: Uint8Array | readonly Uint8Array[];
+}
+
 /** Writes the entry for `key` atomically; returns an error message instead of throwing. */
-export function writeCache(directory: string, kind: CacheKind, key: string, entry: CacheEntry): string | null {
+export function writeCache(directory: string, kind: CacheKind, key: string, entry: EntryToWrite): string | null {
   const meta = Buffer.from(entry.meta, 'utf8');
-  return writeCacheFile(directory, kind, key, Buffer.concat([header(MAGIC, key, [meta.length, entry.data.length], checksum(meta, entry.data)), meta, entry.data]));
+  const data = entry.data instanceof Uint8Array ? [entry.data] : entry.data;
+  const dataLength = data.reduce((n, part) => n + part.length, 0);
+  return writeCacheFile(directory, kind, key, [header(MAGIC, key, [meta.length, dataLength], checksum(meta, data)), meta, ...data]);
 }
 
 /** A parted entry as read: its meta, and its parts, each checked on its first use. */
@@ -394,7 +405,7 @@ export function encodePartedEntry(key: string, meta: string, parts: readonly Uin
     return offset;
   });
   const file = new Uint8Array(end);
-  file.set(header(PARTED_MAGIC, key, [metaBytes.length, parts.length], checksum(metaBytes, table)), 0);
+  file.set(header(PARTED_MAGIC, key, [metaBytes.length, parts.length], checksum(metaBytes, [table])), 0);
   file.set(metaBytes, HEADER_SIZE);
   file.set(table, tableAt);
   parts.forEach((part, i) => file.set(part, offsets[i]!));
@@ -419,7 +430,7 @@ function partedEntry(head: Buffer, key: string, fileLength: number, readRange: (
   if (tableEnd > head.length || tableEnd > fileLength) return { miss: 'truncated cache file' };
   const meta = head.subarray(HEADER_SIZE, HEADER_SIZE + metaLength);
   const table = head.subarray(tableEnd - partCount * PART_ROW_SIZE, tableEnd);
-  if (!checksum(meta, table).equals(head.subarray(48, 80))) return { miss: 'corrupt cache file (checksum)' };
+  if (!checksum(meta, [table]).equals(head.subarray(48, 80))) return { miss: 'corrupt cache file (checksum)' };
   const offsetOf = (index: number): number => table.readUInt32LE(index * PART_ROW_SIZE);
   const lengthOf = (index: number): number => table.readUInt32LE(index * PART_ROW_SIZE + 4);
   // Parts are written in order: a file cut short loses the last one.
@@ -526,15 +537,25 @@ export function hasEntry(directory: string, kind: CacheKind, key: string): boole
   return isPresent(cachePath(directory, kind, key));
 }
 
-/** Writes a whole entry file (`writeCache`'s, or `encodePartedEntry`'s) for `key` atomically; returns an error message instead of throwing. */
-export function writeCacheFile(directory: string, kind: CacheKind, key: string, file: Uint8Array): string | null {
+/**
+ * Writes a whole entry file (`writeCache`'s, or `encodePartedEntry`'s: the concatenation of
+ * `file`'s arrays) for `key` atomically; returns an error message instead of throwing.
+ */
+export function writeCacheFile(directory: string, kind: CacheKind, key: string, file: readonly Uint8Array[]): string | null {
   const target = cachePath(directory, kind, key);
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const unwritable = writableDirectory(directory);
   if (unwritable !== null) return unwritable;
   try {
     // 'wx': a name someone else planted (a link, a FIFO) is an error, never followed or opened.
-    writeFileSync(temporary, file, { mode: 0o600, flag: 'wx' });
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      for (const part of file) {
+        for (let written = 0; written < part.length; ) written += writeSync(fd, part, written);
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, target);
     pruneCache(directory, target);
     return null;
@@ -623,7 +644,7 @@ export function seedCache(directory: string, from: string | null = SEED_DIRECTOR
       failures.push(`install-time cache: ${name}: ${read.miss}`);
       continue;
     }
-    const failure = writeCacheFile(directory, kind as CacheKind, key!, read.bytes);
+    const failure = writeCacheFile(directory, kind as CacheKind, key!, [read.bytes]);
     if (failure === null) copied.push(kind!);
     else {
       // A cache that refused one write (a read-only file system, a full disk) refuses the others:

@@ -50,6 +50,18 @@ describe('cache file', () => {
     expect('entry' in read && Buffer.from(read.entry.data).toString('latin1')).toBe('DB');
   });
 
+  test('data given in parts (views of larger arrays among them) is the file the same data whole gives', () => {
+    const wide = new Int32Array([7, 0x01020304, 0x05060708, 9]);
+    const parts = [bytes('AB'), new Uint8Array(wide.buffer, 4, 8), new Uint8Array(0), bytes('Z')];
+    const whole = Buffer.concat(parts);
+    expect(writeCache(cacheDirectory, 'ts', key, { meta: '{"parts":4}', data: parts })).toBeNull();
+    const fromParts = readFileSync(cachePath(cacheDirectory, 'ts', key));
+    expect(writeCache(cacheDirectory, 'ts', key, { meta: '{"parts":4}', data: whole })).toBeNull();
+    expect(readFileSync(cachePath(cacheDirectory, 'ts', key))).toEqual(fromParts);
+    const read = readCache(cacheDirectory, 'ts', key);
+    expect('entry' in read && Buffer.from(read.entry.data)).toEqual(whole);
+  });
+
   test.each([
     ['a missing file', (_: Buffer) => null, /nothing cached/],
     [

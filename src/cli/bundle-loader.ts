@@ -137,7 +137,7 @@ export function loadBundle(entryPath: string, cacheDirectory: string = defaultCa
         files.push([name, cached.sourceHash]);
         parts.push(part);
       }
-      writeCacheFile(cacheDirectory, 'code', key, encodePartedEntry(key, JSON.stringify({ files, complete: isStartedUp }), parts));
+      writeCacheFile(cacheDirectory, 'code', key, [encodePartedEntry(key, JSON.stringify({ files, complete: isStartedUp }), parts)]);
     } catch {
       // The cache is an optimisation: a run never fails for it, nor says anything about it.
     }

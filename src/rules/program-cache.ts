@@ -66,6 +66,6 @@ export function readPrograms(directory: string, key: string, count: number, log:
 
 /** Caches `programs` under `key`; a failure to write them is told to `log`, never thrown. */
 export function writePrograms(directory: string, key: string, programs: readonly Program[], log: (message: string) => void): void {
-  const failure = writeCacheFile(directory, 'programs', key, encodePartedEntry(key, JSON.stringify({ programs: programs.length }), programs.map(encodeProgram)));
+  const failure = writeCacheFile(directory, 'programs', key, [encodePartedEntry(key, JSON.stringify({ programs: programs.length }), programs.map(encodeProgram))]);
   if (failure !== null) log(`programs: ${failure}`);
 }

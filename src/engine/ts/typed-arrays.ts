@@ -12,24 +12,18 @@ const EMPTY = new Int32Array(0);
 // DataView took ~10 ms of every warm ts start.
 const IS_LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
-/** The arrays as little-endian bytes (int32 or uint16 each), one after the other. */
-export function toBytes(arrays: ReadonlyArray<Int32Array | Uint16Array>): Uint8Array {
-  const data = new Uint8Array(arrays.reduce((n, array) => n + array.byteLength, 0));
-  const view = new DataView(data.buffer);
-  let at = 0;
-  for (const array of arrays) {
-    if (IS_LITTLE_ENDIAN_HOST) {
-      data.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
-      at += array.byteLength;
-      continue;
+/** The arrays as little-endian bytes (int32 or uint16 each), an array each: views of the arrays themselves on a little-endian host, copies elsewhere. */
+export function toBytes(arrays: ReadonlyArray<Int32Array | Uint16Array>): Uint8Array[] {
+  return arrays.map((array) => {
+    if (IS_LITTLE_ENDIAN_HOST) return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    const bytes = new Uint8Array(array.byteLength);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < array.length; i++) {
+      if (array.BYTES_PER_ELEMENT === 4) view.setInt32(4 * i, array[i]!, true);
+      else view.setUint16(2 * i, array[i]!, true);
     }
-    for (const value of array) {
-      if (array.BYTES_PER_ELEMENT === 4) view.setInt32(at, value, true);
-      else view.setUint16(at, value, true);
-      at += array.BYTES_PER_ELEMENT;
-    }
-  }
-  return data;
+    return bytes;
+  });
 }
 
 /**
