@@ -9,7 +9,7 @@ import { describeEngines, selectEngine } from '../engine/select.js';
 import { SseredactError } from '../errors.js';
 import { type StreamOptions, checkStreamOptions, createStreamOpener } from '../pipeline/open-stream.js';
 import { type StreamSinks, isOutputClosed, redactSource } from '../pipeline/redact-stream.js';
-import { buildInFlightInBackground, useInFlightCache } from '../redact/in-flight.js';
+import { useInFlightCache } from '../redact/in-flight.js';
 import { chooseRuleSpecs } from '../rules/choose.js';
 import { buildProgramsInBackground } from '../rules/compile.js';
 import type { LoadedRules } from '../rules/load/file.js';
@@ -107,16 +107,15 @@ export async function compileChosenRules(options: RuleCommandOptions, log: Log):
 /**
  * The rules of a command that redacts streams, with what its first lines would otherwise build on
  * the hot path: the in-flight analysis and the Pike VM programs come from the cache at their first
- * use, or on a miss from builds in processes of their own that cache them for the next run, and
- * for this one if it needs them later (redact/in-flight.ts, buildInFlightInBackground;
- * rules/compile.ts, buildProgramsInBackground).
+ * use, or, on a miss of the programs, from a build in a process of its own that caches both for
+ * the next run, and for this one if it needs them later (rules/compile.ts,
+ * buildProgramsInBackground).
  */
 async function compileRedactingRules(options: RuleCommandOptions, log: Log): Promise<RuleSet> {
   const ruleSet = await compileChosenRules(options, log);
   collectEarly();
   useInFlightCache(ruleSet.rules, { cacheDirectory: defaultCacheDirectory(), log });
-  buildInFlightInBackground(ruleSet.rules);
-  buildProgramsInBackground(ruleSet.rules);
+  buildProgramsInBackground(ruleSet.rules, { inFlight: true });
   return ruleSet;
 }
 
@@ -199,7 +198,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Its workers read the programs from the cache: a pre-commit hook's scan fills it for the next.
       const compileScanRules = async (): Promise<RuleSet> => {
         const ruleSet = await compileChosenRules(options, log);
-        buildProgramsInBackground(ruleSet.rules);
+        buildProgramsInBackground(ruleSet.rules, { inFlight: false });
         return ruleSet;
       };
       status = await scan(paths, options, compileScanRules, log);

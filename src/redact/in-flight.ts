@@ -36,16 +36,14 @@
  *
  * First use: building the automata parses and relaxes every rule (0.3-2 s on the built-in pack),
  * so they are kept in the ts engine's compile cache (../engine/ts/automaton-cache.ts) for the
- * rule sets a command or the library marks with useInFlightCache; a redacting command builds them
- * in the background when they are not there (buildInFlightInBackground).
+ * rule sets a command or the library marks with useInFlightCache; a redacting command that
+ * builds its set's programs in the background builds them there too (cacheInFlightAutomata).
  */
-import { buildInBackground } from '../background-build.js';
 import { hasEntry } from '../cache.js';
-import { type InFlightKeyInput, inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
+import { inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
 import { LazyDfa } from '../engine/ts/dfa.js';
 import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata } from '../engine/ts/positions.js';
 import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
-import type { InFlightRecipe } from './in-flight-builder.js';
 
 /**
  * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~540 bytes a state
@@ -96,8 +94,6 @@ const analyses = new WeakMap<readonly CompiledRule[], InFlightAnalysis>();
 interface CacheUse {
   readonly cacheDirectory: string;
   readonly log: (message: string) => void;
-  /** Whether buildInFlightInBackground was called for the set (it looks once). */
-  isBuildAsked: boolean;
 }
 
 /** Rule sets that use the cache (useInFlightCache): where to read the automata from, or cache them once built. */
@@ -106,7 +102,7 @@ const caches = new WeakMap<readonly CompiledRule[], CacheUse>();
 export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalysis {
   let analysis = analyses.get(rules);
   if (analysis === undefined) {
-    analysis = createAnalysis(cachedAutomata(rules) ?? buildAutomata(rules));
+    analysis = createAnalysis(cachedAutomata(rules) ?? buildAutomata(indexed(rules)));
     analyses.set(rules, analysis);
   }
   return analysis;
@@ -116,10 +112,11 @@ export function inFlightAnalysis(rules: readonly CompiledRule[]): InFlightAnalys
 function cachedAutomata(rules: readonly CompiledRule[]): InFlightAutomata | null {
   const cache = caches.get(rules);
   if (cache === undefined) return null;
-  const key = keyOf(rules);
+  const regex = indexed(rules);
+  const key = keyOf(regex);
   const cached = readInFlightAutomata(cache.cacheDirectory, key, cache.log);
   if (cached !== null) return cached;
-  const built = buildAutomata(rules);
+  const built = buildAutomata(regex);
   writeInFlightAutomata(cache.cacheDirectory, key, built, cache.log);
   return built;
 }
@@ -138,61 +135,40 @@ export interface CacheOptions {
  * background would hold such a line up. Never throws for the cache.
  */
 export function useInFlightCache(rules: readonly CompiledRule[], options: CacheOptions): void {
-  if (!analyses.has(rules)) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}), isBuildAsked: false });
+  if (!analyses.has(rules)) caches.set(rules, { cacheDirectory: options.cacheDirectory, log: options.log ?? (() => {}) });
 }
 
 /**
- * How long buildInFlightInBackground waits before it starts the builder while the run goes on (a
- * short run starts it as it exits instead): as long as the program build waits.
+ * Caches the in-flight automata of a set whose regex rules are `rules`, in order, at `indexes` in
+ * the set, unless they are cached already: what the background program builder
+ * (src/rules/program-builder.ts) does for a redacting run's set, so that no run builds them on its
+ * hot path (0.3-2 s of the first line held mid-secret, on a set the size of the built-in pack).
+ * A failure is told to `log`.
  */
-const BUILD_DELAY_MS = 50;
+export function cacheInFlightAutomata(rules: readonly CompiledRule[], indexes: readonly number[], cacheDirectory: string, log: (message: string) => void): void {
+  const regex = rules.map((rule, at) => ({ rule, index: indexes[at]! }));
+  const key = keyOf(regex);
+  if (!hasEntry(cacheDirectory, 'ts', key)) writeInFlightAutomata(cacheDirectory, key, buildAutomata(regex), log);
+}
 
-/**
- * For a rule set that uses the cache (useInFlightCache) and has no entry there (a rule set of its
- * own: the install caches the built-in packs'), builds its in-flight automata in a detached process
- * (./in-flight-builder.ts, started as src/background-build.ts says), which caches them. Then no
- * later run builds them on its hot path (0.3-2 s of the first line that ends mid-secret, on a set
- * the size of the built-in pack), nor this one if that line comes after the builder is done: its
- * first use reads the entry. Costs a key and a stat when the entry is there. Does nothing without
- * the cache, once the analysis is made, or the second time.
- */
-export function buildInFlightInBackground(rules: readonly CompiledRule[], delayMs = BUILD_DELAY_MS): void {
-  const cache = caches.get(rules);
-  if (cache === undefined || cache.isBuildAsked || analyses.has(rules)) return;
-  cache.isBuildAsked = true;
-  const inputs = keyInputsOf(rules);
-  const key = inFlightKey(inputs);
-  if (hasEntry(cache.cacheDirectory, 'ts', key)) return;
-  const recipe: InFlightRecipe = { rules: inputs, cacheDirectory: cache.cacheDirectory, key };
-  buildInBackground({
-    directory: cache.cacheDirectory,
-    kind: 'ts',
-    key,
-    recipe: JSON.stringify(recipe),
-    builder: new URL('./in-flight-builder.js', import.meta.url),
-    delayMs,
-    onBusy: (why) => cache.log(`in-flight automata: not built by this run (${why})`),
-    onFailed: (why) => cache.log(`in-flight automata: the background build failed (${why}); built at first use`),
-    onBuilt: () => cache.log('in-flight automata: built in the background'),
-  });
+/** A regex rule and its index in its set (a builder process compiles a set's regex rules alone: theirs are not). */
+interface IndexedRule {
+  readonly rule: CompiledRule;
+  readonly index: number;
 }
 
 /** The regex rules of `rules`: literal sets keep their own exact horizon (engine/literal/) and have no tree. */
-function regexRulesOf(rules: readonly CompiledRule[]): CompiledRule[] {
-  return rules.filter((rule) => rule.literals === null);
+function indexed(rules: readonly CompiledRule[]): IndexedRule[] {
+  return rules.filter((rule) => rule.literals === null).map((rule) => ({ rule, index: rule.index }));
 }
 
-/** What decides the automata, and so their cache key (each rule's pattern, cap and secret group); getting it parses no rule. */
-function keyInputsOf(rules: readonly CompiledRule[]): InFlightKeyInput[] {
-  return regexRulesOf(rules).map((rule) => ({ index: rule.index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) }));
+/** The cache key: what decides the automata (each rule's index, pattern, cap and secret group); computing it parses no rule. */
+function keyOf(rules: readonly IndexedRule[]): string {
+  return inFlightKey(rules.map(({ rule, index }) => ({ index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
 }
 
-function keyOf(rules: readonly CompiledRule[]): string {
-  return inFlightKey(keyInputsOf(rules));
-}
-
-function buildAutomata(rules: readonly CompiledRule[]): InFlightAutomata {
-  return buildInFlightAutomata(regexRulesOf(rules).map((rule) => ({ index: rule.index, ast: rule.ast, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
+function buildAutomata(rules: readonly IndexedRule[]): InFlightAutomata {
+  return buildInFlightAutomata(rules.map(({ rule, index }) => ({ index, ast: rule.ast, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
 }
 
 function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {

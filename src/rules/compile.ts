@@ -117,13 +117,6 @@ function regexSource(spec: RuleSpec, maxMatch: number): string {
   return `${maxMatch}:${spec.regex}`;
 }
 
-/** The capped tree of a regex rule's `source` (regexSource), as its rule compiled it: what a builder process rebuilds a rule set's trees from. */
-export function treeOfSource(source: string): Node {
-  const colon = source.indexOf(':');
-  const maxMatch = Number(source.slice(0, colon));
-  return cappedTree({ id: source, regex: source.slice(colon + 1) }, maxMatch).ast;
-}
-
 /** `make`, called on first use only. */
 function once<T>(make: () => T): () => T {
   let made: { readonly value: T } | undefined;
@@ -184,7 +177,7 @@ interface ProgramSource {
   /** The cached programs, once read or built; until then each rule compiles its own on first use. */
   store: ProgramStore | null;
   /** What a background build needs, once started null (one build per set). */
-  recipe: ProgramRecipe | null;
+  recipe: Omit<ProgramRecipe, 'inFlight'> | null;
   readonly log: (message: string) => void;
 }
 
@@ -196,6 +189,16 @@ const programSources = new WeakMap<readonly CompiledRule[], ProgramSource>();
  */
 const BUILD_DELAY_MS = 50;
 
+export interface BackgroundBuildOptions {
+  /**
+   * Whether the builder also caches the set's in-flight automata when they are not cached
+   * (src/redact/in-flight.ts, cacheInFlightAutomata): a redacting run's set needs them at its
+   * first tail held mid-secret, where building them takes 0.3-2 s on a set the size of the
+   * built-in pack. The install caches the built-in packs' own.
+   */
+  readonly inFlight: boolean;
+}
+
 /**
  * On a program cache miss of `rules` (compiled by compileRules with a cache directory), builds the
  * program of every regex rule in a detached process (./program-builder.ts, started as
@@ -204,7 +207,7 @@ const BUILD_DELAY_MS = 50;
  * first use. Any failure is told to the set's log and leaves each rule to compile its program on
  * first use. Does nothing on a hit, without a cache, or the second time.
  */
-export function buildProgramsInBackground(rules: readonly CompiledRule[], delayMs = BUILD_DELAY_MS): void {
+export function buildProgramsInBackground(rules: readonly CompiledRule[], options: BackgroundBuildOptions): void {
   const source = programSources.get(rules);
   const recipe = source?.recipe;
   if (source === undefined || recipe === null || recipe === undefined || source.store !== null) return;
@@ -214,9 +217,9 @@ export function buildProgramsInBackground(rules: readonly CompiledRule[], delayM
     directory: recipe.cacheDirectory,
     kind: 'programs',
     key: recipe.key,
-    recipe: JSON.stringify(recipe),
+    recipe: JSON.stringify({ ...recipe, inFlight: options.inFlight } satisfies ProgramRecipe),
     builder: new URL('./program-builder.js', import.meta.url),
-    delayMs,
+    delayMs: BUILD_DELAY_MS,
     onBusy: (why) => source.log(`programs: not built by this run (${why}); compiling each on first use`),
     onFailed: failed,
     onBuilt: () => {
@@ -332,7 +335,8 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
   const regexSpecs = specs.filter((spec): spec is RuleSpec => !isLiteralSetSpec(spec));
   const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(regexSpecs, maxMatch) };
   const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, regexSpecs.length, log);
-  const programs = cache === null ? null : programSourceOf(regexSpecs, maxMatch, cache.directory, log);
+  const regexIndexes = specs.flatMap((spec, index) => (isLiteralSetSpec(spec) ? [] : [index]));
+  const programs = cache === null ? null : programSourceOf(regexSpecs, regexIndexes, maxMatch, cache.directory, log);
   const seen = new Set<string>();
   let regexIndex = 0;
   const rules = specs.map((spec, index) => {
@@ -366,8 +370,8 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
 }
 
 /** The program source of a set's regex rules: the cached programs, else a recipe to build them from. */
-function programSourceOf(specs: readonly RuleSpec[], maxMatch: number, cacheDirectory: string, log: (message: string) => void): ProgramSource {
+function programSourceOf(specs: readonly RuleSpec[], indexes: readonly number[], maxMatch: number, cacheDirectory: string, log: (message: string) => void): ProgramSource {
   const key = programKey(specs.map((spec) => regexSource(spec, maxMatch)));
   const store = readPrograms(cacheDirectory, key, specs.length, log);
-  return { store, recipe: store === null ? { specs, maxMatch, cacheDirectory, key } : null, log };
+  return { store, recipe: store === null ? { specs, indexes, maxMatch, cacheDirectory, key } : null, log };
 }

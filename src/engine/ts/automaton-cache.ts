@@ -32,15 +32,8 @@ export function automatonKey(rules: readonly EngineRule[]): string {
   return cacheKey(['sseredact-ts-automaton', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.source}`)]);
 }
 
-/** What decides a rule's part of the in-flight automata: its index in the set, its `source` and the group its secret is in. */
-export interface InFlightKeyInput {
-  readonly index: number;
-  readonly source: string;
-  readonly secretGroup: number;
-}
-
-/** The cache key of the in-flight automata of `rules`. */
-export function inFlightKey(rules: readonly InFlightKeyInput[]): string {
+/** The cache key of the in-flight automata of `rules` (each with the group its secret is in). */
+export function inFlightKey(rules: ReadonlyArray<{ readonly index: number; readonly source: string; readonly secretGroup: number }>): string {
   return cacheKey(['sseredact-in-flight-automata', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.secretGroup}:${rule.source}`)]);
 }
 
