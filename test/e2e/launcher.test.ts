@@ -6,14 +6,20 @@
  * NODE_OPTIONS (none of dist/), and the code cache entry names the bundle's files that ran. Its
  * files are ASCII (rolldown.config.mjs escapes the rest).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, expect, test } from 'vitest';
 import { AWS_KEY, sseredact } from './cli.js';
 
+/** This checkout. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 const directory = mkdtempSync(join(tmpdir(), 'sseredact-launcher-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+// Retried: a background builder a cold run started may still be writing into a cache here.
+afterAll(() => rmSync(directory, { recursive: true, force: true, maxRetries: 20 }));
 
 /** Hooks that append the process id and URL of every file module Node loads to $SSEREDACT_TEST_LOADED. */
 const RECORD_LOADS = `import { appendFileSync } from 'node:fs';
@@ -23,17 +29,23 @@ export async function load(url, context, next) {
 }`;
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RECORD_LOADS)}`)});`;
 
-/** The ES modules of this package (paths from its root) that `sseredact args` loads, caching into `cacheHome`. */
-async function loadedFiles(args: readonly string[], input: string, cacheHome: string): Promise<{ files: string[]; stdout: string; exitCode: number | undefined }> {
+/** The ES modules of the package at `packageRoot` (paths from there) that its `sseredact args` loads, caching into `cacheHome`. */
+async function loadedFiles(
+  args: readonly string[],
+  input: string,
+  cacheHome: string,
+  packageRoot = ROOT,
+): Promise<{ files: string[]; stdout: string; exitCode: number | undefined }> {
   const record = join(directory, `loaded-${args.join('-')}.txt`);
   rmSync(record, { force: true });
-  const subprocess = sseredact(args, {
+  const options = {
     input,
     encoding: 'utf8',
     env: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, SSEREDACT_TEST_LOADED: record, XDG_CACHE_HOME: cacheHome },
-  });
+  } as const;
+  const subprocess = packageRoot === ROOT ? sseredact(args, options) : execa(join(packageRoot, 'bin', 'sseredact'), args, { reject: false, stripFinalNewline: false, ...options });
   const run = await subprocess;
-  const root = new URL('../../', import.meta.url).href;
+  const root = pathToFileURL(join(packageRoot, '/')).href;
   // Lines of this process only: a program builder it starts (src/rules/compile.ts) has its NODE_OPTIONS too.
   const files = readFileSync(record, { encoding: 'utf8', flag: 'a+' })
     .split('\n')
@@ -62,6 +74,32 @@ test.each([
   expect({ stdout: again.stdout, exitCode: again.exitCode }).toEqual({ stdout: run.stdout, exitCode: run.exitCode });
   // Written again only when a file's cached code was missing or rejected.
   expect(statSync(path).mtimeMs).toBe(written.mtimeMs);
+});
+
+/**
+ * A copy of this package as npm installs it (package.json's `files`, no sources to build from,
+ * the install-time cache its install script made), with the modules tsc wrote dated after the
+ * bundle, as npm's extraction can leave them; and the same with the CLI's source beside them, as
+ * in a checkout where tsc ran alone after the bundle.
+ */
+function installedCopy(withSources: boolean): string {
+  const copy = mkdtempSync(join(directory, 'installed-'));
+  const parts = ['package.json', 'bin', 'dist', 'src/rules/packs/secrets', 'src/rules/packs/pii', 'native/build/database', ...(withSources ? ['src/cli/main.ts'] : [])];
+  for (const part of parts.filter((path) => existsSync(join(ROOT, path)))) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(copy, 'dist', 'cli', 'main.js'), later, later);
+  return copy;
+}
+
+test.each([
+  ['an installed package runs its bundle, whatever times npm gave its files', false],
+  ['a checkout whose modules tsc wrote after the bundle runs the modules, never a stale bundle', true],
+])('%s', async (_, withSources) => {
+  const runsModules = withSources;
+  const run = await loadedFiles(['--engine', 'ts'], `key ${AWS_KEY}\n`, mkdtempSync(join(directory, 'cache-')), installedCopy(withSources));
+  expect(run.stdout).toBe('key [REDACTED:aws-access-key-id]\n');
+  expect(run.files.includes('dist/cli/main.js')).toBe(runsModules);
 });
 
 test('a code cache written by a run that never compiled rules (--version) is written again by the next start-up that does, then kept', async () => {
