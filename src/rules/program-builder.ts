@@ -11,8 +11,8 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { readPrivateFile } from '../cache.js';
-import type { RuleSpec } from '../types.js';
 import { cacheInFlightAutomata } from '../redact/in-flight.js';
+import type { RuleSpec } from '../types.js';
 import { compileRules } from './compile.js';
 import { writePrograms } from './program-cache.js';
 
