@@ -5,7 +5,7 @@
  * cold on both engines (issue 17, item 5; DESIGN §8), `sseredact scan --staged` on 50 staged
  * files with no secret < 300 ms (issue 18, item 6).
  *
- *   node bench/startup.mjs [--runs 20] [--cold-runs 3] [--engine ts,vectorscan] [--base DIR]
+ *   node bench/startup.mjs [--runs 20] [--cold-runs 3] [--engine ts,vectorscan] [--base DIR] [--installed]
  *
  * Every command runs through the launcher (bin/sseredact), as a user's shell and the pre-commit
  * hook run it, --runs times after one unmeasured run that fills the cache, the commands taking
@@ -28,6 +28,14 @@
  * With `--base DIR` (another checkout, built: e.g. the commit a change starts from) its launcher's
  * `echo hi` rows (cold and warm) and its phases are measured in the same run, taking turns with
  * this checkout's, and the ratios of this checkout's medians to the base's are printed.
+ *
+ * With `--installed` this checkout is also packed (`npm pack`: its build runs first) and installed
+ * into the scratch directory (`npm install` of the tarball: the registry for its dependencies, and
+ * its install script, which builds the addon and the install-time cache), and that copy's
+ * `echo hi` rows are measured too: what users run. A checkout pays things an install does not
+ * (the built-in packs' files stat'ed at every start, to see the prebuilt packs are current), and
+ * an install can go wrong where a checkout does not (npm gives its files the time of their
+ * extraction, which once made every installed start load the unbundled modules).
  *
  * Every run caches into a temporary XDG_CACHE_HOME, removed at the end with the repository: the
  * user's cache is never read or written. On a shared machine read the ratios to `node -e 0`, the
@@ -86,6 +94,17 @@ function run(argv, cwd = ROOT, runEnv = env) {
       else reject(new Error(`${argv.join(' ')}: exit ${code}`));
     });
   });
+}
+
+/** This checkout as npm installs it (see --installed above), in `dir`: the path of its launcher. */
+function installedLauncher(dir) {
+  mkdirSync(dir);
+  const pack = spawnSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  if (pack.status !== 0) throw new Error(`npm pack: ${pack.stderr || pack.error?.message}`);
+  const tarball = join(dir, pack.stdout.trim().split('\n').at(-1));
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, tarball], { cwd: dir, encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`npm install ${tarball}: ${install.stderr || install.error?.message}`);
+  return join(dir, 'node_modules', 'sseredact', 'bin', 'sseredact');
 }
 
 /** A git repository in `dir` with 50 files of CI-log text staged, no secret among them; returns the bytes staged. */
@@ -156,17 +175,22 @@ async function main() {
   process.stdout.write(`start-up: ${runs} runs of each after 1 warm-up, taking turns; node ${process.version}; load average ${loadavg()[0].toFixed(1)}\n`);
   const repo = join(scratch, 'staged');
   const stagedBytes = stagedRepository(repo);
+  const installed = flags.has('installed') ? installedLauncher(join(scratch, 'installed')) : null;
   const rows = [
     { label: 'node -e 0 (floor)', argv: [process.execPath, '-e', '0'], isFloor: true },
     { label: 'sseredact --version', argv: [BIN, '--version'] },
     ...engines.map((engine) => ({ label: `echo hi | sseredact --engine ${engine}`, argv: [BIN, '--engine', engine], engine })),
     ...(base === null ? [] : engines.map((engine) => ({ label: `echo hi | base --engine ${engine}`, argv: [join(base, 'bin', 'sseredact'), '--engine', engine], engine }))),
+    ...(installed === null ? [] : engines.map((engine) => ({ label: `echo hi | installed --engine ${engine}`, argv: [installed, '--engine', engine], engine }))),
     ...engines.map((engine) => ({ label: `scan --staged --engine ${engine}`, argv: [BIN, 'scan', '--staged', '--engine', engine], cwd: repo })),
     ...(EXTRA_CA_CERTS === undefined
       ? []
       : [
           { label: 'node -e 0, no extra CA', argv: [process.execPath, '-e', '0'], env: envWithoutExtraCerts, isFloor: true },
           ...engines.map((engine) => ({ label: `echo hi | sseredact --engine ${engine}, no extra CA`, argv: [BIN, '--engine', engine], env: envWithoutExtraCerts })),
+          ...(installed === null
+            ? []
+            : engines.map((engine) => ({ label: `echo hi | installed --engine ${engine}, no extra CA`, argv: [installed, '--engine', engine], env: envWithoutExtraCerts }))),
         ]),
   ];
   // Cold first: each engine's first run on an empty cache, --cold-runs times, the rows taking turns.
