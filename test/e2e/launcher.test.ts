@@ -9,6 +9,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, expect, test } from 'vitest';
@@ -18,8 +19,13 @@ import { AWS_KEY, sseredact } from './cli.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const directory = mkdtempSync(join(tmpdir(), 'sseredact-launcher-'));
-// Retried: a background builder a cold run started may still be writing into a cache here.
-afterAll(() => rmSync(directory, { recursive: true, force: true, maxRetries: 20 }));
+// A cold run here leaves a builder (src/background-build.ts) writing into its cache: removed once
+// every build's lock is gone (a builder removes it last).
+afterAll(async () => {
+  const isBuilding = () => readdirSync(directory, { recursive: true }).some((name) => String(name).endsWith('.lock'));
+  for (let waited = 0; waited < 60_000 && isBuilding(); waited += 100) await sleep(100);
+  rmSync(directory, { recursive: true, force: true, maxRetries: 5 });
+}, 70_000);
 
 /** Hooks that append the process id and URL of every file module Node loads to $SSEREDACT_TEST_LOADED. */
 const RECORD_LOADS = `import { appendFileSync } from 'node:fs';
