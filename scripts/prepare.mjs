@@ -37,7 +37,10 @@ if (tsc === null) {
   console.error('sseredact prepare: TypeScript is still missing after npm install; cannot build dist/');
   process.exit(1);
 }
+// The steps of `npm run build`, in its order: the build id too, which every cache key holds (a
+// dist/ without it, or with an earlier build's, shares keys with other code).
 run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+run(process.execPath, [join(import.meta.dirname, 'build-id.mjs')]);
 run(process.execPath, [join(import.meta.dirname, 'prebuild-packs.mjs')]);
 // As `npm run build`: the bundle is made from what tsc wrote (rolldown.config.mjs). Its bin is not in its exports map.
 run(process.execPath, [join(dirname(require.resolve('rolldown/package.json')), 'bin', 'cli.mjs'), '-c', 'rolldown.config.mjs']);

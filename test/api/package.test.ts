@@ -67,3 +67,17 @@ describe('exports map', () => {
     expect(readFileSync(join(REPO, 'dist/index.d.ts'), 'utf8')).toContain('export declare function createRedactor');
   });
 });
+
+describe('building', () => {
+  test("npm's prepare (scripts/prepare.mjs, what `npm ci` and `npm pack` run) takes every step of `npm run build`, in its order", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const prepare = readFileSync(join(REPO, 'scripts/prepare.mjs'), 'utf8');
+    // What names each step in prepare.mjs: tsc's project, a script's file, rolldown's config.
+    const lastWord = (step: string): string => step.trim().split(/\s+/).at(-1)!;
+    const steps = pkg.scripts.build!.split('&&').map((step) => lastWord(step).replace(/^scripts\//, ''));
+    expect(steps).toEqual(['tsconfig.build.json', 'build-id.mjs', 'prebuild-packs.mjs', 'rolldown.config.mjs']);
+    const at = steps.map((step) => prepare.indexOf(`'${step}'`));
+    expect(at.every((index) => index >= 0)).toBe(true);
+    expect(at).toEqual(at.toSorted((a, b) => a - b));
+  });
+});
