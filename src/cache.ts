@@ -43,9 +43,9 @@
  *
  * Writes go to a temporary file renamed into place, so a reader never sees half a file; two
  * processes computing the same entry at once both write whole files and the last rename wins.
- * An entry too slow to compute at a start (a rule set's programs, its in-flight automata) is built
- * by a process of its own (src/background-build.ts), which holds `<dir>/<kind>-<key>.lock`
- * (claimBuild) while it runs: one builder at a time.
+ * An entry too slow to compute at a start (a rule set's programs, and with them its in-flight
+ * automata) is built by a process of its own, which holds `<dir>/<kind>-<key>.lock` (claimBuild)
+ * while it runs: one builder at a time.
  *
  * Install time: the package's install runs sseredact once on each engine into a cache of its own
  * (native/build-database.js) and keeps that cache's entries in INSTALL_TIME_DIRECTORY; a start

@@ -2,7 +2,11 @@
  * The rule compiler: rule specs in, bounded and analysed rules out. The capped tree it produces
  * *is* the rule from then on, for every engine, the confirmer and the oracle (DESIGN §2).
  */
-import { buildInBackground } from '../background-build.js';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { claimBuild } from '../cache.js';
 import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
 import { SseredactError } from '../errors.js';
 import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
@@ -189,11 +193,14 @@ const programSources = new WeakMap<readonly CompiledRule[], ProgramSource>();
  */
 const BUILD_DELAY_MS = 50;
 
+/** Below normal: the builder takes the CPU a foreground run leaves. */
+const BUILDER_PRIORITY = 10;
+
 export interface BackgroundBuildOptions {
   /**
    * Whether the builder also caches the set's in-flight automata when they are not cached
-   * (src/redact/in-flight.ts, cacheInFlightAutomata): a redacting run's set needs them at its
-   * first tail held mid-secret, where building them takes 0.3-2 s on a set the size of the
+   * (src/redact/in-flight.ts, cacheInFlightAutomata), first: a redacting run's set needs them at
+   * its first tail held mid-secret, where building them takes 0.3-2 s on a set the size of the
    * built-in pack. The install caches the built-in packs' own.
    */
   readonly inFlight: boolean;
@@ -201,11 +208,15 @@ export interface BackgroundBuildOptions {
 
 /**
  * On a program cache miss of `rules` (compiled by compileRules with a cache directory), builds the
- * program of every regex rule in a detached process (./program-builder.ts, started as
- * src/background-build.ts says), which caches them. A run still going when the builder ends takes
- * its programs from the entry then (each rule not yet used); until then each compiles its own on
- * first use. Any failure is told to the set's log and leaves each rule to compile its program on
- * first use. Does nothing on a hit, without a cache, or the second time.
+ * program of every regex rule in a detached process (./program-builder.ts), which caches them:
+ * `delayMs` after the call, or when the process exits if that comes first, so that a run shorter
+ * than the build (`echo hi`, a pre-commit hook) fills the cache for the next one without waiting
+ * for it. A run still going when the builder ends takes its programs from the entry then (each
+ * rule not yet used); until then each compiles its own on first use. Off the main thread and
+ * unref'd, so no line waits on it (DESIGN §8, latency) and it never keeps the process alive. One
+ * builder at a time per rule set (src/cache.ts, claimBuild): a run that finds one at work leaves
+ * it be. Any failure is told to the set's log and leaves each rule to compile its program on first
+ * use. Does nothing on a hit, without a cache, or the second time.
  */
 export function buildProgramsInBackground(rules: readonly CompiledRule[], options: BackgroundBuildOptions): void {
   const source = programSources.get(rules);
@@ -213,21 +224,44 @@ export function buildProgramsInBackground(rules: readonly CompiledRule[], option
   if (source === undefined || recipe === null || recipe === undefined || source.store !== null) return;
   source.recipe = null;
   const failed = (why: string): void => source.log(`programs: the background build failed (${why}); compiling each on first use`);
-  buildInBackground({
-    directory: recipe.cacheDirectory,
-    kind: 'programs',
-    key: recipe.key,
-    recipe: JSON.stringify({ ...recipe, inFlight: options.inFlight } satisfies ProgramRecipe),
-    builder: new URL('./program-builder.js', import.meta.url),
-    delayMs: BUILD_DELAY_MS,
-    onBusy: (why) => source.log(`programs: not built by this run (${why}); compiling each on first use`),
-    onFailed: failed,
-    onBuilt: () => {
+  const build = (isExiting: boolean): void => {
+    clearTimeout(timer);
+    process.off('exit', buildAtExit);
+    const claim = claimBuild(recipe.cacheDirectory, 'programs', recipe.key, JSON.stringify({ ...recipe, inFlight: options.inFlight } satisfies ProgramRecipe));
+    if ('busy' in claim) {
+      source.log(`programs: not built by this run (${claim.busy}); compiling each on first use`);
+      return;
+    }
+    let builder: ReturnType<typeof spawn>;
+    try {
+      // Its own session and no stdio of ours: it outlives this process and never holds its pipes open.
+      builder = spawn(process.execPath, [fileURLToPath(new URL('./program-builder.js', import.meta.url)), claim.lock], { detached: true, stdio: 'ignore' });
+    } catch (error) {
+      rmSync(claim.lock, { force: true });
+      failed(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    builder.unref();
+    builder.on('error', (error) => {
+      rmSync(claim.lock, { force: true });
+      failed(error.message);
+    });
+    try {
+      if (builder.pid !== undefined) setPriority(builder.pid, BUILDER_PRIORITY);
+    } catch {
+      // Gone already, or not allowed: it builds at the priority it has.
+    }
+    if (isExiting) return;
+    builder.on('exit', (code) => {
+      if (code !== 0) return failed(`exit status ${code}`);
       source.store = readPrograms(recipe.cacheDirectory, recipe.key, recipe.specs.length, source.log);
       if (source.store === null) failed('its entry is unusable');
       else source.log(`programs: ${recipe.specs.length} built in the background`);
-    },
-  });
+    });
+  };
+  const buildAtExit = (): void => build(true);
+  const timer = setTimeout(() => build(false), BUILD_DELAY_MS).unref();
+  process.once('exit', buildAtExit);
 }
 
 /** A literal string as a JS RegExp source on latin1 text: letters and digits as they are, other bytes as \xHH. */

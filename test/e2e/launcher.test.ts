@@ -19,7 +19,7 @@ import { AWS_KEY, sseredact } from './cli.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const directory = mkdtempSync(join(tmpdir(), 'sseredact-launcher-'));
-// A cold run here leaves a builder (src/background-build.ts) writing into its cache: removed once
+// A cold run here leaves a builder (rules/compile.ts, buildProgramsInBackground) writing into its cache: removed once
 // every build's lock is gone (a builder removes it last).
 afterAll(async () => {
   const isBuilding = () => readdirSync(directory, { recursive: true }).some((name) => String(name).endsWith('.lock'));
