@@ -18,6 +18,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { hasVectorscan } = require('./has-vectorscan.js');
 
 const strict = process.argv.includes('--strict');
 const root = path.join(__dirname, '..');
@@ -38,7 +39,7 @@ const PROGRAMS_TIMEOUT_MS = 120_000;
 /** Builds the install-time cache into `target`; why not, or null. */
 function build() {
   if (!isBuilt) return 'sseredact is not built';
-  const hasAddon = fs.existsSync(path.join(__dirname, 'build', 'Release', 'sseredact_vectorscan.node'));
+  const hasAddon = hasVectorscan();
   // The directory holds the entries of this build's rules and addon; the old ones go first, or the
   // runs would read them instead of compiling.
   fs.rmSync(target, { recursive: true, force: true });

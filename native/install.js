@@ -1,10 +1,12 @@
 'use strict';
 // Builds the addon with node-gyp, in place (sseredact's install script runs this). A
 // machine without Vectorscan (Debian: `apt-get install libvectorscan-dev`) must still install
-// sseredact: so a failed build prints one warning and exits 0, and sseredact falls back to its
-// TypeScript engine. `npm run rebuild` (this script with --strict) fails loudly instead.
+// sseredact: so the addon builds there with its pipe call alone, or a failed build prints one
+// warning and exits 0, and sseredact falls back to its TypeScript engine. `npm run rebuild`
+// (this script with --strict) fails loudly on either instead.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { hasVectorscan } = require('./has-vectorscan.js');
 
 const strict = process.argv.includes('--strict');
 
@@ -19,17 +21,18 @@ function buildInstallTimeCache() {
   spawnSync(process.execPath, [path.join(__dirname, 'build-database.js')], { stdio: 'inherit' });
 }
 
-if (result.status === 0) {
+const isBuilt = result.status === 0;
+if (isBuilt && hasVectorscan()) {
   buildInstallTimeCache();
   process.exit(0);
 }
 
 if (strict) {
-  console.error('sseredact-vectorscan: the build failed (see above)');
-  process.exit(result.status ?? 1);
+  console.error(isBuilt ? 'sseredact-vectorscan: built without Vectorscan: hs.h was not found' : 'sseredact-vectorscan: the build failed (see above)');
+  process.exit(isBuilt ? 1 : (result.status ?? 1));
 }
 const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
-const missing = /hs\.h|-lhs|cannot find -lhs/.test(output) ? 'Vectorscan was not found' : 'the native build failed';
+const missing = isBuilt || /hs\.h|-lhs|cannot find -lhs/.test(output) ? 'Vectorscan was not found' : 'the native build failed';
 console.warn(
   `sseredact-vectorscan: ${missing}; sseredact will use its TypeScript engine. ` +
     'To enable the vectorscan engine: apt-get install libvectorscan-dev, then npm rebuild sseredact (-g for a global install).',

@@ -58,10 +58,14 @@
 // (HS_NOMEM, HS_INVALID, ...); compile errors also carry `expression` (index in the list), `id`
 // and `hsMessage`. Nothing here aborts the process.
 
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <hs.h>
 #include <napi.h>
+
+// Built without Vectorscan (binding.gyp defines SSEREDACT_VECTORSCAN when it finds hs.h), the
+// addon holds widenPipe alone: the ts engine then still reads pipes 1 MiB at a time.
+#ifdef SSEREDACT_VECTORSCAN
+#include <dlfcn.h>
+#include <hs.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -74,8 +78,11 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+#endif
 
 namespace {
+
+#ifdef SSEREDACT_VECTORSCAN
 
 const char* ErrorName(hs_error_t code) {
   switch (code) {
@@ -764,9 +771,12 @@ Napi::Value ValidPlatform(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), hs_valid_platform() == HS_SUCCESS);
 }
 
+#endif  // SSEREDACT_VECTORSCAN
+
 // widenPipe(fd, bytes) -> the capacity of the pipe `fd` after asking for at least `bytes` (Linux
 // F_SETPIPE_SZ; never shrinks it), or -1 when `fd` is no pipe or the system has no such call. Not
-// Vectorscan: Node has no call for it, and this addon is sseredact's only native code. A pipe
+// Vectorscan: Node has no call for it, and this addon is sseredact's only native code (built
+// without Vectorscan where its headers are missing, for this call alone). A pipe
 // holds 64 KiB by default, so a reader busy with one chunk finds at most 64 KiB waiting; with
 // 1 MiB (Linux's default limit for unprivileged processes) it takes up to 1 MiB in one read.
 Napi::Value WidenPipe(const Napi::CallbackInfo& info) {
@@ -790,6 +800,7 @@ Napi::Value WidenPipe(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifdef SSEREDACT_VECTORSCAN
   auto* data = new AddonData();
   env.SetInstanceData(data);
   Napi::Function database = Database::Define(env);
@@ -820,6 +831,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimes", Napi::Function::New(env, RuntimeNames, "runtimes"));
   exports.Set("useRuntime", Napi::Function::New(env, UseRuntime, "useRuntime"));
   exports.Set("validPlatform", Napi::Function::New(env, ValidPlatform, "validPlatform"));
+#endif
   exports.Set("widenPipe", Napi::Function::New(env, WidenPipe, "widenPipe"));
   return exports;
 }

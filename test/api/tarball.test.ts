@@ -1,8 +1,9 @@
 /**
  * The packed tarball as a user installs it (`npm install -g`), into a temporary prefix: first where
- * the addon cannot build (Vectorscan's header hidden), which must install quietly on the ts engine,
- * then `npm rebuild -g sseredact` (the hint the CLI gives) where it can, which must bring the
- * vectorscan engine and the built-in rules' database (a first run compiles nothing). Either way the
+ * Vectorscan's header is hidden, which must install quietly on the ts engine (the addon built with
+ * its pipe call alone), then `npm rebuild -g sseredact` (the hint the CLI gives) where it can,
+ * which must bring the vectorscan engine and the built-in rules' database (a first run compiles
+ * nothing). Either way the
  * install caches what a first run builds. The man page must be linked, and the CLI must redact
  * either way.
  */
@@ -43,6 +44,7 @@ describe('the packed tarball', () => {
         'native/binding.gyp',
         'native/build-database.js',
         'native/install.js',
+        'native/has-vectorscan.js',
         'native/src/addon.cc',
       ]),
     );
@@ -53,7 +55,13 @@ describe('the packed tarball', () => {
   test('installs globally without Vectorscan on the ts engine, with its man page; npm rebuild then brings vectorscan', async () => {
     const { stdout: tarball } = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', directory], { cwd: REPO });
     await npm(['install', '-g', join(directory, tarball.trim().split('\n').at(-1)!)], { SSEREDACT_HS_INCLUDE: join(directory, 'no-such-include') });
-    expect(await versionVerbose()).toMatch(/engine ts: available[\s\S]*engine vectorscan: unavailable.*npm rebuild sseredact/);
+    expect(await versionVerbose()).toMatch(/engine ts: available[\s\S]*engine vectorscan: unavailable.*built without Vectorscan.*npm rebuild sseredact/);
+    // The addon built all the same, with widenPipe alone: it widens a pipe (stdin from the shell's
+    // `|`: Node's own stdio pipes are socket pairs).
+    const addon = join(prefix, 'lib', 'node_modules', 'sseredact', 'native', 'build', 'Release', 'sseredact_vectorscan.node');
+    const code = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addon)}); console.log(Object.keys(m.exports).join(','), m.exports.widenPipe(0, 1 << 20))`;
+    const widened = await execa('sh', ['-c', ': | "$NODE" -e "$CODE"'], { env: { NODE: process.execPath, CODE: code } });
+    expect(widened.stdout).toBe(`widenPipe ${1 << 20}`);
     const man = await execa('man', ['-M', join(prefix, 'share', 'man'), '-P', 'cat', 'sseredact'], { env: { MANWIDTH: '80' } });
     expect(man.stdout).toMatch(/sseredact - /);
     const redacted = await execa(bin, [], { input: `key ${KEY}\n` });

@@ -212,7 +212,8 @@ export function loadAddon(cacheDirectory: string | null = defaultCacheDirectory(
   try {
     const addon = nativeModule() as Addon;
     if (typeof addon.compile !== 'function' || typeof addon.version !== 'function') {
-      errors.push(`${path}: not the sseredact vectorscan addon`);
+      // native/binding.gyp builds widenPipe alone where hs.h is missing.
+      errors.push(`${path}: built without Vectorscan (its headers were not found at install)`);
     } else if (!addon.validPlatform()) {
       errors.push(`${path}: this CPU lacks the instructions Vectorscan was built for`);
     } else {
