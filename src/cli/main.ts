@@ -46,6 +46,25 @@ async function loadRuleFiles(paths: readonly string[], log: Log): Promise<Loaded
 function endStartUp(): void {
   onStartedUp();
   onStartedUp = () => {};
+  inlineLess();
+}
+
+/**
+ * The bytecode TurboFan may inline into one optimized function, in all (V8's default: 920). From
+ * here on the process scans, and what V8 optimizes is the scan: with the default it inlined the
+ * slice walks, the state builder and the DFA cache's hook into the ts engine's two-lane loop,
+ * twice (on-stack replacement, then the function), ~35-60 ms of compiling each on a 2-core
+ * machine while the loop ran ~10x slower unoptimized; ~370 ms of compiler CPU per run in all. What
+ * they called is cold (once per slice or per state built), so inlining it bought no speed.
+ * Measured against the default (bench/run.mjs --base, 64 MiB each): CPU 0.93x on the ts engine's
+ * CI log and base64, 0.90x on dense secrets, 0.92x on vectorscan's CI log; peak RSS 3-5 MB less.
+ * Set after the start-up, like collectEarly's flags: the code cache the launcher saves is checked
+ * against the flags a start begins with.
+ */
+const INLINED_BYTECODE_BUDGET = 150;
+
+function inlineLess(): void {
+  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINED_BYTECODE_BUDGET}`);
 }
 
 /**
