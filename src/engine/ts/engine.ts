@@ -12,7 +12,7 @@
 import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
-import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, UNBUILT } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, SENTINEL, UNBUILT } from './dfa.js';
 import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 
@@ -35,12 +35,13 @@ const SECOND_LANE_BUILDS = 32;
  */
 const MOST_ONE_LANE_SLICES = 64;
 
-/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts (the true state's, and how many, first). */
+/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts (the true state's first), and how many. */
 interface LaneArrays {
   readonly states: Uint16Array;
   readonly firstAccepts: Uint16Array;
   firstCount: number;
   readonly secondAccepts: Uint16Array;
+  secondCount: number;
 }
 
 /**
@@ -63,7 +64,45 @@ class LaneArraysLender {
 }
 
 function makeLaneArrays(): LaneArrays {
-  return { states: new Uint16Array(LANE_SLICE_BYTES), firstAccepts: new Uint16Array(LANE_SLICE_BYTES), firstCount: 0, secondAccepts: new Uint16Array(LANE_SLICE_BYTES) };
+  return {
+    states: new Uint16Array(LANE_SLICE_BYTES),
+    firstAccepts: new Uint16Array(LANE_SLICE_BYTES),
+    firstCount: 0,
+    secondAccepts: new Uint16Array(LANE_SLICE_BYTES),
+    secondCount: 0,
+  };
+}
+
+/**
+ * The loop of scanInTwoLanes, on its own: steps the first lane from `first` over bytes `i` to
+ * `together` of `chunk` and the second from `second` over the same bytes after `split`, writing
+ * each state to `lanes.states` and each accepting byte to its lane's list, until `together` or an
+ * entry not built (whose lane's state is then SENTINEL); returns where it stopped. A function of
+ * its own because V8 optimises a small one soon: inside scanInTwoLanes it waited for the whole
+ * of that to be optimised, and the first MiB of a stream was scanned at ~10x the time per byte.
+ */
+function stepLanes(dfa: LazyDfa, chunk: Uint8Array, lanes: LaneArrays, from: number, together: number, split: number, first: number, second: number): number {
+  const { table, byteClass, rowShift } = dfa;
+  const { states, firstAccepts, secondAccepts } = lanes;
+  let firstCount = lanes.firstCount;
+  let secondCount = lanes.secondCount;
+  let i = from;
+  // No flag but ACCEPTS is looked at: idle offsets are read off the states afterwards (lastIdleBefore).
+  for (let j = from + split; i < together; i++, j++) {
+    const firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
+    const secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
+    first = firstEntry >> FLAG_BITS;
+    second = secondEntry >> FLAG_BITS;
+    states[i] = first;
+    states[j] = second;
+    if (((firstEntry | secondEntry) & ACCEPTS) === 0) continue;
+    if (firstEntry === UNBUILT || secondEntry === UNBUILT) break;
+    if ((firstEntry & ACCEPTS) !== 0) firstAccepts[firstCount++] = i;
+    if ((secondEntry & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+  }
+  lanes.firstCount = firstCount;
+  lanes.secondCount = secondCount;
+  return i;
 }
 
 interface HeadDroppedWidths {
@@ -213,50 +252,37 @@ class TsScanner implements Scanner {
     const lanes = this.lanes.take();
     if (lanes === null) return 0;
     try {
-      const { states, firstAccepts, secondAccepts } = lanes;
+      const { states, secondAccepts } = lanes;
       const dfa = this.dfa;
       const generation = dfa.generation;
       const startPositions = dfa.positionsOf(this.state);
       const together = Math.min(split, length - split);
       let first = this.state;
       let second = 0;
-      let secondCount = 0;
       let secondBuilt = 0;
       lanes.firstCount = 0;
+      lanes.secondCount = 0;
       let i = 0;
-      let j = split;
       while (i < together) {
-        const { table, byteClass, rowShift } = dfa; // a step may have grown the table
-        let firstEntry = 0;
-        let secondEntry = 0;
-        // No flag but ACCEPTS is looked at: idle offsets are read off the states afterwards (lastIdleBefore).
-        for (; i < together; i++, j++) {
-          firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
-          secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
-          first = firstEntry >> FLAG_BITS;
-          second = secondEntry >> FLAG_BITS;
-          states[i] = first;
-          states[j] = second;
-          if (((firstEntry | secondEntry) & ACCEPTS) === 0) continue;
-          if (firstEntry === UNBUILT || secondEntry === UNBUILT) break;
-          if ((firstEntry & ACCEPTS) !== 0) firstAccepts[lanes.firstCount++] = i;
-          if ((secondEntry & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+        i = stepLanes(dfa, chunk, lanes, i, together, split, first, second);
+        const j = i + split;
+        if (i === together) {
+          second = states[j - 1]!;
+          break;
         }
-        if (i === together) break;
-        if (secondEntry === UNBUILT) {
+        if (states[j] === SENTINEL) {
           // The second lane stops (before the first got to the split: the first lane's bytes so far are scanned), or builds a few.
           if (secondBuilt === SECOND_LANE_BUILDS) return this.endLanes(lanes, i, length, 0, i, base, onMatch, 0, split);
           secondBuilt++;
           second = this.build(j > split ? states[j - 1]! : 0, chunk[j]!);
           if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
           states[j] = second;
-        }
-        if ((dfa.flags[second]! & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+        } else second = states[j]!;
+        if ((dfa.flags[second]! & ACCEPTS) !== 0) secondAccepts[lanes.secondCount++] = j;
         // The first lane's step, built if it is not.
         if (this.walkTrue(lanes, chunk, i, i + 1, i > 0 ? states[i - 1]! : this.state, 0, generation) < 0) return this.giveUpLanes(startPositions);
         first = states[i]!;
         i++;
-        j++;
       }
       // The first lane's last bytes, alone, where it is the longer (the split past the middle).
       if (this.walkTrue(lanes, chunk, together, split, states[together - 1]!, 0, generation) < 0) return this.giveUpLanes(startPositions);
@@ -268,14 +294,14 @@ class TsScanner implements Scanner {
         if (entry === UNBUILT) secondEnd = length - 1;
         else {
           states[length - 1] = entry >> FLAG_BITS;
-          if ((entry & ACCEPTS) !== 0) secondAccepts[secondCount++] = length - 1;
+          if ((entry & ACCEPTS) !== 0) secondAccepts[lanes.secondCount++] = length - 1;
         }
       }
       // The true state on from the split until it agrees with the second lane's.
       const agreeAt = this.walkTrue(lanes, chunk, split, secondEnd, states[split - 1]!, secondEnd, generation);
       if (agreeAt < 0) return this.giveUpLanes(startPositions);
       const secondUsed = agreeAt < secondEnd ? secondEnd - agreeAt : 0;
-      return this.endLanes(lanes, secondEnd, length, secondCount, agreeAt, base, onMatch, secondUsed, split);
+      return this.endLanes(lanes, secondEnd, length, lanes.secondCount, agreeAt, base, onMatch, secondUsed, split);
     } finally {
       this.lanes.give(lanes);
     }
