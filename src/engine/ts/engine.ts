@@ -105,6 +105,64 @@ function stepLanes(dfa: LazyDfa, chunk: Uint8Array, lanes: LaneArrays, from: num
   return i;
 }
 
+/** What stepOneLane reads and writes. */
+interface OneLane {
+  /** Accepting transitions of one block: (index in the chunk, state, last idle index in the chunk or -1) each... */
+  readonly records: Int32Array;
+  /** ...and how many numbers of them. */
+  recorded: number;
+  /** The state before the next byte. */
+  state: number;
+  /**
+   * The index in the chunk just after the last byte that left nothing in flight, or -1 (then the
+   * scanner's lastIdle holds).
+   */
+  idleAt: number;
+}
+
+/**
+ * The loop of scanInOneLane, on its own (see stepLanes: V8 optimises a small function soon):
+ * steps `lane.state` over bytes `from` to `end` of `chunk`, recording the accepting ones, until
+ * `end` or an entry not built; returns where it stopped, `lane.state` the state before that byte.
+ */
+function stepOneLane(dfa: LazyDfa, chunk: Uint8Array, from: number, end: number, lane: OneLane): number {
+  // The loop only moves `state` along the table and notes what the flags say: a call or any other
+  // write of `state` in it makes V8's code for it about half as fast. It stops at an unbuilt entry
+  // (flags of the sentinel), which the caller builds. (Running on through the sentinel to the
+  // block's end, as it did, scanned up to BLOCK bytes twice per state built: most of all while a
+  // run of new states is built, byte after byte.)
+  const { table, byteClass, rowShift } = dfa;
+  const records = lane.records;
+  let state = lane.state;
+  // Kept without a branch: where idle and busy bytes take turns (15% of a CI log's bytes are
+  // idle), a branch on it was mispredicted so often that the loop ran ~18% slower.
+  let idleAt = lane.idleAt;
+  let recorded = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const before = state;
+    const entry = table[(before << rowShift) | byteClass[chunk[i]!]!]!;
+    state = entry >> FLAG_BITS;
+    const idleMask = -(entry & IDLE); // all ones when the entry says idle (or unbuilt)
+    const idleBefore = idleAt;
+    idleAt = (idleAt & ~idleMask) | ((i + 1) & idleMask);
+    if ((entry & ACCEPTS) === 0) continue;
+    if ((entry & IDLE) === 0) {
+      records[recorded++] = i;
+      records[recorded++] = state;
+      records[recorded++] = idleAt;
+    } else {
+      idleAt = idleBefore;
+      state = before;
+      break;
+    }
+  }
+  lane.state = state;
+  lane.idleAt = idleAt;
+  lane.recorded = recorded;
+  return i;
+}
+
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
   readonly other: number;
@@ -123,8 +181,8 @@ class TsScanner implements Scanner {
   private lastNewline = -1;
   /** Absolute offset just after the last byte scanned that is not a token byte (TOKEN_BYTES). */
   private lastSeparator = 0;
-  /** Accepting transitions of one block: (index in the chunk, state, last idle index in the chunk or -1) each. */
-  private readonly acceptRecords = new Int32Array(3 * BLOCK);
+  /** What scanInOneLane's loop (stepOneLane) carries from block to block. */
+  private readonly lane: OneLane = { records: new Int32Array(3 * BLOCK), recorded: 0, state: 0, idleAt: -1 };
   /** Slices to scan in one lane before two lanes are tried again, and how many the next time two lanes do badly (see MOST_ONE_LANE_SLICES). */
   private oneLaneSlices = 0;
   private oneLaneBackoff = 1;
@@ -172,55 +230,27 @@ class TsScanner implements Scanner {
   private scanInOneLane(chunk: Uint8Array, base: number, onMatch: OnMatch): void {
     const dfa = this.dfa;
     const length = chunk.length;
-    const records = this.acceptRecords;
-    let state = this.state;
-    // The index in the chunk just after the last byte that left nothing in flight, or -1 (then
-    // this.lastIdle holds). Kept without a branch: where idle and busy bytes take turns (15% of a
-    // CI log's bytes are idle), a branch on it was mispredicted so often that the loop ran ~18% slower.
-    let idleAt = -1;
+    const lane = this.lane;
+    lane.state = this.state;
+    lane.idleAt = -1;
     let i = 0;
     while (i < length) {
-      // The inner loop only moves `state` along the table and notes what the flags say: a call
-      // or any other write of `state` in it makes V8's code for it about half as fast. It stops at
-      // an unbuilt entry (flags of the sentinel), which is built after it; then back to the loop.
-      // (Running on through the sentinel to the block's end, as it did, scanned up to BLOCK bytes
-      // twice per state built: most of all while a run of new states is built, byte after byte.)
-      const table = dfa.table; // a step may have grown it
-      const { byteClass, rowShift } = dfa;
       const blockEnd = Math.min(length, i + BLOCK);
-      let recorded = 0;
-      let unbuilt = -1;
-      let unbuiltFrom = 0;
-      for (; i < blockEnd; i++) {
-        const from = state;
-        const entry = table[(from << rowShift) | byteClass[chunk[i]!]!]!;
-        state = entry >> FLAG_BITS;
-        const idleMask = -(entry & IDLE); // all ones when the entry says idle (or unbuilt)
-        const idleBefore = idleAt;
-        idleAt = (idleAt & ~idleMask) | ((i + 1) & idleMask);
-        if ((entry & ACCEPTS) === 0) continue;
-        if ((entry & IDLE) === 0) {
-          records[recorded++] = i;
-          records[recorded++] = state;
-          records[recorded++] = idleAt;
-        } else {
-          idleAt = idleBefore;
-          unbuilt = i;
-          unbuiltFrom = from;
-          break;
-        }
-      }
-      for (let r = 0; r < recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
-      if (unbuilt >= 0) {
-        state = this.build(unbuiltFrom, chunk[unbuilt]!);
-        i = unbuilt + 1;
+      i = stepOneLane(dfa, chunk, i, blockEnd, lane);
+      const records = lane.records;
+      for (let r = 0; r < lane.recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
+      if (i < blockEnd) {
+        // Byte i's entry is not built: build it, then back to the loop.
+        const state = this.build(lane.state, chunk[i]!);
+        i++;
+        lane.state = state;
         const flags = dfa.flags[state]!;
-        if ((flags & IDLE) !== 0) idleAt = i;
-        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, this.lastIdleAt(idleAt, base), base + i, onMatch);
+        if ((flags & IDLE) !== 0) lane.idleAt = i;
+        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, this.lastIdleAt(lane.idleAt, base), base + i, onMatch);
       }
     }
-    this.state = state;
-    this.lastIdle = this.lastIdleAt(idleAt, base);
+    this.state = lane.state;
+    this.lastIdle = this.lastIdleAt(lane.idleAt, base);
   }
 
   /**
