@@ -74,7 +74,7 @@ function makeLaneArrays(): LaneArrays {
 }
 
 /**
- * The loop of scanInTwoLanes, on its own: steps the first lane from `first` over bytes `i` to
+ * The loop of scanInTwoLanes, on its own: steps the first lane from `first` over bytes `from` to
  * `together` of `chunk` and the second from `second` over the same bytes after `split`, writing
  * each state to `lanes.states` and each accepting byte to its lane's list, until `together` or an
  * entry not built (whose lane's state is then SENTINEL); returns where it stopped. A function of
