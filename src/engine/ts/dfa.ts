@@ -86,6 +86,8 @@ export interface BuiltStates {
 export class LazyDfa {
   /** table[(state << rowShift) | byteClass[byte]] = (next state << FLAG_BITS) | its flags, or UNBUILT. */
   table: Uint16Array;
+  /** Where the table grows when it was placed (placeTable), else null: it is copied into a new array. */
+  private tableOf: ((length: number) => Uint16Array) | null = null;
   /** Per byte, its column in a state's row (see PositionAutomaton.byteClasses). */
   readonly byteClass: Uint8Array;
   /** A row holds 1 << rowShift entries: the byte classes rounded up to a power of two, so an index is a shift and an or. */
@@ -296,10 +298,24 @@ export class LazyDfa {
     return this.stateCount >= Math.min(this.maxStates, MAX_STATES) || this.cacheBytes >= this.maxBytes;
   }
 
+  /**
+   * Moves the table into memory of which `tableOf` gives views (a lane machine's, ./wasm-lanes.ts):
+   * a view of `length` entries at one place, what was there kept. The table grows there from then on.
+   */
+  placeTable(tableOf: (length: number) => Uint16Array): void {
+    const table = tableOf(this.table.length);
+    table.set(this.table);
+    this.table = table;
+    this.tableOf = tableOf;
+  }
+
   /** Makes room for `rows` states (at least as many as are built), the new rows unbuilt. */
   private resize(rows: number): void {
-    const table = new Uint16Array(rows << this.rowShift).fill(UNBUILT);
-    table.set(this.table.subarray(0, table.length));
+    const length = rows << this.rowShift;
+    // A placed table's longer view holds its rows already; a table of its own is copied.
+    const table = this.tableOf?.(length) ?? new Uint16Array(length);
+    if (table.buffer !== this.table.buffer) table.set(this.table);
+    table.fill(UNBUILT, this.table.length);
     this.table = table;
     this.flags = resized(this.flags, rows);
     this.depths = resized(this.depths, rows);

@@ -15,14 +15,13 @@ import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.j
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, SENTINEL, UNBUILT } from './dfa.js';
 import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
+import { LANE_SLICE_BYTES, type LaneMachine, createLaneMachine } from './wasm-lanes.js';
 
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
 
 /** Slices shorter than this are scanned in one lane (see scanInTwoLanes): below it, what the lanes save is not worth their set-up. */
 const LANE_MIN_BYTES = 4096;
-/** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
-const LANE_SLICE_BYTES = 65536;
 /**
  * States the second of two lanes builds in a slice, at most (see scanInTwoLanes): enough for the
  * few it enters before it agrees with the true state in a long line of base64.
@@ -36,7 +35,9 @@ const SECOND_LANE_BUILDS = 32;
 const MOST_ONE_LANE_SLICES = 64;
 
 /** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts (the true state's first), and how many. */
-interface LaneArrays {
+export interface LaneArrays {
+  /** The loop in WebAssembly, whose memory these arrays are views of, or null (stepLanesInJs). */
+  readonly machine: LaneMachine | null;
   readonly states: Uint16Array;
   readonly firstAccepts: Uint16Array;
   firstCount: number;
@@ -52,8 +53,11 @@ interface LaneArrays {
 class LaneArraysLender {
   private idle: LaneArrays | null | undefined;
 
+  /** `machine`: the database's lane machine, whose memory holds the arrays, or null. */
+  constructor(private readonly machine: LaneMachine | null) {}
+
   take(): LaneArrays | null {
-    const arrays = this.idle === undefined ? makeLaneArrays() : this.idle;
+    const arrays = this.idle === undefined ? makeLaneArrays(this.machine) : this.idle;
     this.idle = null;
     return arrays;
   }
@@ -63,8 +67,10 @@ class LaneArraysLender {
   }
 }
 
-function makeLaneArrays(): LaneArrays {
+function makeLaneArrays(machine: LaneMachine | null): LaneArrays {
+  if (machine !== null) return { machine, states: machine.states, firstAccepts: machine.firstAccepts, firstCount: 0, secondAccepts: machine.secondAccepts, secondCount: 0 };
   return {
+    machine: null,
     states: new Uint16Array(LANE_SLICE_BYTES),
     firstAccepts: new Uint16Array(LANE_SLICE_BYTES),
     firstCount: 0,
@@ -77,11 +83,33 @@ function makeLaneArrays(): LaneArrays {
  * The loop of scanInTwoLanes, on its own: steps the first lane from `first` over bytes `from` to
  * `together` of `chunk` and the second from `second` over the same bytes after `split`, writing
  * each state to `lanes.states` and each accepting byte to its lane's list, until `together` or an
- * entry not built (whose lane's state is then SENTINEL); returns where it stopped. A function of
- * its own because V8 optimises a small one soon: inside scanInTwoLanes it waited for the whole
- * of that to be optimised, and the first MiB of a stream was scanned at ~10x the time per byte.
+ * entry not built (whose lane's state is then SENTINEL); returns where it stopped. In WebAssembly
+ * where it can (./wasm-lanes.ts: the slice was copied into its memory), else stepLanesInJs.
  */
 function stepLanes(dfa: LazyDfa, chunk: Uint8Array, lanes: LaneArrays, from: number, together: number, split: number, first: number, second: number): number {
+  const machine = lanes.machine;
+  if (machine === null) return stepLanesInJs(dfa, chunk, lanes, from, together, split, first, second);
+  const stopped = machine.step(from, together, split, first, second, dfa.rowShift, lanes.firstCount, lanes.secondCount);
+  lanes.firstCount = machine.counts[0]!;
+  lanes.secondCount = machine.counts[1]!;
+  return stopped;
+}
+
+/**
+ * stepLanes' loop in JavaScript. A function of its own because V8 optimises a small one soon:
+ * inside scanInTwoLanes it waited for the whole of that to be optimised, and the first MiB of a
+ * stream was scanned at ~10x the time per byte.
+ */
+export function stepLanesInJs(
+  dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShift'>,
+  chunk: Uint8Array,
+  lanes: LaneArrays,
+  from: number,
+  together: number,
+  split: number,
+  first: number,
+  second: number,
+): number {
   const { table, byteClass, rowShift } = dfa;
   const { states, firstAccepts, secondAccepts } = lanes;
   let firstCount = lanes.firstCount;
@@ -281,6 +309,7 @@ class TsScanner implements Scanner {
     const split = newline >= 0 && newline - middle < LANE_MIN_BYTES && newline + 1 < length ? newline + 1 : middle;
     const lanes = this.lanes.take();
     if (lanes === null) return 0;
+    lanes.machine?.slice.set(chunk);
     try {
       const { states, secondAccepts } = lanes;
       const dfa = this.dfa;
@@ -519,12 +548,15 @@ class TsDatabase implements Database {
   private readonly dfa: LazyDfa;
   private readonly headDroppedWidths: HeadDroppedWidths;
   private readonly kept: KeptDfa | null;
-  private readonly lanes = new LaneArraysLender();
+  private readonly lanes: LaneArraysLender;
   private readonly idleReach: number;
 
   /** `keep`: where to keep the DFA's states across runs, if anywhere (./dfa-cache.ts). */
   constructor(rules: readonly EngineRule[], automaton: PositionAutomaton, keep: ((dfa: LazyDfa) => KeptDfa) | null) {
     this.dfa = new LazyDfa(automaton);
+    const machine = createLaneMachine(this.dfa.byteClass, this.dfa.rowShift);
+    if (machine !== null) this.dfa.placeTable(machine.tableOf);
+    this.lanes = new LaneArraysLender(machine);
     this.kept = keep === null ? null : keep(this.dfa);
     this.maxWidth = rules.reduce((n, rule) => Math.max(n, rule.maxWidth), 0);
     const widthOf = (tokenOnly: boolean): number =>

@@ -1,0 +1,227 @@
+/**
+ * The two-lane loop of the ts engine's scan (engine.ts, stepLanes) as WebAssembly, with the DFA's
+ * table, the slice it scans and the lane arrays in the module's memory. The same loop as V8
+ * compiles it from JavaScript checks every typed-array index against its array's length (six a
+ * byte); WebAssembly's accesses are bounded by guard pages instead: ~1.3x the bytes per second on
+ * a warm DFA (`node bench/ts-engine.mjs`). It is encoded here, a few hundred bytes, so that no
+ * toolchain and no binary file is needed: the engine stays TypeScript with no native code.
+ *
+ * The memory is made at its largest from the start (MAX_STATES rows): growing a WebAssembly memory
+ * detaches every view of it, and the DFA, the lanes and the scanner hold views. Pages no one
+ * touches cost no memory. Where WebAssembly is missing (`node --jitless`) or a memory cannot be
+ * had, createLaneMachine returns null and the engine scans with the JavaScript loop.
+ */
+import { ACCEPTS, FLAG_BITS, MAX_STATES, UNBUILT } from './dfa.js';
+
+/** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
+export const LANE_SLICE_BYTES = 65536;
+
+// Where each part lives in the memory (bytes).
+/** The counts of accepting bytes step leaves: first lane's, second lane's (int32 each). */
+const COUNTS_AT = 0;
+/** The DFA's byte classes (one byte each). */
+const CLASSES_AT = 256;
+const SLICE_AT = LANE_SLICE_BYTES;
+/** The state after each byte of the slice (uint16 each), and the bytes after which each lane's state accepts. */
+const STATES_AT = 2 * LANE_SLICE_BYTES;
+const FIRST_ACCEPTS_AT = 4 * LANE_SLICE_BYTES;
+const SECOND_ACCEPTS_AT = 6 * LANE_SLICE_BYTES;
+const TABLE_AT = 8 * LANE_SLICE_BYTES;
+const PAGE_BYTES = 65536;
+
+/** A DFA's two-lane loop in WebAssembly, and its memory's parts as views. */
+export interface LaneMachine {
+  /** Where the slice two lanes scan is copied first. */
+  readonly slice: Uint8Array;
+  readonly states: Uint16Array;
+  readonly firstAccepts: Uint16Array;
+  readonly secondAccepts: Uint16Array;
+  /** A view of the DFA's table with `length` entries; what the table held stays. */
+  readonly tableOf: (length: number) => Uint16Array;
+  /**
+   * stepLanes' loop over the slice (engine.ts): steps the first lane from `first` over bytes
+   * `from` to `together` and the second from `second` over the same bytes after `split`, writing
+   * states and accepts after `firstCount` and `secondCount` of each; returns where it stopped,
+   * the new counts in `counts`.
+   */
+  readonly step: (from: number, together: number, split: number, first: number, second: number, rowShift: number, firstCount: number, secondCount: number) => number;
+  /** The counts after step: the first lane's, the second's. */
+  readonly counts: Int32Array;
+}
+
+/** The few WebAssembly declarations used here (TypeScript has them in its DOM libraries only). */
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Memory {
+    constructor(descriptor: { initial: number });
+    readonly buffer: ArrayBuffer;
+  }
+  class Instance {
+    constructor(module: Module, imports: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+}
+
+/** The opcodes the loop uses (WebAssembly core specification, section 5.4). */
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  brIf: 0x0d,
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
+  i32Store: 0x36,
+  i32Store16: 0x3b,
+  i32Const: 0x41,
+  i32Eq: 0x46,
+  i32LtU: 0x49,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+} as const;
+const I32 = 0x7f;
+const NO_RESULT = 0x40;
+const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+// Instructions in the folded form of the text format: the operands' code, then the opcode.
+type Code = number[];
+
+function unsignedLeb(value: number): Code {
+  const bytes: Code = [];
+  do {
+    const low = value & 0x7f;
+    value >>>= 7;
+    bytes.push(value === 0 ? low : low | 0x80);
+  } while (value !== 0);
+  return bytes;
+}
+
+const op = (opcode: number, ...operands: Code[]): Code => [...operands.flat(), opcode];
+/** All constants of the loop are small and positive (under 64: one byte of signed LEB128). */
+function constant(value: number): Code {
+  if (value < 0 || value >= 64) throw new Error(`wasm-lanes: constant ${value} out of range`);
+  return [OP.i32Const, value];
+}
+const get = (local: number): Code => [OP.localGet, local];
+const set = (local: number, value: Code): Code => [...value, OP.localSet, local];
+/** A load or store at `offset` plus the address; `alignLog2`: the access's size. */
+const access = (opcode: number, alignLog2: number, offset: number, ...operands: Code[]): Code => [...operands.flat(), opcode, alignLog2, ...unsignedLeb(offset)];
+const block = (...body: Code[]): Code => [OP.block, NO_RESULT, ...body.flat(), OP.end];
+const loop = (...body: Code[]): Code => [OP.loop, NO_RESULT, ...body.flat(), OP.end];
+const ifThen = (condition: Code, ...body: Code[]): Code => [...condition, OP.if, NO_RESULT, ...body.flat(), OP.end];
+/** Branches out of the `depth`-th enclosing block (0: the innermost; to a loop's start). */
+const brIf = (depth: number, condition: Code): Code => [...condition, OP.brIf, depth];
+
+const section = (id: number, contents: Code): Code => [id, ...unsignedLeb(contents.length), ...contents];
+const name = (text: string): Code => [...unsignedLeb(text.length), ...Array.from(text, (char) => char.charCodeAt(0))];
+
+/** The module's bytes: one function, `step` (see LaneMachine), over the imported memory `lanes.memory`. */
+function encodeModule(): Uint8Array {
+  // The parameters' indexes, then the locals'.
+  const [from, together, split, first, second, rowShift, firstCount, secondCount] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [j, firstEntry, secondEntry] = [8, 9, 10];
+  const increment = (local: number): Code => set(local, op(OP.i32Add, get(local), constant(1)));
+  // entry = table[(state << rowShift) | byteClass[slice[at]]]
+  const byteClassAt = (at: number): Code => access(OP.i32Load8U, 0, CLASSES_AT, access(OP.i32Load8U, 0, SLICE_AT, get(at)));
+  const entryIndex = (state: number, at: number): Code => op(OP.i32Or, op(OP.i32Shl, get(state), get(rowShift)), byteClassAt(at));
+  const lookUp = (state: number, at: number, entry: number): Code => set(entry, access(OP.i32Load16U, 1, TABLE_AT, op(OP.i32Shl, entryIndex(state, at), constant(1))));
+  // state = entry >> FLAG_BITS; states[at] = state
+  const move = (entry: number, state: number, at: number): Code => [
+    ...set(state, op(OP.i32ShrU, get(entry), constant(FLAG_BITS))),
+    ...access(OP.i32Store16, 1, STATES_AT, op(OP.i32Shl, get(at), constant(1)), get(state)),
+  ];
+  // if (entry & ACCEPTS) accepts[count++] = at
+  const noteAccept = (entry: number, count: number, at: number, acceptsAt: number): Code =>
+    ifThen(op(OP.i32And, get(entry), constant(ACCEPTS)), access(OP.i32Store16, 1, acceptsAt, op(OP.i32Shl, get(count), constant(1)), get(at)), increment(count));
+  const isUnbuilt = (entry: number): Code => op(OP.i32Eq, get(entry), constant(UNBUILT));
+  const body = [
+    ...set(j, op(OP.i32Add, get(from), get(split))),
+    ...block(
+      brIf(0, op(OP.i32GeU, get(from), get(together))),
+      loop(
+        lookUp(first, from, firstEntry),
+        lookUp(second, j, secondEntry),
+        move(firstEntry, first, from),
+        move(secondEntry, second, j),
+        ifThen(
+          op(OP.i32And, op(OP.i32Or, get(firstEntry), get(secondEntry)), constant(ACCEPTS)),
+          // An unbuilt entry (it has the ACCEPTS bit) stops the loop: out of this if, the loop and the block.
+          brIf(2, op(OP.i32Or, isUnbuilt(firstEntry), isUnbuilt(secondEntry))),
+          noteAccept(firstEntry, firstCount, from, FIRST_ACCEPTS_AT),
+          noteAccept(secondEntry, secondCount, j, SECOND_ACCEPTS_AT),
+        ),
+        increment(from),
+        increment(j),
+        brIf(0, op(OP.i32LtU, get(from), get(together))),
+      ),
+    ),
+    ...access(OP.i32Store, 2, COUNTS_AT, constant(0), get(firstCount)),
+    ...access(OP.i32Store, 2, COUNTS_AT + 4, constant(0), get(secondCount)),
+    ...get(from),
+    OP.end,
+  ];
+  const code = [1, 3, I32, ...body]; // the locals: one run of three i32
+  const i32s = (count: number): Code => [count, ...Array<number>(count).fill(I32)];
+  return Uint8Array.from([
+    ...MAGIC_AND_VERSION,
+    ...section(1, [1, 0x60, ...i32s(8), ...i32s(1)]), // type 0: eight i32 in, one out
+    ...section(2, [1, ...name('lanes'), ...name('memory'), 0x02, 0x00, 1]), // import: a memory of at least one page
+    ...section(3, [1, 0]), // function 0, of type 0
+    ...section(7, [1, ...name('step'), 0x00, 0]), // export function 0 as step
+    ...section(10, [1, ...unsignedLeb(code.length), ...code]),
+  ]);
+}
+
+/** Compiled on first use, once per process; null where WebAssembly is missing or refuses it. */
+let laneModule: WebAssembly.Module | null | undefined;
+
+function compiledModule(): WebAssembly.Module | null {
+  if (laneModule === undefined) {
+    try {
+      laneModule = typeof WebAssembly === 'undefined' ? null : new WebAssembly.Module(encodeModule());
+    } catch {
+      laneModule = null;
+    }
+  }
+  return laneModule;
+}
+
+/**
+ * A lane machine for a DFA with these byte classes and rows of 2^rowShift entries, or null where
+ * WebAssembly is missing or its memory cannot be had (then the JavaScript loop serves).
+ */
+export function createLaneMachine(byteClass: Uint8Array, rowShift: number): LaneMachine | null {
+  const module = compiledModule();
+  if (module === null) return null;
+  const tableEntries = MAX_STATES << rowShift;
+  let memory: WebAssembly.Memory;
+  let instance: WebAssembly.Instance;
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil((TABLE_AT + 2 * tableEntries) / PAGE_BYTES) });
+    instance = new WebAssembly.Instance(module, { lanes: { memory } });
+  } catch {
+    return null;
+  }
+  const buffer = memory.buffer;
+  new Uint8Array(buffer, CLASSES_AT, 256).set(byteClass);
+  return {
+    slice: new Uint8Array(buffer, SLICE_AT, LANE_SLICE_BYTES),
+    states: new Uint16Array(buffer, STATES_AT, LANE_SLICE_BYTES),
+    firstAccepts: new Uint16Array(buffer, FIRST_ACCEPTS_AT, LANE_SLICE_BYTES),
+    secondAccepts: new Uint16Array(buffer, SECOND_ACCEPTS_AT, LANE_SLICE_BYTES),
+    tableOf: (length) => {
+      if (length > tableEntries) throw new Error(`wasm-lanes: a table of ${length} entries is past the ${tableEntries} made room for`);
+      return new Uint16Array(buffer, TABLE_AT, length);
+    },
+    step: instance.exports.step as LaneMachine['step'],
+    counts: new Int32Array(buffer, COUNTS_AT, 2),
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Where Node runs without WebAssembly (`node --jitless`), the ts engine scans with its JavaScript
+ * two-lane loop instead of the WebAssembly one (src/engine/ts/wasm-lanes.ts): the CLI's output
+ * is the same byte for byte, every planted secret redacted. The input is long enough for chunks
+ * of two lanes (a slice of at least 4 KiB), with secrets every 4 KiB.
+ */
+import { execa } from 'execa';
+import { describe, expect, test } from 'vitest';
+import { generateCorpus } from '../../bench/corpus.mjs';
+import type { PlantedRecord } from '../../bench/corpus.mjs';
+import { BIN } from './cli.js';
+
+describe('the ts engine without WebAssembly', () => {
+  test('node --jitless redacts what a run with WebAssembly redacts, byte for byte', async () => {
+    const secrets: PlantedRecord[] = [];
+    for (const shape of ['ci-log', 'one-line'] as const) {
+      const input = Buffer.concat([
+        ...generateCorpus({ bytes: 256 * 1024, seed: 20261204, shape, secretEvery: 4096, onPlant: ({ type, ...record }) => type === 'secret' && secrets.push(record) }),
+      ]);
+      const run = (nodeOptions: readonly string[]) =>
+        execa(process.execPath, [...nodeOptions, BIN, '--engine', 'ts'], { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
+      const [withWasm, jitless] = await Promise.all([run([]), run(['--jitless'])]);
+      expect(withWasm.exitCode).toBe(0);
+      expect(jitless.exitCode).toBe(0);
+      expect(Buffer.from(jitless.stdout).equals(Buffer.from(withWasm.stdout))).toBe(true);
+      const output = Buffer.from(withWasm.stdout).toString('latin1');
+      expect(secrets.length).toBeGreaterThan(20);
+      for (const secret of secrets) expect(output).not.toContain(secret.text);
+      secrets.length = 0;
+    }
+  }, 60_000);
+});
