@@ -6,8 +6,7 @@
  */
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { generateCorpus } from '../../bench/corpus.mjs';
-import type { PlantedRecord } from '../../bench/corpus.mjs';
+import { type PlantedRecord, generateCorpus } from '../../bench/corpus.mjs';
 import { BIN } from './cli.js';
 
 describe('the ts engine without WebAssembly', () => {
