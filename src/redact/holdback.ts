@@ -23,12 +23,16 @@ export class HoldbackBuffer {
   private unscanned = 0;
   /** Absolute offset of the first byte kept. */
   base = 0;
-  /** Newlines in the stream before `base`, and the offset after the last of them (for line/column). */
-  private newlinesBeforeBase = 0;
+  /** The offset after the last newline before `base` (for line/column). */
   private lineStartBeforeBase = 0;
   /** Absolute offset of the last newline scanned, or -1. */
   private lastNewlineOffset = -1;
-  /** The last line lookup, to count forward from it (findings come mostly in order). */
+  /**
+   * A kept offset (or `base`) with its line and the offset its line starts at: lookups count from
+   * it, forward or back to an earlier line, and dropping bytes moves it past them, so each byte is
+   * counted once (counting the dropped bytes, then again from `base` for a lookup, made a `--json`
+   * run count a CI log twice).
+   */
   private lineCursor = { offset: 0, line: 1, lineStart: 0 };
 
   /** Without `countsLines`, newlines are not counted and lineAndColumn() may not be called. */
@@ -81,11 +85,10 @@ export class HoldbackBuffer {
   discardBefore(offset: number): void {
     const count = Math.min(offset - this.base, this.length);
     if (count <= 0) return;
-    const dropped = this.storage.subarray(this.head, this.head + count);
-    const lastNewline = this.countsLines ? dropped.lastIndexOf(0x0a) : -1;
-    if (lastNewline >= 0) {
-      this.newlinesBeforeBase += countNewlines(dropped);
-      this.lineStartBeforeBase = this.base + lastNewline + 1;
+    if (this.countsLines) {
+      if (this.lineCursor.offset < this.base + count) this.moveLineCursor(this.base + count);
+      const lastNewline = this.storage.subarray(this.head, this.head + count).lastIndexOf(0x0a);
+      if (lastNewline >= 0) this.lineStartBeforeBase = this.base + lastNewline + 1;
     }
     this.head += count;
     this.length -= count;
@@ -105,20 +108,28 @@ export class HoldbackBuffer {
   /** 1-based line and column (in bytes) of absolute offset `offset`, which must be kept. */
   lineAndColumn(offset: number): { line: number; column: number } {
     if (!this.countsLines) throw new Error('lineAndColumn() on a holdback buffer that does not count lines');
+    const { line, lineStart } = this.moveLineCursor(offset);
+    return { line, column: offset - lineStart + 1 };
+  }
+
+  /** Moves the line cursor to `offset` (kept, or the end of the bytes about to be dropped). */
+  private moveLineCursor(offset: number): { line: number; lineStart: number } {
     let { offset: at, line, lineStart } = this.lineCursor;
-    if (at < this.base || at > offset) {
-      at = this.base;
-      line = this.newlinesBeforeBase + 1;
-      lineStart = this.lineStartBeforeBase;
-    }
-    const between = this.view(at, offset);
-    const lastNewline = between.lastIndexOf(0x0a);
-    if (lastNewline >= 0) {
-      line += countNewlines(between);
-      lineStart = at + lastNewline + 1;
+    if (offset >= at) {
+      const between = this.view(at, offset);
+      const lastNewline = between.lastIndexOf(0x0a);
+      if (lastNewline >= 0) {
+        line += countNewlines(between);
+        lineStart = at + lastNewline + 1;
+      }
+    } else if (offset < lineStart) {
+      // An earlier line: back over the newlines from `offset` to the cursor's line (none after its start).
+      line -= countNewlines(this.view(offset, lineStart));
+      const lastNewline = this.view(this.base, offset).lastIndexOf(0x0a);
+      lineStart = lastNewline >= 0 ? this.base + lastNewline + 1 : this.lineStartBeforeBase;
     }
     this.lineCursor = { offset, line, lineStart };
-    return { line, column: offset - lineStart + 1 };
+    return this.lineCursor;
   }
 }
 
