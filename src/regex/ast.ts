@@ -76,6 +76,12 @@ export function byteRanges(set: ByteSet): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   let b = 0;
   while (b < 256) {
+    // A word of no byte at once: a literal's set has one byte in eight words (a rule's allowlist
+    // of literals printed as JS source, on its first finding: ~3 ms for google-api-key's, bit by bit).
+    if ((b & 31) === 0 && set[b >>> 5] === 0) {
+      b += 32;
+      continue;
+    }
     if (!hasByte(set, b)) {
       b++;
       continue;
