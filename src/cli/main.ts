@@ -52,7 +52,7 @@ function endStartUp(): void {
 /**
  * The bytecode TurboFan may inline into one optimized function, in all (V8's default: 920). From
  * here on the process scans, and what V8 optimizes is the scan: with the default it inlined the
- * slice walks, the state builder and the DFA cache's hook into the ts engine's two-lane loop,
+ * slice walks, the state builder and the DFA cache's hook into the ts engine's lane loop (then JS),
  * twice (on-stack replacement, then the function), ~35-60 ms of compiling each on a 2-core
  * machine while the loop ran ~10x slower unoptimized; ~370 ms of compiler CPU per run in all. What
  * they called is cold (once per slice or per state built), so inlining it bought no speed.

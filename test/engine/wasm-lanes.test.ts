@@ -1,15 +1,15 @@
 /**
- * The two-lane loop in WebAssembly (src/engine/ts/wasm-lanes.ts) does what the JavaScript loop
- * does (stepLanesInJs): over random tables (built, unbuilt and accepting entries, any row width),
- * byte classes, slices and lane starts, it stops at the same byte and writes the same states and
- * accepts. The engine scans with it wherever WebAssembly runs; test/e2e/jitless.test.ts runs the
+ * The lane loop in WebAssembly (src/engine/ts/wasm-lanes.ts) does what the JavaScript loop does
+ * (stepLanesInJs): over random tables (built, unbuilt and accepting entries, any row width), byte
+ * classes, slices, lane starts and states, it stops at the same byte and leaves the same states,
+ * accepts and counts. The engine scans with it wherever WebAssembly runs; test/e2e/jitless.test.ts runs the
  * CLI where it does not.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ACCEPTS, FLAG_BITS, IDLE, UNBUILT } from '../../src/engine/ts/dfa.js';
-import { type LaneArrays, stepLanesInJs } from '../../src/engine/ts/engine.js';
-import { LANE_SLICE_BYTES, createLaneMachine } from '../../src/engine/ts/wasm-lanes.js';
+import { makeLaneArrays, stepLanesInJs } from '../../src/engine/ts/engine.js';
+import { LANES, createLaneMachine } from '../../src/engine/ts/wasm-lanes.js';
 
 const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 200);
 
@@ -33,26 +33,14 @@ const dfaShape = fc.record({ rowShift: fc.integer({ min: 1, max: 8 }), states: f
 });
 
 const laneRun = fc.record({
-  slice: fc.uint8Array({ minLength: 2, maxLength: 3000 }),
-  splitShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  slice: fc.uint8Array({ minLength: LANES, maxLength: 3000 }),
+  startShares: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: LANES - 1, maxLength: LANES - 1 }),
   fromShare: fc.double({ min: 0, max: 1, noNaN: true }),
-  first: fc.nat(),
-  second: fc.nat(),
-  counts: fc.tuple(fc.nat(50), fc.nat(50)),
+  laneStates: fc.array(fc.nat(), { minLength: LANES, maxLength: LANES }),
+  counts: fc.array(fc.nat(50), { minLength: LANES, maxLength: LANES }),
 });
 
-function jsLanes(): LaneArrays {
-  return {
-    machine: null,
-    states: new Uint16Array(LANE_SLICE_BYTES),
-    firstAccepts: new Uint16Array(LANE_SLICE_BYTES),
-    firstCount: 0,
-    secondAccepts: new Uint16Array(LANE_SLICE_BYTES),
-    secondCount: 0,
-  };
-}
-
-describe('ts engine: the two-lane loop in WebAssembly', () => {
+describe('ts engine: the lane loop in WebAssembly', () => {
   test('is available here (Node runs WebAssembly unless --jitless)', () => {
     expect(createLaneMachine(new Uint8Array(256), 7)).not.toBeNull();
   });
@@ -64,32 +52,31 @@ describe('ts engine: the two-lane loop in WebAssembly', () => {
         const machineTable = machine.tableOf(table.length);
         machineTable.set(table);
         const { slice } = run;
-        const split = Math.max(1, Math.min(slice.length - 1, Math.floor(run.splitShare * slice.length)));
-        const together = Math.min(split, slice.length - split);
+        // Parts in order, each of at least one byte.
+        const starts = [0, ...run.startShares.map((share) => Math.floor(share * slice.length))]
+          .sort((a, b) => a - b)
+          .map((start, lane) => Math.min(start, slice.length - LANES) + lane);
+        const together = Math.min(...starts.map((start, lane) => (starts[lane + 1] ?? slice.length) - start));
         const from = Math.floor(run.fromShare * together);
-        const first = run.first % states;
-        const second = run.second % states;
-        const [firstCount, secondCount] = run.counts;
-        // Whatever the arrays held before: the loops write the same places.
-        machine.states.fill(0xffff);
-        machine.firstAccepts.fill(0xffff);
-        machine.secondAccepts.fill(0xffff);
-        const lanes = jsLanes();
-        lanes.states.fill(0xffff);
-        lanes.firstAccepts.fill(0xffff);
-        lanes.secondAccepts.fill(0xffff);
-        lanes.firstCount = firstCount;
-        lanes.secondCount = secondCount;
+        const lanes = makeLaneArrays(null);
+        for (const arrays of [machine, lanes]) {
+          arrays.states.fill(0xffff); // whatever the arrays held before: the loops write the same places
+          for (const list of arrays.accepts) list.fill(0xffff);
+          arrays.starts.set(starts);
+          arrays.laneStates.set(run.laneStates.map((state) => state % states));
+          arrays.counts.set(run.counts);
+        }
 
-        const stopped = stepLanesInJs({ table, byteClass, rowShift }, slice, lanes, from, together, split, first, second);
+        const stopped = stepLanesInJs({ table, byteClass, rowShift }, slice, lanes, from, together);
         machine.slice.set(slice);
-        const machineStopped = machine.step(from, together, split, first, second, rowShift, firstCount, secondCount);
-
-        expect(machineStopped).toBe(stopped);
-        expect([machine.counts[0], machine.counts[1]]).toEqual([lanes.firstCount, lanes.secondCount]);
+        expect(machine.step(from, together, rowShift)).toBe(stopped);
         expect(machine.states.subarray(0, slice.length)).toEqual(lanes.states.subarray(0, slice.length));
-        expect(machine.firstAccepts.subarray(0, lanes.firstCount + 1)).toEqual(lanes.firstAccepts.subarray(0, lanes.firstCount + 1));
-        expect(machine.secondAccepts.subarray(0, lanes.secondCount + 1)).toEqual(lanes.secondAccepts.subarray(0, lanes.secondCount + 1));
+        expect(machine.laneStates).toEqual(lanes.laneStates);
+        expect(machine.counts).toEqual(lanes.counts);
+        for (let lane = 0; lane < LANES; lane++) {
+          const noted = lanes.counts[lane]! + 1;
+          expect(machine.accepts[lane]!.subarray(0, noted)).toEqual(lanes.accepts[lane]!.subarray(0, noted));
+        }
         expect(machineTable).toEqual(table); // read, never written
       }),
       { numRuns: RUNS },

@@ -15,38 +15,44 @@ import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.j
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, SENTINEL, UNBUILT } from './dfa.js';
 import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
-import { LANE_SLICE_BYTES, type LaneMachine, createLaneMachine } from './wasm-lanes.js';
+import { LANES, LANE_SLICE_BYTES, type LaneMachine, createLaneMachine } from './wasm-lanes.js';
 
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
 
-/** Slices shorter than this are scanned in one lane (see scanInTwoLanes): below it, what the lanes save is not worth their set-up. */
+/** Slices shorter than this are scanned in one lane (see scanInLanes): below it, what the lanes save is not worth their set-up. */
 const LANE_MIN_BYTES = 4096;
+/** How far past its share of the slice a lane may start, at the first newline there (see scanInLanes). */
+const LANE_START_REACH = 1024;
 /**
- * States the second of two lanes builds in a slice, at most (see scanInTwoLanes): enough for the
+ * States each lane but the first builds in a slice, at most (see scanInLanes): enough for the
  * few it enters before it agrees with the true state in a long line of base64.
  */
-const SECOND_LANE_BUILDS = 32;
+const LANE_BUILDS = 32;
 /**
- * Slices scanned in one lane after two lanes took long to agree (a thread in flight across the
- * second lane, as on one long line), at most: the first time 1, then twice as many each time
- * again, until two lanes agree soon.
+ * Slices scanned in one lane after the lanes took long to agree (a thread in flight across a
+ * lane's start, as on one long line), at most: the first time 1, then twice as many each time
+ * again, until the lanes agree soon.
  */
 const MOST_ONE_LANE_SLICES = 64;
 
-/** What scanInTwoLanes writes: the state after each byte of a slice, and the bytes after which each lane's state accepts (the true state's first), and how many. */
+/**
+ * What scanInLanes works in: the state after each byte of a slice, and per lane the offset of its
+ * first byte, its state, and the bytes after which its state accepts (the first lane's list is
+ * the true state's) and how many.
+ */
 export interface LaneArrays {
   /** The loop in WebAssembly, whose memory these arrays are views of, or null (stepLanesInJs). */
   readonly machine: LaneMachine | null;
   readonly states: Uint16Array;
-  readonly firstAccepts: Uint16Array;
-  firstCount: number;
-  readonly secondAccepts: Uint16Array;
-  secondCount: number;
+  readonly starts: Int32Array;
+  readonly laneStates: Int32Array;
+  readonly counts: Int32Array;
+  readonly accepts: readonly Uint16Array[];
 }
 
 /**
- * One set of LaneArrays per database, lent to one scan at a time (~384 KiB, so not one per
+ * One set of LaneArrays per database, lent to one scan at a time (~640 KiB, so not one per
  * scanner: a socket service opens a scanner per stream). Made on first use: a short input never
  * pays for it. A scan that finds them lent scans in one lane.
  */
@@ -67,71 +73,60 @@ class LaneArraysLender {
   }
 }
 
-function makeLaneArrays(machine: LaneMachine | null): LaneArrays {
-  if (machine !== null) return { machine, states: machine.states, firstAccepts: machine.firstAccepts, firstCount: 0, secondAccepts: machine.secondAccepts, secondCount: 0 };
+export function makeLaneArrays(machine: LaneMachine | null): LaneArrays {
+  if (machine !== null) return { machine, ...machine };
   return {
     machine: null,
     states: new Uint16Array(LANE_SLICE_BYTES),
-    firstAccepts: new Uint16Array(LANE_SLICE_BYTES),
-    firstCount: 0,
-    secondAccepts: new Uint16Array(LANE_SLICE_BYTES),
-    secondCount: 0,
+    starts: new Int32Array(LANES),
+    laneStates: new Int32Array(LANES),
+    counts: new Int32Array(LANES),
+    accepts: Array.from({ length: LANES }, () => new Uint16Array(LANE_SLICE_BYTES)),
   };
 }
 
 /**
- * The loop of scanInTwoLanes, on its own: steps the first lane from `first` over bytes `from` to
- * `together` of `chunk` and the second from `second` over the same bytes after `split`, writing
- * each state to `lanes.states` and each accepting byte to its lane's list, until `together` or an
- * entry not built (whose lane's state is then SENTINEL); returns where it stopped. In WebAssembly
- * where it can (./wasm-lanes.ts: the slice was copied into its memory), else stepLanesInJs.
+ * The loop of scanInLanes, on its own: steps each lane from its state over bytes `from` to
+ * `together` of its part of `chunk` (from its start on), writing each state to `lanes.states` and
+ * each accepting byte to its lane's list, until `together` or an entry not built (whose lane's
+ * state is then SENTINEL); returns where it stopped. In WebAssembly where it can
+ * (./wasm-lanes.ts: the slice was copied into its memory), else stepLanesInJs.
  */
-function stepLanes(dfa: LazyDfa, chunk: Uint8Array, lanes: LaneArrays, from: number, together: number, split: number, first: number, second: number): number {
+function stepLanes(dfa: LazyDfa, chunk: Uint8Array, lanes: LaneArrays, from: number, together: number): number {
   const machine = lanes.machine;
-  if (machine === null) return stepLanesInJs(dfa, chunk, lanes, from, together, split, first, second);
-  const stopped = machine.step(from, together, split, first, second, dfa.rowShift, lanes.firstCount, lanes.secondCount);
-  lanes.firstCount = machine.counts[0]!;
-  lanes.secondCount = machine.counts[1]!;
-  return stopped;
+  return machine === null ? stepLanesInJs(dfa, chunk, lanes, from, together) : machine.step(from, together, dfa.rowShift);
 }
 
 /**
- * stepLanes' loop in JavaScript. A function of its own because V8 optimises a small one soon:
- * inside scanInTwoLanes it waited for the whole of that to be optimised, and the first MiB of a
- * stream was scanned at ~10x the time per byte.
+ * stepLanes' loop in JavaScript, where WebAssembly is missing: the same steps, each lane in turn.
+ * A function of its own because V8 optimises a small one soon.
  */
-export function stepLanesInJs(
-  dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShift'>,
-  chunk: Uint8Array,
-  lanes: LaneArrays,
-  from: number,
-  together: number,
-  split: number,
-  first: number,
-  second: number,
-): number {
+export function stepLanesInJs(dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShift'>, chunk: Uint8Array, lanes: LaneArrays, from: number, together: number): number {
   const { table, byteClass, rowShift } = dfa;
-  const { states, firstAccepts, secondAccepts } = lanes;
-  let firstCount = lanes.firstCount;
-  let secondCount = lanes.secondCount;
+  const { states, starts, laneStates, counts, accepts } = lanes;
+  const entries = laneEntries;
   let i = from;
-  // No flag but ACCEPTS is looked at: idle offsets are read off the states afterwards (lastIdleBefore).
-  for (let j = from + split; i < together; i++, j++) {
-    const firstEntry = table[(first << rowShift) | byteClass[chunk[i]!]!]!;
-    const secondEntry = table[(second << rowShift) | byteClass[chunk[j]!]!]!;
-    first = firstEntry >> FLAG_BITS;
-    second = secondEntry >> FLAG_BITS;
-    states[i] = first;
-    states[j] = second;
-    if (((firstEntry | secondEntry) & ACCEPTS) === 0) continue;
-    if (firstEntry === UNBUILT || secondEntry === UNBUILT) break;
-    if ((firstEntry & ACCEPTS) !== 0) firstAccepts[firstCount++] = i;
-    if ((secondEntry & ACCEPTS) !== 0) secondAccepts[secondCount++] = j;
+  for (; i < together; i++) {
+    let any = 0;
+    let isUnbuilt = false;
+    for (let lane = 0; lane < LANES; lane++) {
+      const at = starts[lane]! + i;
+      const entry = table[(laneStates[lane]! << rowShift) | byteClass[chunk[at]!]!]!;
+      entries[lane] = entry;
+      laneStates[lane] = entry >> FLAG_BITS;
+      states[at] = entry >> FLAG_BITS;
+      any |= entry;
+      isUnbuilt ||= entry === UNBUILT;
+    }
+    if ((any & ACCEPTS) === 0) continue;
+    if (isUnbuilt) break;
+    for (let lane = 0; lane < LANES; lane++) if ((entries[lane]! & ACCEPTS) !== 0) accepts[lane]![counts[lane]!++] = starts[lane]! + i;
   }
-  lanes.firstCount = firstCount;
-  lanes.secondCount = secondCount;
   return i;
 }
+
+/** stepLanesInJs' entries of one byte, a lane each. */
+const laneEntries = new Int32Array(LANES);
 
 /** What stepOneLane reads and writes. */
 interface OneLane {
@@ -191,6 +186,11 @@ function stepOneLane(dfa: LazyDfa, chunk: Uint8Array, from: number, end: number,
   return i;
 }
 
+/** The end of lane `lane`'s part of a slice of `length` bytes: the next lane's start, or the slice's end. */
+function partEnd(starts: Int32Array, lane: number, length: number): number {
+  return lane + 1 < LANES ? starts[lane + 1]! : length;
+}
+
 interface HeadDroppedWidths {
   readonly tokenOnly: number;
   readonly other: number;
@@ -211,8 +211,11 @@ class TsScanner implements Scanner {
   private lastSeparator = 0;
   /** What scanInOneLane's loop (stepOneLane) carries from block to block. */
   private readonly lane: OneLane = { records: new Int32Array(3 * BLOCK), recorded: 0, state: 0, idleAt: -1 };
-  /** Slices to scan in one lane before two lanes are tried again, and how many the next time two lanes do badly (see MOST_ONE_LANE_SLICES). */
+  /** Slices to scan in one lane before lanes are tried again, and how many the next time lanes do badly (see MOST_ONE_LANE_SLICES). */
   private oneLaneSlices = 0;
+  /** scanInLanes' scratch: the states each lane built in the slice, and the byte where each agreed with the true state. */
+  private readonly laneBuilds = new Int32Array(LANES);
+  private readonly agreeAts = new Int32Array(LANES);
   private oneLaneBackoff = 1;
 
   constructor(
@@ -236,7 +239,7 @@ class TsScanner implements Scanner {
     const length = chunk.length;
     for (let from = 0; from < length; from += LANE_SLICE_BYTES) {
       const slice = length <= LANE_SLICE_BYTES ? chunk : chunk.subarray(from, from + LANE_SLICE_BYTES);
-      const scanned = slice.length >= LANE_MIN_BYTES && this.isTwoLanesTurn() ? this.scanInTwoLanes(slice, base + from, onMatch) : 0;
+      const scanned = slice.length >= LANE_MIN_BYTES && this.isLanesTurn() ? this.scanInLanes(slice, base + from, onMatch) : 0;
       if (scanned < slice.length) this.scanInOneLane(scanned === 0 ? slice : slice.subarray(scanned), base + from + scanned, onMatch);
     }
     this.generation = dfa.generation;
@@ -282,113 +285,124 @@ class TsScanner implements Scanner {
   }
 
   /**
-   * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES) as two lanes stepped in
-   * turn: the first from this.state, the second from idle, as if nothing were in flight where it
-   * starts: just after a newline past the middle (where the true state is idle most often), or at
-   * the middle where none is near (a long line: base64 data, minified code). A DFA step waits on
-   * the table load before it, so one lane runs at the latency of a load; two independent lanes
-   * overlap theirs (~1.4x the bytes per CPU second). Then the first lane's true state is stepped on
-   * into the second lane's bytes until it is the second lane's state at the same byte: the true
-   * state there holds the second lane's threads and those still in flight from before, and once
-   * the latter have ended the lanes agree byte for byte. So the matches and states are exactly
-   * those of one lane.
+   * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES, at least LANE_MIN_BYTES)
+   * as LANES lanes stepped in turn, each over its part of the slice: the first from this.state,
+   * each other from idle, as if nothing were in flight where it starts: just after a newline past
+   * its share of the slice (where the true state is idle most often), or at its share where none
+   * is near (a long line: base64 data, minified code). A DFA step waits on the table load before
+   * it, so one lane runs at the latency of a load; lanes overlap theirs (four: ~1.4x the bytes
+   * per second of two in WebAssembly). The lanes step as many bytes as the shortest part holds;
+   * then the true state is walked on through the first part's rest, and through each other part
+   * from its start until it is that lane's state at the same byte (it then holds the lane's
+   * threads and those still in flight from before, and once the latter have ended they agree byte
+   * for byte), then through the part's rest. So the matches and states are exactly those of one
+   * lane.
    *
-   * The first lane builds the states it needs. The second builds SECOND_LANE_BUILDS at most, then
-   * stops at an unbuilt entry: until it agrees it may be in states one lane never enters (on one
-   * long line, a header's thread in flight everywhere, they made the DFA a third bigger). Returns how many bytes it
-   * scanned, their matches reported and this.state and this.lastIdle after them, for one lane to
-   * scan the rest: all, or up to where the second lane stopped, or, where the lanes did not agree
-   * before it did, up to where the true state got (0 where a state built on the way dropped states
-   * of the DFA, or the kept states replaced it, or another scan holds the scratch arrays). Two
-   * lanes back off for a while (backOffFromLanes) when the second lane did less than half its part.
+   * The true state builds the states it needs. Every other lane builds LANE_BUILDS at most, then
+   * the slice is scanned up to that byte of the first part only: until it agrees, a lane may be in
+   * states one lane never enters (on one long line, a header's thread in flight everywhere, they
+   * made the DFA a third bigger). Returns how many bytes it scanned, their matches reported and
+   * this.state and this.lastIdle after them, for one lane to scan the rest (0 where a state built
+   * on the way dropped states of the DFA, or the kept states replaced it, or another scan holds
+   * the scratch arrays). Lanes back off for a while (backOffFromLanes) when the others did less
+   * than half their parts.
    */
-  private scanInTwoLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): number {
-    const length = chunk.length;
-    const middle = length >> 1;
-    const newline = chunk.indexOf(0x0a, middle);
-    const split = newline >= 0 && newline - middle < LANE_MIN_BYTES && newline + 1 < length ? newline + 1 : middle;
+  private scanInLanes(chunk: Uint8Array, base: number, onMatch: OnMatch): number {
     const lanes = this.lanes.take();
     if (lanes === null) return 0;
     lanes.machine?.slice.set(chunk);
     try {
-      const { states, secondAccepts } = lanes;
+      const { states, starts, laneStates, counts, accepts } = lanes;
+      const length = chunk.length;
       const dfa = this.dfa;
       const generation = dfa.generation;
       const startPositions = dfa.positionsOf(this.state);
-      const together = Math.min(split, length - split);
-      let first = this.state;
-      let second = 0;
-      let secondBuilt = 0;
-      lanes.firstCount = 0;
-      lanes.secondCount = 0;
+      starts[0] = 0;
+      for (let lane = 1; lane < LANES; lane++) {
+        const share = Math.floor((lane * length) / LANES);
+        const newline = chunk.indexOf(0x0a, share);
+        starts[lane] = newline >= 0 && newline - share < LANE_START_REACH && newline + 1 < Math.floor(((lane + 1) * length) / LANES) ? newline + 1 : share;
+      }
+      let together = length;
+      for (let lane = 0; lane < LANES; lane++) together = Math.min(together, partEnd(starts, lane, length) - starts[lane]!);
+      laneStates.fill(0);
+      laneStates[0] = this.state;
+      counts.fill(0);
+      const builds = this.laneBuilds.fill(0);
       let i = 0;
       while (i < together) {
-        i = stepLanes(dfa, chunk, lanes, i, together, split, first, second);
-        const j = i + split;
-        if (i === together) {
-          second = states[j - 1]!;
-          break;
+        i = stepLanes(dfa, chunk, lanes, i, together);
+        if (i === together) break;
+        // An entry of byte i is not built: each other lane's state there, built if it is not (a few).
+        for (let lane = 1; lane < LANES; lane++) {
+          const at = starts[lane]! + i;
+          let state = states[at]!;
+          if (state === SENTINEL) {
+            if (builds[lane] === LANE_BUILDS) return this.endLanes(lanes, i, length, base, onMatch, null, together);
+            builds[lane]!++;
+            state = this.build(i > 0 ? states[at - 1]! : 0, chunk[at]!);
+            if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
+            states[at] = state;
+          }
+          laneStates[lane] = state;
+          if ((dfa.flags[state]! & ACCEPTS) !== 0) accepts[lane]![counts[lane]!++] = at;
         }
-        if (states[j] === SENTINEL) {
-          // The second lane stops (before the first got to the split: the first lane's bytes so far are scanned), or builds a few.
-          if (secondBuilt === SECOND_LANE_BUILDS) return this.endLanes(lanes, i, length, 0, i, base, onMatch, 0, split);
-          secondBuilt++;
-          second = this.build(j > split ? states[j - 1]! : 0, chunk[j]!);
-          if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
-          states[j] = second;
-        } else second = states[j]!;
-        if ((dfa.flags[second]! & ACCEPTS) !== 0) secondAccepts[lanes.secondCount++] = j;
         // The first lane's step, built if it is not.
         if (this.walkTrue(lanes, chunk, i, i + 1, i > 0 ? states[i - 1]! : this.state, 0, generation) < 0) return this.giveUpLanes(startPositions);
-        first = states[i]!;
+        laneStates[0] = states[i]!;
         i++;
       }
-      // The first lane's last bytes, alone, where it is the longer (the split past the middle).
-      if (this.walkTrue(lanes, chunk, together, split, states[together - 1]!, 0, generation) < 0) return this.giveUpLanes(startPositions);
-      /** The second lane's states are its own before this byte. */
-      let secondEnd = length;
-      if (split + together < length) {
-        // The second lane's last byte (the split in the middle of an odd length).
-        const entry = dfa.table[(second << dfa.rowShift) | dfa.byteClass[chunk[length - 1]!]!]!;
-        if (entry === UNBUILT) secondEnd = length - 1;
-        else {
-          states[length - 1] = entry >> FLAG_BITS;
-          if ((entry & ACCEPTS) !== 0) secondAccepts[lanes.secondCount++] = length - 1;
-        }
+      // The true state on through the first part's rest, then through each other part.
+      if (this.walkTrue(lanes, chunk, together, partEnd(starts, 0, length), states[together - 1]!, 0, generation) < 0) return this.giveUpLanes(startPositions);
+      const agreeAts = this.agreeAts;
+      for (let lane = 1; lane < LANES; lane++) {
+        const start = starts[lane]!;
+        const stepped = start + together;
+        const agreeAt = this.walkTrue(lanes, chunk, start, stepped, states[start - 1]!, stepped, generation);
+        if (agreeAt < 0) return this.giveUpLanes(startPositions);
+        agreeAts[lane] = agreeAt;
+        const end = partEnd(starts, lane, length);
+        if (stepped < end && this.walkTrue(lanes, chunk, stepped, end, states[stepped - 1]!, 0, generation) < 0) return this.giveUpLanes(startPositions);
       }
-      // The true state on from the split until it agrees with the second lane's.
-      const agreeAt = this.walkTrue(lanes, chunk, split, secondEnd, states[split - 1]!, secondEnd, generation);
-      if (agreeAt < 0) return this.giveUpLanes(startPositions);
-      const secondUsed = agreeAt < secondEnd ? secondEnd - agreeAt : 0;
-      return this.endLanes(lanes, secondEnd, length, lanes.secondCount, agreeAt, base, onMatch, secondUsed, split);
+      return this.endLanes(lanes, length, length, base, onMatch, agreeAts, together);
     } finally {
       this.lanes.give(lanes);
     }
   }
 
   /**
-   * The end of scanInTwoLanes, which scanned the slice (`length` bytes) up to `scanned`: reports
-   * the true state's matches before `agreeAt` and the second lane's from there, sets this.state
-   * and this.lastIdle, and backs off from two lanes unless the second did at least half its part
-   * (`secondUsed` bytes of those from `split`). Returns `scanned`.
+   * The end of scanInLanes, which scanned the slice (`length` bytes) up to `scanned`: reports the
+   * true state's matches, but from where each lane agreed with it (`agreeAts`; null when the
+   * slice was scanned in the first part only) to the end of its stepped bytes (`together` from
+   * its start) the lane's, sets this.state and this.lastIdle, and backs off from lanes unless the
+   * other lanes did at least half their stepped bytes. Returns `scanned`.
    */
-  private endLanes(
-    lanes: LaneArrays,
-    scanned: number,
-    length: number,
-    secondCount: number,
-    agreeAt: number,
-    base: number,
-    onMatch: OnMatch,
-    secondUsed: number,
-    split: number,
-  ): number {
-    const { states, firstAccepts, secondAccepts, firstCount } = lanes;
-    if (secondUsed < (length - split) >> 1) this.backOffFromLanes();
+  private endLanes(lanes: LaneArrays, scanned: number, length: number, base: number, onMatch: OnMatch, agreeAts: Int32Array | null, together: number): number {
+    const { states, starts, counts, accepts } = lanes;
+    const trueAccepts = accepts[0]!;
+    const trueCount = counts[0]!;
+    let used = 0;
+    let r = 0;
+    if (agreeAts === null) {
+      for (; r < trueCount && trueAccepts[r]! < scanned; r++) this.reportAfter(trueAccepts[r]!, states, base, onMatch);
+    } else {
+      for (let lane = 0; lane < LANES; lane++) {
+        if (lane > 0) {
+          const agreeAt = agreeAts[lane]!;
+          const stepped = starts[lane]! + together;
+          used += stepped - agreeAt;
+          for (; r < trueCount && trueAccepts[r]! < agreeAt; r++) this.reportAfter(trueAccepts[r]!, states, base, onMatch);
+          // (An accept on the byte where a lane agrees is in both lists when it was built there.)
+          const laneAccepts = accepts[lane]!;
+          for (let k = 0; k < counts[lane]!; k++) if (laneAccepts[k]! >= agreeAt) this.reportAfter(laneAccepts[k]!, states, base, onMatch);
+          while (r < trueCount && trueAccepts[r]! < stepped) r++;
+        }
+        const end = partEnd(starts, lane, length);
+        for (; r < trueCount && trueAccepts[r]! < end; r++) this.reportAfter(trueAccepts[r]!, states, base, onMatch);
+      }
+    }
+    if (used < ((LANES - 1) * together) >> 1) this.backOffFromLanes();
     else this.oneLaneBackoff = 1;
-    // (An accept on the byte where the lanes agree is in both lists when it was built there.)
-    for (let r = 0; r < firstCount && firstAccepts[r]! < agreeAt; r++) this.reportAfter(firstAccepts[r]!, states, base, onMatch);
-    for (let k = 0; k < secondCount && secondAccepts[k]! < scanned; k++) if (secondAccepts[k]! >= agreeAt) this.reportAfter(secondAccepts[k]!, states, base, onMatch);
     if (scanned > 0) {
       this.lastIdle = this.lastIdleBefore(scanned, this.idleReach, states, base);
       this.state = states[scanned - 1]!;
@@ -398,15 +412,16 @@ class TsScanner implements Scanner {
 
   /**
    * Steps the true state on from `state` over bytes `from` to `to` of `chunk` into the lane arrays
-   * (its states, its accepts to firstAccepts), building entries it needs. Before byte
+   * (its states, its accepts to the first lane's list), building entries it needs. Before byte
    * `agreeBefore` it stops at the first byte after which it is in the state `states` holds there
-   * (the second lane's), and returns that byte; else `to`; or -1 where a state built dropped
+   * (another lane's), and returns that byte; else `to`; or -1 where a state built dropped
    * states of the DFA (its generation is no longer `generation`).
    */
   private walkTrue(lanes: LaneArrays, chunk: Uint8Array, from: number, to: number, state: number, agreeBefore: number, generation: number): number {
     const dfa = this.dfa;
-    const { states, firstAccepts } = lanes;
-    let count = lanes.firstCount;
+    const { states, counts } = lanes;
+    const trueAccepts = lanes.accepts[0]!;
+    let count = counts[0]!;
     let at = from;
     while (at < to) {
       const { table, byteClass, rowShift } = dfa;
@@ -416,29 +431,29 @@ class TsScanner implements Scanner {
         if (entry === UNBUILT || (at < agreeBefore && entry >> FLAG_BITS === states[at])) break;
         state = entry >> FLAG_BITS;
         states[at] = state;
-        if ((entry & ACCEPTS) !== 0) firstAccepts[count++] = at;
+        if ((entry & ACCEPTS) !== 0) trueAccepts[count++] = at;
       }
       if (at === to || entry !== UNBUILT) break;
       const lane = states[at]!;
       state = this.build(state, chunk[at]!);
       if (dfa.generation !== generation) return -1;
       states[at] = state;
-      if ((dfa.flags[state]! & ACCEPTS) !== 0) firstAccepts[count++] = at;
+      if ((dfa.flags[state]! & ACCEPTS) !== 0) trueAccepts[count++] = at;
       if (at < agreeBefore && state === lane) break;
       at++;
     }
-    lanes.firstCount = count;
+    counts[0] = count;
     return at;
   }
 
-  /** After the DFA dropped states in scanInTwoLanes: this.state found again from its positions, and nothing scanned. */
+  /** After the DFA dropped states in scanInLanes: this.state found again from its positions, and nothing scanned. */
   private giveUpLanes(startPositions: Int32Array): 0 {
     this.state = this.dfa.intern(startPositions);
     return 0;
   }
 
-  /** Whether a slice long enough for two lanes is to be scanned in two (see MOST_ONE_LANE_SLICES). */
-  private isTwoLanesTurn(): boolean {
+  /** Whether a slice long enough for lanes is to be scanned in lanes (see MOST_ONE_LANE_SLICES). */
+  private isLanesTurn(): boolean {
     if (this.oneLaneSlices === 0) return true;
     this.oneLaneSlices--;
     return false;
@@ -455,7 +470,7 @@ class TsScanner implements Scanner {
     return this.kept === null ? next : this.kept.afterStep(next);
   }
 
-  /** Reports what the state after byte `i` of a slice accepts, its idle offset read off `states` (scanInTwoLanes). */
+  /** Reports what the state after byte `i` of a slice accepts, its idle offset read off `states` (scanInLanes). */
   private reportAfter(i: number, states: Uint16Array, base: number, onMatch: OnMatch): void {
     const state = states[i]!;
     this.reportAll(state, this.lastIdleBefore(i, this.dfa.depths[state]!, states, base), base + i + 1, onMatch);

@@ -1,10 +1,14 @@
 /**
- * The two-lane loop of the ts engine's scan (engine.ts, stepLanes) as WebAssembly, with the DFA's
+ * The lane loop of the ts engine's scan (engine.ts, stepLanes) as WebAssembly, with the DFA's
  * table, the slice it scans and the lane arrays in the module's memory. The same loop as V8
- * compiles it from JavaScript checks every typed-array index against its array's length (six a
- * byte); WebAssembly's accesses are bounded by guard pages instead: ~1.3x the bytes per second on
- * a warm DFA (`node bench/ts-engine.mjs`). It is encoded here, a few hundred bytes, so that no
- * toolchain and no binary file is needed: the engine stays TypeScript with no native code.
+ * compiles it from JavaScript checks every typed-array index against its array's length (three a
+ * byte and lane); WebAssembly's accesses are bounded by guard pages instead, which leaves each
+ * lane's chain of loads alone on the critical path, so more lanes overlap more of it. The raw
+ * loop over a warm DFA (64 MiB CI log): 1 lane 299 MiB/s, 2 lanes 527, 3 lanes 601, 4 lanes 720,
+ * 6 lanes 760; with all the scanner does (`node bench/ts-engine.mjs`), 4 lanes here scan ~650 MiB
+ * per CPU second against ~300 for the two lanes in JavaScript before. It is encoded here, a few
+ * hundred bytes, so that no toolchain and no binary file is needed: the engine stays TypeScript
+ * with no native code.
  *
  * The memory is made at its largest from the start (MAX_STATES rows): growing a WebAssembly memory
  * detaches every view of it, and the DFA, the lanes and the scanner hold views. Pages no one
@@ -13,40 +17,40 @@
  */
 import { ACCEPTS, FLAG_BITS, MAX_STATES, UNBUILT } from './dfa.js';
 
-/** Two lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
+/** Lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
 export const LANE_SLICE_BYTES = 65536;
+/** Lanes stepped at once: each waits on its own table loads, so more lanes overlap more of them. */
+export const LANES = 4;
 
 // Where each part lives in the memory (bytes).
-/** The counts of accepting bytes step leaves: first lane's, second lane's (int32 each). */
-const COUNTS_AT = 0;
+/** Per lane (int32 each): the offset in the slice of its first byte, its state, its count of accepting bytes. */
+const STARTS_AT = 0;
+const LANE_STATES_AT = 64;
+const COUNTS_AT = 128;
 /** The DFA's byte classes (one byte each). */
 const CLASSES_AT = 256;
 const SLICE_AT = LANE_SLICE_BYTES;
-/** The state after each byte of the slice (uint16 each), and the bytes after which each lane's state accepts. */
+/** The state after each byte of the slice (uint16 each). */
 const STATES_AT = 2 * LANE_SLICE_BYTES;
-const FIRST_ACCEPTS_AT = 4 * LANE_SLICE_BYTES;
-const SECOND_ACCEPTS_AT = 6 * LANE_SLICE_BYTES;
-const TABLE_AT = 8 * LANE_SLICE_BYTES;
+/** Per lane, the bytes of the slice after which its state accepts (uint16 each). */
+const acceptsAt = (lane: number): number => (4 + 2 * lane) * LANE_SLICE_BYTES;
+const TABLE_AT = acceptsAt(LANES);
 const PAGE_BYTES = 65536;
 
-/** A DFA's two-lane loop in WebAssembly, and its memory's parts as views. */
+/** A DFA's lane loop in WebAssembly, and its memory's parts as views. */
 export interface LaneMachine {
-  /** Where the slice two lanes scan is copied first. */
+  /** Where the slice the lanes scan is copied first. */
   readonly slice: Uint8Array;
   readonly states: Uint16Array;
-  readonly firstAccepts: Uint16Array;
-  readonly secondAccepts: Uint16Array;
+  /** Per lane: the offset of its first byte in the slice, its state, and how many accepting bytes it noted in its list. */
+  readonly starts: Int32Array;
+  readonly laneStates: Int32Array;
+  readonly counts: Int32Array;
+  readonly accepts: readonly Uint16Array[];
   /** A view of the DFA's table with `length` entries; what the table held stays. */
   readonly tableOf: (length: number) => Uint16Array;
-  /**
-   * stepLanes' loop over the slice (engine.ts): steps the first lane from `first` over bytes
-   * `from` to `together` and the second from `second` over the same bytes after `split`, writing
-   * states and accepts after `firstCount` and `secondCount` of each; returns where it stopped,
-   * the new counts in `counts`.
-   */
-  readonly step: (from: number, together: number, split: number, first: number, second: number, rowShift: number, firstCount: number, secondCount: number) => number;
-  /** The counts after step: the first lane's, the second's. */
-  readonly counts: Int32Array;
+  /** stepLanes' loop over the slice (engine.ts): bytes `from` to `together` of each lane; returns where it stopped. */
+  readonly step: (from: number, together: number, rowShift: number) => number;
 }
 
 /** The few WebAssembly declarations used here (TypeScript has them in its DOM libraries only). */
@@ -73,6 +77,7 @@ const OP = {
   brIf: 0x0d,
   localGet: 0x20,
   localSet: 0x21,
+  i32Load: 0x28,
   i32Load8U: 0x2d,
   i32Load16U: 0x2f,
   i32Store: 0x36,
@@ -125,10 +130,13 @@ const name = (text: string): Code => [...unsignedLeb(text.length), ...Array.from
 
 /** The module's bytes: one function, `step` (see LaneMachine), over the imported memory `lanes.memory`. */
 function encodeModule(): Uint8Array {
-  // The parameters' indexes, then the locals'.
-  const [from, together, split, first, second, rowShift, firstCount, secondCount] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [j, firstEntry, secondEntry] = [8, 9, 10];
+  // The parameters' indexes, then the locals' (four per lane).
+  const [from, together, rowShift] = [0, 1, 2];
+  const lanes = Array.from({ length: LANES }, (_, lane) => ({ lane, at: 3 + 4 * lane, state: 4 + 4 * lane, entry: 5 + 4 * lane, count: 6 + 4 * lane }));
+  const each = (code: (lane: (typeof lanes)[number]) => Code): Code[] => lanes.map(code);
+  const anyOf = (operator: number, code: (lane: (typeof lanes)[number]) => Code): Code => lanes.slice(1).reduce((all, lane) => op(operator, all, code(lane)), code(lanes[0]!));
   const increment = (local: number): Code => set(local, op(OP.i32Add, get(local), constant(1)));
+  const laneField = (offset: number, lane: number): Code => access(OP.i32Load, 2, offset + 4 * lane, constant(0));
   // entry = table[(state << rowShift) | byteClass[slice[at]]]
   const byteClassAt = (at: number): Code => access(OP.i32Load8U, 0, CLASSES_AT, access(OP.i32Load8U, 0, SLICE_AT, get(at)));
   const entryIndex = (state: number, at: number): Code => op(OP.i32Or, op(OP.i32Shl, get(state), get(rowShift)), byteClassAt(at));
@@ -139,40 +147,49 @@ function encodeModule(): Uint8Array {
     ...access(OP.i32Store16, 1, STATES_AT, op(OP.i32Shl, get(at), constant(1)), get(state)),
   ];
   // if (entry & ACCEPTS) accepts[count++] = at
-  const noteAccept = (entry: number, count: number, at: number, acceptsAt: number): Code =>
-    ifThen(op(OP.i32And, get(entry), constant(ACCEPTS)), access(OP.i32Store16, 1, acceptsAt, op(OP.i32Shl, get(count), constant(1)), get(at)), increment(count));
-  const isUnbuilt = (entry: number): Code => op(OP.i32Eq, get(entry), constant(UNBUILT));
+  const noteAccept = (entry: number, count: number, at: number, listAt: number): Code =>
+    ifThen(op(OP.i32And, get(entry), constant(ACCEPTS)), access(OP.i32Store16, 1, listAt, op(OP.i32Shl, get(count), constant(1)), get(at)), increment(count));
   const body = [
-    ...set(j, op(OP.i32Add, get(from), get(split))),
+    ...each(({ lane, at, state, count }) => [
+      ...set(at, op(OP.i32Add, laneField(STARTS_AT, lane), get(from))),
+      ...set(state, laneField(LANE_STATES_AT, lane)),
+      ...set(count, laneField(COUNTS_AT, lane)),
+    ]).flat(),
     ...block(
       brIf(0, op(OP.i32GeU, get(from), get(together))),
       loop(
-        lookUp(first, from, firstEntry),
-        lookUp(second, j, secondEntry),
-        move(firstEntry, first, from),
-        move(secondEntry, second, j),
+        ...each(({ state, at, entry }) => lookUp(state, at, entry)),
+        ...each(({ entry, state, at }) => move(entry, state, at)),
         ifThen(
-          op(OP.i32And, op(OP.i32Or, get(firstEntry), get(secondEntry)), constant(ACCEPTS)),
+          op(
+            OP.i32And,
+            anyOf(OP.i32Or, ({ entry }) => get(entry)),
+            constant(ACCEPTS),
+          ),
           // An unbuilt entry (it has the ACCEPTS bit) stops the loop: out of this if, the loop and the block.
-          brIf(2, op(OP.i32Or, isUnbuilt(firstEntry), isUnbuilt(secondEntry))),
-          noteAccept(firstEntry, firstCount, from, FIRST_ACCEPTS_AT),
-          noteAccept(secondEntry, secondCount, j, SECOND_ACCEPTS_AT),
+          brIf(
+            2,
+            anyOf(OP.i32Or, ({ entry }) => op(OP.i32Eq, get(entry), constant(UNBUILT))),
+          ),
+          ...each(({ lane, entry, count, at }) => noteAccept(entry, count, at, acceptsAt(lane))),
         ),
         increment(from),
-        increment(j),
+        ...each(({ at }) => increment(at)),
         brIf(0, op(OP.i32LtU, get(from), get(together))),
       ),
     ),
-    ...access(OP.i32Store, 2, COUNTS_AT, constant(0), get(firstCount)),
-    ...access(OP.i32Store, 2, COUNTS_AT + 4, constant(0), get(secondCount)),
+    ...each(({ lane, state, count }) => [
+      ...access(OP.i32Store, 2, LANE_STATES_AT + 4 * lane, constant(0), get(state)),
+      ...access(OP.i32Store, 2, COUNTS_AT + 4 * lane, constant(0), get(count)),
+    ]).flat(),
     ...get(from),
     OP.end,
   ];
-  const code = [1, 3, I32, ...body]; // the locals: one run of three i32
+  const code = [1, 4 * LANES, I32, ...body]; // the locals: one run of i32, four per lane
   const i32s = (count: number): Code => [count, ...Array<number>(count).fill(I32)];
   return Uint8Array.from([
     ...MAGIC_AND_VERSION,
-    ...section(1, [1, 0x60, ...i32s(8), ...i32s(1)]), // type 0: eight i32 in, one out
+    ...section(1, [1, 0x60, ...i32s(3), ...i32s(1)]), // type 0: three i32 in, one out
     ...section(2, [1, ...name('lanes'), ...name('memory'), 0x02, 0x00, 1]), // import: a memory of at least one page
     ...section(3, [1, 0]), // function 0, of type 0
     ...section(7, [1, ...name('step'), 0x00, 0]), // export function 0 as step
@@ -215,13 +232,14 @@ export function createLaneMachine(byteClass: Uint8Array, rowShift: number): Lane
   return {
     slice: new Uint8Array(buffer, SLICE_AT, LANE_SLICE_BYTES),
     states: new Uint16Array(buffer, STATES_AT, LANE_SLICE_BYTES),
-    firstAccepts: new Uint16Array(buffer, FIRST_ACCEPTS_AT, LANE_SLICE_BYTES),
-    secondAccepts: new Uint16Array(buffer, SECOND_ACCEPTS_AT, LANE_SLICE_BYTES),
+    starts: new Int32Array(buffer, STARTS_AT, LANES),
+    laneStates: new Int32Array(buffer, LANE_STATES_AT, LANES),
+    counts: new Int32Array(buffer, COUNTS_AT, LANES),
+    accepts: Array.from({ length: LANES }, (_, lane) => new Uint16Array(buffer, acceptsAt(lane), LANE_SLICE_BYTES)),
     tableOf: (length) => {
       if (length > tableEntries) throw new Error(`wasm-lanes: a table of ${length} entries is past the ${tableEntries} made room for`);
       return new Uint16Array(buffer, TABLE_AT, length);
     },
     step: instance.exports.step as LaneMachine['step'],
-    counts: new Int32Array(buffer, COUNTS_AT, 2),
   };
 }

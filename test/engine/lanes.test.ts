@@ -1,11 +1,11 @@
 /**
- * The ts engine scans a long chunk as two lanes at once, the second half's from idle, and steps
- * the true state on until the lanes agree (src/engine/ts/engine.ts, scanInTwoLanes). What it
- * reports must be what one lane reports: the same candidates with the same bounds, in the same
- * order, and the same horizon after. Short writes (under 4 KiB) always scan in one lane, so the
- * same text written whole and written in short pieces compares the two; the texts are made of the
- * pieces that keep threads in flight across the middle of a chunk (keywords, private key blocks,
- * headers, long tokens) with the built-in secrets pack.
+ * The ts engine scans a long chunk as four lanes at once, each but the first from idle, and steps
+ * the true state on through each lane's part until it agrees with the lane (src/engine/ts/engine.ts,
+ * scanInLanes). What it reports must be what one lane reports: the same candidates with the same
+ * bounds, in the same order, and the same horizon after. Short writes (under 4 KiB) always scan in
+ * one lane, so the same text written whole and written in short pieces compares the two; the texts
+ * are made of the pieces that keep threads in flight across a lane's start (keywords, private key
+ * blocks, headers, long tokens) with the built-in secrets pack.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +58,7 @@ function scan(input: Uint8Array, pieceBytes: number | readonly number[], scanned
 }
 
 describe('ts engine: two lanes report what one lane reports', () => {
-  test('a text written whole (two lanes) and in pieces of 1,000 bytes (one lane)', () => {
+  test('a text written whole (lanes) and in pieces of 1,000 bytes (one lane)', () => {
     fc.assert(
       fc.property(text, (input) => {
         // The first whole write builds states in its lanes (the text's own pieces), the second finds them built.
@@ -70,7 +70,7 @@ describe('ts engine: two lanes report what one lane reports', () => {
     );
   });
 
-  test('a text of one long line (the lanes split at the middle), of odd length', () => {
+  test('a text of one long line (the lanes start at their shares of it), of odd length', () => {
     fc.assert(
       fc.property(text, (input) => {
         const line = input.map((byte) => (byte === 0x0a ? 0x20 : byte)).subarray(0, input.length - 1 + (input.length % 2));
@@ -80,7 +80,7 @@ describe('ts engine: two lanes report what one lane reports', () => {
     );
   });
 
-  test('a secret at every offset across the middle of a chunk, where the second lane starts', () => {
+  test('a secret at every offset across each place of a chunk where a lane starts', () => {
     const secrets = [
       'api_key = "Zt6pohm49zX_23qoLm3Xv9Pw2Rk7YnB"',
       'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789',
@@ -88,27 +88,29 @@ describe('ts engine: two lanes report what one lane reports', () => {
     ];
     const filler = 'npm info lifecycle ok; token refreshed for user=alice path=/usr/lib\n'.repeat(200);
     const length = 8192;
-    for (const secret of secrets) {
-      for (let shift = -secret.length - 24; shift <= 24; shift++) {
-        const before = filler.slice(0, length / 2 + shift);
-        const input = new TextEncoder().encode((before + secret + filler).slice(0, length));
-        scan(input, input.length);
-        expect(scan(input, input.length), `${secret.slice(0, 8)} at ${shift}`).toEqual(scan(input, 1000));
+    for (const share of [1 / 4, 1 / 2, 3 / 4]) {
+      for (const secret of secrets) {
+        for (let shift = -secret.length - 24; shift <= 24; shift++) {
+          const before = filler.slice(0, length * share + shift);
+          const input = new TextEncoder().encode((before + secret + filler).slice(0, length));
+          scan(input, input.length);
+          expect(scan(input, input.length), `${secret.slice(0, 8)} at ${share} ${shift}`).toEqual(scan(input, 1000));
+        }
       }
     }
   });
 
   test('a match that ends on the byte where the lanes come to agree', () => {
-    // The first lane's thread of `z` and digits (a rule tracked whole) runs over the newline after
-    // the middle, where the second lane starts, and on to the `x` that ends `7x`: from there the
-    // lanes agree, and the match is the second lane's to report.
+    // The true state's thread of `z` and digits (a rule tracked whole) runs over the newline after
+    // the middle, where the third lane starts, and on to the `x` that ends `7x`: from there the
+    // true state and the lane agree, and the match is the lane's to report.
     const pairRules = tsEngine.compile(
       compileRules([
         { id: 'digits', regex: 'z[0-9\\n]{20}[A-Z]' },
         { id: 'pair', regex: '7x' },
       ]),
     );
-    // The second lane builds no state: the ones it enters are built here first.
+    // The lane builds no state: the ones it enters are built here first.
     scan(new TextEncoder().encode(`${'0'.repeat(7)}7x${' '.repeat(8)}`), 1000, pairRules);
     for (let shift = 0; shift <= 4; shift++) {
       const input = new TextEncoder().encode(`${' '.repeat(4090 - shift)}z${'0'.repeat(shift + 5)}\n${'0'.repeat(7)}7x`.padEnd(8192)); // the newline at 4096
@@ -118,8 +120,8 @@ describe('ts engine: two lanes report what one lane reports', () => {
     }
   });
 
-  test('the second lane stops at an entry not built yet, after the lanes agreed', () => {
-    // A DFA that has scanned only the filler: after the newline past the middle the second lane
+  test('a lane stops at an entry not built yet, after it agreed with the true state', () => {
+    // A DFA that has scanned only the filler: after the newline past its share the third lane
     // agrees at once, then meets the token (no `t`, `g` in the filler), whose entries it does not
     // build; the true state goes on from the byte it stopped at.
     const filler = 'npm info ok\n'.repeat(1000);
@@ -131,7 +133,7 @@ describe('ts engine: two lanes report what one lane reports', () => {
     expect(whole).toEqual(scan(input, 1000, tsEngine.compile(indexed)));
   });
 
-  test('the kept states replacing the DFA while two lanes build states', () => {
+  test('the kept states replacing the DFA while lanes build states', () => {
     // A run reads the kept states once it has built 256 of its own (src/engine/ts/dfa-cache.ts):
     // here while the second write's lanes build them, so they give the slice up to one lane, which
     // must go on from the state the first write left (a token's prefix in flight).
@@ -150,7 +152,7 @@ describe('ts engine: two lanes report what one lane reports', () => {
     }
   });
 
-  test('a slice too short for two lanes goes on from the state the one before left', () => {
+  test('a slice too short for lanes goes on from the state the one before left', () => {
     // Writes of 65,537 bytes: a slice of 64 KiB, then one of a byte, the `p` of a token's prefix.
     const input = Buffer.from(`${'npm info ok\n'.repeat(6000).slice(0, 65534)}ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n`);
     const whole = scan(input, input.length);
@@ -164,7 +166,7 @@ describe('ts engine: two lanes report what one lane reports', () => {
         const input = Buffer.concat(parts);
         const whole = scan(input, input.length);
         expect(whole).toEqual(scan(input, 1000));
-        // Slices of a write are 64 KiB: here the last is a byte (too short for two lanes).
+        // Slices of a write are 64 KiB: here the last is a byte (too short for lanes).
         expect(scan(input, 65537)).toEqual(whole);
       }),
       { numRuns: Math.max(10, RUNS / 10) },
