@@ -17,17 +17,15 @@ describe('the ts engine without WebAssembly', () => {
       const input = Buffer.concat([
         ...generateCorpus({ bytes: 256 * 1024, seed: 20261204, shape, secretEvery: 4096, onPlant: ({ type, ...record }) => type === 'secret' && secrets.push(record) }),
       ]);
-      const run = (nodeOptions: readonly string[]) =>
-        execa(process.execPath, [...nodeOptions, BIN, '--engine', 'ts'], { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
+      // `prefix` runs before node (a shell that sets a limit first), `nodeOptions` are node's.
+      const run = (prefix: readonly string[], nodeOptions: readonly string[] = []) => {
+        const [file = process.execPath, ...args] = [...prefix, process.execPath, ...nodeOptions, BIN, '--engine', 'ts'];
+        return execa(file, args, { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
+      };
       // Under a limit of 6 GB of address space Node runs, but a WebAssembly memory (which reserves
       // ~10 GB of it) cannot be had: the engine falls back to the JavaScript loop there too.
-      const limited = execa('sh', ['-c', 'ulimit -v 6000000 && exec "$0" "$@"', process.execPath, BIN, '--engine', 'ts'], {
-        input,
-        encoding: 'buffer',
-        reject: false,
-        stripFinalNewline: false,
-      });
-      const [withWasm, jitless, withoutMemory] = await Promise.all([run([]), run(['--jitless']), limited]);
+      const limited = run(['sh', '-c', 'ulimit -v 6000000 && exec "$0" "$@"']);
+      const [withWasm, jitless, withoutMemory] = await Promise.all([run([]), run([], ['--jitless']), limited]);
       expect(withWasm.exitCode).toBe(0);
       for (const fallback of [jitless, withoutMemory]) {
         expect(fallback.exitCode).toBe(0);

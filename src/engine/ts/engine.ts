@@ -74,7 +74,7 @@ class LaneArraysLender {
 }
 
 export function makeLaneArrays(machine: LaneMachine | null): LaneArrays {
-  if (machine !== null) return { machine, ...machine };
+  if (machine !== null) return { machine, states: machine.states, starts: machine.starts, laneStates: machine.laneStates, counts: machine.counts, accepts: machine.accepts };
   return {
     machine: null,
     states: new Uint16Array(LANE_SLICE_BYTES),
