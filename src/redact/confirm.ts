@@ -148,7 +148,8 @@ export class Confirmer {
     // know only ends (end - maxWidth) would otherwise send the search back over whole lines.
     if (!rule.canMatchNewline) {
       const from = Math.max(low, buffer.base);
-      low = Math.max(low, from + buffer.view(from, match.end).lastIndexOf(0x0a) + 1);
+      const newline = buffer.lastNewlineIn(from, match.end);
+      low = Math.max(low, newline >= 0 ? newline + 1 : from);
       if (high < low) return;
     }
     let queue = this.pending.get(match.rule);

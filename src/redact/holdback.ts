@@ -100,6 +100,17 @@ export class HoldbackBuffer {
     return this.storage.subarray(this.head + from - this.base, this.head + to - this.base);
   }
 
+  /**
+   * Absolute offset of the last newline in `[from, to)` (kept), or -1: the confirmer asks it for
+   * every candidate, and a view to ask lastIndexOf of was most of the memory a run allocated.
+   */
+  lastNewlineIn(from: number, to: number): number {
+    const storage = this.storage;
+    const first = this.head + from - this.base;
+    for (let i = this.head + to - this.base - 1; i >= first; i--) if (storage[i] === 0x0a) return i - this.head + this.base;
+    return -1;
+  }
+
   /** Absolute offset of the last newline in `[from, scannedUpTo)`, or -1. */
   lastNewline(from: number): number {
     return this.lastNewlineOffset >= from ? this.lastNewlineOffset : -1;

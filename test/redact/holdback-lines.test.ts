@@ -2,7 +2,8 @@
  * The holdback buffer's line and column of a kept offset (src/redact/holdback.ts, lineAndColumn):
  * the same as counted over the whole stream, whatever order the offsets are asked in (the redactor
  * locates findings as their rules confirm them, earlier lines after later ones) and however the
- * stream was appended and dropped from the front.
+ * stream was appended and dropped from the front; and the last newline of a kept range
+ * (lastNewlineIn, which the confirmer asks for each candidate).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -45,6 +46,28 @@ describe('holdback buffer: line and column', () => {
           for (const share of asked) {
             const offset = buffer.base + Math.floor(share * kept);
             expect(buffer.lineAndColumn(offset)).toEqual(naive(whole, offset));
+          }
+          buffer.discardBefore(buffer.base + Math.floor(dropped * kept));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('the last newline of a kept range is the one the stream has there', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        const buffer = new HoldbackBuffer();
+        const stream: number[] = [];
+        for (const { chunk, asked, dropped } of steps) {
+          buffer.appendUnscanned(chunk);
+          buffer.markScanned(chunk.length);
+          stream.push(...chunk);
+          const kept = buffer.scannedUpTo - buffer.base;
+          for (let k = 0; k + 1 < asked.length; k += 2) {
+            const [from, to] = [asked[k]!, asked[k + 1]!].map((share) => buffer.base + Math.floor(share * kept)).sort((a, b) => a - b) as [number, number];
+            const newline = stream.lastIndexOf(0x0a, to - 1);
+            expect(buffer.lastNewlineIn(from, to)).toBe(to > from && newline >= from ? newline : -1);
           }
           buffer.discardBefore(buffer.base + Math.floor(dropped * kept));
         }
