@@ -23,8 +23,9 @@
  *              (default: ts and vectorscan, ts alone when the addon does not load); `--tool`
  *              replaces the command, e.g. `--tool cat`; 'skipped: not built' without dist/
  *   base       with `--base DIR` (another checkout, built: e.g. the commit a change starts from),
- *              `cat FILE | DIR/bin/sseredact --engine E > /dev/null` for each engine, so that a
- *              change is measured against its base in the same run
+ *              `cat FILE | DIR/bin/sseredact --engine E > /dev/null` for each engine (caching
+ *              into a directory of its own), so that a change is measured against its base in
+ *              the same run
  *   sed        `cat FILE | sed -E -f bench/secrets.sed > /dev/null`, the same token shapes
  *   native     `cat FILE | $TMPDIR/sseredact-bench/native-ceiling PATTERNS - > /dev/null`,
  *              built from bench/native-ceiling.c with `cc -O2 ... -lhs` when it and libhs exist,
@@ -40,7 +41,8 @@
  * wall time and "CPU vs native" by CPU seconds against the native ceiling's scan alone (see below).
  * A run that takes over --timeout seconds (default 300) is killed and its row marked failed.
  * Each sseredact row runs once, unmeasured, on the first corpus before any timing (its caches warm),
- * with XDG_CACHE_HOME a directory of the run's own: rows of two builds start from the same nothing.
+ * with XDG_CACHE_HOME a directory of the run's own, one per build: rows of two builds start from
+ * the same nothing, and neither prunes or overwrites the other's entries.
  *
  * Recall (one extra, untimed run per row but cat and native): the output is piped through this
  * process, which counts `[REDACTED` and feeds `grep -aFo` with every planted secret (each body
@@ -88,8 +90,11 @@ const workDir = join(process.env.TMPDIR || tmpdir(), 'sseredact-bench');
 mkdirSync(workDir, { recursive: true });
 // Every row caches into a directory of this run's, removed at its end: two builds' rows start alike
 // from nothing (a base whose user cache had kept more DFA states from earlier runs ran 1.2x as
-// fast as the same code), and the user's cache is never read or written.
+// fast as the same code), and the user's cache is never read or written. The base's rows have one
+// of their own inside it: sharing one, the two builds' runs took turns being fast and slow (each
+// build's entries, the ts engine's DFA states above all, written over or pruned by the other's).
 const cacheHome = mkdtempSync(join(workDir, 'cache-'));
+const baseCacheHome = join(cacheHome, 'base');
 process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 const ENV = { ...process.env, LC_ALL: 'C', XDG_CACHE_HOME: cacheHome };
 
@@ -413,7 +418,7 @@ function plannedRows(tools, native) {
         name: `base-${engine}`,
         isSseredact: true,
         label: `cat | base sseredact --engine ${engine}`,
-        argv: [join(base, 'bin', 'sseredact'), '--engine', engine],
+        argv: ['env', `XDG_CACHE_HOME=${baseCacheHome}`, join(base, 'bin', 'sseredact'), '--engine', engine],
       })),
     );
   }
@@ -660,14 +665,15 @@ function printTargets(measured) {
 }
 
 /**
- * Resolves once no process builds into this run's cache (a run that found no programs cached
+ * Resolves once no process builds into this run's caches (a run that found no programs cached
  * starts one that holds a `.lock` there: src/cache.ts), or after two minutes: a build still going
  * would take CPU from whichever rows are timed first.
  */
 async function backgroundBuildsOver() {
-  const directory = join(cacheHome, 'sseredact');
+  const directories = [cacheHome, baseCacheHome].map((home) => join(home, 'sseredact'));
+  const isBuilding = (directory) => existsSync(directory) && readdirSync(directory).some((name) => name.endsWith('.lock'));
   for (const started = Date.now(); Date.now() - started < 120_000; await new Promise((resolve) => setTimeout(resolve, 100))) {
-    if (!existsSync(directory) || !readdirSync(directory).some((name) => name.endsWith('.lock'))) return;
+    if (!directories.some(isBuilding)) return;
   }
   log('a background build into the cache still runs after two minutes; timing anyway');
 }
