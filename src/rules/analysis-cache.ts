@@ -12,8 +12,9 @@
  * once the whole set compiled, so it vouches that they do. A stale, corrupt or malformed entry is
  * a miss, never an analysis.
  *
- * Meta (JSON): one `[minWidth, maxWidth, canMatchNewline, needsRightContext]` per rule, booleans as
- * 0 or 1, e.g. `[[40,40,0,1],[12,4096,1,0]]`; no data bytes.
+ * Meta (JSON): `rules`, one `[minWidth, maxWidth, canMatchNewline, needsRightContext]` per rule,
+ * booleans as 0 or 1, e.g. `[[40,40,0,1],[12,4096,1,0]]`, and `regexes`, the `[source, JS source]`
+ * of each predicate regex the set compiled (./predicates.ts, useJsSources); no data bytes.
  */
 import { cacheKey, readCache, writeCache } from '../cache.js';
 import type { RuleSpec } from '../types.js';
@@ -22,7 +23,7 @@ import type { RuleSpec } from '../types.js';
  * Bump when parsing, capping or analysing a regex can give other numbers, or predicates that
  * compiled may no longer: old entries then miss.
  */
-const ANALYSIS_VERSION = '1';
+const ANALYSIS_VERSION = '2';
 
 /** What the rule compiler derives from a rule's capped tree: all an engine needs on a warm start. */
 export interface RuleAnalysis {
@@ -57,29 +58,50 @@ function isEntry(value: unknown): value is Entry {
   );
 }
 
+function isJsSource(value: unknown): value is readonly [string, string] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string';
+}
+
+/** A rule set's cached analyses, and the JS sources of its predicate regexes. */
+export interface CachedAnalyses {
+  readonly rules: RuleAnalysis[];
+  readonly regexes: ReadonlyArray<readonly [string, string]>;
+}
+
 /** The cached analyses of `count` rules under `key`, or null (told to `log`) on any miss. */
-export function readAnalyses(directory: string, key: string, count: number, log: (message: string) => void): RuleAnalysis[] | null {
+export function readAnalyses(directory: string, key: string, count: number, log: (message: string) => void): CachedAnalyses | null {
   const read = readCache(directory, 'rules', key);
   if ('miss' in read) {
     log(`rule analyses: ${read.miss}; analysing ${count} rules`);
     return null;
   }
-  let entries: unknown;
+  let meta: { rules?: unknown; regexes?: unknown } | null;
   try {
-    entries = JSON.parse(read.entry.meta);
+    meta = JSON.parse(read.entry.meta);
   } catch {
-    entries = null;
+    meta = null;
   }
-  if (!Array.isArray(entries) || entries.length !== count || !entries.every(isEntry)) {
+  const entries = meta?.rules;
+  const regexes = meta?.regexes;
+  if (!Array.isArray(entries) || entries.length !== count || !entries.every(isEntry) || !Array.isArray(regexes) || !regexes.every(isJsSource)) {
     log(`rule analyses: cached entry malformed; analysing ${count} rules`);
     return null;
   }
-  return entries.map(([minWidth, maxWidth, newline, rightContext]) => ({ minWidth, maxWidth, canMatchNewline: newline === 1, needsRightContext: rightContext === 1 }));
+  return {
+    rules: entries.map(([minWidth, maxWidth, newline, rightContext]) => ({ minWidth, maxWidth, canMatchNewline: newline === 1, needsRightContext: rightContext === 1 })),
+    regexes,
+  };
 }
 
-/** Caches the analyses of a rule set under `key`; a failure is told to `log`, never thrown. */
-export function writeAnalyses(directory: string, key: string, analyses: readonly RuleAnalysis[], log: (message: string) => void): void {
-  const entries = analyses.map((rule): Entry => [rule.minWidth, rule.maxWidth, Number(rule.canMatchNewline), Number(rule.needsRightContext)]);
-  const failure = writeCache(directory, 'rules', key, { meta: JSON.stringify(entries), data: new Uint8Array(0) });
+/** Caches the analyses of a rule set, and the JS sources of its predicate regexes, under `key`; a failure is told to `log`, never thrown. */
+export function writeAnalyses(
+  directory: string,
+  key: string,
+  analyses: readonly RuleAnalysis[],
+  regexes: ReadonlyArray<readonly [string, string]>,
+  log: (message: string) => void,
+): void {
+  const rules = analyses.map((rule): Entry => [rule.minWidth, rule.maxWidth, Number(rule.canMatchNewline), Number(rule.needsRightContext)]);
+  const failure = writeCache(directory, 'rules', key, { meta: JSON.stringify({ rules, regexes }), data: new Uint8Array(0) });
   if (failure !== null) log(`rule analyses: ${failure}`);
 }

@@ -18,7 +18,7 @@ import type { EngineRule, LiteralSetSpec, RuleSpec, SecretGroup } from '../types
 import { type RuleAnalysis, analysisKey, readAnalyses, writeAnalyses } from './analysis-cache.js';
 import { literalForms } from './load/literals.js';
 import type { LoadedRuleSpec } from './load/schema.js';
-import { type SecretPredicate, compilePredicates } from './predicates.js';
+import { type SecretPredicate, compilePredicates, knownJsSources, predicateRegexes, useJsSources } from './predicates.js';
 import type { ProgramRecipe } from './program-builder.js';
 import { type ProgramStore, programKey, readPrograms } from './program-cache.js';
 
@@ -369,6 +369,7 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
   const regexSpecs = specs.filter((spec): spec is RuleSpec => !isLiteralSetSpec(spec));
   const cache = options.cacheDirectory === undefined ? null : { directory: options.cacheDirectory, key: analysisKey(regexSpecs, maxMatch) };
   const cached = cache === null ? null : readAnalyses(cache.directory, cache.key, regexSpecs.length, log);
+  if (cached !== null) useJsSources(cached.regexes);
   const regexIndexes = specs.flatMap((spec, index) => (isLiteralSetSpec(spec) ? [] : [index]));
   const programs = cache === null ? null : programSourceOf(regexSpecs, regexIndexes, maxMatch, cache.directory, log);
   const seen = new Set<string>();
@@ -379,7 +380,7 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
     if (isLiteralSetSpec(spec)) return compileLiteralSet(spec, index);
     const programIndex = regexIndex++;
     const cachedProgram = programs === null ? () => null : () => programs.store?.program(programIndex) ?? null;
-    const analysis = cached?.[programIndex];
+    const analysis = cached?.rules[programIndex];
     if (analysis === undefined) return compileRegexRule(spec, index, maxMatch, cachedProgram);
     // The key covers the regex, secretGroup and predicates: they compiled when the entry was written.
     return ruleOf(
@@ -393,13 +394,21 @@ export function compileRules(specs: ReadonlyArray<RuleSpec | LiteralSetSpec>, op
     );
   });
   if (programs !== null) programSources.set(rules, programs);
-  if (cache !== null && cached === null)
+  if (cache !== null && cached === null) {
+    // Every predicate of the set compiled above (compileRegexRule): each regex has its JS source.
+    const known = knownJsSources();
+    const regexes = [...new Set(regexSpecs.flatMap((spec) => predicateRegexes(spec.predicates)))].flatMap((source) => {
+      const js = known.get(source);
+      return js === undefined ? [] : [[source, js] as const];
+    });
     writeAnalyses(
       cache.directory,
       cache.key,
       rules.filter((rule) => rule.literals === null),
+      regexes,
       log,
     );
+  }
   return rules;
 }
 

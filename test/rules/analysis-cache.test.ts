@@ -1,14 +1,16 @@
 /**
  * The rule analysis cache (src/rules/analysis-cache.ts) and the lazy rules of a warm start: what
- * the key covers, that a hit parses nothing until a rule's tree is read, and that any damage, any
- * changed input or a bad rule is a miss that compiles everything as without a cache.
+ * the key covers, that a hit parses nothing until a rule's tree is read (nor a predicate regex the
+ * entry has the JS source of), and that any damage, any changed input or a bad rule is a miss that
+ * compiles everything as without a cache.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { cacheKey, writeCache } from '../../src/cache.js';
+import { cacheKey, readCache, writeCache } from '../../src/cache.js';
 import { parseRegex } from '../../src/regex/parse.js';
+import { printJsSource } from '../../src/regex/print.js';
 import { analysisKey } from '../../src/rules/analysis-cache.js';
 import { type CompileOptions, type CompiledRule, compileRules } from '../../src/rules/compile.js';
 import type { RuleSpec } from '../../src/types.js';
@@ -62,7 +64,7 @@ describe('analysis key', () => {
 
   test("is the analysis version, maxMatch and each regex, secretGroup and predicates in order (and the package's version, in every key)", () => {
     const parts = SPECS.flatMap((spec) => [spec.regex, String(spec.secretGroup ?? 0), JSON.stringify(spec.predicates ?? null)]);
-    expect(key).toBe(cacheKey(['sseredact-rule-analysis', '1', '4096', ...parts]));
+    expect(key).toBe(cacheKey(['sseredact-rule-analysis', '2', '4096', ...parts]));
   });
 
   const changed = (position: number, change: Partial<RuleSpec>) => SPECS.map((spec, i) => (i === position ? { ...spec, ...change } : spec));
@@ -112,13 +114,32 @@ describe('compileRules with an analysis cache', () => {
     cached();
     const path = onlyFile();
     const key = analysisKey(SPECS, 4096);
-    writeCache(directory, 'rules', key, { meta: '[[1,2,1,1],[3,4,0,0],[5,6,1,0]]', data: new Uint8Array(0) });
+    writeCache(directory, 'rules', key, { meta: '{"rules":[[1,2,1,1],[3,4,0,0],[5,6,1,0]],"regexes":[]}', data: new Uint8Array(0) });
     expect(readdirSync(directory)).toEqual([path.slice(directory.length + 1)]);
     expect(cached().map((rule) => [rule.minWidth, rule.maxWidth, rule.canMatchNewline, rule.needsRightContext])).toEqual([
       [1, 2, true, true],
       [3, 4, false, false],
       [5, 6, true, false],
     ]);
+  });
+
+  test("a miss writes each predicate regex's JS source; a hit compiles the predicates from them, parsing none", () => {
+    cached();
+    const entry = readCache(directory, 'rules', analysisKey(SPECS, 4096));
+    if ('miss' in entry) throw new Error(entry.miss);
+    expect(JSON.parse(entry.entry.meta).regexes).toEqual([['^example$', printJsSource(parseRegex('^example$').ast)]]);
+
+    // An allowlist no other test compiles, whose cached JS source says something else: a hit obeys the entry.
+    const specs = [{ id: 'pass', regex: '(?i)password=([^ \\n]+)', secretGroup: 1, predicates: { allowlist: ['^only-in-this-test$'] } }];
+    writeCache(directory, 'rules', analysisKey(specs, 4096), {
+      meta: JSON.stringify({ rules: [[10, 4096, 0, 0]], regexes: [['^only-in-this-test$', '^hunter2xyz$']] }),
+      data: new Uint8Array(0),
+    });
+    parses.mockClear();
+    const [rule] = cached(specs);
+    expect(rule!.keep!(SECRETS[2]!)).toBe(false);
+    expect(rule!.keep!(SECRETS[0]!)).toBe(true);
+    expect(parses.mock.calls.filter(([source]) => source === '^only-in-this-test$')).toEqual([]);
   });
 
   test.each([
@@ -146,12 +167,15 @@ describe('compileRules with an analysis cache', () => {
   });
 
   test.each([
-    ['not JSON', '[[1,2,'],
-    ['too few rules', '[[13,4096,0,1],[34,4096,1,0]]'],
-    ['a width of 0', '[[0,4096,0,1],[34,4096,1,0],[10,4096,0,0]]'],
-    ['max below min', '[[13,12,0,1],[34,4096,1,0],[10,4096,0,0]]'],
-    ['a flag of 2', '[[13,4096,2,1],[34,4096,1,0],[10,4096,0,0]]'],
-    ['a fractional width', '[[13.5,4096,0,1],[34,4096,1,0],[10,4096,0,0]]'],
+    ['not JSON', '{"rules":[[1,2,'],
+    ['the rules alone (an older entry)', '[[13,4096,0,1],[34,4096,1,0],[10,4096,0,0]]'],
+    ['too few rules', '{"rules":[[13,4096,0,1],[34,4096,1,0]],"regexes":[]}'],
+    ['a width of 0', '{"rules":[[0,4096,0,1],[34,4096,1,0],[10,4096,0,0]],"regexes":[]}'],
+    ['max below min', '{"rules":[[13,12,0,1],[34,4096,1,0],[10,4096,0,0]],"regexes":[]}'],
+    ['a flag of 2', '{"rules":[[13,4096,2,1],[34,4096,1,0],[10,4096,0,0]],"regexes":[]}'],
+    ['a fractional width', '{"rules":[[13.5,4096,0,1],[34,4096,1,0],[10,4096,0,0]],"regexes":[]}'],
+    ['no regexes', '{"rules":[[13,4096,0,1],[34,4096,1,0],[10,4096,0,0]]}'],
+    ['a regex without its JS source', '{"rules":[[13,4096,0,1],[34,4096,1,0],[10,4096,0,0]],"regexes":[["^example$"]]}'],
   ])('an entry with %s (checksum intact) is a miss', (_label, meta) => {
     writeCache(directory, 'rules', analysisKey(SPECS, 4096), { meta, data: new Uint8Array(0) });
     const rules = cached();
