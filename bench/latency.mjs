@@ -32,6 +32,12 @@
  * Those counts hardly move with the load; the p99 does. Per round, `p99-floor` is the row's p99
  * less cat's in the same round (min..max over the rounds).
  *
+ * First findings (DESIGN §8: no rule's first use compiles on the hot path): each command runs
+ * once more; after the warm-up lines, one line with a secret of each of FIRST_FINDINGS' rules is
+ * written, then the same line again, each once the line before came back and a pause of
+ * --interval ms. The first line of a rule is what makes its program and predicates; the second
+ * finds them made. Median and max over the rules, with the second lines' median beside them.
+ *
  * Start-up: `echo hi | CMD` (stdin "hi\n", then EOF) --startups times after one unmeasured run
  * that warms any cache; median and max wall time from spawn to exit, with `node -e 0` as the floor.
  */
@@ -70,6 +76,18 @@ async function pace(due) {
   }
   while (performance.now() < due) await immediate();
 }
+
+/** Lines with a secret of a different rule each (made up, of the providers' formats), for the first-findings table. */
+const FIRST_FINDINGS = [
+  'password = "hunter2Xq9zLmNb"',
+  'api_key = "Zq8Lr2Vx9Kp4Tm7Wb3Nc6Yd1Hf5Gs0Ju"',
+  'curl -u admin:S3cr3tPassw0rd https://x.example.com',
+  'key=AIzaSyDxv9Kb7Qm2Zc4Lp8Rt6Yw1Hn3Jg5Fd0Se ok',
+  'export AWS_ACCESS_KEY_ID=AKIAZ7VQ3XJ5K2LMN4PQ',
+  'STRIPE_KEY=sk_live_51HxJkLmNoPqRsTuVwXyZa0bCdEfGhIj',
+  'postgres://app:Xk9mP2vQ7rLs@db.internal:5432/main',
+  'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+];
 
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
@@ -172,6 +190,53 @@ async function measureLatency(argv) {
     throw new Error(`${argv.join(' ')}: ${received}/${total} lines came back (${why}) ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`);
   }
   return { sorted: latencies.sort((a, b) => a - b), counters };
+}
+
+/**
+ * The first-findings run of `argv` (see the header): `{ first, again }`, each line's latency in ms
+ * in FIRST_FINDINGS' order, or throws when a line never comes back.
+ */
+async function measureFirstFindings(argv) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
+  const arrivals = new Map();
+  const stderr = [];
+  child.stderr.on('data', (chunk) => stderr.push(chunk));
+  child.stdout.setEncoding('latin1');
+  child.stdout.on(
+    'data',
+    lineReader((seq, now) => arrivals.set(seq, now)),
+  );
+  child.stdin.on('error', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+  /** Writes `text` as line `seq` and waits for it; its latency in ms. */
+  const roundTrip = async (seq, text) => {
+    const written = performance.now();
+    child.stdin.write(`${text} seq=${seq}\n`);
+    while (!arrivals.has(seq) && child.exitCode === null && performance.now() - written < FIRST_LINE_WAIT_MS) await sleep(0);
+    if (!arrivals.has(seq)) throw new Error(`${argv.join(' ')}: line ${seq} never came back ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`);
+    await sleep(intervalMs);
+    return arrivals.get(seq) - written;
+  };
+  try {
+    let seq = 0;
+    for (; seq < WARM_UP_LINES; seq++)
+      await roundTrip(
+        seq,
+        line(seq)
+          .trimEnd()
+          .replace(/ seq=\d+$/, ''),
+      );
+    const first = [];
+    const again = [];
+    for (const text of FIRST_FINDINGS) {
+      first.push(await roundTrip(seq++, text));
+      again.push(await roundTrip(seq++, text));
+    }
+    return { first, again };
+  } finally {
+    clearTimeout(timer);
+    child.stdin.end();
+  }
 }
 
 /** A 'data' listener for latin1 text that calls `onLine(seq, now)` for each whole line with a sequence number (line()), `now` when its text came. */
@@ -298,8 +363,28 @@ async function main() {
   }
   if (measured.length === 0) process.stdout.write(`${'sseredact'.padEnd(32)} skipped: ${tools.skipped}\n`);
 
+  await printFirstFindings(rows.filter((row) => row.argv !== undefined && row.engine === undefined && row !== rows[0]));
   if (startups > 0) await printStartups(measured);
   process.stdout.write(`load at the end ${loadAverage()}\ntargets (DESIGN §8): clean line p99 <= 1 ms; echo hi | sseredact < 150 ms\n`);
+}
+
+/** The first-findings table (see the header) for each command row, over --rounds runs (medians of the per-run figures). */
+async function printFirstFindings(commandRows) {
+  process.stdout.write(`\nfirst findings: after ${WARM_UP_LINES} clean lines, a line with a secret of each of ${FIRST_FINDINGS.length} rules, then the same line again\n`);
+  process.stdout.write(`${'command'.padEnd(28)} first: median      max  again: median  (ms)\n`);
+  for (const row of commandRows) {
+    const runs = [];
+    try {
+      for (let round = 0; round < rounds; round++) runs.push(await measureFirstFindings(row.argv));
+    } catch (error) {
+      process.stdout.write(`${row.label.padEnd(28)} failed: ${error.message}\n`);
+      continue;
+    }
+    const figure = (pick) => ms(median(runs.map(pick)));
+    process.stdout.write(
+      `${row.label.padEnd(28)} ${figure((run) => median(run.first)).padStart(13)} ${figure((run) => Math.max(...run.first))} ${figure((run) => median(run.again)).padStart(14)}\n`,
+    );
+  }
 }
 
 /** The start-up table: `echo hi | CMD` for node itself and each measured tool. */
