@@ -208,10 +208,10 @@ async function measureFirstFindings(argv) {
   );
   child.stdin.on('error', () => {});
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
-  /** Writes `text` as line `seq` and waits for it; its latency in ms. */
+  /** Writes `text` (ending in ` seq=N` and a newline) and waits for line `seq` to come back; its latency in ms. */
   const roundTrip = async (seq, text) => {
     const written = performance.now();
-    child.stdin.write(`${text} seq=${seq}\n`);
+    child.stdin.write(text);
     while (!arrivals.has(seq) && child.exitCode === null && performance.now() - written < FIRST_LINE_WAIT_MS) await sleep(0);
     if (!arrivals.has(seq)) throw new Error(`${argv.join(' ')}: line ${seq} never came back ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`);
     await sleep(intervalMs);
@@ -219,18 +219,13 @@ async function measureFirstFindings(argv) {
   };
   try {
     let seq = 0;
-    for (; seq < WARM_UP_LINES; seq++)
-      await roundTrip(
-        seq,
-        line(seq)
-          .trimEnd()
-          .replace(/ seq=\d+$/, ''),
-      );
+    for (; seq < WARM_UP_LINES; seq++) await roundTrip(seq, line(seq));
     const first = [];
     const again = [];
     for (const text of FIRST_FINDINGS) {
-      first.push(await roundTrip(seq++, text));
-      again.push(await roundTrip(seq++, text));
+      first.push(await roundTrip(seq, `${text} seq=${seq}\n`));
+      again.push(await roundTrip(seq + 1, `${text} seq=${seq + 1}\n`));
+      seq += 2;
     }
     return { first, again };
   } finally {
