@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Database } from '../../src/engine/engine.js';
 import { automatonKey } from '../../src/engine/ts/automaton-cache.js';
 import { type BuiltStates, FLAG_BITS, LazyDfa, MAX_STATES, SENTINEL, UNBUILT } from '../../src/engine/ts/dfa.js';
-import { dfaKey, keepDfa, readDfaStates, writeDfaStates } from '../../src/engine/ts/dfa-cache.js';
+import { BULK_WRITE_BYTES, READ_AFTER_BYTES, dfaKey, keepDfa, readDfaStates, writeDfaStates } from '../../src/engine/ts/dfa-cache.js';
 import { createTsEngine } from '../../src/engine/ts/engine.js';
 import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import { compileRules } from '../../src/rules/compile.js';
@@ -125,20 +125,44 @@ describe('the ts DFA kept across runs', () => {
     expect(restored.statesBuilt).toBe(builtBefore);
   });
 
-  test.each([1, 7, 65536])('a database reads the kept states while its streams run (%i-byte writes, two streams) and reports the same', (chunk) => {
+  /** Keeps the states of TEXT's halves swapped (other ids than TEXT's first ones); returns the log of the run. */
+  function keepSwappedHalves(): string[] {
     const messages: string[] = [];
-    const log = (message: string) => messages.push(message);
-    // States kept from another text (TEXT's halves swapped) have other ids than TEXT's first ones.
     const half = TEXT.length >> 1;
-    scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 1, [TEXT.subarray(half), TEXT.subarray(0, half)]);
+    scanTogether(createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules), 1, [TEXT.subarray(half), TEXT.subarray(0, half)]);
     expect(messages.filter((message) => message.startsWith('ts DFA'))).toEqual(['ts DFA: nothing cached; building its states']);
+    return messages;
+  }
 
+  // 7-byte writes are bulk only past READ_AFTER_BYTES in all (the two streams' together): blank
+  // lines first, which build no states, then the text.
+  test.each([7, 65536])('a database reads the kept states while its streams run (%i-byte writes, two streams) and reports the same', (chunk) => {
+    keepSwappedHalves();
+    const text = chunk < BULK_WRITE_BYTES ? Buffer.concat([Buffer.alloc(READ_AFTER_BYTES / 2, '\n'), TEXT]) : TEXT;
     // Two streams of one database, their writes taking turns: the one that reads the states
     // changes the ids the other holds.
-    const reports = scanTogether(createTsEngine({ cacheDirectory, log }).compile(rules), 2, everyBytes(TEXT, chunk));
-    expect(messages.at(-1)).toMatch(/^ts DFA: \d+ states from the cache$/);
-    const want = scanTogether(UNCACHED, 1, everyBytes(TEXT, chunk))[0];
+    const messages: string[] = [];
+    const reports = scanTogether(createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules), 2, everyBytes(text, chunk));
+    expect(messages).toEqual([expect.stringMatching(/^ts DFA: \d+ states from the cache$/)]);
+    const want = scanTogether(UNCACHED, 1, everyBytes(text, chunk))[0];
     expect(reports).toEqual([want, want]);
+  });
+
+  test('a stream written a line at a time neither reads the kept states nor replaces them', () => {
+    keepSwappedHalves();
+    const path = join(cacheDirectory, readdirSync(cacheDirectory).find((name) => name.startsWith('ts-'))!);
+    const before = readFileSync(path);
+    const lines = cutAt(
+      TEXT,
+      [...TEXT.keys()].filter((at) => TEXT[at - 1] === 0x0a),
+    );
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(BULK_WRITE_BYTES);
+    const messages: string[] = [];
+    const database = createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules);
+    // It builds thousands of states, as many as a bulk run writes.
+    expect(scanTogether(database, 1, lines)).toEqual(scanTogether(UNCACHED, 1, lines));
+    expect(messages).toEqual([]);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   test('the step that reads the kept states gets its state back under its new id', () => {
@@ -147,6 +171,7 @@ describe('the ts DFA kept across runs', () => {
     writeDfaStates(cacheDirectory, key, other.builtStates(), (message) => expect.fail(message));
     const dfa = new LazyDfa(automaton);
     const kept = keepDfa(dfa, cacheDirectory, key, (message) => expect(message).toMatch(/^ts DFA: \d+ states from the cache$/));
+    kept.beforeWrite(TEXT.length);
     let state = 0;
     let at = 0;
     for (; dfa.generation === 0; at++) state = kept.afterStep(dfa.step(state, TEXT[at]!));
@@ -162,11 +187,18 @@ describe('the ts DFA kept across runs', () => {
   // Random pieces of the text cut at random, each by a database that reads states kept by the
   // cases before it (which write what they built): what the database without a cache reports.
   test('any piece, any cuts: a database that reads kept states mid-stream reports the same (property)', () => {
-    const pieceArb = fc.record({ from: fc.nat(TEXT.length - 20_000), length: fc.integer({ min: 3000, max: 20_000 }), cuts: fc.array(fc.nat(20_000), { maxLength: 12 }) });
+    // A bulk write first (where the states are read), then small ones at random cuts.
+    const pieceArb = fc.record({
+      from: fc.nat(TEXT.length - 40_000),
+      length: fc.integer({ min: BULK_WRITE_BYTES, max: 40_000 }),
+      cuts: fc.array(fc.nat(40_000), { maxLength: 12 }),
+    });
     const messages: string[] = [];
     fc.assert(
       fc.property(pieceArb, ({ from, length, cuts }) => {
-        const chunks = cutAt(TEXT.subarray(from, from + length), cuts);
+        const piece = TEXT.subarray(from, from + length);
+        const [head, ...rest] = cutAt(piece, [BULK_WRITE_BYTES, ...cuts.filter((cut) => cut > BULK_WRITE_BYTES)]);
+        const chunks = [head!, ...rest];
         const database = createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules);
         expect(scanTogether(database, 1, chunks)).toEqual(scanTogether(UNCACHED, 1, chunks));
       }),

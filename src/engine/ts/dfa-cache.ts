@@ -5,9 +5,14 @@
  * scan loop leaving its fast path at every entry not built yet).
  *
  * When: a run reads the states once its DFA has built READ_AFTER_STATES of its own (a short input,
- * `echo hi`, never reads them: that keeps a small run as fast and small as without the cache), and
- * writes them at a stream's end when it built WRITE_AFTER_STATES since it read or wrote them and
- * holds at most WRITE_AT_MOST_STATES. A write is a whole file renamed into place: of runs that end
+ * `echo hi`, never reads them: that keeps a small run as fast and small as without the cache)
+ * while it scans in bulk: a write of BULK_WRITE_BYTES or more, or READ_AFTER_BYTES written in all.
+ * The read and the restore take ~55 ms for 14,000 states here, all of it in the step that asks:
+ * a live stream (a line at a time) read them at about its tenth line, which then came out ~55 ms
+ * late; it builds its states one line at a time instead, a few tens of microseconds each. A run
+ * writes the states at a stream's end when it tried to read them, built WRITE_AFTER_STATES since
+ * it read or wrote them, and holds at most WRITE_AT_MOST_STATES (one that never tried would
+ * replace the states of bulk runs with the few of its own). A write is a whole file renamed into place: of runs that end
  * at once, the last one's states stay. Neither ever fails a run: a miss, or a failed write, is
  * told to the log (--verbose).
  *
@@ -28,6 +33,12 @@ const DFA_VERSION = '1';
 
 /** States a run builds before it reads the kept ones: `echo hi` builds 3, 1 KiB of CI log ~200 (the first bytes of a text build the most). */
 const READ_AFTER_STATES = 256;
+
+/** A write at least this long is bulk (a pipe read that found the writer ahead: 64 KiB or more; a file's read). */
+export const BULK_WRITE_BYTES = 16 * 1024;
+
+/** Bytes written in all after which small writes count as bulk too (the scan of many small files; a long stream). */
+export const READ_AFTER_BYTES = 1024 * 1024;
 
 /** New states that make a stream's end write them: fewer are cheaper to build again than to write (~10 ms) and read. */
 const WRITE_AFTER_STATES = 512;
@@ -128,9 +139,11 @@ export function writeDfaStates(directory: string, key: string, states: BuiltStat
 
 /** What a database's scanners tell the cache of its DFA. */
 export interface KeptDfa {
+  /** Before a scanner's write of `length` bytes: whether the writes are bulk from here on. */
+  beforeWrite(length: number): void;
   /**
-   * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES, reads
-   * the kept states into it (a new generation). Returns `state`'s id after that.
+   * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES in a
+   * bulk write, reads the kept states into it (a new generation). Returns `state`'s id after that.
    */
   afterStep(state: number): number;
   /** At a stream's end: writes the DFA's states when it built enough new ones. */
@@ -139,12 +152,20 @@ export interface KeptDfa {
 
 /** Keeps `dfa`'s states in `directory` under `key` (see dfaKey), telling misses and failures to `log`. */
 export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (message: string) => void): KeptDfa {
+  /** Whether the kept states were read (or found missing or malformed). */
   let isRead = false;
   /** dfa.statesBuilt when the states were last read or written. */
   let keptAt = 0;
+  /** Bytes written by the scanners so far, and whether the write under way is bulk. */
+  let written = 0;
+  let isBulk = false;
   return {
+    beforeWrite(length) {
+      written += length;
+      isBulk = length >= BULK_WRITE_BYTES || written >= READ_AFTER_BYTES;
+    },
     afterStep(state) {
-      if (isRead || dfa.statesBuilt < READ_AFTER_STATES) return state;
+      if (isRead || !isBulk || dfa.statesBuilt < READ_AFTER_STATES) return state;
       isRead = true;
       const states = readDfaStates(directory, key, log);
       if (states === null) return state;
@@ -156,7 +177,7 @@ export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (mess
       return dfa.intern(positions);
     },
     afterStream() {
-      if (dfa.statesBuilt - keptAt < WRITE_AFTER_STATES || dfa.stateCount > WRITE_AT_MOST_STATES) return;
+      if (!isRead || dfa.statesBuilt - keptAt < WRITE_AFTER_STATES || dfa.stateCount > WRITE_AT_MOST_STATES) return;
       keptAt = dfa.statesBuilt;
       writeDfaStates(directory, key, dfa.builtStates(), log);
     },

@@ -248,6 +248,7 @@ class TsScanner implements Scanner {
 
   write(chunk: Uint8Array, onMatch: OnMatch): void {
     const dfa = this.dfa;
+    this.kept?.beforeWrite(chunk.length);
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const base = this.scannedUpTo;
     const length = chunk.length;
