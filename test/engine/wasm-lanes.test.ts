@@ -1,15 +1,15 @@
 /**
- * The lane loop in WebAssembly (src/engine/ts/wasm-lanes.ts) does what the JavaScript loop does
- * (stepLanesInJs): over random tables (built, unbuilt and accepting entries, any row width), byte
- * classes, slices, lane starts and states, it stops at the same byte and leaves the same states,
- * accepts and counts. The engine scans with it wherever WebAssembly runs; test/e2e/jitless.test.ts runs the
+ * The lane loops in WebAssembly (src/engine/ts/wasm-lanes.ts) do what the JavaScript loops do
+ * (stepLanesInJs, stepOneLane): over random tables (built, unbuilt, idle and accepting entries, any
+ * row width), byte classes, slices, lane starts and states, each stops at the same byte and leaves
+ * the same states, accepts and counts (the one lane: the same state, idle index and records). The engine scans with it wherever WebAssembly runs; test/e2e/jitless.test.ts runs the
  * CLI where it does not.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ACCEPTS, FLAG_BITS, IDLE, UNBUILT } from '../../src/engine/ts/dfa.js';
-import { makeLaneArrays, stepLanesInJs } from '../../src/engine/ts/engine.js';
-import { LANES, createLaneMachine } from '../../src/engine/ts/wasm-lanes.js';
+import { type OneLane, makeLaneArrays, stepLanesInJs, stepOneLane } from '../../src/engine/ts/engine.js';
+import { LANES, ONE_LANE_MOST_BYTES, createLaneMachine } from '../../src/engine/ts/wasm-lanes.js';
 
 const RUNS = Number(process.env.SSEREDACT_FUZZ_RUNS ?? 200);
 
@@ -78,6 +78,36 @@ describe('ts engine: the lane loop in WebAssembly', () => {
           expect(machine.accepts[lane]!.subarray(0, noted)).toEqual(lanes.accepts[lane]!.subarray(0, noted));
         }
         expect(machineTable).toEqual(table); // read, never written
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('one lane: stops where the JavaScript loop stops, with the same state, idle index and records', () => {
+    const oneLaneRun = fc.record({
+      slice: fc.uint8Array({ minLength: 1, maxLength: ONE_LANE_MOST_BYTES }),
+      fromShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      endShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      state: fc.nat(),
+      idleShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(dfaShape, oneLaneRun, ({ rowShift, states, byteClass, table }, run) => {
+        const machine = createLaneMachine(byteClass, rowShift)!;
+        machine.tableOf(table.length).set(table);
+        const { slice } = run;
+        const from = Math.floor(run.fromShare * slice.length);
+        const end = from + Math.floor(run.endShare * (slice.length - from));
+        const idleAt = run.idleShare === null ? -1 : Math.floor(run.idleShare * from);
+        const lane: OneLane = { records: new Int32Array(3 * ONE_LANE_MOST_BYTES), recorded: 0, state: run.state % states, idleAt };
+
+        const stopped = stepOneLane({ table, byteClass, rowShift }, slice, from, end, lane);
+        machine.records.fill(-7); // whatever the memory held before
+        machine.slice.set(slice);
+        machine.oneLane.set([run.state % states, idleAt, 99]);
+        expect(machine.stepOne(from, end, rowShift)).toBe(stopped);
+        expect([...machine.oneLane]).toEqual([lane.state, lane.idleAt, lane.recorded]);
+        expect(machine.records.subarray(0, lane.recorded)).toEqual(lane.records.subarray(0, lane.recorded));
       }),
       { numRuns: RUNS },
     );

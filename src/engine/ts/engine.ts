@@ -15,7 +15,7 @@ import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.j
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, SENTINEL, UNBUILT } from './dfa.js';
 import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
-import { LANES, LANE_SLICE_BYTES, type LaneMachine, createLaneMachine } from './wasm-lanes.js';
+import { LANES, LANE_SLICE_BYTES, type LaneMachine, ONE_LANE_MOST_BYTES, createLaneMachine } from './wasm-lanes.js';
 
 /** Bytes scanned per pass of the inner loop, at most (accepting transitions of a block are reported after it). */
 const BLOCK = 128;
@@ -54,7 +54,7 @@ export interface LaneArrays {
 /**
  * One set of LaneArrays per database, lent to one scan at a time (~640 KiB, so not one per
  * scanner: a socket service opens a scanner per stream). Made on first use: a short input never
- * pays for it. A scan that finds them lent scans in one lane.
+ * pays for it. A scan that finds them lent scans in one lane, in JavaScript.
  */
 class LaneArraysLender {
   private idle: LaneArrays | null | undefined;
@@ -66,6 +66,11 @@ class LaneArraysLender {
     const arrays = this.idle === undefined ? makeLaneArrays(this.machine) : this.idle;
     this.idle = null;
     return arrays;
+  }
+
+  /** The arrays when they are the lane machine's (whose one-lane loop a scan then uses too), else null: none are made for it. */
+  takeMachine(): LaneArrays | null {
+    return this.machine === null ? null : this.take();
   }
 
   give(arrays: LaneArrays): void {
@@ -143,7 +148,7 @@ export function stepLanesInJs(dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShi
 if (LANES !== 4) throw new Error(`stepLanesInJs steps 4 lanes, not ${LANES}`);
 
 /** What stepOneLane reads and writes. */
-interface OneLane {
+export interface OneLane {
   /** Accepting transitions of one block: (index in the chunk, state, last idle index in the chunk or -1) each... */
   readonly records: Int32Array;
   /** ...and how many numbers of them. */
@@ -161,8 +166,10 @@ interface OneLane {
  * The loop of scanInOneLane, on its own (see stepLanes: V8 optimises a small function soon):
  * steps `lane.state` over bytes `from` to `end` of `chunk`, recording the accepting ones, until
  * `end` or an entry not built; returns where it stopped, `lane.state` the state before that byte.
+ * Where the lane machine is free, scanInOneLane runs the same loop in WebAssembly instead
+ * (stepOneLaneInWasm).
  */
-function stepOneLane(dfa: LazyDfa, chunk: Uint8Array, from: number, end: number, lane: OneLane): number {
+export function stepOneLane(dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShift'>, chunk: Uint8Array, from: number, end: number, lane: OneLane): number {
   // The loop only moves `state` along the table and notes what the flags say: a call or any other
   // write of `state` in it makes V8's code for it about half as fast. It stops at an unbuilt entry
   // (flags of the sentinel), which the caller builds. (Running on through the sentinel to the
@@ -198,6 +205,18 @@ function stepOneLane(dfa: LazyDfa, chunk: Uint8Array, from: number, end: number,
   lane.idleAt = idleAt;
   lane.recorded = recorded;
   return i;
+}
+
+/** stepOneLane in WebAssembly (./wasm-lanes.ts), over the slice copied into its memory; the records are `machine.records`. */
+function stepOneLaneInWasm(machine: LaneMachine, rowShift: number, from: number, end: number, lane: OneLane): number {
+  const fields = machine.oneLane;
+  fields[0] = lane.state;
+  fields[1] = lane.idleAt;
+  const stopped = machine.stepOne(from, end, rowShift);
+  lane.state = fields[0]!;
+  lane.idleAt = fields[1]!;
+  lane.recorded = fields[2]!;
+  return stopped;
 }
 
 /** The end of lane `lane`'s part of a slice of `length` bytes: the next lane's start, or the slice's end. */
@@ -279,21 +298,31 @@ class TsScanner implements Scanner {
     const lane = this.lane;
     lane.state = this.state;
     lane.idleAt = -1;
-    let i = 0;
-    while (i < length) {
-      const blockEnd = Math.min(length, i + BLOCK);
-      i = stepOneLane(dfa, chunk, i, blockEnd, lane);
-      const records = lane.records;
-      for (let r = 0; r < lane.recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
-      if (i < blockEnd) {
-        // Byte i's entry is not built: build it, then back to the loop.
-        const state = this.build(lane.state, chunk[i]!);
-        i++;
-        lane.state = state;
-        const flags = dfa.flags[state]!;
-        if ((flags & IDLE) !== 0) lane.idleAt = i;
-        else if ((flags & ACCEPTS) !== 0) this.reportAll(state, this.lastIdleAt(lane.idleAt, base), base + i, onMatch);
+    // The loop in WebAssembly where the lanes' machine is free (not lent to a scan this one's
+    // matches started), over a copy of the chunk in its memory.
+    const arrays = this.lanes.takeMachine();
+    const machine = arrays?.machine ?? null;
+    machine?.slice.set(chunk);
+    const records = machine === null ? lane.records : machine.records;
+    const most = machine === null ? BLOCK : ONE_LANE_MOST_BYTES;
+    try {
+      let i = 0;
+      while (i < length) {
+        const blockEnd = Math.min(length, i + most);
+        i = machine === null ? stepOneLane(dfa, chunk, i, blockEnd, lane) : stepOneLaneInWasm(machine, dfa.rowShift, i, blockEnd, lane);
+        for (let r = 0; r < lane.recorded; r += 3) this.reportAll(records[r + 1]!, this.lastIdleAt(records[r + 2]!, base), base + records[r]! + 1, onMatch);
+        if (i < blockEnd) {
+          // Byte i's entry is not built: build it, then back to the loop.
+          const state = this.build(lane.state, chunk[i]!);
+          i++;
+          lane.state = state;
+          const flags = dfa.flags[state]!;
+          if ((flags & IDLE) !== 0) lane.idleAt = i;
+          else if ((flags & ACCEPTS) !== 0) this.reportAll(state, this.lastIdleAt(lane.idleAt, base), base + i, onMatch);
+        }
       }
+    } finally {
+      if (arrays !== null) this.lanes.give(arrays);
     }
     this.state = lane.state;
     this.lastIdle = this.lastIdleAt(lane.idleAt, base);

@@ -15,7 +15,7 @@
  * touches cost no memory. Where WebAssembly is missing (`node --jitless`) or a memory cannot be
  * had, createLaneMachine returns null and the engine scans with the JavaScript loop.
  */
-import { ACCEPTS, FLAG_BITS, MAX_STATES, UNBUILT } from './dfa.js';
+import { ACCEPTS, FLAG_BITS, IDLE, MAX_STATES, UNBUILT } from './dfa.js';
 
 /** Lanes scan a chunk this much at a time (their scratch arrays index it with 16 bits). */
 export const LANE_SLICE_BYTES = 65536;
@@ -27,8 +27,14 @@ export const LANES = 4;
 const STARTS_AT = 0;
 const LANE_STATES_AT = 64;
 const COUNTS_AT = 128;
+/** The one-lane loop's state, idle index and count of record numbers (int32 each). */
+const ONE_LANE_AT = 192;
 /** The DFA's byte classes (one byte each). */
 const CLASSES_AT = 256;
+/** The one-lane loop's records: three int32 per accepting byte (see LaneMachine.stepOne). */
+const RECORDS_AT = 512;
+/** The most bytes one call of stepOne may step: its records fill the room up to the slice. */
+export const ONE_LANE_MOST_BYTES = Math.floor((LANE_SLICE_BYTES - RECORDS_AT) / 12);
 const SLICE_AT = LANE_SLICE_BYTES;
 /** The state after each byte of the slice (uint16 each). */
 const STATES_AT = 2 * LANE_SLICE_BYTES;
@@ -51,6 +57,16 @@ export interface LaneMachine {
   readonly tableOf: (length: number) => Uint16Array;
   /** stepLanes' loop over the slice (engine.ts): bytes `from` to `together` of each lane; returns where it stopped. */
   readonly step: (from: number, together: number, rowShift: number) => number;
+  /** What stepOne starts from and leaves: the state, the index after the last idle byte (or -1), and how many numbers it put in `records`. */
+  readonly oneLane: Int32Array;
+  readonly records: Int32Array;
+  /**
+   * stepOneLane's loop (engine.ts) over bytes `from` to `end` of the slice, at most
+   * ONE_LANE_MOST_BYTES: from oneLane's state and idle index, until `end` or an entry not built;
+   * notes (index, state after it, idle index) of each accepting byte in `records`; returns where
+   * it stopped, oneLane holding the state before that byte.
+   */
+  readonly stepOne: (from: number, end: number, rowShift: number) => number;
 }
 
 /** The few WebAssembly declarations used here (TypeScript has them in its DOM libraries only). */
@@ -75,6 +91,7 @@ const OP = {
   if: 0x04,
   end: 0x0b,
   brIf: 0x0d,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   i32Load: 0x28,
@@ -128,19 +145,27 @@ const brIf = (depth: number, condition: Code): Code => [...condition, OP.brIf, d
 const section = (id: number, contents: Code): Code => [id, ...unsignedLeb(contents.length), ...contents];
 const name = (text: string): Code => [...unsignedLeb(text.length), ...Array.from(text, (char) => char.charCodeAt(0))];
 
-/** The module's bytes: one function, `step` (see LaneMachine), over the imported memory `lanes.memory`. */
-function encodeModule(): Uint8Array {
-  // The parameters' indexes, then the locals' (four per lane).
-  const [from, together, rowShift] = [0, 1, 2];
+// Both functions take (from, to, rowShift) and return where they stopped; their locals follow.
+const [FROM, TO, ROW_SHIFT] = [0, 1, 2];
+
+const increment = (local: number): Code => set(local, op(OP.i32Add, get(local), constant(1)));
+const field = (at: number): Code => access(OP.i32Load, 2, at, constant(0));
+const setField = (at: number, value: Code): Code => access(OP.i32Store, 2, at, constant(0), value);
+// entry = table[(state << rowShift) | byteClass[slice[at]]]
+const byteClassAt = (at: number): Code => access(OP.i32Load8U, 0, CLASSES_AT, access(OP.i32Load8U, 0, SLICE_AT, get(at)));
+const entryIndex = (state: number, at: number): Code => op(OP.i32Or, op(OP.i32Shl, get(state), get(ROW_SHIFT)), byteClassAt(at));
+const lookUp = (state: number, at: number, entry: number): Code => set(entry, access(OP.i32Load16U, 1, TABLE_AT, op(OP.i32Shl, entryIndex(state, at), constant(1))));
+/** A function's code entry: its locals (`locals` more i32) and body. */
+const functionCode = (locals: number, body: Code): Code => {
+  const code = [1, locals, I32, ...body, OP.end];
+  return [...unsignedLeb(code.length), ...code];
+};
+
+/** `step` (see LaneMachine): the lanes' loop, four locals per lane. */
+function laneLoop(): Code {
   const lanes = Array.from({ length: LANES }, (_, lane) => ({ lane, at: 3 + 4 * lane, state: 4 + 4 * lane, entry: 5 + 4 * lane, count: 6 + 4 * lane }));
   const each = (code: (lane: (typeof lanes)[number]) => Code): Code[] => lanes.map(code);
   const anyOf = (operator: number, code: (lane: (typeof lanes)[number]) => Code): Code => lanes.slice(1).reduce((all, lane) => op(operator, all, code(lane)), code(lanes[0]!));
-  const increment = (local: number): Code => set(local, op(OP.i32Add, get(local), constant(1)));
-  const laneField = (offset: number, lane: number): Code => access(OP.i32Load, 2, offset + 4 * lane, constant(0));
-  // entry = table[(state << rowShift) | byteClass[slice[at]]]
-  const byteClassAt = (at: number): Code => access(OP.i32Load8U, 0, CLASSES_AT, access(OP.i32Load8U, 0, SLICE_AT, get(at)));
-  const entryIndex = (state: number, at: number): Code => op(OP.i32Or, op(OP.i32Shl, get(state), get(rowShift)), byteClassAt(at));
-  const lookUp = (state: number, at: number, entry: number): Code => set(entry, access(OP.i32Load16U, 1, TABLE_AT, op(OP.i32Shl, entryIndex(state, at), constant(1))));
   // state = entry >> FLAG_BITS; states[at] = state
   const move = (entry: number, state: number, at: number): Code => [
     ...set(state, op(OP.i32ShrU, get(entry), constant(FLAG_BITS))),
@@ -151,12 +176,12 @@ function encodeModule(): Uint8Array {
     ifThen(op(OP.i32And, get(entry), constant(ACCEPTS)), access(OP.i32Store16, 1, listAt, op(OP.i32Shl, get(count), constant(1)), get(at)), increment(count));
   const body = [
     ...each(({ lane, at, state, count }) => [
-      ...set(at, op(OP.i32Add, laneField(STARTS_AT, lane), get(from))),
-      ...set(state, laneField(LANE_STATES_AT, lane)),
-      ...set(count, laneField(COUNTS_AT, lane)),
+      ...set(at, op(OP.i32Add, field(STARTS_AT + 4 * lane), get(FROM))),
+      ...set(state, field(LANE_STATES_AT + 4 * lane)),
+      ...set(count, field(COUNTS_AT + 4 * lane)),
     ]).flat(),
     ...block(
-      brIf(0, op(OP.i32GeU, get(from), get(together))),
+      brIf(0, op(OP.i32GeU, get(FROM), get(TO))),
       loop(
         ...each(({ state, at, entry }) => lookUp(state, at, entry)),
         ...each(({ entry, state, at }) => move(entry, state, at)),
@@ -173,27 +198,62 @@ function encodeModule(): Uint8Array {
           ),
           ...each(({ lane, entry, count, at }) => noteAccept(entry, count, at, acceptsAt(lane))),
         ),
-        increment(from),
+        increment(FROM),
         ...each(({ at }) => increment(at)),
-        brIf(0, op(OP.i32LtU, get(from), get(together))),
+        brIf(0, op(OP.i32LtU, get(FROM), get(TO))),
       ),
     ),
-    ...each(({ lane, state, count }) => [
-      ...access(OP.i32Store, 2, LANE_STATES_AT + 4 * lane, constant(0), get(state)),
-      ...access(OP.i32Store, 2, COUNTS_AT + 4 * lane, constant(0), get(count)),
-    ]).flat(),
-    ...get(from),
-    OP.end,
+    ...each(({ lane, state, count }) => [...setField(LANE_STATES_AT + 4 * lane, get(state)), ...setField(COUNTS_AT + 4 * lane, get(count))]).flat(),
+    ...get(FROM),
   ];
-  const code = [1, 4 * LANES, I32, ...body]; // the locals: one run of i32, four per lane
+  return functionCode(4 * LANES, body);
+}
+
+/** `stepOne` (see LaneMachine): engine.ts's stepOneLane, the same steps. */
+function oneLaneLoop(): Code {
+  const [state, idleAt, recorded, entry] = [3, 4, 5, 6];
+  const record = (slot: number, value: Code): Code => access(OP.i32Store, 2, RECORDS_AT + 4 * slot, op(OP.i32Shl, get(recorded), constant(2)), value);
+  const body = [
+    ...set(state, field(ONE_LANE_AT)),
+    ...set(idleAt, field(ONE_LANE_AT + 4)),
+    ...block(
+      brIf(0, op(OP.i32GeU, get(FROM), get(TO))),
+      loop(
+        lookUp(state, FROM, entry),
+        ifThen(
+          op(OP.i32And, get(entry), constant(ACCEPTS)),
+          // An entry both idle and accepting is not built: out of this if, the loop and the block, the state before it kept.
+          brIf(2, op(OP.i32And, get(entry), constant(IDLE))),
+          record(0, get(FROM)),
+          record(1, op(OP.i32ShrU, get(entry), constant(FLAG_BITS))),
+          record(2, get(idleAt)),
+          set(recorded, op(OP.i32Add, get(recorded), constant(3))),
+        ),
+        set(state, op(OP.i32ShrU, get(entry), constant(FLAG_BITS))),
+        // idleAt = entry & IDLE ? from + 1 : idleAt, without a branch (see stepOneLane)
+        set(idleAt, [...op(OP.i32Add, get(FROM), constant(1)), ...get(idleAt), ...op(OP.i32And, get(entry), constant(IDLE)), OP.select]),
+        increment(FROM),
+        brIf(0, op(OP.i32LtU, get(FROM), get(TO))),
+      ),
+    ),
+    ...setField(ONE_LANE_AT, get(state)),
+    ...setField(ONE_LANE_AT + 4, get(idleAt)),
+    ...setField(ONE_LANE_AT + 8, get(recorded)),
+    ...get(FROM),
+  ];
+  return functionCode(4, body);
+}
+
+/** The module's bytes: `step` and `stepOne` (see LaneMachine), over the imported memory `lanes.memory`. */
+function encodeModule(): Uint8Array {
   const i32s = (count: number): Code => [count, ...Array<number>(count).fill(I32)];
   return Uint8Array.from([
     ...MAGIC_AND_VERSION,
     ...section(1, [1, 0x60, ...i32s(3), ...i32s(1)]), // type 0: three i32 in, one out
     ...section(2, [1, ...name('lanes'), ...name('memory'), 0x02, 0x00, 1]), // import: a memory of at least one page
-    ...section(3, [1, 0]), // function 0, of type 0
-    ...section(7, [1, ...name('step'), 0x00, 0]), // export function 0 as step
-    ...section(10, [1, ...unsignedLeb(code.length), ...code]),
+    ...section(3, [2, 0, 0]), // functions 0 and 1, of type 0
+    ...section(7, [2, ...name('step'), 0x00, 0, ...name('stepOne'), 0x00, 1]), // exported by name
+    ...section(10, [2, ...laneLoop(), ...oneLaneLoop()]),
   ]);
 }
 
@@ -241,5 +301,8 @@ export function createLaneMachine(byteClass: Uint8Array, rowShift: number): Lane
       return new Uint16Array(buffer, TABLE_AT, length);
     },
     step: instance.exports.step as LaneMachine['step'],
+    oneLane: new Int32Array(buffer, ONE_LANE_AT, 3),
+    records: new Int32Array(buffer, RECORDS_AT, 3 * ONE_LANE_MOST_BYTES),
+    stepOne: instance.exports.stepOne as LaneMachine['stepOne'],
   };
 }
