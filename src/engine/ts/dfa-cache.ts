@@ -12,9 +12,9 @@
  * late; it builds its states one line at a time instead, a few tens of microseconds each. A run
  * writes the states at a stream's end when it tried to read them, built WRITE_AFTER_STATES since
  * it read or wrote them, and holds at most WRITE_AT_MOST_STATES (one that never tried would
- * replace the states of bulk runs with the few of its own). A write is a whole file renamed into place: of runs that end
- * at once, the last one's states stay. Neither ever fails a run: a miss, or a failed write, is
- * told to the log (--verbose).
+ * replace the states of bulk runs with the few of its own). A write is a whole file renamed into
+ * place: of runs that end at once, the last one's states stay. Neither ever fails a run: a miss,
+ * or a failed write, is told to the log (--verbose).
  *
  * Key: DFA_VERSION and the automaton's key (the rules, AUTOMATON_VERSION, the build). A stale,
  * corrupt or malformed entry is a miss (LazyDfa.restore checks what it takes), never a DFA.
@@ -139,7 +139,7 @@ export function writeDfaStates(directory: string, key: string, states: BuiltStat
 
 /** What a database's scanners tell the cache of its DFA. */
 export interface KeptDfa {
-  /** Before a scanner's write of `length` bytes: whether the writes are bulk from here on. */
+  /** Before a scanner's write of `length` bytes: decides whether this write is bulk (by its length, or by all written so far). */
   beforeWrite(length: number): void;
   /**
    * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES in a
