@@ -1,6 +1,7 @@
 /**
- * The ts engine scans a long chunk as four lanes at once, each but the first from idle, and steps
- * the true state on through each lane's part until it agrees with the lane (src/engine/ts/engine.ts,
+ * The ts engine scans a long chunk as four lanes at once, each but the first from idle (or, on a
+ * line that began before the chunk, from the chunk's first state), and steps the true state on
+ * through each lane's part until it agrees with the lane (src/engine/ts/engine.ts,
  * scanInLanes). What it reports must be what one lane reports: the same candidates with the same
  * bounds, in the same order, and the same horizon after. Short writes (under 4 KiB) always scan in
  * one lane, so the same text written whole and written in short pieces compares the two; the texts

@@ -331,9 +331,13 @@ class TsScanner implements Scanner {
   /**
    * Scans `chunk` (at absolute offset `base`, at most LANE_SLICE_BYTES, at least LANE_MIN_BYTES)
    * as LANES lanes stepped in turn, each over its part of the slice: the first from this.state,
-   * each other from idle, as if nothing were in flight where it starts: just after a newline past
-   * its share of the slice (where the true state is idle most often), or at its share where none
-   * is near (a long line: base64 data, minified code). A DFA step waits on the table load before
+   * each other just after a newline past its share of the slice (where the true state is idle
+   * most often), or at its share where none is near (a long line: base64 data, minified code);
+   * from idle, as if nothing were in flight there, or, where the slice has no newline before it,
+   * from this.state (a thread that only a newline ends, as curl's `curl\b[^\n]{0,600}?-H`,
+   * whose count the automaton relaxes away, is then in flight at its start as in the true state:
+   * from idle, no lane agreed with the true state on one long line, and lanes backed off from
+   * it; with it they agree within a few bytes). A DFA step waits on the table load before
    * it, so one lane runs at the latency of a load; lanes overlap theirs (four: ~1.4x the bytes
    * per second of two in WebAssembly). The lanes step as many bytes as the shortest part holds;
    * then the true state is walked on through the first part's rest, and through each other part
@@ -369,8 +373,9 @@ class TsScanner implements Scanner {
       }
       let together = length;
       for (let lane = 0; lane < LANES; lane++) together = Math.min(together, partEnd(starts, lane, length) - starts[lane]!);
-      laneStates.fill(0);
-      laneStates[0] = this.state;
+      const firstNewline = chunk.indexOf(0x0a);
+      const startState = (lane: number): number => (lane > 0 && firstNewline >= 0 && firstNewline < starts[lane]! ? 0 : this.state);
+      for (let lane = 0; lane < LANES; lane++) laneStates[lane] = startState(lane);
       counts.fill(0);
       const builds = this.laneBuilds.fill(0);
       let i = 0;
@@ -384,7 +389,7 @@ class TsScanner implements Scanner {
           if (state === SENTINEL) {
             if (builds[lane] === LANE_BUILDS) return this.endLanes(lanes, i, length, base, onMatch, null, together);
             builds[lane]!++;
-            state = this.build(i > 0 ? states[at - 1]! : 0, chunk[at]!);
+            state = this.build(i > 0 ? states[at - 1]! : startState(lane), chunk[at]!);
             if (dfa.generation !== generation) return this.giveUpLanes(startPositions);
             states[at] = state;
           }
@@ -517,7 +522,13 @@ class TsScanner implements Scanner {
   /** Reports what the state after byte `i` of a slice accepts, its idle offset read off `states` (scanInLanes). */
   private reportAfter(i: number, states: Uint16Array, base: number, onMatch: OnMatch): void {
     const state = states[i]!;
-    this.reportAll(state, this.lastIdleBefore(i, this.dfa.depths[state]!, states, base), base + i + 1, onMatch);
+    // An idle offset further back than the widest tracked part of the rules it accepts bounds none
+    // of their starts (see report): the search stops there, not at the state's depth, which on one
+    // long line with a thread in flight throughout (curl's) sent it back the whole slice.
+    const trackedMaxWidth = this.dfa.automaton.trackedMaxWidth;
+    let reach = 0;
+    for (const rule of this.dfa.accepts[state]!) reach = Math.max(reach, trackedMaxWidth[rule]!);
+    this.reportAll(state, this.lastIdleBefore(i, Math.min(reach, this.dfa.depths[state]!), states, base), base + i + 1, onMatch);
   }
 
   /**
