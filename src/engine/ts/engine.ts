@@ -25,10 +25,15 @@ const LANE_MIN_BYTES = 4096;
 /** How far past its share of the slice a lane may start, at the first newline there (see scanInLanes). */
 const LANE_START_REACH = 1024;
 /**
- * States each lane but the first builds in a slice, at most (see scanInLanes): enough for the
- * few it enters before it agrees with the true state in a long line of base64.
+ * States each lane but the first builds in a slice, at most (see scanInLanes): a bound on what a
+ * lane that does not agree with the true state can add to the DFA. Most of what lanes build is
+ * the true state's (they agree within a few bytes), and a DFA not yet built (no kept states:
+ * dense secrets or base64 after a CI log's states) builds many in each slice: with 32, lanes gave
+ * up 100-150 times on such a 64 MiB run and scanned a quarter of it (dense); with 512 they scan
+ * all but a few slices, the scan's MiB per CPU second 5-20% more (first run, bench/ts-engine.mjs),
+ * the DFA's states as many (one long line: 10% more).
  */
-const LANE_BUILDS = 32;
+const LANE_BUILDS = 512;
 /**
  * Slices scanned in one lane after the lanes took long to agree (a thread in flight across a
  * lane's start, as on one long line), at most: the first time 1, then twice as many each time
