@@ -28,8 +28,8 @@ import { cacheKey, readCache, writeCache } from '../../cache.js';
 import { type BuiltStates, type LazyDfa, MAX_STATES } from './dfa.js';
 import { flattenLists, fromBytes, listsOf, toBytes } from './typed-arrays.js';
 
-/** Bump when the layout above changes, or what a table entry or a state's positions mean. */
-const DFA_VERSION = '1';
+/** Bump when the layout above changes, or what a table entry, a state's positions or its hash mean (2: positionHash). */
+const DFA_VERSION = '2';
 
 /** States a run builds before it reads the kept ones: `echo hi` builds 3, 1 KiB of CI log ~200 (the first bytes of a text build the most). */
 const READ_AFTER_STATES = 256;
