@@ -171,8 +171,8 @@ export interface OneLane {
  * The loop of scanInOneLane, on its own (see stepLanes: V8 optimises a small function soon):
  * steps `lane.state` over bytes `from` to `end` of `chunk`, recording the accepting ones, until
  * `end` or an entry not built; returns where it stopped, `lane.state` the state before that byte.
- * Where the lane machine is free, scanInOneLane runs the same loop in WebAssembly instead
- * (stepOneLaneInWasm).
+ * On a chunk of LANE_MIN_BYTES or more, where the lane machine is free, scanInOneLane runs the
+ * same loop in WebAssembly instead (stepOneLaneInWasm).
  */
 export function stepOneLane(dfa: Pick<LazyDfa, 'table' | 'byteClass' | 'rowShift'>, chunk: Uint8Array, from: number, end: number, lane: OneLane): number {
   // The loop only moves `state` along the table and notes what the flags say: a call or any other
@@ -303,9 +303,10 @@ class TsScanner implements Scanner {
     const lane = this.lane;
     lane.state = this.state;
     lane.idleAt = -1;
-    // The loop in WebAssembly where the lanes' machine is free (not lent to a scan this one's
-    // matches started), over a copy of the chunk in its memory.
-    const arrays = this.lanes.takeMachine();
+    // The loop in WebAssembly for a chunk as long as lanes need (not the lines of a live stream:
+    // its first use compiles the loops) where the lanes' machine is free (not lent to a scan this
+    // one's matches started), over a copy of the chunk in its memory.
+    const arrays = length >= LANE_MIN_BYTES ? this.lanes.takeMachine() : null;
     const machine = arrays?.machine ?? null;
     machine?.slice.set(chunk);
     const records = machine === null ? lane.records : machine.records;

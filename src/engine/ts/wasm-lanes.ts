@@ -260,13 +260,13 @@ function encodeModule(): Uint8Array {
   ]);
 }
 
-/** Compiled on first use, once per process; null where WebAssembly is missing or refuses it. */
+/** Compiled on first use, once per process; null where WebAssembly refuses it. */
 let laneModule: WebAssembly.Module | null | undefined;
 
 function compiledModule(): WebAssembly.Module | null {
   if (laneModule === undefined) {
     try {
-      laneModule = typeof WebAssembly === 'undefined' ? null : new WebAssembly.Module(encodeModule());
+      laneModule = new WebAssembly.Module(encodeModule());
     } catch {
       laneModule = null;
     }
@@ -274,24 +274,39 @@ function compiledModule(): WebAssembly.Module | null {
   return laneModule;
 }
 
+/** The module's loops, instantiated over `memory`. */
+type Loops = Pick<LaneMachine, 'step' | 'stepOne'>;
+
+function loopsOver(memory: WebAssembly.Memory): Loops {
+  const module = compiledModule();
+  if (module === null) throw new Error('wasm-lanes: WebAssembly refused the lane loops');
+  const { exports } = new WebAssembly.Instance(module, { lanes: { memory } });
+  return { step: exports.step as LaneMachine['step'], stepOne: exports.stepOne as LaneMachine['stepOne'] };
+}
+
 /**
  * A lane machine for a DFA with these byte classes and rows of 2^rowShift entries, or null where
- * WebAssembly is missing or its memory cannot be had (then the JavaScript loop serves).
+ * WebAssembly is missing or its memory cannot be had (then the JavaScript loop serves). Its
+ * memory is made here, since the DFA's table is placed in it from the start; its loops are
+ * compiled when first called, in the first scan of a slice long enough for them (encoding and
+ * compiling them took ~6 ms of every start, `echo hi` included, which never calls them).
  */
 export function createLaneMachine(byteClass: Uint8Array, rowShift: number): LaneMachine | null {
-  const module = compiledModule();
-  if (module === null) return null;
+  if (typeof WebAssembly === 'undefined') return null;
   const tableEntries = MAX_STATES << rowShift;
   let memory: WebAssembly.Memory;
-  let instance: WebAssembly.Instance;
   try {
     memory = new WebAssembly.Memory({ initial: Math.ceil((TABLE_AT + 2 * tableEntries) / PAGE_BYTES) });
-    instance = new WebAssembly.Instance(module, { lanes: { memory } });
   } catch {
     return null;
   }
   const buffer = memory.buffer;
   new Uint8Array(buffer, CLASSES_AT, 256).set(byteClass);
+  let loops: Loops | undefined;
+  const loaded = (): Loops => {
+    loops ??= loopsOver(memory);
+    return loops;
+  };
   return {
     slice: new Uint8Array(buffer, SLICE_AT, LANE_SLICE_BYTES),
     states: new Uint16Array(buffer, STATES_AT, LANE_SLICE_BYTES),
@@ -303,9 +318,9 @@ export function createLaneMachine(byteClass: Uint8Array, rowShift: number): Lane
       if (length > tableEntries) throw new Error(`wasm-lanes: a table of ${length} entries is past the ${tableEntries} made room for`);
       return new Uint16Array(buffer, TABLE_AT, length);
     },
-    step: instance.exports.step as LaneMachine['step'],
+    step: (from, together, shift) => loaded().step(from, together, shift),
     oneLane: new Int32Array(buffer, ONE_LANE_AT, 3),
     records: new Int32Array(buffer, RECORDS_AT, 3 * ONE_LANE_MOST_BYTES),
-    stepOne: instance.exports.stepOne as LaneMachine['stepOne'],
+    stepOne: (from, end, shift) => loaded().stepOne(from, end, shift),
   };
 }
