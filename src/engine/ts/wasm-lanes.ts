@@ -7,8 +7,9 @@
  * loop over a warm DFA (64 MiB CI log): 1 lane 299 MiB/s, 2 lanes 527, 3 lanes 601, 4 lanes 720,
  * 6 lanes 760; with all the scanner does (`node bench/ts-engine.mjs`), 4 lanes here scan ~650 MiB
  * per CPU second against ~300 for the two lanes in JavaScript before. The one-lane loop, for what
- * lanes do not scan (slices under 4 KiB, lanes backed off on long lines, a slice's rest), is here
- * too (stepOne): over a DFA already built, 1.25-1.7x the MiB per CPU second of stepOneLane in
+ * lanes leave of a slice of 4 KiB or more (lanes backed off, a slice's rest; shorter writes, a
+ * live stream's lines, stay in JavaScript), is here too (stepOne): over a DFA already built,
+ * 1.25-1.7x the MiB per CPU second of stepOneLane in
  * JavaScript (16 MiB of each 64 MiB corpus: one line 218 -> 274, base64 132 -> 215, CI log
  * 131 -> 223). It is encoded here, under a kilobyte, so that no toolchain and no binary file is
  * needed: the engine stays TypeScript with no native code.
