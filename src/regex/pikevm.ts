@@ -1,10 +1,16 @@
 /**
  * The confirmer's matcher: a Pike VM (Thompson NFA simulation with thread priorities and capture
  * slots) over bytes. It returns the same leftmost-first match and groups as a backtracking JS
- * RegExp would, in time O(window × program size) for any pattern and input: no backtracking, so
- * no hostile rule or input can stall a stream (DESIGN §3.7).
+ * RegExp would, in time O(window × program size) for any pattern and input: no unbounded
+ * backtracking, so no hostile rule or input can stall a stream (DESIGN §3.7).
  *
  * Programs are compiled from capped trees, so every repeat is finite and expanded into copies.
+ *
+ * A search without a probe first runs a bounded backtracker ({@link backtrackProgram}, as RE2's
+ * BitState and the regex crate's BoundedBacktracker): the same match, found depth first, each
+ * (instruction, position) pair at most once, without the Pike VM's thread lists and per-thread
+ * slot copies (on the bench corpora's searches it takes 0.5-0.7x the Pike VM's time). A search
+ * that marks too many pairs is left to the Pike VM.
  */
 import { type AssertionKind, type ByteSet, type Node, WORD_BYTES, emptyByteSet, hasByte, union } from './ast.js';
 
@@ -68,6 +74,13 @@ export interface Program {
    */
   readonly takes: Uint16Array;
   readonly takeSets: Uint32Array;
+  /**
+   * 1 for the join instructions, those more than one move leads to (the targets of the jumps out
+   * of an alternation, the end of a counted repeat's optional copies): two paths that reach the
+   * same instruction at the same position meet first at one of them (see backtrackProgram).
+   * Derived from the code, so never cached on disk.
+   */
+  readonly joins: Uint8Array;
 }
 
 /** The bytes a match of `node` can start with, and whether it can match empty. */
@@ -502,7 +515,7 @@ export function compileProgram(ast: Node, groupCount: number): Program {
  * A program as one object literal, its fields always in this order: compiled and decoded programs
  * then share one hidden class, so the searches' optimized code sees one shape, never two.
  */
-function programOf(fields: Program): Program {
+function programOf(fields: Omit<Program, 'joins'>): Program {
   return {
     ops: fields.ops,
     xs: fields.xs,
@@ -516,6 +529,7 @@ function programOf(fields: Program): Program {
     startBytes: fields.startBytes,
     takes: fields.takes,
     takeSets: fields.takeSets,
+    joins: joinsOf(fields.ops, fields.xs, fields.ys),
   };
 }
 
@@ -796,6 +810,15 @@ function canStartAt(program: Program, window: SearchWindow, position: number, pr
  * Allocates nothing but the slots it returns.
  */
 export function searchProgram(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
+  if (probe === undefined) {
+    const found = backtrackProgram(program, window, from, lastStart);
+    if (found !== GAVE_UP) return found;
+  }
+  return pikeSearch(program, window, from, lastStart, probe);
+}
+
+/** The Pike VM's search: see {@link searchProgram}. Exported for the tests that hold the two searches to each other. */
+export function pikeSearch(program: Program, window: SearchWindow, from: number, lastStart: number, probe?: SearchProbe): Slots | null {
   const { ops, setOf, sets, startBytes, slotCount } = program;
   const scratch = scratchFor(program);
   let current = scratch.current;
@@ -876,4 +899,181 @@ export function searchProgram(program: Program, window: SearchWindow, from: numb
   scratch.current = current;
   scratch.next = next;
   return matched ? scratch.matched.slice(0, slotCount) : null;
+}
+
+/** What {@link backtrackProgram} returns when it leaves the search to the Pike VM. */
+export const GAVE_UP: unique symbol = Symbol('gave up');
+
+/**
+ * How many (instruction, position) pairs one backtracking search may mark visited before it
+ * gives up: past that the Pike VM, whose cost per byte does not depend on how the threads got
+ * there, is the better bet. The bench corpora's searches mark at most a few hundred (p99: 13).
+ */
+const MAX_VISITS = 1 << 15;
+
+/** See {@link Program.joins}. */
+function joinsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array): Uint8Array {
+  const incoming = new Uint8Array(ops.length);
+  const arrive = (pc: number): void => {
+    if (pc < incoming.length && incoming[pc]! < 2) incoming[pc]!++;
+  };
+  for (let pc = 0; pc < ops.length; pc++) {
+    const op = ops[pc]!;
+    if (op === Op.Split) {
+      arrive(xs[pc]!);
+      arrive(ys[pc]!);
+    } else if (op === Op.Jump) arrive(xs[pc]!);
+    else if (op !== Op.Match) arrive(pc + 1);
+  }
+  for (let pc = 0; pc < incoming.length; pc++) incoming[pc] = incoming[pc]! >= 2 ? 1 : 0;
+  return incoming;
+}
+
+/**
+ * The visited (instruction, position) pairs of the search under way: an open-addressed set of
+ * keys stamped with the search's generation, so that no search clears it.
+ */
+class VisitedSet {
+  keys = new Int32Array(1 << 10);
+  stamps = new Uint32Array(1 << 10);
+  generation = 0;
+  count = 0;
+
+  clear(): void {
+    this.count = 0;
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  /** Marks `key` visited; false if it already was. */
+  add(key: number): boolean {
+    const mask = this.keys.length - 1;
+    for (let slot = Math.imul(key, 0x9e3779b1) & mask; ; slot = (slot + 1) & mask) {
+      if (this.stamps[slot] !== this.generation) {
+        this.stamps[slot] = this.generation;
+        this.keys[slot] = key;
+        if (++this.count * 2 > this.keys.length) this.grow();
+        return true;
+      }
+      if (this.keys[slot] === key) return false;
+    }
+  }
+
+  private grow(): void {
+    const { keys, stamps, generation } = this;
+    this.keys = new Int32Array(keys.length * 2);
+    this.stamps = new Uint32Array(keys.length * 2);
+    this.count = 0;
+    for (let slot = 0; slot < keys.length; slot++) if (stamps[slot] === generation) this.add(keys[slot]!);
+  }
+}
+
+/**
+ * The backtracker's scratch, shared by every search (searches never nest): the visited set, the
+ * slots, and the stack. A frame is a move to explore, (pc, position), or a slot to restore on
+ * the way back, (-1 - slot, value).
+ */
+const backtracking = {
+  visited: new VisitedSet(),
+  slots: new Int32Array(16),
+  pcs: new Int32Array(256),
+  positions: new Int32Array(256),
+};
+
+function pushFrame(depth: number, pc: number, position: number): void {
+  if (depth === backtracking.pcs.length) {
+    const pcs = new Int32Array(depth * 2);
+    const positions = new Int32Array(depth * 2);
+    pcs.set(backtracking.pcs);
+    positions.set(backtracking.positions);
+    backtracking.pcs = pcs;
+    backtracking.positions = positions;
+  }
+  backtracking.pcs[depth] = pc;
+  backtracking.positions[depth] = position;
+}
+
+/**
+ * The bounded backtracker: the match {@link pikeSearch} finds without a probe (the leftmost start
+ * with a match; from it, the first match in priority order), found depth first: each start in
+ * turn, the preferred move of every split first. Programs are acyclic (every epsilon move goes
+ * forward) and a thread's fate from an instruction and a position depends on neither its slots
+ * nor how it got there, so a pair explored once, from any start, has failed: each is explored at
+ * most once (marked at join instructions, where two paths can first meet). It copies no slots
+ * per thread and byte, as the Pike VM must. Returns the slots (a new array), null, or GAVE_UP
+ * after MAX_VISITS marks or when the window is too wide for its keys.
+ */
+export function backtrackProgram(program: Program, window: SearchWindow, from: number, lastStart: number): Slots | null | typeof GAVE_UP {
+  const { ops, xs, ys, setOf, sets, startBytes, slotCount, takes, takeSets, joins } = program;
+  const { bytes, offset, limit } = window;
+  const stride = limit - from + 1;
+  if (ops.length * stride > 0x7fffffff) return GAVE_UP;
+  const visited = backtracking.visited;
+  visited.clear();
+  if (backtracking.slots.length < slotCount) backtracking.slots = new Int32Array(slotCount * 2);
+  const slots = backtracking.slots;
+  const lastPosition = Math.min(lastStart, limit);
+  const skipEnd = Math.min(lastStart, limit - 1);
+  for (let start = from; start <= lastPosition; start++) {
+    if (start <= skipEnd && startBytes[bytes[start - offset]!] === 0) continue;
+    if (!canStartAt(program, window, start, undefined)) continue;
+    for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
+    pushFrame(0, 0, start);
+    let depth = 1;
+    while (depth > 0) {
+      if (visited.count > MAX_VISITS) return GAVE_UP;
+      depth--;
+      let pc = backtracking.pcs[depth]!;
+      let position = backtracking.positions[depth]!;
+      if (pc < 0) {
+        slots[-1 - pc] = position;
+        continue;
+      }
+      for (;;) {
+        const op = ops[pc]!;
+        if (op === Op.Bytes) {
+          if (joins[pc] === 1 && !visited.add(pc * stride + position - from)) break;
+          if (position >= limit) break;
+          const byte = bytes[position - offset]!;
+          if (((sets[setOf[pc]! * 8 + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0) break;
+          pc++;
+          position++;
+          continue;
+        }
+        // A closure that can neither take the next byte nor match is dead (Program.takes): a
+        // keyword list fails at its first split, not at each keyword's first byte.
+        if (position < limit) {
+          const byte = bytes[position - offset]!;
+          const takeRow = takes[pc]! * REACH_WORDS;
+          if (((takeSets[takeRow + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
+        }
+        if (joins[pc] === 1 && !visited.add(pc * stride + position - from)) break;
+        if (op === Op.Split) {
+          pushFrame(depth++, ys[pc]!, position);
+          pc = xs[pc]!;
+        } else if (op === Op.Jump) {
+          pc = xs[pc]!;
+        } else if (op === Op.Save) {
+          const slot = xs[pc]!;
+          pushFrame(depth++, -1 - slot, slots[slot]!);
+          slots[slot] = position;
+          pc++;
+        } else if (op === Op.Reset) {
+          for (let slot = xs[pc]!; slot < ys[pc]!; slot++) {
+            pushFrame(depth++, -1 - slot, slots[slot]!);
+            slots[slot] = -1;
+          }
+          pc++;
+        } else if (op === Op.Assert) {
+          if (!assertionHolds(xs[pc]!, window, position)) break;
+          pc++;
+        } else {
+          return slots.slice(0, slotCount);
+        }
+      }
+    }
+  }
+  return null;
 }
