@@ -982,17 +982,15 @@ const backtracking = {
   positions: new Int32Array(256),
 };
 
-function pushFrame(depth: number, pc: number, position: number): void {
-  if (depth === backtracking.pcs.length) {
-    const pcs = new Int32Array(depth * 2);
-    const positions = new Int32Array(depth * 2);
-    pcs.set(backtracking.pcs);
-    positions.set(backtracking.positions);
-    backtracking.pcs = pcs;
-    backtracking.positions = positions;
-  }
-  backtracking.pcs[depth] = pc;
-  backtracking.positions[depth] = position;
+/** Doubles the backtracker's stack (its frames are written inline: a call per frame was 1/6 of a search's time). */
+function growStack(): void {
+  const depth = backtracking.pcs.length;
+  const pcs = new Int32Array(depth * 2);
+  const positions = new Int32Array(depth * 2);
+  pcs.set(backtracking.pcs);
+  positions.set(backtracking.positions);
+  backtracking.pcs = pcs;
+  backtracking.positions = positions;
 }
 
 /**
@@ -1020,13 +1018,16 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
     if (start <= skipEnd && startBytes[bytes[start - offset]!] === 0) continue;
     if (!canStartAt(program, window, start, undefined)) continue;
     for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
-    pushFrame(0, 0, start);
+    let pcs = backtracking.pcs;
+    let positions = backtracking.positions;
+    pcs[0] = 0;
+    positions[0] = start;
     let depth = 1;
     while (depth > 0) {
       if (visited.count > MAX_VISITS) return GAVE_UP;
       depth--;
-      let pc = backtracking.pcs[depth]!;
-      let position = backtracking.positions[depth]!;
+      let pc = pcs[depth]!;
+      let position = positions[depth]!;
       if (pc < 0) {
         slots[-1 - pc] = position;
         continue;
@@ -1050,19 +1051,28 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
           if (((takeSets[takeRow + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
         }
         if (joins[pc] === 1 && !visited.add(pc * stride + position - from)) break;
+        // Room for the frames this instruction pushes: one, or one per slot a Reset unsets.
+        while (depth + slotCount >= pcs.length) {
+          growStack();
+          pcs = backtracking.pcs;
+          positions = backtracking.positions;
+        }
         if (op === Op.Split) {
-          pushFrame(depth++, ys[pc]!, position);
+          pcs[depth] = ys[pc]!;
+          positions[depth++] = position;
           pc = xs[pc]!;
         } else if (op === Op.Jump) {
           pc = xs[pc]!;
         } else if (op === Op.Save) {
           const slot = xs[pc]!;
-          pushFrame(depth++, -1 - slot, slots[slot]!);
+          pcs[depth] = -1 - slot;
+          positions[depth++] = slots[slot]!;
           slots[slot] = position;
           pc++;
         } else if (op === Op.Reset) {
           for (let slot = xs[pc]!; slot < ys[pc]!; slot++) {
-            pushFrame(depth++, -1 - slot, slots[slot]!);
+            pcs[depth] = -1 - slot;
+            positions[depth++] = slots[slot]!;
             slots[slot] = -1;
           }
           pc++;

@@ -74,7 +74,7 @@ describe.each(SEARCHES)('%s agrees with the printed JS RegExp', (_name, search) 
 describe('the backtracker finds what the Pike VM finds', () => {
   // The secrets pack's regex rules, over texts made of their own examples and of bytes that
   // start and end secrets, in windows cut anywhere: what the confirmer asks of either search.
-  const rules = compileRules(chooseRuleSpecs({ source: 'test' })).filter((rule) => rule.literals === null && rule.examples.length > 0);
+  const rules = compileRules(chooseRuleSpecs({ source: 'test' })).filter((rule) => rule.literals === null && (rule.examples?.length ?? 0) > 0);
   const filler = fc.constantFrom('', ' ', '\n', '=', '"', ':', '_', '-', '.', 'a', 'Z', '9', '/', '\\n', 'token ', 'key=', 'secret: ');
 
   test(`on ${rules.length} rules, any window and range of starts`, () => {
@@ -88,7 +88,7 @@ describe('the backtracker finds what the Pike VM finds', () => {
         fc.boolean(),
         (ruleAt, parts, fromSeed, spanSeed, cutSeed, isStreamEnd) => {
           const rule: CompiledRule = rules[ruleAt]!;
-          const examples = rule.examples;
+          const examples = rule.examples ?? [];
           const text = parts.map((part) => (typeof part === 'string' ? part : examples[part % examples.length]!)).join('');
           const bytes = Buffer.from(text, 'latin1');
           const limit = bytes.length - (cutSeed % (Math.min(bytes.length, 8) + 1));
