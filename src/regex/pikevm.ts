@@ -140,37 +140,53 @@ class ThreadList {
 }
 
 /**
- * The epsilon-closure stack holds two kinds of frame: a pc to explore (`slot` -1), or a capture
- * slot to restore to `value` on the way back. Restoring in place, rather than copying the slots
- * at every Save, makes the closure allocate nothing (the regex crate's PikeVM does the same).
+ * The stack both searches follow epsilon moves with. A frame is a move to follow, (pc, position),
+ * or a capture slot to restore on the way back, (-1 - slot, its value): restoring in place, rather
+ * than copying the slots at every Save, makes a search allocate nothing (the regex crate's PikeVM
+ * does the same). Shared by every search (searches never nest, and each worker thread has its own
+ * module).
  */
-class ClosureStack {
-  pcs = new Int32Array(64);
-  slots = new Int32Array(64);
-  values = new Int32Array(64);
-  depth = 0;
+const frames = { pcs: new Int32Array(256), values: new Int32Array(256), depth: 0 };
 
-  push(pc: number, slot: number, value: number): void {
-    if (this.depth === this.pcs.length) {
-      const grow = (array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const copy = new Int32Array(array.length * 2);
-        copy.set(array);
-        return copy;
-      };
-      this.pcs = grow(this.pcs);
-      this.slots = grow(this.slots);
-      this.values = grow(this.values);
-    }
-    this.pcs[this.depth] = pc;
-    this.slots[this.depth] = slot;
-    this.values[this.depth++] = value;
+/** Pushes the frame (pc, value). Small, so that the searches' optimized code inlines it (the CLI's inlining budget is tight). */
+function pushFrame(pc: number, value: number): void {
+  if (frames.depth === frames.pcs.length) growFrames();
+  frames.pcs[frames.depth] = pc;
+  frames.values[frames.depth++] = value;
+}
+
+/** Doubles the frame stack. */
+function growFrames(): void {
+  const pcs = new Int32Array(frames.pcs.length * 2);
+  const values = new Int32Array(frames.pcs.length * 2);
+  pcs.set(frames.pcs);
+  values.set(frames.values);
+  frames.pcs = pcs;
+  frames.values = values;
+}
+
+/**
+ * Follows the Save, Reset or Assert at `pc` of a thread at `position` whose capture slots are
+ * `slots`: a Save sets its slot to the position and a Reset unsets its group's, each with a frame
+ * that restores the slot on the way back; an Assert checks its assertion. Returns the next pc, or
+ * -1 where the assertion fails.
+ */
+function followMarker(program: Program, window: SearchWindow, slots: Int32Array, pc: number, position: number): number {
+  const { ops, xs, ys } = program;
+  const op = ops[pc]!;
+  if (op === Op.Assert) return assertionHolds(xs[pc]!, window, position) ? pc + 1 : -1;
+  const isSave = op === Op.Save;
+  const value = isSave ? position : -1;
+  for (let slot = xs[pc]!, to = isSave ? slot + 1 : ys[pc]!; slot < to; slot++) {
+    pushFrame(-1 - slot, slots[slot]!);
+    slots[slot] = value;
   }
+  return pc + 1;
 }
 
 class Scratch {
   current: ThreadList;
   next: ThreadList;
-  readonly stack = new ClosureStack();
   /** The slots of the thread being followed through its epsilon closure. */
   readonly slots: Int32Array;
   /**
@@ -710,7 +726,7 @@ function assertionHolds(kind: number, window: SearchWindow, position: number): b
  */
 function addThread(program: Program, scratch: Scratch, window: SearchWindow, list: ThreadList, startPc: number, from: ThreadList | null, row: number, position: number): void {
   const { ops, xs, ys, slotCount, takes, takeSets } = program;
-  const { stack, slots } = scratch;
+  const { slots } = scratch;
   if (from === null) for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
   else for (let slot = 0, at = row * slotCount; slot < slotCount; slot++) slots[slot] = from.slots[at + slot]!;
   // The byte the threads added here wait on: a closure that can neither take it nor match adds
@@ -720,16 +736,14 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
   const byte = isByteKnown ? window.bytes[position - window.offset]! : 0;
   const word = byte >>> 5;
   const bit = byte & 31;
-  stack.depth = 0;
-  stack.push(startPc, -1, 0);
-  while (stack.depth > 0) {
-    const top = --stack.depth;
-    const restored = stack.slots[top]!;
-    if (restored >= 0) {
-      slots[restored] = stack.values[top]!;
+  frames.depth = 0;
+  pushFrame(startPc, 0);
+  while (frames.depth > 0) {
+    let pc = frames.pcs[--frames.depth]!;
+    if (pc < 0) {
+      slots[-1 - pc] = frames.values[frames.depth]!;
       continue;
     }
-    let pc = stack.pcs[top]!;
     for (;;) {
       const takeRow = takes[pc]! * REACH_WORDS;
       if (isByteKnown && ((takeSets[takeRow + word]! >>> bit) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
@@ -738,25 +752,13 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
       if (op === Op.Jump) {
         pc = xs[pc]!;
       } else if (op === Op.Split) {
-        stack.push(ys[pc]!, -1, 0);
+        pushFrame(ys[pc]!, 0);
         pc = xs[pc]!;
-      } else if (op === Op.Save) {
-        const slot = xs[pc]!;
-        stack.push(0, slot, slots[slot]!);
-        slots[slot] = position;
-        pc++;
-      } else if (op === Op.Reset) {
-        for (let slot = xs[pc]!; slot < ys[pc]!; slot++) {
-          stack.push(0, slot, slots[slot]!);
-          slots[slot] = -1;
-        }
-        pc++;
-      } else if (op === Op.Assert) {
-        if (!assertionHolds(xs[pc]!, window, position)) break;
-        pc++;
-      } else {
+      } else if (op === Op.Bytes || op === Op.Match) {
         for (let slot = 0, at = list.length * slotCount; slot < slotCount; slot++) list.slots[at + slot] = slots[slot]!;
         list.pcs[list.length++] = pc;
+        break;
+      } else if ((pc = followMarker(program, window, slots, pc, position)) < 0) {
         break;
       }
     }
@@ -970,28 +972,11 @@ class VisitedSet {
   }
 }
 
-/**
- * The backtracker's scratch, shared by every search (searches never nest): the visited set, the
- * slots, and the stack. A frame is a move to explore, (pc, position), or a slot to restore on
- * the way back, (-1 - slot, value).
- */
+/** The backtracker's visited set and slots, shared by every search (searches never nest). */
 const backtracking = {
   visited: new VisitedSet(),
   slots: new Int32Array(16),
-  pcs: new Int32Array(256),
-  positions: new Int32Array(256),
 };
-
-/** Doubles the backtracker's stack (its frames are written inline: a call per frame was 1/6 of a search's time). */
-function growStack(): void {
-  const depth = backtracking.pcs.length;
-  const pcs = new Int32Array(depth * 2);
-  const positions = new Int32Array(depth * 2);
-  pcs.set(backtracking.pcs);
-  positions.set(backtracking.positions);
-  backtracking.pcs = pcs;
-  backtracking.positions = positions;
-}
 
 /**
  * The bounded backtracker: the match {@link pikeSearch} finds without a probe (the leftmost start
@@ -1018,16 +1003,12 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
     if (start <= skipEnd && startBytes[bytes[start - offset]!] === 0) continue;
     if (!canStartAt(program, window, start, undefined)) continue;
     for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
-    let pcs = backtracking.pcs;
-    let positions = backtracking.positions;
-    pcs[0] = 0;
-    positions[0] = start;
-    let depth = 1;
-    while (depth > 0) {
+    frames.depth = 0;
+    pushFrame(0, start);
+    while (frames.depth > 0) {
       if (visited.count > MAX_VISITS) return GAVE_UP;
-      depth--;
-      let pc = pcs[depth]!;
-      let position = positions[depth]!;
+      let pc = frames.pcs[--frames.depth]!;
+      let position = frames.values[frames.depth]!;
       if (pc < 0) {
         slots[-1 - pc] = position;
         continue;
@@ -1051,36 +1032,14 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
           if (((takeSets[takeRow + (byte >>> 5)]! >>> (byte & 31)) & 1) === 0 && takeSets[takeRow + 8] === 0) break;
         }
         if (joins[pc] === 1 && !visited.add(pc * stride + position - from)) break;
-        // Room for the frames this instruction pushes: one, or one per slot a Reset unsets.
-        while (depth + slotCount >= pcs.length) {
-          growStack();
-          pcs = backtracking.pcs;
-          positions = backtracking.positions;
-        }
+        if (op === Op.Match) return slots.slice(0, slotCount);
         if (op === Op.Split) {
-          pcs[depth] = ys[pc]!;
-          positions[depth++] = position;
+          pushFrame(ys[pc]!, position);
           pc = xs[pc]!;
         } else if (op === Op.Jump) {
           pc = xs[pc]!;
-        } else if (op === Op.Save) {
-          const slot = xs[pc]!;
-          pcs[depth] = -1 - slot;
-          positions[depth++] = slots[slot]!;
-          slots[slot] = position;
-          pc++;
-        } else if (op === Op.Reset) {
-          for (let slot = xs[pc]!; slot < ys[pc]!; slot++) {
-            pcs[depth] = -1 - slot;
-            positions[depth++] = slots[slot]!;
-            slots[slot] = -1;
-          }
-          pc++;
-        } else if (op === Op.Assert) {
-          if (!assertionHolds(xs[pc]!, window, position)) break;
-          pc++;
-        } else {
-          return slots.slice(0, slotCount);
+        } else if ((pc = followMarker(program, window, slots, pc, position)) < 0) {
+          break;
         }
       }
     }
