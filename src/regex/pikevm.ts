@@ -938,6 +938,8 @@ function joinsOf(ops: Uint8Array, xs: Int32Array, ys: Int32Array): Uint8Array {
 class VisitedSet {
   keys = new Int32Array(1 << 10);
   stamps = new Uint32Array(1 << 10);
+  /** 32 - log2(the table's size): a key's slot is the top bits of its Fibonacci hash (the low bits of a product repeat with the key's). */
+  shift = 22;
   generation = 0;
   count = 0;
 
@@ -952,7 +954,7 @@ class VisitedSet {
   /** Marks `key` visited; false if it already was. */
   add(key: number): boolean {
     const mask = this.keys.length - 1;
-    for (let slot = Math.imul(key, 0x9e3779b1) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = Math.imul(key, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & mask) {
       if (this.stamps[slot] !== this.generation) {
         this.stamps[slot] = this.generation;
         this.keys[slot] = key;
@@ -967,6 +969,7 @@ class VisitedSet {
     const { keys, stamps, generation } = this;
     this.keys = new Int32Array(keys.length * 2);
     this.stamps = new Uint32Array(keys.length * 2);
+    this.shift--;
     this.count = 0;
     for (let slot = 0; slot < keys.length; slot++) if (stamps[slot] === generation) this.add(keys[slot]!);
   }
