@@ -758,8 +758,9 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
         for (let slot = 0, at = list.length * slotCount; slot < slotCount; slot++) list.slots[at + slot] = slots[slot]!;
         list.pcs[list.length++] = pc;
         break;
-      } else if ((pc = followMarker(program, window, slots, pc, position)) < 0) {
-        break;
+      } else {
+        pc = followMarker(program, window, slots, pc, position);
+        if (pc < 0) break;
       }
     }
   }
@@ -1041,8 +1042,9 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
           pc = xs[pc]!;
         } else if (op === Op.Jump) {
           pc = xs[pc]!;
-        } else if ((pc = followMarker(program, window, slots, pc, position)) < 0) {
-          break;
+        } else {
+          pc = followMarker(program, window, slots, pc, position);
+          if (pc < 0) break;
         }
       }
     }
