@@ -995,18 +995,28 @@ const backtracking = {
 export function backtrackProgram(program: Program, window: SearchWindow, from: number, lastStart: number): Slots | null | typeof GAVE_UP {
   const { ops, xs, ys, setOf, sets, startBytes, slotCount, takes, takeSets, joins } = program;
   const { bytes, offset, limit } = window;
-  const stride = limit - from + 1;
-  if (ops.length * stride > 0x7fffffff) return GAVE_UP;
-  const visited = backtracking.visited;
-  visited.clear();
-  if (backtracking.slots.length < slotCount) backtracking.slots = new Int32Array(slotCount * 2);
-  const slots = backtracking.slots;
   const lastPosition = Math.min(lastStart, limit);
   const skipEnd = Math.min(lastStart, limit - 1);
+  const stride = limit - from + 1;
+  const visited = backtracking.visited;
+  let slots = backtracking.slots;
+  let isSetUp = false;
   for (let start = from; start <= lastPosition; start++) {
     if (start <= skipEnd && startBytes[bytes[start - offset]!] === 0) continue;
-    if (!canStartAt(program, window, start, undefined)) continue;
-    for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
+    // The byte pair first, inline, as the Pike VM's skip loop does: most positions fail it.
+    if (!hasStartPair(program, window, start) || !canStartAt(program, window, start, undefined)) continue;
+    // Set up at the first start the filters let through: many searches have none.
+    if (!isSetUp) {
+      if (ops.length * stride > 0x7fffffff) return GAVE_UP;
+      visited.clear();
+      if (slots.length < slotCount) {
+        slots = new Int32Array(slotCount * 2);
+        backtracking.slots = slots;
+      }
+      // Unset once: a start that fails has popped every frame, so its slots are back as they were.
+      for (let slot = 0; slot < slotCount; slot++) slots[slot] = -1;
+      isSetUp = true;
+    }
     frames.depth = 0;
     pushFrame(0, start);
     while (frames.depth > 0) {
@@ -1037,7 +1047,12 @@ export function backtrackProgram(program: Program, window: SearchWindow, from: n
         }
         if (joins[pc] === 1 && !visited.add(pc * stride + position - from)) break;
         if (op === Op.Match) return slots.slice(0, slotCount);
-        if (op === Op.Split) {
+        if (op === Op.Save) {
+          // Inline, not by followMarker: every start saves its match's start first.
+          pushFrame(-1 - xs[pc]!, slots[xs[pc]!]!);
+          slots[xs[pc]!] = position;
+          pc++;
+        } else if (op === Op.Split) {
           pushFrame(ys[pc]!, position);
           pc = xs[pc]!;
         } else if (op === Op.Jump) {
