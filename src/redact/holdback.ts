@@ -12,6 +12,8 @@
  * Memory is O(the chunks not scanned yet + the span the redactor holds back), whatever the
  * stream's length.
  */
+import { findLastNewline } from '../newlines.js';
+
 export class HoldbackBuffer {
   /** Starts small (SSE mode opens a redactor per event) and grows to what the stream needs. */
   private storage = new Uint8Array(256);
@@ -75,7 +77,7 @@ export class HoldbackBuffer {
   markScanned(count: number): void {
     if (count <= 0) return;
     if (count > this.unscanned) throw new Error(`markScanned(${count}) with ${this.unscanned} bytes unscanned`);
-    const newline = this.storage.subarray(this.head + this.length, this.head + this.length + count).lastIndexOf(0x0a);
+    const newline = findLastNewline(this.storage.subarray(this.head + this.length, this.head + this.length + count));
     if (newline >= 0) this.lastNewlineOffset = this.base + this.length + newline;
     this.length += count;
     this.unscanned -= count;
@@ -87,8 +89,8 @@ export class HoldbackBuffer {
     if (count <= 0) return;
     if (this.countsLines) {
       if (this.lineCursor.offset < this.base + count) this.moveLineCursor(this.base + count);
-      const lastNewline = this.storage.subarray(this.head, this.head + count).lastIndexOf(0x0a);
-      if (lastNewline >= 0) this.lineStartBeforeBase = this.base + lastNewline + 1;
+      const newline = findLastNewline(this.storage.subarray(this.head, this.head + count));
+      if (newline >= 0) this.lineStartBeforeBase = this.base + newline + 1;
     }
     this.head += count;
     this.length -= count;
@@ -128,16 +130,16 @@ export class HoldbackBuffer {
     let { offset: at, line, lineStart } = this.lineCursor;
     if (offset >= at) {
       const between = this.view(at, offset);
-      const lastNewline = between.lastIndexOf(0x0a);
-      if (lastNewline >= 0) {
+      const newline = findLastNewline(between);
+      if (newline >= 0) {
         line += countNewlines(between);
-        lineStart = at + lastNewline + 1;
+        lineStart = at + newline + 1;
       }
     } else if (offset < lineStart) {
       // An earlier line: back over the newlines from `offset` to the cursor's line (none after its start).
       line -= countNewlines(this.view(offset, lineStart));
-      const lastNewline = this.view(this.base, offset).lastIndexOf(0x0a);
-      lineStart = lastNewline >= 0 ? this.base + lastNewline + 1 : this.lineStartBeforeBase;
+      const newline = findLastNewline(this.view(this.base, offset));
+      lineStart = newline >= 0 ? this.base + newline + 1 : this.lineStartBeforeBase;
     }
     this.lineCursor = { offset, line, lineStart };
     return this.lineCursor;

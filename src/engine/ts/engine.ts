@@ -9,6 +9,7 @@
  * most bytes the DFA tracks of a match, or that alone when the rule's head is not tracked) and,
  * for rules tracked only up to an anchor, `lastStart`.
  */
+import { findLastNewline, findNewline } from '../../newlines.js';
 import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
@@ -284,7 +285,7 @@ class TsScanner implements Scanner {
     this.generation = dfa.generation;
     this.statePositions = dfa.positionsOf(this.state);
     if (this.headDroppedWidths.tokenOnly > 0 || this.headDroppedWidths.other > 0) {
-      const newline = chunk.lastIndexOf(0x0a);
+      const newline = findLastNewline(chunk);
       if (newline >= 0) this.lastNewline = base + newline;
     }
     for (let j = length - 1; j >= 0; j--) {
@@ -383,8 +384,8 @@ class TsScanner implements Scanner {
       let together = length;
       for (let lane = 0; lane < LANES; lane++) together = Math.min(together, partEnd(starts, lane, length) - starts[lane]!);
       // Only whether one comes before a lane's start matters (startState).
-      const firstNewline = chunk.subarray(0, starts[LANES - 1]).indexOf(0x0a);
-      const startState = (lane: number): number => (lane > 0 && firstNewline >= 0 && firstNewline < starts[lane]! ? 0 : this.state);
+      const newline = findNewline(chunk.subarray(0, starts[LANES - 1]));
+      const startState = (lane: number): number => (lane > 0 && newline >= 0 && newline < starts[lane]! ? 0 : this.state);
       for (let lane = 0; lane < LANES; lane++) laneStates[lane] = startState(lane);
       counts.fill(0);
       const builds = this.laneBuilds.fill(0);

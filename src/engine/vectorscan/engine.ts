@@ -33,6 +33,7 @@
  *   scanner.end((match) => confirm(match));
  */
 import { SseredactError } from '../../errors.js';
+import { findLastNewline } from '../../newlines.js';
 import type { Match } from '../../types.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import type { Addon } from './addon.js';
@@ -151,7 +152,7 @@ function compileDatabase(addon: Addon, rules: readonly EngineRule[], options: Ve
       const fromFallback = fallbackScanner === null ? none : collected((collect) => fallbackScanner.write(chunk, collect));
       deliver(count, fromFallback, onMatch);
       if (widestWithinLine >= 0) {
-        const newline = chunk.lastIndexOf(0x0a);
+        const newline = findLastNewline(chunk);
         if (newline >= 0) lastNewline = scannedUpTo + newline;
       }
       scannedUpTo += chunk.length;
