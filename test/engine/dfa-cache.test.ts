@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Database } from '../../src/engine/engine.js';
 import { automatonKey } from '../../src/engine/ts/automaton-cache.js';
 import { type BuiltStates, FLAG_BITS, LazyDfa, MAX_STATES, SENTINEL, UNBUILT } from '../../src/engine/ts/dfa.js';
-import { BULK_WRITE_BYTES, READ_AFTER_BYTES, dfaKey, keepDfa, readDfaStates, writeDfaStates } from '../../src/engine/ts/dfa-cache.js';
+import { BULK_WRITE_BYTES, READ_AFTER_BYTES, type TextShape, dfaKey, keepDfa, readDfaStates, textShapeOf, writeDfaStates } from '../../src/engine/ts/dfa-cache.js';
 import { createTsEngine } from '../../src/engine/ts/engine.js';
 import { buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import { compileRules } from '../../src/rules/compile.js';
@@ -30,7 +30,6 @@ afterEach(() => {
 
 const rules = compileRules(loadPack('secrets'), {}).filter((rule) => rule.literals === null);
 const automaton = buildPositionAutomaton(rules);
-const key = dfaKey(automatonKey(rules));
 const { rowShift } = new LazyDfa(automaton);
 
 /** The texts of the gitleaks corpus (secrets of every shape amid code and prose), ~100 KB: it builds a few thousand states. */
@@ -42,6 +41,8 @@ const TEXT = Buffer.from(
     .join('\n')
     .slice(0, 100_000),
 );
+/** The key of the states kept for TEXT (of short lines: code and prose, ~90 bytes a line). */
+const key = dfaKey(automatonKey(rules), 'short-lines');
 
 /** Runs `dfa` over `bytes` as the scan loop does (a step where the entry is not built); the rules accepted after each byte, as "offset:rule". */
 function accepted(dfa: LazyDfa, bytes: Uint8Array): string[] {
@@ -170,8 +171,8 @@ describe('the ts DFA kept across runs', () => {
     accepted(other, TEXT.subarray(TEXT.length >> 1));
     writeDfaStates(cacheDirectory, key, other.builtStates(), (message) => expect.fail(message));
     const dfa = new LazyDfa(automaton);
-    const kept = keepDfa(dfa, cacheDirectory, key, (message) => expect(message).toMatch(/^ts DFA: \d+ states from the cache$/));
-    kept.beforeWrite(TEXT.length);
+    const kept = keepDfa(dfa, cacheDirectory, automatonKey(rules), (message) => expect(message).toMatch(/^ts DFA: \d+ states from the cache$/));
+    kept.beforeWrite(TEXT);
     let state = 0;
     let at = 0;
     for (; dfa.generation === 0; at++) state = kept.afterStep(dfa.step(state, TEXT[at]!));
@@ -280,8 +281,43 @@ describe('the ts DFA kept across runs', () => {
     expect(messages).toEqual([`ts DFA: ${why}; building its states`]);
   });
 
+  test.each<[TextShape, string]>([
+    ['short-lines', 'a CI log, ~125 bytes a line'],
+    ['long-lines', 'minified code, kilobytes a line'],
+    ['no-newline', 'one line longer than the sample'],
+    ['base64', 'base64 in lines of 76'],
+  ])('the shape of a text: %s (%s)', (shape) => {
+    const sample = (line: string, count: number): Uint8Array => Buffer.from(`${line}\n`.repeat(count));
+    const texts: Record<TextShape, Uint8Array> = {
+      'short-lines': TEXT,
+      'long-lines': sample(`var a=function(b){return b.map(function(c){return c+1})};${'x=1;'.repeat(600)}`, 40),
+      'no-newline': Buffer.from('2026-05-01T22:31:48Z step 1 of 3: npm ci --no-audit; '.repeat(2000)),
+      base64: sample(
+        Buffer.from(TEXT.subarray(0, 57 * 1200))
+          .toString('base64')
+          .match(/.{1,76}/g)!
+          .join('\n'),
+        1,
+      ),
+    };
+    expect(textShapeOf(texts[shape])).toBe(shape);
+  });
+
+  test('states kept for text of another shape are not read, and stay as they were', () => {
+    const base64Key = dfaKey(automatonKey(rules), 'base64');
+    writeDfaStates(cacheDirectory, base64Key, scannedStates(), (message) => expect.fail(message));
+    const base64File = join(cacheDirectory, `ts-${base64Key}.db`);
+    const before = readFileSync(base64File);
+    const messages: string[] = [];
+    expect(scanTogether(createTsEngine({ cacheDirectory, log: (message) => messages.push(message) }).compile(rules), 1, everyBytes(TEXT, 65536))).toEqual([WANT]);
+    expect(messages.filter((message) => message.startsWith('ts DFA'))).toEqual(['ts DFA: nothing cached; building its states']);
+    expect(readFileSync(base64File).equals(before)).toBe(true);
+    // The run kept its own, under the key of its shape.
+    expect(readDfaStates(cacheDirectory, key, (message) => expect.fail(message))).not.toBeNull();
+  });
+
   test('the states of another rule set are not read', () => {
-    writeDfaStates(cacheDirectory, dfaKey(automatonKey(rules.slice(1))), scannedStates(), (message) => expect.fail(message));
+    writeDfaStates(cacheDirectory, dfaKey(automatonKey(rules.slice(1)), 'short-lines'), scannedStates(), (message) => expect.fail(message));
     const messages: string[] = [];
     expect(readDfaStates(cacheDirectory, key, (message) => messages.push(message))).toBeNull();
     expect(messages).toEqual(['ts DFA: nothing cached; building its states']);

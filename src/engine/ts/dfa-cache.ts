@@ -16,8 +16,14 @@
  * place: of runs that end at once, the last one's states stay. Neither ever fails a run: a miss,
  * or a failed write, is told to the log (--verbose).
  *
- * Key: DFA_VERSION and the automaton's key (the rules, AUTOMATON_VERSION, the build). A stale,
- * corrupt or malformed entry is a miss (LazyDfa.restore checks what it takes), never a DFA.
+ * Key: DFA_VERSION, the automaton's key (the rules, AUTOMATON_VERSION, the build) and the shape of
+ * the text (textShapeOf: short lines, long lines, no newline, base64; of the first bulk write).
+ * Texts of different shapes step through different states, and all of them do not fit in one
+ * DFA: a CI log builds ~8,900 states over 64 MiB, dense secrets 14,100, one long line 11,600,
+ * base64 12,200, minified code 6,700, and MAX_STATES is 16,384. With one entry for all, a text
+ * of another shape than the one kept built thousands of its own at every run (it could not write
+ * them: too many with the others), and ran 12-21% slower than with its own. A stale, corrupt or
+ * malformed entry is a miss (LazyDfa.restore checks what it takes), never a DFA.
  *
  * Meta (JSON): `{"lengths": [...]}`, the length of each array below. Data: the arrays of
  * BuiltStates (dfa.ts) as little-endian int32, one after the other: positionStart, positions,
@@ -53,9 +59,35 @@ const WRITE_AFTER_STATES = 512;
  */
 const WRITE_AT_MOST_STATES = (MAX_STATES * 7) / 8;
 
-/** The cache key of the DFA over the automaton whose key is `automatonKey`. */
-export function dfaKey(automatonKey: string): string {
-  return cacheKey(['sseredact-ts-dfa', DFA_VERSION, automatonKey]);
+/** The cache key of the DFA over the automaton whose key is `automatonKey`, for text of `shape`. */
+export function dfaKey(automatonKey: string, shape: TextShape): string {
+  return cacheKey(['sseredact-ts-dfa', DFA_VERSION, automatonKey, shape]);
+}
+
+/** The shapes of text whose DFA states are kept apart (see textShapeOf). */
+export type TextShape = 'short-lines' | 'long-lines' | 'no-newline' | 'base64';
+
+/** The bytes of a write textShapeOf looks at: the first 64 KiB (a pipe read's worth). */
+const SHAPE_SAMPLE_BYTES = 64 * 1024;
+/** Lines this long on average, or longer, are long (minified code); a CI log's average ~125 bytes. */
+const LONG_LINE_BYTES = 1024;
+/** Text whose bytes are this much base64's alphabet (a CI log's: ~82%) is base64. */
+const BASE64_SHARE = 0.95;
+/** Every this many bytes of the sample, one is looked up for the base64 share: the lookups run before V8 optimises them. */
+const BASE64_STRIDE = 16;
+const IS_BASE64 = Uint8Array.from({ length: 256 }, (_, byte) => (/[A-Za-z0-9+/=]/.test(String.fromCharCode(byte)) ? 1 : 0));
+
+/** The shape of the text `bytes` begin (see the key, above): what share is base64's alphabet, how far apart the newlines are. */
+export function textShapeOf(bytes: Uint8Array): TextShape {
+  const sample = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SHAPE_SAMPLE_BYTES));
+  let base64 = 0;
+  let looked = 0;
+  for (let at = 0; at < sample.length; at += BASE64_STRIDE, looked++) base64 += IS_BASE64[sample[at]!]!;
+  if (looked > 0 && base64 >= BASE64_SHARE * looked) return 'base64';
+  let newlines = 0;
+  for (let at = sample.indexOf(0x0a); at >= 0; at = sample.indexOf(0x0a, at + 1)) newlines++;
+  if (newlines === 0) return 'no-newline';
+  return sample.length / newlines >= LONG_LINE_BYTES ? 'long-lines' : 'short-lines';
 }
 
 /** The int32 arrays of `states`, in the order of the layout above. */
@@ -139,8 +171,12 @@ export function writeDfaStates(directory: string, key: string, states: BuiltStat
 
 /** What a database's scanners tell the cache of its DFA. */
 export interface KeptDfa {
-  /** Before a scanner's write of `length` bytes: decides whether this write is bulk (by its length, or by all written so far). */
-  beforeWrite(length: number): void;
+  /**
+   * Before a scanner's write of `chunk`: decides whether this write is bulk (by its length, or by
+   * all written so far), and at the first bulk write the shape of the text (a stream of short
+   * writes, a line at a time, is of short lines).
+   */
+  beforeWrite(chunk: Uint8Array): void;
   /**
    * After each step of the DFA, which went to `state`: once it has built READ_AFTER_STATES in a
    * bulk write, reads the kept states into it (a new generation). Returns `state`'s id after that.
@@ -150,8 +186,11 @@ export interface KeptDfa {
   afterStream(): void;
 }
 
-/** Keeps `dfa`'s states in `directory` under `key` (see dfaKey), telling misses and failures to `log`. */
-export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (message: string) => void): KeptDfa {
+/**
+ * Keeps `dfa`'s states in `directory`, under the key for the automaton whose key is `automatonKey`
+ * and the shape of the text (see dfaKey), telling misses and failures to `log`.
+ */
+export function keepDfa(dfa: LazyDfa, directory: string, automatonKey: string, log: (message: string) => void): KeptDfa {
   /** Whether the kept states were read (or found missing or malformed). */
   let isRead = false;
   /** dfa.statesBuilt when the states were last read or written. */
@@ -159,10 +198,13 @@ export function keepDfa(dfa: LazyDfa, directory: string, key: string, log: (mess
   /** Bytes written by the scanners so far, and whether the write under way is bulk. */
   let written = 0;
   let isBulk = false;
+  /** The key for the shape of the text, from the first bulk write on. */
+  let key = '';
   return {
-    beforeWrite(length) {
-      written += length;
-      isBulk = length >= BULK_WRITE_BYTES || written >= READ_AFTER_BYTES;
+    beforeWrite(chunk) {
+      written += chunk.length;
+      isBulk = chunk.length >= BULK_WRITE_BYTES || written >= READ_AFTER_BYTES;
+      if (isBulk && key === '') key = dfaKey(automatonKey, chunk.length >= BULK_WRITE_BYTES ? textShapeOf(chunk) : 'short-lines');
     },
     afterStep(state) {
       if (isRead || !isBulk || dfa.statesBuilt < READ_AFTER_STATES) return state;

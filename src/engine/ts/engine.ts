@@ -14,7 +14,7 @@ import { hasByte } from '../../regex/ast.js';
 import type { Database, Engine, EngineRule, OnMatch, Scanner } from '../engine.js';
 import { automatonKey, readAutomaton, writeAutomaton } from './automaton-cache.js';
 import { ACCEPTS, FLAG_BITS, IDLE, LazyDfa, SENTINEL, UNBUILT } from './dfa.js';
-import { type KeptDfa, dfaKey, keepDfa } from './dfa-cache.js';
+import { type KeptDfa, keepDfa } from './dfa-cache.js';
 import { type PositionAutomaton, TOKEN_BYTES, buildPositionAutomaton } from './positions.js';
 import { LANES, LANE_SLICE_BYTES, type LaneMachine, ONE_LANE_MOST_BYTES, createLaneMachine } from './wasm-lanes.js';
 
@@ -273,7 +273,7 @@ class TsScanner implements Scanner {
 
   write(chunk: Uint8Array, onMatch: OnMatch): void {
     const dfa = this.dfa;
-    this.kept?.beforeWrite(chunk.length);
+    this.kept?.beforeWrite(chunk);
     if (this.generation !== dfa.generation) this.state = dfa.intern(this.statePositions);
     const base = this.scannedUpTo;
     const length = chunk.length;
@@ -675,7 +675,7 @@ export function createTsEngine(options: TsEngineOptions = {}): Engine {
   const compile = (rules: readonly EngineRule[]): TsDatabase => {
     if (cacheDirectory === undefined) return new TsDatabase(rules, buildPositionAutomaton(rules), null);
     const key = automatonKey(rules);
-    const keep = (dfa: LazyDfa): KeptDfa => keepDfa(dfa, cacheDirectory, dfaKey(key), log);
+    const keep = (dfa: LazyDfa): KeptDfa => keepDfa(dfa, cacheDirectory, key, log);
     const cached = readAutomaton(cacheDirectory, key, log);
     if (cached !== null) return new TsDatabase(rules, cached, keep);
     const built = buildPositionAutomaton(rules);
