@@ -165,6 +165,10 @@ export const CODE_SHAPES: readonly CodeShape[] = [
     bare: false,
     test: (value, setting) => setting.listed && /^[A-Za-z_][\w/-]*$/.test(value) && value.split(/[/-]/).every((part) => part === '' || isWordy(part)),
   },
+  // `"db.password"`, `config.api_key()`: a dotted name of words, quoted or not (a key looked up by
+  // name). Not `"GbRMc.gTHq.f"` or `"YqqYhplq.bSP_"`: random passwords of letters and dots, which
+  // bench/run.mjs's 256 MiB corpora planted, and an allowlist of any dotted letters let through.
+  { name: 'dotted name', bare: false, test: (value) => /^[A-Za-z_]+(?:\.[A-Za-z_]+)+(?:\(\))?$/.test(value) && isWordyPath(value.replace(/\(\)$/, '')) },
   // `"challengePassword"`, `"client_secret_basic"`: a quoted name of several words. Not a capitalised
   // one (`"CorrectHorseBattery"`): that is how people write passphrases.
   { name: 'identifier of words', bare: false, test: (value) => /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value) },

@@ -48,7 +48,7 @@ const CODE: Record<string, readonly string[]> = {
     'PWD=~/.password-store/x86_64/id_rsa.gpg',
   ],
   Makefile: ['Modules/pwdmodule.o: $(srcdir)/Modules/pwdmodule.c $(MODULE_PWD_DEPS)'],
-  'YAML/XML': ['password: ${{ secrets.DB_PASSWORD }}', '<password>${db.password}</password>'],
+  'YAML/XML': ['password: ${{ secrets.DB_PASSWORD }}', '<password>${db.password}</password>', 'password: "config.db.password"'],
 };
 
 /** Literal secrets in the same assignment shapes: found. */
@@ -63,6 +63,11 @@ const SECRETS: Record<string, readonly string[]> = {
     'api_key = "/q8Zt/Lm3Xv9Pw2Rk7YnB"',
     'password = "%AAAdwBsBPn2%"',
     'password = "ENV.AAAAAuA9$/LX"',
+    // Random passwords bench/run.mjs's 256 MiB dense corpus planted: letters and dots are no dotted
+    // name unless its parts read as words; `</` before a non-letter is no closing tag.
+    'password = "GbRMc.gTHq.f"',
+    'db_password = "OeA@H8</8!l5luozP"',
+    'db_password = "=</?d:oY#f3iEDD"',
   ],
   Go: ['password := "Zq8Lr2Vx9Kp4"'],
   shell: ['export GITHUB_TOKEN=Zq8Lr2Vx9Kp4Wm7Tn3BcQ'],
@@ -80,7 +85,7 @@ const SECRETS: Record<string, readonly string[]> = {
     'DB_PASSWORD=OqvGthyephZet$nosJuz6',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
-  'YAML/XML': ['password: Tr0ub4dor&3', '<password>CorrectHorseBattery</password>'],
+  'YAML/XML': ['password: Tr0ub4dor&3', '<password>CorrectHorseBattery</password>', '  password: "YqqYhplq.bSP_"'],
 };
 
 const engines: Array<'ts' | 'vectorscan'> = 'addon' in loadAddon() ? ['ts', 'vectorscan'] : ['ts'];
@@ -107,6 +112,15 @@ describe.each(Object.keys(SECRETS))('secrets in %s', (language) => {
   test.each(SECRETS[language] ?? [])('found: %s', (line) => {
     expect(genericFindings(line)).not.toEqual([]);
   });
+});
+
+test.each([
+  ['<password>Zq8Lr2Vx9Kp4</password>', 'Zq8Lr2Vx9Kp4'],
+  ['<password>Zq8L</8r2Vx9Kp4</password>', 'Zq8L</8r2Vx9Kp4'],
+  ['password = "OeA@H8</8!l5luozP"', 'OeA@H8</8!l5luozP'],
+])('a closing tag ends a password, `</` before a non-letter does not: %s', (line, secret) => {
+  const start = line.indexOf(secret);
+  expect(genericFindings(line)).toEqual([`generic-password@${start}-${start + secret.length}`]);
 });
 
 describe('isWordy', () => {
