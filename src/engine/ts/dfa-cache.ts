@@ -10,9 +10,9 @@
  * The read and the restore take ~55 ms for 14,000 states here, all of it in the step that asks:
  * a live stream (a line at a time) read them at about its tenth line, which then came out ~55 ms
  * late; it builds its states one line at a time instead, a few tens of microseconds each. A run
- * writes the states at a stream's end when it tried to read them, built WRITE_AFTER_STATES since
- * it read or wrote them, and holds at most WRITE_AT_MOST_STATES (one that never tried would
- * replace the states of bulk runs with the few of its own). A write is a whole file renamed into
+ * writes the states at a stream's end when it tried to read them (one that never tried would
+ * replace the states of bulk runs with the few of its own) and built WRITE_AFTER_STATES since it
+ * read or wrote them: at most WRITE_AT_MOST_STATES, the first it holds. A write is a whole file renamed into
  * place: of runs that end at once, the last one's states stay. Neither ever fails a run: a miss,
  * or a failed write, is told to the log (--verbose).
  *
@@ -51,11 +51,13 @@ const WRITE_AFTER_STATES = 512;
 
 /**
  * The most states written: a DFA that reads them keeps room for an eighth of what it can hold
- * before it must make room (LazyDfa drops its later half then). A run that ends with more leaves
- * what is cached as it is. With a flush in place of that drop, the most was 3/4: runs over texts of
- * other shapes wrote ever more states, until a run that read them flushed them all (a 256 MiB CI
- * log after 64 MiB of base64 and of dense secrets took 1.11x the CPU of a run without the cache);
- * and then a 256 MiB CI log (14,000 states) or dense secrets never kept theirs.
+ * before it must make room (LazyDfa drops its later half then). A run that ends with more writes
+ * the first this many (those built first: a text's common states, which LazyDfa keeps when it
+ * drops its later half). It once left what was cached as it was: when all shapes of text shared
+ * one entry, runs over other shapes would have written ever more of their own; with an entry per
+ * shape, that only kept 256 MiB of dense secrets (30,800 states built, two halves dropped) from
+ * ever keeping theirs. With a flush in place of the drop, the most was 3/4: runs over texts of
+ * other shapes wrote ever more states, until a run that read them flushed them all.
  */
 const WRITE_AT_MOST_STATES = (MAX_STATES * 7) / 8;
 
@@ -219,9 +221,9 @@ export function keepDfa(dfa: LazyDfa, directory: string, automatonKey: string, l
       return dfa.intern(positions);
     },
     afterStream() {
-      if (!isRead || dfa.statesBuilt - keptAt < WRITE_AFTER_STATES || dfa.stateCount > WRITE_AT_MOST_STATES) return;
+      if (!isRead || dfa.statesBuilt - keptAt < WRITE_AFTER_STATES) return;
       keptAt = dfa.statesBuilt;
-      writeDfaStates(directory, key, dfa.builtStates(), log);
+      writeDfaStates(directory, key, dfa.builtStates(WRITE_AT_MOST_STATES), log);
     },
   };
 }

@@ -422,16 +422,21 @@ export class LazyDfa {
     this.addFixedStates();
   }
 
-  /** The states of this generation (views of the DFA's own arrays, valid until it builds or drops a state). */
-  builtStates(): BuiltStates {
-    const count = this.stateCount;
+  /**
+   * The states of this generation (views of the DFA's own arrays, valid until it builds or drops a
+   * state); with `most`, only the first `most` of them (those built first, as evictLaterHalf keeps
+   * them), with the entries between those alone.
+   */
+  builtStates(most = this.stateCount): BuiltStates {
+    const count = Math.min(this.stateCount, most);
     const rows = this.table.subarray(0, count << this.rowShift);
+    const isKept = (entry: number): boolean => entry !== UNBUILT && entry >> FLAG_BITS < count;
     let built = 0;
-    for (let i = 0; i < rows.length; i++) if (rows[i] !== UNBUILT) built++;
+    for (let i = 0; i < rows.length; i++) if (isKept(rows[i]!)) built++;
     const builtAt = new Int32Array(built);
     const builtEntries = new Uint16Array(built);
     for (let i = 0, j = 0; i < rows.length; i++) {
-      if (rows[i] === UNBUILT) continue;
+      if (!isKept(rows[i]!)) continue;
       builtAt[j] = i;
       builtEntries[j++] = rows[i]!;
     }
