@@ -12,9 +12,9 @@
  * late; it builds its states one line at a time instead, a few tens of microseconds each. A run
  * writes the states at a stream's end when it tried to read them (one that never tried would
  * replace the states of bulk runs with the few of its own) and built WRITE_AFTER_STATES since it
- * read or wrote them: at most WRITE_AT_MOST_STATES, the first it holds. A write is a whole file renamed into
- * place: of runs that end at once, the last one's states stay. Neither ever fails a run: a miss,
- * or a failed write, is told to the log (--verbose).
+ * read or wrote them: at most WRITE_AT_MOST_STATES, the first it holds. A write is a whole file
+ * renamed into place: of runs that end at once, the last one's states stay. Neither ever fails a
+ * run: a miss, or a failed write, is told to the log (--verbose).
  *
  * Key: DFA_VERSION, the automaton's key (the rules, AUTOMATON_VERSION, the build) and the shape of
  * the text (textShapeOf: short lines, long lines, no newline, base64; of the first bulk write).
