@@ -48,12 +48,13 @@ import { defaultEngines } from './tool.mjs';
 const root = new URL('../', import.meta.url);
 let loadPack;
 let compileRules;
+let secretGroupOf;
 let groupKeywordRules;
 let findingRuleId;
 let library;
 try {
   ({ loadPack } = await import(new URL('dist/rules/packs/index.js', root).href));
-  ({ compileRules } = await import(new URL('dist/rules/compile.js', root).href));
+  ({ compileRules, secretGroupOf } = await import(new URL('dist/rules/compile.js', root).href));
   ({ groupKeywordRules, findingRuleId } = await import(new URL('dist/rules/keyword-groups.js', root).href));
   library = await import(new URL('dist/index.js', root).href);
 } catch (error) {
@@ -176,7 +177,8 @@ function findAll(text, ruleList = rules) {
     const regex = regexOf(rule);
     regex.lastIndex = 0;
     for (const match of text.matchAll(regex)) {
-      const span = match.indices[rule.secretGroup];
+      const group = secretGroupOf(rule.secretGroup, match.length - 1, (other) => match.indices[other] !== undefined && match.indices[other][1] > match.indices[other][0]);
+      const span = match.indices[group];
       if (span === undefined) continue;
       const [start, end] = span;
       // As the confirmer: empty secrets are no findings; predicates see the secret and the match.

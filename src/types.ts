@@ -23,7 +23,7 @@ export interface RulePredicates {
 }
 
 /** Which capture group of a rule's match is the secret (see {@link RuleSpec.secretGroup}). */
-export type SecretGroup = number | 'first-non-empty';
+export type SecretGroup = number | readonly number[] | 'first-non-empty';
 
 /** A rule as written by a user or a pack, before compilation. */
 export interface RuleSpec {
@@ -32,9 +32,10 @@ export interface RuleSpec {
   /** RE2-compatible syntax; inline flags `(?i)`, `(?s)`, `(?m)` allowed. */
   readonly regex: string;
   /**
-   * The capture group that is the secret; 0 (default) is the whole match. `first-non-empty` is
-   * gitleaks' rule when a rule names no group: the first group that matched something, else the
-   * whole match.
+   * The capture group that is the secret; 0 (default) is the whole match. A list names groups in
+   * different alternatives (`key=(…)|<key>(…)<`): the secret is the first of them that matched
+   * something, and every match must fill one. `first-non-empty` is gitleaks' rule when a rule
+   * names no group: the first group that matched something, else the whole match.
    */
   readonly secretGroup?: SecretGroup;
   /** Lower-case words that appear in every match; informational for the automaton engines. */

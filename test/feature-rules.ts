@@ -32,4 +32,7 @@ export const FEATURE_RULES: RuleSpec[] = [
   withTokenBoundary({ id: 'slash', regex: '\\b[012]/[0-9]{2,3}/[0-9]{2,3}:[0-9a-f]{4}\\b' }),
   // An anchor, then a class run: the ts engine tracks the run's first copies.
   { id: 'copies', regex: 'ion_[A-Za-z0-9]{5}' },
+  // The secret in one of two groups (a quoted value runs to its quote, a tagged one ends at `</`):
+  // the in-flight analysis holds either group's bytes, not the key.
+  { id: 'either', regex: 'sec(?:="([^"\\s]{3,8})|>((?:[^<\\s]|<[^/\\s]){3,8}))', secretGroup: [1, 2] },
 ];

@@ -29,7 +29,7 @@
  */
 
 import { type SearchProbe, type SearchWindow, type Slots, searchProgram } from '../regex/pikevm.js';
-import { type CompiledRule, enclosingSecretGroup, secretGroupOf } from '../rules/compile.js';
+import { type CompiledRule, enclosingSecretGroups, secretGroupOf } from '../rules/compile.js';
 import { findingRuleId } from '../rules/keyword-groups.js';
 import type { Finding, Match, Span } from '../types.js';
 import type { HoldbackBuffer } from './holdback.js';
@@ -120,7 +120,7 @@ export class Confirmer {
   private readonly active = new Set<number>();
   /** Exact matches (Match.exact) not reported yet: they need no search. */
   private decided: Match[] = [];
-  private readonly probe: SearchProbe = { reachedLimit: false, secretGroup: 0, secretFrom: Infinity };
+  private readonly probe: SearchProbe = { reachedLimit: false, secretGroups: [0], secretFrom: Infinity };
   /**
    * Every search of a pass views the bytes kept (nothing is appended during a pass) from the
    * buffer's base: a search reads no byte before its first start's, so the wider view changes nothing.
@@ -280,8 +280,7 @@ export class Confirmer {
   private accept(rule: CompiledRule, queue: PendingQueue, slots: Slots, buffer: HoldbackBuffer, onFinding: (finding: Finding) => void): void {
     if (FAULT_ON_ACCEPT) throw new Error(`injected fault (SSEREDACT_TEST_FAULT=confirm): the confirmer failed on rule ${rule.id}`);
     const match = { start: slots[0]!, end: slots[1]! };
-    const group = secretGroupOf(rule.secretGroup, slots.length / 2 - 1, (other) => slots[other * 2]! >= 0 && slots[other * 2 + 1]! > slots[other * 2]!);
-    const secret = { start: slots[group * 2]!, end: slots[group * 2 + 1]! };
+    const secret = secretOf(rule, slots);
     let resume = match.end;
     if (secret.start >= 0 && secret.end > secret.start && !this.reportUnlessRejected(rule, match, secret, buffer, onFinding)) {
       const spent = this.retried.get(rule.index) ?? 0;
@@ -330,11 +329,11 @@ export class Confirmer {
     const window = this.window;
     window.limit = limit;
     window.isStreamEnd = false;
-    this.probe.secretGroup = enclosingSecretGroup(rule.secretGroup);
+    this.probe.secretGroups = enclosingSecretGroups(rule.secretGroup);
     const slots = searchProgram(rule.program, window, range.low, lastStart, this.probe);
     if (this.probe.reachedLimit) {
       // Undecided; a match found meanwhile may still lose to a longer one, but its secret counts.
-      const found = slots === null ? -1 : slots[this.probe.secretGroup * 2]!;
+      const found = slots === null ? -1 : secretOf(rule, slots).start;
       range.secretFrom = Math.min(this.probe.secretFrom, found >= 0 ? found : Infinity);
       return false;
     }
@@ -346,6 +345,12 @@ export class Confirmer {
     }
     return true;
   }
+}
+
+/** The secret's span in a match of `rule` (start -1 when its group matched nothing). */
+function secretOf(rule: CompiledRule, slots: Slots): Span {
+  const group = secretGroupOf(rule.secretGroup, slots.length / 2 - 1, (other) => slots[other * 2]! >= 0 && slots[other * 2 + 1]! > slots[other * 2]!);
+  return { start: slots[group * 2]!, end: slots[group * 2 + 1]! };
 }
 
 /**

@@ -43,7 +43,7 @@ import { hasEntry } from '../cache.js';
 import { inFlightKey, readInFlightAutomata, writeInFlightAutomata } from '../engine/ts/automaton-cache.js';
 import { LazyDfa } from '../engine/ts/dfa.js';
 import { type InFlightAutomata, SECRET_HEAD, SECRET_INNER, buildInFlightAutomata } from '../engine/ts/positions.js';
-import { type CompiledRule, enclosingSecretGroup } from '../rules/compile.js';
+import { type CompiledRule, enclosingSecretGroups } from '../rules/compile.js';
 
 /**
  * Bytes of states kept per DFA before its cache is flushed (LazyDfa's estimate: ~540 bytes a state
@@ -164,11 +164,11 @@ function indexed(rules: readonly CompiledRule[]): IndexedRule[] {
 
 /** The cache key: what decides the automata (each rule's index, pattern, cap and secret group); computing it parses no rule. */
 function keyOf(rules: readonly IndexedRule[]): string {
-  return inFlightKey(rules.map(({ rule, index }) => ({ index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
+  return inFlightKey(rules.map(({ rule, index }) => ({ index, source: rule.source, secretGroups: enclosingSecretGroups(rule.secretGroup) })));
 }
 
 function buildAutomata(rules: readonly IndexedRule[]): InFlightAutomata {
-  return buildInFlightAutomata(rules.map(({ rule, index }) => ({ index, ast: rule.ast, secretGroup: enclosingSecretGroup(rule.secretGroup) })));
+  return buildInFlightAutomata(rules.map(({ rule, index }) => ({ index, ast: rule.ast, secretGroups: enclosingSecretGroups(rule.secretGroup) })));
 }
 
 function createAnalysis(automata: InFlightAutomata): InFlightAnalysis {

@@ -34,6 +34,22 @@ export function widths(node: Node): Widths {
   }
 }
 
+/** Whether every match of `node` fills (matches something in) one of the capture groups `groups`. */
+export function fillsOneOf(node: Node, groups: readonly number[]): boolean {
+  switch (node.type) {
+    case 'group':
+      return (node.index !== null && groups.includes(node.index) && widths(node.child).min > 0) || fillsOneOf(node.child, groups);
+    case 'concat':
+      return node.items.some((item) => fillsOneOf(item, groups));
+    case 'alt':
+      return node.items.every((item) => fillsOneOf(item, groups));
+    case 'repeat':
+      return node.min > 0 && fillsOneOf(node.child, groups);
+    default:
+      return false;
+  }
+}
+
 function countUnbounded(node: Node): number {
   switch (node.type) {
     case 'concat':

@@ -770,11 +770,11 @@ function addThread(program: Program, scratch: Scratch, window: SearchWindow, lis
 export interface SearchProbe {
   /** Some thread was still alive at the window's limit (or a start's prefix ran past it): the result could change with more bytes. */
   reachedLimit: boolean;
-  /** The capture group whose start {@link secretFrom} follows. */
-  secretGroup: number;
+  /** The capture groups whose starts {@link secretFrom} follows: one of them holds the secret. */
+  secretGroups: readonly number[];
   /**
-   * Where a match still alive at the limit can start group `secretGroup` at the earliest: where
-   * that group began in its thread, or the limit if it has not begun yet (a start whose prefix
+   * Where a match still alive at the limit can start its secret at the earliest: where one of
+   * `secretGroups` began in its thread, or the limit if none has begun yet (a start whose prefix
    * ran past the limit counts from that start). Infinity when no thread reached the limit.
    */
   secretFrom: number;
@@ -864,10 +864,13 @@ export function pikeSearch(program: Program, window: SearchWindow, from: number,
     }
     if (position >= window.limit && probe) {
       probe.reachedLimit = true;
-      const slot = probe.secretGroup * 2;
       for (let i = 0; i < current.length; i++) {
-        const secretStart = current.slots[i * slotCount + slot]!;
-        probe.secretFrom = Math.min(probe.secretFrom, secretStart >= 0 ? secretStart : window.limit);
+        let secretStart = window.limit;
+        for (const group of probe.secretGroups) {
+          const groupStart = current.slots[i * slotCount + group * 2]!;
+          if (groupStart >= 0) secretStart = Math.min(secretStart, groupStart);
+        }
+        probe.secretFrom = Math.min(probe.secretFrom, secretStart);
       }
     }
     const byte = position < window.limit ? bytes[position - offset]! : -1;

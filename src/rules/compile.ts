@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { claimBuild } from '../cache.js';
 import { type LiteralAutomaton, buildLiteralAutomaton } from '../engine/literal/automaton.js';
 import { SseredactError } from '../errors.js';
-import { canMatchNewline, capRepeats, needsRightContext, widths } from '../regex/analyze.js';
+import { canMatchNewline, capRepeats, fillsOneOf, needsRightContext, widths } from '../regex/analyze.js';
 import type { Node } from '../regex/ast.js';
 import { RegexSyntaxError, parseRegex } from '../regex/parse.js';
 import { type Program, compileProgram } from '../regex/pikevm.js';
@@ -70,14 +70,22 @@ export interface CompileOptions {
  * says whether that group matched a non-empty span.
  */
 export function secretGroupOf(secretGroup: SecretGroup, groupCount: number, isNonEmpty: (group: number) => boolean): number {
-  if (secretGroup !== 'first-non-empty') return secretGroup;
-  for (let group = 1; group <= groupCount; group++) if (isNonEmpty(group)) return group;
-  return 0;
+  if (typeof secretGroup === 'number') return secretGroup;
+  if (secretGroup === 'first-non-empty') {
+    for (let group = 1; group <= groupCount; group++) if (isNonEmpty(group)) return group;
+    return 0;
+  }
+  // Every match fills one of the listed groups (cappedTree checks it); the whole match otherwise, to be safe.
+  return secretGroup.find(isNonEmpty) ?? 0;
 }
 
-/** A group that always holds the secret of a match: the rule's own, or the whole match when the group depends on the match. */
-export function enclosingSecretGroup(secretGroup: SecretGroup): number {
-  return secretGroup === 'first-non-empty' ? 0 : secretGroup;
+/**
+ * Groups one of which always holds the secret of a match: the rule's own, its list, or the whole
+ * match when the group depends on the match (gitleaks' first non-empty).
+ */
+export function enclosingSecretGroups(secretGroup: SecretGroup): readonly number[] {
+  if (typeof secretGroup === 'number') return [secretGroup];
+  return secretGroup === 'first-non-empty' ? [0] : secretGroup;
 }
 
 function ruleError(spec: RuleSpec | LiteralSetSpec, message: string, cause?: unknown): SseredactError {
@@ -101,8 +109,13 @@ function cappedTree(spec: RuleSpec, maxMatch: number): Tree {
     throw error;
   }
   const secretGroup = spec.secretGroup ?? 0;
-  if (secretGroup !== 'first-non-empty' && (!Number.isInteger(secretGroup) || secretGroup < 0 || secretGroup > parsed.groupCount)) {
-    throw ruleError(spec, `secretGroup ${secretGroup} does not exist (the regex has ${parsed.groupCount} groups)`);
+  if (secretGroup !== 'first-non-empty') {
+    const groups = typeof secretGroup === 'number' ? [secretGroup] : secretGroup;
+    const missing = groups.find((group) => !Number.isInteger(group) || group < 0 || group > parsed.groupCount);
+    if (missing !== undefined) throw ruleError(spec, `secretGroup ${missing} does not exist (the regex has ${parsed.groupCount} groups)`);
+    if (typeof secretGroup !== 'number' && (groups.length === 0 || groups.includes(0) || !fillsOneOf(parsed.ast, groups))) {
+      throw ruleError(spec, `secretGroup [${groups.join(', ')}]: a match may fill none of these groups (list groups from 1 on, one of which every match fills)`);
+    }
   }
   const ast = capRepeats(parsed.ast, maxMatch);
   if (ast === null) throw ruleError(spec, `a match is always wider than --max-match ${maxMatch} bytes`);

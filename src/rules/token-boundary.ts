@@ -78,5 +78,6 @@ export function withTokenBoundary<Spec extends RuleSpec>(spec: Spec): Spec {
   const alternatives = topLevelAlternatives(spec.regex.slice(flags.length));
   if (alternatives === null || !alternatives.every((alternative) => alternative.startsWith('\\b'))) return spec;
   const tokens = alternatives.map((alternative) => alternative.slice(2)).join('|');
-  return { ...spec, regex: `${flags}${TOKEN_BOUNDARY}(${tokens})`, secretGroup: (spec.secretGroup ?? 0) + 1 };
+  const secretGroup = spec.secretGroup ?? 0;
+  return { ...spec, regex: `${flags}${TOKEN_BOUNDARY}(${tokens})`, secretGroup: typeof secretGroup === 'number' ? secretGroup + 1 : secretGroup.map((group) => group + 1) };
 }

@@ -96,7 +96,7 @@ expectTypeOf<ErrorType>().toEqualTypeOf<'usage' | 'io' | 'output' | 'rule' | 'en
 // Rules given as data.
 expectTypeOf<RuleSpec['id']>().toEqualTypeOf<string>();
 expectTypeOf<RuleSpec['regex']>().toEqualTypeOf<string>();
-expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | 'first-non-empty' | undefined>();
+expectTypeOf<RuleSpec['secretGroup']>().toEqualTypeOf<number | readonly number[] | 'first-non-empty' | undefined>();
 expectTypeOf<RuleSpec['replacement']>().toEqualTypeOf<string | undefined>();
 expectTypeOf<RuleSpec['predicates']>().toEqualTypeOf<RulePredicates | undefined>();
 expectTypeOf<RulePredicates['validator']>().toEqualTypeOf<'luhn' | 'github-crc32' | 'iban' | 'ipv4' | 'ipv6' | undefined>();

@@ -13,7 +13,7 @@ import { automatonKey, inFlightKey, readAutomaton, readInFlightAutomata } from '
 import { createTsEngine } from '../../src/engine/ts/engine.js';
 import { buildInFlightAutomata, buildPositionAutomaton } from '../../src/engine/ts/positions.js';
 import { inFlightAnalysis, useInFlightCache } from '../../src/redact/in-flight.js';
-import { type CompiledRule, compileRules, enclosingSecretGroup } from '../../src/rules/compile.js';
+import { type CompiledRule, compileRules, enclosingSecretGroups } from '../../src/rules/compile.js';
 import { loadPack } from '../../src/rules/packs/index.js';
 import type { Match } from '../../src/types.js';
 
@@ -99,7 +99,7 @@ describe('ts engine compile cache', () => {
 describe('in-flight automata cache', () => {
   const all = compileRules(loadPack('secrets'), {});
   const regexRules = all.filter((rule) => rule.literals === null);
-  const keyParts = regexRules.map((rule) => ({ index: rule.index, source: rule.source, secretGroup: enclosingSecretGroup(rule.secretGroup) }));
+  const keyParts = regexRules.map((rule) => ({ index: rule.index, source: rule.source, secretGroups: enclosingSecretGroups(rule.secretGroup) }));
   const TAILS = ['The quick brown fox', 'Password: ', 'key sk-ant-ap', 'token Zq8Lr2', 'AKIAABCDEFGH'].map((text) => Buffer.from(text));
 
   /** `rules` as the rule set of a warm start: reading a tree throws. */
@@ -120,7 +120,7 @@ describe('in-flight automata cache', () => {
     const coldAnswers = TAILS.map((tail) => ({ ...inFlightAnalysis(cold).secretHorizons(tail, 0) }));
     expect(messages).toEqual(['in-flight automata: nothing cached; building it']);
     expect(readInFlightAutomata(cacheDirectory, inFlightKey(keyParts), () => {})).toEqual(
-      buildInFlightAutomata(regexRules.map((rule, i) => ({ index: rule.index, ast: rule.ast, secretGroup: keyParts[i]!.secretGroup }))),
+      buildInFlightAutomata(regexRules.map((rule, i) => ({ index: rule.index, ast: rule.ast, secretGroups: keyParts[i]!.secretGroups }))),
     );
     const warm = treeless(all);
     useInFlightCache(warm, { cacheDirectory, log: (message) => messages.push(message) });

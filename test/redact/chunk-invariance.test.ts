@@ -65,6 +65,10 @@ const PLANTS = [
   '2/12/',
   'ion_Ab12c',
   'ion_ms',
+  'sec="a</b>c"',
+  'sec>ab<c</d>',
+  'sec="ab',
+  'sec>a</',
 ];
 
 const ALPHABET = 'abcdeghkpqstwxyzABEKPW0123456789_:=" \n\r\t-\xff\xe9\x00'.split('');

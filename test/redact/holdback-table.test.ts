@@ -44,6 +44,8 @@ const ROWS: ReadonlyArray<readonly [string, string, number | null, string]> = [
   ['a header waiting for its value', 'curl -X POST --header "Api-Token: ', null, 'curl -X POST --header "Api-Token: '],
   ['a partial anchor', 'my key is sk-ant-ap', null, 'my key is '],
   ['a value whose end is not seen yet leaves its key', 'DB_PASSWORD=Zq8Lr2Vx9Kp4 # rotate', 'DB_PASSWORD=Zq8Lr2'.length, 'DB_PASSWORD='],
+  ['a quoted value whose end is not seen yet leaves its key and quote', 'password = "Zq8L</Vx9Kp4" # rotate', 'password = "Zq8L</V'.length, 'password = "'],
+  ['a tagged value whose end is not seen yet leaves its tag', '<password>Zq8Lr2Vx9Kp4</password>', '<password>Zq8Lr2'.length, '<password>'],
   ['a token whose end is not seen yet', `token ${PAT} ok`, `token ${PAT}`.length, 'token '],
   ['a complete line with a secret, then prose', 'key AKIAZ7VQ3XJ5K2LMN4PQ\nand then some more prose', null, 'key [REDACTED:aws-access-key-id]\nand then some more '],
 ];

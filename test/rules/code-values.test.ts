@@ -118,7 +118,11 @@ test.each([
   ['<password>Zq8Lr2Vx9Kp4</password>', 'Zq8Lr2Vx9Kp4'],
   ['<password>Zq8L</8r2Vx9Kp4</password>', 'Zq8L</8r2Vx9Kp4'],
   ['password = "OeA@H8</8!l5luozP"', 'OeA@H8</8!l5luozP'],
-])('a closing tag ends a password, `</` before a non-letter does not: %s', (line, secret) => {
+  // Found by the 256 MiB base64 corpus: inside quotes only the quote ends a value.
+  ['db_password = "oZ94ia</BwGR"', 'oZ94ia</BwGR'],
+  ['db_password = "abcdefgh</Xyz9"', 'abcdefgh</Xyz9'],
+  ["secret: 'k9;Vq2,Lm8<zX'", 'k9;Vq2,Lm8<zX'],
+])('a closing tag ends a bare or tagged password, `</` before a non-letter does not, a quote ends a quoted one: %s', (line, secret) => {
   const start = line.indexOf(secret);
   expect(genericFindings(line)).toEqual([`generic-password@${start}-${start + secret.length}`]);
 });

@@ -33,6 +33,8 @@ describe('own schema', () => {
     ['regex of wrong type', '{"rules":[{"id":"a","regex":1}]}', /x\.json: rule a: regex: expected a string, got number 1/],
     ['entropy out of range', '{"rules":[{"id":"a","regex":"x","entropy":9}]}', /rule a: entropy: 9 is outside 0\.\.8/],
     ['secretGroup not an integer', '{"rules":[{"id":"a","regex":"(x)","secretGroup":1.5}]}', /rule a: secretGroup: expected an integer/],
+    ['secretGroup list naming group 0', '{"rules":[{"id":"a","regex":"(x)","secretGroup":[0,1]}]}', /rule a: secretGroup\[0\]: 0 is outside 1\.\.1000/],
+    ['secretGroup list with a string', '{"rules":[{"id":"a","regex":"(x)","secretGroup":[1,"2"]}]}', /rule a: secretGroup\[1\]: expected a number/],
     ['unknown validator', '{"rules":[{"id":"a","regex":"x","validator":"md5"}]}', /rule a: validator: unknown validator "md5"/],
     ['unknown field', '{"rules":[{"id":"a","regex":"x","regexp":"y"}]}', /rule a: regexp: unknown field/],
     ['keyword not a string', '{"rules":[{"id":"a","regex":"x","keywords":["k",2]}]}', /rule a: keywords\[1\]: expected a string/],
@@ -43,6 +45,21 @@ describe('own schema', () => {
     ['invalid JSON', '{"rules":[', /x\.json: invalid JSON/],
   ])('%s', (_name, text, message) => {
     expect(() => parseRuleText(text, 'x.json')).toThrow(message);
+  });
+
+  // A list names the groups of different alternatives; every match must fill one of them, or the
+  // in-flight analysis (which holds only their bytes) would let a whole-match secret through.
+  test('a secretGroup list: the first group that matched is the secret, and every match must fill one', () => {
+    const [rule] = compileRules(parseRuleText('{"rules":[{"id":"kv","regex":"key=\\"([^\\"]{4,})\\"|<key>([^<]{4,})<","secretGroup":[1,2]}]}', 'kv.json').specs);
+    const secrets = (text: string) => findSecrets(rule!, Buffer.from(text)).map((finding) => finding.secret);
+    expect(secrets('key="a<b>c" and <key>d"ef</key>')).toEqual(['a<b>c', 'd"ef']);
+    const compile = (regex: string, groups: string) => () =>
+      compileRules(parseRuleText(`{"rules":[{"id":"kv","regex":${JSON.stringify(regex)},"secretGroup":${groups}}]}`, 'kv.json').specs);
+    expect(compile('a(x)|b(y)?', '[1,2]')).toThrow(/rule kv \(kv\.json\): secretGroup \[1, 2\]: a match may fill none of these groups/);
+    expect(compile('a(x)|b(y*)', '[1,2]')).toThrow(/a match may fill none of these groups/);
+    expect(compile('a(x)|b(y)', '[1,3]')).toThrow(/secretGroup 3 does not exist \(the regex has 2 groups\)/);
+    expect(compile('a(x)|b(y)', '[]')).toThrow(/secretGroup \[\]: a match may fill none/);
+    expect(compile('(?:a(x)|b(y))+', '[1,2]')).not.toThrow();
   });
 
   test('a bad regex is named with the rule and file by the compiler', () => {

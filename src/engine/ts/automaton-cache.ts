@@ -32,9 +32,9 @@ export function automatonKey(rules: readonly EngineRule[]): string {
   return cacheKey(['sseredact-ts-automaton', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.source}`)]);
 }
 
-/** The cache key of the in-flight automata of `rules` (each with the group its secret is in). */
-export function inFlightKey(rules: ReadonlyArray<{ readonly index: number; readonly source: string; readonly secretGroup: number }>): string {
-  return cacheKey(['sseredact-in-flight-automata', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.secretGroup}:${rule.source}`)]);
+/** The cache key of the in-flight automata of `rules` (each with the groups one of which holds its secret). */
+export function inFlightKey(rules: ReadonlyArray<{ readonly index: number; readonly source: string; readonly secretGroups: readonly number[] }>): string {
+  return cacheKey(['sseredact-in-flight-automata', AUTOMATON_VERSION, ...rules.map((rule) => `${rule.index}:${rule.secretGroups.join(',')}:${rule.source}`)]);
 }
 
 function arraysOf(automaton: PositionAutomaton): Int32Array[] {

@@ -89,19 +89,21 @@ function countPositions(node: Node): number {
 
 /**
  * A superset of `node`'s language with few enough positions to expand; `countedPrefix` is how many
- * leading copies of a large repeat stay exact. Groups go, but capture group `keptGroup`.
+ * leading copies of a large repeat stay exact. Groups go, but the capture groups `keptGroups`.
  */
-function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX, keptGroup: number | null = null): Node {
+function relax(node: Node, countedPrefix = MAX_COUNTED_PREFIX, keptGroups: readonly number[] = []): Node {
   switch (node.type) {
     case 'assert':
       return node.kind === 'streamEnd' ? node : { type: 'empty' };
     case 'concat':
     case 'alt':
-      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix, keptGroup)) };
+      return { type: node.type, items: node.items.map((item) => relax(item, countedPrefix, keptGroups)) };
     case 'group':
-      return node.index !== null && node.index === keptGroup ? { ...node, child: relax(node.child, countedPrefix, keptGroup) } : relax(node.child, countedPrefix, keptGroup);
+      return node.index !== null && keptGroups.includes(node.index)
+        ? { ...node, child: relax(node.child, countedPrefix, keptGroups) }
+        : relax(node.child, countedPrefix, keptGroups);
     case 'repeat': {
-      const child = relax(node.child, countedPrefix, keptGroup);
+      const child = relax(node.child, countedPrefix, keptGroups);
       if (countedPrefix === Infinity) return { ...node, child }; // the shape of relax() with the rule's own counts
       const size = Math.max(countPositions(child), 1);
       if (node.max <= MAX_EXACT_REPEAT && node.max * size <= MAX_EXPANDED_POSITIONS) return { ...node, child };
@@ -479,10 +481,10 @@ interface Positions {
 }
 
 /**
- * The positions of each tree (relaxed: no assertion but `$`, no group but the one `secretGroup`
- * names, which is then marked; group 0 marks the whole tree). Each tree ends at its last positions.
+ * The positions of each tree (relaxed: no assertion but `$`, no group but those `secretGroups`
+ * name, which are then marked; group 0 marks the whole tree). Each tree ends at its last positions.
  */
-function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: Node; readonly secretGroup?: number }>): Positions {
+function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: Node; readonly secretGroups?: readonly number[] }>): Positions {
   const positions: Positions = { sets: [], follow: [], acceptsRule: [], positionRule: [], inSecret: [], starts: [], endMarkers: new Set() };
   const { sets, follow, acceptsRule, positionRule, inSecret } = positions;
   const link = (from: readonly number[], to: readonly number[]): void => {
@@ -524,7 +526,7 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
         return { first: [p], last: [p], nullable: false };
       }
       case 'group': {
-        // Only the secret group is left by relax().
+        // Only the secret groups are left by relax().
         const outer = isSecret;
         isSecret = true;
         const fragment = build(node.child);
@@ -565,7 +567,7 @@ function glushkov(trees: ReadonlyArray<{ readonly rule: number; readonly node: N
 
   for (const tree of trees) {
     currentRule = tree.rule;
-    isSecret = tree.secretGroup === 0;
+    isSecret = tree.secretGroups?.includes(0) === true;
     const fragment = build(tree.node);
     for (const p of fragment.last) acceptsRule[p] = tree.rule;
     positions.starts.push(...fragment.first);
@@ -725,16 +727,16 @@ export interface InFlightAutomata {
  */
 const IN_FLIGHT_COUNTED_PREFIX = 8;
 
-export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroup: number }>): InFlightAutomata {
+export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: number; readonly ast: Node; readonly secretGroups: readonly number[] }>): InFlightAutomata {
   // One tree per alternative of the secret, so that each is long or not on its own (SECRET_HEAD).
-  const trees = rules.flatMap((rule) => secretAlternatives(rule.ast, rule.secretGroup).map((split) => ({ ...split, rule: rule.index, secretGroup: rule.secretGroup })));
+  const trees = rules.flatMap((rule) => secretAlternatives(rule.ast, rule.secretGroups).map((split) => ({ ...split, rule: rule.index, secretGroups: rule.secretGroups })));
   const {
     sets,
     follow,
     positionRule: positionTree,
     inSecret,
     starts,
-  } = glushkov(trees.map((tree, t) => ({ rule: t, node: relax(tree.node, IN_FLIGHT_COUNTED_PREFIX, tree.secretGroup), secretGroup: tree.secretGroup })));
+  } = glushkov(trees.map((tree, t) => ({ rule: t, node: relax(tree.node, IN_FLIGHT_COUNTED_PREFIX, tree.secretGroups), secretGroups: tree.secretGroups })));
   const positionRule = Int32Array.from(positionTree, (t) => trees[t]!.rule);
   const isLongTree = trees.map((tree) => tree.secretMinWidth >= MIN_HEADED_SECRET);
   const ruleCount = rules.reduce((n, rule) => Math.max(n, rule.index + 1), 0);
@@ -766,22 +768,16 @@ export function buildInFlightAutomata(rules: ReadonlyArray<{ readonly index: num
 
 /**
  * A rule's tree once per alternative of its secret (`A|B` as the secret: a tree with `A` there and
- * one with `B`), with that alternative's fewest bytes; the tree itself when the secret is no alternation.
+ * one with `B`), with that alternative's fewest bytes; the tree itself when the secret is no
+ * alternation, and, with the fewest bytes of any, when several groups may hold it.
  */
-function secretAlternatives(ast: Node, secretGroup: number): ReadonlyArray<{ readonly node: Node; readonly secretMinWidth: number }> {
-  const isSecret = (node: Node): boolean => (secretGroup === 0 ? node === ast : node.type === 'group' && node.index === secretGroup);
-  const find = (node: Node): Node | null => {
-    if (isSecret(node)) return node;
-    if (node.type === 'concat' || node.type === 'alt') {
-      for (const item of node.items) {
-        const found = find(item);
-        if (found !== null) return found;
-      }
-      return null;
-    }
-    return node.type === 'group' || node.type === 'repeat' ? find(node.child) : null;
-  };
-  const secret = find(ast);
+function secretAlternatives(ast: Node, secretGroups: readonly number[]): ReadonlyArray<{ readonly node: Node; readonly secretMinWidth: number }> {
+  if (secretGroups.length > 1) {
+    const fewest = Math.min(...secretGroups.map((group) => groupNode(ast, group)).map((node) => (node === null ? 0 : widths(node).min)));
+    return [{ node: ast, secretMinWidth: fewest }];
+  }
+  const secretGroup = secretGroups[0]!;
+  const secret = secretGroup === 0 ? ast : groupNode(ast, secretGroup);
   let inner = secret !== null && secretGroup !== 0 && secret.type === 'group' ? secret.child : secret;
   while (inner !== null && inner.type === 'group' && inner.index === null) inner = inner.child;
   if (secret === null || inner === null || inner.type !== 'alt') return [{ node: ast, secretMinWidth: secret === null ? 0 : widths(secret).min }];
@@ -799,6 +795,19 @@ function secretAlternatives(ast: Node, secretGroup: number): ReadonlyArray<{ rea
     }
   };
   return inner.items.map((item) => ({ node: replace(ast, item), secretMinWidth: widths(item).min }));
+}
+
+/** Capture group `index` of `ast`, or null. */
+function groupNode(ast: Node, index: number): Node | null {
+  if (ast.type === 'group' && ast.index === index) return ast;
+  if (ast.type === 'concat' || ast.type === 'alt') {
+    for (const item of ast.items) {
+      const found = groupNode(item, index);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  return ast.type === 'group' || ast.type === 'repeat' ? groupNode(ast.child, index) : null;
 }
 
 /** One byte, or one ASCII letter in either case: a byte of the rule's text, not of the secret. */

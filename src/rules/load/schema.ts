@@ -191,7 +191,9 @@ export function parseRuleEntry(entry: unknown, index: number, where: string, def
     id: rawId,
     description: read.string(entry.description, 'description'),
     regex,
-    secretGroup: read.number(entry.secretGroup, 'secretGroup', 0, 1000, true),
+    secretGroup: Array.isArray(entry.secretGroup)
+      ? entry.secretGroup.map((group, at) => read.number(group, `secretGroup[${at}]`, 1, 1000, true)!)
+      : read.number(entry.secretGroup, 'secretGroup', 0, 1000, true),
     keywords,
     predicates: predicates.placeholders === false && Object.keys(predicates).length === 1 ? undefined : predicates,
     source: defaults.source,
