@@ -203,7 +203,15 @@ const VALIDATORS: Record<NonNullable<RulePredicates['validator']>, (secret: stri
  * case (`$DB_PASS`, `$db_pass`), as gitleaks' global allowlist has them: `$ecretPass` is a password.
  */
 const PLACEHOLDER_VARIABLE =
-  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})%|<[^<>]{1,100}>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
+  /^(?:\$\{[^}]{1,100}\}|\$\(\s*[^)]{1,100}\)|\$(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})|%(?:[A-Z_][A-Z0-9_]{0,100}|[a-z_][a-z0-9_]{0,100})%|<([%?])[^<>]{0,100}\1>|\{\{[^}]{1,100}\}\}|\{[A-Za-z_][A-Za-z0-9_ -]{0,60}\}|\[[A-Za-z_ -]{1,100}\])$/;
+/**
+ * A stand-in in angle brackets, when what it holds reads as words (`<your-token>`, `<user:password>`,
+ * `<paste the private key here>`): `<44r=AnaKZy>` is a password that starts with `<` and ends with `>`.
+ */
+function isAngledPlaceholder(secret: string): boolean {
+  const inside = /^<([A-Za-z0-9 _.:/|@-]{1,100})>$/.exec(secret)?.[1];
+  return inside !== undefined && isWordy(inside);
+}
 /**
  * A Windows variable of mixed case (`%ProgramFiles%`, `%SystemRoot%`) when its name reads as
  * words: `%AAAdwBsBPn2%` is a password that starts and ends with `%`.
@@ -245,6 +253,7 @@ function isMasked(secret: string): boolean {
 export function isPlaceholder(secret: string, match?: string): boolean {
   return (
     PLACEHOLDER_VARIABLE.test(secret) ||
+    isAngledPlaceholder(secret) ||
     isWordyPercentVariable(secret) ||
     PLACEHOLDER_WORDS.test(secret) ||
     PLACEHOLDER_PART.test(secret) ||

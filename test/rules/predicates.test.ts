@@ -143,6 +143,10 @@ describe('placeholders', () => {
     '$DB_PASSWORD',
     '$db_password',
     '<your-token>',
+    '<user:password>',
+    '<paste the private key here>',
+    '<DB_PASSWORD>',
+    '<%= ENV["DB_PASSWORD"] %>',
     '{{ .Values.password }}',
     '%API_KEY%',
     '********',
@@ -176,6 +180,9 @@ describe('placeholders', () => {
     // A random password that starts with a lone x run: 15 letters and digits beside it.
     'XXXX*Z-Knt?I8eARwGOV3^e',
     'xxxx-9fQ2mZ7kLp4Rt8Wv',
+    // Random passwords that happen to start with `<` and end with `>` (a 256 MiB CI log's, seed 4).
+    '<44r=AnaKZy>',
+    '<Kq8!v2Lz9>',
   ])('%s is not', (text) => expect(isPlaceholder(text)).toBe(false));
 
   test.each([
