@@ -82,6 +82,25 @@ export function shannonEntropy(bytes: Uint8Array): number {
   return entropy;
 }
 
+/** From this length on a secret must have a rule's whole minimum entropy (see entropyFloor). */
+const FULL_ENTROPY_LENGTH = 32;
+/** Below this length it must too: an English word of 8 to 11 letters has as much as a random string. */
+const SCALED_ENTROPY_LENGTH = 12;
+
+/**
+ * The entropy a secret of `length` bytes must have under a rule's `minEntropy`: the whole of it
+ * from 32 bytes on, less for a shorter one, in proportion to the most it can have (log2 of its
+ * length). A short random string repeats a character often: 27% of random 8-character passwords
+ * have 2.75 bits or less (8 can have 3 at most), and 1 in 5,000 random AWS key ids (AKIA and 16
+ * base32 characters) has under 3. Scaled, each stays below what random strings of its length
+ * have at the 1e-5 quantile (simulated: 90 symbols at 8, 12, 16 bytes; base32 at 20), while runs
+ * and repeats (`aaaaaaaa`, `abcabcab`) still fall under it.
+ */
+export function entropyFloor(minEntropy: number, length: number): number {
+  if (length >= FULL_ENTROPY_LENGTH || length < SCALED_ENTROPY_LENGTH) return minEntropy;
+  return (minEntropy * Math.log2(length)) / Math.log2(FULL_ENTROPY_LENGTH);
+}
+
 /** The bytes as a latin1 string: one char per byte, whatever the bytes are. */
 export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
@@ -229,7 +248,9 @@ const PLACEHOLDER_WORDS =
  * (`xoxb-xxxx-xxxx`, `sk_live_xxxx`: MASK_RUN, see isMasked): random base62 holds `xXxx` once in
  * ~17k 40-character tokens and a PEM body once in ~700 keys, which dropped real keys as placeholders.
  */
-const PLACEHOLDER_PART = /\*{4}|[xX]{8}|\.{3}|\xe2\x80\xa6|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+const PLACEHOLDER_PART = /\*{4}|[xX]{8}|<[Yy][Oo][Uu][Rr]|\$\{|\{\{/;
+/** An ellipsis, `...` or UTF-8's as latin1 chars: where a display cut a token short (see isElided). */
+const ELLIPSIS = /\.{3}|\xe2\x80\xa6/g;
 /** A run of 4 to 7 x's that stands alone. */
 const MASK_RUN = /(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])/g;
 /**
@@ -246,6 +267,17 @@ function isMasked(secret: string): boolean {
 }
 
 /**
+ * Whether `secret` is a token cut short for display (`sk-proj-...`, `ghp_abc...`, `sk-...wxyz`): an
+ * ellipsis with a few token characters beside it. A random password may hold `...` too
+ * (`zt%67tR...W<W>R%#p5`, `82_mxdoA8XNGWAcJbn04qX...R`: planted in the bench corpora, they went
+ * through): it shows other characters, or more of them.
+ */
+function isElided(secret: string): boolean {
+  const shown = secret.replace(ELLIPSIS, '');
+  return shown !== secret && /^[A-Za-z0-9_-]*$/.test(shown) && shown.replace(/[_-]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+}
+
+/**
  * True when `secret` (latin1) is a template variable or a dummy value, or, given the `match`
  * around it, the password of a URL whose user name is the same word (`postgres://postgres:postgres@`,
  * the default of database images): the user name stays in the output, so redacting it hides nothing.
@@ -258,6 +290,7 @@ export function isPlaceholder(secret: string, match?: string): boolean {
     PLACEHOLDER_WORDS.test(secret) ||
     PLACEHOLDER_PART.test(secret) ||
     isMasked(secret) ||
+    isElided(secret) ||
     match?.includes(`//${secret}:${secret}@`) === true
   );
 }
@@ -402,7 +435,7 @@ export function compileRejection(ruleId: string, predicates: RulePredicates | un
   }
   if (checks.length === 0 && minEntropy === undefined) return null;
   return (secretBytes, context) => {
-    if (minEntropy !== undefined && shannonEntropy(secretBytes) < minEntropy) return 'entropy';
+    if (minEntropy !== undefined && shannonEntropy(secretBytes) < entropyFloor(minEntropy, secretBytes.length)) return 'entropy';
     const secret = latin1(secretBytes);
     for (const [reason, keep] of checks) if (!keep(secret, context)) return reason;
     return null;

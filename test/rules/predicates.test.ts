@@ -5,6 +5,7 @@ import {
   compilePathFilter,
   compilePredicates,
   crc32,
+  entropyFloor,
   hasAllowMarker,
   isPlaceholder,
   isValidGithubChecksum,
@@ -51,6 +52,32 @@ describe('entropy', () => {
     const keep = compilePredicates('r', { minEntropy: 2 })!;
     expect(keep(bytes('abcd'))).toBe(true);
     expect(keep(bytes('abca'))).toBe(false);
+  });
+
+  test('a secret of 12 to 31 bytes needs less, in proportion to log2 of its length; shorter and longer ones the whole', () => {
+    const want = [3, 3, (3 * Math.log2(12)) / 5, 2.4, (3 * Math.log2(31)) / 5, 3, 3];
+    [8, 11, 12, 16, 31, 32, 64].forEach((length, i) => expect(entropyFloor(3, length)).toBeCloseTo(want[i]!, 12));
+  });
+
+  // Planted in a 256 MiB bench corpus (seed 11, a secret every 400 bytes): random secrets whose
+  // characters happen to repeat, under their rule's entropy as a flat threshold. Runs still drop.
+  test.each([
+    ['AKIADDICXDKNA3KKNDIZ', 3],
+    ['AKIATKAPQ2RATZZAZAWT', 3],
+    ['AKIAQEGIIIEJEALELGFJ', 3],
+    ['AKIAMKATIQITMIPYYAQI', 3],
+    ['&Bfa&5-3fC&&', 2.8],
+    ['/lRlwN/lr=RR', 2.8],
+    ['K!yT~!5!eWJ!!!', 2.8],
+  ])('random %s passes entropy %d', (secret, minEntropy) => {
+    expect(compilePredicates('r', { minEntropy })!(bytes(secret))).toBe(true);
+  });
+  test.each([
+    ['AKIAAAAAAAAAAAAAAAAA', 3],
+    ['abababababababab', 2.8],
+    ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 2],
+  ])('a run %s does not pass entropy %d', (secret, minEntropy) => {
+    expect(compilePredicates('r', { minEntropy })!(bytes(secret))).toBe(false);
   });
 });
 
@@ -158,6 +185,8 @@ describe('placeholders', () => {
     'glpat-xxxx',
     'AKIAXXXXXXXXXXXXXXXX',
     'abc...',
+    'sk-proj-...wxyz',
+    'ghp_R0Ct\xe2\x80\xa6',
     'your_api_key',
     'insert-token-here',
     'token_here',
@@ -183,6 +212,9 @@ describe('placeholders', () => {
     // Random passwords that happen to start with `<` and end with `>` (a 256 MiB CI log's, seed 4).
     '<44r=AnaKZy>',
     '<Kq8!v2Lz9>',
+    // Random passwords holding `...` (planted in the bench corpora): other characters, or many.
+    'zt%67tR...W<W>R%#p5',
+    '82_mxdoA8XNGWAcJbn04qX...R',
   ])('%s is not', (text) => expect(isPlaceholder(text)).toBe(false));
 
   test.each([
