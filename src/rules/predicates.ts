@@ -86,19 +86,44 @@ export function shannonEntropy(bytes: Uint8Array): number {
 const FULL_ENTROPY_LENGTH = 32;
 /** Below this length it must too: an English word of 8 to 11 letters has as much as a random string. */
 const SCALED_ENTROPY_LENGTH = 12;
+/**
+ * The share of a rule's minimum entropy a secret of hex digits needs: random 32-digit hex has 3.62
+ * bits a byte at the median and 2.9 at the 1e-5 quantile, against 4.5 and 3.9 for base62.
+ * Dummies of a few repeated runs (`aaaaaaaaaa1111111111bbbbbbbbbb2222222222`: 2 bits) stay under it.
+ */
+const HEX_SHARE = 0.8;
 
 /**
- * The entropy a secret of `length` bytes must have under a rule's `minEntropy`: the whole of it
- * from 32 bytes on, less for a shorter one, in proportion to the most it can have (log2 of its
- * length). A short random string repeats a character often: 27% of random 8-character passwords
- * have 2.75 bits or less (8 can have 3 at most), and 1 in 5,000 random AWS key ids (AKIA and 16
- * base32 characters) has under 3. Scaled, each stays below what random strings of its length
- * have at the 1e-5 quantile (simulated: 90 symbols at 8, 12, 16 bytes; base32 at 20), while runs
- * and repeats (`aaaaaaaa`, `abcabcab`) still fall under it.
+ * The entropy `secret` must have under a rule's `minEntropy`: less for a short secret, or one of a
+ * small alphabet, in proportion to the most it can have. Shannon entropy is at most log2 of the
+ * length and log2 of the alphabet's size, and a random string repeats characters by chance:
+ * 27% of random 8-character passwords have 2.75 bits or less, 1 in 4,000 random AWS key ids
+ * (AKIA and 16 base32 characters) under 3, and one 32-digit hex key in six under
+ * generic-api-key's 3.5 (its median is 3.62 of 4). So a secret of 12 to 31 bytes needs
+ * log2(length)/5 of it, and one of hex digits HEX_SHARE of that (one of letters and digits, or
+ * base32, is near enough base64 to need all of it): each stays below what random strings of its
+ * length and alphabet have at about the 1e-5 quantile (simulated), while runs and repeats
+ * (`aaaaaaaa`, `abcabcab`) still fall under it. Shorter secrets and digits alone need the whole threshold:
+ * English words of 8 to 11 letters have as much entropy as random strings, and numbers in logs
+ * (ids, timestamps) more than random digits do.
  */
-export function entropyFloor(minEntropy: number, length: number): number {
-  if (length >= FULL_ENTROPY_LENGTH || length < SCALED_ENTROPY_LENGTH) return minEntropy;
-  return (minEntropy * Math.log2(length)) / Math.log2(FULL_ENTROPY_LENGTH);
+export function entropyFloor(minEntropy: number, secret: Uint8Array): number {
+  const length = secret.length;
+  if (length < SCALED_ENTROPY_LENGTH) return minEntropy;
+  const byLength = length >= FULL_ENTROPY_LENGTH ? 1 : Math.log2(length) / Math.log2(FULL_ENTROPY_LENGTH);
+  return minEntropy * byLength * (isHexLetters(secret) ? HEX_SHARE : 1);
+}
+
+/** Whether `secret` is hex digits of one case with at least one letter (digits alone are not). */
+function isHexLetters(secret: Uint8Array): boolean {
+  let lower = false;
+  let upper = false;
+  for (const byte of secret) {
+    if (byte >= 0x61 && byte <= 0x66) lower = true;
+    else if (byte >= 0x41 && byte <= 0x46) upper = true;
+    else if (byte < 0x30 || byte > 0x39) return false;
+  }
+  return lower !== upper;
 }
 
 /** The bytes as a latin1 string: one char per byte, whatever the bytes are. */
@@ -435,7 +460,7 @@ export function compileRejection(ruleId: string, predicates: RulePredicates | un
   }
   if (checks.length === 0 && minEntropy === undefined) return null;
   return (secretBytes, context) => {
-    if (minEntropy !== undefined && shannonEntropy(secretBytes) < entropyFloor(minEntropy, secretBytes.length)) return 'entropy';
+    if (minEntropy !== undefined && shannonEntropy(secretBytes) < entropyFloor(minEntropy, secretBytes)) return 'entropy';
     const secret = latin1(secretBytes);
     for (const [reason, keep] of checks) if (!keep(secret, context)) return reason;
     return null;
