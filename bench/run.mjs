@@ -7,7 +7,8 @@
  *   node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native]
  *                      [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR]
  *                      [--shapes all|ci-log,dense,one-line,base64,minified-js]
- *                      [--shape-size SIZE] [--keep-corpus] [--no-recall] [--timeout 300]
+ *                      [--shape-size SIZE] [--secret-every BYTES] [--keep-corpus] [--no-recall]
+ *                      [--timeout 300]
  *
  * Corpora (bench/corpus.mjs shapes): the CI log at --size, then every other shape of --shapes
  * (default: all) at --shape-size (default: --size), with at most 3 runs a row; `--shapes ci-log`
@@ -54,6 +55,12 @@
  * process, which counts `[REDACTED` and feeds `grep -aFo` with every planted secret (each body
  * line of a PEM block) and every bait phrase from the corpus sidecar. LEAKS is the number of planted
  * secrets any part of which is still in the output; "baits kept" counts near misses left intact.
+ * A row with leaks is followed by a line per kind of secret that leaked, with one of them.
+ *
+ * Hunting leaks: `--secret-every BYTES` plants a secret every BYTES on average (dense: a tenth of
+ * that) instead of every 100 KiB; with 400, 256 MiB of CI log holds ~650,000 secrets, enough to
+ * meet a rule's rare misses, and `--only sseredact --runs 1 --shapes ci-log` measures nothing
+ * else. Its corpora are kept under names of their own (`-every{BYTES}`).
  *
  * With --keep-corpus the corpus is kept as $TMPDIR/sseredact-bench/corpus-v{version}-seed{seed}-{bytes}.log,
  * and any run reuses it when present; without, a run generates its own and deletes it at the end
@@ -75,12 +82,13 @@ const flags = parseFlags(process.argv.slice(2));
 exitQuietlyOnEpipe();
 if (flags.has('help')) {
   process.stdout.write(
-    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR] [--shapes all|${SHAPES.join(',')}] [--shape-size SIZE] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
+    `usage: node bench/run.mjs [--size 256MiB] [--seed 1] [--only cat,sseredact,sed,native] [--runs 5] [--engine ts[,vectorscan]] [--tool "cmd args"] [--base DIR] [--shapes all|${SHAPES.join(',')}] [--shape-size SIZE] [--secret-every BYTES] [--keep-corpus] [--no-recall] [--timeout 300]\n`,
   );
   process.exit(0);
 }
 const size = parseSize(flags.get('size') ?? '256MiB');
 const seed = String(flags.get('seed') ?? '1');
+const secretEvery = flags.has('secret-every') ? parseSize(String(flags.get('secret-every'))) : undefined;
 const runs = Number(flags.get('runs') ?? 5);
 const only = typeof flags.get('only') === 'string' ? new Set(flags.get('only').split(',')) : undefined;
 const engines = String(flags.get('engine') ?? (await defaultEngines())).split(',');
@@ -130,7 +138,8 @@ function plannedCorpora() {
  */
 function prepareCorpus({ shape, size: bytes }) {
   // The CI log keeps the name it had before there were shapes.
-  const kept = join(workDir, `corpus-v${GENERATOR_VERSION}${shape === 'ci-log' ? '' : `-${shape}`}-seed${seed}-${bytes}.log`);
+  const every = secretEvery === undefined ? '' : `-every${secretEvery}`;
+  const kept = join(workDir, `corpus-v${GENERATOR_VERSION}${shape === 'ci-log' ? '' : `-${shape}`}-seed${seed}${every}-${bytes}.log`);
   if (existsSync(kept) && existsSync(`${kept}.secrets.json`) && statSync(kept).size === bytes) {
     log(`corpus: reusing ${kept}`);
     return { file: kept, sidecar: `${kept}.secrets.json`, isOwn: false };
@@ -141,7 +150,8 @@ function prepareCorpus({ shape, size: bytes }) {
   log(`corpus: generating ${shape} ${formatBytes(bytes)} (seed ${seed}) ...`);
   // Written aside and renamed: another run never reuses a half-written corpus.
   const partial = `${file}.partial${process.pid}`;
-  writeCorpus({ bytes, seed, shape, out: partial, sidecar: `${partial}.secrets.json` });
+  const gap = secretEvery === undefined ? {} : { secretEvery: shape === 'dense' ? Math.max(1, Math.round(secretEvery / DENSE_FACTOR)) : secretEvery };
+  writeCorpus({ bytes, seed, shape, ...gap, out: partial, sidecar: `${partial}.secrets.json` });
   renameSync(`${partial}.secrets.json`, `${file}.secrets.json`);
   renameSync(partial, file);
   log(`corpus: ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -343,7 +353,8 @@ function prepareNeedles(sidecarPath) {
   }
   const needlesFile = join(workDir, `needles-${process.pid}.txt`);
   writeFileSync(needlesFile, `${[...secretOfNeedle.keys(), ...baitsOfNeedle.keys()].join('\n')}\n`, 'latin1');
-  return { needlesFile, secretOfNeedle, baitsOfNeedle, planted: sidecar.secrets.length, baits: sidecar.baits.length };
+  const secrets = sidecar.secrets.map(({ kind, text }) => ({ kind, text }));
+  return { needlesFile, secretOfNeedle, baitsOfNeedle, secrets, planted: sidecar.secrets.length, baits: sidecar.baits.length };
 }
 
 /** Counts occurrences of `needle` in a stream of chunks, including those split between chunks. */
@@ -365,7 +376,7 @@ function createCounter(needle) {
   };
 }
 
-/** The untimed recall run: `{ redactions, leaks, baitsKept, outputBytes }` or `{ failed }`. */
+/** The untimed recall run: `{ redactions, leaks, leaked, baitsKept, outputBytes }` (leaked: the secrets' indexes) or `{ failed }`. */
 async function recallRow(argv, file, needles) {
   const { child, done } = spawnPipeline('set -o pipefail; cat -- "$1" | "${@:2}"', [file, ...argv], ['ignore', 'pipe', 'pipe']);
   const grep = spawn('grep', ['-aFo', '-f', needles.needlesFile], { stdio: ['pipe', 'pipe', 'ignore'], env: ENV });
@@ -391,7 +402,24 @@ async function recallRow(argv, file, needles) {
   }
   let baitsKept = 0;
   for (const [needle, expected] of needles.baitsOfNeedle) baitsKept += Math.min(expected, seen.get(needle) ?? 0);
-  return { redactions: counter.count, leaks: leaked.size, baitsKept, outputBytes };
+  return { redactions: counter.count, leaks: leaked.size, leaked, baitsKept, outputBytes };
+}
+
+/** A line per kind of the `leaked` secrets (indexes into `secrets`): how many of how many planted, and one of them. */
+function leakedKinds(label, leaked, secrets) {
+  const planted = new Map();
+  for (const { kind } of secrets) planted.set(kind, (planted.get(kind) ?? 0) + 1);
+  const kinds = new Map();
+  for (const index of leaked) {
+    const { kind, text } = secrets[index];
+    const entry = kinds.get(kind) ?? { count: 0, text };
+    entry.count++;
+    kinds.set(kind, entry);
+  }
+  const lines = [...kinds]
+    .sort((a, b) => b[1].count - a[1].count)
+    .map(([kind, { count, text }]) => `  ${label} leaked ${count} of ${planted.get(kind)} ${kind}, e.g. ${JSON.stringify(text.split('\n')[0].slice(0, 80))}\n`);
+  return lines.join('');
 }
 
 function formatBytes(bytes) {
@@ -522,6 +550,7 @@ function printCorpus({ shape, size: bytes }, rows, native, needles) {
   if (recallRows.length > 0) {
     process.stdout.write('\n');
     printTable(['command', '[REDACTED count', 'planted secrets', 'leaked secrets', 'baits kept', 'output bytes'], recallRows);
+    for (const row of rows) if (row.recall?.leaked?.size > 0) process.stdout.write(leakedKinds(row.label, row.recall.leaked, needles.secrets));
   }
   // GNU sed prints nothing, and exits 0, on a line of a few MiB: such a row measures nothing.
   for (const row of rows) {
