@@ -3,7 +3,7 @@ import { createStreamRedactor } from '../redact/redactor.js';
 import { parseReplacement } from '../redact/replace.js';
 import { type CompiledRule, secretGroupOf } from '../rules/compile.js';
 import { findingRuleId, ruleIdentities } from '../rules/keyword-groups.js';
-import { type DropReason, compileRejection, shannonEntropy } from '../rules/predicates.js';
+import { type DropReason, compileRejection, entropyFloor, shannonEntropy } from '../rules/predicates.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { type Source, forEachChunk } from '../sources/input.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit.js';
@@ -31,10 +31,12 @@ function locate(text: string, offset: number): string {
   return `${line}:${offset - lineStart + 1}`;
 }
 
-/** Why a predicate dropped `secret`, for a person: the predicate, and for entropy the figures. */
+/** Why a predicate dropped `secret`, for a person: the predicate, and for entropy the figures (the floor this secret had to reach, and the rule's threshold when the floor is lower). */
 function describeDrop(reason: DropReason, minEntropy: number | undefined, secret: Uint8Array): string {
-  if (reason !== 'entropy') return reason;
-  return `entropy ${shannonEntropy(secret).toFixed(2)} < ${minEntropy}`;
+  if (reason !== 'entropy' || minEntropy === undefined) return reason;
+  const floor = entropyFloor(minEntropy, secret);
+  const scaled = floor < minEntropy ? `${floor.toFixed(2)} (${minEntropy} scaled to its length and alphabet)` : `${minEntropy}`;
+  return `entropy ${shannonEntropy(secret).toFixed(2)} < ${scaled}`;
 }
 
 /**

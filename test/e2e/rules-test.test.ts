@@ -40,7 +40,7 @@ test('rules test names the predicate that dropped each candidate', async () => {
       .split('\n'),
   ).toEqual([
     'demo-token\t1:6\tbytes 5-17\t(12 bytes)',
-    'demo-token\t2:6\tbytes 23-35\tdropped: entropy 0.00 < 2.5',
+    'demo-token\t2:6\tbytes 23-35\tdropped: entropy 0.00 < 1.43 (2.5 scaled to its length and alphabet)',
     'demo-token\t3:6\tbytes 41-53\tdropped: stopword',
     'demo-token\t4:6\tbytes 59-71\tdropped: allowlist',
     'demo-token\t5:6\tbytes 77-89\tdropped: placeholder',
@@ -59,5 +59,5 @@ test('rules list and rules test name a keyword provider, though its shape group 
     .toString()
     .split('\n');
   expect(lines).toContain('mixpanel-api-secret\t1:21\tbytes 20-52\t(32 bytes)');
-  expect(lines).toContain('infura-api-key\t2:12\tbytes 64-96\tdropped: entropy 0.00 < 3');
+  expect(lines).toContain('infura-api-key\t2:12\tbytes 64-96\tdropped: entropy 0.00 < 2.40 (3 scaled to its length and alphabet)');
 });
