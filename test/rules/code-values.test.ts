@@ -85,7 +85,13 @@ const SECRETS: Record<string, readonly string[]> = {
     'DB_PASSWORD=OqvGthyephZet$nosJuz6',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
-  'YAML/XML': ['password: Tr0ub4dor&3', '<password>CorrectHorseBattery</password>', '  password: "YqqYhplq.bSP_"'],
+  'YAML/XML': [
+    'password: Tr0ub4dor&3',
+    '<password>CorrectHorseBattery</password>',
+    '  password: "YqqYhplq.bSP_"',
+    // A random password with slashes, its capital part without a vowel but y (a bench corpus's).
+    '    db_password = "/BPNXY/4.dn_p7i"',
+  ],
 };
 
 const engines: Array<'ts' | 'vectorscan'> = 'addon' in loadAddon() ? ['ts', 'vectorscan'] : ['ts'];
