@@ -84,9 +84,18 @@ export function secretGroupOf(secretGroup: SecretGroup, groupCount: number, isNo
  * match when the group depends on the match (gitleaks' first non-empty).
  */
 export function enclosingSecretGroups(secretGroup: SecretGroup): readonly number[] {
-  if (typeof secretGroup === 'number') return [secretGroup];
-  return secretGroup === 'first-non-empty' ? [0] : secretGroup;
+  if (typeof secretGroup !== 'number') return secretGroup === 'first-non-empty' ? WHOLE_MATCH : secretGroup;
+  let groups = singleGroups[secretGroup];
+  if (groups === undefined) {
+    groups = [secretGroup];
+    singleGroups[secretGroup] = groups;
+  }
+  return groups;
 }
+
+/** One list per single group, made once: the confirmer asks at every undecided search. */
+const singleGroups: Array<readonly number[]> = [];
+const WHOLE_MATCH: readonly number[] = [0];
 
 function ruleError(spec: RuleSpec | LiteralSetSpec, message: string, cause?: unknown): SseredactError {
   const where = spec.source ? ` (${spec.source})` : '';

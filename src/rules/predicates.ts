@@ -285,10 +285,19 @@ const MASK_RUN = /(?<![A-Za-z0-9])[xX]{4,7}(?![A-Za-z0-9])/g;
  */
 const MOST_SHOWN_BESIDE_MASK = 12;
 
+/** What `secret` shows beside the runs `mask` matches, or null when it holds none. */
+function shownBeside(secret: string, mask: RegExp): string | null {
+  const shown = secret.replace(mask, '');
+  return shown === secret ? null : shown;
+}
+
+/** Whether `shown` holds few enough letters and digits to read as what a mask left (MOST_SHOWN_BESIDE_MASK). */
+const showsLittle = (shown: string): boolean => shown.replace(/[^A-Za-z0-9]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+
 /** Whether `secret` holds a lone x run and little else (see MOST_SHOWN_BESIDE_MASK). */
 function isMasked(secret: string): boolean {
-  const shown = secret.replace(MASK_RUN, '');
-  return shown !== secret && shown.replace(/[^A-Za-z0-9]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+  const shown = shownBeside(secret, MASK_RUN);
+  return shown !== null && showsLittle(shown);
 }
 
 /**
@@ -298,8 +307,8 @@ function isMasked(secret: string): boolean {
  * through): it shows other characters, or more of them.
  */
 function isElided(secret: string): boolean {
-  const shown = secret.replace(ELLIPSIS, '');
-  return shown !== secret && /^[A-Za-z0-9_-]*$/.test(shown) && shown.replace(/[_-]+/g, '').length <= MOST_SHOWN_BESIDE_MASK;
+  const shown = shownBeside(secret, ELLIPSIS);
+  return shown !== null && /^[A-Za-z0-9_-]*$/.test(shown) && showsLittle(shown);
 }
 
 /**
@@ -460,7 +469,11 @@ export function compileRejection(ruleId: string, predicates: RulePredicates | un
   }
   if (checks.length === 0 && minEntropy === undefined) return null;
   return (secretBytes, context) => {
-    if (minEntropy !== undefined && shannonEntropy(secretBytes) < entropyFloor(minEntropy, secretBytes)) return 'entropy';
+    if (minEntropy !== undefined) {
+      // The floor is never above minEntropy: most secrets pass without it being looked for.
+      const entropy = shannonEntropy(secretBytes);
+      if (entropy < minEntropy && entropy < entropyFloor(minEntropy, secretBytes)) return 'entropy';
+    }
     const secret = latin1(secretBytes);
     for (const [reason, keep] of checks) if (!keep(secret, context)) return reason;
     return null;
