@@ -84,8 +84,13 @@ export function shannonEntropy(bytes: Uint8Array): number {
 
 /** From this length on a secret must have a rule's whole minimum entropy (see entropyFloor). */
 const FULL_ENTROPY_LENGTH = 32;
-/** Below this length it must too: an English word of 8 to 11 letters has as much as a random string. */
+/**
+ * Below this length it must too, unless it mixes letters with digits or inner capitals
+ * (isUnlikeWord): an English word of 8 to 11 letters has as much entropy as a random string.
+ */
 const SCALED_ENTROPY_LENGTH = 12;
+/** Below this length a secret always needs the whole minimum entropy. */
+const SHORT_SCALED_LENGTH = 8;
 /**
  * The share of a rule's minimum entropy a secret of hex digits needs: random 32-digit hex has 3.62
  * bits a byte at the median and 2.9 at the 1e-5 quantile, against 4.5 and 3.9 for base62.
@@ -97,22 +102,45 @@ const HEX_SHARE = 0.8;
  * The entropy `secret` must have under a rule's `minEntropy`: less for a short secret, or one of a
  * small alphabet, in proportion to the most it can have. Shannon entropy is at most log2 of the
  * length and log2 of the alphabet's size, and a random string repeats characters by chance:
- * 27% of random 8-character passwords have 2.75 bits or less, 1 in 4,000 random AWS key ids
- * (AKIA and 16 base32 characters) under 3, and one 32-digit hex key in six under
- * generic-api-key's 3.5 (its median is 3.62 of 4). So a secret of 12 to 31 bytes needs
- * log2(length)/5 of it, and one of hex digits HEX_SHARE of that (one of letters and digits, or
- * base32, is near enough base64 to need all of it): each stays below what random strings of its
- * length and alphabet have at about the 1e-5 quantile (simulated), while runs and repeats
- * (`aaaaaaaa`, `abcabcab`) still fall under it. Shorter secrets and digits alone need the whole threshold:
- * English words of 8 to 11 letters have as much entropy as random strings, and numbers in logs
- * (ids, timestamps) more than random digits do.
+ * over a third of random 8-character passwords have 2.75 bits or less (all 8 must differ to reach
+ * generic-password's 2.8), 1 in 4,000 random AWS key ids (AKIA and 16 base32 characters) under
+ * 3, and one 32-digit hex key in six under generic-api-key's 3.5 (its median is 3.62 of 4). So a
+ * secret of 12 to 31 bytes needs log2(length)/5 of it, and one of hex digits HEX_SHARE of that
+ * (one of letters and digits, or base32, is near enough base64 to need all of it): each stays
+ * below what random strings of its length and alphabet have at about the 1e-5 quantile
+ * (simulated), while runs and repeats (`aaaaaaaa`, `abcabcab`) still fall under it. A secret of 8
+ * to 11 bytes needs the same log2(length)/5 only when it mixes letters with digits or inner
+ * capitals (isUnlikeWord): English words of that length have as much entropy as random strings,
+ * so one of letters alone needs the whole threshold, as do shorter secrets and digits alone
+ * (numbers in logs, ids and timestamps, have more than random digits do).
  */
 export function entropyFloor(minEntropy: number, secret: Uint8Array): number {
   const length = secret.length;
-  if (length < SCALED_ENTROPY_LENGTH) return minEntropy;
+  if (length < SHORT_SCALED_LENGTH || (length < SCALED_ENTROPY_LENGTH && !isUnlikeWord(secret))) return minEntropy;
   const byLength = length >= FULL_ENTROPY_LENGTH ? 1 : Math.log2(length) / Math.log2(FULL_ENTROPY_LENGTH);
   return minEntropy * byLength * (isHexLetters(secret) ? HEX_SHARE : 1);
 }
+
+/**
+ * Whether `secret` mixes two of lower-case letters, capitals past its first byte and digits, as no
+ * word does (`Guv61uyB1`, `o0M!!YTf`, `P@ssw0rd`; not `required`, `Password`, `PASSWORD`).
+ * Symbols are no such mix: a rule's secret may hold its format's own (curl's `'test:test'`), and
+ * digits and symbols alone are dates, times and versions.
+ */
+function isUnlikeWord(secret: Uint8Array): boolean {
+  let classes = 0;
+  for (let i = 0; i < secret.length; i++) {
+    const byte = secret[i]!;
+    if (byte >= 0x61 && byte <= 0x7a) classes |= LOWER;
+    else if (byte >= 0x41 && byte <= 0x5a && i > 0) classes |= UPPER;
+    else if (byte >= 0x30 && byte <= 0x39) classes |= DIGIT;
+  }
+  return (classes & (classes - 1)) !== 0;
+}
+
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 4;
 
 /** Whether `secret` is hex digits of one case with at least one letter (digits alone are not). */
 function isHexLetters(secret: Uint8Array): boolean {

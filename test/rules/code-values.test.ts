@@ -83,10 +83,17 @@ const SECRETS: Record<string, readonly string[]> = {
     'DB_PASSWORD=qr5.xVbduigj5',
     'DB_PASSWORD=YINobuzwWev$1',
     'DB_PASSWORD=OqvGthyephZet$nosJuz6',
+    // Random passwords of 8-11 characters whose characters repeat (entropy under 2.8; a third of
+    // random 8-character ones was): letters mixed with digits or capitals are no word.
+    'DB_PASSWORD=Guv61uyB1',
+    'DB_PASSWORD=5s>&y5oe',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
   'YAML/XML': [
     'password: Tr0ub4dor&3',
+    'password: o0M!!YTf',
+    'password = "P@ssw0rd"',
+    '  password: VFdlJdsA',
     '<password>CorrectHorseBattery</password>',
     '  password: "YqqYhplq.bSP_"',
     // A random password with slashes, its capital part without a vowel but y (a bench corpus's).

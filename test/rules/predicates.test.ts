@@ -54,9 +54,17 @@ describe('entropy', () => {
     expect(keep(bytes('wxyw'))).toBe(false);
   });
 
-  test('a secret of 12 to 31 bytes needs less, in proportion to log2 of its length; shorter and longer ones the whole', () => {
-    const want = [3, 3, (3 * Math.log2(12)) / 5, 2.4, (3 * Math.log2(31)) / 5, 3, 3];
-    [8, 11, 12, 16, 31, 32, 64].forEach((length, i) => expect(entropyFloor(3, bytes('Zq8!'.repeat(16).slice(0, length)))).toBeCloseTo(want[i]!, 12));
+  test('a secret of 12 to 31 bytes needs less, in proportion to log2 of its length; longer ones the whole', () => {
+    const want = [(3 * Math.log2(12)) / 5, 2.4, (3 * Math.log2(31)) / 5, 3, 3];
+    [12, 16, 31, 32, 64].forEach((length, i) => expect(entropyFloor(3, bytes('zqxw'.repeat(16).slice(0, length)))).toBeCloseTo(want[i]!, 12));
+  });
+
+  test('one of 8 to 11 bytes needs less only when it mixes letters with digits or inner capitals, as no word does', () => {
+    expect(entropyFloor(3, bytes('Zq8!Zq8!'))).toBeCloseTo((3 * Math.log2(8)) / 5, 12);
+    expect(entropyFloor(3, bytes('zqxwzqxwVzq'))).toBeCloseTo((3 * Math.log2(11)) / 5, 12);
+    for (const word of ['required', 'Password', 'PASSWORD', 'pass-word', "'test:test'", '2026-12-05', '12:30:45', 'Zq8!Zq8']) {
+      expect(entropyFloor(3, bytes(word))).toBe(3);
+    }
   });
 
   test('hex digits of one case need 0.8 of it (their most is 4 bits a byte), digits alone and short hex all of it', () => {
@@ -77,6 +85,13 @@ describe('entropy', () => {
     ['&Bfa&5-3fC&&', 2.8, true],
     ['/lRlwN/lr=RR', 2.8, true],
     ['K!yT~!5!eWJ!!!', 2.8, true],
+    // Random passwords of 8 and 9 characters (a third of random 8-character ones is under 2.8).
+    ['o0M!!YTf', 2.8, true],
+    ['Guv61uyB1', 2.8, true],
+    ['P@ssw0rd', 2.8, true],
+    ['required', 2.8, false],
+    ['aaaa1111', 2.8, false],
+    ['abcabcab', 2.8, false],
     // Random 32-digit hex keys that generic-api-key's 3.5 dropped (one in six does).
     ['1520b8a15a3345a0885fe7081ce32a00', 3.5, true],
     ['8e64aa3ffbcffeaff9cad3a616b45814', 3.5, true],
