@@ -176,10 +176,11 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   // `"challengePassword"`, `"client_secret_basic"`: a quoted name of several words. Not a capitalised
   // one (`"CorrectHorseBattery"`): that is how people write passphrases.
   { name: 'identifier of words', bare: false, test: (value) => /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value) },
-  // `bytes(`, `getpass.getpass(`, `config[`, `typing.Optional[bytes]`, `HTTPPasswordMgr()`, `(self.password.encode(`.
+  // `bytes(`, `getpass.getpass(`, `config[`, `typing.Optional[bytes]`, `HTTPPasswordMgr()`, `(self.password.encode(`,
+  // and the same as a list's first item, `[listener.fileno(` (after `_pass` of `fds_to_pass = `).
   // `).sessions_token`: a member of the expression before (`(x as Partial<T>).y`, so even after a `>`).
   { name: 'member of an expression', bare: false, test: (value) => /^[)\]]\??\.[A-Za-z_$]/.test(value) },
-  { name: 'call or index', bare: true, test: (value) => /^\(|^[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*\??\.?[([]/.test(value) },
+  { name: 'call or index', bare: true, test: (value) => /^\(|^\[?[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*\??\.?[([]/.test(value) },
   // `password)`, `self.secret)`, `PyInit_pwd}`, `password]`: an argument before the closing bracket.
   { name: 'argument', bare: true, test: (value) => /^[A-Za-z_$][\w$]*(?:(?:\??\.|->)[A-Za-z_$][\w$]*)*[)\]}]+$/.test(value) },
   // `algorithm=`, `algorithms=[`: a keyword argument after a positional one, named in words. Not

@@ -38,6 +38,8 @@ const CODE: Record<string, readonly string[]> = {
     'RegEnumKey = win32api.RegEnumKey',
     'api_key = "/run/secrets/api_key"',
     'client_secret = "/Users/Jane/Secrets/Client-Secret.txt"',
+    'fds_to_pass = [listener.fileno(), alive_r]',
+    'def timeit(stmt="pass", setup="pass", timer=default_timer,',
   ],
   Go: ['password := os.Getenv("DB_PASSWORD")', 'apiToken := cfg.ServiceAPIToken'],
   C: ['credential_write_item(stdout, "password", c->password);', '{"spwd", PyInit_spwd},', 'SEC_ERROR_BAD_PASSWORD = SEC_ERROR_BASE + 15,'],
@@ -87,6 +89,8 @@ const SECRETS: Record<string, readonly string[]> = {
     // random 8-character ones was): letters mixed with digits or capitals are no word.
     'DB_PASSWORD=Guv61uyB1',
     'DB_PASSWORD=5s>&y5oe',
+    'DB_PASS=Zq8Lr2Vx9Kp4',
+    'RABBITMQ_DEFAULT_PASS=Tr0ub4dor3x',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
   'YAML/XML': [
