@@ -186,8 +186,9 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   // `algorithm=`, `algorithms=[`: a keyword argument after a positional one, named in words. Not
   // `Zt6pohm49zX_23qo=`: base64 with one `=` of padding (`.env`: `SECRET_KEY=dGhpc2lz...=`).
   { name: 'keyword argument', bare: true, test: (value) => isWordy(/^([a-z_][a-z0-9_]*)=\[?$/.exec(value)?.[1] ?? '') },
-  // `alice.<span`: highlighted code in HTML (the value runs into a tag).
-  { name: 'markup', bare: true, test: (value) => /<[A-Za-z][\w-]*$/.test(value) },
+  // `alice.<span`: highlighted code in HTML (the value runs into a tag). Only the tags such
+  // highlighting writes: a random password may end in `<` and letters too (`K-nH7?LS<IZn`).
+  { name: 'markup', bare: true, test: (value) => /<(?:span|a|b|i|em|strong|code|kbd|var|samp|mark|font|div|pre|p|br|sub|sup|small|u|s|del|ins|tt)$/i.test(value) },
   // `workSecret`, `api_keys_1.APIKeys`, `IdentityTokenProvider`, `credentials`: a variable, a type or a member.
   // Not after `NAME=` (envAssignment): random passwords of letters, digits and `_`, `.` or `$`
   // read as words now and then (`YINobuzwWev$1`), and a .env file has no variables to name.

@@ -96,6 +96,9 @@ const SECRETS: Record<string, readonly string[]> = {
   'YAML/XML': [
     'password: Tr0ub4dor&3',
     'password: o0M!!YTf',
+    // Ending in `<` and letters, as no tag that highlighted code holds.
+    '    password: K-nH7?LS<IZn',
+    'spring.datasource.password=BV9PyRw4@g+P<ao5',
     'password = "P@ssw0rd"',
     '  password: VFdlJdsA',
     '<password>CorrectHorseBattery</password>',
