@@ -24,8 +24,9 @@ export interface ValueSetting {
   /** The separator is ` = ` with blanks on both sides: an assignment in code (or INI), not .env. */
   readonly spacedAssignment: boolean;
   /**
-   * An upper-case name right before `=` (`DB_PASSWORD=value`: .env, shell, Dockerfile ENV): the
-   * value is a literal there, whatever it looks like (`qr5.xVbduigj5` is no member access).
+   * An upper-case name right before `=` (`DB_PASSWORD=value`, the `_PASS=` of `SMTP_PASS=value`:
+   * .env, shell, Dockerfile ENV): the value is a literal there, whatever it looks like
+   * (`qr5.xVbduigj5` is no member access, `pXnnWIfFrutppZKRVAVY` no camelCase name).
    */
   readonly envAssignment: boolean;
 }
@@ -174,8 +175,13 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   // bench/run.mjs's 256 MiB corpora planted, and an allowlist of any dotted letters let through.
   { name: 'dotted name', bare: false, test: (value) => /^[A-Za-z_]+(?:\.[A-Za-z_]+)+(?:\(\))?$/.test(value) && isWordyPath(value.replace(/\(\)$/, '')) },
   // `"challengePassword"`, `"client_secret_basic"`: a quoted name of several words. Not a capitalised
-  // one (`"CorrectHorseBattery"`): that is how people write passphrases.
-  { name: 'identifier of words', bare: false, test: (value) => /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value) },
+  // one (`"CorrectHorseBattery"`): that is how people write passphrases. Not after `NAME=` either
+  // (as `identifier` below): random letters read as camelCase words now and then (`pXnnWIfFrutppZKRVAVY`).
+  {
+    name: 'identifier of words',
+    bare: false,
+    test: (value, setting) => !setting.envAssignment && /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value),
+  },
   // `bytes(`, `getpass.getpass(`, `config[`, `typing.Optional[bytes]`, `HTTPPasswordMgr()`, `(self.password.encode(`,
   // and the same as a list's first item, `[listener.fileno(` (after `_pass` of `fds_to_pass = `).
   // `).sessions_token`: a member of the expression before (`(x as Partial<T>).y`, so even after a `>`).
@@ -218,7 +224,7 @@ export function settingOf(secret: string, match: string): ValueSetting {
     listed: /["']\s*,\s*\\?["'`]?$/.test(before),
     after: match.charAt(at + secret.length),
     spacedAssignment: /[ \t]=[ \t]+$/.test(before),
-    envAssignment: /^[A-Z][A-Z0-9_]*=$/.test(before),
+    envAssignment: /^[A-Z_][A-Z0-9_]*=$/.test(before),
   };
 }
 

@@ -91,6 +91,9 @@ const SECRETS: Record<string, readonly string[]> = {
     'DB_PASSWORD=5s>&y5oe',
     'DB_PASS=Zq8Lr2Vx9Kp4',
     'RABBITMQ_DEFAULT_PASS=Tr0ub4dor3x',
+    // Random letters that read as camelCase words: after `NAME=` a value is a literal.
+    'DB_PASSWORD=pXnnWIfFrutppZKRVAVY',
+    'SMTP_PASS=iatzgXwSAGJI',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
   'YAML/XML': [
