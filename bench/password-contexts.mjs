@@ -45,6 +45,7 @@ const CONTEXTS = {
   YAML: { line: (v) => `    password: ${v}`, symbols: ANY },
   'YAML quoted': { line: (v) => `    password: "${v}"`, symbols: ANY },
   JSON: { line: (v) => `{"user":"app","password":"${v}"}`, symbols: ANY },
+  'JSON "pass"': { line: (v) => `{"user":"app","pass":"${v}"}`, symbols: ANY },
   'JSON in a log': { line: (v) => `{"log":"{\\"password\\":\\"${v}\\"}"}`, symbols: ANY },
   XML: { line: (v) => `<password>${v}</password>`, symbols: ANY },
   properties: { line: (v) => `spring.datasource.password=${v}`, symbols: ANY },
