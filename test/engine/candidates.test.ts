@@ -4,7 +4,9 @@
  * long enough. Relaxed to `+`, vault's `s\.[A-Za-z0-9]{24}` made every byte after an `s.` of
  * ordinary text a candidate, most of all the candidates in a CI log. For a rule tracked up to its
  * anchor, the single byte sets after the anchor are tracked too: figma's `fig` in every `config`
- * was 15% of a CI log's candidates.
+ * was 15% of a CI log's candidates. A rule whose last anchor is a short keyword and that has a
+ * long literal shortly before it is tracked from that literal: authorization-header reported every
+ * `token` and `digest` of a CI log.
  */
 import { describe, expect, test } from 'vitest';
 import { tsEngine } from '../../src/engine/ts/engine.js';
@@ -13,6 +15,9 @@ import type { Match } from '../../src/types.js';
 
 const rules = compileRules([{ id: 'vault-like', regex: '\\b(?:hvs\\.[A-Za-z0-9_-]{90,120}|s\\.[A-Za-z0-9]{24}\\b)' }]);
 const anchoredRules = compileRules([{ id: 'figma-like', regex: 'fig[dou]_[A-Za-z0-9_-]{38,42}' }]);
+const headerRules = compileRules([
+  { id: 'header-like', regex: `(?i:authorization)["']?[ \\t]{0,4}[:=][ \\t]{0,4}["']?(?i:basic|bearer|token|digest)[ \\t]{1,4}([A-Za-z0-9_+/=.~:-]{12,})`, secretGroup: 1 },
+]);
 
 function candidates(text: string, ruleSet = rules): Match[] {
   const scanner = tsEngine.compile(ruleSet).open();
@@ -48,5 +53,17 @@ describe('ts engine candidates of a rule tracked up to its anchor', () => {
     const text = `key: ${secret} done`;
     const start = text.indexOf(secret);
     expect(candidates(text, anchoredRules).some((match) => match.start <= start && (match.lastStart ?? match.start) >= start)).toBe(true);
+  });
+});
+
+describe('ts engine candidates of a rule tracked from a rarer anchor before its last', () => {
+  test('the last anchor alone is no candidate', () => {
+    expect(candidates('pull token abcdefghijklmnop; digest sha256:0123456789abcdef ok', headerRules)).toEqual([]);
+  });
+
+  test('a real match still has a candidate whose bounds hold its start', () => {
+    const text = 'curl -H "Authorization: Bearer abcdefghijklmnop1234" https://x';
+    const start = text.indexOf('Authorization');
+    expect(candidates(text, headerRules).some((match) => match.start <= start && (match.lastStart ?? match.start) >= start)).toBe(true);
   });
 });

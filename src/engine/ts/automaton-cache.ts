@@ -25,7 +25,7 @@ import { type InFlightAutomata, type PositionAutomaton, SECRET_INNER } from './p
 import { everyIn, flattenLists, fromBytes, isOffsets, listsOf, toBytes } from './typed-arrays.js';
 
 /** Bump when buildPositionAutomaton or buildInFlightAutomata can give other automata for the same rules, or the layout changes. */
-const AUTOMATON_VERSION = '8';
+const AUTOMATON_VERSION = '9';
 
 /** The cache key of the automaton of `rules`. */
 export function automatonKey(rules: readonly EngineRule[]): string {
