@@ -15,6 +15,7 @@ import type { Match } from '../../src/types.js';
 
 const rules = compileRules([{ id: 'vault-like', regex: '\\b(?:hvs\\.[A-Za-z0-9_-]{90,120}|s\\.[A-Za-z0-9]{24}\\b)' }]);
 const anchoredRules = compileRules([{ id: 'figma-like', regex: 'fig[dou]_[A-Za-z0-9_-]{38,42}' }]);
+const nameRules = compileRules([{ id: 'name-like', regex: '(?i:poly[\\w.-]{0,20}private[\\w.-]{0,20}key)[ \\t]{0,4}=[ \\t]{0,4}(0x[0-9a-f]{64})', secretGroup: 1 }]);
 const headerRules = compileRules([
   { id: 'header-like', regex: `(?i:authorization)["']?[ \\t]{0,4}[:=][ \\t]{0,4}["']?(?i:basic|bearer|token|digest)[ \\t]{1,4}([A-Za-z0-9_+/=.~:-]{12,})`, secretGroup: 1 },
 ]);
@@ -59,6 +60,7 @@ describe('ts engine candidates of a rule tracked up to its anchor', () => {
 describe('ts engine candidates of a rule tracked from a rarer anchor before its last', () => {
   test('the last anchor alone is no candidate', () => {
     expect(candidates('pull token abcdefghijklmnop; digest sha256:0123456789abcdef ok', headerRules)).toEqual([]);
+    expect(candidates('api_key = x; the key of a map; keys = 3', nameRules)).toEqual([]);
   });
 
   test('a real match still has a candidate whose bounds hold its start', () => {

@@ -171,7 +171,7 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
   }
   const part = partUpTo(items, flatten(exact), anchor, mayDropHeads);
   if (part.isHeadDropped) {
-    const early = rarerEarlierAnchor(items, anchor);
+    const early = rarerEarlierAnchor(items, flatten(exact), anchor);
     return early === null ? part : partUpTo(items, flatten(exact), { start: early.start, end: anchor.end }, mayDropHeads);
   }
   if (!mayDropHeads) return part;
@@ -194,24 +194,27 @@ function anchorLength(items: readonly Node[], anchor: AnchorRange): number {
 
 /** A literal this long is rare in text, where a short keyword is not (see rarerEarlierAnchor). */
 const RARE_ANCHOR_LENGTH = 6;
-/** The most bytes between that literal and the last anchor for both to be tracked as one. */
-const MAX_ANCHOR_GAP = 16;
+/** The most bytes between that literal and the last anchor for both to be tracked as one (a name's `[\w.-]{0,20}`). */
+const MAX_ANCHOR_GAP = 20;
 
 /**
- * An anchor before the last one, longer than it and at least RARE_ANCHOR_LENGTH bytes, with at
- * most MAX_ANCHOR_GAP bytes and no newline between them, or null: the part is then tracked from
- * it through the last anchor. authorization-header's last anchor is its scheme (`basic|bearer|
- * token|...`): with the head left out, the DFA reported every `token` and `digest` of a CI log
- * (6,900 candidates per 64 MiB); from `authorization` on, 70.
+ * The nearest anchor before the last one that is longer than it and at least RARE_ANCHOR_LENGTH
+ * bytes, with at most MAX_ANCHOR_GAP bytes and no newline between them (counted on the exact
+ * items: relaxed runs have no bound), or null: the part is then tracked from it through the last
+ * anchor. authorization-header's last anchor is its scheme (`basic|bearer|token|...`): with the
+ * head left out, the DFA reported every `token` and `digest` of a CI log (6,900 candidates per 64
+ * MiB); from `authorization` on, 70. polymarket-private-key's, `key` after `private[\w.-]{0,20}`,
+ * made 7,100.
  */
-function rarerEarlierAnchor(items: readonly Node[], last: AnchorRange): AnchorRange | null {
-  const first = findAnchor(items, 'first');
-  if (first === null || first.end >= last.start) return null;
-  const firstLength = anchorLength(items, first);
-  if (firstLength < RARE_ANCHOR_LENGTH || firstLength <= anchorLength(items, last)) return null;
-  const gap: Node = { type: 'concat', items: items.slice(first.end + 1, last.start) };
-  if (widths(gap).max > MAX_ANCHOR_GAP || canMatchNewline(gap)) return null;
-  return first;
+function rarerEarlierAnchor(items: readonly Node[], exactItems: readonly Node[], last: AnchorRange): AnchorRange | null {
+  const lastLength = anchorLength(items, last);
+  for (let before = findAnchor(items.slice(0, last.start), 'last'); before !== null; before = findAnchor(items.slice(0, before.start), 'last')) {
+    const gap: Node = { type: 'concat', items: exactItems.slice(before.end + 1, last.start) };
+    if (widths(gap).max > MAX_ANCHOR_GAP || canMatchNewline(gap)) return null;
+    const length = anchorLength(items, before);
+    if (length >= RARE_ANCHOR_LENGTH && length > lastLength) return before;
+  }
+  return null;
 }
 
 /** The part of an alternation whose alternatives' parts are `parts`. */
