@@ -162,17 +162,18 @@ interface TrackedPart {
 function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPart {
   if (relaxed.type === 'alt' && exact.type === 'alt') return alternativesPart(relaxed.items.map((item, i) => trackedPart(item, exact.items[i]!, mayDropHeads)));
   const items = flatten(relaxed);
-  const split = mayDropHeads ? splitOptionalContext(items, flatten(exact)) : null;
+  const exactItems = flatten(exact);
+  const split = mayDropHeads ? splitOptionalContext(items, exactItems) : null;
   if (split !== null) return split;
   const anchor = findAnchor(items, 'last');
   if (anchor === null) {
     if (!mayDropHeads) return withoutTrailingLoop(relaxed, exact);
-    return partAfterStopByte(items, flatten(exact)) ?? partPerAlternative(items, flatten(exact)) ?? withoutTrailingLoop(relaxed, exact);
+    return partAfterStopByte(items, exactItems) ?? partPerAlternative(items, exactItems) ?? withoutTrailingLoop(relaxed, exact);
   }
-  const part = partUpTo(items, flatten(exact), anchor, mayDropHeads);
+  const part = partUpTo(items, exactItems, anchor, mayDropHeads);
   if (part.isHeadDropped) {
-    const early = rarerEarlierAnchor(items, flatten(exact), anchor);
-    return early === null ? part : partUpTo(items, flatten(exact), { start: early.start, end: anchor.end }, mayDropHeads);
+    const early = rarerEarlierAnchor(items, exactItems, anchor);
+    return early === null ? part : partUpTo(items, exactItems, { start: early.start, end: anchor.end }, mayDropHeads);
   }
   if (!mayDropHeads) return part;
   // A head too wide to leave out before the last anchor may be narrow enough before the first
@@ -181,7 +182,7 @@ function trackedPart(relaxed: Node, exact: Node, mayDropHeads = true): TrackedPa
   // would search up to the widest match after every first anchor (`data:` of a Kubernetes secret).
   const first = findAnchor(items, 'first');
   if (first === null || first.end >= anchor.end || canMatchNewline(relaxed)) return part;
-  const early = partUpTo(items, flatten(exact), first, mayDropHeads);
+  const early = partUpTo(items, exactItems, first, mayDropHeads);
   return early.isHeadDropped ? early : part;
 }
 
