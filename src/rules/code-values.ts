@@ -24,11 +24,13 @@ export interface ValueSetting {
   /** The separator is ` = ` with blanks on both sides: an assignment in code (or INI), not .env. */
   readonly spacedAssignment: boolean;
   /**
-   * An upper-case name right before `=` (`DB_PASSWORD=value`, the `_PASS=` of `SMTP_PASS=value`:
-   * .env, shell, Dockerfile ENV): the value is a literal there, whatever it looks like
-   * (`qr5.xVbduigj5` is no member access, `pXnnWIfFrutppZKRVAVY` no camelCase name).
+   * The value is a literal there, whatever it looks like (`qr5.xVbduigj5` is no member access,
+   * `pXnnWIfFrutppZKRVAVY` no camelCase name): after an upper-case name and `=`
+   * (`DB_PASSWORD=value`, the `_PASS=` of `SMTP_PASS=value`: .env, shell, Dockerfile ENV), after a
+   * command-line option (`--password=value`, `--db-password=value`: the match starts at a `-`) or
+   * a connection-string field (`;Password=value`: at the `;`). No code is written so.
    */
-  readonly envAssignment: boolean;
+  readonly literalAssignment: boolean;
 }
 
 interface CodeShape {
@@ -180,7 +182,7 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   {
     name: 'identifier of words',
     bare: false,
-    test: (value, setting) => !setting.envAssignment && /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value),
+    test: (value, setting) => !setting.literalAssignment && /^[a-z_][A-Za-z_]*$/.test(value) && isSeveralWords(value) && isWordy(value),
   },
   // `bytes(`, `getpass.getpass(`, `config[`, `typing.Optional[bytes]`, `HTTPPasswordMgr()`, `(self.password.encode(`,
   // and the same as a list's first item, `[listener.fileno(` (after `_pass` of `fds_to_pass = `).
@@ -192,13 +194,18 @@ export const CODE_SHAPES: readonly CodeShape[] = [
   // `algorithm=`, `algorithms=[`: a keyword argument after a positional one, named in words. Not
   // `Zt6pohm49zX_23qo=`: base64 with one `=` of padding (`.env`: `SECRET_KEY=dGhpc2lz...=`).
   { name: 'keyword argument', bare: true, test: (value) => isWordy(/^([a-z_][a-z0-9_]*)=\[?$/.exec(value)?.[1] ?? '') },
-  // `alice.<span`: highlighted code in HTML (the value runs into a tag). Only the tags such
-  // highlighting writes: a random password may end in `<` and letters too (`K-nH7?LS<IZn`).
-  { name: 'markup', bare: true, test: (value) => /<(?:span|a|b|i|em|strong|code|kbd|var|samp|mark|font|div|pre|p|br|sub|sup|small|u|s|del|ins|tt)$/i.test(value) },
+  // `alice.<span`: highlighted code in HTML (a name runs into a tag). Only a name, and only the
+  // tags such highlighting writes: a random password may end in `<` and letters too
+  // (`K-nH7?LS<IZn`, `wHCI|3DKnE<P`).
+  {
+    name: 'markup',
+    bare: true,
+    test: (value) => /^[A-Za-z_$][\w$.-]*<(?:span|a|b|i|em|strong|code|kbd|var|samp|mark|font|div|pre|p|br|sub|sup|small|u|s|del|ins|tt)$/i.test(value),
+  },
   // `workSecret`, `api_keys_1.APIKeys`, `IdentityTokenProvider`, `credentials`: a variable, a type or a member.
-  // Not after `NAME=` (envAssignment): random passwords of letters, digits and `_`, `.` or `$`
+  // Not after `NAME=` (literalAssignment): random passwords of letters, digits and `_`, `.` or `$`
   // read as words now and then (`YINobuzwWev$1`), and a .env file has no variables to name.
-  { name: 'identifier', bare: true, test: (value, setting) => !setting.envAssignment && IDENTIFIER_PATH.test(value) && isWordyPath(value) },
+  { name: 'identifier', bare: true, test: (value, setting) => !setting.literalAssignment && IDENTIFIER_PATH.test(value) && isWordyPath(value) },
   // `self.password = credentials`: one word assigned in code is a variable (in .env a bare word is `KEY=word`).
   { name: 'variable', bare: true, test: (value, setting) => setting.spacedAssignment && /^[a-z]+$/.test(value) && isWordy(value) },
   // `creditTokenParam(`, `ConversationCursorPage<T>`: the value is followed by a call or type arguments.
@@ -217,19 +224,19 @@ export function codeShapeOf(value: string, setting: ValueSetting): string | null
  */
 export function settingOf(secret: string, match: string): ValueSetting {
   const at = match.lastIndexOf(secret);
-  if (at < 0) return { quoted: false, listed: false, after: '', spacedAssignment: false, envAssignment: false };
+  if (at < 0) return { quoted: false, listed: false, after: '', spacedAssignment: false, literalAssignment: false };
   const before = match.slice(0, at);
   return {
     quoted: /["'`>]$/.test(before),
     listed: /["']\s*,\s*\\?["'`]?$/.test(before),
     after: match.charAt(at + secret.length),
     spacedAssignment: /[ \t]=[ \t]+$/.test(before),
-    envAssignment: /^[A-Z_][A-Z0-9_]*=$/.test(before),
+    literalAssignment: /^(?:[A-Z_][A-Z0-9_]*|[-;][\w.-]*)=$/.test(before),
   };
 }
 
 /** True when the secret is code, not a credential (see the header); without the match, only the shapes of any value apply. */
 export function isCodeValue(secret: string, match: string | undefined): boolean {
-  const setting = match === undefined ? { quoted: true, listed: false, after: '', spacedAssignment: false, envAssignment: false } : settingOf(secret, match);
+  const setting = match === undefined ? { quoted: true, listed: false, after: '', spacedAssignment: false, literalAssignment: false } : settingOf(secret, match);
   return codeShapeOf(secret, setting) !== null;
 }

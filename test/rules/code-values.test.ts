@@ -25,6 +25,7 @@ const CODE: Record<string, readonly string[]> = {
     'export type ProjectAPIKeysPage = ConversationCursorPage<ProjectAPIKey>;',
   ],
   Python: [
+    'conn = connect(user=user, password=dbPasswordValue, host=host)',
     'password = bytes(memoryview(password))',
     'passwd = getpass.getpass("IMAP password for %s on %s: ")',
     'password: typing.Optional[bytes],',
@@ -96,8 +97,14 @@ const SECRETS: Record<string, readonly string[]> = {
     'SMTP_PASS=iatzgXwSAGJI',
   ],
   Makefile: ['DEPLOY_PASSWORD := Zq8Lr2Vx9Kp4'],
+  // Random letters that read as words (bench/password-contexts.mjs): a command-line option's value
+  // and a connection-string field's are literals, as after `NAME=`.
+  'command line': ['mysql -u root --password=MPHlYNRC9fogziqjcSZL -h db', 'deploy --db-password=nKpazefBUJWE'],
+  'connection string': ['Server=db;Database=app;User Id=sa;Password=QZOD1ZSGZmARARHldium;'],
   'YAML/XML': [
     'password: Tr0ub4dor&3',
+    // `<P` ends no name: a random password's, not a highlighted tag.
+    '    password: wHCI|3DKnE<P',
     'password: o0M!!YTf',
     // Ending in `<` and letters, as no tag that highlighted code holds.
     '    password: K-nH7?LS<IZn',
@@ -186,7 +193,7 @@ describe('isWordy', () => {
         const length = 16 + (next() % 25);
         let token = '';
         for (let j = 0; j < length; j++) token += alphabet[next() % alphabet.length];
-        if (codeShapeOf(token, { quoted: false, listed: false, after: '', spacedAssignment: true, envAssignment: false }) !== null) code++;
+        if (codeShapeOf(token, { quoted: false, listed: false, after: '', spacedAssignment: true, literalAssignment: false }) !== null) code++;
       }
       expect(code / samples, alphabet).toBeLessThanOrEqual(bound);
     }
