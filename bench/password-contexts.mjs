@@ -54,6 +54,7 @@ const CONTEXTS = {
   'ADO.NET': { line: (v) => `Server=db;Database=app;User Id=sa;Password=${v};`, symbols: SHELL_SAFE },
   '--password=': { line: (v) => `mysql -u root --password=${v} -h db`, symbols: SHELL_SAFE },
   '--password': { line: (v) => `docker login -u bob --password ${v} registry.example.com`, symbols: SHELL_SAFE },
+  'mysql -p': { line: (v) => `mysql -h db -u root -p${v} app`, symbols: SHELL_SAFE },
   'sshpass -p': { line: (v) => `sshpass -p '${v}' ssh deploy@10.0.0.5`, symbols: SHELL_SAFE },
   'curl -u': { line: (v) => `curl -u bob:${v} https://api.example.com`, symbols: SHELL_SAFE },
   'Basic auth': { line: (v) => `Authorization: Basic ${Buffer.from(`bob:${v}`).toString('base64')}`, symbols: ANY, secretOf: (line) => line.slice(21) },
