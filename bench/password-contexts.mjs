@@ -59,6 +59,8 @@ const CONTEXTS = {
   'mongo -p': { line: (v) => `mongosh --host db -u admin -p '${v}' --authenticationDatabase admin`, symbols: SHELL_SAFE },
   'redis-cli -a': { line: (v) => `redis-cli -h cache -p 6379 -a ${v} ping`, symbols: SHELL_SAFE },
   'sqlcmd -P': { line: (v) => `sqlcmd -S db -U sa -P "${v}" -Q "SELECT 1"`, symbols: SHELL_SAFE },
+  sqlplus: { line: (v) => `sqlplus -s scott/${v}@orcl @migrate.sql`, symbols: SHELL_SAFE.replace(/[/@]/g, '') },
+  'smbclient -U': { line: (v) => `smbclient //fs01/share -U svc_backup%${v} -c 'put dump.tar'`, symbols: SHELL_SAFE },
   'sshpass -p': { line: (v) => `sshpass -p '${v}' ssh deploy@10.0.0.5`, symbols: SHELL_SAFE },
   'curl -u': { line: (v) => `curl -u bob:${v} https://api.example.com`, symbols: SHELL_SAFE },
   'Basic auth': { line: (v) => `Authorization: Basic ${Buffer.from(`bob:${v}`).toString('base64')}`, symbols: ANY, secretOf: (line) => line.slice(21) },
