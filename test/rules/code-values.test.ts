@@ -101,6 +101,7 @@ const SECRETS: Record<string, readonly string[]> = {
   // and a connection-string field's are literals, as after `NAME=`.
   'command line': ['mysql -u root --password=MPHlYNRC9fogziqjcSZL -h db', 'deploy --db-password=nKpazefBUJWE'],
   'connection string': ['Server=db;Database=app;User Id=sa;Password=QZOD1ZSGZmARARHldium;'],
+  openssl: ['openssl pkcs12 -export -in cert.pem -passout pass:QoBx9Flfynse -out bundle.p12'],
   'YAML/XML': [
     'password: Tr0ub4dor&3',
     // `<P` ends no name: a random password's, not a highlighted tag.
