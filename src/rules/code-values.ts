@@ -28,8 +28,8 @@ export interface ValueSetting {
    * `pXnnWIfFrutppZKRVAVY` no camelCase name): after an upper-case name and `=`
    * (`DB_PASSWORD=value`, the `_PASS=` of `SMTP_PASS=value`: .env, shell, Dockerfile ENV), after a
    * command-line option (`--password=value`, `--db-password=value`: the match starts at a `-`) or
-   * a connection-string field (`;Password=value`: at the `;`), or openssl's `-pass pass:value`
-   * (`-passin`, `-passout`). No code is written so.
+   * a connection-string field (`;Password=value`: at the `;`), also as openssl's option takes it
+   * (`-pass pass:value`, `-passout pass:value`). No code is written so.
    */
   readonly literalAssignment: boolean;
 }
@@ -232,7 +232,7 @@ export function settingOf(secret: string, match: string): ValueSetting {
     listed: /["']\s*,\s*\\?["'`]?$/.test(before),
     after: match.charAt(at + secret.length),
     spacedAssignment: /[ \t]=[ \t]+$/.test(before),
-    literalAssignment: /^(?:(?:[A-Z_][A-Z0-9_]*|[-;][\w.-]*)=|-pass(?:in|out)?[ \t]+pass:)$/.test(before),
+    literalAssignment: /^(?:[A-Z_][A-Z0-9_]*=|[-;][\w.-]*(?:=|[ \t]+pass:))$/.test(before),
   };
 }
 
